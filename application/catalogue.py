@@ -1,0 +1,168 @@
+"""Use cases for the catalogue: agencies, procedures and working calendars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from application.errors import (
+    AgencyNotFoundError, AlreadyExistsError, CalendarNotDefinedError,
+    ProcedureNotFoundError,
+)
+from application.public_holidays import public_holidays
+from application.transcodings import register_value_transcodings
+from domain.agency import Agency
+from domain.calendar import Calendar
+from domain.dossier_values import VersionedCalendar
+from domain.procedure import Procedure, ProcedureDefinition
+from domain.values import AgencyCode, AgencyLevel, Trace
+from domain.working_time import DEFAULT_SESSIONS, Session
+
+_TRUE = {"y", "yes", "true", "t", "on", "1"}
+
+
+class Catalogue(Application[UUID]):
+    """Agencies, procedures and calendars: the configuration dossiers depend on."""
+
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_value_transcodings(transcoder)
+
+    def setting(self, key: str, default: str) -> str:
+        return str(self.env.get(key, default))
+
+    def flag(self, key: str, default: bool) -> bool:
+        return self.setting(key, "y" if default else "n").lower() in _TRUE
+
+    def _save_new(self, *aggregates: Any, what: str) -> int:
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise AlreadyExistsError(what) from None
+        return recordings[-1].notification.id
+
+    def _save(self, *aggregates: Any) -> int | None:
+        recordings = self.save(*aggregates)
+        return recordings[-1].notification.id if recordings else None
+
+    # -- agencies -----------------------------------------------------------
+
+    def register_agency(
+        self, *, trace: Trace, code: str, name: str, level: AgencyLevel
+    ) -> UUID:
+        """Register a state unit under its QCVN 102:2016 identifier."""
+        agency = Agency.register(trace=trace, code=AgencyCode(code), name=name, level=level)
+        self._save_new(agency, what=code)
+        return agency.id
+
+    def add_department(
+        self, agency_code: str, *, trace: Trace, department_code: str, name: str
+    ) -> int | None:
+        """Add a department (phòng ban) to an agency."""
+        agency = self.get_agency(agency_code)
+        agency.add_department(trace=trace, department_code=department_code, name=name)
+        return self._save(agency)
+
+    def get_agency(self, code: str) -> Agency:
+        try:
+            agency: Agency = self.repository.get(Agency.create_id(AgencyCode(code)))
+        except AggregateNotFoundError:
+            raise AgencyNotFoundError(code) from None
+        return agency
+
+    # -- procedures ---------------------------------------------------------
+
+    def publish_procedure(self, *, trace: Trace, definition: ProcedureDefinition) -> UUID:
+        """Publish a procedure (TTHC) in the catalogue."""
+        self.get_agency(definition.competent_agency.value)
+        procedure = Procedure.publish(trace=trace, definition=definition)
+        self._save_new(procedure, what=definition.code)
+        return procedure.id
+
+    def revise_procedure(
+        self, *, trace: Trace, definition: ProcedureDefinition
+    ) -> int | None:
+        """Publish a new version of a procedure; dossiers keep the version they began with."""
+        procedure = self.get_procedure(definition.code)
+        procedure.revise(trace=trace, definition=definition)
+        return self._save(procedure)
+
+    def get_procedure(self, code: str, version: int | None = None) -> Procedure:
+        try:
+            procedure: Procedure = self.repository.get(
+                Procedure.create_id(code), version=version
+            )
+        except AggregateNotFoundError:
+            raise ProcedureNotFoundError(code) from None
+        return procedure
+
+    # -- calendars ----------------------------------------------------------
+
+    def define_calendar(
+        self,
+        *,
+        trace: Trace,
+        province: str,
+        sessions: tuple[Session, ...] = DEFAULT_SESSIONS,
+        years: Iterable[int] = (),
+    ) -> UUID:
+        """Define a province's working calendar, with national holidays of ``years``."""
+        calendar = Calendar.define(trace=trace, province=province, sessions=sessions)
+        for year in years:
+            days_off, make_up = public_holidays(year)
+            calendar.adopt_public_holidays(
+                trace=trace, year=year, holidays=days_off, make_up_days=make_up
+            )
+        self._save_new(calendar, what=province)
+        return calendar.id
+
+    def adopt_public_holidays(self, province: str, *, trace: Trace, year: int) -> int | None:
+        """Add one year's national holidays to a province's calendar."""
+        calendar = self.get_calendar(province)
+        days_off, make_up = public_holidays(year)
+        calendar.adopt_public_holidays(
+            trace=trace, year=year, holidays=days_off, make_up_days=make_up
+        )
+        return self._save(calendar)
+
+    def declare_day_off(
+        self, province: str, *, trace: Trace, day: Any, reason: str
+    ) -> int | None:
+        """Declare a province-specific day off."""
+        calendar = self.get_calendar(province)
+        calendar.declare_day_off(trace=trace, day=day, reason=reason)
+        return self._save(calendar)
+
+    def declare_working_day(
+        self, province: str, *, trace: Trace, day: Any, reason: str
+    ) -> int | None:
+        """Declare a make-up working day."""
+        calendar = self.get_calendar(province)
+        calendar.declare_working_day(trace=trace, day=day, reason=reason)
+        return self._save(calendar)
+
+    def get_calendar(self, province: str, version: int | None = None) -> Calendar:
+        try:
+            calendar: Calendar = self.repository.get(
+                Calendar.create_id(province), version=version
+            )
+        except AggregateNotFoundError:
+            raise CalendarNotDefinedError(province) from None
+        return calendar
+
+    def working_calendar(self, province: str) -> VersionedCalendar:
+        calendar = self.get_calendar(province)
+        working = calendar.working_calendar()
+        if not self.flag("DUE_AT_CLOSE_ROLLS_OVER", True):
+            working = type(working)(
+                sessions=working.sessions, days_off=working.days_off,
+                working_days=working.working_days, weekend=working.weekend,
+                due_at_close_rolls_over=False,
+            )
+        return VersionedCalendar(version=calendar.version, calendar=working)

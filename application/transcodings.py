@@ -1,0 +1,92 @@
+"""JSON transcodings for the value types stored in events and snapshots."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, time
+from enum import Enum
+from typing import Any
+
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from domain import deadline, dossier_values, procedure, values, working_time
+
+
+class EnumAsValue(Transcoding):
+    def __init__(self, enum_type: type[Enum]) -> None:
+        self.type = enum_type
+        self.name = f"enum:{enum_type.__module__}.{enum_type.__qualname__}"
+
+    def encode(self, obj: Enum) -> Any:
+        return obj.value
+
+    def decode(self, data: Any) -> Enum:
+        return self.type(data)
+
+
+class DataclassAsDict(Transcoding):
+    """Shallow field dict; nested values are transcoded by the encoder itself."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        self.type = cls
+        self.name = f"dc:{cls.__module__}.{cls.__qualname__}"
+        self._fields = [f.name for f in dataclasses.fields(cls) if f.init]
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {name: getattr(obj, name) for name in self._fields}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        )
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class TimeAsISO(Transcoding):
+    type = time
+    name = "time_iso"
+
+    def encode(self, obj: time) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> time:
+        return time.fromisoformat(data)
+
+
+_MODULES = (values, deadline, procedure, dossier_values, working_time)
+_NOT_STORED = {working_time.WorkingCalendar, dossier_values.VersionedCalendar}
+
+
+def stored_value_types() -> tuple[list[type[Enum]], list[type[Any]]]:
+    enums: list[type[Enum]] = []
+    classes: list[type[Any]] = []
+    for module in _MODULES:
+        for obj in vars(module).values():
+            if getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if isinstance(obj, type) and issubclass(obj, Enum):
+                enums.append(obj)
+            elif dataclasses.is_dataclass(obj) and isinstance(obj, type):
+                if obj not in _NOT_STORED:
+                    classes.append(obj)
+    return enums, classes
+
+
+def register_value_transcodings(transcoder: JSONTranscoder) -> None:
+    transcoder.register(DateAsISO())
+    transcoder.register(TimeAsISO())
+    enums, classes = stored_value_types()
+    for enum_type in enums:
+        transcoder.register(EnumAsValue(enum_type))
+    for cls in classes:
+        transcoder.register(DataclassAsDict(cls))

@@ -1,0 +1,615 @@
+# Event classes below are a storage contract: add fields only; rename/move = register_topic.
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.deadline import Granularity, TimeLimit, Timeliness, classify
+from domain.dossier_code import DOSSIER_CODE
+from domain.dossier_rules import ALLOWED_ROLES, LEGAL_FROM, Command
+from domain.dossier_status import DossierStatus
+from domain.dossier_values import (
+    Applicant, Channel, ComponentState, ComponentStatus, DigitalAccount,
+    DocumentMetadata, ForwardKind, Holder, IssuedResult, PaymentChannel,
+    ReturnMethod, ReuseSource, Satisfaction, VersionedCalendar,
+)
+from domain.errors import (
+    ActorNotAllowedError, AlreadyRatedError, ComponentError, IllegalTransitionError,
+    InvalidProcedureError, MissingDataError, ReappointmentError, ResultError,
+    UnsignedComponentsError,
+)
+from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
+from domain.values import AgencyCode, Role, Trace
+
+
+class Dossier(Aggregate):
+    """One applicant's dossier for one procedure, from submission to rating."""
+
+    class Event(Aggregate.Event):
+        trace: Trace
+        procedure_version: int
+        calendar_version: int
+
+    class Lodged(Event, Aggregate.Created):
+        """Base of the two ways a dossier begins; never recorded itself."""
+
+        applicant: Applicant
+        procedure_id: UUID
+        procedure: ProcedureDefinition
+        channel: Channel
+        components: dict[str, ComponentState]
+        summary: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.applicant = self.applicant
+            aggregate.procedure_id = self.procedure_id
+            aggregate.procedure_code = self.procedure.code
+            aggregate.procedure_name = self.procedure.name
+            aggregate.procedure_version = self.procedure_version
+            aggregate.time_limit = self.procedure.time_limit
+            aggregate.result_codes = [r.result_code for r in self.procedure.results]
+            aggregate.competent_agency = self.procedure.competent_agency.value
+            aggregate.channel = self.channel
+            aggregate.components = dict(self.components)
+            aggregate.summary = self.summary
+            aggregate.submitted_at = self.trace.at
+
+    class SubmittedOnline(Lodged):
+        def apply(self, aggregate: Dossier) -> None:
+            super().apply(aggregate)
+            aggregate.status = DossierStatus.SUBMITTED
+            aggregate.holder = Holder(aggregate.competent_agency)
+            aggregate.involved_agencies = [aggregate.competent_agency]
+
+    class ReceivedAtDesk(Lodged):
+        code: str
+        receiving_agency: str
+        due_at: datetime | None
+
+        def apply(self, aggregate: Dossier) -> None:
+            super().apply(aggregate)
+            aggregate._accept(self.code, self.receiving_agency, self.trace.at, self.due_at)
+
+    class Received(Event):
+        code: str
+        receiving_agency: str
+        due_at: datetime | None
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate._accept(self.code, self.receiving_agency, self.trace.at, self.due_at)
+
+    class Refused(Event):
+        reason: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.status = DossierStatus.REFUSED
+            aggregate.finished_at = self.trace.at
+
+    class DigitalAccountChecked(Event):
+        account: DigitalAccount
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.digital_account = self.account
+
+    class ComponentDigitized(Event):
+        component_code: str
+        document: DocumentMetadata
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate._set_component(
+                self.component_code, status=ComponentStatus.DIGITIZED, signed_by="",
+                document_id=self.document.document_id, sha256=self.document.sha256,
+            )
+
+    class ComponentReused(Event):
+        component_code: str
+        document_id: UUID
+        source: ReuseSource
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate._set_component(
+                self.component_code, status=ComponentStatus.REUSED,
+                document_id=self.document_id, reuse_source=self.source,
+            )
+
+    class ComponentSigned(Event):
+        component_code: str
+        signature_sha256: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate._set_component(self.component_code, signed_by=self.trace.actor.id)
+
+    class Forwarded(Event):
+        from_holder: Holder
+        to_holder: Holder
+        kind: ForwardKind
+        note: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.holder = self.to_holder
+            if self.to_holder.agency_code not in aggregate.involved_agencies:
+                aggregate.involved_agencies.append(self.to_holder.agency_code)
+            aggregate.status = DossierStatus.IN_PROGRESS
+
+    class SupplementRequested(Event):
+        items: tuple[str, ...]
+        reason: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate._pause(DossierStatus.AWAITING_SUPPLEMENT, self.trace.at)
+            aggregate.supplement_requests += 1
+
+    class SupplementReceived(Event):
+        documents: dict[str, DocumentMetadata]
+        paused_seconds: int
+        due_at: datetime | None
+
+        def apply(self, aggregate: Dossier) -> None:
+            for code, document in self.documents.items():
+                aggregate._set_component(
+                    code, status=ComponentStatus.ELECTRONIC,
+                    document_id=document.document_id, sha256=document.sha256,
+                )
+            aggregate._resume(self.paused_seconds, self.due_at)
+
+    class FinancialObligationRequested(Event):
+        fees: tuple[Fee, ...]
+        reason: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate._pause(DossierStatus.AWAITING_PAYMENT, self.trace.at)
+            aggregate.fees_requested = list(self.fees)
+
+    class FinancialObligationPaid(Event):
+        channel: PaymentChannel
+        receipt: str
+        paused_seconds: int
+        due_at: datetime | None
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.paid_via = self.channel
+            aggregate._resume(self.paused_seconds, self.due_at)
+
+    class Reappointed(Event):
+        """Apology letter (Mẫu 04) with the one allowed new appointment."""
+
+        reason: str
+        previous_due_at: datetime
+        due_at: datetime
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.due_at = self.due_at
+            aggregate.reappointed = True
+
+    class Stopped(Event):
+        reason: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate._finish(DossierStatus.STOPPED, self.trace.at)
+
+    class Withdrawn(Event):
+        reason: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate._finish(DossierStatus.WITHDRAWN, self.trace.at)
+
+    class Resolved(Event):
+        results: tuple[IssuedResult, ...]
+        decision: str
+        timeliness: Timeliness
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.results = list(self.results)
+            aggregate.timeliness = self.timeliness
+            aggregate._finish(DossierStatus.RESOLVED, self.trace.at)
+
+    class Returned(Event):
+        method: ReturnMethod
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.status = DossierStatus.RETURNED
+            aggregate.returned_at = self.trace.at
+            aggregate.return_method = self.method
+
+    class Rated(Event):
+        satisfaction: Satisfaction
+        comment: str
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.satisfaction = self.satisfaction
+
+    code: str | None
+    status: DossierStatus
+    applicant: Applicant
+    procedure_id: UUID
+    procedure_code: str
+    procedure_name: str
+    procedure_version: int
+    time_limit: TimeLimit
+    result_codes: list[str]
+    competent_agency: str
+    receiving_agency: str | None
+    channel: Channel
+    components: dict[str, ComponentState]
+    summary: str
+    holder: Holder
+    involved_agencies: list[str]
+    submitted_at: datetime
+    received_at: datetime | None
+    due_at: datetime | None
+
+    def __init__(self) -> None:
+        self.code = None
+        self.receiving_agency = None
+        self.received_at = None
+        self.due_at = None
+        self.digital_account: DigitalAccount | None = None
+        self.supplement_requests = 0
+        self.paused_at: datetime | None = None
+        self.resume_status: DossierStatus | None = None
+        self.paused_seconds = 0
+        self.fees_requested: list[Fee] = []
+        self.paid_via: PaymentChannel | None = None
+        self.reappointed = False
+        self.results: list[IssuedResult] = []
+        self.timeliness: Timeliness | None = None
+        self.finished_at: datetime | None = None
+        self.returned_at: datetime | None = None
+        self.return_method: ReturnMethod | None = None
+        self.satisfaction: Satisfaction | None = None
+
+    # -- beginnings -------------------------------------------------------
+
+    @classmethod
+    def submit_online(
+        cls, *, dossier_id: UUID, trace: Trace, applicant: Applicant,
+        procedure_id: UUID, procedure: ProcedureDefinition, procedure_version: int,
+        calendar: VersionedCalendar, documents: dict[str, DocumentMetadata],
+        summary: str = "",
+    ) -> Dossier:
+        if trace.actor.role not in (Role.CITIZEN, Role.SYSTEM) or (
+            trace.actor.role is Role.CITIZEN and trace.actor.id != applicant.id
+        ):
+            raise ActorNotAllowedError("only the applicant submits online")
+        if procedure.online_level is OnlineLevel.NONE:
+            raise InvalidProcedureError(f"{procedure.code} is not offered online")
+        components = _components(procedure)
+        for code, document in documents.items():
+            if code not in components:
+                raise ComponentError(code)
+            components[code] = replace(
+                components[code], status=ComponentStatus.ELECTRONIC,
+                document_id=document.document_id, sha256=document.sha256,
+            )
+        missing = [c.code for c in components.values()
+                   if c.mandatory and c.scope is DigitizationScope.IN_SCOPE
+                   and c.status is ComponentStatus.PENDING]
+        if missing:
+            raise MissingDataError(", ".join(missing))
+        return cls._create(
+            cls.SubmittedOnline, id=dossier_id, trace=trace, applicant=applicant,
+            procedure_id=procedure_id, procedure=procedure,
+            procedure_version=procedure_version, calendar_version=calendar.version,
+            channel=Channel.ONLINE, components=components, summary=summary,
+        )
+
+    @classmethod
+    def receive_at_desk(
+        cls, *, dossier_id: UUID, trace: Trace, code: str, applicant: Applicant,
+        procedure_id: UUID, procedure: ProcedureDefinition, procedure_version: int,
+        calendar: VersionedCalendar, channel: Channel = Channel.DESK, summary: str = "",
+    ) -> Dossier:
+        actor = trace.actor
+        if actor.role is not Role.DESK or actor.agency_code is None:
+            raise ActorNotAllowedError("only a one-stop desk officer receives dossiers")
+        _check_receiving_unit(actor.agency_code, procedure.competent_agency.value, code)
+        return cls._create(
+            cls.ReceivedAtDesk, id=dossier_id, trace=trace, applicant=applicant,
+            procedure_id=procedure_id, procedure=procedure,
+            procedure_version=procedure_version, calendar_version=calendar.version,
+            channel=channel, components=_components(procedure), summary=summary,
+            code=code, receiving_agency=actor.agency_code,
+            due_at=procedure.time_limit.due_at(trace.at, calendar.calendar),
+        )
+
+    # -- commands ---------------------------------------------------------
+
+    def receive(self, *, trace: Trace, code: str, calendar: VersionedCalendar) -> None:
+        self._check(Command.RECEIVE, trace)
+        assert trace.actor.agency_code is not None  # guaranteed by the desk role check
+        _check_receiving_unit(trace.actor.agency_code, self.competent_agency, code)
+        self._record(
+            self.Received, trace, calendar, code=code,
+            receiving_agency=trace.actor.agency_code,
+            due_at=self.time_limit.due_at(trace.at, calendar.calendar),
+        )
+
+    def refuse(self, *, trace: Trace, calendar: VersionedCalendar, reason: str) -> None:
+        self._check(Command.REFUSE, trace)
+        self._record(self.Refused, trace, calendar, reason=_required(reason, "reason"))
+
+    def check_digital_account(
+        self, *, trace: Trace, calendar: VersionedCalendar, account: DigitalAccount
+    ) -> None:
+        self._check(Command.CHECK_DIGITAL_ACCOUNT, trace)
+        if account != self.digital_account:
+            self._record(self.DigitalAccountChecked, trace, calendar, account=account)
+
+    def digitize_component(
+        self, *, trace: Trace, calendar: VersionedCalendar, component_code: str,
+        document: DocumentMetadata,
+    ) -> None:
+        self._check(Command.DIGITIZE_COMPONENT, trace)
+        component = self._component(component_code)
+        if component.scope is not DigitizationScope.IN_SCOPE:
+            raise ComponentError(f"{component_code} ({component.scope.value})")
+        self._record(
+            self.ComponentDigitized, trace, calendar, component_code=component_code,
+            document=document,
+        )
+
+    def reuse_component(
+        self, *, trace: Trace, calendar: VersionedCalendar, component_code: str,
+        document_id: UUID, source: ReuseSource,
+    ) -> None:
+        self._check(Command.REUSE_COMPONENT, trace)
+        self._component(component_code)
+        self._record(
+            self.ComponentReused, trace, calendar, component_code=component_code,
+            document_id=document_id, source=source,
+        )
+
+    def sign_component(
+        self, *, trace: Trace, calendar: VersionedCalendar, component_code: str,
+        signature_sha256: str,
+    ) -> None:
+        self._check(Command.SIGN_COMPONENT, trace)
+        component = self._component(component_code)
+        if component.status is not ComponentStatus.DIGITIZED or component.signed_by:
+            raise ComponentError(f"{component_code} is not awaiting a signature")
+        self._record(
+            self.ComponentSigned, trace, calendar, component_code=component_code,
+            signature_sha256=_required(signature_sha256, "signature"),
+        )
+
+    def forward(
+        self, *, trace: Trace, calendar: VersionedCalendar, to: Holder, note: str = ""
+    ) -> None:
+        self._check(Command.FORWARD, trace)
+        unsigned = [c.code for c in self.components.values() if not c.ready_to_forward]
+        if unsigned:
+            raise UnsignedComponentsError(", ".join(unsigned))
+        target = AgencyCode(to.agency_code)
+        if to == self.holder:
+            raise MissingDataError("a different recipient")
+        if target == AgencyCode(self.holder.agency_code):
+            kind = ForwardKind.DEPARTMENT
+        elif target.level1 == AgencyCode(self.holder.agency_code).level1:
+            kind = ForwardKind.AGENCY
+        else:
+            kind = ForwardKind.CROSS_BOUNDARY
+        self._record(
+            self.Forwarded, trace, calendar, from_holder=self.holder, to_holder=to,
+            kind=kind, note=note,
+        )
+
+    def request_supplement(
+        self, *, trace: Trace, calendar: VersionedCalendar, items: tuple[str, ...],
+        reason: str,
+    ) -> None:
+        self._check(Command.REQUEST_SUPPLEMENT, trace)
+        if not items:
+            raise MissingDataError("items")
+        for code in items:
+            self._component(code)
+        self._record(
+            self.SupplementRequested, trace, calendar, items=tuple(items),
+            reason=_required(reason, "reason"),
+        )
+
+    def receive_supplement(
+        self, *, trace: Trace, calendar: VersionedCalendar,
+        documents: dict[str, DocumentMetadata],
+    ) -> None:
+        self._check(Command.RECEIVE_SUPPLEMENT, trace)
+        for code in documents:
+            self._component(code)
+        paused, due = self._resumed_clock(trace.at, calendar)
+        self._record(
+            self.SupplementReceived, trace, calendar, documents=dict(documents),
+            paused_seconds=paused, due_at=due,
+        )
+
+    def request_payment(
+        self, *, trace: Trace, calendar: VersionedCalendar, fees: tuple[Fee, ...],
+        reason: str = "",
+    ) -> None:
+        self._check(Command.REQUEST_PAYMENT, trace)
+        if not fees or any(f.amount <= 0 for f in fees):
+            raise MissingDataError("fees")
+        self._record(
+            self.FinancialObligationRequested, trace, calendar, fees=tuple(fees),
+            reason=reason,
+        )
+
+    def confirm_payment(
+        self, *, trace: Trace, calendar: VersionedCalendar, channel: PaymentChannel,
+        receipt: str,
+    ) -> None:
+        self._check(Command.CONFIRM_PAYMENT, trace)
+        paused, due = self._resumed_clock(trace.at, calendar)
+        self._record(
+            self.FinancialObligationPaid, trace, calendar, channel=channel,
+            receipt=_required(receipt, "receipt"), paused_seconds=paused, due_at=due,
+        )
+
+    def reappoint(
+        self, *, trace: Trace, calendar: VersionedCalendar, due_at: datetime,
+        reason: str,
+    ) -> None:
+        self._check(Command.REAPPOINT, trace)
+        if self.reappointed:
+            raise ReappointmentError("at most once")
+        if self.due_at is None:
+            raise ReappointmentError("the procedure has no due time")
+        working = calendar.calendar
+        if working.working_time_between(trace.at, self.due_at) < working.hours_per_day:
+            raise ReappointmentError("less than one working day before the due time")
+        if due_at <= self.due_at:
+            raise ReappointmentError("the new due time must be later")
+        self._record(
+            self.Reappointed, trace, calendar, reason=_required(reason, "reason"),
+            previous_due_at=self.due_at, due_at=due_at,
+        )
+
+    def stop(self, *, trace: Trace, calendar: VersionedCalendar, reason: str) -> None:
+        self._check(Command.STOP, trace)
+        self._record(self.Stopped, trace, calendar, reason=_required(reason, "reason"))
+
+    def withdraw(self, *, trace: Trace, calendar: VersionedCalendar, reason: str) -> None:
+        self._check(Command.WITHDRAW, trace)
+        if trace.actor.role is not Role.CITIZEN:
+            _required(reason, "reason")
+        self._record(self.Withdrawn, trace, calendar, reason=reason)
+
+    def resolve(
+        self, *, trace: Trace, calendar: VersionedCalendar,
+        results: tuple[IssuedResult, ...], decision: str,
+        granularity: Granularity = Granularity.DATE,
+    ) -> None:
+        self._check(Command.RESOLVE, trace)
+        unknown = [r.result_code for r in results if r.result_code not in self.result_codes]
+        if unknown:
+            raise ResultError(", ".join(unknown))
+        if self.result_codes and not results:
+            raise ResultError("no result document")
+        timeliness = classify(
+            trace.at, self.due_at, self.supplement_requests, calendar.calendar, granularity
+        )
+        self._record(
+            self.Resolved, trace, calendar, results=tuple(results),
+            decision=_required(decision, "decision"), timeliness=timeliness,
+        )
+
+    def return_result(
+        self, *, trace: Trace, calendar: VersionedCalendar, method: ReturnMethod
+    ) -> None:
+        self._check(Command.RETURN_RESULT, trace)
+        self._record(self.Returned, trace, calendar, method=method)
+
+    def rate(
+        self, *, trace: Trace, calendar: VersionedCalendar, satisfaction: Satisfaction,
+        comment: str = "",
+    ) -> None:
+        self._check(Command.RATE, trace)
+        if self.satisfaction is not None:
+            raise AlreadyRatedError()
+        self._record(self.Rated, trace, calendar, satisfaction=satisfaction, comment=comment)
+
+    # -- helpers ----------------------------------------------------------
+
+    @property
+    def national_status_code(self) -> int:
+        return self.status.national_code
+
+    def _check(self, command: Command, trace: Trace) -> None:
+        actor = trace.actor
+        if actor.role not in ALLOWED_ROLES[command]:
+            raise ActorNotAllowedError(f"{actor.role.value} → {command.value}")
+        if actor.role is Role.CITIZEN and actor.id != self.applicant.id:
+            raise ActorNotAllowedError("not the applicant")
+        if actor.is_officer and not any(
+            actor.works_within(AgencyCode(code)) for code in self._units()
+        ):
+            raise ActorNotAllowedError(f"{actor.agency_code} is outside this dossier")
+        if self.status not in LEGAL_FROM[command]:
+            raise IllegalTransitionError(action=command, status=self.status)
+
+    def _units(self) -> list[str]:
+        units = list(self.involved_agencies)
+        if self.receiving_agency is not None:
+            units.append(self.receiving_agency)
+        if self.status is DossierStatus.SUBMITTED:
+            units.append(AgencyCode(self.competent_agency).province.value)
+        return units
+
+    def _record(
+        self, event_class: type[Dossier.Event], trace: Trace,
+        calendar: VersionedCalendar, **fields: object,
+    ) -> None:
+        self.trigger_event(
+            event_class, trace=trace, procedure_version=self.procedure_version,
+            calendar_version=calendar.version, **fields,
+        )
+
+    def _component(self, code: str) -> ComponentState:
+        try:
+            return self.components[code]
+        except KeyError:
+            raise ComponentError(code) from None
+
+    def _set_component(self, code: str, **changes: object) -> None:
+        self.components[code] = replace(self.components[code], **changes)  # type: ignore[arg-type]
+
+    def _accept(
+        self, code: str, receiving_agency: str, at: datetime, due_at: datetime | None
+    ) -> None:
+        self.code = code
+        self.receiving_agency = receiving_agency
+        self.received_at = at
+        self.due_at = due_at
+        self.status = DossierStatus.RECEIVED
+        self.holder = Holder(receiving_agency)
+        self.involved_agencies = [self.competent_agency]
+        if receiving_agency not in self.involved_agencies:
+            self.involved_agencies.append(receiving_agency)
+
+    def _pause(self, status: DossierStatus, at: datetime) -> None:
+        self.resume_status = self.status
+        self.status = status
+        self.paused_at = at
+
+    def _resume(self, paused_seconds: int, due_at: datetime | None) -> None:
+        self.status = self.resume_status or DossierStatus.IN_PROGRESS
+        self.resume_status = None
+        self.paused_at = None
+        self.paused_seconds += paused_seconds
+        self.due_at = due_at
+
+    def _resumed_clock(
+        self, at: datetime, calendar: VersionedCalendar
+    ) -> tuple[int, datetime | None]:
+        assert self.paused_at is not None  # every paused status sets it
+        pause = self.time_limit.pause_length(self.paused_at, at, calendar.calendar)
+        if self.due_at is None:
+            return int(pause.total_seconds()), None
+        due = self.time_limit.extend(self.due_at, pause, calendar.calendar)
+        return int(pause.total_seconds()), max(due, self.due_at)
+
+    def _finish(self, status: DossierStatus, at: datetime) -> None:
+        self.status = status
+        self.finished_at = at
+
+
+def _components(procedure: ProcedureDefinition) -> dict[str, ComponentState]:
+    return {c.code: ComponentState.from_component(c) for c in procedure.components}
+
+
+def _required(value: str, name: str) -> str:
+    if not value or not value.strip():
+        raise MissingDataError(name)
+    return value.strip()
+
+
+def _check_receiving_unit(receiving: str, competent: str, code: str) -> None:
+    """The desk must be in the competent agency's province; R-17 code unit."""
+    match = DOSSIER_CODE.match(code)
+    if match is None:
+        raise MissingDataError(f"dossier code {code!r}")
+    if AgencyCode(receiving).level1 != AgencyCode(competent).level1:
+        raise ActorNotAllowedError(f"{receiving} is outside the province of {competent}")
+    if match.group(1) not in (receiving, competent):
+        raise MissingDataError(f"dossier code {code!r} for unit {receiving}")

@@ -1,0 +1,117 @@
+"""Domain errors: one base class, each with a Vietnamese and an English label."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class LabelledError(Exception):
+    """An expected failure with a stable code and Vietnamese/English labels."""
+
+    code: ClassVar[str] = "ERROR"
+    vi: ClassVar[str] = "Yêu cầu không hợp lệ"
+    en: ClassVar[str] = "Invalid request"
+
+    def __init__(self, *args: Any, **details: Any) -> None:
+        super().__init__(*args)
+        self.details = details
+
+    def message(self, language: str = "vi") -> str:
+        template = self.en if language.startswith("en") else self.vi
+        values = {
+            key: value.label(language) if hasattr(value, "label") else value
+            for key, value in self.details.items()
+        }
+        for index, arg in enumerate(self.args):
+            values.setdefault(f"a{index}", arg)
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError):
+            return template
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+class DomainError(LabelledError):
+    """A rule of the domain refused a command; nothing was recorded."""
+
+    code = "DOMAIN_ERROR"
+
+
+class InvalidAgencyCodeError(DomainError):
+    code = "INVALID_AGENCY_CODE"
+    vi = "Mã định danh cơ quan không hợp lệ (QCVN 102:2016): {a0}"
+    en = "Invalid agency identifier (QCVN 102:2016): {a0}"
+
+
+class InvalidFieldCodeError(DomainError):
+    code = "INVALID_FIELD_CODE"
+    vi = "Mã lĩnh vực không hợp lệ (MX1X2-LV): {a0}"
+    en = "Invalid field code (MX1X2-LV): {a0}"
+
+
+class InvalidProcedureError(DomainError):
+    code = "INVALID_PROCEDURE"
+    vi = "Thông tin thủ tục hành chính không hợp lệ: {a0}"
+    en = "Invalid procedure definition: {a0}"
+
+
+class InvalidCalendarError(DomainError):
+    code = "INVALID_CALENDAR"
+    vi = "Lịch làm việc không hợp lệ: {a0}"
+    en = "Invalid working calendar: {a0}"
+
+
+class MissingDataError(DomainError):
+    code = "MISSING_DATA"
+    vi = "Thiếu thông tin bắt buộc: {a0}"
+    en = "Missing mandatory data: {a0}"
+
+
+class IllegalTransitionError(DomainError):
+    code = "ILLEGAL_TRANSITION"
+    vi = "Không thể {action} khi hồ sơ đang ở trạng thái «{status}»"
+    en = "Cannot {action} a dossier whose status is '{status}'"
+
+
+class ActorNotAllowedError(DomainError):
+    code = "ACTOR_NOT_ALLOWED"
+    vi = "Người thực hiện không có thẩm quyền: {a0}"
+    en = "Actor not allowed: {a0}"
+
+
+class ComponentError(DomainError):
+    code = "COMPONENT_ERROR"
+    vi = "Thành phần hồ sơ không hợp lệ: {a0}"
+    en = "Invalid dossier component: {a0}"
+
+
+class UnsignedComponentsError(DomainError):
+    code = "UNSIGNED_COMPONENTS"
+    vi = "Chưa số hóa và ký số các thành phần bắt buộc: {a0}"
+    en = "Mandatory components not yet digitized and signed: {a0}"
+
+
+class ReappointmentError(DomainError):
+    code = "REAPPOINTMENT_REFUSED"
+    vi = "Không thể hẹn lại ngày trả kết quả: {a0}"
+    en = "Re-appointment refused: {a0}"
+
+
+class ResultError(DomainError):
+    code = "INVALID_RESULT"
+    vi = "Kết quả giải quyết không hợp lệ: {a0}"
+    en = "Invalid result: {a0}"
+
+
+class AlreadyRatedError(DomainError):
+    code = "ALREADY_RATED"
+    vi = "Hồ sơ đã được đánh giá"
+    en = "The dossier has already been rated"
+
+
+class DailySequenceExhaustedError(DomainError):
+    code = "DAILY_SEQUENCE_EXHAUSTED"
+    vi = "Đơn vị {agency} đã tiếp nhận đủ 9.999 hồ sơ trong ngày {day}"
+    en = "Unit {agency} has already received 9,999 dossiers on {day}"

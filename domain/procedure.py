@@ -1,0 +1,132 @@
+# Event classes below are a storage contract: add fields only; rename/move = register_topic.
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.deadline import TimeLimit
+from domain.errors import InvalidProcedureError, MissingDataError
+from domain.values import AgencyCode, Trace, validate_field_code
+
+_PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")
+
+
+class OnlineLevel(Enum):
+    """Decree 42/2022: toàn trình (fully online), một phần (partly), or none."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
+class DigitizationScope(Enum):
+    """TT 01/2023: what happens to a component at reception."""
+
+    IN_SCOPE = "in_scope"
+    SHARED_DATA = "shared_data"
+    PHOTOCOPY = "photocopy"
+    SHOWN_ONLY = "shown_only"
+    CLASSIFIED = "classified"
+
+
+@dataclass(frozen=True)
+class Component:
+    """A dossier component (thành phần hồ sơ) the procedure asks for."""
+
+    code: str
+    name: str
+    document_type_code: str
+    scope: DigitizationScope = DigitizationScope.IN_SCOPE
+    mandatory: bool = True
+
+
+@dataclass(frozen=True)
+class ResultDocument:
+    result_code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Fee:
+    code: str
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ProcedureDefinition:
+    """One version of a TTHC catalogue entry."""
+
+    code: str
+    name: str
+    field_code: str
+    competent_agency: AgencyCode
+    time_limit: TimeLimit
+    components: tuple[Component, ...]
+    results: tuple[ResultDocument, ...]
+    fees: tuple[Fee, ...] = ()
+    online_level: OnlineLevel = OnlineLevel.NONE
+
+    def __post_init__(self) -> None:
+        if not _PROCEDURE_CODE.match(self.code):
+            raise InvalidProcedureError(f"code {self.code!r}")
+        if not self.name.strip():
+            raise MissingDataError("procedure name")
+        validate_field_code(self.field_code)
+        codes = [c.code for c in self.components]
+        if len(set(codes)) != len(codes):
+            raise InvalidProcedureError("duplicate component codes")
+        if any(f.amount < 0 for f in self.fees):
+            raise InvalidProcedureError("negative fee")
+
+    def component(self, code: str) -> Component | None:
+        return next((c for c in self.components if c.code == code), None)
+
+    @property
+    def has_fees(self) -> bool:
+        return any(f.amount > 0 for f in self.fees)
+
+
+class Procedure(Aggregate):
+    """An administrative procedure (TTHC); every revision is a new version."""
+
+    class Published(Aggregate.Created):
+        trace: Trace
+        definition: ProcedureDefinition
+
+        def apply(self, aggregate: Procedure) -> None:
+            aggregate.definition = self.definition
+
+    class Revised(Aggregate.Event):
+        trace: Trace
+        definition: ProcedureDefinition
+
+        def apply(self, aggregate: Procedure) -> None:
+            aggregate.definition = self.definition
+
+    definition: ProcedureDefinition
+
+    def __init__(self) -> None:
+        pass
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/procedures/{code}")
+
+    @classmethod
+    def publish(cls, *, trace: Trace, definition: ProcedureDefinition) -> Procedure:
+        return cls._create(
+            cls.Published, id=cls.create_id(definition.code), trace=trace,
+            definition=definition,
+        )
+
+    def revise(self, *, trace: Trace, definition: ProcedureDefinition) -> None:
+        if definition.code != self.definition.code:
+            raise InvalidProcedureError("the code of a procedure cannot change")
+        if definition != self.definition:
+            self.trigger_event(self.Revised, trace=trace, definition=definition)

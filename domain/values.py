@@ -1,0 +1,125 @@
+# Value types stored inside events: a storage contract (add fields with defaults only).
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from uuid import UUID
+
+from domain.errors import InvalidAgencyCodeError, InvalidFieldCodeError
+
+_AGENCY_CODE = re.compile(r"^(\d{3})\.(\d{2})\.(\d{2})\.([A-Z]\d{2})$")
+_FIELD_CODE = re.compile(r"^[A-Z]\d{2}-[A-Z0-9]{1,12}$")
+_ZERO = {3: "000", 2: "00"}
+
+
+@dataclass(frozen=True, order=True)
+class AgencyCode:
+    """QCVN 102:2016 identifier ``V1V2V3.Z1Z2.Y1Y2.MX1X2`` of a state unit."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        match = _AGENCY_CODE.match(self.value)
+        if match is None:
+            raise InvalidAgencyCodeError(self.value)
+        v, z, y, _ = match.groups()
+        if (z != "00" and y == "00") or (v != "000" and z == "00"):
+            raise InvalidAgencyCodeError(self.value)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def level1(self) -> str:
+        return self.value[-3:]
+
+    @property
+    def province(self) -> AgencyCode:
+        """The level-1 unit this one belongs to, e.g. ``000.00.00.H34``."""
+        return AgencyCode(f"000.00.00.{self.level1}")
+
+    @property
+    def depth(self) -> int:
+        """1 for a level-1 unit (province), up to 4."""
+        v, z, y, _ = self.value.split(".")
+        return 1 + sum(1 for part in (y, z, v) if part.strip("0"))
+
+    @property
+    def parent(self) -> AgencyCode | None:
+        v, z, y, m = self.value.split(".")
+        if v != "000":
+            return AgencyCode(f"000.{z}.{y}.{m}")
+        if z != "00":
+            return AgencyCode(f"000.00.{y}.{m}")
+        if y != "00":
+            return AgencyCode(f"000.00.00.{m}")
+        return None
+
+    def is_within(self, ancestor: AgencyCode) -> bool:
+        """True when this unit is ``ancestor`` or lies in its subtree."""
+        node: AgencyCode | None = self
+        while node is not None:
+            if node == ancestor:
+                return True
+            node = node.parent
+        return False
+
+
+def validate_field_code(code: str) -> str:
+    """TT 01/2018 Art. 20 field code ``MX1X2-LV``."""
+    if not _FIELD_CODE.match(code):
+        raise InvalidFieldCodeError(code)
+    return code
+
+
+class AgencyLevel(Enum):
+    PROVINCE = "province"
+    DEPARTMENT = "department"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+
+
+class Role(Enum):
+    CITIZEN = "citizen"
+    DESK = "desk"
+    SPECIALIST = "specialist"
+    LEADER = "leader"
+    SYSTEM = "system"
+
+
+OFFICER_ROLES = frozenset({Role.DESK, Role.SPECIALIST, Role.LEADER})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a citizen, an officer of a unit, or the system itself."""
+
+    id: str
+    role: Role
+    agency_code: str | None = None
+    department: str | None = None
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role in OFFICER_ROLES
+
+    def works_within(self, unit: AgencyCode) -> bool:
+        return self.agency_code is not None and AgencyCode(self.agency_code).is_within(
+            unit
+        )
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The who/when/why-chain every event carries.
+
+    ``at`` is the effective (business) time; the event's own timestamp is
+    the recorded time, and they differ when history is imported or simulated.
+    """
+
+    actor: Actor
+    at: datetime
+    correlation_id: UUID
+    causation_id: UUID | None = None
