@@ -10,7 +10,9 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from application.errors import (
-    AgencyNotFoundError, AlreadyExistsError, CalendarNotDefinedError,
+    AgencyNotFoundError,
+    AlreadyExistsError,
+    CalendarNotDefinedError,
     ProcedureNotFoundError,
 )
 from application.public_holidays import public_holidays
@@ -57,7 +59,9 @@ class Catalogue(Application[UUID]):
         self, *, trace: Trace, code: str, name: str, level: AgencyLevel
     ) -> UUID:
         """Register a state unit under its QCVN 102:2016 identifier."""
-        agency = Agency.register(trace=trace, code=AgencyCode(code), name=name, level=level)
+        agency = Agency.register(
+            trace=trace, code=AgencyCode(code), name=name, level=level
+        )
         self._save_new(agency, what=code)
         return agency.id
 
@@ -78,7 +82,9 @@ class Catalogue(Application[UUID]):
 
     # -- procedures ---------------------------------------------------------
 
-    def publish_procedure(self, *, trace: Trace, definition: ProcedureDefinition) -> UUID:
+    def publish_procedure(
+        self, *, trace: Trace, definition: ProcedureDefinition
+    ) -> UUID:
         """Publish a procedure (TTHC) in the catalogue."""
         self.get_agency(definition.competent_agency.value)
         procedure = Procedure.publish(trace=trace, definition=definition)
@@ -88,7 +94,7 @@ class Catalogue(Application[UUID]):
     def revise_procedure(
         self, *, trace: Trace, definition: ProcedureDefinition
     ) -> int | None:
-        """Publish a new version of a procedure; dossiers keep the version they began with."""
+        """Publish a new procedure version; dossiers keep the one they began with."""
         procedure = self.get_procedure(definition.code)
         procedure.revise(trace=trace, definition=definition)
         return self._save(procedure)
@@ -122,7 +128,9 @@ class Catalogue(Application[UUID]):
         self._save_new(calendar, what=province)
         return calendar.id
 
-    def adopt_public_holidays(self, province: str, *, trace: Trace, year: int) -> int | None:
+    def adopt_public_holidays(
+        self, province: str, *, trace: Trace, year: int
+    ) -> int | None:
         """Add one year's national holidays to a province's calendar."""
         calendar = self.get_calendar(province)
         days_off, make_up = public_holidays(year)
@@ -161,8 +169,10 @@ class Catalogue(Application[UUID]):
         working = calendar.working_calendar()
         if not self.flag("DUE_AT_CLOSE_ROLLS_OVER", True):
             working = type(working)(
-                sessions=working.sessions, days_off=working.days_off,
-                working_days=working.working_days, weekend=working.weekend,
+                sessions=working.sessions,
+                days_off=working.days_off,
+                working_days=working.working_days,
+                weekend=working.weekend,
                 due_at_close_rolls_over=False,
             )
         return VersionedCalendar(version=calendar.version, calendar=working)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from uuid import UUID
 
 from eventsourcing.application import Repository
 
@@ -18,7 +19,7 @@ from domain.values import AgencyCode
 
 
 class CodeAllocator:
-    def __init__(self, repository: Repository[object]) -> None:
+    def __init__(self, repository: Repository[UUID]) -> None:
         self._repository = repository
         self._last: dict[tuple[str, date], int] = {}
         self._lock = threading.Lock()

@@ -43,5 +43,7 @@ class VersionConflictError(ApplicationError):
     """Optimistic concurrency: the caller saw an older version than the stored one."""
 
     code = "VERSION_CONFLICT"
-    vi = "Hồ sơ đã được cập nhật bởi người khác (phiên bản {actual}, bạn gửi {expected})"
+    vi = (
+        "Hồ sơ đã được cập nhật bởi người khác (phiên bản {actual}, bạn gửi {expected})"
+    )
     en = "The record changed meanwhile (version {actual}, you sent {expected})"

@@ -19,7 +19,12 @@ from domain.calendar import Calendar
 from domain.deadline import Granularity
 from domain.dossier import Dossier
 from domain.dossier_code import DossierCode, is_dossier_code
-from domain.dossier_values import Applicant, Channel, DocumentMetadata, VersionedCalendar
+from domain.dossier_values import (
+    Applicant,
+    Channel,
+    DocumentMetadata,
+    VersionedCalendar,
+)
 from domain.procedure import Procedure
 from domain.values import AgencyCode, Trace
 
@@ -39,35 +44,55 @@ class DossierLifecycle(Catalogue):
     """Dossiers from submission to rating, plus the catalogue they depend on."""
 
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
-        Dossier: 25, Procedure: 20, Calendar: 50, Agency: 50,
+        Dossier: 25,
+        Procedure: 20,
+        Calendar: 50,
+        Agency: 50,
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.codes = CodeAllocator(self.repository)
         self.granularity = Granularity(self.setting("TIMELINESS_GRANULARITY", "date"))
-        self.cross_boundary_code_unit = self.setting("CROSS_BOUNDARY_CODE_UNIT", "competent")
+        self.cross_boundary_code_unit = self.setting(
+            "CROSS_BOUNDARY_CODE_UNIT", "competent"
+        )
 
     # -- beginnings -----------------------------------------------------------
 
     def submit_dossier(
-        self, *, trace: Trace, applicant: Applicant, procedure_code: str,
-        documents: dict[str, DocumentMetadata] | None = None, summary: str = "",
+        self,
+        *,
+        trace: Trace,
+        applicant: Applicant,
+        procedure_code: str,
+        documents: dict[str, DocumentMetadata] | None = None,
+        summary: str = "",
     ) -> tuple[UUID, int]:
         """Submit a dossier online (status 1, no code until the desk receives it)."""
         procedure = self.get_procedure(procedure_code)
         calendar = self.working_calendar(procedure.definition.competent_agency.level1)
         dossier = Dossier.submit_online(
-            dossier_id=uuid4(), trace=trace, applicant=applicant,
-            procedure_id=procedure.id, procedure=procedure.definition,
-            procedure_version=procedure.version, calendar=calendar,
-            documents=documents or {}, summary=summary,
+            dossier_id=uuid4(),
+            trace=trace,
+            applicant=applicant,
+            procedure_id=procedure.id,
+            procedure=procedure.definition,
+            procedure_version=procedure.version,
+            calendar=calendar,
+            documents=documents or {},
+            summary=summary,
         )
         return dossier.id, self.save(dossier)[-1].notification.id
 
     def receive_dossier(
-        self, *, trace: Trace, applicant: Applicant, procedure_code: str,
-        channel: Channel = Channel.DESK, summary: str = "",
+        self,
+        *,
+        trace: Trace,
+        applicant: Applicant,
+        procedure_code: str,
+        channel: Channel = Channel.DESK,
+        summary: str = "",
     ) -> Reception:
         """Receive a paper dossier at the desk: code, receipt time and due time."""
         procedure = self.get_procedure(procedure_code)
@@ -77,10 +102,16 @@ class DossierLifecycle(Catalogue):
 
         def build(code: str) -> list[Any]:
             dossier = Dossier.receive_at_desk(
-                dossier_id=dossier_id, trace=trace, code=code, applicant=applicant,
-                procedure_id=procedure.id, procedure=definition,
-                procedure_version=procedure.version, calendar=calendar,
-                channel=channel, summary=summary,
+                dossier_id=dossier_id,
+                trace=trace,
+                code=code,
+                applicant=applicant,
+                procedure_id=procedure.id,
+                procedure=definition,
+                procedure_version=procedure.version,
+                calendar=calendar,
+                channel=channel,
+                summary=summary,
             )
             return [dossier, DossierCode.issue(code=code, dossier_id=dossier_id)]
 
@@ -150,7 +181,9 @@ class DossierLifecycle(Catalogue):
     def _load(self, dossier_id: UUID, expected_version: int | None) -> Dossier:
         dossier = self.get_dossier(dossier_id)
         if expected_version is not None and dossier.version != expected_version:
-            raise VersionConflictError(expected=expected_version, actual=dossier.version)
+            raise VersionConflictError(
+                expected=expected_version, actual=dossier.version
+            )
         return dossier
 
     def _calendar_of(self, dossier: Dossier) -> VersionedCalendar:
@@ -159,13 +192,18 @@ class DossierLifecycle(Catalogue):
     def _code_unit(self, trace: Trace, competent: str) -> AgencyCode:
         receiving = AgencyCode(trace.actor.agency_code or competent)
         competent_code = AgencyCode(competent)
-        related = receiving.is_within(competent_code) or competent_code.is_within(receiving)
+        related = receiving.is_within(competent_code) or competent_code.is_within(
+            receiving
+        )
         if not related and self.cross_boundary_code_unit == "competent":
             return competent_code
         return receiving
 
     def _claim_code(
-        self, unit: AgencyCode, trace: Trace, dossier_id: UUID,
+        self,
+        unit: AgencyCode,
+        trace: Trace,
+        dossier_id: UUID,
         build: Callable[[str], list[Any]],
     ) -> Reception:
         day = trace.at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()

@@ -7,8 +7,14 @@ from uuid import UUID
 
 from application.lifecycle import DossierLifecycle, Reception
 from domain.dossier_values import (
-    DigitalAccount, DocumentMetadata, Holder, IssuedResult, PaymentChannel,
-    ReturnMethod, ReuseSource, Satisfaction,
+    DigitalAccount,
+    DocumentMetadata,
+    Holder,
+    IssuedResult,
+    PaymentChannel,
+    ReturnMethod,
+    ReuseSource,
+    Satisfaction,
 )
 from domain.procedure import Fee
 from domain.values import Trace
@@ -22,79 +28,125 @@ class OneStop(DossierLifecycle):
     name = "motcua"
 
     def refuse_dossier(
-        self, dossier_id: UUID, *, trace: Trace, reason: str,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        reason: str,
         expected_version: int | None = None,
     ) -> int | None:
         """Refuse an online submission (Mẫu 03), with the reason."""
         return self.execute(
-            dossier_id, lambda d, c: d.refuse(trace=trace, calendar=c, reason=reason),
+            dossier_id,
+            lambda d, c: d.refuse(trace=trace, calendar=c, reason=reason),
             expected_version=expected_version,
         )
 
     def check_digital_account(
-        self, dossier_id: UUID, *, trace: Trace, account: DigitalAccount,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        account: DigitalAccount,
         expected_version: int | None = None,
     ) -> int | None:
         """Record the applicant's digital account check (R-20)."""
         return self.execute(
             dossier_id,
-            lambda d, c: d.check_digital_account(trace=trace, calendar=c, account=account),
+            lambda d, c: d.check_digital_account(
+                trace=trace, calendar=c, account=account
+            ),
             expected_version=expected_version,
         )
 
     def digitize_component(
-        self, dossier_id: UUID, *, trace: Trace, component_code: str,
-        document: DocumentMetadata, expected_version: int | None = None,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        component_code: str,
+        document: DocumentMetadata,
+        expected_version: int | None = None,
     ) -> int | None:
         """Record a scanned component with its TT 01/2023 metadata."""
         return self.execute(
             dossier_id,
             lambda d, c: d.digitize_component(
-                trace=trace, calendar=c, component_code=component_code, document=document
+                trace=trace,
+                calendar=c,
+                component_code=component_code,
+                document=document,
             ),
             expected_version=expected_version,
         )
 
     def reuse_component(
-        self, dossier_id: UUID, *, trace: Trace, component_code: str,
-        document_id: UUID, source: ReuseSource, expected_version: int | None = None,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        component_code: str,
+        document_id: UUID,
+        source: ReuseSource,
+        expected_version: int | None = None,
     ) -> int | None:
         """Attach a document already in the warehouse instead of asking for paper."""
         return self.execute(
             dossier_id,
             lambda d, c: d.reuse_component(
-                trace=trace, calendar=c, component_code=component_code,
-                document_id=document_id, source=source,
+                trace=trace,
+                calendar=c,
+                component_code=component_code,
+                document_id=document_id,
+                source=source,
             ),
             expected_version=expected_version,
         )
 
     def sign_component(
-        self, dossier_id: UUID, *, trace: Trace, component_code: str,
-        signature_sha256: str, expected_version: int | None = None,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        component_code: str,
+        signature_sha256: str,
+        expected_version: int | None = None,
     ) -> int | None:
         """Record the receiving officer's signature on a digitized component."""
         return self.execute(
             dossier_id,
             lambda d, c: d.sign_component(
-                trace=trace, calendar=c, component_code=component_code,
+                trace=trace,
+                calendar=c,
+                component_code=component_code,
                 signature_sha256=signature_sha256,
             ),
             expected_version=expected_version,
         )
 
     def forward_dossier(
-        self, dossier_id: UUID, *, trace: Trace, to: Holder, note: str = "",
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        to: Holder,
+        note: str = "",
         expected_version: int | None = None,
     ) -> int | None:
         """Hand the dossier to another department or agency."""
         return self.execute(
-            dossier_id, lambda d, c: d.forward(trace=trace, calendar=c, to=to, note=note),
+            dossier_id,
+            lambda d, c: d.forward(trace=trace, calendar=c, to=to, note=note),
             expected_version=expected_version,
         )
 
     def request_supplement(
-        self, dossier_id: UUID, *, trace: Trace, items: tuple[str, ...], reason: str,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        items: tuple[str, ...],
+        reason: str,
         expected_version: int | None = None,
     ) -> int | None:
         """Ask the applicant for missing components (Mẫu 02); the clock stops."""
@@ -107,7 +159,10 @@ class OneStop(DossierLifecycle):
         )
 
     def receive_supplement(
-        self, dossier_id: UUID, *, trace: Trace,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
         documents: dict[str, DocumentMetadata] | None = None,
         expected_version: int | None = None,
     ) -> int | None:
@@ -121,18 +176,30 @@ class OneStop(DossierLifecycle):
         )
 
     def request_payment(
-        self, dossier_id: UUID, *, trace: Trace, fees: tuple[Fee, ...], reason: str = "",
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        fees: tuple[Fee, ...],
+        reason: str = "",
         expected_version: int | None = None,
     ) -> int | None:
         """Ask for fees or taxes; the clock stops until they are paid."""
         return self.execute(
             dossier_id,
-            lambda d, c: d.request_payment(trace=trace, calendar=c, fees=fees, reason=reason),
+            lambda d, c: d.request_payment(
+                trace=trace, calendar=c, fees=fees, reason=reason
+            ),
             expected_version=expected_version,
         )
 
     def confirm_payment(
-        self, dossier_id: UUID, *, trace: Trace, channel: PaymentChannel, receipt: str,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        channel: PaymentChannel,
+        receipt: str,
         expected_version: int | None = None,
     ) -> int | None:
         """Record a payment; the due time moves by the paused working time."""
@@ -145,52 +212,81 @@ class OneStop(DossierLifecycle):
         )
 
     def reappoint_dossier(
-        self, dossier_id: UUID, *, trace: Trace, due_at: datetime, reason: str,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        due_at: datetime,
+        reason: str,
         expected_version: int | None = None,
     ) -> int | None:
         """Apologise and set a new due time (once, ≥ 1 working day before due)."""
         return self.execute(
             dossier_id,
-            lambda d, c: d.reappoint(trace=trace, calendar=c, due_at=due_at, reason=reason),
+            lambda d, c: d.reappoint(
+                trace=trace, calendar=c, due_at=due_at, reason=reason
+            ),
             expected_version=expected_version,
         )
 
     def stop_dossier(
-        self, dossier_id: UUID, *, trace: Trace, reason: str,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        reason: str,
         expected_version: int | None = None,
     ) -> int | None:
         """Stop processing (status 8)."""
         return self.execute(
-            dossier_id, lambda d, c: d.stop(trace=trace, calendar=c, reason=reason),
+            dossier_id,
+            lambda d, c: d.stop(trace=trace, calendar=c, reason=reason),
             expected_version=expected_version,
         )
 
     def withdraw_dossier(
-        self, dossier_id: UUID, *, trace: Trace, reason: str = "",
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        reason: str = "",
         expected_version: int | None = None,
     ) -> int | None:
         """The applicant withdraws the dossier (status 7)."""
         return self.execute(
-            dossier_id, lambda d, c: d.withdraw(trace=trace, calendar=c, reason=reason),
+            dossier_id,
+            lambda d, c: d.withdraw(trace=trace, calendar=c, reason=reason),
             expected_version=expected_version,
         )
 
     def resolve_dossier(
-        self, dossier_id: UUID, *, trace: Trace, results: tuple[IssuedResult, ...],
-        decision: str, expected_version: int | None = None,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        results: tuple[IssuedResult, ...],
+        decision: str,
+        expected_version: int | None = None,
     ) -> int | None:
-        """Issue the signed result (status 9); hidden from the citizen until returned."""
+        """Issue the signed result (status 9); the citizen sees it once returned."""
         return self.execute(
             dossier_id,
             lambda d, c: d.resolve(
-                trace=trace, calendar=c, results=results, decision=decision,
+                trace=trace,
+                calendar=c,
+                results=results,
+                decision=decision,
                 granularity=self.granularity,
             ),
             expected_version=expected_version,
         )
 
     def return_result(
-        self, dossier_id: UUID, *, trace: Trace, method: ReturnMethod,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        method: ReturnMethod,
         expected_version: int | None = None,
     ) -> int | None:
         """Hand the result over at the desk, by post or electronically (status 10)."""
@@ -201,8 +297,13 @@ class OneStop(DossierLifecycle):
         )
 
     def rate_dossier(
-        self, dossier_id: UUID, *, trace: Trace, satisfaction: Satisfaction,
-        comment: str = "", expected_version: int | None = None,
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        satisfaction: Satisfaction,
+        comment: str = "",
+        expected_version: int | None = None,
     ) -> int | None:
         """The applicant rates the service once."""
         return self.execute(

@@ -9,7 +9,14 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain import deadline, dossier_values, procedure, values, working_time
+from domain import (
+    deadline,
+    dossier_status,
+    dossier_values,
+    procedure,
+    values,
+    working_time,
+)
 
 
 class EnumAsValue(Transcoding):
@@ -21,7 +28,8 @@ class EnumAsValue(Transcoding):
         return obj.value
 
     def decode(self, data: Any) -> Enum:
-        return self.type(data)
+        member: Enum = self.type(data)
+        return member
 
 
 class DataclassAsDict(Transcoding):
@@ -63,7 +71,7 @@ class TimeAsISO(Transcoding):
         return time.fromisoformat(data)
 
 
-_MODULES = (values, deadline, procedure, dossier_values, working_time)
+_MODULES = (values, deadline, procedure, dossier_values, dossier_status, working_time)
 _NOT_STORED = {working_time.WorkingCalendar, dossier_values.VersionedCalendar}
 
 
@@ -76,9 +84,12 @@ def stored_value_types() -> tuple[list[type[Enum]], list[type[Any]]]:
                 continue
             if isinstance(obj, type) and issubclass(obj, Enum):
                 enums.append(obj)
-            elif dataclasses.is_dataclass(obj) and isinstance(obj, type):
-                if obj not in _NOT_STORED:
-                    classes.append(obj)
+            elif (
+                dataclasses.is_dataclass(obj)
+                and isinstance(obj, type)
+                and obj not in _NOT_STORED
+            ):
+                classes.append(obj)
     return enums, classes
 
 

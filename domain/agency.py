@@ -1,4 +1,4 @@
-# Event classes below are a storage contract: add fields only; rename/move = register_topic.
+# Storage contract: event classes below only gain fields; rename/move = register_topic.
 from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -65,11 +65,17 @@ class Agency(Aggregate):
         if not name.strip():
             raise MissingDataError("name")
         depth = _LEVEL_DEPTH[level]
-        if code.depth != depth and not (level is AgencyLevel.COMMUNE and code.depth == 4):
+        if code.depth != depth and not (
+            level is AgencyLevel.COMMUNE and code.depth == 4
+        ):
             raise InvalidAgencyCodeError(code.value, level=level.value)
         return cls._create(
-            cls.Registered, id=cls.create_id(code), trace=trace, code=code,
-            name=name.strip(), level=level,
+            cls.Registered,
+            id=cls.create_id(code),
+            trace=trace,
+            code=code,
+            name=name.strip(),
+            level=level,
         )
 
     @property
@@ -82,7 +88,9 @@ class Agency(Aggregate):
         if self.departments.get(department_code) == name:
             return
         self.trigger_event(
-            self.DepartmentAdded, trace=trace, department_code=department_code,
+            self.DepartmentAdded,
+            trace=trace,
+            department_code=department_code,
             name=name.strip(),
         )
 

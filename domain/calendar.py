@@ -1,4 +1,4 @@
-# Event classes below are a storage contract: add fields only; rename/move = register_topic.
+# Storage contract: event classes below only gain fields; rename/move = register_topic.
 from __future__ import annotations
 
 from datetime import date
@@ -92,8 +92,12 @@ class Calendar(Aggregate):
             raise MissingDataError("province")
         WorkingCalendar(sessions=sessions, weekend=frozenset(weekend))
         return cls._create(
-            cls.Defined, id=cls.create_id(province), trace=trace, province=province,
-            sessions=tuple(sessions), weekend=tuple(weekend),
+            cls.Defined,
+            id=cls.create_id(province),
+            trace=trace,
+            province=province,
+            sessions=tuple(sessions),
+            weekend=tuple(weekend),
         )
 
     def adopt_public_holidays(
@@ -113,7 +117,10 @@ class Calendar(Aggregate):
         ):
             return
         self.trigger_event(
-            self.PublicHolidaysAdopted, trace=trace, year=year, holidays=days_off,
+            self.PublicHolidaysAdopted,
+            trace=trace,
+            year=year,
+            holidays=days_off,
             make_up_days=make_up,
         )
 
@@ -134,7 +141,9 @@ class Calendar(Aggregate):
     def change_sessions(self, *, trace: Trace, sessions: tuple[Session, ...]) -> None:
         WorkingCalendar(sessions=sessions)
         if tuple(sorted(sessions)) != self.sessions:
-            self.trigger_event(self.SessionsChanged, trace=trace, sessions=tuple(sessions))
+            self.trigger_event(
+                self.SessionsChanged, trace=trace, sessions=tuple(sessions)
+            )
 
     def working_calendar(self) -> WorkingCalendar:
         return WorkingCalendar(

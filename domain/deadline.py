@@ -1,4 +1,4 @@
-"""Statutory time limits, due times, pauses and timeliness (domain.md §3.1, §6.3, §9)."""
+"""Statutory time limits, due times, pauses and timeliness (domain.md §3.1, §6.3)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ class TimeLimit:
         if self.unit is TimeUnit.CALENDAR_DAYS and self.amount != int(self.amount):
             raise InvalidProcedureError(f"{self.amount} calendar days")
 
-    def due_at(self, received_at: datetime, calendar: WorkingCalendar) -> datetime | None:
+    def due_at(
+        self, received_at: datetime, calendar: WorkingCalendar
+    ) -> datetime | None:
         if self.unit is TimeUnit.NONE:
             return None
         if self.unit is TimeUnit.CALENDAR_DAYS:
@@ -52,7 +54,8 @@ class TimeLimit:
     ) -> timedelta:
         """How much of the clock the pause consumed, in this limit's own time."""
         if self.unit is TimeUnit.CALENDAR_DAYS:
-            return max(resumed_at - paused_at, timedelta())
+            elapsed = calendar.local(resumed_at) - calendar.local(paused_at)
+            return max(elapsed, timedelta())
         return calendar.working_time_between(paused_at, resumed_at)
 
     def extend(

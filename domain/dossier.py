@@ -1,4 +1,4 @@
-# Event classes below are a storage contract: add fields only; rename/move = register_topic.
+# Storage contract: event classes below only gain fields; rename/move = register_topic.
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,13 +12,30 @@ from domain.dossier_code import DOSSIER_CODE
 from domain.dossier_rules import ALLOWED_ROLES, LEGAL_FROM, Command
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import (
-    Applicant, Channel, ComponentState, ComponentStatus, DigitalAccount,
-    DocumentMetadata, ForwardKind, Holder, IssuedResult, PaymentChannel,
-    ReturnMethod, ReuseSource, Satisfaction, VersionedCalendar,
+    Applicant,
+    Channel,
+    ComponentState,
+    ComponentStatus,
+    DigitalAccount,
+    DocumentMetadata,
+    ForwardKind,
+    Holder,
+    IssuedResult,
+    PaymentChannel,
+    ReturnMethod,
+    ReuseSource,
+    Satisfaction,
+    VersionedCalendar,
 )
 from domain.errors import (
-    ActorNotAllowedError, AlreadyRatedError, ComponentError, IllegalTransitionError,
-    InvalidProcedureError, MissingDataError, ReappointmentError, ResultError,
+    ActorNotAllowedError,
+    AlreadyRatedError,
+    ComponentError,
+    IllegalTransitionError,
+    InvalidProcedureError,
+    MissingDataError,
+    ReappointmentError,
+    ResultError,
     UnsignedComponentsError,
 )
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
@@ -71,7 +88,9 @@ class Dossier(Aggregate):
 
         def apply(self, aggregate: Dossier) -> None:
             super().apply(aggregate)
-            aggregate._accept(self.code, self.receiving_agency, self.trace.at, self.due_at)
+            aggregate._accept(
+                self.code, self.receiving_agency, self.trace.at, self.due_at
+            )
 
     class Received(Event):
         code: str
@@ -79,7 +98,9 @@ class Dossier(Aggregate):
         due_at: datetime | None
 
         def apply(self, aggregate: Dossier) -> None:
-            aggregate._accept(self.code, self.receiving_agency, self.trace.at, self.due_at)
+            aggregate._accept(
+                self.code, self.receiving_agency, self.trace.at, self.due_at
+            )
 
     class Refused(Event):
         reason: str
@@ -100,8 +121,11 @@ class Dossier(Aggregate):
 
         def apply(self, aggregate: Dossier) -> None:
             aggregate._set_component(
-                self.component_code, status=ComponentStatus.DIGITIZED, signed_by="",
-                document_id=self.document.document_id, sha256=self.document.sha256,
+                self.component_code,
+                status=ComponentStatus.DIGITIZED,
+                signed_by="",
+                document_id=self.document.document_id,
+                sha256=self.document.sha256,
             )
 
     class ComponentReused(Event):
@@ -111,8 +135,10 @@ class Dossier(Aggregate):
 
         def apply(self, aggregate: Dossier) -> None:
             aggregate._set_component(
-                self.component_code, status=ComponentStatus.REUSED,
-                document_id=self.document_id, reuse_source=self.source,
+                self.component_code,
+                status=ComponentStatus.REUSED,
+                document_id=self.document_id,
+                reuse_source=self.source,
             )
 
     class ComponentSigned(Event):
@@ -150,8 +176,10 @@ class Dossier(Aggregate):
         def apply(self, aggregate: Dossier) -> None:
             for code, document in self.documents.items():
                 aggregate._set_component(
-                    code, status=ComponentStatus.ELECTRONIC,
-                    document_id=document.document_id, sha256=document.sha256,
+                    code,
+                    status=ComponentStatus.ELECTRONIC,
+                    document_id=document.document_id,
+                    sha256=document.sha256,
                 )
             aggregate._resume(self.paused_seconds, self.due_at)
 
@@ -265,9 +293,16 @@ class Dossier(Aggregate):
 
     @classmethod
     def submit_online(
-        cls, *, dossier_id: UUID, trace: Trace, applicant: Applicant,
-        procedure_id: UUID, procedure: ProcedureDefinition, procedure_version: int,
-        calendar: VersionedCalendar, documents: dict[str, DocumentMetadata],
+        cls,
+        *,
+        dossier_id: UUID,
+        trace: Trace,
+        applicant: Applicant,
+        procedure_id: UUID,
+        procedure: ProcedureDefinition,
+        procedure_version: int,
+        calendar: VersionedCalendar,
+        documents: dict[str, DocumentMetadata],
         summary: str = "",
     ) -> Dossier:
         if trace.actor.role not in (Role.CITIZEN, Role.SYSTEM) or (
@@ -281,37 +316,67 @@ class Dossier(Aggregate):
             if code not in components:
                 raise ComponentError(code)
             components[code] = replace(
-                components[code], status=ComponentStatus.ELECTRONIC,
-                document_id=document.document_id, sha256=document.sha256,
+                components[code],
+                status=ComponentStatus.ELECTRONIC,
+                document_id=document.document_id,
+                sha256=document.sha256,
             )
-        missing = [c.code for c in components.values()
-                   if c.mandatory and c.scope is DigitizationScope.IN_SCOPE
-                   and c.status is ComponentStatus.PENDING]
+        missing = [
+            c.code
+            for c in components.values()
+            if c.mandatory
+            and c.scope is DigitizationScope.IN_SCOPE
+            and c.status is ComponentStatus.PENDING
+        ]
         if missing:
             raise MissingDataError(", ".join(missing))
         return cls._create(
-            cls.SubmittedOnline, id=dossier_id, trace=trace, applicant=applicant,
-            procedure_id=procedure_id, procedure=procedure,
-            procedure_version=procedure_version, calendar_version=calendar.version,
-            channel=Channel.ONLINE, components=components, summary=summary,
+            cls.SubmittedOnline,
+            id=dossier_id,
+            trace=trace,
+            applicant=applicant,
+            procedure_id=procedure_id,
+            procedure=procedure,
+            procedure_version=procedure_version,
+            calendar_version=calendar.version,
+            channel=Channel.ONLINE,
+            components=components,
+            summary=summary,
         )
 
     @classmethod
     def receive_at_desk(
-        cls, *, dossier_id: UUID, trace: Trace, code: str, applicant: Applicant,
-        procedure_id: UUID, procedure: ProcedureDefinition, procedure_version: int,
-        calendar: VersionedCalendar, channel: Channel = Channel.DESK, summary: str = "",
+        cls,
+        *,
+        dossier_id: UUID,
+        trace: Trace,
+        code: str,
+        applicant: Applicant,
+        procedure_id: UUID,
+        procedure: ProcedureDefinition,
+        procedure_version: int,
+        calendar: VersionedCalendar,
+        channel: Channel = Channel.DESK,
+        summary: str = "",
     ) -> Dossier:
         actor = trace.actor
         if actor.role is not Role.DESK or actor.agency_code is None:
             raise ActorNotAllowedError("only a one-stop desk officer receives dossiers")
         _check_receiving_unit(actor.agency_code, procedure.competent_agency.value, code)
         return cls._create(
-            cls.ReceivedAtDesk, id=dossier_id, trace=trace, applicant=applicant,
-            procedure_id=procedure_id, procedure=procedure,
-            procedure_version=procedure_version, calendar_version=calendar.version,
-            channel=channel, components=_components(procedure), summary=summary,
-            code=code, receiving_agency=actor.agency_code,
+            cls.ReceivedAtDesk,
+            id=dossier_id,
+            trace=trace,
+            applicant=applicant,
+            procedure_id=procedure_id,
+            procedure=procedure,
+            procedure_version=procedure_version,
+            calendar_version=calendar.version,
+            channel=channel,
+            components=_components(procedure),
+            summary=summary,
+            code=code,
+            receiving_agency=actor.agency_code,
             due_at=procedure.time_limit.due_at(trace.at, calendar.calendar),
         )
 
@@ -322,7 +387,10 @@ class Dossier(Aggregate):
         assert trace.actor.agency_code is not None  # guaranteed by the desk role check
         _check_receiving_unit(trace.actor.agency_code, self.competent_agency, code)
         self._record(
-            self.Received, trace, calendar, code=code,
+            self.Received,
+            trace,
+            calendar,
+            code=code,
             receiving_agency=trace.actor.agency_code,
             due_at=self.time_limit.due_at(trace.at, calendar.calendar),
         )
@@ -339,7 +407,11 @@ class Dossier(Aggregate):
             self._record(self.DigitalAccountChecked, trace, calendar, account=account)
 
     def digitize_component(
-        self, *, trace: Trace, calendar: VersionedCalendar, component_code: str,
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        component_code: str,
         document: DocumentMetadata,
     ) -> None:
         self._check(Command.DIGITIZE_COMPONENT, trace)
@@ -347,23 +419,39 @@ class Dossier(Aggregate):
         if component.scope is not DigitizationScope.IN_SCOPE:
             raise ComponentError(f"{component_code} ({component.scope.value})")
         self._record(
-            self.ComponentDigitized, trace, calendar, component_code=component_code,
+            self.ComponentDigitized,
+            trace,
+            calendar,
+            component_code=component_code,
             document=document,
         )
 
     def reuse_component(
-        self, *, trace: Trace, calendar: VersionedCalendar, component_code: str,
-        document_id: UUID, source: ReuseSource,
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        component_code: str,
+        document_id: UUID,
+        source: ReuseSource,
     ) -> None:
         self._check(Command.REUSE_COMPONENT, trace)
         self._component(component_code)
         self._record(
-            self.ComponentReused, trace, calendar, component_code=component_code,
-            document_id=document_id, source=source,
+            self.ComponentReused,
+            trace,
+            calendar,
+            component_code=component_code,
+            document_id=document_id,
+            source=source,
         )
 
     def sign_component(
-        self, *, trace: Trace, calendar: VersionedCalendar, component_code: str,
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        component_code: str,
         signature_sha256: str,
     ) -> None:
         self._check(Command.SIGN_COMPONENT, trace)
@@ -371,7 +459,10 @@ class Dossier(Aggregate):
         if component.status is not ComponentStatus.DIGITIZED or component.signed_by:
             raise ComponentError(f"{component_code} is not awaiting a signature")
         self._record(
-            self.ComponentSigned, trace, calendar, component_code=component_code,
+            self.ComponentSigned,
+            trace,
+            calendar,
+            component_code=component_code,
             signature_sha256=_required(signature_sha256, "signature"),
         )
 
@@ -384,7 +475,7 @@ class Dossier(Aggregate):
             raise UnsignedComponentsError(", ".join(unsigned))
         target = AgencyCode(to.agency_code)
         if to == self.holder:
-            raise MissingDataError("a different recipient")
+            return
         if target == AgencyCode(self.holder.agency_code):
             kind = ForwardKind.DEPARTMENT
         elif target.level1 == AgencyCode(self.holder.agency_code).level1:
@@ -392,12 +483,21 @@ class Dossier(Aggregate):
         else:
             kind = ForwardKind.CROSS_BOUNDARY
         self._record(
-            self.Forwarded, trace, calendar, from_holder=self.holder, to_holder=to,
-            kind=kind, note=note,
+            self.Forwarded,
+            trace,
+            calendar,
+            from_holder=self.holder,
+            to_holder=to,
+            kind=kind,
+            note=note,
         )
 
     def request_supplement(
-        self, *, trace: Trace, calendar: VersionedCalendar, items: tuple[str, ...],
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        items: tuple[str, ...],
         reason: str,
     ) -> None:
         self._check(Command.REQUEST_SUPPLEMENT, trace)
@@ -406,12 +506,18 @@ class Dossier(Aggregate):
         for code in items:
             self._component(code)
         self._record(
-            self.SupplementRequested, trace, calendar, items=tuple(items),
+            self.SupplementRequested,
+            trace,
+            calendar,
+            items=tuple(items),
             reason=_required(reason, "reason"),
         )
 
     def receive_supplement(
-        self, *, trace: Trace, calendar: VersionedCalendar,
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
         documents: dict[str, DocumentMetadata],
     ) -> None:
         self._check(Command.RECEIVE_SUPPLEMENT, trace)
@@ -419,35 +525,59 @@ class Dossier(Aggregate):
             self._component(code)
         paused, due = self._resumed_clock(trace.at, calendar)
         self._record(
-            self.SupplementReceived, trace, calendar, documents=dict(documents),
-            paused_seconds=paused, due_at=due,
+            self.SupplementReceived,
+            trace,
+            calendar,
+            documents=dict(documents),
+            paused_seconds=paused,
+            due_at=due,
         )
 
     def request_payment(
-        self, *, trace: Trace, calendar: VersionedCalendar, fees: tuple[Fee, ...],
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        fees: tuple[Fee, ...],
         reason: str = "",
     ) -> None:
         self._check(Command.REQUEST_PAYMENT, trace)
         if not fees or any(f.amount <= 0 for f in fees):
             raise MissingDataError("fees")
         self._record(
-            self.FinancialObligationRequested, trace, calendar, fees=tuple(fees),
+            self.FinancialObligationRequested,
+            trace,
+            calendar,
+            fees=tuple(fees),
             reason=reason,
         )
 
     def confirm_payment(
-        self, *, trace: Trace, calendar: VersionedCalendar, channel: PaymentChannel,
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        channel: PaymentChannel,
         receipt: str,
     ) -> None:
         self._check(Command.CONFIRM_PAYMENT, trace)
         paused, due = self._resumed_clock(trace.at, calendar)
         self._record(
-            self.FinancialObligationPaid, trace, calendar, channel=channel,
-            receipt=_required(receipt, "receipt"), paused_seconds=paused, due_at=due,
+            self.FinancialObligationPaid,
+            trace,
+            calendar,
+            channel=channel,
+            receipt=_required(receipt, "receipt"),
+            paused_seconds=paused,
+            due_at=due,
         )
 
     def reappoint(
-        self, *, trace: Trace, calendar: VersionedCalendar, due_at: datetime,
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        due_at: datetime,
         reason: str,
     ) -> None:
         self._check(Command.REAPPOINT, trace)
@@ -461,37 +591,57 @@ class Dossier(Aggregate):
         if due_at <= self.due_at:
             raise ReappointmentError("the new due time must be later")
         self._record(
-            self.Reappointed, trace, calendar, reason=_required(reason, "reason"),
-            previous_due_at=self.due_at, due_at=due_at,
+            self.Reappointed,
+            trace,
+            calendar,
+            reason=_required(reason, "reason"),
+            previous_due_at=self.due_at,
+            due_at=due_at,
         )
 
     def stop(self, *, trace: Trace, calendar: VersionedCalendar, reason: str) -> None:
         self._check(Command.STOP, trace)
         self._record(self.Stopped, trace, calendar, reason=_required(reason, "reason"))
 
-    def withdraw(self, *, trace: Trace, calendar: VersionedCalendar, reason: str) -> None:
+    def withdraw(
+        self, *, trace: Trace, calendar: VersionedCalendar, reason: str
+    ) -> None:
         self._check(Command.WITHDRAW, trace)
         if trace.actor.role is not Role.CITIZEN:
             _required(reason, "reason")
         self._record(self.Withdrawn, trace, calendar, reason=reason)
 
     def resolve(
-        self, *, trace: Trace, calendar: VersionedCalendar,
-        results: tuple[IssuedResult, ...], decision: str,
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        results: tuple[IssuedResult, ...],
+        decision: str,
         granularity: Granularity = Granularity.DATE,
     ) -> None:
         self._check(Command.RESOLVE, trace)
-        unknown = [r.result_code for r in results if r.result_code not in self.result_codes]
+        unknown = [
+            r.result_code for r in results if r.result_code not in self.result_codes
+        ]
         if unknown:
             raise ResultError(", ".join(unknown))
         if self.result_codes and not results:
             raise ResultError("no result document")
         timeliness = classify(
-            trace.at, self.due_at, self.supplement_requests, calendar.calendar, granularity
+            trace.at,
+            self.due_at,
+            self.supplement_requests,
+            calendar.calendar,
+            granularity,
         )
         self._record(
-            self.Resolved, trace, calendar, results=tuple(results),
-            decision=_required(decision, "decision"), timeliness=timeliness,
+            self.Resolved,
+            trace,
+            calendar,
+            results=tuple(results),
+            decision=_required(decision, "decision"),
+            timeliness=timeliness,
         )
 
     def return_result(
@@ -501,13 +651,19 @@ class Dossier(Aggregate):
         self._record(self.Returned, trace, calendar, method=method)
 
     def rate(
-        self, *, trace: Trace, calendar: VersionedCalendar, satisfaction: Satisfaction,
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        satisfaction: Satisfaction,
         comment: str = "",
     ) -> None:
         self._check(Command.RATE, trace)
         if self.satisfaction is not None:
             raise AlreadyRatedError()
-        self._record(self.Rated, trace, calendar, satisfaction=satisfaction, comment=comment)
+        self._record(
+            self.Rated, trace, calendar, satisfaction=satisfaction, comment=comment
+        )
 
     # -- helpers ----------------------------------------------------------
 
@@ -521,28 +677,35 @@ class Dossier(Aggregate):
             raise ActorNotAllowedError(f"{actor.role.value} → {command.value}")
         if actor.role is Role.CITIZEN and actor.id != self.applicant.id:
             raise ActorNotAllowedError("not the applicant")
-        if actor.is_officer and not any(
-            actor.works_within(AgencyCode(code)) for code in self._units()
+        if actor.is_officer and not (
+            actor.agency_code is not None and self._may_act(actor.agency_code)
         ):
             raise ActorNotAllowedError(f"{actor.agency_code} is outside this dossier")
         if self.status not in LEGAL_FROM[command]:
             raise IllegalTransitionError(action=command, status=self.status)
 
-    def _units(self) -> list[str]:
-        units = list(self.involved_agencies)
-        if self.receiving_agency is not None:
-            units.append(self.receiving_agency)
-        if self.status is DossierStatus.SUBMITTED:
-            units.append(AgencyCode(self.competent_agency).province.value)
-        return units
+    def _may_act(self, agency_code: str) -> bool:
+        """Staff of the units handling it, or the desk that received it."""
+        if agency_code == self.receiving_agency:
+            return True
+        actor_unit = AgencyCode(agency_code)
+        if self.receiving_agency is None:
+            return actor_unit.level1 == AgencyCode(self.competent_agency).level1
+        return any(actor_unit.is_within(AgencyCode(c)) for c in self.involved_agencies)
 
     def _record(
-        self, event_class: type[Dossier.Event], trace: Trace,
-        calendar: VersionedCalendar, **fields: object,
+        self,
+        event_class: type[Dossier.Event],
+        trace: Trace,
+        calendar: VersionedCalendar,
+        **fields: object,
     ) -> None:
         self.trigger_event(
-            event_class, trace=trace, procedure_version=self.procedure_version,
-            calendar_version=calendar.version, **fields,
+            event_class,
+            trace=trace,
+            procedure_version=self.procedure_version,
+            calendar_version=calendar.version,
+            **fields,
         )
 
     def _component(self, code: str) -> ComponentState:
@@ -564,8 +727,6 @@ class Dossier(Aggregate):
         self.status = DossierStatus.RECEIVED
         self.holder = Holder(receiving_agency)
         self.involved_agencies = [self.competent_agency]
-        if receiving_agency not in self.involved_agencies:
-            self.involved_agencies.append(receiving_agency)
 
     def _pause(self, status: DossierStatus, at: datetime) -> None:
         self.resume_status = self.status
@@ -610,6 +771,8 @@ def _check_receiving_unit(receiving: str, competent: str, code: str) -> None:
     if match is None:
         raise MissingDataError(f"dossier code {code!r}")
     if AgencyCode(receiving).level1 != AgencyCode(competent).level1:
-        raise ActorNotAllowedError(f"{receiving} is outside the province of {competent}")
+        raise ActorNotAllowedError(
+            f"{receiving} is outside the province of {competent}"
+        )
     if match.group(1) not in (receiving, competent):
         raise MissingDataError(f"dossier code {code!r} for unit {receiving}")

@@ -1,4 +1,4 @@
-# Event classes below are a storage contract: add fields only; rename/move = register_topic.
+# Storage contract: event classes below only gain fields; rename/move = register_topic.
 from __future__ import annotations
 
 import re
@@ -48,4 +48,6 @@ class DossierCode(Aggregate):
 
     @classmethod
     def issue(cls, *, code: str, dossier_id: UUID) -> DossierCode:
-        return cls._create(cls.Issued, id=cls.create_id(code), code=code, dossier_id=dossier_id)
+        return cls._create(
+            cls.Issued, id=cls.create_id(code), code=code, dossier_id=dossier_id
+        )

@@ -35,7 +35,10 @@ class Command(Enum):
 _LABELS = {
     Command.RECEIVE: ("tiếp nhận", "receive"),
     Command.REFUSE: ("từ chối tiếp nhận", "refuse"),
-    Command.CHECK_DIGITAL_ACCOUNT: ("kiểm tra tài khoản số", "check the digital account of"),
+    Command.CHECK_DIGITAL_ACCOUNT: (
+        "kiểm tra tài khoản số",
+        "check the digital account of",
+    ),
     Command.DIGITIZE_COMPONENT: ("số hóa thành phần", "digitize a component of"),
     Command.REUSE_COMPONENT: ("tái sử dụng thành phần", "reuse a component for"),
     Command.SIGN_COMPONENT: ("ký số thành phần", "sign a component of"),
@@ -68,7 +71,13 @@ LEGAL_FROM: dict[Command, frozenset[S]] = {
     Command.REAPPOINT: _WORKING,
     Command.STOP: frozenset({S.IN_PROGRESS, S.AWAITING_SUPPLEMENT, S.AWAITING_PAYMENT}),
     Command.WITHDRAW: frozenset(
-        {S.SUBMITTED, S.RECEIVED, S.IN_PROGRESS, S.AWAITING_SUPPLEMENT, S.AWAITING_PAYMENT}
+        {
+            S.SUBMITTED,
+            S.RECEIVED,
+            S.IN_PROGRESS,
+            S.AWAITING_SUPPLEMENT,
+            S.AWAITING_PAYMENT,
+        }
     ),
     Command.RESOLVE: frozenset({S.IN_PROGRESS}),
     Command.RETURN_RESULT: frozenset({S.RESOLVED}),

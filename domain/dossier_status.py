@@ -39,9 +39,15 @@ _NATIONAL: dict[DossierStatus, tuple[int, str, str]] = {
     DossierStatus.RECEIVED: (2, "Được tiếp nhận", "Received"),
     DossierStatus.REFUSED: (3, "Không được tiếp nhận", "Refused"),
     DossierStatus.IN_PROGRESS: (4, "Đang xử lý", "In progress"),
-    DossierStatus.AWAITING_SUPPLEMENT: (5, "Yêu cầu bổ sung giấy tờ", "Supplement requested"),
+    DossierStatus.AWAITING_SUPPLEMENT: (
+        5,
+        "Yêu cầu bổ sung giấy tờ",
+        "Supplement requested",
+    ),
     DossierStatus.AWAITING_PAYMENT: (
-        6, "Yêu cầu thực hiện nghĩa vụ tài chính", "Payment requested",
+        6,
+        "Yêu cầu thực hiện nghĩa vụ tài chính",
+        "Payment requested",
     ),
     DossierStatus.WITHDRAWN: (7, "Công dân yêu cầu rút hồ sơ", "Withdrawn"),
     DossierStatus.STOPPED: (8, "Dừng xử lý", "Stopped"),

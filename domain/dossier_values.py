@@ -31,7 +31,9 @@ class Applicant:
     kind: ApplicantKind = ApplicantKind.CITIZEN
 
     def __post_init__(self) -> None:
-        pattern = _PERSONAL_ID if self.kind is ApplicantKind.CITIZEN else _ENTERPRISE_CODE
+        pattern = (
+            _PERSONAL_ID if self.kind is ApplicantKind.CITIZEN else _ENTERPRISE_CODE
+        )
         if not pattern.match(self.id):
             raise MissingDataError(f"applicant id {self.id!r} ({self.kind.value})")
         if not self.name.strip():
@@ -104,9 +106,12 @@ class ComponentState:
             else ComponentStatus.NOT_DIGITIZED
         )
         return cls(
-            code=component.code, name=component.name,
-            document_type_code=component.document_type_code, scope=component.scope,
-            mandatory=component.mandatory, status=status,
+            code=component.code,
+            name=component.name,
+            document_type_code=component.document_type_code,
+            scope=component.scope,
+            mandatory=component.mandatory,
+            status=status,
         )
 
     @property

@@ -1,4 +1,4 @@
-# Event classes below are a storage contract: add fields only; rename/move = register_topic.
+# Storage contract: event classes below only gain fields; rename/move = register_topic.
 from __future__ import annotations
 
 import re
@@ -121,7 +121,9 @@ class Procedure(Aggregate):
     @classmethod
     def publish(cls, *, trace: Trace, definition: ProcedureDefinition) -> Procedure:
         return cls._create(
-            cls.Published, id=cls.create_id(definition.code), trace=trace,
+            cls.Published,
+            id=cls.create_id(definition.code),
+            trace=trace,
             definition=definition,
         )
 

@@ -6,6 +6,7 @@ produces one per version, so every deadline can name the calendar it used.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -36,7 +37,10 @@ class Session:
         )
 
 
-DEFAULT_SESSIONS = (Session(time(7, 0), time(11, 30)), Session(time(13, 30), time(17, 0)))
+DEFAULT_SESSIONS = (
+    Session(time(7, 0), time(11, 30)),
+    Session(time(13, 30), time(17, 0)),
+)
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,14 @@ class WorkingCalendar:
     weekend: frozenset[int] = frozenset({5, 6})
     timezone: str = VIETNAM_TZ
     due_at_close_rolls_over: bool = True
-    """A due time exactly at closing is shown as the next session's opening."""
+    """A due time exactly at the day's closing is shown as the next day's opening."""
     _tz: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.sessions:
             raise InvalidCalendarError("no working session")
         ordered = sorted(self.sessions)
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in itertools.pairwise(ordered):
             if after.start < before.end:
                 raise InvalidCalendarError(f"{before.end} > {after.start}")
         object.__setattr__(self, "sessions", tuple(ordered))
@@ -98,11 +102,15 @@ class WorkingCalendar:
         """Working intervals ending after ``moment``, clipped to start at it."""
         cursor = self.local(moment)
         day = cursor.date()
-        for _ in range(_SEARCH_LIMIT_DAYS):
+        idle = 0
+        while idle < _SEARCH_LIMIT_DAYS:
             if self.is_working_day(day):
+                idle = 0
                 for start, end in self._intervals(day):
                     if end > cursor:
                         yield max(start, cursor), end
+            else:
+                idle += 1
             day += timedelta(days=1)
         raise InvalidCalendarError("no working day within three years")
 
@@ -118,8 +126,10 @@ class WorkingCalendar:
         remaining = duration
         for begin, end in self._open_intervals(start):
             available = end - begin
+            closes_day = end.timetz().replace(tzinfo=None) == self.sessions[-1].end
             if remaining < available or (
-                remaining == available and not self.due_at_close_rolls_over
+                remaining == available
+                and not (self.due_at_close_rolls_over and closes_day)
             ):
                 return begin + remaining
             remaining -= available
@@ -128,9 +138,9 @@ class WorkingCalendar:
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time inside ``[start, end)``; zero when ``end <= start``."""
         total = timedelta()
-        if end <= start:
-            return total
         stop = self.local(end)
+        if stop <= self.local(start):
+            return total
         for begin, finish in self._open_intervals(start):
             if begin >= stop:
                 break
