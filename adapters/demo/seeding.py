@@ -1,0 +1,38 @@
+"""Registers the Kon Tum catalogue in an application (idempotent)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from adapters.demo.kontum import AGENCIES, PROCEDURES
+from application.clock import trace_for
+from application.errors import AlreadyExistsError
+from application.onestop import OneStop
+from domain.values import Actor, Role
+
+SEEDER = Actor("motcua-demo", Role.SYSTEM)
+PROVINCE = "H34"
+
+
+def seed_province(app: OneStop, *, at: datetime, years: range) -> None:
+    trace = trace_for(SEEDER, at=at)
+    for agency in AGENCIES:
+        with contextlib.suppress(AlreadyExistsError):
+            app.register_agency(
+                trace=trace, code=agency.code, name=agency.name, level=agency.level
+            )
+        for department_code, name in agency.departments:
+            app.add_department(
+                agency.code, trace=trace, department_code=department_code, name=name
+            )
+    try:
+        app.define_calendar(trace=trace, province=PROVINCE, years=years)
+    except AlreadyExistsError:
+        for year in years:
+            app.adopt_public_holidays(PROVINCE, trace=trace, year=year)
+    for definition in PROCEDURES:
+        try:
+            app.publish_procedure(trace=trace, definition=definition)
+        except AlreadyExistsError:
+            app.revise_procedure(trace=trace, definition=definition)

@@ -1,0 +1,81 @@
+"""``motcua calendar due``: when is a dossier due?"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from adapters.settings import Settings
+from api.cli.common import fail, print_json
+from api.wiring import build_application
+from application.errors import CalendarNotDefinedError
+from application.public_holidays import public_holidays
+from domain.working_time import VIETNAM_TZ, WorkingCalendar
+
+app = typer.Typer(help="Working calendar and due times.", no_args_is_help=True)
+
+
+def _fallback_calendar(years: range) -> WorkingCalendar:
+    days_off: set[date] = set()
+    working: set[date] = set()
+    for year in years:
+        off, make_up = public_holidays(year)
+        days_off.update(off)
+        working.update(make_up)
+    return WorkingCalendar(
+        days_off=frozenset(days_off), working_days=frozenset(working)
+    )
+
+
+@app.command("due")
+def due(
+    from_: Annotated[str, typer.Option("--from", help="Reception time, ISO 8601.")],
+    working_hours: Annotated[str, typer.Option(help="Working hours allowed.")],
+    province: Annotated[str, typer.Option(help="Province calendar to use.")] = "H34",
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the due time for a reception time and a limit in working hours."""
+    try:
+        received = datetime.fromisoformat(from_)
+    except ValueError:
+        raise fail(
+            f"--from không phải thời điểm ISO 8601 (not ISO 8601): {from_}"
+        ) from None
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=ZoneInfo(VIETNAM_TZ))
+    try:
+        hours = Decimal(working_hours)
+    except InvalidOperation:
+        raise fail(
+            f"--working-hours không phải số (not a number): {working_hours}"
+        ) from None
+    if not hours.is_finite() or hours < 0 or hours > 10_000:
+        raise fail("--working-hours phải trong khoảng 0..10000 (must be 0..10000)")
+    source = "builtin"
+    years = range(received.year - 1, received.year + 3)
+    onestop = build_application(Settings.from_env())
+    try:
+        versioned = onestop.working_calendar(province)
+        calendar, source = versioned.calendar, f"{province} v{versioned.version}"
+    except CalendarNotDefinedError:
+        calendar = _fallback_calendar(years)
+    finally:
+        onestop.close()
+    start = calendar.work_start(received)
+    due_at = calendar.add_working_time(start, timedelta(seconds=float(hours * 3600)))
+    if json:
+        print_json(
+            {
+                "from": received.isoformat(),
+                "workingHours": str(hours),
+                "startsAt": start.isoformat(),
+                "dueAt": due_at.isoformat(),
+                "calendar": source,
+            }
+        )
+    else:
+        typer.echo(due_at.isoformat())
