@@ -1,10 +1,30 @@
-"""Composition root: builds the application and views from settings."""
+"""Composition root: builds the application, read store and projector from settings."""
 
 from __future__ import annotations
 
-from adapters.settings import Settings
+from adapters.readstore.postgres import PostgresReadStore
+from adapters.readstore.sqlite import SQLiteReadStore
+from adapters.settings import Settings, persistence_env
 from application.onestop import OneStop
+from projections.ports import ReadStore
+from projections.registry import all_projections
+from projections.runtime import Projector
 
 
 def build_application(settings: Settings) -> OneStop:
     return OneStop(env=settings.eventsourcing_env())
+
+
+def build_read_store(settings: Settings) -> ReadStore:
+    if settings.is_postgres:
+        return PostgresReadStore(settings.database_url)
+    if settings.is_memory:
+        return SQLiteReadStore(":memory:")
+    return SQLiteReadStore(persistence_env(settings.database_url)["SQLITE_DBNAME"])
+
+
+def build_projector(
+    app: OneStop, store: ReadStore, names: list[str] | None = None
+) -> Projector:
+    projections = [p for p in all_projections() if names is None or p.name in names]
+    return Projector(app, store, projections)

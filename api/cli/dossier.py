@@ -6,9 +6,12 @@ from typing import Annotated
 
 import typer
 
+from adapters.settings import Settings
 from api.cli.common import application, fail, print_json
-from api.presenters import dossier_json
+from api.presenters import dossier_json, plain
+from api.wiring import build_projector, build_read_store
 from domain.dossier_status import DossierStatus, status_from_national_code
+from projections.worklist import WorkItem, WorklistView
 
 app = typer.Typer(help="Look at dossiers.", no_args_is_help=True)
 
@@ -47,3 +50,48 @@ def show(
     typer.echo(f"  hạn (due): {body['dueAt']}")
     for event in body["events"]:
         typer.echo(f"  v{event['version']:>3} {event.get('at', '')}  {event['type']}")
+
+
+def item_json(item: WorkItem) -> dict[str, object]:
+    return {
+        "code": item.code,
+        "status": item.status.value,
+        "nationalStatusCode": item.national_code,
+        "statusLabel": item.status.label("vi"),
+        "applicantId": item.applicant_id,
+        "agencyCode": item.competent_agency,
+        "holderAgencyCode": item.holder_agency,
+        "procedureCode": item.procedure_code,
+        "receivedAt": plain(item.received_at),
+        "dueAt": plain(item.due_at),
+    }
+
+
+@app.command("list")
+def list_(
+    status: Annotated[
+        str | None, typer.Option(help="National code 1–10 or a status name.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(help="At most this many.", min=1, max=100000)
+    ] = 50,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List dossiers from the worklist read model, newest reception first."""
+    wanted = parse_status(status) if status is not None else None
+    settings = Settings.from_env()
+    with application() as app:
+        store = build_read_store(settings)
+        try:
+            build_projector(app, store).catch_up()
+            items = WorklistView(store).recent(status=wanted, limit=limit)
+        finally:
+            store.close()
+    if json:
+        print_json([item_json(i) for i in items])
+        return
+    for item in items:
+        typer.echo(
+            f"{item.code or '(chưa có mã)':<28} {item.national_code:>2} "
+            f"{item.status.label('vi'):<36} hạn {plain(item.due_at) or '—'}"
+        )

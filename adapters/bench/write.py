@@ -1,0 +1,365 @@
+"""``motcua bench write``: command throughput next to raw INSERT transactions.
+
+The application side drives ``OneStop`` on PostgreSQL: per dossier one
+``receive_dossier`` (desk officer) and one ``forward_dossier``, two commands.
+The reference side, in the same database and the same process, inserts rows
+of the same size as the application's stored events into a table with the
+columns of the eventsourcing events table, one INSERT per transaction over a
+plain psycopg connection (autocommit off, ``commit()`` after each row).
+
+Machines are small and noisy: the two sides alternate order every round and
+the result quotes the median of each side and ``ratio = app / reference``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from adapters.bench.catalogue import (
+    APPLICANT,
+    DESK,
+    FORWARD_TO,
+    PROCEDURE,
+    START,
+    seed_bench_catalogue,
+)
+from adapters.bench.report import BenchReport, RoundReport
+from adapters.services.postgres import (
+    ExternalPostgres,
+    PostgresServer,
+    TemporaryPostgres,
+)
+from adapters.settings import persistence_env
+from application.clock import trace_for
+from application.onestop import OneStop
+
+NAME = "write"
+UNIT = "commands/s (reference: INSERT transactions/s)"
+RAW_TABLE = "bench_raw_events"
+#: ReceivedAtDesk + DossierCode.Issued (one transaction), then Forwarded.
+EVENTS_PER_DOSSIER = 3
+#: Dossier codes are numbered per unit and day (at most 9999): move on a day
+#: well before that.
+DOSSIERS_PER_DAY = 5000
+#: The ratio the issue asks for, and eventsourcing out of the box.
+TARGET_RATIO = 0.7
+OUT_OF_THE_BOX_RATIO = 0.46
+
+
+@dataclass(frozen=True)
+class WriteRound:
+    """One round: both sides measured back to back."""
+
+    app_commands_per_second: float
+    reference_inserts_per_second: float
+    app_seconds: float
+    reference_seconds: float
+    order: str
+
+    @property
+    def ratio(self) -> float:
+        return self.app_commands_per_second / self.reference_inserts_per_second
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What ``run_write_benchmark`` measured."""
+
+    commands: int
+    """Application commands per round (receive + forward, 2 per dossier)."""
+    inserts: int
+    """Reference INSERT transactions per round (as many as commands)."""
+    rounds: tuple[WriteRound, ...]
+    app_median: float
+    reference_median: float
+    ratio: float
+    """``app_median / reference_median``."""
+    median_round_ratio: float
+    """Median of the per-round ratios (robust to drift within a run)."""
+    dossiers: int
+    """Dossiers the application side received and forwarded, warm-up included."""
+    events_written: int
+    """Rows the commands added to the application's events table."""
+    reference_rows: int
+    """Rows the reference side inserted, warm-up included."""
+    state_bytes: int
+    """Size of a reference row's ``state``: the mean stored application event."""
+    server: str
+    notes: tuple[str, ...]
+    database_url: str | None = None
+    """The benchmark database, when it was kept (``keep_database=True``)."""
+
+    def report(self) -> BenchReport:
+        return BenchReport(
+            name=NAME,
+            app=self.app_median,
+            reference=self.reference_median,
+            ratio=self.ratio,
+            rounds=tuple(
+                RoundReport(
+                    app=r.app_commands_per_second,
+                    reference=r.reference_inserts_per_second,
+                    order=r.order,
+                )
+                for r in self.rounds
+            ),
+            unit=UNIT,
+            notes=self.notes,
+        )
+
+
+def is_postgres_url(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("postgresql://", "postgres://"))
+
+
+def run_write_benchmark(
+    database_url: str | None,
+    *,
+    commands: int,
+    rounds: int,
+    warmup: int | None = None,
+    keep_database: bool = False,
+) -> WriteResult:
+    """Measure ``rounds`` rounds of ``commands`` commands against raw inserts.
+
+    ``database_url`` names a PostgreSQL server reached as a role that may
+    ``CREATE DATABASE``; the benchmark runs in a fresh database on it and drops
+    it afterwards (unless ``keep_database``). ``None`` or a non-PostgreSQL URL
+    starts a temporary, durable (``fsync=on``) server for the run.
+    ``warmup`` dossiers (default: a few per pooled connection) run untimed
+    first on the application side, as many rows on the reference side.
+    """
+    if commands < 2 or commands % 2:
+        raise ValueError("commands must be an even number ≥ 2 (receive + forward)")
+    if rounds < 1:
+        raise ValueError("rounds must be ≥ 1")
+    pairs = commands // 2
+    warm = max(1, min(60, pairs)) if warmup is None else max(0, warmup)
+    with _scratch_database(database_url, keep=keep_database) as (url, server):
+        raw = _RawSide(url)
+        app_side = _AppSide(url)
+        try:
+            server += f", {raw.settings()}"
+            app_side.run(warm)
+            state_bytes, topic_chars = app_side.mean_stored_event()
+            raw.prepare(state_bytes, topic_chars)
+            raw.run(warm * 2)
+            measured: list[WriteRound] = []
+            for index in range(rounds):
+                app_first = index % 2 == 0
+                if app_first:
+                    app_seconds = app_side.run(pairs)
+                    raw_seconds = raw.run(commands)
+                else:
+                    raw_seconds = raw.run(commands)
+                    app_seconds = app_side.run(pairs)
+                measured.append(
+                    WriteRound(
+                        app_commands_per_second=commands / app_seconds,
+                        reference_inserts_per_second=commands / raw_seconds,
+                        app_seconds=app_seconds,
+                        reference_seconds=raw_seconds,
+                        order="app,reference" if app_first else "reference,app",
+                    )
+                )
+            events_written = app_side.events_written()
+            reference_rows = raw.rows()
+        finally:
+            app_side.close()
+            raw.close()
+        expected = app_side.dossiers * EVENTS_PER_DOSSIER
+        if events_written != expected:
+            raise RuntimeError(
+                f"the application side wrote {events_written} events, "
+                f"expected {expected} for {app_side.dossiers} dossiers"
+            )
+        app_median = statistics.median(r.app_commands_per_second for r in measured)
+        ref_median = statistics.median(r.reference_inserts_per_second for r in measured)
+        ratio = app_median / ref_median
+        round_ratio = statistics.median(r.ratio for r in measured)
+        notes = (
+            f"app: {pairs} dossiers per round through OneStop: receive_dossier "
+            "(desk) + forward_dossier = 2 commands, 2 transactions, "
+            f"{EVENTS_PER_DOSSIER} events (Dossier×2 + DossierCode)",
+            f"reference: psycopg, 1 INSERT + COMMIT per row, {state_bytes}-byte "
+            "state (mean stored event of the app side), same database",
+            f"median of {rounds} rounds, sides alternating; "
+            f"median of per-round ratios {round_ratio:.3f}",
+            f"server: {server}",
+            f"issue target ratio ≥ {TARGET_RATIO}; eventsourcing out of the box "
+            f"≈ {OUT_OF_THE_BOX_RATIO}",
+        )
+        return WriteResult(
+            commands=commands,
+            inserts=commands,
+            rounds=tuple(measured),
+            app_median=app_median,
+            reference_median=ref_median,
+            ratio=ratio,
+            median_round_ratio=round_ratio,
+            dossiers=app_side.dossiers,
+            events_written=events_written,
+            reference_rows=reference_rows,
+            state_bytes=state_bytes,
+            server=server,
+            notes=notes,
+            database_url=url if keep_database else None,
+        )
+
+
+@contextmanager
+def _scratch_database(
+    database_url: str | None, *, keep: bool
+) -> Iterator[tuple[str, str]]:
+    """A fresh database (URL, description of the server) for one run."""
+    name = f"motcua_bench_{uuid.uuid4().hex[:12]}"
+    temporary: TemporaryPostgres | None = None
+    server: PostgresServer
+    if database_url is not None and is_postgres_url(database_url):
+        server = ExternalPostgres(database_url)
+        where = "given server"
+    else:
+        temporary = TemporaryPostgres(durable=True).start()
+        server = temporary
+        where = "temporary durable server"
+    try:
+        url = server.create_database(name)
+        try:
+            yield url, where
+        finally:
+            if not keep:
+                server.drop_database(name)
+    finally:
+        if temporary is not None:  # its databases go with it
+            temporary.stop()
+
+
+class _AppSide:
+    """``OneStop`` on the benchmark database, seeded with the bench catalogue."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.app = OneStop(env=persistence_env(url))
+        seed_bench_catalogue(self.app)
+        self.catalogue_rows = self._count()
+        self.catalogue_last = int(
+            self._query("SELECT coalesce(max(notification_id), 0) FROM {}")[0]
+        )
+        self.dossiers = 0
+        self._days: dict[int, datetime] = {}
+
+    def run(self, pairs: int) -> float:
+        """Receive and forward ``pairs`` dossiers; returns the elapsed seconds."""
+        app = self.app
+        started = time.perf_counter()
+        for _ in range(pairs):
+            at = self._at(self.dossiers)
+            reception = app.receive_dossier(
+                trace=trace_for(DESK, at=at),
+                applicant=APPLICANT,
+                procedure_code=PROCEDURE,
+            )
+            app.forward_dossier(
+                reception.dossier_id, trace=trace_for(DESK, at=at), to=FORWARD_TO
+            )
+            self.dossiers += 1
+        return time.perf_counter() - started
+
+    def _at(self, dossier: int) -> datetime:
+        day = dossier // DOSSIERS_PER_DAY
+        at = self._days.get(day)
+        if at is None:  # Monday + ``day`` weekdays
+            at = self._days[day] = START + timedelta(days=day + 2 * (day // 5))
+        return at
+
+    def mean_stored_event(self) -> tuple[int, int]:
+        """Mean ``state`` bytes and ``topic`` characters of the commands' events."""
+        row = self._query(
+            "SELECT round(avg(octet_length(state)))::int, "
+            "round(avg(char_length(topic)))::int FROM {} "
+            "WHERE notification_id > %s",
+            (self.catalogue_last,),
+        )
+        return int(row[0]), int(row[1])
+
+    def events_written(self) -> int:
+        return self._count() - self.catalogue_rows
+
+    def _count(self) -> int:
+        return int(self._query("SELECT count(*) FROM {}")[0])
+
+    def _query(self, statement: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+        table = sql.Identifier(f"{self.app.name.lower()}_events")
+        query = sql.SQL(statement).format(*([table] * statement.count("{}")))
+        with psycopg.connect(self.url) as conn:
+            row = conn.execute(query, params).fetchone()
+        assert row is not None
+        return tuple(row)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+class _RawSide:
+    """One psycopg connection inserting rows shaped like stored events."""
+
+    def __init__(self, url: str) -> None:
+        self.conn = psycopg.connect(url)  # autocommit off: explicit COMMIT per row
+        self.conn.execute(
+            sql.SQL(
+                "CREATE TABLE {} (originator_id uuid NOT NULL, "
+                "originator_version bigint NOT NULL, topic text NOT NULL, "
+                "state bytea, PRIMARY KEY (originator_id, originator_version))"
+            ).format(sql.Identifier(RAW_TABLE))
+        )
+        self.conn.commit()
+        self.insert = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(
+            sql.Identifier(RAW_TABLE)
+        )
+        self.state = b""
+        self.topic = ""
+
+    def settings(self) -> str:
+        row = self.conn.execute(
+            "SELECT current_setting('server_version'), current_setting('fsync'), "
+            "current_setting('synchronous_commit')"
+        ).fetchone()
+        self.conn.commit()
+        assert row is not None
+        return f"PostgreSQL {row[0]}, fsync={row[1]}, synchronous_commit={row[2]}"
+
+    def prepare(self, state_bytes: int, topic_chars: int) -> None:
+        pattern = b'{"trace":{"actor":{"id":"bench-desk","role":"desk"}},"_":0}'
+        self.state = (pattern * (state_bytes // len(pattern) + 1))[:state_bytes]
+        self.topic = ("domain.dossier:Dossier.Reference" * 4)[:topic_chars]
+
+    def run(self, inserts: int) -> float:
+        """Insert ``inserts`` rows, one transaction each; returns the seconds."""
+        conn, cursor, insert = self.conn, self.conn.cursor(), self.insert
+        state, topic = self.state, self.topic
+        started = time.perf_counter()
+        for _ in range(inserts):
+            cursor.execute(insert, (uuid.uuid4(), 1, topic, state))
+            conn.commit()
+        return time.perf_counter() - started
+
+    def rows(self) -> int:
+        row = self.conn.execute(
+            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(RAW_TABLE))
+        ).fetchone()
+        self.conn.commit()
+        assert row is not None
+        return int(row[0])
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,82 @@
+"""SQLite read store: one connection per thread, WAL, immediate transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from projections.ports import ReadStore, Row, Sql
+
+
+class _SQLiteSql(Sql):
+    dialect = "sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, query: str, params: Sequence[Any] = ()) -> None:
+        self._connection.execute(query, tuple(params))
+
+    def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._connection.executemany(query, [tuple(r) for r in rows])
+
+    def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(self._connection.execute(query, tuple(params)).fetchall())
+
+
+class SQLiteReadStore(ReadStore):
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None
+        self._shared_lock = threading.RLock()
+        if path == ":memory:":
+            self._shared = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        if self.path != ":memory:":
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA busy_timeout=30000")
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._shared is not None:
+            return self._shared
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Sql]:
+        with self._shared_lock if self._shared is not None else _nothing():
+            connection = self._connection()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteSql(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+        if self._shared is not None:
+            self._shared.close()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield

@@ -1,0 +1,291 @@
+"""Bearer tokens: who is calling, at which access level (design §4)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from adapters.keys import load_or_create_signing_key
+from adapters.settings import ConfigurationError, Settings
+from domain.errors import ActorNotAllowedError, InvalidAgencyCodeError, LabelledError
+from domain.values import OFFICER_ROLES, Actor, AgencyCode, Role
+
+# Claims: iss aud exp iat sub [nbf] [jti]; role = anonymous|citizen|officer|monitor|reviewer;
+# agency (QCVN 102; officer: required, monitor/reviewer: optional scope); department;
+# roles = [desk|specialist|leader] (officer); eid_level = 1|2 (citizen).
+CITIZEN_SUBJECT = re.compile(r"[0-9]{12}|[0-9]{10}(-[0-9]{3})?")
+ASYMMETRIC = frozenset(
+    "ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA".split()
+)
+MAX_TOKEN_LENGTH = 8192
+
+
+class InvalidTokenError(LabelledError):
+    code = "INVALID_TOKEN"
+    vi = "Mã xác thực không hợp lệ hoặc đã hết hạn"
+    en = "Invalid or expired token"
+
+
+class KeySourceUnavailableError(LabelledError):
+    code = "AUTH_KEYS_UNAVAILABLE"
+    vi = "Không lấy được khoá kiểm tra mã xác thực"
+    en = "Token verification keys are unavailable"
+
+
+class AccessLevel(Enum):
+    ANONYMOUS = "anonymous"
+    CITIZEN = "citizen"
+    OFFICER = "officer"
+    MONITOR = "monitor"
+    REVIEWER = "reviewer"
+
+
+@dataclass(frozen=True)
+class Principal:
+    level: AccessLevel
+    subject: str | None = None
+    agency_code: str | None = None
+    department: str | None = None
+    roles: tuple[Role, ...] = ()
+    eid_level: int | None = None
+    token_id: str | None = None
+
+    def actor_for(self, role: Role | None = None) -> Actor:
+        """The domain actor for a command; refused when this principal cannot act so."""
+        if (
+            self.subject
+            and self.level is AccessLevel.CITIZEN
+            and role in (None, Role.CITIZEN)
+        ):
+            return Actor(self.subject, Role.CITIZEN)
+        if self.subject and self.level is AccessLevel.OFFICER and self.roles:
+            chosen = self.roles[0] if role is None else role
+            if chosen in self.roles:
+                return Actor(self.subject, chosen, self.agency_code, self.department)
+        raise ActorNotAllowedError(role.value if role else self.level.value)
+
+    def can_see_agency(self, code: str) -> bool:
+        """Officers and reviewers see their agency subtree; monitors see aggregates only."""
+        if self.level not in (AccessLevel.OFFICER, AccessLevel.REVIEWER):
+            return False
+        if self.agency_code is None:
+            return self.level is AccessLevel.REVIEWER
+        try:
+            return AgencyCode(code).is_within(AgencyCode(self.agency_code))
+        except InvalidAgencyCodeError:
+            return False
+
+    def owns(self, applicant_id: str | None) -> bool:
+        return (
+            self.level is AccessLevel.CITIZEN
+            and self.subject is not None
+            and self.subject == applicant_id
+        )
+
+
+ANONYMOUS = Principal(level=AccessLevel.ANONYMOUS)
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    """Check the motcua-specific claims of a verified token."""
+    try:
+        level = AccessLevel(claims.get("role"))
+    except (ValueError, TypeError):
+        raise InvalidTokenError("unknown role") from None
+    jti = _optional_text(claims, "jti")
+    if level is AccessLevel.ANONYMOUS:
+        return Principal(level, token_id=jti)
+    subject = _optional_text(claims, "sub")
+    if not subject:
+        raise InvalidTokenError("missing subject")
+    if level is AccessLevel.CITIZEN:
+        eid_level = claims.get("eid_level")
+        if not CITIZEN_SUBJECT.fullmatch(subject):
+            raise InvalidTokenError(
+                "citizen subject is not a personal id or enterprise code"
+            )
+        if type(eid_level) is not int or eid_level not in (1, 2):
+            raise InvalidTokenError("citizen eid_level must be 1 or 2")
+        return Principal(level, subject, eid_level=eid_level, token_id=jti)
+    agency = _optional_text(claims, "agency")
+    try:
+        agency = None if agency is None else AgencyCode(agency).value
+    except InvalidAgencyCodeError:
+        raise InvalidTokenError("invalid agency code") from None
+    roles: tuple[Role, ...] = ()
+    if level is AccessLevel.OFFICER:
+        roles = _officer_roles(claims.get("roles"))
+        if agency is None:
+            raise InvalidTokenError("officer without agency")
+    department = _optional_text(claims, "department")
+    return Principal(level, subject, agency, department, roles, token_id=jti)
+
+
+def _officer_roles(raw: Any) -> tuple[Role, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise InvalidTokenError("officer without roles")
+    try:
+        roles = tuple(dict.fromkeys(Role(value) for value in raw))
+    except (ValueError, TypeError):
+        raise InvalidTokenError("unknown officer role") from None
+    if not set(roles) <= OFFICER_ROLES:
+        raise InvalidTokenError("unknown officer role")
+    return roles
+
+
+def _optional_text(claims: Mapping[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidTokenError(f"claim {name} is not a string")
+    return value
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    issuer: str = "motcua"
+    audience: str = "motcua-api"
+    leeway_seconds: int = 30
+    algorithms: tuple[str, ...] = ("ES256", "RS256")
+    data_dir: Path = Path("./var")
+    jwks_url: str | None = None
+    public_key_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not self.algorithms or not set(self.algorithms) <= ASYMMETRIC:
+            raise ConfigurationError(f"JWT algorithms {self.algorithms}")
+        if self.jwks_url and self.public_key_file:
+            raise ConfigurationError(
+                "JWT_JWKS_URL and JWT_PUBLIC_KEY_FILE are exclusive"
+            )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuthSettings:
+        options = settings.options
+        key_file = options.get("JWT_PUBLIC_KEY_FILE")
+        return cls(
+            issuer=options.get("JWT_ISSUER") or cls.issuer,
+            audience=options.get("JWT_AUDIENCE") or cls.audience,
+            data_dir=settings.data_dir,
+            jwks_url=options.get("JWT_JWKS_URL") or None,
+            public_key_file=Path(key_file) if key_file else None,
+        )
+
+
+class TokenVerifier:
+    """Verifies signature, issuer, audience and validity period, then the claims."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        self.settings = settings
+        self._jwks: jwt.PyJWKClient | None = None
+        self._key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey | None = None
+        if settings.jwks_url:
+            try:
+                self._jwks = jwt.PyJWKClient(
+                    settings.jwks_url, cache_keys=True, lifespan=300, timeout=10
+                )
+            except jwt.PyJWKClientError as error:
+                raise ConfigurationError(str(error)) from None
+        elif settings.public_key_file:
+            self._key = _load_public_key(settings.public_key_file)
+        else:
+            self._key = load_or_create_signing_key(settings.data_dir)[0].public_key()
+
+    def verify(self, token: str) -> Principal:
+        s = self.settings
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidTokenError("token too long")
+        try:
+            if jwt.get_unverified_header(token).get("alg") not in s.algorithms:
+                raise InvalidTokenError("algorithm not allowed")
+            key = (
+                self._jwks.get_signing_key_from_jwt(token) if self._jwks else self._key
+            )
+            assert key is not None
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=list(s.algorithms),
+                audience=s.audience,
+                issuer=s.issuer,
+                leeway=s.leeway_seconds,
+                options={"require": ["exp", "iat", "iss", "aud"]},
+            )
+        except jwt.PyJWKClientConnectionError as error:
+            raise KeySourceUnavailableError(str(error)) from None
+        except jwt.PyJWTError as error:
+            raise InvalidTokenError(str(error)) from None
+        return principal_from_claims(claims)
+
+
+def _load_public_key(path: Path) -> ec.EllipticCurvePublicKey | rsa.RSAPublicKey:
+    try:
+        key = load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"JWT_PUBLIC_KEY_FILE {path}: {error}") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise ConfigurationError(f"JWT_PUBLIC_KEY_FILE {path}: not an EC or RSA key")
+    return key
+
+
+class TokenIssuer:
+    """Development tokens signed with the local EC P-256 key (ES256)."""
+
+    def __init__(
+        self,
+        key: ec.EllipticCurvePrivateKey,
+        kid: str,
+        issuer: str = "motcua",
+        audience: str = "motcua-api",
+    ) -> None:
+        self.key, self.kid, self.issuer, self.audience = key, kid, issuer, audience
+
+    @classmethod
+    def from_settings(cls, settings: AuthSettings) -> TokenIssuer:
+        key, kid = load_or_create_signing_key(settings.data_dir)
+        return cls(key, kid, settings.issuer, settings.audience)
+
+    def issue(
+        self,
+        role: AccessLevel | str,
+        subject: str | None = None,
+        agency: str | None = None,
+        department: str | None = None,
+        roles: Sequence[Role] = (),
+        eid_level: int | None = None,
+        ttl: timedelta = timedelta(hours=1),
+        now: datetime | None = None,
+    ) -> str:
+        if ttl <= timedelta(0):
+            raise InvalidTokenError("ttl must be positive")
+        issued = now or datetime.now(UTC)
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": issued,
+            "exp": issued + ttl,
+            "jti": uuid.uuid4().hex,
+            "role": role.value if isinstance(role, AccessLevel) else role,
+        }
+        optional = (
+            ("sub", subject),
+            ("agency", agency),
+            ("department", department),
+            ("eid_level", eid_level),
+        )
+        claims.update((name, value) for name, value in optional if value is not None)
+        if roles:
+            claims["roles"] = [held.value for held in roles]
+        principal_from_claims(claims)  # never sign what the verifier would refuse
+        return jwt.encode(
+            claims, self.key, algorithm="ES256", headers={"kid": self.kid}
+        )

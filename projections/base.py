@@ -1,0 +1,76 @@
+"""Read-model projections: pure translators from events to SQL writes.
+
+A projection never reads the write side and never does I/O beyond the ``Sql``
+it is handed, which belongs to the batch transaction that also moves its
+tracking position — so a crash neither skips nor double-applies an event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from functools import singledispatchmethod
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from projections.ports import Sql
+
+
+class Projection:
+    """Base class; subclasses register handlers on ``apply``."""
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    """Bump when tables or handlers change: the read model is then rebuilt."""
+    topics: ClassVar[frozenset[str]]
+    tables: ClassVar[dict[str, str]]
+    """Logical table name → portable column definitions."""
+    indexes: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(logical table, column list) pairs."""
+
+    def __init__(self, suffix: str = "") -> None:
+        self.suffix = suffix
+
+    @property
+    def tracking_name(self) -> str:
+        return self.name + self.suffix
+
+    def table(self, logical: str) -> str:
+        return f"rm_{self.name}_{logical}{self.suffix}"
+
+    def create(self, sql: Sql) -> None:
+        for logical, columns in self.tables.items():
+            sql.execute(f"CREATE TABLE IF NOT EXISTS {self.table(logical)} ({columns})")
+        for logical, columns in self.indexes:
+            index = f"ix_{uuid.uuid4().hex[:12]}"
+            sql.execute(f"CREATE INDEX {index} ON {self.table(logical)} ({columns})")
+
+    def drop(self, sql: Sql) -> None:
+        for logical in self.tables:
+            sql.execute(f"DROP TABLE IF EXISTS {self.table(logical)}")
+
+    def rows(self, sql: Sql) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table in a stable order (for checksums and tests)."""
+        return {
+            logical: sql.query(f"SELECT * FROM {self.table(logical)} ORDER BY 1, 2")
+            for logical in self.tables
+        }
+
+    @singledispatchmethod
+    def apply(self, event: object, sql: Sql) -> None:
+        """Events a projection does not handle leave it unchanged."""
+
+
+def utc(moment: datetime | None) -> str | None:
+    """Timestamps as UTC ISO text, so that text order is time order."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+_VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_iso(moment: str | None) -> datetime | None:
+    """Stored UTC text back to an aware datetime in Vietnam time."""
+    return datetime.fromisoformat(moment).astimezone(_VIETNAM) if moment else None

@@ -1,0 +1,191 @@
+"""Anonymous lookup: a dossier code and its completion level — nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from functools import singledispatchmethod
+from typing import ClassVar
+
+from eventsourcing.utils import get_topic
+
+from domain.dossier import Dossier
+from projections.base import Projection, utc
+from projections.ports import ReadStore, Sql
+
+
+class Completion(Enum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    WAITING_FOR_APPLICANT = "waiting_for_applicant"
+    RESULT_READY = "result_ready"
+    RETURNED = "returned"
+    CLOSED = "closed"
+
+    def label(self, language: str = "vi") -> str:
+        vi, en = _LABELS[self]
+        return en if language.startswith("en") else vi
+
+
+_LABELS = {
+    Completion.RECEIVED: ("Đã tiếp nhận", "Received"),
+    Completion.IN_PROGRESS: ("Đang giải quyết", "Being processed"),
+    Completion.WAITING_FOR_APPLICANT: (
+        "Chờ người nộp bổ sung hoặc thực hiện nghĩa vụ tài chính",
+        "Waiting for the applicant",
+    ),
+    Completion.RESULT_READY: ("Đã có kết quả", "Result ready"),
+    Completion.RETURNED: ("Đã trả kết quả", "Result returned"),
+    Completion.CLOSED: ("Đã kết thúc xử lý", "Closed"),
+}
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    code: str
+    completion: Completion
+
+
+class PublicStatusProjection(Projection):
+    name = "public_status"
+    topics = frozenset(
+        get_topic(e)
+        for e in (
+            Dossier.ReceivedAtDesk,
+            Dossier.Received,
+            Dossier.Forwarded,
+            Dossier.SupplementRequested,
+            Dossier.SupplementReceived,
+            Dossier.FinancialObligationRequested,
+            Dossier.FinancialObligationPaid,
+            Dossier.Stopped,
+            Dossier.Withdrawn,
+            Dossier.Resolved,
+            Dossier.Returned,
+        )
+    )
+    tables: ClassVar[dict[str, str]] = {
+        "lookup": "code TEXT PRIMARY KEY, dossier_id TEXT NOT NULL, "
+        "completion TEXT NOT NULL, paused_from TEXT, updated_at TEXT NOT NULL",
+    }
+    indexes = (("lookup", "dossier_id"),)
+
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        self.changed: set[str] = set()
+
+    def _insert(
+        self, event: Dossier.ReceivedAtDesk | Dossier.Received, sql: Sql
+    ) -> None:
+        sql.execute(
+            f"INSERT INTO {self.table('lookup')} (code, dossier_id, completion, updated_at)"
+            " VALUES (?, ?, ?, ?)",
+            (
+                event.code,
+                str(event.originator_id),
+                Completion.RECEIVED.value,
+                utc(event.timestamp),
+            ),
+        )
+        self.changed.add(event.code)
+
+    def _set(self, event: Dossier.Event, completion: Completion, sql: Sql) -> None:
+        self._update(event, sql, "completion = ?", completion.value)
+
+    def _update(
+        self, event: Dossier.Event, sql: Sql, assignment: str, *values: object
+    ) -> None:
+        table = self.table("lookup")
+        sql.execute(
+            f"UPDATE {table} SET {assignment}, updated_at = ? WHERE dossier_id = ?",
+            (*values, utc(event.timestamp), str(event.originator_id)),
+        )
+        for (code,) in sql.query(
+            f"SELECT code FROM {table} WHERE dossier_id = ?",
+            (str(event.originator_id),),
+        ):
+            self.changed.add(code)
+
+    @singledispatchmethod
+    def apply(self, event: object, sql: Sql) -> None:
+        """Other events do not change what the public sees."""
+
+    @apply.register
+    def received_at_desk(self, event: Dossier.ReceivedAtDesk, sql: Sql) -> None:
+        self._insert(event, sql)
+
+    @apply.register
+    def received(self, event: Dossier.Received, sql: Sql) -> None:
+        self._insert(event, sql)
+
+    @apply.register
+    def forwarded(self, event: Dossier.Forwarded, sql: Sql) -> None:
+        self._set(event, Completion.IN_PROGRESS, sql)
+
+    @apply.register
+    def supplement_requested(
+        self, event: Dossier.SupplementRequested, sql: Sql
+    ) -> None:
+        self._pause(event, sql)
+
+    @apply.register
+    def financial_obligation_requested(
+        self, event: Dossier.FinancialObligationRequested, sql: Sql
+    ) -> None:
+        self._pause(event, sql)
+
+    @apply.register
+    def supplement_received(self, event: Dossier.SupplementReceived, sql: Sql) -> None:
+        self._resume(event, sql)
+
+    @apply.register
+    def financial_obligation_paid(
+        self, event: Dossier.FinancialObligationPaid, sql: Sql
+    ) -> None:
+        self._resume(event, sql)
+
+    @apply.register
+    def stopped(self, event: Dossier.Stopped, sql: Sql) -> None:
+        self._set(event, Completion.CLOSED, sql)
+
+    @apply.register
+    def withdrawn(self, event: Dossier.Withdrawn, sql: Sql) -> None:
+        self._set(event, Completion.CLOSED, sql)
+
+    @apply.register
+    def resolved(self, event: Dossier.Resolved, sql: Sql) -> None:
+        self._set(event, Completion.RESULT_READY, sql)
+
+    @apply.register
+    def returned(self, event: Dossier.Returned, sql: Sql) -> None:
+        self._set(event, Completion.RETURNED, sql)
+
+    def _pause(self, event: Dossier.Event, sql: Sql) -> None:
+        self._update(
+            event,
+            sql,
+            "paused_from = completion, completion = ?",
+            Completion.WAITING_FOR_APPLICANT.value,
+        )
+
+    def _resume(self, event: Dossier.Event, sql: Sql) -> None:
+        self._update(
+            event,
+            sql,
+            "completion = COALESCE(paused_from, ?), paused_from = NULL",
+            Completion.IN_PROGRESS.value,
+        )
+
+
+class PublicStatusView:
+    def __init__(self, store: ReadStore) -> None:
+        self.store = store
+        self.table = PublicStatusProjection().table("lookup")
+
+    def lookup(self, code: str) -> PublicStatus | None:
+        rows = self.store.query(
+            f"SELECT code, completion FROM {self.table} WHERE code = ?", (code,)
+        )
+        if not rows:
+            return None
+        return PublicStatus(code=rows[0][0], completion=Completion(rows[0][1]))

@@ -1,0 +1,18 @@
+"""Every read model, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from projections.base import Projection
+from projections.public_status import PublicStatusProjection
+from projections.worklist import WorklistProjection
+
+READ_MODELS: dict[str, Callable[[str], Projection]] = {
+    "public_status": PublicStatusProjection,
+    "worklist": WorklistProjection,
+}
+
+
+def all_projections(suffix: str = "") -> list[Projection]:
+    return [factory(suffix) for factory in READ_MODELS.values()]

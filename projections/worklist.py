@@ -1,0 +1,381 @@
+"""Officer worklist: every dossier of an agency subtree, with what is due when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import singledispatchmethod
+from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
+
+from domain.dossier import Dossier
+from domain.dossier_status import OPEN, DossierStatus
+from domain.values import AgencyCode
+from projections.base import Projection, local_iso, utc
+from projections.ports import ReadStore, Sql
+
+_COLUMNS = (
+    "dossier_id",
+    "code",
+    "applicant_id",
+    "applicant_name",
+    "procedure_code",
+    "procedure_name",
+    "competent_agency",
+    "receiving_agency",
+    "holder_agency",
+    "holder_department",
+    "status",
+    "national_code",
+    "channel",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "supplement_requests",
+    "timeliness",
+    "version",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    dossier_id: str
+    code: str | None
+    applicant_id: str
+    applicant_name: str
+    procedure_code: str
+    procedure_name: str
+    competent_agency: str
+    receiving_agency: str | None
+    holder_agency: str
+    holder_department: str | None
+    status: DossierStatus
+    national_code: int
+    channel: str
+    submitted_at: datetime | None
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    supplement_requests: int
+    timeliness: str | None
+    version: int
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> WorkItem:
+        values = dict(zip(_COLUMNS, row, strict=False))
+        values.pop("updated_at")
+        values["status"] = DossierStatus(values["status"])
+        for key in ("submitted_at", "received_at", "due_at", "finished_at"):
+            values[key] = local_iso(values[key])
+        return cls(**values)
+
+
+def subtree_pattern(agency: str) -> str:
+    """SQL LIKE pattern matching ``agency`` and every unit below it (QCVN 102)."""
+    code = AgencyCode(agency)
+    v, z, y, m = code.value.split(".")
+    if y == "00":
+        return f"___.__.__.{m}"
+    if z == "00":
+        return f"___.__.{y}.{m}"
+    if v == "000":
+        return f"___.{z}.{y}.{m}"
+    return code.value
+
+
+class WorklistProjection(Projection):
+    name = "worklist"
+    version = 1
+    topics = frozenset(
+        get_topic(e)
+        for e in (
+            Dossier.SubmittedOnline,
+            Dossier.ReceivedAtDesk,
+            Dossier.Received,
+            Dossier.Refused,
+            Dossier.Forwarded,
+            Dossier.SupplementRequested,
+            Dossier.SupplementReceived,
+            Dossier.FinancialObligationRequested,
+            Dossier.FinancialObligationPaid,
+            Dossier.Reappointed,
+            Dossier.Stopped,
+            Dossier.Withdrawn,
+            Dossier.Resolved,
+            Dossier.Returned,
+            Dossier.DigitalAccountChecked,
+            Dossier.ComponentDigitized,
+            Dossier.ComponentReused,
+            Dossier.ComponentSigned,
+            Dossier.Rated,
+        )
+    )
+    tables: ClassVar[dict[str, str]] = {
+        "dossiers": "dossier_id TEXT PRIMARY KEY, code TEXT, applicant_id TEXT NOT NULL, "
+        "applicant_name TEXT NOT NULL, procedure_code TEXT NOT NULL, "
+        "procedure_name TEXT NOT NULL, competent_agency TEXT NOT NULL, "
+        "receiving_agency TEXT, holder_agency TEXT NOT NULL, holder_department TEXT, "
+        "status TEXT NOT NULL, national_code INTEGER NOT NULL, channel TEXT NOT NULL, "
+        "submitted_at TEXT, received_at TEXT, due_at TEXT, finished_at TEXT, "
+        "supplement_requests INTEGER NOT NULL, timeliness TEXT, version BIGINT NOT NULL, "
+        "updated_at TEXT NOT NULL, paused_from TEXT",
+    }
+    indexes = (
+        ("dossiers", "code"),
+        ("dossiers", "holder_agency, status"),
+        ("dossiers", "status, due_at"),
+    )
+
+    @singledispatchmethod
+    def apply(self, event: object, sql: Sql) -> None:
+        """Other events do not change the worklist."""
+
+    @apply.register
+    def submitted_online(self, event: Dossier.SubmittedOnline, sql: Sql) -> None:
+        self._insert(
+            event,
+            sql,
+            DossierStatus.SUBMITTED,
+            code=None,
+            receiving=None,
+            received_at=None,
+            due_at=None,
+        )
+
+    @apply.register
+    def received_at_desk(self, event: Dossier.ReceivedAtDesk, sql: Sql) -> None:
+        self._insert(
+            event,
+            sql,
+            DossierStatus.RECEIVED,
+            code=event.code,
+            receiving=event.receiving_agency,
+            received_at=event.trace.at,
+            due_at=event.due_at,
+        )
+
+    @apply.register
+    def received(self, event: Dossier.Received, sql: Sql) -> None:
+        self._update(
+            event,
+            sql,
+            DossierStatus.RECEIVED,
+            code=event.code,
+            receiving_agency=event.receiving_agency,
+            holder_agency=event.receiving_agency,
+            holder_department=None,
+            received_at=utc(event.trace.at),
+            due_at=utc(event.due_at),
+        )
+
+    @apply.register
+    def refused(self, event: Dossier.Refused, sql: Sql) -> None:
+        self._update(event, sql, DossierStatus.REFUSED, finished_at=utc(event.trace.at))
+
+    @apply.register
+    def forwarded(self, event: Dossier.Forwarded, sql: Sql) -> None:
+        self._update(
+            event,
+            sql,
+            DossierStatus.IN_PROGRESS,
+            holder_agency=event.to_holder.agency_code,
+            holder_department=event.to_holder.department,
+        )
+
+    @apply.register
+    def supplement_requested(
+        self, event: Dossier.SupplementRequested, sql: Sql
+    ) -> None:
+        self._pause(
+            event,
+            sql,
+            DossierStatus.AWAITING_SUPPLEMENT,
+            "supplement_requests = supplement_requests + 1",
+        )
+
+    @apply.register
+    def payment_requested(
+        self, event: Dossier.FinancialObligationRequested, sql: Sql
+    ) -> None:
+        self._pause(event, sql, DossierStatus.AWAITING_PAYMENT)
+
+    @apply.register
+    def supplement_received(self, event: Dossier.SupplementReceived, sql: Sql) -> None:
+        self._resume(event, sql, event.due_at)
+
+    @apply.register
+    def payment_made(self, event: Dossier.FinancialObligationPaid, sql: Sql) -> None:
+        self._resume(event, sql, event.due_at)
+
+    @apply.register
+    def reappointed(self, event: Dossier.Reappointed, sql: Sql) -> None:
+        self._update(event, sql, None, due_at=utc(event.due_at))
+
+    @apply.register
+    def stopped(self, event: Dossier.Stopped, sql: Sql) -> None:
+        self._update(event, sql, DossierStatus.STOPPED, finished_at=utc(event.trace.at))
+
+    @apply.register
+    def withdrawn(self, event: Dossier.Withdrawn, sql: Sql) -> None:
+        self._update(
+            event, sql, DossierStatus.WITHDRAWN, finished_at=utc(event.trace.at)
+        )
+
+    @apply.register
+    def resolved(self, event: Dossier.Resolved, sql: Sql) -> None:
+        self._update(
+            event,
+            sql,
+            DossierStatus.RESOLVED,
+            finished_at=utc(event.trace.at),
+            timeliness=event.timeliness.value,
+        )
+
+    @apply.register
+    def returned(self, event: Dossier.Returned, sql: Sql) -> None:
+        self._update(event, sql, DossierStatus.RETURNED)
+
+    @apply.register
+    def other(self, event: Dossier.Event, sql: Sql) -> None:
+        self._update(event, sql, None)
+
+    # -- writes --------------------------------------------------------------
+
+    def _insert(
+        self,
+        event: Dossier.Lodged,
+        sql: Sql,
+        status: DossierStatus,
+        *,
+        code: str | None,
+        receiving: str | None,
+        received_at: datetime | None,
+        due_at: datetime | None,
+    ) -> None:
+        competent = event.procedure.competent_agency.value
+        row = (
+            str(event.originator_id),
+            code,
+            event.applicant.id,
+            event.applicant.name,
+            event.procedure.code,
+            event.procedure.name,
+            competent,
+            receiving,
+            receiving or competent,
+            None,
+            status.value,
+            status.national_code,
+            event.channel.value,
+            utc(event.trace.at),
+            utc(received_at),
+            utc(due_at),
+            None,
+            0,
+            None,
+            event.originator_version,
+            utc(event.timestamp),
+        )
+        marks = ", ".join("?" for _ in _COLUMNS)
+        sql.execute(
+            f"INSERT INTO {self.table('dossiers')} ({', '.join(_COLUMNS)}) VALUES ({marks})",
+            row,
+        )
+
+    def _update(
+        self,
+        event: Dossier.Event,
+        sql: Sql,
+        status: DossierStatus | None,
+        *expressions: str,
+        **values: Any,
+    ) -> None:
+        assignments = [*expressions, "version = ?", "updated_at = ?"]
+        params: list[Any] = [event.originator_version, utc(event.timestamp)]
+        if status is not None:
+            assignments += ["status = ?", "national_code = ?"]
+            params += [status.value, status.national_code]
+        for column, value in values.items():
+            assignments.append(f"{column} = ?")
+            params.append(value)
+        sql.execute(
+            f"UPDATE {self.table('dossiers')} SET {', '.join(assignments)} "
+            "WHERE dossier_id = ?",
+            (*params, str(event.originator_id)),
+        )
+
+    def _pause(
+        self, event: Dossier.Event, sql: Sql, status: DossierStatus, *expressions: str
+    ) -> None:
+        self._update(event, sql, status, "paused_from = status", *expressions)
+
+    def _resume(self, event: Dossier.Event, sql: Sql, due_at: datetime | None) -> None:
+        table = self.table("dossiers")
+        sql.execute(
+            f"UPDATE {table} SET status = COALESCE(paused_from, ?), paused_from = NULL "
+            "WHERE dossier_id = ?",
+            (DossierStatus.IN_PROGRESS.value, str(event.originator_id)),
+        )
+        codes = " ".join(
+            f"WHEN '{s.value}' THEN {s.national_code}" for s in DossierStatus
+        )
+        self._update(
+            event,
+            sql,
+            None,
+            f"national_code = CASE status {codes} END",
+            due_at=utc(due_at),
+        )
+
+
+class WorklistView:
+    def __init__(self, store: ReadStore) -> None:
+        self.store = store
+        self.table = WorklistProjection().table("dossiers")
+
+    def _select(
+        self, where: str, params: tuple[Any, ...], order: str, limit: int
+    ) -> list[WorkItem]:
+        rows = self.store.query(
+            f"SELECT {', '.join(_COLUMNS)} FROM {self.table} WHERE {where} "
+            f"ORDER BY {order} LIMIT ?",
+            (*params, limit),
+        )
+        return [WorkItem.from_row(row) for row in rows]
+
+    def recent(
+        self, *, status: DossierStatus | None = None, limit: int = 50
+    ) -> list[WorkItem]:
+        if status is None:
+            return self._select("1 = 1", (), "received_at DESC, dossier_id", limit)
+        return self._select(
+            "status = ?", (status.value,), "received_at DESC, dossier_id", limit
+        )
+
+    def by_code(self, code: str) -> WorkItem | None:
+        items = self._select("code = ?", (code,), "dossier_id", 1)
+        return items[0] if items else None
+
+    def open_for(
+        self,
+        agency: str,
+        *,
+        due_before: datetime | None = None,
+        status: DossierStatus | None = None,
+        limit: int = 100,
+    ) -> list[WorkItem]:
+        """Open dossiers held by, or belonging to, ``agency``'s subtree."""
+        pattern = subtree_pattern(agency)
+        statuses = [status.value] if status else [s.value for s in OPEN]
+        where = (
+            f"status IN ({', '.join('?' for _ in statuses)}) "
+            "AND (holder_agency LIKE ? OR competent_agency LIKE ? OR receiving_agency LIKE ?)"
+        )
+        params: tuple[Any, ...] = (*statuses, pattern, pattern, pattern)
+        if due_before is not None:
+            where += " AND due_at IS NOT NULL AND due_at < ?"
+            params += (utc(due_before),)
+        return self._select(where, params, "due_at, dossier_id", limit)
