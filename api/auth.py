@@ -24,9 +24,7 @@ from domain.values import OFFICER_ROLES, Actor, AgencyCode, Role
 # agency (QCVN 102; officer: required, monitor/reviewer: optional scope); department;
 # roles = [desk|specialist|leader] (officer); eid_level = 1|2 (citizen).
 CITIZEN_SUBJECT = re.compile(r"[0-9]{12}|[0-9]{10}(-[0-9]{3})?")
-ASYMMETRIC = frozenset(
-    "ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA".split()
-)
+ASYMMETRIC = frozenset(f"{f}{n}" for f in ("ES", "RS", "PS") for n in (256, 384, 512))
 MAX_TOKEN_LENGTH = 8192
 
 
@@ -188,6 +186,7 @@ class TokenVerifier:
         self.settings = settings
         self._jwks: jwt.PyJWKClient | None = None
         self._key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey | None = None
+        self._algorithms = list(settings.algorithms)
         if settings.jwks_url:
             try:
                 self._jwks = jwt.PyJWKClient(
@@ -199,13 +198,24 @@ class TokenVerifier:
             self._key = _load_public_key(settings.public_key_file)
         else:
             self._key = load_or_create_signing_key(settings.data_dir)[0].public_key()
+        if self._key is not None:  # only the algorithms that fit the key's type
+            family = (
+                ("ES",)
+                if isinstance(self._key, ec.EllipticCurvePublicKey)
+                else ("RS", "PS")
+            )
+            self._algorithms = [a for a in self._algorithms if a.startswith(family)]
+            if not self._algorithms:
+                raise ConfigurationError(
+                    f"JWT algorithms {settings.algorithms} do not fit the key"
+                )
 
     def verify(self, token: str) -> Principal:
         s = self.settings
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidTokenError("token too long")
         try:
-            if jwt.get_unverified_header(token).get("alg") not in s.algorithms:
+            if jwt.get_unverified_header(token).get("alg") not in self._algorithms:
                 raise InvalidTokenError("algorithm not allowed")
             key = (
                 self._jwks.get_signing_key_from_jwt(token) if self._jwks else self._key
@@ -214,7 +224,7 @@ class TokenVerifier:
             claims = jwt.decode(
                 token,
                 key,
-                algorithms=list(s.algorithms),
+                algorithms=self._algorithms,
                 audience=s.audience,
                 issuer=s.issuer,
                 leeway=s.leeway_seconds,

@@ -74,3 +74,7 @@ _VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 def local_iso(moment: str | None) -> datetime | None:
     """Stored UTC text back to an aware datetime in Vietnam time."""
     return datetime.fromisoformat(moment).astimezone(_VIETNAM) if moment else None
+
+
+def local_time(moment: str) -> datetime:
+    return datetime.fromisoformat(moment).astimezone(_VIETNAM)

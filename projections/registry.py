@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from projections.base import Projection
+from projections.catalogue import CatalogueProjection
+from projections.citizen import CitizenProjection
 from projections.public_status import PublicStatusProjection
+from projections.timeline import TimelineProjection
 from projections.worklist import WorklistProjection
 
 READ_MODELS: dict[str, Callable[[str], Projection]] = {
     "public_status": PublicStatusProjection,
     "worklist": WorklistProjection,
+    "citizen": CitizenProjection,
+    "timeline": TimelineProjection,
+    "catalogue": CatalogueProjection,
 }
 
 

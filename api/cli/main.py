@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from api.cli import bench, calendar, demo, dossier, serve
+from api.cli import bench, calendar, demo, dossier, serve, token
 from domain.errors import LabelledError
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("token")(token.token)
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
