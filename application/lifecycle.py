@@ -53,10 +53,21 @@ class DossierLifecycle(Catalogue):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.codes = CodeAllocator(self.repository)
+        self._listeners: list[Callable[[int], None]] = []
         self.granularity = Granularity(self.setting("TIMELINESS_GRANULARITY", "date"))
         self.cross_boundary_code_unit = self.setting(
             "CROSS_BOUNDARY_CODE_UNIT", "competent"
         )
+
+    def subscribe(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(position)`` after every save in this process."""
+        self._listeners.append(listener)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        if recordings:
+            for listener in self._listeners:
+                listener(recordings[-1].notification.id)
 
     # -- beginnings -----------------------------------------------------------
 

@@ -202,3 +202,17 @@ class Projector:
                 wakeup(1.0)
             else:
                 stop.wait(0.2)
+
+
+class Doorbell:
+    """Wakes a follower when this process has written new events."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def ring(self, _position: int = 0) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float) -> None:
+        self._event.wait(timeout)
+        self._event.clear()

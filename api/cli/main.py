@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from api.cli import bench, calendar, demo, dossier, serve, token
+from api.cli import bench, calendar, demo, dossier, projections, serve, token
 from domain.errors import LabelledError
 
 app = typer.Typer(
@@ -21,6 +21,8 @@ app.command("token")(token.token)
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
+app.add_typer(projections.app, name="projections")
+app.command("projector")(projections.projector)
 
 
 def main() -> None:

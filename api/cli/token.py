@@ -81,7 +81,7 @@ def token(
                 "Cán bộ cần --agency là mã cơ quan QCVN 102:2016 "
                 "(officers need --agency, a QCVN 102:2016 agency code)"
             )
-        held = _officer_roles(roles or OFFICER_ROLE_NAMES)
+        held = _officer_roles(OFFICER_ROLE_NAMES if roles is None else roles)
         subject = subject or f"officer-{agency}"
     elif level is not AccessLevel.ANONYMOUS:
         subject = subject or level.value
