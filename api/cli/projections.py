@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
+from eventsourcing.postgres import PostgresApplicationRecorder
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
@@ -125,9 +126,8 @@ def projector() -> None:
         runner = build_projector(onestop, store)
         wakeup = None
         if settings.is_postgres:
-            wakeup = PostgresWakeup(
-                settings.database_url, onestop.recorder.channel_name
-            )  # type: ignore[attr-defined]
+            recorder = cast("PostgresApplicationRecorder", onestop.recorder)
+            wakeup = PostgresWakeup(settings.database_url, recorder.channel_name)
         try:
             runner.run_forever(stop, wakeup)
         finally:
