@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from projections.base import Projection
 from projections.catalogue import CatalogueProjection
 from projections.citizen import CitizenProjection
@@ -11,7 +9,7 @@ from projections.public_status import PublicStatusProjection
 from projections.timeline import TimelineProjection
 from projections.worklist import WorklistProjection
 
-READ_MODELS: dict[str, Callable[[str], Projection]] = {
+READ_MODELS: dict[str, type[Projection]] = {
     "public_status": PublicStatusProjection,
     "worklist": WorklistProjection,
     "citizen": CitizenProjection,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from functools import partial
 from typing import Annotated, cast
 
 import typer
@@ -86,7 +87,7 @@ def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> Non
                         onestop,
                         store,
                         read_model,
-                        lambda n, t=task: progress.advance(t, n),
+                        partial(progress.advance, task),
                     )
                     progress.update(task, completed=total)
                 console.print(f"{read_model}: {applied} events")
