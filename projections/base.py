@@ -30,6 +30,8 @@ class Projection:
 
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
+        self.changed: set[str] = set()
+        """Keys (e.g. dossier codes) changed by the current batch, for caches."""
 
     @property
     def tracking_name(self) -> str:

@@ -70,10 +70,6 @@ class PublicStatusProjection(Projection):
     }
     indexes = (("lookup", "dossier_id"),)
 
-    def __init__(self, suffix: str = "") -> None:
-        super().__init__(suffix)
-        self.changed: set[str] = set()
-
     def _insert(
         self, event: Dossier.ReceivedAtDesk | Dossier.Received, sql: Sql
     ) -> None:

@@ -68,6 +68,8 @@ class Projector:
             for topic in projection.topics:
                 self._by_topic.setdefault(topic, []).append(projection)
         self._advanced = threading.Condition()
+        self.listeners: list[Callable[[dict[str, set[str]]], None]] = []
+        """Called after each committed batch with the keys each read model changed."""
         self.setup()
 
     def setup(self) -> None:
@@ -110,8 +112,15 @@ class Projector:
 
     def step(self, limit: int | None = None) -> int:
         """Apply one batch; returns how many notifications it covered."""
+        for projection in self.projections:
+            projection.changed.clear()
         with self.store.transaction() as sql:
-            return self._apply_batch(sql, limit or self.batch_size)
+            count = self._apply_batch(sql, limit or self.batch_size)
+        changes = {p.name: set(p.changed) for p in self.projections if p.changed}
+        if changes:
+            for listener in self.listeners:
+                listener(changes)
+        return count
 
     def _apply_batch(self, sql: Sql, limit: int) -> int:
         positions = self.positions(sql, lock=True)

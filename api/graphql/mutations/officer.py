@@ -1,0 +1,408 @@
+"""Officer mutations: one per lifecycle command."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+
+from api.auth import AccessLevel
+from api.graphql.context import Context
+from api.graphql.mutations.common import (
+    DossierRef,
+    Failures,
+    Outcome,
+    dossier_id_of,
+    failure,
+    may_see,
+    not_found,
+    run_command,
+)
+from api.graphql.types.outcomes import DossierReceived, NotAllowed
+from application.clock import trace_for
+from application.onestop import OneStop
+from domain.dossier_rules import Command
+from domain.dossier_values import (
+    Applicant,
+    ApplicantKind,
+    Channel,
+    DigitalAccount,
+    DocumentMetadata,
+    Holder,
+    IssuedResult,
+    PaymentChannel,
+    ReturnMethod,
+    ReuseSource,
+)
+from domain.errors import LabelledError, MissingDataError
+from domain.procedure import Fee
+from domain.values import Role, Trace
+
+Info = strawberry.Info[Context, None]
+
+for _enum in (ReturnMethod, ReuseSource, PaymentChannel, Channel, ApplicantKind):
+    strawberry.enum(_enum)
+
+ReceiveOutcome = Annotated[
+    DossierReceived | Failures, strawberry.union("ReceiveDossierResult")
+]
+
+
+@strawberry.input
+class DocumentInput:
+    document_id: strawberry.ID
+    sha256: str
+    number_symbol: str = ""
+    issued_on: date | None = None
+    issuer: str = ""
+    valid_until: date | None = None
+    summary: str = ""
+
+    def metadata(self) -> DocumentMetadata:
+        try:
+            document_id = UUID(str(self.document_id))
+        except ValueError:
+            raise _bad("document_id") from None
+        return DocumentMetadata(
+            document_id=document_id,
+            sha256=self.sha256.lower(),
+            number_symbol=self.number_symbol,
+            issued_on=self.issued_on,
+            issuer=self.issuer,
+            valid_until=self.valid_until,
+            summary=self.summary,
+        )
+
+
+@strawberry.input
+class ReceiveDossierInput:
+    """Either ``dossier_id`` of an online submission, or a paper dossier's applicant."""
+
+    dossier_id: strawberry.ID | None = None
+    procedure_code: str | None = None
+    applicant_id: str | None = None
+    applicant_name: str | None = None
+    applicant_kind: ApplicantKind = ApplicantKind.CITIZEN
+    channel: Channel = Channel.DESK
+    summary: str = ""
+
+
+@strawberry.input
+class ResultInput:
+    result_code: str
+    document_id: strawberry.ID
+    sha256: str
+    number_symbol: str = ""
+
+
+@strawberry.input
+class FeeInput:
+    code: str
+    name: str
+    amount: str
+
+
+def _bad(field: str) -> LabelledError:
+    return MissingDataError(field)
+
+
+def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
+    onestop: OneStop = context.services.onestop
+    principal = context.principal
+    if principal.level is not AccessLevel.OFFICER or Role.DESK not in principal.roles:
+        return NotAllowed(
+            message=context.text(
+                "Chỉ cán bộ một cửa được tiếp nhận",
+                "Only one-stop desk officers receive",
+            )
+        )
+    trace = trace_for(
+        principal.actor_for(Role.DESK), correlation_id=context.correlation_id()
+    )
+    try:
+        if data.dossier_id:
+            dossier_id = dossier_id_of(onestop, DossierRef(dossier_id=data.dossier_id))
+            if not may_see(context, onestop.get_dossier(dossier_id)):
+                return not_found(context)
+            reception = onestop.receive_submitted_dossier(dossier_id, trace=trace)
+        else:
+            if not (data.procedure_code and data.applicant_id and data.applicant_name):
+                raise _bad("procedureCode, applicantId, applicantName")
+            reception = onestop.receive_dossier(
+                trace=trace,
+                procedure_code=data.procedure_code,
+                applicant=Applicant(
+                    data.applicant_id, data.applicant_name, data.applicant_kind
+                ),
+                channel=data.channel,
+                summary=data.summary,
+            )
+        dossier = onestop.get_dossier(reception.dossier_id)
+    except LabelledError as error:
+        return failure(context, error)
+    return DossierReceived(
+        dossier_id=strawberry.ID(str(reception.dossier_id)),
+        code=reception.code,
+        due_at=dossier.due_at,
+        log_position=reception.notification_id,
+    )
+
+
+@strawberry.type
+class OfficerMutation:
+    @strawberry.mutation(
+        description="Tiếp nhận hồ sơ (giấy tại quầy hoặc hồ sơ trực tuyến)"
+    )
+    async def receive_dossier(
+        self, info: Info, input: ReceiveDossierInput
+    ) -> ReceiveOutcome:
+        return await info.context.run(_receive, info.context, input)
+
+    @strawberry.mutation(description="Từ chối tiếp nhận hồ sơ trực tuyến")
+    async def refuse_dossier(
+        self, info: Info, dossier: DossierRef, reason: str
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.REFUSE,
+            lambda app, i, t, v: app.refuse_dossier(
+                i, trace=t, reason=reason, expected_version=v
+            ),
+        )
+
+    @strawberry.mutation(description="Ghi nhận kiểm tra tài khoản số của người nộp")
+    async def check_digital_account(
+        self,
+        info: Info,
+        dossier: DossierRef,
+        has_account: bool,
+        verified_with_vneid: bool = False,
+        eid_level: int = 0,
+    ) -> Outcome:
+        account = DigitalAccount(has_account, verified_with_vneid, eid_level)
+        return await run_command(
+            info.context,
+            dossier,
+            Command.CHECK_DIGITAL_ACCOUNT,
+            lambda app, i, t, v: app.check_digital_account(
+                i, trace=t, account=account, expected_version=v
+            ),
+        )
+
+    @strawberry.mutation(description="Số hóa một thành phần hồ sơ")
+    async def digitize_component(
+        self,
+        info: Info,
+        dossier: DossierRef,
+        component_code: str,
+        document: DocumentInput,
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.DIGITIZE_COMPONENT,
+            lambda app, i, t, v: app.digitize_component(
+                i,
+                trace=t,
+                component_code=component_code,
+                document=document.metadata(),
+                expected_version=v,
+            ),
+        )
+
+    @strawberry.mutation(description="Tái sử dụng giấy tờ đã có trong kho dữ liệu")
+    async def reuse_component(
+        self,
+        info: Info,
+        dossier: DossierRef,
+        component_code: str,
+        document_id: strawberry.ID,
+        source: ReuseSource,
+    ) -> Outcome:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+            try:
+                document = UUID(str(document_id))
+            except ValueError:
+                raise _bad("documentId") from None
+            return app.reuse_component(
+                i,
+                trace=t,
+                component_code=component_code,
+                document_id=document,
+                source=source,
+                expected_version=v,
+            )
+
+        return await run_command(info.context, dossier, Command.REUSE_COMPONENT, run)
+
+    @strawberry.mutation(description="Ký số thành phần đã số hóa")
+    async def sign_component(
+        self,
+        info: Info,
+        dossier: DossierRef,
+        component_code: str,
+        signature_sha256: str,
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.SIGN_COMPONENT,
+            lambda app, i, t, v: app.sign_component(
+                i,
+                trace=t,
+                component_code=component_code,
+                signature_sha256=signature_sha256,
+                expected_version=v,
+            ),
+        )
+
+    @strawberry.mutation(description="Chuyển hồ sơ đến phòng ban hoặc cơ quan khác")
+    async def forward_dossier(
+        self,
+        info: Info,
+        dossier: DossierRef,
+        to_agency_code: str,
+        to_department: str | None = None,
+        note: str = "",
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.FORWARD,
+            lambda app, i, t, v: app.forward_dossier(
+                i,
+                trace=t,
+                to=Holder(to_agency_code, to_department),
+                note=note,
+                expected_version=v,
+            ),
+        )
+
+    @strawberry.mutation(description="Yêu cầu bổ sung hồ sơ (dừng tính thời gian)")
+    async def request_supplement(
+        self, info: Info, dossier: DossierRef, component_codes: list[str], reason: str
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.REQUEST_SUPPLEMENT,
+            lambda app, i, t, v: app.request_supplement(
+                i,
+                trace=t,
+                items=tuple(component_codes),
+                reason=reason,
+                expected_version=v,
+            ),
+        )
+
+    @strawberry.mutation(description="Nhận hồ sơ bổ sung tại quầy")
+    async def receive_supplement(
+        self,
+        info: Info,
+        dossier: DossierRef,
+        documents: list[DocumentInput] | None = None,
+        component_codes: list[str] | None = None,
+    ) -> Outcome:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+            given = dict(zip(component_codes or [], documents or [], strict=False))
+            return app.receive_supplement(
+                i,
+                trace=t,
+                documents={c: d.metadata() for c, d in given.items()},
+                expected_version=v,
+            )
+
+        return await run_command(info.context, dossier, Command.RECEIVE_SUPPLEMENT, run)
+
+    @strawberry.mutation(description="Yêu cầu thực hiện nghĩa vụ tài chính")
+    async def request_payment(
+        self, info: Info, dossier: DossierRef, fees: list[FeeInput], reason: str = ""
+    ) -> Outcome:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+            try:
+                lines = tuple(Fee(f.code, f.name, Decimal(f.amount)) for f in fees)
+            except InvalidOperation:
+                raise _bad("fees.amount") from None
+            return app.request_payment(
+                i, trace=t, fees=lines, reason=reason, expected_version=v
+            )
+
+        return await run_command(info.context, dossier, Command.REQUEST_PAYMENT, run)
+
+    @strawberry.mutation(description="Xác nhận đã thực hiện nghĩa vụ tài chính")
+    async def confirm_payment(
+        self, info: Info, dossier: DossierRef, channel: PaymentChannel, receipt: str
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.CONFIRM_PAYMENT,
+            lambda app, i, t, v: app.confirm_payment(
+                i, trace=t, channel=channel, receipt=receipt, expected_version=v
+            ),
+        )
+
+    @strawberry.mutation(description="Xin lỗi và hẹn lại ngày trả kết quả (một lần)")
+    async def reappoint_dossier(
+        self, info: Info, dossier: DossierRef, due_at: datetime, reason: str
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.REAPPOINT,
+            lambda app, i, t, v: app.reappoint_dossier(
+                i, trace=t, due_at=due_at, reason=reason, expected_version=v
+            ),
+        )
+
+    @strawberry.mutation(description="Dừng xử lý hồ sơ")
+    async def stop_dossier(
+        self, info: Info, dossier: DossierRef, reason: str
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.STOP,
+            lambda app, i, t, v: app.stop_dossier(
+                i, trace=t, reason=reason, expected_version=v
+            ),
+        )
+
+    @strawberry.mutation(description="Ban hành kết quả giải quyết")
+    async def resolve_dossier(
+        self, info: Info, dossier: DossierRef, results: list[ResultInput], decision: str
+    ) -> Outcome:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+            issued = []
+            for r in results:
+                try:
+                    document = UUID(str(r.document_id))
+                except ValueError:
+                    raise _bad("results.documentId") from None
+                issued.append(
+                    IssuedResult(
+                        r.result_code, document, r.sha256.lower(), r.number_symbol
+                    )
+                )
+            return app.resolve_dossier(
+                i, trace=t, results=tuple(issued), decision=decision, expected_version=v
+            )
+
+        return await run_command(info.context, dossier, Command.RESOLVE, run)
+
+    @strawberry.mutation(description="Trả kết quả cho người nộp")
+    async def return_result(
+        self, info: Info, dossier: DossierRef, method: ReturnMethod
+    ) -> Outcome:
+        return await run_command(
+            info.context,
+            dossier,
+            Command.RETURN_RESULT,
+            lambda app, i, t, v: app.return_result(
+                i, trace=t, method=method, expected_version=v
+            ),
+        )

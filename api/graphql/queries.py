@@ -1,0 +1,192 @@
+"""Queries: every field reads a read model, never the write side."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+
+from api.auth import AccessLevel
+from api.graphql.context import Context
+from api.graphql.types.catalogue import Procedure
+from api.graphql.types.citizen import CitizenDossier
+from api.graphql.types.common import DossierStatus
+from api.graphql.types.officer import OfficerDossier
+from api.graphql.types.public import PublicDossierStatus
+from api.services import encode_status, status_key
+from domain.dossier_code import is_dossier_code
+from projections.citizen import CitizenDossier as CitizenRow
+from projections.public_status import Completion, PublicStatus
+
+Info = strawberry.Info[Context, None]
+_STATUS_TTL = 300
+
+
+async def lookup_status(context: Context, code: str) -> PublicStatus | None:
+    """Cache first (kept fresh by the projector), then the read model."""
+    services = context.services
+    if not is_dossier_code(code):
+        return None
+    key = status_key(code)
+    if services.cache_enabled:
+        cached = await services.caches.lookup_cache.get(key)
+        if cached is not None:
+            body = orjson.loads(cached)
+            return PublicStatus(body["code"], Completion(body["completion"]))
+    status = await context.run(services.public.lookup, code)
+    if status is not None and services.cache_enabled:
+        await services.caches.lookup_cache.set(key, encode_status(status), _STATUS_TTL)
+    return status
+
+
+async def wait_for(context: Context, after: int | None) -> None:
+    """Read-your-writes: wait until the read models have applied ``after``."""
+    if after:
+        await context.run(context.services.projector.wait, after, 5.0)
+
+
+async def citizen_dossier(context: Context, row: CitizenRow) -> CitizenDossier:
+    services = context.services
+
+    def load() -> CitizenDossier:
+        return CitizenDossier.of(
+            row,
+            language=context.language,
+            names=services.catalogue.agency_names(),
+            steps=services.citizen.steps(row.dossier_id),
+            supplements=services.citizen.supplements(row.dossier_id),
+            fees=services.citizen.fees(row.dossier_id),
+            results=services.citizen.results(row.dossier_id),
+        )
+
+    return await context.run(load)
+
+
+def _visible(context: Context, codes: list[str | None]) -> bool:
+    return any(c and context.principal.can_see_agency(c) for c in codes)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="Tra cứu công khai theo mã hồ sơ (không cần đăng nhập)"
+    )
+    async def dossier_status(self, info: Info, code: str) -> PublicDossierStatus | None:
+        context = info.context
+        services = context.services
+        if context.principal.level is AccessLevel.ANONYMOUS:
+            decision = await services.caches.rate_limiter.allow(
+                f"lookup:{context.client}",
+                limit=services.lookup_limit,
+                window_seconds=services.lookup_window_seconds,
+            )
+            if not decision.allowed:
+                services.metrics.rate_limited.inc()
+                raise GraphQLError(
+                    context.text(
+                        "Tra cứu quá nhiều, vui lòng thử lại sau",
+                        "Too many lookups, try again later",
+                    ),
+                    extensions={
+                        "code": "RATE_LIMITED",
+                        "retryAfter": decision.retry_after_seconds,
+                    },
+                )
+        status = await lookup_status(context, code.strip())
+        if status is None:
+            return None
+        return PublicDossierStatus.of(status.code, status.completion, context.language)
+
+    @strawberry.field(description="Tìm thủ tục hành chính theo tên, mã, lĩnh vực")
+    async def procedures(
+        self,
+        info: Info,
+        search: str = "",
+        agency_code: str | None = None,
+        limit: int = 50,
+    ) -> list[Procedure]:
+        entries = await info.context.run(
+            lambda: info.context.services.catalogue.search(
+                search[:200], agency_code=agency_code, limit=max(1, min(limit, 200))
+            )
+        )
+        return [Procedure.of(e) for e in entries]
+
+    @strawberry.field(description="Hồ sơ của tôi (công dân đã xác thực)")
+    async def my_dossiers(
+        self, info: Info, after: int | None = None
+    ) -> list[CitizenDossier]:
+        context = info.context
+        principal = context.require(AccessLevel.CITIZEN)
+        await wait_for(context, after)
+        rows = await context.run(
+            context.services.citizen.dossiers_of, principal.subject
+        )
+        return [await citizen_dossier(context, row) for row in rows[:200]]
+
+    @strawberry.field(description="Một hồ sơ của tôi theo mã")
+    async def dossier(
+        self, info: Info, code: str, after: int | None = None
+    ) -> CitizenDossier | None:
+        context = info.context
+        principal = context.require(AccessLevel.CITIZEN)
+        await wait_for(context, after)
+        row = await context.run(
+            context.services.citizen.dossier, principal.subject, code
+        )
+        return None if row is None else await citizen_dossier(context, row)
+
+    @strawberry.field(description="Danh sách hồ sơ của đơn vị (cán bộ)")
+    async def worklist(
+        self,
+        info: Info,
+        agency_code: str | None = None,
+        status: DossierStatus | None = None,
+        due_within_hours: int | None = None,
+        limit: int = 100,
+        after: int | None = None,
+    ) -> list[OfficerDossier]:
+        context = info.context
+        principal = context.require(AccessLevel.OFFICER, AccessLevel.REVIEWER)
+        scope = agency_code or principal.agency_code
+        if scope is None or not principal.can_see_agency(scope):
+            raise GraphQLError(
+                context.text("Không có quyền truy cập", "Forbidden"),
+                extensions={"code": "FORBIDDEN"},
+            )
+        await wait_for(context, after)
+        due_before = (
+            datetime.now().astimezone() + timedelta(hours=due_within_hours)
+            if due_within_hours is not None
+            else None
+        )
+        items = await context.run(
+            lambda: context.services.worklist.open_for(
+                scope,
+                due_before=due_before,
+                status=status.domain if status else None,
+                limit=max(1, min(limit, 500)),
+            )
+        )
+        return [OfficerDossier.of(i, context.language) for i in items]
+
+    @strawberry.field(
+        description="Chi tiết hồ sơ và dòng thời gian (cán bộ, thanh tra)"
+    )
+    async def officer_dossier(
+        self, info: Info, code: str, after: int | None = None
+    ) -> OfficerDossier | None:
+        context = info.context
+        context.require(AccessLevel.OFFICER, AccessLevel.REVIEWER)
+        await wait_for(context, after)
+        services = context.services
+        item = await context.run(services.worklist.by_code, code)
+        if item is None or not _visible(
+            context,
+            [item.competent_agency, item.holder_agency, item.receiving_agency],
+        ):
+            return None
+        timeline = await context.run(services.timeline.entries, item.dossier_id)
+        return OfficerDossier.of(item, context.language, timeline)

@@ -1,0 +1,147 @@
+"""What an authenticated applicant sees of their own dossiers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from api.graphql.types.common import DossierStatus
+from projections.citizen import CitizenDossier as Row
+from projections.citizen import (
+    CitizenFee,
+    CitizenResult,
+    CitizenStep,
+    CitizenSupplement,
+)
+
+
+@strawberry.type
+class DossierStep:
+    at: datetime
+    description: str
+    agency_code: str | None
+    agency_name: str | None
+    department: str | None
+
+
+@strawberry.type
+class SupplementRequest:
+    requested_at: datetime
+    component_codes: list[str]
+    reason: str
+    received_at: datetime | None
+
+
+@strawberry.type
+class FeeLine:
+    code: str
+    name: str
+    amount: int
+
+
+@strawberry.type
+class FeeRequest:
+    requested_at: datetime
+    total: int
+    lines: list[FeeLine]
+    paid_at: datetime | None
+    channel: str | None
+
+
+@strawberry.type
+class ResultDocument:
+    result_code: str
+    document_id: strawberry.ID
+    number_symbol: str
+
+
+@strawberry.type(description="Hồ sơ của chính công dân / the applicant's own dossier")
+class CitizenDossier:
+    code: str | None
+    procedure_code: str
+    procedure_name: str
+    status: DossierStatus
+    national_status_code: int
+    status_label: str
+    agency_code: str
+    agency_name: str | None
+    department: str | None
+    submitted_at: datetime | None
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    returned_at: datetime | None
+    steps: list[DossierStep]
+    supplements: list[SupplementRequest]
+    fees: list[FeeRequest]
+    results: list[ResultDocument]
+    dossier_id: strawberry.ID
+
+    @classmethod
+    def of(
+        cls,
+        row: Row,
+        *,
+        language: str,
+        names: dict[str, str],
+        steps: list[CitizenStep],
+        supplements: list[CitizenSupplement],
+        fees: list[CitizenFee],
+        results: list[CitizenResult],
+    ) -> CitizenDossier:
+        en = language == "en"
+        return cls(
+            dossier_id=strawberry.ID(row.dossier_id),
+            code=row.code,
+            procedure_code=row.procedure_code,
+            procedure_name=row.procedure_name,
+            status=DossierStatus.of(row.status),
+            national_status_code=row.national_code,
+            status_label=row.status.label(language),
+            agency_code=row.agency_code,
+            agency_name=names.get(row.agency_code),
+            department=row.department,
+            submitted_at=row.submitted_at,
+            received_at=row.received_at,
+            due_at=row.due_at,
+            finished_at=row.finished_at,
+            returned_at=row.returned_at,
+            steps=[
+                DossierStep(
+                    at=s.at,
+                    description=s.step_en if en else s.step_vi,
+                    agency_code=s.agency_code,
+                    agency_name=names.get(s.agency_code or ""),
+                    department=s.department,
+                )
+                for s in steps
+            ],
+            supplements=[
+                SupplementRequest(
+                    requested_at=s.requested_at,
+                    component_codes=list(s.items),
+                    reason=s.reason,
+                    received_at=s.received_at,
+                )
+                for s in supplements
+            ],
+            fees=[
+                FeeRequest(
+                    requested_at=f.requested_at,
+                    total=f.total,
+                    lines=[FeeLine(code=c, name=n, amount=a) for c, n, a in f.lines],
+                    paid_at=f.paid_at,
+                    channel=f.channel,
+                )
+                for f in fees
+            ],
+            results=[
+                ResultDocument(
+                    result_code=r.result_code,
+                    document_id=strawberry.ID(r.document_id),
+                    number_symbol=r.number_symbol,
+                )
+                for r in results
+            ],
+        )
