@@ -83,7 +83,7 @@ class Services:
             log.exception("cache_refresh_failed")
 
     async def refresh_statuses(self, codes: set[str]) -> None:
-        """Write-through after commit: the projector's value always wins."""
+        """After commit; a tombstone stops readers from re-filling an older row."""
         await self.caches.lookup_cache.invalidate([status_key(c) for c in codes])
 
     def close(self) -> None:
