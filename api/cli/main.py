@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from api.cli import bench, calendar, demo, dossier, projections, serve, token
 from domain.errors import LabelledError
 
+
+class MotcuaGroup(TyperGroup):
+    """Expected failures print a bilingual message and exit with code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LabelledError as error:
+            typer.echo(
+                f"Lỗi: {error.message('vi')} / Error: {error.message('en')}", err=True
+            )
+            raise typer.Exit(code=2) from None
+
+
 app = typer.Typer(
     name="motcua",
+    cls=MotcuaGroup,
     help="Hệ thống thông tin giải quyết TTHC — event-sourced one-stop backend.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -18,18 +35,12 @@ app = typer.Typer(
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("token")(token.token)
+app.command("projector")(projections.projector)
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
-app.command("projector")(projections.projector)
 
 
 def main() -> None:
-    try:
-        app()
-    except LabelledError as error:
-        typer.echo(
-            f"Lỗi / error: {error.message('vi')} ({error.message('en')})", err=True
-        )
-        sys.exit(2)
+    app()

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli.main import app
+
+runner = CliRunner()
+DOSSIER_KEYS = {
+    "code",
+    "status",
+    "nationalStatusCode",
+    "applicantId",
+    "agencyCode",
+    "dueAt",
+}
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("MOTCUA_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def demo(seed: int = 5, dossiers: int = 40) -> None:
+    run(
+        "demo",
+        "--dossiers",
+        str(dossiers),
+        "--seed",
+        str(seed),
+        "--until",
+        "2026-10-31",
+    )
+
+
+class TestDemo:
+    def test_same_seed_gives_the_same_dossiers(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        listings = []
+        for name in ("a", "b"):
+            monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path / name))
+            demo()
+            listings.append(
+                json.loads(run("dossier", "list", "--limit", "1000", "--json"))
+            )
+        assert listings[0] == listings[1]
+        assert len(listings[0]) == 40
+
+    def test_dossiers_are_varied_and_follow_the_rules(self, data_dir: Path) -> None:
+        demo(seed=11, dossiers=80)
+        listing = json.loads(run("dossier", "list", "--limit", "1000", "--json"))
+        statuses = {d["nationalStatusCode"] for d in listing}
+        assert len(statuses) >= 4
+        coded = [d for d in listing if d["code"]]
+        assert len({d["code"] for d in coded}) == len(coded)
+        for dossier in coded:
+            assert dossier["code"].split("-")[1] == dossier["receivedAt"][2:10].replace(
+                "-", ""
+            )
+        assert all(set(d) >= DOSSIER_KEYS and "events" not in d for d in listing)
+
+    def test_rejects_a_negative_number_of_dossiers(self, data_dir: Path) -> None:
+        result = runner.invoke(app, ["demo", "--dossiers", "-1"])
+        assert result.exit_code != 0
+
+
+class TestDossierShow:
+    def test_prints_the_contract_keys_and_events(self, data_dir: Path) -> None:
+        demo()
+        first = json.loads(run("dossier", "list", "--limit", "1", "--json"))[0]
+        shown = json.loads(run("dossier", "show", first["code"], "--json"))
+        assert set(shown) >= DOSSIER_KEYS | {"events"}
+        assert shown["code"] == first["code"]
+        assert shown["nationalStatusCode"] == first["nationalStatusCode"]
+        assert shown["events"][0]["version"] == 1
+        assert all("actor" in event for event in shown["events"])
+
+    def test_unknown_code_is_a_clear_error(self, data_dir: Path) -> None:
+        result = runner.invoke(app, ["dossier", "show", "000.00.00.H34-991231-9999"])
+        assert result.exit_code == 2
+        assert "Không tìm thấy hồ sơ" in result.output
+
+    def test_list_filters_by_national_status(self, data_dir: Path) -> None:
+        demo(seed=2, dossiers=60)
+        returned = json.loads(run("dossier", "list", "--status", "10", "--json"))
+        assert returned
+        assert {d["nationalStatusCode"] for d in returned} == {10}
+
+    def test_list_rejects_an_unknown_status(self, data_dir: Path) -> None:
+        result = runner.invoke(app, ["dossier", "list", "--status", "99"])
+        assert result.exit_code == 2
+        assert "unknown status" in result.output
+
+
+class TestCalendarDue:
+    @pytest.mark.parametrize(
+        ("start", "hours", "due"),
+        [
+            ("2026-03-06T16:30:00+07:00", "8", "2026-03-09T16:30:00+07:00"),
+            ("2026-03-02T17:30:00+07:00", "8", "2026-03-04T07:00:00+07:00"),
+            ("2026-03-02T10:00:00+07:00", "4", "2026-03-02T16:00:00+07:00"),
+            ("2026-02-13T16:00:00+07:00", "24", "2026-02-25T16:00:00+07:00"),
+        ],
+    )
+    def test_prints_the_due_time(
+        self, data_dir: Path, start: str, hours: str, due: str
+    ) -> None:
+        assert (
+            run("calendar", "due", "--from", start, "--working-hours", hours).strip()
+            == due
+        )
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["--from", "tomorrow", "--working-hours", "8"],
+            ["--from", "2026-03-02T10:00:00+07:00", "--working-hours", "eight"],
+            ["--from", "2026-03-02T10:00:00+07:00", "--working-hours", "-1"],
+            ["--from", "2026-03-02T10:00:00+07:00"],
+        ],
+    )
+    def test_bad_arguments_exit_non_zero(self, data_dir: Path, args: list[str]) -> None:
+        result = runner.invoke(app, ["calendar", "due", *args])
+        assert result.exit_code != 0
+        assert result.output.strip()
