@@ -14,7 +14,7 @@ from domain.errors import LabelledError
 class MotcuaGroup(TyperGroup):
     """Expected failures print a bilingual message and exit with code 2."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except LabelledError as error:
