@@ -40,15 +40,21 @@ class CodeAllocator:
             self._last[key] = max(self._last.get(key, 0), number)
 
     def conflicted(self, agency: AgencyCode, day: date, code: str) -> None:
-        """Someone else took ``code``: skip past it."""
-        self.claimed(agency, day, code)
+        """Another process took ``code``: find how far it has got, not just +1.
+
+        Stepping by one would chase a busy writer forever, one number behind.
+        """
+        found = self._find_last(agency, day, low=int(code[-4:]))
+        with self._lock:
+            key = (agency.value, day)
+            self._last[key] = max(self._last.get(key, 0), found)
 
     def _exists(self, agency: AgencyCode, day: date, number: int) -> bool:
         code = format_dossier_code(agency, day, number)
         return DossierCode.create_id(code) in self._repository
 
-    def _find_last(self, agency: AgencyCode, day: date) -> int:
-        low, high = 0, MAX_DAILY_SEQUENCE
+    def _find_last(self, agency: AgencyCode, day: date, low: int = 0) -> int:
+        high = MAX_DAILY_SEQUENCE
         while low < high:
             middle = (low + high + 1) // 2
             if self._exists(agency, day, middle):
