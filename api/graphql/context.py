@@ -77,7 +77,9 @@ async def get_context(
         if scheme.lower() != "bearer" or not token.strip():
             raise HTTPException(401, detail=_unauthorized(language))
         try:
-            principal = services.verifier.verify(token.strip())
+            principal = await anyio.to_thread.run_sync(
+                services.verifier.verify, token.strip()
+            )
         except InvalidTokenError as error:
             raise HTTPException(401, detail=error.message(language)) from None
     client = connection.client.host if connection.client else "unknown"
