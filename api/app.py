@@ -24,8 +24,10 @@ from api.services import Services, build_services
 
 
 class OrjsonGraphQLRouter(GraphQLRouter[Any, None]):
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: strawberry sends bytes as binary websocket frames,
+        # which graphql-transport-ws clients (text frames only) reject.
+        return orjson.dumps(data).decode()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -54,10 +54,11 @@ class Services:
     embedded: bool
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _doorbell: Doorbell | None = None
 
     def start_embedded_projector(self, loop: asyncio.AbstractEventLoop) -> None:
         """Follow the log in this process (embedded default, or when configured)."""
-        doorbell = Doorbell()
+        doorbell = self._doorbell = Doorbell()
         self.onestop.subscribe(doorbell.ring)
         self.projector.listeners.append(
             lambda changes: self._refresh_cache(changes, loop)
@@ -73,9 +74,10 @@ class Services:
     def _refresh_cache(
         self, changes: dict[str, set[str]], loop: asyncio.AbstractEventLoop
     ) -> None:
-        codes = changes.get("public_status")
-        if not codes or not self.cache_enabled or loop.is_closed():
+        dossier_ids = changes.get("public_status")
+        if not dossier_ids or not self.cache_enabled or loop.is_closed():
             return
+        codes = set(self.public.codes_for(dossier_ids))
         future = asyncio.run_coroutine_threadsafe(self.refresh_statuses(codes), loop)
         try:
             future.result(timeout=5)
@@ -88,6 +90,8 @@ class Services:
 
     def close(self) -> None:
         self._stop.set()
+        if self._doorbell is not None:
+            self._doorbell.ring()  # the follower sleeps in the doorbell, not on stop
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.store.close()

@@ -31,7 +31,7 @@ class Projection:
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
         self.changed: set[str] = set()
-        """Keys (e.g. dossier codes) changed by the current batch, for caches."""
+        """Ids of what the current batch changed, for caches to refresh."""
 
     @property
     def tracking_name(self) -> str:

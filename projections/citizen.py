@@ -374,7 +374,7 @@ class CitizenProjection(Projection):
         department: str | None = None,
     ) -> None:
         vi, en = describe(event)
-        sql.execute(
+        sql.append(
             f"INSERT INTO {self.table('steps')} VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 str(event.originator_id),

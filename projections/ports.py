@@ -28,6 +28,36 @@ class Sql(ABC):
     @abstractmethod
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
+    def append(self, query: str, params: Sequence[Any]) -> None:
+        """An insert nothing in this batch reads or updates again: may be deferred."""
+        self.execute(query, params)
+
+
+class BufferedSql(Sql):
+    """Collects appends per statement and sends each group with one executemany."""
+
+    def __init__(self, inner: Sql) -> None:
+        self.inner = inner
+        self.dialect = inner.dialect
+        self._appends: dict[str, list[Sequence[Any]]] = {}
+
+    def execute(self, query: str, params: Sequence[Any] = ()) -> None:
+        self.inner.execute(query, params)
+
+    def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.inner.executemany(query, rows)
+
+    def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self.inner.query(query, params)
+
+    def append(self, query: str, params: Sequence[Any]) -> None:
+        self._appends.setdefault(query, []).append(params)
+
+    def flush(self) -> None:
+        for query, rows in self._appends.items():
+            self.inner.executemany(query, rows)
+        self._appends.clear()
+
 
 class ReadStore(ABC):
     """Where read models live; every write happens inside ``transaction()``."""
@@ -36,6 +66,10 @@ class ReadStore(ABC):
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Sql]: ...
+
+    def batch(self) -> AbstractContextManager[Sql]:
+        """A transaction for many writes; stores may stream them (pipelining)."""
+        return self.transaction()
 
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction() as sql:

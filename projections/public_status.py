@@ -83,7 +83,7 @@ class PublicStatusProjection(Projection):
                 utc(event.timestamp),
             ),
         )
-        self.changed.add(event.code)
+        self.changed.add(str(event.originator_id))
 
     def _set(self, event: Dossier.Event, completion: Completion, sql: Sql) -> None:
         self._update(event, sql, "completion = ?", completion.value)
@@ -91,16 +91,12 @@ class PublicStatusProjection(Projection):
     def _update(
         self, event: Dossier.Event, sql: Sql, assignment: str, *values: object
     ) -> None:
-        table = self.table("lookup")
         sql.execute(
-            f"UPDATE {table} SET {assignment}, updated_at = ? WHERE dossier_id = ?",
+            f"UPDATE {self.table('lookup')} SET {assignment}, updated_at = ? "
+            "WHERE dossier_id = ?",
             (*values, utc(event.timestamp), str(event.originator_id)),
         )
-        for (code,) in sql.query(
-            f"SELECT code FROM {table} WHERE dossier_id = ?",
-            (str(event.originator_id),),
-        ):
-            self.changed.add(code)
+        self.changed.add(str(event.originator_id))
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -177,6 +173,16 @@ class PublicStatusView:
     def __init__(self, store: ReadStore) -> None:
         self.store = store
         self.table = PublicStatusProjection().table("lookup")
+
+    def codes_for(self, dossier_ids: set[str]) -> list[str]:
+        if not dossier_ids:
+            return []
+        marks = ", ".join("?" for _ in dossier_ids)
+        rows = self.store.query(
+            f"SELECT code FROM {self.table} WHERE dossier_id IN ({marks})",
+            tuple(dossier_ids),
+        )
+        return [row[0] for row in rows]
 
     def lookup(self, code: str) -> PublicStatus | None:
         rows = self.store.query(

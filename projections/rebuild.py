@@ -38,7 +38,9 @@ def rebuild(
     live = READ_MODELS[name]()
     with store.transaction() as sql:
         lock = " FOR UPDATE" if sql.dialect == "postgres" else ""
-        sql.query(f"SELECT position FROM {TRACKING} WHERE name = ?{lock}", (live.name,))
+        existing = sql.query(
+            f"SELECT position FROM {TRACKING} WHERE name = ?{lock}", (live.name,)
+        )
         (position,) = sql.query(
             f"SELECT position FROM {TRACKING} WHERE name = ?", (shadow.tracking_name,)
         )[0]
@@ -47,15 +49,22 @@ def rebuild(
             sql.execute(
                 f"ALTER TABLE {shadow.table(logical)} RENAME TO {live.table(logical)}"
             )
-        sql.execute(
-            f"DELETE FROM {TRACKING} WHERE name IN (?, ?)",
-            (live.name, shadow.tracking_name),
-        )
-        sql.execute(
-            f"INSERT INTO {TRACKING} (name, position, version, updated_at) "
-            "VALUES (?, ?, ?, CURRENT_TIMESTAMP)",
-            (live.name, position, live.version),
-        )
+        sql.execute(f"DELETE FROM {TRACKING} WHERE name = ?", (shadow.tracking_name,))
+        # Update the live row in place rather than delete and re-insert it: a
+        # batch queued on its row lock (PostgreSQL) then reads the new position
+        # instead of finding the row gone (KeyError in Projector._apply_batch).
+        if existing:
+            sql.execute(
+                f"UPDATE {TRACKING} SET position = ?, version = ?, "
+                "updated_at = CURRENT_TIMESTAMP WHERE name = ?",
+                (position, live.version, live.name),
+            )
+        else:
+            sql.execute(
+                f"INSERT INTO {TRACKING} (name, position, version, updated_at) "
+                "VALUES (?, ?, ?, CURRENT_TIMESTAMP)",
+                (live.name, position, live.version),
+            )
     return applied
 
 

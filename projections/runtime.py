@@ -18,7 +18,7 @@ import structlog
 from eventsourcing.application import Application
 
 from projections.base import Projection
-from projections.ports import ReadStore, Sql
+from projections.ports import BufferedSql, ReadStore, Sql
 
 TRACKING = "rm_tracking"
 log = structlog.get_logger("projections")
@@ -114,22 +114,27 @@ class Projector:
         """Apply one batch; returns how many notifications it covered."""
         for projection in self.projections:
             projection.changed.clear()
-        with self.store.transaction() as sql:
-            count = self._apply_batch(sql, limit or self.batch_size)
+        with self.store.batch() as sql:
+            count = self._apply_batch(BufferedSql(sql), limit or self.batch_size)
         changes = {p.name: set(p.changed) for p in self.projections if p.changed}
         if changes:
             for listener in self.listeners:
                 listener(changes)
         return count
 
-    def _apply_batch(self, sql: Sql, limit: int) -> int:
+    def _apply_batch(self, sql: BufferedSql, limit: int) -> int:
         positions = self.positions(sql, lock=True)
         start = min(positions.values())
-        notifications = self.app.recorder.select_notifications(
-            start=start, limit=limit, topics=self._topics, inclusive_of_start=False
-        )
-        if not notifications:
+        head = self.app.recorder.max_notification_id() or 0
+        if head <= start:
             return 0
+        notifications = self.app.recorder.select_notifications(
+            start=start,
+            limit=limit,
+            stop=head,
+            topics=self._topics,
+            inclusive_of_start=False,
+        )
         mapper = self.app.mapper
         for notification in notifications:
             interested = self._by_topic.get(notification.topic, ())
@@ -141,7 +146,10 @@ class Projector:
             event: Any = mapper.to_domain_event(notification)
             for projection in wanting:
                 projection.apply(event, sql)
-        last = notifications[-1].id
+        sql.flush()  # the deferred appends, inside the batch's transaction
+        # A batch that reached the head also passes the events no read model
+        # wants (e.g. code index events), so lag can reach 0 and wait() returns.
+        last = notifications[-1].id if len(notifications) == limit else head
         sql.executemany(
             f"UPDATE {TRACKING} SET position = ?, updated_at = ? WHERE name = ?",
             [(last, _now(), name) for name, pos in positions.items() if pos < last],

@@ -76,7 +76,7 @@ class TimelineProjection(Projection):
     def dossier_event(self, event: Dossier.Event, sql: Sql) -> None:
         vi, en = describe(event)
         actor = event.trace.actor
-        sql.execute(
+        sql.append(
             f"INSERT INTO {self.table('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(event.originator_id),

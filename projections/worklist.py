@@ -350,9 +350,14 @@ class WorklistView:
         self, *, status: DossierStatus | None = None, limit: int = 50
     ) -> list[WorkItem]:
         if status is None:
-            return self._select("1 = 1", (), "received_at DESC, dossier_id", limit)
+            return self._select(
+                "1 = 1", (), "received_at DESC NULLS LAST, dossier_id", limit
+            )
         return self._select(
-            "status = ?", (status.value,), "received_at DESC, dossier_id", limit
+            "status = ?",
+            (status.value,),
+            "received_at DESC NULLS LAST, dossier_id",
+            limit,
         )
 
     def by_code(self, code: str) -> WorkItem | None:
@@ -378,4 +383,4 @@ class WorklistView:
         if due_before is not None:
             where += " AND due_at IS NOT NULL AND due_at < ?"
             params += (utc(due_before),)
-        return self._select(where, params, "due_at, dossier_id", limit)
+        return self._select(where, params, "due_at NULLS LAST, dossier_id", limit)

@@ -48,7 +48,7 @@ class PostgresReadStore(ReadStore):
             yield _PostgresSql(connection)
 
     @contextmanager
-    def pipeline(self) -> Iterator[Sql]:
+    def batch(self) -> Iterator[Sql]:
         """A transaction whose writes are sent without waiting for each reply."""
         with (
             self._pool.connection() as connection,

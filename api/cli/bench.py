@@ -1,9 +1,142 @@
-"""``motcua bench``: throughput ratios against a reference in the same run."""
+"""``motcua bench``: throughput ratios against a reference in the same run.
+
+Each benchmark measures the application and a simpler reference doing
+comparable work in the same process on the same machine, alternating the two
+over several rounds, and reports the median of each side and their ratio.
+``BENCHES`` maps names to benchmark functions; ``motcua bench all`` runs them
+in order, so a new benchmark only needs a command and an entry there.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from adapters.bench.report import BenchReport
+from adapters.bench.write import is_postgres_url, run_write_benchmark
+from adapters.settings import Settings
+from api.cli.common import fail, print_json
+from api.logging import configure_logging
 
 app = typer.Typer(
     help="Benchmarks (ratios against a same-run reference).", no_args_is_help=True
 )
+
+QuickOption = Annotated[
+    bool, typer.Option("--quick", help="Fewer commands and rounds (< 20 s).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What every benchmark gets: size and where to run."""
+
+    quick: bool = False
+    database_url: str | None = None
+    """A PostgreSQL server to run on; ``None`` starts a temporary one."""
+
+
+Bench = Callable[[BenchOptions], BenchReport]
+
+
+def default_database_url() -> str | None:
+    """``MOTCUA_DATABASE_URL`` if it is PostgreSQL, else ``None`` (temporary server)."""
+    settings = Settings.from_env()
+    return settings.database_url if is_postgres_url(settings.database_url) else None
+
+
+# -- write --------------------------------------------------------------------
+
+WRITE_COMMANDS, WRITE_ROUNDS = 2000, 7
+WRITE_QUICK_COMMANDS, WRITE_QUICK_ROUNDS = 400, 3
+
+
+def write_bench(
+    options: BenchOptions, *, commands: int | None = None, rounds: int | None = None
+) -> BenchReport:
+    result = run_write_benchmark(
+        options.database_url,
+        commands=commands
+        or (WRITE_QUICK_COMMANDS if options.quick else WRITE_COMMANDS),
+        rounds=rounds or (WRITE_QUICK_ROUNDS if options.quick else WRITE_ROUNDS),
+    )
+    return result.report()
+
+
+#: Benchmarks ``motcua bench all`` runs, in order.
+BENCHES: dict[str, Bench] = {"write": write_bench}
+
+
+@app.command("write")
+def write(
+    quick: QuickOption = False,
+    json: JsonOption = False,
+    commands: Annotated[
+        int | None,
+        typer.Option(
+            help="Application commands per round (even: receive + forward); "
+            f"default {WRITE_COMMANDS}, quick {WRITE_QUICK_COMMANDS}.",
+        ),
+    ] = None,
+    rounds: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Rounds (default {WRITE_ROUNDS}, quick {WRITE_QUICK_ROUNDS}).",
+        ),
+    ] = None,
+) -> None:
+    """Commands/s through the application vs raw INSERT transactions/s."""
+    if commands is not None and (commands < 2 or commands % 2 or commands > 10**6):
+        raise fail("--commands phải là số chẵn 2..1000000 (must be even, 2..1000000)")
+    if rounds is not None and not 1 <= rounds <= 100:
+        raise fail("--rounds phải trong khoảng 1..100 (must be 1..100)")
+    configure_logging(logging.WARNING)  # stdout is for results only
+    options = BenchOptions(quick=quick, database_url=default_database_url())
+    report = write_bench(options, commands=commands, rounds=rounds)
+    if json:
+        print_json(report.to_json())
+    else:
+        _show([report])
+
+
+@app.command("all")
+def run_all(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """Run every benchmark with its default size."""
+    configure_logging(logging.WARNING)  # stdout is for results only
+    options = BenchOptions(quick=quick, database_url=default_database_url())
+    reports = [bench(options) for bench in BENCHES.values()]
+    if json:
+        print_json([report.to_json() for report in reports])
+    else:
+        _show(reports)
+
+
+def _show(reports: list[BenchReport]) -> None:
+    table = Table(title="motcua bench (median of rounds; ratio = app / reference)")
+    table.add_column("bench")
+    table.add_column("app", justify="right")
+    table.add_column("reference", justify="right")
+    table.add_column("ratio", justify="right")
+    table.add_column("rounds", justify="right")
+    table.add_column("unit")
+    for report in reports:
+        table.add_row(
+            report.name,
+            f"{report.app:,.0f}",
+            f"{report.reference:,.0f}",
+            f"{report.ratio:.2f}",
+            str(len(report.rounds)),
+            report.unit,
+        )
+    console = Console()
+    console.print(table)
+    for report in reports:
+        for note in report.notes:
+            console.print(f"  [dim]{report.name}:[/dim] {note}")

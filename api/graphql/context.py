@@ -45,7 +45,8 @@ class Context(BaseContext):
 
     def require(self, *levels: AccessLevel) -> Principal:
         if self.principal.level not in levels:
-            code = "UNAUTHENTICATED" if self.principal is ANONYMOUS else "FORBIDDEN"
+            anonymous = self.principal.level is AccessLevel.ANONYMOUS
+            code = "UNAUTHENTICATED" if anonymous else "FORBIDDEN"
             vi = (
                 "Cần đăng nhập"
                 if code == "UNAUTHENTICATED"

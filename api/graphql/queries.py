@@ -22,6 +22,7 @@ from projections.public_status import Completion, PublicStatus
 
 Info = strawberry.Info[Context, None]
 _STATUS_TTL = 300
+_MAX_DUE_WITHIN_HOURS = 10 * 366 * 24
 
 
 async def lookup_status(context: Context, code: str) -> PublicStatus | None:
@@ -39,6 +40,30 @@ async def lookup_status(context: Context, code: str) -> PublicStatus | None:
     if status is not None and services.cache_enabled:
         await services.caches.lookup_cache.set(key, encode_status(status), _STATUS_TTL)
     return status
+
+
+async def limit_anonymous_lookups(context: Context) -> None:
+    """Anonymous lookups (queries and subscriptions) are rate-limited per client."""
+    services = context.services
+    if context.principal.level is not AccessLevel.ANONYMOUS:
+        return
+    decision = await services.caches.rate_limiter.allow(
+        f"lookup:{context.client}",
+        limit=services.lookup_limit,
+        window_seconds=services.lookup_window_seconds,
+    )
+    if not decision.allowed:
+        services.metrics.rate_limited.inc()
+        raise GraphQLError(
+            context.text(
+                "Tra cứu quá nhiều, vui lòng thử lại sau",
+                "Too many lookups, try again later",
+            ),
+            extensions={
+                "code": "RATE_LIMITED",
+                "retryAfter": decision.retry_after_seconds,
+            },
+        )
 
 
 async def wait_for(context: Context, after: int | None) -> None:
@@ -75,25 +100,7 @@ class Query:
     )
     async def dossier_status(self, info: Info, code: str) -> PublicDossierStatus | None:
         context = info.context
-        services = context.services
-        if context.principal.level is AccessLevel.ANONYMOUS:
-            decision = await services.caches.rate_limiter.allow(
-                f"lookup:{context.client}",
-                limit=services.lookup_limit,
-                window_seconds=services.lookup_window_seconds,
-            )
-            if not decision.allowed:
-                services.metrics.rate_limited.inc()
-                raise GraphQLError(
-                    context.text(
-                        "Tra cứu quá nhiều, vui lòng thử lại sau",
-                        "Too many lookups, try again later",
-                    ),
-                    extensions={
-                        "code": "RATE_LIMITED",
-                        "retryAfter": decision.retry_after_seconds,
-                    },
-                )
+        await limit_anonymous_lookups(context)
         status = await lookup_status(context, code.strip())
         if status is None:
             return None
@@ -158,7 +165,13 @@ class Query:
             )
         await wait_for(context, after)
         due_before = (
-            datetime.now().astimezone() + timedelta(hours=due_within_hours)
+            datetime.now().astimezone()
+            + timedelta(
+                hours=max(
+                    -_MAX_DUE_WITHIN_HOURS,
+                    min(due_within_hours, _MAX_DUE_WITHIN_HOURS),
+                )
+            )
             if due_within_hours is not None
             else None
         )

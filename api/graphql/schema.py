@@ -8,6 +8,7 @@ import strawberry
 import structlog
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -52,13 +53,22 @@ Mutation = merge_types("Mutation", (OfficerMutation, CitizenMutation))
 
 
 def build_schema() -> strawberry.Schema:
+    # Factories, not instances: strawberry then builds fresh extensions per
+    # request. Shared instances keep per-request state (MaskErrors reads
+    # ``self.execution_context`` after the operation ran), so concurrent
+    # requests could see each other's results, leaving errors unmasked.
+    # The limiters' rule classes are built once: a new class per request would
+    # change ValidationCache's key and re-validate every document.
+    limits = [
+        *QueryDepthLimiter(max_depth=8).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=15).validation_rules,
+    ]
     extensions: list[Any] = [
-        MaxTokensLimiter(max_token_count=2000),
-        QueryDepthLimiter(max_depth=8),
-        MaxAliasesLimiter(max_alias_count=15),
-        ParserCache(maxsize=1024),
-        ValidationCache(maxsize=1024),
-        MaskErrors(
+        lambda: MaxTokensLimiter(max_token_count=2000),
+        lambda: AddValidationRules(limits),
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        lambda: MaskErrors(
             should_mask_error=unexpected,
             error_message="Lỗi không mong muốn / unexpected error",
         ),

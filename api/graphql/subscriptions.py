@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from api.graphql.context import Context
-from api.graphql.queries import lookup_status
+from api.graphql.queries import limit_anonymous_lookups, lookup_status
 from api.graphql.types.public import PublicDossierStatus
 from projections.public_status import Completion
 
@@ -23,6 +23,7 @@ class Subscription:
         self, info: Info, code: str, interval_seconds: float = 0.5
     ) -> AsyncGenerator[PublicDossierStatus, None]:
         context = info.context
+        await limit_anonymous_lookups(context)
         last: Completion | None = None
         while True:
             status = await lookup_status(context, code.strip())

@@ -1,0 +1,117 @@
+"""Projection rebuild (events/s) vs a raw sequential read of the events table.
+
+The log is a realistic demo province written once; each round drops every read
+model and rebuilds them all with the batched runtime, and reads the events
+table sequentially with plain psycopg, in alternating order.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from adapters.bench.report import BenchReport, RoundReport
+from adapters.bench.write import _scratch_database
+from adapters.demo.seeding import seed_province
+from adapters.demo.simulation import Simulation
+from adapters.settings import Settings
+from api.wiring import build_application, build_read_store
+from application.onestop import OneStop
+from projections.ports import ReadStore
+from projections.registry import all_projections
+from projections.runtime import TRACKING, Projector, ensure_tracking
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+TARGET_EVENTS_PER_SECOND = 20_000
+
+
+def run_project_benchmark(
+    database_url: str | None, *, dossiers: int, rounds: int, batch_size: int = 1000
+) -> BenchReport:
+    if dossiers < 1 or rounds < 1:
+        raise ValueError("dossiers and rounds must be ≥ 1")
+    with _scratch_database(database_url, keep=False) as (url, server):
+        settings = Settings(database_url=url)
+        app = build_application(settings)
+        store = build_read_store(settings)
+        try:
+            end = date(2026, 10, 31)
+            seed_province(
+                app, at=datetime(2026, 1, 2, 8, tzinfo=VN), years=range(2025, 2028)
+            )
+            Simulation(app, seed=1, start=end - timedelta(days=120), end=end).run(
+                dossiers, lambda _: None
+            )
+            events = app.recorder.max_notification_id() or 0
+            measured: list[RoundReport] = []
+            for index in range(rounds):
+                first_app = index % 2 == 0
+                app_rate = reference = 0.0
+                for side in ("app", "raw") if first_app else ("raw", "app"):
+                    if side == "app":
+                        app_rate = events / _rebuild_all(app, store, batch_size)
+                    else:
+                        reference = events / _raw_scan(url, events)
+                measured.append(
+                    RoundReport(
+                        app=app_rate,
+                        reference=reference,
+                        order="app,reference" if first_app else "reference,app",
+                    )
+                )
+        finally:
+            store.close()
+            app.close()
+    app_median = statistics.median(r.app for r in measured)
+    return BenchReport(
+        name="project",
+        app=app_median,
+        reference=statistics.median(r.reference for r in measured),
+        ratio=statistics.median(r.ratio for r in measured),
+        rounds=tuple(measured),
+        unit="events/s (reference: sequential psycopg read of the events table)",
+        notes=(
+            f"{events} events from {dossiers} simulated dossiers; every read model "
+            f"({len(all_projections())}) rebuilt from position 0, batches of {batch_size}",
+            f"target ≥ {TARGET_EVENTS_PER_SECOND} events/s on PostgreSQL; "
+            f"{'met' if app_median >= TARGET_EVENTS_PER_SECOND else 'not met'}",
+            f"server: {server}",
+        ),
+    )
+
+
+def _rebuild_all(app: OneStop, store: ReadStore, batch_size: int) -> float:
+    projections = all_projections()
+    with store.transaction() as sql:
+        ensure_tracking(sql)
+        for projection in projections:
+            projection.drop(sql)
+            sql.execute(
+                f"DELETE FROM {TRACKING} WHERE name = ?", (projection.tracking_name,)
+            )
+    projector = Projector(app, store, projections, batch_size=batch_size)
+    started = time.perf_counter()
+    projector.catch_up()
+    return time.perf_counter() - started
+
+
+def _raw_scan(url: str, expected: int) -> float:
+    with psycopg.connect(url) as connection:
+        started = time.perf_counter()
+        rows = 0
+        with connection.cursor(name="bench_scan") as cursor:
+            cursor.itersize = 1000
+            cursor.execute(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM motcua_events ORDER BY notification_id"
+            )
+            for _ in cursor:
+                rows += 1
+        elapsed = time.perf_counter() - started
+    if rows < expected * 0.9:
+        raise RuntimeError(f"raw scan read {rows} rows, expected about {expected}")
+    return elapsed
