@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +22,8 @@ from api.idempotency import IdempotencyMiddleware
 from api.logging import RequestIdMiddleware, configure_logging
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.services import Services, build_services
+
+log = structlog.get_logger("api")
 
 
 class OrjsonGraphQLRouter(GraphQLRouter[Any, None]):
@@ -71,9 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services: Services = request.app.state.services
         try:
             statuses = await run_in_threadpool(services.projector.status)
-        except Exception as error:
+        except Exception:
+            log.exception("readiness_check_failed")
             response.status_code = 503
-            return {"status": "unavailable", "error": type(error).__name__}
+            return {"status": "unavailable"}
         cache = await services.caches.health()
         lag = max((s.lag for s in statuses), default=0)
         return {

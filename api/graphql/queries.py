@@ -68,8 +68,14 @@ async def limit_anonymous_lookups(context: Context) -> None:
 
 async def wait_for(context: Context, after: int | None) -> None:
     """Read-your-writes: wait until the read models have applied ``after``."""
-    if after:
-        await context.run(context.services.projector.wait, after, 5.0)
+    if after and not await context.run(context.services.projector.wait, after, 5.0):
+        raise GraphQLError(
+            context.text(
+                "Dữ liệu chưa được cập nhật, vui lòng thử lại",
+                "Not yet projected, try again",
+            ),
+            extensions={"code": "NOT_YET_PROJECTED"},
+        )
 
 
 async def citizen_dossier(context: Context, row: CitizenRow) -> CitizenDossier:

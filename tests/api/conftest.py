@@ -176,7 +176,7 @@ mutation Receive($procedure: String!, $applicantId: String!, $name: String!) {
     __typename
     ... on DossierReceived { dossierId code logPosition dueAt }
     ... on NotAllowed { message }
-    ... on InvalidInput { errorCode: code message }
+    ... on InvalidInput { errorCode message }
   }
 }
 """
@@ -203,7 +203,7 @@ OUTCOME = """
   ... on NotAllowed { message }
   ... on IllegalTransition { message status }
   ... on VersionConflict { message }
-  ... on InvalidInput { errorCode: code message }
+  ... on InvalidInput { errorCode message }
 """
 
 

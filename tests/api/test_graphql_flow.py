@@ -71,7 +71,7 @@ mutation N($procedure: String!, $doc1: DocumentInput!, $doc2: DocumentInput!) {
     documents: [{componentCode: "TP1", document: $doc1},
                 {componentCode: "TP2", document: $doc2}]}) {
     __typename ... on DossierSubmitted { dossierId logPosition }
-    ... on InvalidInput { errorCode: code message } ... on NotAllowed { message }
+    ... on InvalidInput { errorCode message } ... on NotAllowed { message }
   }
 }
 """

@@ -59,7 +59,7 @@ def failure(context: Context, error: LabelledError) -> Failures:
         return IllegalTransition(message=message, status=getattr(status, "value", ""))
     if isinstance(error, VersionConflictError):
         return VersionConflict(message=message)
-    return InvalidInput(code=error.code, message=message)
+    return InvalidInput(error_code=error.code, message=message)
 
 
 def dossier_id_of(onestop: OneStop, ref: DossierRef) -> UUID:

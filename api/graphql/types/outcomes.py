@@ -52,7 +52,7 @@ class VersionConflict:
 
 @strawberry.type
 class InvalidInput:
-    code: str
+    error_code: str
     message: str
 
 
