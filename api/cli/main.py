@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
 from api.cli import bench, calendar, demo, dossier, projections, serve, token
+from api.logging import configure_logging
 from domain.errors import LabelledError
 
 
@@ -31,6 +33,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _configure() -> None:
+    """Hệ thống thông tin giải quyết TTHC — event-sourced one-stop backend."""
+    configure_logging(logging.INFO)
+
+
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("token")(token.token)
