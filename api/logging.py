@@ -21,6 +21,16 @@ def _dumps(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at write time (test runners swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     global _configured
     if _configured:
@@ -38,7 +48,7 @@ def configure_logging(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(serializer=_dumps),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -49,7 +59,7 @@ def configure_logging(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(serializer=_dumps),
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_CurrentStderr())
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -13,6 +13,7 @@ from domain.dossier_rules import ALLOWED_ROLES, LEGAL_FROM, Command
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import (
     Applicant,
+    AppliedProcedure,
     Channel,
     ComponentState,
     ComponentStatus,
@@ -55,7 +56,7 @@ class Dossier(Aggregate):
 
         applicant: Applicant
         procedure_id: UUID
-        procedure: ProcedureDefinition
+        procedure: AppliedProcedure
         channel: Channel
         components: dict[str, ComponentState]
         summary: str
@@ -67,8 +68,8 @@ class Dossier(Aggregate):
             aggregate.procedure_name = self.procedure.name
             aggregate.procedure_version = self.procedure_version
             aggregate.time_limit = self.procedure.time_limit
-            aggregate.result_codes = [r.result_code for r in self.procedure.results]
-            aggregate.competent_agency = self.procedure.competent_agency.value
+            aggregate.result_codes = list(self.procedure.result_codes)
+            aggregate.competent_agency = self.procedure.competent_agency
             aggregate.channel = self.channel
             aggregate.components = dict(self.components)
             aggregate.summary = self.summary
@@ -336,7 +337,7 @@ class Dossier(Aggregate):
             trace=trace,
             applicant=applicant,
             procedure_id=procedure_id,
-            procedure=procedure,
+            procedure=AppliedProcedure.of(procedure),
             procedure_version=procedure_version,
             calendar_version=calendar.version,
             channel=Channel.ONLINE,
@@ -369,7 +370,7 @@ class Dossier(Aggregate):
             trace=trace,
             applicant=applicant,
             procedure_id=procedure_id,
-            procedure=procedure,
+            procedure=AppliedProcedure.of(procedure),
             procedure_version=procedure_version,
             calendar_version=calendar.version,
             channel=channel,

@@ -8,8 +8,9 @@ from datetime import date
 from enum import Enum
 from uuid import UUID
 
+from domain.deadline import TimeLimit
 from domain.errors import MissingDataError
-from domain.procedure import Component, DigitizationScope
+from domain.procedure import Component, DigitizationScope, ProcedureDefinition
 from domain.working_time import WorkingCalendar
 
 _PERSONAL_ID = re.compile(r"^\d{12}$")
@@ -184,3 +185,28 @@ class VersionedCalendar:
 
     version: int
     calendar: WorkingCalendar
+
+
+@dataclass(frozen=True)
+class AppliedProcedure:
+    """What a dossier keeps of the procedure version it follows.
+
+    The full definition stays retrievable by procedure id and version, so the
+    event carries only what the dossier's rules and read models use.
+    """
+
+    code: str
+    name: str
+    competent_agency: str
+    time_limit: TimeLimit
+    result_codes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, definition: ProcedureDefinition) -> AppliedProcedure:
+        return cls(
+            code=definition.code,
+            name=definition.name,
+            competent_agency=definition.competent_agency.value,
+            time_limit=definition.time_limit,
+            result_codes=tuple(r.result_code for r in definition.results),
+        )

@@ -153,7 +153,7 @@ class CitizenProjection(Projection):
     def lodged(self, event: Dossier.Lodged, sql: Sql) -> None:
         received = isinstance(event, Dossier.ReceivedAtDesk)
         status = DossierStatus.RECEIVED if received else DossierStatus.SUBMITTED
-        competent = event.procedure.competent_agency.value
+        competent = event.procedure.competent_agency
         agency = (
             event.receiving_agency
             if isinstance(event, Dossier.ReceivedAtDesk)

@@ -255,7 +255,7 @@ class WorklistProjection(Projection):
         received_at: datetime | None,
         due_at: datetime | None,
     ) -> None:
-        competent = event.procedure.competent_agency.value
+        competent = event.procedure.competent_agency
         row = (
             str(event.originator_id),
             code,
