@@ -58,6 +58,12 @@ class Projection:
             for logical in self.tables
         }
 
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        """Before a batch: load what its events will change (see ``RowFold``)."""
+
+    def end_batch(self, sql: Sql) -> None:
+        """After a batch, inside its transaction: write back what was folded."""
+
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Events a projection does not handle leave it unchanged."""

@@ -18,6 +18,7 @@ from domain.dossier import Dossier
 from domain.dossier_status import DossierStatus
 from projections.base import Projection, local_iso, local_time, utc
 from projections.ports import ReadStore, Sql
+from projections.rows import RowFold
 from projections.timeline_text import describe
 
 _DOSSIER_COLUMNS = (
@@ -40,6 +41,9 @@ _DOSSIER_COLUMNS = (
     "satisfaction",
     "version",
 )
+
+
+_STORED = (*_DOSSIER_COLUMNS, "paused_from")
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,18 @@ class CitizenProjection(Projection):
     }
     indexes = (("dossiers", "owner_id"), ("dossiers", "code"))
 
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        self.folded = RowFold(
+            self.table("dossiers"), "dossier_id", _STORED, conflict="dossier_id"
+        )
+
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        self.folded.begin(sql, originators)
+
+    def end_batch(self, sql: Sql) -> None:
+        self.folded.flush(sql)
+
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Other events are not shown to the citizen."""
@@ -179,12 +195,7 @@ class CitizenProjection(Projection):
             None,
             event.originator_version,
         )
-        marks = ", ".join("?" for _ in _DOSSIER_COLUMNS)
-        sql.execute(
-            f"INSERT INTO {self.table('dossiers')} ({', '.join(_DOSSIER_COLUMNS)}) "
-            f"VALUES ({marks})",
-            row,
-        )
+        self.folded.put(dict(zip(_STORED, (*row, None), strict=True)))
         self._step(event, sql, agency)
 
     @apply.register
@@ -216,9 +227,7 @@ class CitizenProjection(Projection):
     def supplement_requested(
         self, event: Dossier.SupplementRequested, sql: Sql
     ) -> None:
-        self._update(
-            event, sql, DossierStatus.AWAITING_SUPPLEMENT, "paused_from = status"
-        )
+        self._update(event, sql, DossierStatus.AWAITING_SUPPLEMENT, pause=True)
         sql.execute(
             f"INSERT INTO {self.table('supplements')} VALUES (?, ?, ?, ?, ?, NULL)",
             (
@@ -244,7 +253,7 @@ class CitizenProjection(Projection):
     def payment_requested(
         self, event: Dossier.FinancialObligationRequested, sql: Sql
     ) -> None:
-        self._update(event, sql, DossierStatus.AWAITING_PAYMENT, "paused_from = status")
+        self._update(event, sql, DossierStatus.AWAITING_PAYMENT, pause=True)
         lines = [(f.code, f.name, int(f.amount)) for f in event.fees]
         sql.execute(
             f"INSERT INTO {self.table('fees')} VALUES (?, ?, ?, ?, ?, NULL, NULL)",
@@ -327,39 +336,31 @@ class CitizenProjection(Projection):
         event: Dossier.Event,
         sql: Sql,
         status: DossierStatus | None,
-        *expressions: str,
+        *,
+        pause: bool = False,
         **values: Any,
     ) -> None:
-        assignments = [*expressions, "version = ?"]
-        params: list[Any] = [event.originator_version]
+        key = str(event.originator_id)
+        row = self.folded.get(key)
+        if row is None:
+            return
+        if pause:
+            row["paused_from"] = row["status"]
+        row["version"] = event.originator_version
         if status is not None:
-            assignments += ["status = ?", "national_code = ?"]
-            params += [status.value, status.national_code]
-        for column, value in values.items():
-            assignments.append(f"{column} = ?")
-            params.append(value)
-        sql.execute(
-            f"UPDATE {self.table('dossiers')} SET {', '.join(assignments)} "
-            "WHERE dossier_id = ?",
-            (*params, str(event.originator_id)),
-        )
+            row["status"] = status.value
+            row["national_code"] = status.national_code
+        row.update(values)
+        self.folded.changed(key)
 
     def _resume(self, event: Dossier.Event, sql: Sql, due_at: datetime | None) -> None:
-        codes = " ".join(
-            f"WHEN '{s.value}' THEN {s.national_code}" for s in DossierStatus
-        )
-        sql.execute(
-            f"UPDATE {self.table('dossiers')} SET status = COALESCE(paused_from, ?), "
-            "paused_from = NULL WHERE dossier_id = ?",
-            (DossierStatus.IN_PROGRESS.value, str(event.originator_id)),
-        )
-        self._update(
-            event,
-            sql,
-            None,
-            f"national_code = CASE status {codes} END",
-            due_at=utc(due_at),
-        )
+        row = self.folded.get(str(event.originator_id))
+        if row is not None:
+            resumed = DossierStatus(
+                row["paused_from"] or DossierStatus.IN_PROGRESS.value
+            )
+            row["paused_from"] = None
+            self._update(event, sql, resumed, due_at=utc(due_at))
         self._step(event, sql)
 
     def _finish(self, event: Dossier.Event, sql: Sql, status: DossierStatus) -> None:

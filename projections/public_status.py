@@ -12,6 +12,7 @@ from eventsourcing.utils import get_topic
 from domain.dossier import Dossier
 from projections.base import Projection, utc
 from projections.ports import ReadStore, Sql
+from projections.rows import RowFold
 
 
 class Completion(Enum):
@@ -46,6 +47,9 @@ class PublicStatus:
     completion: Completion
 
 
+_COLUMNS = ("code", "dossier_id", "completion", "paused_from", "updated_at")
+
+
 class PublicStatusProjection(Projection):
     name = "public_status"
     topics = frozenset(
@@ -70,33 +74,42 @@ class PublicStatusProjection(Projection):
     }
     indexes = (("lookup", "dossier_id"),)
 
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        self.folded = RowFold(
+            self.table("lookup"), "dossier_id", _COLUMNS, conflict="code"
+        )
+
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        self.folded.begin(sql, originators)
+
+    def end_batch(self, sql: Sql) -> None:
+        self.folded.flush(sql)
+
     def _insert(
         self, event: Dossier.ReceivedAtDesk | Dossier.Received, sql: Sql
     ) -> None:
-        sql.execute(
-            f"INSERT INTO {self.table('lookup')} (code, dossier_id, completion, updated_at)"
-            " VALUES (?, ?, ?, ?)",
-            (
-                event.code,
-                str(event.originator_id),
-                Completion.RECEIVED.value,
-                utc(event.timestamp),
-            ),
+        key = str(event.originator_id)
+        self.folded.put(
+            {
+                "code": event.code,
+                "dossier_id": key,
+                "completion": Completion.RECEIVED.value,
+                "paused_from": None,
+                "updated_at": utc(event.timestamp),
+            }
         )
-        self.changed.add(str(event.originator_id))
+        self.changed.add(key)
 
     def _set(self, event: Dossier.Event, completion: Completion, sql: Sql) -> None:
-        self._update(event, sql, "completion = ?", completion.value)
-
-    def _update(
-        self, event: Dossier.Event, sql: Sql, assignment: str, *values: object
-    ) -> None:
-        sql.execute(
-            f"UPDATE {self.table('lookup')} SET {assignment}, updated_at = ? "
-            "WHERE dossier_id = ?",
-            (*values, utc(event.timestamp), str(event.originator_id)),
-        )
-        self.changed.add(str(event.originator_id))
+        key = str(event.originator_id)
+        row = self.folded.get(key)
+        if row is None:
+            return
+        row["completion"] = completion.value
+        row["updated_at"] = utc(event.timestamp)
+        self.folded.changed(key)
+        self.changed.add(key)
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -153,20 +166,17 @@ class PublicStatusProjection(Projection):
         self._set(event, Completion.RETURNED, sql)
 
     def _pause(self, event: Dossier.Event, sql: Sql) -> None:
-        self._update(
-            event,
-            sql,
-            "paused_from = completion, completion = ?",
-            Completion.WAITING_FOR_APPLICANT.value,
-        )
+        row = self.folded.get(str(event.originator_id))
+        if row is not None:
+            row["paused_from"] = row["completion"]
+            self._set(event, Completion.WAITING_FOR_APPLICANT, sql)
 
     def _resume(self, event: Dossier.Event, sql: Sql) -> None:
-        self._update(
-            event,
-            sql,
-            "completion = COALESCE(paused_from, ?), paused_from = NULL",
-            Completion.IN_PROGRESS.value,
-        )
+        row = self.folded.get(str(event.originator_id))
+        if row is not None:
+            resumed = Completion(row["paused_from"] or Completion.IN_PROGRESS.value)
+            row["paused_from"] = None
+            self._set(event, resumed, sql)
 
 
 class PublicStatusView:

@@ -135,6 +135,9 @@ class Projector:
             topics=self._topics,
             inclusive_of_start=False,
         )
+        originators = {str(n.originator_id) for n in notifications}
+        for projection in self.projections:
+            projection.begin_batch(sql, originators)
         mapper = self.app.mapper
         for notification in notifications:
             interested = self._by_topic.get(notification.topic, ())
@@ -146,6 +149,8 @@ class Projector:
             event: Any = mapper.to_domain_event(notification)
             for projection in wanting:
                 projection.apply(event, sql)
+        for projection in self.projections:
+            projection.end_batch(sql)
         sql.flush()  # the deferred appends, inside the batch's transaction
         # A batch that reached the head also passes the events no read model
         # wants (e.g. code index events), so lag can reach 0 and wait() returns.

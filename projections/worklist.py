@@ -14,6 +14,7 @@ from domain.dossier_status import OPEN, DossierStatus
 from domain.values import AgencyCode
 from projections.base import Projection, local_iso, utc
 from projections.ports import ReadStore, Sql
+from projections.rows import RowFold
 
 _COLUMNS = (
     "dossier_id",
@@ -86,6 +87,9 @@ def subtree_pattern(agency: str) -> str:
     return code.value
 
 
+_STORED = (*_COLUMNS, "paused_from")
+
+
 class WorklistProjection(Projection):
     name = "worklist"
     version = 1
@@ -128,6 +132,12 @@ class WorklistProjection(Projection):
         ("dossiers", "holder_agency, status"),
         ("dossiers", "status, due_at"),
     )
+
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        self.folded = RowFold(
+            self.table("dossiers"), "dossier_id", _STORED, conflict="dossier_id"
+        )
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -189,12 +199,7 @@ class WorklistProjection(Projection):
     def supplement_requested(
         self, event: Dossier.SupplementRequested, sql: Sql
     ) -> None:
-        self._pause(
-            event,
-            sql,
-            DossierStatus.AWAITING_SUPPLEMENT,
-            "supplement_requests = supplement_requests + 1",
-        )
+        self._pause(event, sql, DossierStatus.AWAITING_SUPPLEMENT)
 
     @apply.register
     def payment_requested(
@@ -242,7 +247,13 @@ class WorklistProjection(Projection):
     def other(self, event: Dossier.Event, sql: Sql) -> None:
         self._update(event, sql, None)
 
-    # -- writes --------------------------------------------------------------
+    # -- writes (folded per batch, see RowFold) -----------------------------
+
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        self.folded.begin(sql, originators)
+
+    def end_batch(self, sql: Sql) -> None:
+        self.folded.flush(sql)
 
     def _insert(
         self,
@@ -256,7 +267,7 @@ class WorklistProjection(Projection):
         due_at: datetime | None,
     ) -> None:
         competent = event.procedure.competent_agency
-        row = (
+        values = (
             str(event.originator_id),
             code,
             event.applicant.id,
@@ -278,57 +289,44 @@ class WorklistProjection(Projection):
             None,
             event.originator_version,
             utc(event.timestamp),
+            None,
         )
-        marks = ", ".join("?" for _ in _COLUMNS)
-        sql.execute(
-            f"INSERT INTO {self.table('dossiers')} ({', '.join(_COLUMNS)}) VALUES ({marks})",
-            row,
-        )
+        self.folded.put(dict(zip(_STORED, values, strict=True)))
 
     def _update(
         self,
         event: Dossier.Event,
         sql: Sql,
         status: DossierStatus | None,
-        *expressions: str,
         **values: Any,
     ) -> None:
-        assignments = [*expressions, "version = ?", "updated_at = ?"]
-        params: list[Any] = [event.originator_version, utc(event.timestamp)]
+        key = str(event.originator_id)
+        row = self.folded.get(key)
+        if row is None:
+            return
+        row["version"] = event.originator_version
+        row["updated_at"] = utc(event.timestamp)
         if status is not None:
-            assignments += ["status = ?", "national_code = ?"]
-            params += [status.value, status.national_code]
-        for column, value in values.items():
-            assignments.append(f"{column} = ?")
-            params.append(value)
-        sql.execute(
-            f"UPDATE {self.table('dossiers')} SET {', '.join(assignments)} "
-            "WHERE dossier_id = ?",
-            (*params, str(event.originator_id)),
-        )
+            row["status"] = status.value
+            row["national_code"] = status.national_code
+        row.update(values)
+        self.folded.changed(key)
 
-    def _pause(
-        self, event: Dossier.Event, sql: Sql, status: DossierStatus, *expressions: str
-    ) -> None:
-        self._update(event, sql, status, "paused_from = status", *expressions)
+    def _pause(self, event: Dossier.Event, sql: Sql, status: DossierStatus) -> None:
+        row = self.folded.get(str(event.originator_id))
+        if row is not None:
+            row["paused_from"] = row["status"]
+            if status is DossierStatus.AWAITING_SUPPLEMENT:
+                row["supplement_requests"] += 1
+        self._update(event, sql, status)
 
     def _resume(self, event: Dossier.Event, sql: Sql, due_at: datetime | None) -> None:
-        table = self.table("dossiers")
-        sql.execute(
-            f"UPDATE {table} SET status = COALESCE(paused_from, ?), paused_from = NULL "
-            "WHERE dossier_id = ?",
-            (DossierStatus.IN_PROGRESS.value, str(event.originator_id)),
-        )
-        codes = " ".join(
-            f"WHEN '{s.value}' THEN {s.national_code}" for s in DossierStatus
-        )
-        self._update(
-            event,
-            sql,
-            None,
-            f"national_code = CASE status {codes} END",
-            due_at=utc(due_at),
-        )
+        row = self.folded.get(str(event.originator_id))
+        if row is None:
+            return
+        resumed = DossierStatus(row["paused_from"] or DossierStatus.IN_PROGRESS.value)
+        row["paused_from"] = None
+        self._update(event, sql, resumed, due_at=utc(due_at))
 
 
 class WorklistView:
