@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, ClassVar
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Recording,
+)
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import Environment, get_topic, strtobool
 
 from application.errors import (
     AgencyNotFoundError,
@@ -16,6 +27,7 @@ from application.errors import (
     ProcedureNotFoundError,
 )
 from application.public_holidays import public_holidays
+from application.recorder import SingleRoundTripRecorder
 from application.transcodings import register_value_transcodings
 from domain.agency import Agency
 from domain.calendar import Calendar
@@ -25,12 +37,88 @@ from domain.values import AgencyCode, AgencyLevel, Trace
 from domain.working_time import DEFAULT_SESSIONS, Session
 
 _TRUE = {"y", "yes", "true", "t", "on", "1"}
+_V = TypeVar("_V")
+
+
+@dataclass(frozen=True)
+class PublishedProcedure:
+    """The current version of a procedure, as commands need it (immutable)."""
+
+    id: UUID
+    version: int
+    definition: ProcedureDefinition
+
+
+class _RecentlyRead(Generic[_V]):
+    """Values derived from catalogue aggregates, re-read after ``seconds``.
+
+    Commands read a procedure and a working calendar every time; both change
+    rarely. A value is served from memory for ``seconds`` after it was read,
+    so a change written by *another* process is seen at most that late
+    (changes saved through this application are evicted at once). Values
+    must be immutable: they are shared between threads.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[UUID, tuple[float, _V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: UUID, read: Callable[[], _V]) -> _V:
+        if self.seconds <= 0:
+            return read()
+        entry = self._entries.get(key)
+        now = time.monotonic()
+        if entry is not None and now - entry[0] < self.seconds:
+            return entry[1]
+        value = read()  # raises for unknown keys: nothing cached
+        with self._lock:
+            self._entries[key] = (now, value)
+        return value
+
+    def evict(self, keys: Iterable[UUID]) -> None:
+        with self._lock:
+            for key in keys:
+                self._entries.pop(key, None)
 
 
 class Catalogue(Application[UUID]):
     """Agencies, procedures and calendars: the configuration dossiers depend on."""
 
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        # Seconds a procedure or working calendar read by a command is reused
+        # before it is read again (changes by other processes show up at most
+        # this late; 0 reads on every command).
+        seconds = float(self.setting("CATALOGUE_CACHE_SECONDS", "1"))
+        self._procedures: _RecentlyRead[PublishedProcedure] = _RecentlyRead(seconds)
+        self._calendars: _RecentlyRead[VersionedCalendar] = _RecentlyRead(seconds)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        if (
+            isinstance(factory, PostgresFactory)
+            and not env.get(factory.APPLICATION_RECORDER_TOPIC)
+            and strtobool(env.get("POSTGRES_SINGLE_ROUND_TRIP", "y"))
+        ):
+            # Same statements, one round trip per save (see application.recorder).
+            env[factory.APPLICATION_RECORDER_TOPIC] = get_topic(SingleRoundTripRecorder)
+        return factory
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        try:
+            return super().save(*objs, **kwargs)
+        finally:
+            changed = [o.id for o in objs if isinstance(o, Procedure | Calendar)]
+            if changed:
+                self._procedures.evict(changed)
+                self._calendars.evict(changed)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -99,6 +187,17 @@ class Catalogue(Application[UUID]):
         procedure.revise(trace=trace, definition=definition)
         return self._save(procedure)
 
+    def published_procedure(self, code: str) -> PublishedProcedure:
+        """The current version of ``code`` (reused for CATALOGUE_CACHE_SECONDS)."""
+
+        def read() -> PublishedProcedure:
+            procedure = self.get_procedure(code)
+            return PublishedProcedure(
+                procedure.id, procedure.version, procedure.definition
+            )
+
+        return self._procedures.get(Procedure.create_id(code), read)
+
     def get_procedure(self, code: str, version: int | None = None) -> Procedure:
         try:
             procedure: Procedure = self.repository.get(
@@ -165,6 +264,12 @@ class Catalogue(Application[UUID]):
         return calendar
 
     def working_calendar(self, province: str) -> VersionedCalendar:
+        """The province's current calendar (reused for CATALOGUE_CACHE_SECONDS)."""
+        return self._calendars.get(
+            Calendar.create_id(province), lambda: self._read_working_calendar(province)
+        )
+
+    def _read_working_calendar(self, province: str) -> VersionedCalendar:
         calendar = self.get_calendar(province)
         working = calendar.working_calendar()
         if not self.flag("DUE_AT_CLOSE_ROLLS_OVER", True):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -31,6 +33,50 @@ from domain.values import AgencyCode, Trace
 _CODE_ATTEMPTS = 200
 
 
+class _Stale:
+    """Outcome of a command on a possibly outdated state that must be redone."""
+
+
+_STALE = _Stale()
+
+
+class _SavedDossiers:
+    """The dossiers this process saved last, lent to one command at a time.
+
+    A dossier is *taken* out (so no two commands share the object) and
+    *given* back only after its next save succeeded, so an entry is always
+    exactly a recorded version: never unsaved or partly applied state.
+    It may be outdated (another process wrote since); commands using it
+    find out from the primary key on ``(originator_id, originator_version)``
+    (see ``DossierLifecycle.execute``).
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[UUID, Dossier] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, dossier_id: UUID) -> Dossier | None:
+        if self.maxsize <= 0:
+            return None
+        with self._lock:
+            return self._items.pop(dossier_id, None)
+
+    def give(self, *aggregates: Any) -> None:
+        if self.maxsize <= 0:
+            return
+        with self._lock:
+            for dossier in aggregates:
+                if not isinstance(dossier, Dossier):
+                    continue
+                current = self._items.get(dossier.id)
+                if current is None or current.version < dossier.version:
+                    self._items[dossier.id] = dossier
+                    self._items.move_to_end(dossier.id)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class Reception:
     """What a reception returns: the new code and the log position to wait for."""
@@ -58,6 +104,9 @@ class DossierLifecycle(Catalogue):
         self.cross_boundary_code_unit = self.setting(
             "CROSS_BOUNDARY_CODE_UNIT", "competent"
         )
+        # Dossiers kept after a save so the next command on them needs no
+        # read (0 = always read the dossier first, as eventsourcing does).
+        self._saved = _SavedDossiers(int(self.setting("SAVED_DOSSIERS_CACHE", "2000")))
 
     def subscribe(self, listener: Callable[[int], None]) -> None:
         """Call ``listener(position)`` after every save in this process."""
@@ -81,7 +130,7 @@ class DossierLifecycle(Catalogue):
         summary: str = "",
     ) -> tuple[UUID, int]:
         """Submit a dossier online (status 1, no code until the desk receives it)."""
-        procedure = self.get_procedure(procedure_code)
+        procedure = self.published_procedure(procedure_code)
         calendar = self.working_calendar(procedure.definition.competent_agency.level1)
         dossier = Dossier.submit_online(
             dossier_id=uuid4(),
@@ -106,7 +155,7 @@ class DossierLifecycle(Catalogue):
         summary: str = "",
     ) -> Reception:
         """Receive a paper dossier at the desk: code, receipt time and due time."""
-        procedure = self.get_procedure(procedure_code)
+        procedure = self.published_procedure(procedure_code)
         definition = procedure.definition
         calendar = self.working_calendar(definition.competent_agency.level1)
         dossier_id = uuid4()
@@ -153,16 +202,79 @@ class DossierLifecycle(Catalogue):
         *,
         expected_version: int | None = None,
     ) -> int | None:
-        """Load, run one aggregate command, save once; returns the log position."""
+        """Load, run one aggregate command, save once; returns the log position.
+
+        When this process saved the dossier last, the command runs on that
+        state without reading it again. That state may be outdated, so the
+        outcome only stands when the save succeeds: the primary key rejects
+        it if anyone wrote since. If it is rejected, or the command fails
+        or changes nothing (outcomes a newer state might not give), the
+        command runs again on the state read from the store, as usual.
+        """
+        saved = self._saved.take(dossier_id)
+        if saved is not None and expected_version in (None, saved.version):
+            outcome = self._run(saved, command, verified=False)
+            if not isinstance(outcome, _Stale):
+                return outcome
         dossier = self._load(dossier_id, expected_version)
-        command(dossier, self._calendar_of(dossier))
+        outcome = self._run(
+            dossier, command, verified=True, expected_version=expected_version
+        )
+        assert not isinstance(outcome, _Stale)  # verified runs raise instead
+        return outcome
+
+    def _run(
+        self,
+        dossier: Dossier,
+        command: Callable[[Dossier, VersionedCalendar], None],
+        *,
+        verified: bool,
+        expected_version: int | None = None,
+    ) -> int | _Stale | None:
+        """Run and save ``command``; ``_STALE`` when an unverified run must be redone."""
+        version = dossier.version
+        try:
+            command(dossier, self._calendar_of(dossier))
+        except Exception:
+            if verified:
+                raise
+            return _STALE
+        if dossier.version == version:  # no event
+            if not verified:
+                return _STALE
+            self._saved.give(dossier)
+            return None
+        pending = list(dossier.pending_events)
         try:
             recordings = self.save(dossier)
         except IntegrityError:
+            if self._already_recorded(dossier.id, version, pending):
+                return self.recorder.max_notification_id()
+            if not verified:
+                return _STALE
             raise VersionConflictError(
                 expected=expected_version or dossier.version, actual="?"
             ) from None
+        self._saved.give(dossier)
         return recordings[-1].notification.id if recordings else None
+
+    def _already_recorded(
+        self, dossier_id: UUID, version: int, pending: list[Any]
+    ) -> bool:
+        """Did our own write land, its reply lost and the library's retry refused?
+
+        Then the stored events after ``version`` are ours (same class, same
+        trace with its unique correlation id), and running the command again
+        would apply it twice.
+        """
+        stored = list(
+            self.events.get(dossier_id, gt=version, lte=version + len(pending))
+        )
+        return len(stored) == len(pending) and all(
+            type(s) is type(p)
+            and getattr(s, "trace", None) == getattr(p, "trace", None)
+            for s, p in zip(stored, pending, strict=True)
+        )
 
     # -- reads by id ------------------------------------------------------------
 
@@ -229,5 +341,6 @@ class DossierLifecycle(Catalogue):
                 self.codes.conflicted(unit, day, code)
                 continue
             self.codes.claimed(unit, day, code)
+            self._saved.give(*aggregates)
             return Reception(dossier_id, code, recordings[-1].notification.id)
         raise VersionConflictError(expected="code", actual="taken")

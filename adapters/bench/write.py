@@ -16,7 +16,7 @@ from __future__ import annotations
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +65,10 @@ class WriteRound:
     app_seconds: float
     reference_seconds: float
     order: str
+    app_write_seconds: float = 0.0
+    """Of ``app_seconds``: inside the event recorder's ``insert_events``."""
+    app_read_seconds: float = 0.0
+    """Of ``app_seconds``: inside the event recorder's ``select_events``."""
 
     @property
     def ratio(self) -> float:
@@ -136,15 +140,16 @@ def run_write_benchmark(
     ``CREATE DATABASE``; the benchmark runs in a fresh database on it and drops
     it afterwards (unless ``keep_database``). ``None`` or a non-PostgreSQL URL
     starts a temporary, durable (``fsync=on``) server for the run.
-    ``warmup`` dossiers (default: a few per pooled connection) run untimed
-    first on the application side, as many rows on the reference side.
+    ``warmup`` dossiers (default: up to 60, at least 1) run untimed first on
+    the application side, twice as many rows on the reference side.
     """
     if commands < 2 or commands % 2:
         raise ValueError("commands must be an even number ≥ 2 (receive + forward)")
     if rounds < 1:
         raise ValueError("rounds must be ≥ 1")
     pairs = commands // 2
-    warm = max(1, min(60, pairs)) if warmup is None else max(0, warmup)
+    # At least one dossier: its events give the reference rows their size.
+    warm = max(1, min(60, pairs) if warmup is None else warmup)
     with _scratch_database(database_url, keep=keep_database) as (url, server):
         raw = _RawSide(url)
         app_side = _AppSide(url)
@@ -170,8 +175,11 @@ def run_write_benchmark(
                         app_seconds=app_seconds,
                         reference_seconds=raw_seconds,
                         order="app,reference" if app_first else "reference,app",
+                        app_write_seconds=app_side.write_seconds,
+                        app_read_seconds=app_side.read_seconds,
                     )
                 )
+            configuration = app_side.configuration()
             events_written = app_side.events_written()
             reference_rows = raw.rows()
         finally:
@@ -187,6 +195,13 @@ def run_write_benchmark(
         ref_median = statistics.median(r.reference_inserts_per_second for r in measured)
         ratio = app_median / ref_median
         round_ratio = statistics.median(r.ratio for r in measured)
+
+        def per_command(seconds: Iterable[float]) -> float:
+            return statistics.median(seconds) / commands * 1e6
+
+        app_us = per_command(r.app_seconds for r in measured)
+        write_us = per_command(r.app_write_seconds for r in measured)
+        read_us = per_command(r.app_read_seconds for r in measured)
         notes = (
             f"app: {pairs} dossiers per round through OneStop: receive_dossier "
             "(desk) + forward_dossier = 2 commands, 2 transactions, "
@@ -195,6 +210,12 @@ def run_write_benchmark(
             "state (mean stored event of the app side), same database",
             f"median of {rounds} rounds, sides alternating; "
             f"median of per-round ratios {round_ratio:.3f}",
+            f"app µs/command (medians): {app_us:.0f} total = {write_us:.0f} "
+            f"writing events + {read_us:.0f} reading events + "
+            f"{app_us - write_us - read_us:.0f} rest (Python: domain, "
+            f"transcoding, eventsourcing); reference µs/insert "
+            f"{per_command(r.reference_seconds for r in measured):.0f}",
+            f"app configuration: {configuration}",
             f"server: {server}",
             f"issue target ratio ≥ {TARGET_RATIO}; eventsourcing out of the box "
             f"≈ {OUT_OF_THE_BOX_RATIO}",
@@ -257,10 +278,42 @@ class _AppSide:
         )
         self.dossiers = 0
         self._days: dict[int, datetime] = {}
+        self.write_seconds = 0.0
+        self.read_seconds = 0.0
+        self._time_recorder()
+
+    def _time_recorder(self) -> None:
+        """Add the time spent in the recorder's insert/select to the counters."""
+        recorder = self.app.recorder
+        insert, select = recorder.insert_events, recorder.select_events
+
+        def timed(call: Callable[..., Any], counter: str) -> Callable[..., Any]:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    elapsed = time.perf_counter() - started
+                    setattr(self, counter, getattr(self, counter) + elapsed)
+
+            return wrapper
+
+        recorder.insert_events = timed(insert, "write_seconds")  # type: ignore[method-assign]
+        recorder.select_events = timed(select, "read_seconds")  # type: ignore[method-assign]
+
+    def configuration(self) -> str:
+        env = self.app.env
+        return (
+            f"recorder {type(self.app.recorder).__name__}, "
+            f"CATALOGUE_CACHE_SECONDS={env.get('CATALOGUE_CACHE_SECONDS', '1')}, "
+            f"SAVED_DOSSIERS_CACHE={env.get('SAVED_DOSSIERS_CACHE', '2000')}, "
+            f"POSTGRES_POOL_SIZE={env.get('POSTGRES_POOL_SIZE')}"
+        )
 
     def run(self, pairs: int) -> float:
         """Receive and forward ``pairs`` dossiers; returns the elapsed seconds."""
         app = self.app
+        self.write_seconds = self.read_seconds = 0.0
         started = time.perf_counter()
         for _ in range(pairs):
             at = self._at(self.dossiers)

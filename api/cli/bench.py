@@ -9,7 +9,6 @@ in order, so a new benchmark only needs a command and an entry there.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -22,7 +21,6 @@ from adapters.bench.report import BenchReport
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
 from api.cli.common import fail, print_json
-from api.logging import configure_logging
 
 app = typer.Typer(
     help="Benchmarks (ratios against a same-run reference).", no_args_is_help=True
@@ -54,7 +52,7 @@ def default_database_url() -> str | None:
 
 # -- write --------------------------------------------------------------------
 
-WRITE_COMMANDS, WRITE_ROUNDS = 2000, 7
+WRITE_COMMANDS, WRITE_ROUNDS = 1000, 9
 WRITE_QUICK_COMMANDS, WRITE_QUICK_ROUNDS = 400, 3
 
 
@@ -92,12 +90,16 @@ def write(
         ),
     ] = None,
 ) -> None:
-    """Commands/s through the application vs raw INSERT transactions/s."""
+    """Commands/s through the application vs raw INSERT transactions/s.
+
+    Runs in a scratch database on the PostgreSQL server of
+    MOTCUA_DATABASE_URL (dropped afterwards), or on a temporary durable
+    server when that is not PostgreSQL.
+    """
     if commands is not None and (commands < 2 or commands % 2 or commands > 10**6):
         raise fail("--commands phải là số chẵn 2..1000000 (must be even, 2..1000000)")
     if rounds is not None and not 1 <= rounds <= 100:
         raise fail("--rounds phải trong khoảng 1..100 (must be 1..100)")
-    configure_logging(logging.WARNING)  # stdout is for results only
     options = BenchOptions(quick=quick, database_url=default_database_url())
     report = write_bench(options, commands=commands, rounds=rounds)
     if json:
@@ -109,7 +111,6 @@ def write(
 @app.command("all")
 def run_all(quick: QuickOption = False, json: JsonOption = False) -> None:
     """Run every benchmark with its default size."""
-    configure_logging(logging.WARNING)  # stdout is for results only
     options = BenchOptions(quick=quick, database_url=default_database_url())
     reports = [bench(options) for bench in BENCHES.values()]
     if json:
