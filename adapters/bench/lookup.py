@@ -7,6 +7,8 @@ generator, in alternating rounds; we report medians and their ratio.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import statistics
 import tempfile
 import time
@@ -94,7 +96,12 @@ def _seed(services: Services) -> str:
 def run_lookup_benchmark(
     *, requests: int, concurrency: int, rounds: int
 ) -> BenchReport:
-    with tempfile.TemporaryDirectory(prefix="motcua-bench-lookup-") as directory:
+    # The app still formats a JSON access line per request; it goes to /dev/null.
+    with (
+        tempfile.TemporaryDirectory(prefix="motcua-bench-lookup-") as directory,
+        open(os.devnull, "w") as sink,
+        contextlib.redirect_stderr(sink),
+    ):
         settings = Settings(
             database_url=f"sqlite:///{Path(directory) / 'bench.db'}",
             data_dir=Path(directory),

@@ -17,6 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from adapters.bench.lookup import run_lookup_benchmark
+from adapters.bench.project import run_project_benchmark
 from adapters.bench.report import BenchReport
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
@@ -68,8 +70,25 @@ def write_bench(
     return result.report()
 
 
+# -- lookup and project ---------------------------------------------------------
+
+
+def lookup_bench(options: BenchOptions) -> BenchReport:
+    requests, rounds = (400, 3) if options.quick else (1500, 5)
+    return run_lookup_benchmark(requests=requests, concurrency=8, rounds=rounds)
+
+
+def project_bench(options: BenchOptions) -> BenchReport:
+    dossiers, rounds = (200, 3) if options.quick else (1500, 5)
+    return run_project_benchmark(options.database_url, dossiers=dossiers, rounds=rounds)
+
+
 #: Benchmarks ``motcua bench all`` runs, in order.
-BENCHES: dict[str, Bench] = {"write": write_bench}
+BENCHES: dict[str, Bench] = {
+    "write": write_bench,
+    "lookup": lookup_bench,
+    "project": project_bench,
+}
 
 
 @app.command("write")
@@ -102,6 +121,28 @@ def write(
         raise fail("--rounds phải trong khoảng 1..100 (must be 1..100)")
     options = BenchOptions(quick=quick, database_url=default_database_url())
     report = write_bench(options, commands=commands, rounds=rounds)
+    if json:
+        print_json(report.to_json())
+    else:
+        _show([report])
+
+
+@app.command("lookup")
+def lookup(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """Anonymous dossierStatus over HTTP (real app, cache on) vs a bare FastAPI route."""
+    _run("lookup", quick, json)
+
+
+@app.command("project")
+def project(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """Rebuild of every read model (events/s) vs a raw scan of the events table."""
+    _run("project", quick, json)
+
+
+def _run(name: str, quick: bool, json: bool) -> None:
+    report = BENCHES[name](
+        BenchOptions(quick=quick, database_url=default_database_url())
+    )
     if json:
         print_json(report.to_json())
     else:
