@@ -52,7 +52,7 @@ class Agency(Aggregate):
     departments: dict[str, str]
 
     def __init__(self) -> None:
-        pass
+        """State comes from the created event's ``apply``: there are several ways to begin."""
 
     @staticmethod
     def create_id(code: AgencyCode) -> UUID:

@@ -73,7 +73,7 @@ class Calendar(Aggregate):
     working_days: dict[str, str]
 
     def __init__(self) -> None:
-        pass
+        """State comes from the created event's ``apply``: there are several ways to begin."""
 
     @staticmethod
     def create_id(province: str) -> UUID:

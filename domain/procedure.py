@@ -112,7 +112,7 @@ class Procedure(Aggregate):
     definition: ProcedureDefinition
 
     def __init__(self) -> None:
-        pass
+        """State comes from the created event's ``apply``: there are several ways to begin."""
 
     @staticmethod
     def create_id(code: str) -> UUID:

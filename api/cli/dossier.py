@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 import typer
@@ -18,10 +19,8 @@ app = typer.Typer(help="Look at dossiers.", no_args_is_help=True)
 
 def parse_status(value: str) -> DossierStatus:
     if value.isdigit():
-        try:
+        with contextlib.suppress(ValueError):
             return status_from_national_code(int(value))
-        except ValueError:
-            pass
     for status in DossierStatus:
         if value.lower() in (status.value, status.name.lower()):
             return status
