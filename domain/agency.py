@@ -52,7 +52,7 @@ class Agency(Aggregate):
     departments: dict[str, str]
 
     def __init__(self) -> None:
-        """State comes from the created event's ``apply``: there are several ways to begin."""
+        """State comes from the created event's ``apply``."""
 
     @staticmethod
     def create_id(code: AgencyCode) -> UUID:

@@ -73,7 +73,7 @@ class Calendar(Aggregate):
     working_days: dict[str, str]
 
     def __init__(self) -> None:
-        """State comes from the created event's ``apply``: there are several ways to begin."""
+        """State comes from the created event's ``apply``."""
 
     @staticmethod
     def create_id(province: str) -> UUID:

@@ -40,7 +40,7 @@ class DossierCode(Aggregate):
     dossier_id: UUID
 
     def __init__(self) -> None:
-        """State comes from the created event's ``apply``: there are several ways to begin."""
+        """State comes from the created event's ``apply``."""
 
     @staticmethod
     def create_id(code: str) -> UUID:

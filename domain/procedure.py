@@ -112,7 +112,7 @@ class Procedure(Aggregate):
     definition: ProcedureDefinition
 
     def __init__(self) -> None:
-        """State comes from the created event's ``apply``: there are several ways to begin."""
+        """State comes from the created event's ``apply``."""
 
     @staticmethod
     def create_id(code: str) -> UUID:
