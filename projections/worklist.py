@@ -368,9 +368,13 @@ class WorklistView:
         *,
         due_before: datetime | None = None,
         status: DossierStatus | None = None,
+        department: str | None = None,
         limit: int = 100,
     ) -> list[WorkItem]:
-        """Open dossiers held by, or belonging to, ``agency``'s subtree."""
+        """Open dossiers held by, or belonging to, ``agency``'s subtree.
+
+        ``department`` narrows to those held by one department (phòng ban).
+        """
         pattern = subtree_pattern(agency)
         statuses = [status.value] if status else [s.value for s in OPEN]
         where = (
@@ -381,4 +385,7 @@ class WorklistView:
         if due_before is not None:
             where += " AND due_at IS NOT NULL AND due_at < ?"
             params += (utc(due_before),)
+        if department is not None:
+            where += " AND holder_department = ?"
+            params += (department,)
         return self._select(where, params, "due_at NULLS LAST, dossier_id", limit)

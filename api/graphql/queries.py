@@ -151,13 +151,18 @@ class Query:
         )
         return None if row is None else await citizen_dossier(context, row)
 
-    @strawberry.field(description="Danh sách hồ sơ của đơn vị (cán bộ)")
+    @strawberry.field(
+        description="Hồ sơ đang mở của đơn vị: sắp đến hạn (dueWithinHours), quá hạn "
+        "(overdue), chờ bổ sung (status: AWAITING_SUPPLEMENT), theo phòng ban"
+    )
     async def worklist(
         self,
         info: Info,
         agency_code: str | None = None,
         status: DossierStatus | None = None,
         due_within_hours: int | None = None,
+        overdue: bool = False,
+        department: str | None = None,
         limit: int = 100,
         after: int | None = None,
     ) -> list[OfficerDossier]:
@@ -181,11 +186,15 @@ class Query:
             if due_within_hours is not None
             else None
         )
+        if overdue:
+            now = datetime.now().astimezone()
+            due_before = min(due_before, now) if due_before else now
         items = await context.run(
             lambda: context.services.worklist.open_for(
                 scope,
                 due_before=due_before,
                 status=status.domain if status else None,
+                department=department,
                 limit=max(1, min(limit, 500)),
             )
         )
