@@ -24,7 +24,11 @@ def build_read_store(settings: Settings) -> ReadStore:
 
 
 def build_projector(
-    app: OneStop, store: ReadStore, names: list[str] | None = None
+    app: OneStop,
+    store: ReadStore,
+    names: list[str] | None = None,
+    *,
+    batch_size: int = 1000,
 ) -> Projector:
     projections = [p for p in all_projections() if names is None or p.name in names]
-    return Projector(app, store, projections)
+    return Projector(app, store, projections, batch_size=batch_size)

@@ -124,7 +124,8 @@ def projector() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with application() as onestop:
         store = build_read_store(settings)
-        runner = build_projector(onestop, store)
+        batch_size = int(settings.options.get("PROJECTOR_BATCH_SIZE", "1000"))
+        runner = build_projector(onestop, store, batch_size=batch_size)
         wakeup = None
         if settings.is_postgres:
             recorder = cast("PostgresApplicationRecorder", onestop.recorder)
