@@ -12,8 +12,10 @@ import typer
 from adapters.settings import Settings
 from api.cli.common import fail, print_json
 from api.wiring import build_application
+from application.clock import trace_for
 from application.errors import CalendarNotDefinedError
 from application.public_holidays import public_holidays
+from domain.values import Actor, Role
 from domain.working_time import VIETNAM_TZ, WorkingCalendar
 
 app = typer.Typer(help="Working calendar and due times.", no_args_is_help=True)
@@ -79,3 +81,43 @@ def due(
         )
     else:
         typer.echo(due_at.isoformat())
+
+
+def _declare(province: str, day: str, reason: str, working: bool) -> None:
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise fail(f"--date không hợp lệ (invalid ISO date): {day}") from None
+    onestop = build_application(Settings.from_env())
+    try:
+        trace = trace_for(Actor("motcua-cli", Role.SYSTEM))
+        if working:
+            onestop.declare_working_day(province, trace=trace, day=when, reason=reason)
+        else:
+            onestop.declare_day_off(province, trace=trace, day=when, reason=reason)
+        version = onestop.get_calendar(province).version
+    finally:
+        onestop.close()
+    typer.echo(
+        f"{province} v{version}: {when.isoformat()} {'làm bù' if working else 'nghỉ'}"
+    )
+
+
+@app.command("day-off")
+def day_off(
+    day: Annotated[str, typer.Option("--date", help="ISO date.")],
+    reason: Annotated[str, typer.Option(help="Why (e.g. the province's decision).")],
+    province: Annotated[str, typer.Option(help="Province calendar.")] = "H34",
+) -> None:
+    """Declare a province day off (a new calendar version)."""
+    _declare(province, day, reason, working=False)
+
+
+@app.command("working-day")
+def working_day(
+    day: Annotated[str, typer.Option("--date", help="ISO date.")],
+    reason: Annotated[str, typer.Option(help="Why (e.g. make-up day for Tết).")],
+    province: Annotated[str, typer.Option(help="Province calendar.")] = "H34",
+) -> None:
+    """Declare a make-up working day (a new calendar version)."""
+    _declare(province, day, reason, working=True)

@@ -135,3 +135,49 @@ class TestCalendarDue:
         result = runner.invoke(app, ["calendar", "due", *args])
         assert result.exit_code != 0
         assert result.output.strip()
+
+
+class TestCalendarDeclarations:
+    def test_a_declared_day_off_moves_the_due_time(self, data_dir: Path) -> None:
+        demo(dossiers=1)
+        start = "2026-03-02T10:00:00+07:00"
+        assert run(
+            "calendar", "due", "--from", start, "--working-hours", "16"
+        ).strip() == ("2026-03-04T10:00:00+07:00")
+        run(
+            "calendar",
+            "day-off",
+            "--date",
+            "2026-03-03",
+            "--reason",
+            "QĐ của UBND tỉnh",
+        )
+        assert run(
+            "calendar", "due", "--from", start, "--working-hours", "16"
+        ).strip() == ("2026-03-05T10:00:00+07:00")
+        run("calendar", "working-day", "--date", "2026-03-07", "--reason", "Làm bù")
+        friday = "2026-03-06T16:00:00+07:00"
+        assert run(
+            "calendar", "due", "--from", friday, "--working-hours", "8"
+        ).strip() == ("2026-03-07T16:00:00+07:00")
+
+    def test_rejects_a_bad_date_and_an_unknown_province(self, data_dir: Path) -> None:
+        bad = runner.invoke(
+            app, ["calendar", "day-off", "--date", "3/3", "--reason", "x"]
+        )
+        assert bad.exit_code == 2
+        unknown = runner.invoke(
+            app,
+            [
+                "calendar",
+                "day-off",
+                "--date",
+                "2026-03-03",
+                "--reason",
+                "x",
+                "--province",
+                "H99",
+            ],
+        )
+        assert unknown.exit_code == 2
+        assert "H99" in unknown.output
