@@ -12,9 +12,13 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
     InfrastructureFactory,
     IntegrityError,
+    InternalError,
     JSONTranscoder,
+    ProgrammingError,
     Recording,
 )
 from eventsourcing.postgres import PostgresFactory
@@ -82,6 +86,23 @@ class _RecentlyRead(Generic[_V]):
                 self._entries.pop(key, None)
 
 
+_T = TypeVar("_T")
+_CATALOG_RACES = ("concurrently", "already exists", "pg_type")
+
+
+def _retrying_catalog_races(construct: Callable[[], _T]) -> _T:
+    """Processes starting together race on PostgreSQL's catalog while creating
+    tables and types (IF NOT EXISTS is not atomic): such failures are retried."""
+    for attempt in range(8):
+        try:
+            return construct()
+        except (InternalError, ProgrammingError, IntegrityError) as error:
+            if attempt == 7 or not any(h in str(error) for h in _CATALOG_RACES):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 class Catalogue(Application[UUID]):
     """Agencies, procedures and calendars: the configuration dossiers depend on."""
 
@@ -106,6 +127,12 @@ class Catalogue(Application[UUID]):
             # Same statements, one round trip per save (see application.recorder).
             env[factory.APPLICATION_RECORDER_TOPIC] = get_topic(SingleRoundTripRecorder)
         return factory
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        return _retrying_catalog_races(super().construct_recorder)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        return _retrying_catalog_races(super().construct_snapshot_store)
 
     def save(
         self,

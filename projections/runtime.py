@@ -8,6 +8,7 @@ tracking positions move in the same transaction.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -73,6 +74,20 @@ class Projector:
         self.setup()
 
     def setup(self) -> None:
+        """Create tables; retried when another process is creating them too."""
+        for attempt in range(8):
+            try:
+                self._setup()
+                return
+            except Exception as error:
+                racing = any(
+                    h in str(error) for h in ("already exists", "concurrently")
+                )
+                if attempt == 7 or not racing:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _setup(self) -> None:
         """Create tables; a read model whose version changed is rebuilt from zero."""
         with self.store.transaction() as sql:
             ensure_tracking(sql)
