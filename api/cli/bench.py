@@ -17,11 +17,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapters.bench.lookup import run_lookup_benchmark
-from adapters.bench.project import run_project_benchmark
 from adapters.bench.report import BenchReport
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
+from api.bench.lookup import run_lookup_benchmark
+from api.bench.project import run_project_benchmark
 from api.cli.common import fail, print_json
 
 app = typer.Typer(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.bench.lookup import run_lookup_benchmark
-from adapters.bench.project import run_project_benchmark
 from adapters.bench.report import BenchReport
 from adapters.services.postgres import PostgresServer
+from api.bench.lookup import run_lookup_benchmark
+from api.bench.project import run_project_benchmark
 
 
 def assert_sane(report: BenchReport, rounds: int) -> None:

@@ -27,9 +27,9 @@ from adapters.bench.catalogue import (
     seed_bench_catalogue,
 )
 from adapters.bench.report import BenchReport, RoundReport
-from adapters.bench.servers import serving
 from adapters.settings import Settings
 from api.app import create_app
+from api.bench.servers import serving
 from api.services import Services
 from application.clock import trace_for
 
