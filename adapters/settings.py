@@ -67,8 +67,14 @@ class Settings:
         return env
 
 
-def persistence_env(database_url: str) -> dict[str, str]:
-    """Translate a database URL into eventsourcing persistence settings."""
+def persistence_env(
+    database_url: str, *, single_round_trip: bool = True
+) -> dict[str, str]:
+    """Translate a database URL into eventsourcing persistence settings.
+
+    On PostgreSQL a save is sent as one query (``adapters.postgres_recorder``)
+    unless ``single_round_trip`` is off.
+    """
     if database_url.startswith("memory:"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if database_url.startswith("sqlite:///"):
@@ -99,5 +105,11 @@ def persistence_env(database_url: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "28",
             "POSTGRES_LOCK_TIMEOUT": "10",
-        }
+        } | (
+            {
+                "APPLICATION_RECORDER_TOPIC": "adapters.postgres_recorder:SingleRoundTripRecorder"
+            }
+            if single_round_trip
+            else {}
+        )
     raise ConfigurationError(database_url)

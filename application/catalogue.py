@@ -14,15 +14,12 @@ from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregat
 from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
-    InfrastructureFactory,
     IntegrityError,
     InternalError,
     JSONTranscoder,
     ProgrammingError,
     Recording,
 )
-from eventsourcing.postgres import PostgresFactory
-from eventsourcing.utils import Environment, get_topic, strtobool
 
 from application.errors import (
     AgencyNotFoundError,
@@ -31,7 +28,6 @@ from application.errors import (
     ProcedureNotFoundError,
 )
 from application.public_holidays import public_holidays
-from application.recorder import SingleRoundTripRecorder
 from application.transcodings import register_value_transcodings
 from domain.agency import Agency
 from domain.calendar import Calendar
@@ -116,17 +112,6 @@ class Catalogue(Application[UUID]):
         seconds = float(self.setting("CATALOGUE_CACHE_SECONDS", "1"))
         self._procedures: _RecentlyRead[PublishedProcedure] = _RecentlyRead(seconds)
         self._calendars: _RecentlyRead[VersionedCalendar] = _RecentlyRead(seconds)
-
-    def construct_factory(self, env: Environment) -> InfrastructureFactory:
-        factory = super().construct_factory(env)
-        if (
-            isinstance(factory, PostgresFactory)
-            and not env.get(factory.APPLICATION_RECORDER_TOPIC)
-            and strtobool(env.get("POSTGRES_SINGLE_ROUND_TRIP", "y"))
-        ):
-            # Same statements, one round trip per save (see application.recorder).
-            env[factory.APPLICATION_RECORDER_TOPIC] = get_topic(SingleRoundTripRecorder)
-        return factory
 
     def construct_recorder(self) -> ApplicationRecorder:
         return _retrying_catalog_races(super().construct_recorder)

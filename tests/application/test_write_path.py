@@ -18,10 +18,10 @@ import psycopg
 import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from adapters.postgres_recorder import SingleRoundTripRecorder
 from adapters.settings import persistence_env
 from application.errors import VersionConflictError
 from application.onestop import OneStop
-from application.recorder import SingleRoundTripRecorder
 from domain.dossier import Dossier
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import Holder, ReuseSource
@@ -246,9 +246,7 @@ class TestCatalogueReadHere:
 class TestSingleRoundTripRecorder:
     def test_is_used_on_postgres_unless_turned_off(self, postgres_url: str) -> None:
         on = OneStop(env=persistence_env(postgres_url))
-        off = OneStop(
-            env={**persistence_env(postgres_url), "POSTGRES_SINGLE_ROUND_TRIP": "n"}
-        )
+        off = OneStop(env=persistence_env(postgres_url, single_round_trip=False))
         try:
             assert type(on.recorder) is SingleRoundTripRecorder
             assert type(off.recorder) is PostgresApplicationRecorder

@@ -20,8 +20,8 @@ originator_version)`` are unchanged; only the waits between statements go.
 A duplicate version still raises ``IntegrityError`` (the rest of the query is
 skipped by the server and the aborted transaction is rolled back here).
 
-Selected by ``Catalogue`` for PostgreSQL unless ``APPLICATION_RECORDER_TOPIC``
-names another recorder or ``POSTGRES_SINGLE_ROUND_TRIP=n``.
+Selected by ``adapters.settings.persistence_env`` for PostgreSQL unless
+``MOTCUA_POSTGRES_SINGLE_ROUND_TRIP=n``.
 """
 
 from __future__ import annotations
