@@ -25,7 +25,7 @@ def start_projector(url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "MOTCUA_DATABASE_URL": url,
-        "MOTCUA_PROJECTOR_BATCH_SIZE": "20",
+        "MOTCUA_PROJECTOR_BATCH_SIZE": "5",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "api.cli", "projector"],
@@ -55,7 +55,7 @@ class TestProjectorKill:
             observer.setup()
             process = start_projector(postgres_url)
             deadline = time.monotonic() + 60
-            while observer.position() < head // 3 and time.monotonic() < deadline:
+            while observer.position() < head // 10 and time.monotonic() < deadline:
                 time.sleep(0.01)
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
