@@ -74,10 +74,9 @@ class Services:
     def _refresh_cache(
         self, changes: dict[str, set[str]], loop: asyncio.AbstractEventLoop
     ) -> None:
-        dossier_ids = changes.get("public_status")
-        if not dossier_ids or not self.cache_enabled or loop.is_closed():
+        codes = changes.get("public_status")
+        if not codes or not self.cache_enabled or loop.is_closed():
             return
-        codes = set(self.public.codes_for(dossier_ids))
         future = asyncio.run_coroutine_threadsafe(self.refresh_statuses(codes), loop)
         try:
             future.result(timeout=5)
@@ -85,7 +84,7 @@ class Services:
             log.exception("cache_refresh_failed")
 
     async def refresh_statuses(self, codes: set[str]) -> None:
-        """After commit; a tombstone stops readers from re-filling an older row."""
+        """Before the batch commits; a tombstone stops readers re-filling the old row."""
         await self.caches.lookup_cache.invalidate([status_key(c) for c in codes])
 
     def close(self) -> None:

@@ -31,7 +31,7 @@ class Projection:
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
         self.changed: set[str] = set()
-        """Ids of what the current batch changed, for caches to refresh."""
+        """Keys (for public status: dossier codes) the current batch changed."""
 
     @property
     def tracking_name(self) -> str:

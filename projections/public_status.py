@@ -99,7 +99,7 @@ class PublicStatusProjection(Projection):
                 "updated_at": utc(event.timestamp),
             }
         )
-        self.changed.add(key)
+        self.changed.add(event.code)
 
     def _set(self, event: Dossier.Event, completion: Completion, sql: Sql) -> None:
         key = str(event.originator_id)
@@ -109,7 +109,7 @@ class PublicStatusProjection(Projection):
         row["completion"] = completion.value
         row["updated_at"] = utc(event.timestamp)
         self.folded.changed(key)
-        self.changed.add(key)
+        self.changed.add(row["code"])
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -183,16 +183,6 @@ class PublicStatusView:
     def __init__(self, store: ReadStore) -> None:
         self.store = store
         self.table = PublicStatusProjection().table("lookup")
-
-    def codes_for(self, dossier_ids: set[str]) -> list[str]:
-        if not dossier_ids:
-            return []
-        marks = ", ".join("?" for _ in dossier_ids)
-        rows = self.store.query(
-            f"SELECT code FROM {self.table} WHERE dossier_id IN ({marks})",
-            tuple(dossier_ids),
-        )
-        return [row[0] for row in rows]
 
     def lookup(self, code: str) -> PublicStatus | None:
         rows = self.store.query(

@@ -70,7 +70,8 @@ class Projector:
                 self._by_topic.setdefault(topic, []).append(projection)
         self._advanced = threading.Condition()
         self.listeners: list[Callable[[dict[str, set[str]]], None]] = []
-        """Called after each committed batch with the keys each read model changed."""
+        """Called inside each batch's transaction, just before it commits, with the
+        keys each read model changed; an exception aborts the batch."""
         self.setup()
 
     def setup(self) -> None:
@@ -131,10 +132,12 @@ class Projector:
             projection.changed.clear()
         with self.store.batch() as sql:
             count = self._apply_batch(BufferedSql(sql), limit or self.batch_size)
-        changes = {p.name: set(p.changed) for p in self.projections if p.changed}
-        if changes:
-            for listener in self.listeners:
-                listener(changes)
+            changes = {p.name: set(p.changed) for p in self.projections if p.changed}
+            # Before the commit: a cache cleared (with a tombstone against
+            # re-fills) before the new rows are visible is never stale after.
+            if changes:
+                for listener in self.listeners:
+                    listener(changes)
         return count
 
     def _apply_batch(self, sql: BufferedSql, limit: int) -> int:
