@@ -13,6 +13,8 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from eventsourcing.utils import get_topic, resolve_topic
+
 from projections.ports import Sql
 
 
@@ -86,3 +88,14 @@ def local_iso(moment: str | None) -> datetime | None:
 
 def local_time(moment: str) -> datetime:
     return datetime.fromisoformat(moment).astimezone(_VIETNAM)
+
+
+def event_topics(event_base: type) -> frozenset[str]:
+    """Topics of every event class nested in ``event_base``'s aggregate that derives
+    from it, so a read model that follows all of them picks up new events by itself."""
+    owner = resolve_topic(get_topic(event_base).rsplit(".", 1)[0])
+    return frozenset(
+        get_topic(member)
+        for member in vars(owner).values()
+        if isinstance(member, type) and issubclass(member, event_base)
+    )

@@ -8,34 +8,10 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
 from domain.dossier import Dossier
-from projections.base import Projection, local_iso, utc
+from projections.base import Projection, event_topics, local_iso, utc
 from projections.ports import ReadStore, Sql
 from projections.timeline_text import describe
-
-_DOSSIER_EVENTS = (
-    Dossier.SubmittedOnline,
-    Dossier.ReceivedAtDesk,
-    Dossier.Received,
-    Dossier.Refused,
-    Dossier.DigitalAccountChecked,
-    Dossier.ComponentDigitized,
-    Dossier.ComponentReused,
-    Dossier.ComponentSigned,
-    Dossier.Forwarded,
-    Dossier.SupplementRequested,
-    Dossier.SupplementReceived,
-    Dossier.FinancialObligationRequested,
-    Dossier.FinancialObligationPaid,
-    Dossier.Reappointed,
-    Dossier.Stopped,
-    Dossier.Withdrawn,
-    Dossier.Resolved,
-    Dossier.Returned,
-    Dossier.Rated,
-)
 
 
 @dataclass(frozen=True)
@@ -59,7 +35,7 @@ class TimelineEntry:
 
 class TimelineProjection(Projection):
     name = "timeline"
-    topics = frozenset(get_topic(e) for e in _DOSSIER_EVENTS)
+    topics = event_topics(Dossier.Event)
     tables: ClassVar[dict[str, str]] = {
         "entries": "dossier_id TEXT NOT NULL, version BIGINT NOT NULL, "
         "event_type TEXT NOT NULL, at TEXT NOT NULL, recorded_at TEXT NOT NULL, "

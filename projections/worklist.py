@@ -7,12 +7,10 @@ from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from eventsourcing.utils import get_topic
-
 from domain.dossier import Dossier
 from domain.dossier_status import OPEN, DossierStatus
 from domain.values import AgencyCode
-from projections.base import Projection, local_iso, utc
+from projections.base import Projection, event_topics, local_iso, utc
 from projections.ports import ReadStore, Sql
 from projections.rows import RowFold
 
@@ -93,30 +91,7 @@ _STORED = (*_COLUMNS, "paused_from")
 class WorklistProjection(Projection):
     name = "worklist"
     version = 1
-    topics = frozenset(
-        get_topic(e)
-        for e in (
-            Dossier.SubmittedOnline,
-            Dossier.ReceivedAtDesk,
-            Dossier.Received,
-            Dossier.Refused,
-            Dossier.Forwarded,
-            Dossier.SupplementRequested,
-            Dossier.SupplementReceived,
-            Dossier.FinancialObligationRequested,
-            Dossier.FinancialObligationPaid,
-            Dossier.Reappointed,
-            Dossier.Stopped,
-            Dossier.Withdrawn,
-            Dossier.Resolved,
-            Dossier.Returned,
-            Dossier.DigitalAccountChecked,
-            Dossier.ComponentDigitized,
-            Dossier.ComponentReused,
-            Dossier.ComponentSigned,
-            Dossier.Rated,
-        )
-    )
+    topics = event_topics(Dossier.Event)
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, code TEXT, applicant_id TEXT NOT NULL, "
         "applicant_name TEXT NOT NULL, procedure_code TEXT NOT NULL, "
