@@ -127,15 +127,19 @@ async def run_command(
                 correlation_id=context.correlation_id(),
             )
             position = runner(onestop, dossier_id, trace, ref.expected_version)
-            after = onestop.get_dossier(dossier_id)
+            # These commands never change the code; only the newest event is read.
+            last = (
+                list(onestop.events.get(dossier_id, desc=True, limit=1))
+                if position is not None
+                else []
+            )
         except LabelledError as error:
             return failure(context, error)
-        events = list(onestop.events.get(dossier_id, gt=after.version - 1))
         return DossierUpdated(
             dossier_id=strawberry.ID(str(dossier_id)),
-            code=after.code,
+            code=dossier.code,
             log_position=position,
-            event=type(events[-1]).__name__ if events else "",
+            event=type(last[0]).__name__ if last else "",
         )
 
     return await context.run(execute)
