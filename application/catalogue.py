@@ -112,6 +112,7 @@ class Catalogue(Application[UUID]):
         seconds = float(self.setting("CATALOGUE_CACHE_SECONDS", "1"))
         self._procedures: _RecentlyRead[PublishedProcedure] = _RecentlyRead(seconds)
         self._calendars: _RecentlyRead[VersionedCalendar] = _RecentlyRead(seconds)
+        self._departments: _RecentlyRead[frozenset[str] | None] = _RecentlyRead(seconds)
 
     def construct_recorder(self) -> ApplicationRecorder:
         return _retrying_catalog_races(super().construct_recorder)
@@ -127,10 +128,13 @@ class Catalogue(Application[UUID]):
         try:
             return super().save(*objs, **kwargs)
         finally:
-            changed = [o.id for o in objs if isinstance(o, Procedure | Calendar)]
+            changed = [
+                o.id for o in objs if isinstance(o, Procedure | Calendar | Agency)
+            ]
             if changed:
                 self._procedures.evict(changed)
                 self._calendars.evict(changed)
+                self._departments.evict(changed)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -172,6 +176,18 @@ class Catalogue(Application[UUID]):
         agency = self.get_agency(agency_code)
         agency.add_department(trace=trace, department_code=department_code, name=name)
         return self._save(agency)
+
+    def departments_of(self, code: str) -> frozenset[str] | None:
+        """``AgencyRegistry``: a registered unit's departments, ``None`` if unknown
+        (reused for CATALOGUE_CACHE_SECONDS, like procedures and calendars)."""
+
+        def read() -> frozenset[str] | None:
+            try:
+                return frozenset(self.get_agency(code).departments)
+            except AgencyNotFoundError:
+                return None
+
+        return self._departments.get(Agency.create_id(AgencyCode(code)), read)
 
     def get_agency(self, code: str) -> Agency:
         try:
@@ -283,13 +299,6 @@ class Catalogue(Application[UUID]):
 
     def _read_working_calendar(self, province: str) -> VersionedCalendar:
         calendar = self.get_calendar(province)
-        working = calendar.working_calendar()
-        if not self.flag("DUE_AT_CLOSE_ROLLS_OVER", True):
-            working = type(working)(
-                sessions=working.sessions,
-                days_off=working.days_off,
-                working_days=working.working_days,
-                weekend=working.weekend,
-                due_at_close_rolls_over=False,
-            )
-        return VersionedCalendar(version=calendar.version, calendar=working)
+        return VersionedCalendar(
+            version=calendar.version, calendar=calendar.working_calendar()
+        )

@@ -170,6 +170,7 @@ class DossierLifecycle(Catalogue):
                 procedure=definition,
                 procedure_version=procedure.version,
                 calendar=calendar,
+                registry=self,
                 channel=channel,
                 summary=summary,
             )
@@ -188,7 +189,7 @@ class DossierLifecycle(Catalogue):
         def build(code: str) -> list[Any]:
             dossier = self._load(dossier_id, expected_version)
             calendar = self._calendar_of(dossier)
-            dossier.receive(trace=trace, code=code, calendar=calendar)
+            dossier.receive(trace=trace, code=code, calendar=calendar, registry=self)
             return [dossier, DossierCode.issue(code=code, dossier_id=dossier_id)]
 
         return self._claim_code(unit, trace, dossier_id, build)

@@ -131,12 +131,20 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         to: Holder,
         note: str = "",
+        planned_due_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> int | None:
-        """Hand the dossier to another department or agency."""
+        """Hand the dossier to a registered department or agency of the province."""
         return self.execute(
             dossier_id,
-            lambda d, c: d.forward(trace=trace, calendar=c, to=to, note=note),
+            lambda d, c: d.forward(
+                trace=trace,
+                calendar=c,
+                to=to,
+                registry=self,
+                note=note,
+                planned_due_at=planned_due_at,
+            ),
             expected_version=expected_version,
         )
 

@@ -1,6 +1,7 @@
 # Storage contract: event classes below only gain fields; rename/move = register_topic.
 from __future__ import annotations
 
+from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -14,6 +15,14 @@ _LEVEL_DEPTH = {
     AgencyLevel.DISTRICT: 2,
     AgencyLevel.COMMUNE: 3,
 }
+
+
+class AgencyRegistry(Protocol):
+    """The agency catalogue as dossier rules need it (R-03: registered units only)."""
+
+    def departments_of(self, code: str) -> frozenset[str] | None:
+        """Department codes of a registered unit; ``None`` when it is not registered."""
+        ...
 
 
 class Agency(Aggregate):

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
-from domain.errors import InvalidProcedureError
-from domain.working_time import WorkingCalendar
+from domain.errors import InvalidProcedureError, TimeOutOfRangeError
+from domain.working_time import MAX_DURATION, WorkingCalendar
 
 
 class TimeUnit(Enum):
@@ -39,6 +39,8 @@ class TimeLimit:
         if self.unit is TimeUnit.NONE:
             return None
         if self.unit is TimeUnit.CALENDAR_DAYS:
+            if self.amount > MAX_DURATION.days:
+                raise TimeOutOfRangeError(what="duration", value=f"{self.amount}")
             return calendar.add_calendar_days(received_at, int(self.amount))
         start = calendar.work_start(received_at)
         return calendar.add_working_time(start, self.working_duration(calendar))
@@ -47,6 +49,8 @@ class TimeLimit:
         hours = self.amount
         if self.unit is TimeUnit.WORKING_DAYS:
             hours *= Decimal(calendar.hours_per_day.total_seconds()) / 3600
+        if not hours.is_finite() or hours * 3600 > MAX_DURATION.total_seconds():
+            raise TimeOutOfRangeError(what="duration", value=f"{self.amount}")
         return timedelta(seconds=float(hours * 3600))
 
     def pause_length(
@@ -61,6 +65,8 @@ class TimeLimit:
     def extend(
         self, due_at: datetime, pause: timedelta, calendar: WorkingCalendar
     ) -> datetime:
+        if not pause:
+            return due_at  # a closing-time due must not move to the next opening
         if self.unit is TimeUnit.CALENDAR_DAYS:
             return calendar.add_elapsed(due_at, pause)
         return calendar.add_working_time(due_at, pause)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.agency import AgencyRegistry
 from domain.deadline import Granularity, TimeLimit, Timeliness, classify
 from domain.dossier_code import DOSSIER_CODE
 from domain.dossier_rules import ALLOWED_ROLES, LEGAL_FROM, Command
@@ -32,15 +33,20 @@ from domain.errors import (
     ActorNotAllowedError,
     AlreadyRatedError,
     ComponentError,
+    CrossProvinceForwardError,
     IllegalTransitionError,
     InvalidProcedureError,
     MissingDataError,
+    PlannedDueError,
     ReappointmentError,
     ResultError,
+    UnregisteredAgencyError,
+    UnregisteredUnitError,
     UnsignedComponentsError,
 )
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
 from domain.values import AgencyCode, Role, Trace
+from domain.working_time import check_instant
 
 
 class Dossier(Aggregate):
@@ -154,6 +160,9 @@ class Dossier(Aggregate):
         to_holder: Holder
         kind: ForwardKind
         note: str
+        planned_due_at: datetime | None = None
+        """When this step should be finished (control sheet, R-10/R-11); events
+        recorded before it existed read as None: no planned time was recorded."""
 
         def apply(self, aggregate: Dossier) -> None:
             aggregate.holder = self.to_holder
@@ -229,10 +238,13 @@ class Dossier(Aggregate):
         results: tuple[IssuedResult, ...]
         decision: str
         timeliness: Timeliness
+        late_without_apology: bool = False
+        """Late against the due time and no apology/re-appointment was made (R-12)."""
 
         def apply(self, aggregate: Dossier) -> None:
             aggregate.results = list(self.results)
             aggregate.timeliness = self.timeliness
+            aggregate.late_without_apology = self.late_without_apology
             aggregate._finish(DossierStatus.RESOLVED, self.trace.at)
 
     class Returned(Event):
@@ -285,6 +297,7 @@ class Dossier(Aggregate):
         self.reappointed = False
         self.results: list[IssuedResult] = []
         self.timeliness: Timeliness | None = None
+        self.late_without_apology = False
         self.finished_at: datetime | None = None
         self.returned_at: datetime | None = None
         self.return_method: ReturnMethod | None = None
@@ -357,6 +370,7 @@ class Dossier(Aggregate):
         procedure: ProcedureDefinition,
         procedure_version: int,
         calendar: VersionedCalendar,
+        registry: AgencyRegistry,
         channel: Channel = Channel.DESK,
         summary: str = "",
     ) -> Dossier:
@@ -364,6 +378,7 @@ class Dossier(Aggregate):
         if actor.role is not Role.DESK or actor.agency_code is None:
             raise ActorNotAllowedError("only a one-stop desk officer receives dossiers")
         _check_receiving_unit(actor.agency_code, procedure.competent_agency.value, code)
+        _check_registered_desk(actor.agency_code, registry)
         return cls._create(
             cls.ReceivedAtDesk,
             id=dossier_id,
@@ -383,10 +398,18 @@ class Dossier(Aggregate):
 
     # -- commands ---------------------------------------------------------
 
-    def receive(self, *, trace: Trace, code: str, calendar: VersionedCalendar) -> None:
+    def receive(
+        self,
+        *,
+        trace: Trace,
+        code: str,
+        calendar: VersionedCalendar,
+        registry: AgencyRegistry,
+    ) -> None:
         self._check(Command.RECEIVE, trace)
         assert trace.actor.agency_code is not None  # guaranteed by the desk role check
         _check_receiving_unit(trace.actor.agency_code, self.competent_agency, code)
+        _check_registered_desk(trace.actor.agency_code, registry)
         self._record(
             self.Received,
             trace,
@@ -468,13 +491,27 @@ class Dossier(Aggregate):
         )
 
     def forward(
-        self, *, trace: Trace, calendar: VersionedCalendar, to: Holder, note: str = ""
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        to: Holder,
+        registry: AgencyRegistry,
+        note: str = "",
+        planned_due_at: datetime | None = None,
     ) -> None:
+        """Hand over to a registered unit of this province, with the step's deadline.
+
+        The step's planned deadline is the officer's, if given (it must lie
+        after now and not after the dossier's due time), else the due time.
+        """
         self._check(Command.FORWARD, trace)
         unsigned = [c.code for c in self.components.values() if not c.ready_to_forward]
         if unsigned:
             raise UnsignedComponentsError(", ".join(unsigned))
         target = AgencyCode(to.agency_code)
+        _check_forward_target(to, self.competent_agency, registry)
+        planned = self._planned_due(trace, planned_due_at)
         if to == self.holder:
             return
         if target == AgencyCode(self.holder.agency_code):
@@ -491,6 +528,7 @@ class Dossier(Aggregate):
             to_holder=to,
             kind=kind,
             note=note,
+            planned_due_at=planned,
         )
 
     def request_supplement(
@@ -582,13 +620,16 @@ class Dossier(Aggregate):
         reason: str,
     ) -> None:
         self._check(Command.REAPPOINT, trace)
+        check_instant(due_at, "dueAt")
         if self.reappointed:
             raise ReappointmentError("at most once")
         if self.due_at is None:
             raise ReappointmentError("the procedure has no due time")
-        working = calendar.calendar
-        if working.working_time_between(trace.at, self.due_at) < working.hours_per_day:
-            raise ReappointmentError("less than one working day before the due time")
+        # Decree 61 asks for the apology at the latest one working day before
+        # the due time; the worklist flags it from then on (R-12), and the
+        # apology is still accepted until the due time passes.
+        if trace.at >= self.due_at:
+            raise ReappointmentError("the due time has passed")
         if due_at <= self.due_at:
             raise ReappointmentError("the new due time must be later")
         self._record(
@@ -636,6 +677,7 @@ class Dossier(Aggregate):
             calendar.calendar,
             granularity,
         )
+        past_due = classify(trace.at, self.due_at, 0, calendar.calendar, granularity)
         self._record(
             self.Resolved,
             trace,
@@ -643,6 +685,7 @@ class Dossier(Aggregate):
             results=tuple(results),
             decision=_required(decision, "decision"),
             timeliness=timeliness,
+            late_without_apology=past_due is Timeliness.LATE and not self.reappointed,
         )
 
     def return_result(
@@ -684,6 +727,16 @@ class Dossier(Aggregate):
             raise ActorNotAllowedError(f"{actor.agency_code} is outside this dossier")
         if self.status not in LEGAL_FROM[command]:
             raise IllegalTransitionError(action=command, status=self.status)
+
+    def _planned_due(self, trace: Trace, given: datetime | None) -> datetime | None:
+        if given is None:
+            return self.due_at
+        check_instant(given, "plannedDueAt")
+        if given <= trace.at:
+            raise PlannedDueError("not after the hand-over")
+        if self.due_at is not None and given > self.due_at:
+            raise PlannedDueError("after the dossier's due time")
+        return given
 
     def _may_act(self, agency_code: str) -> bool:
         """Staff of the units handling it, or the desk that received it."""
@@ -777,3 +830,20 @@ def _check_receiving_unit(receiving: str, competent: str, code: str) -> None:
         )
     if match.group(1) not in (receiving, competent):
         raise MissingDataError(f"dossier code {code!r} for unit {receiving}")
+
+
+def _check_registered_desk(unit: str, registry: AgencyRegistry) -> None:
+    """R-03: only units in the agency catalogue receive dossiers and issue codes."""
+    if registry.departments_of(unit) is None:
+        raise UnregisteredUnitError(unit)
+
+
+def _check_forward_target(to: Holder, competent: str, registry: AgencyRegistry) -> None:
+    target = AgencyCode(to.agency_code)
+    if target.level1 != AgencyCode(competent).level1:
+        raise CrossProvinceForwardError(target.value)
+    departments = registry.departments_of(target.value)
+    if departments is None:
+        raise UnregisteredAgencyError(target.value)
+    if to.department is not None and departments and to.department not in departments:
+        raise UnregisteredAgencyError(f"{target.value} / {to.department}")

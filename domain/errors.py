@@ -115,3 +115,39 @@ class DailySequenceExhaustedError(DomainError):
     code = "DAILY_SEQUENCE_EXHAUSTED"
     vi = "Đơn vị {agency} đã tiếp nhận đủ 9.999 hồ sơ trong ngày {day}"
     en = "Unit {agency} has already received 9,999 dossiers on {day}"
+
+
+class TimeOutOfRangeError(DomainError):
+    """Deadline arithmetic is bounded: instants 2000–2100, durations ≤ 50 years."""
+
+    code = "TIME_OUT_OF_RANGE"
+    vi = "Thời điểm hoặc khoảng thời gian ngoài phạm vi hỗ trợ (2000–2100): {value}"
+    en = "Time or duration outside the supported range (2000–2100): {value}"
+
+
+class UnregisteredUnitError(ActorNotAllowedError):
+    """A desk whose unit is not in the agency catalogue may not receive or issue codes."""
+
+    code = "UNREGISTERED_UNIT"
+    vi = "Đơn vị {a0} chưa có trong danh mục cơ quan, không được tiếp nhận hồ sơ"
+    en = "Unit {a0} is not in the agency catalogue and may not receive dossiers"
+
+
+class UnregisteredAgencyError(DomainError):
+    code = "UNREGISTERED_AGENCY"
+    vi = "Cơ quan hoặc phòng ban nhận chưa có trong danh mục: {a0}"
+    en = "The receiving agency or department is not in the catalogue: {a0}"
+
+
+class CrossProvinceForwardError(DomainError):
+    """Forwards to another province go through the cross-province path (later issue)."""
+
+    code = "CROSS_PROVINCE_FORWARD"
+    vi = "Không chuyển hồ sơ sang tỉnh khác ({a0}) theo cách này: dùng liên thông liên tỉnh"
+    en = "A dossier is not forwarded to another province ({a0}) this way: use the cross-province path"
+
+
+class PlannedDueError(DomainError):
+    code = "INVALID_PLANNED_DUE"
+    vi = "Hạn xử lý của bước không hợp lệ: {a0}"
+    en = "Invalid planned deadline of the step: {a0}"

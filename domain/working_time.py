@@ -9,14 +9,38 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from domain.errors import InvalidCalendarError
+from domain.errors import InvalidCalendarError, TimeOutOfRangeError
 
 VIETNAM_TZ = "Asia/Ho_Chi_Minh"
 _SEARCH_LIMIT_DAYS = 3 * 366
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""Instants the arithmetic accepts and returns: outside, no deadline is plausible,
+and counting day by day towards year 9999 would run for minutes or overflow."""
+MAX_DURATION = timedelta(days=50 * 366)
+"""Working or elapsed time added to an instant: at most 50 years."""
+
+
+def check_instant(moment: datetime, what: str = "time") -> datetime:
+    """``moment`` if it is aware and inside [EARLIEST, LATEST]; else a typed error."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidCalendarError(f"naive datetime {moment.isoformat()}")
+    # Aware comparisons never overflow, unlike astimezone() near year 1 or 9999.
+    if not EARLIEST <= moment <= LATEST:
+        raise TimeOutOfRangeError(what=what, value=moment.isoformat())
+    return moment
+
+
+def check_duration(duration: timedelta) -> timedelta:
+    if duration < timedelta():
+        raise InvalidCalendarError(f"negative duration {duration}")
+    if duration > MAX_DURATION:
+        raise TimeOutOfRangeError(what="duration", value=str(duration))
+    return duration
 
 
 @dataclass(frozen=True, order=True)
@@ -52,8 +76,6 @@ class WorkingCalendar:
     working_days: frozenset[date] = frozenset()
     weekend: frozenset[int] = frozenset({5, 6})
     timezone: str = VIETNAM_TZ
-    due_at_close_rolls_over: bool = True
-    """A due time exactly at the day's closing is shown as the next day's opening."""
     _tz: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -71,9 +93,7 @@ class WorkingCalendar:
         return sum((s.length for s in self.sessions), timedelta())
 
     def local(self, moment: datetime) -> datetime:
-        if moment.tzinfo is None:
-            raise InvalidCalendarError(f"naive datetime {moment.isoformat()}")
-        return moment.astimezone(self._tz)
+        return check_instant(moment).astimezone(self._tz)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.working_days:
@@ -85,6 +105,8 @@ class WorkingCalendar:
     def next_working_day(self, day: date) -> date:
         for offset in range(1, _SEARCH_LIMIT_DAYS):
             candidate = day + timedelta(days=offset)
+            if candidate > LATEST.date():
+                break
             if self.is_working_day(candidate):
                 return candidate
         raise InvalidCalendarError("no working day within three years")
@@ -102,8 +124,11 @@ class WorkingCalendar:
         """Working intervals ending after ``moment``, clipped to start at it."""
         cursor = self.local(moment)
         day = cursor.date()
+        last_day = LATEST.date()
         idle = 0
         while idle < _SEARCH_LIMIT_DAYS:
+            if day > last_day:
+                raise TimeOutOfRangeError(what="time", value=f"> {LATEST.isoformat()}")
             if self.is_working_day(day):
                 idle = 0
                 for start, end in self._intervals(day):
@@ -117,23 +142,34 @@ class WorkingCalendar:
     def work_start(self, moment: datetime) -> datetime:
         """The first working instant at or after ``moment``."""
         start, _ = next(self._open_intervals(moment))
-        return start
+        return check_instant(start)
 
     def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
-        """The instant when ``duration`` of working time has passed since ``start``."""
-        if duration < timedelta():
-            raise InvalidCalendarError(f"negative duration {duration}")
-        remaining = duration
+        """The instant when ``duration`` of working time has passed since ``start``.
+
+        Time that ends exactly at a closing ends *at* the closing (Mon 07:00
+        + 8 h = Mon 17:00): that is the legal due instant. Showing it as the
+        next opening is presentation (``shown_due``), never stored.
+        """
+        remaining = check_duration(duration)
         for begin, end in self._open_intervals(start):
             available = end - begin
-            closes_day = end.timetz().replace(tzinfo=None) == self.sessions[-1].end
-            if remaining < available or (
-                remaining == available
-                and not (self.due_at_close_rolls_over and closes_day)
-            ):
-                return begin + remaining
+            if remaining <= available:
+                return check_instant(begin + remaining)
             remaining -= available
         raise InvalidCalendarError("unreachable")  # pragma: no cover
+
+    def shown_due(self, due: datetime) -> datetime:
+        """A due time at the day's last closing, shown as the next working opening.
+
+        Only for receipts and screens (``MOTCUA_DUE_AT_CLOSE_ROLLS_OVER``): the
+        same working instant, but the date printed is the next working day's.
+        """
+        local = self.local(due)
+        closes_day = local.timetz().replace(tzinfo=None) == self.sessions[-1].end
+        if not closes_day or not self.is_working_day(local.date()):
+            return local
+        return self.work_start(local)
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time inside ``[start, end)``; zero when ``end <= start``."""
@@ -149,8 +185,10 @@ class WorkingCalendar:
 
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
         """Calendar days from the first working instant, moved off days off."""
-        base = self.work_start(start)
-        return self.work_start(base + timedelta(days=days))
+        if days < 0:
+            raise InvalidCalendarError(f"negative duration {days} days")
+        return self.add_elapsed(self.work_start(start), timedelta(days=days))
 
     def add_elapsed(self, moment: datetime, elapsed: timedelta) -> datetime:
-        return self.work_start(self.local(moment) + elapsed)
+        check_duration(elapsed)
+        return self.work_start(check_instant(self.local(moment) + elapsed))

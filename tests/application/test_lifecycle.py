@@ -190,15 +190,32 @@ class TestReappoint:
                 reason="lần hai",
             )
 
-    def test_is_refused_on_the_last_day(self, app: OneStop) -> None:
+    def test_is_refused_once_the_due_time_has_passed(self, app: OneStop) -> None:
         dossier_id = in_progress(app, when=at(0, 8))
+        due = app.get_dossier(dossier_id).due_at
+        assert due is not None
         with pytest.raises(ReappointmentError):
             app.reappoint_dossier(
                 dossier_id,
-                trace=trace(leader(), at(2, 10)),
+                trace=trace(leader(), due + timedelta(minutes=1)),
                 due_at=at(8, 8),
                 reason="muộn",
             )
+        assert app.get_dossier(dossier_id).due_at == due
+
+    def test_is_still_accepted_on_the_last_day_when_it_is_flagged(
+        self, app: OneStop
+    ) -> None:
+        # from one working day before the due time the worklist asks
+        # for the apology; it is accepted until the due time passes.
+        dossier_id = in_progress(app, when=at(0, 8))
+        app.reappoint_dossier(
+            dossier_id,
+            trace=trace(leader(), at(2, 10)),
+            due_at=at(8, 8),
+            reason="muộn",
+        )
+        assert app.get_dossier(dossier_id).due_at == at(8, 8)
 
 
 class TestFullLifecycle:

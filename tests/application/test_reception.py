@@ -64,8 +64,9 @@ class TestReceiveDossier:
         assert dossier.status is DossierStatus.RECEIVED
         assert dossier.national_status_code == 2
         assert dossier.received_at == at(0, 17, 30)
-        # 3 working days from Tue 07:00 end exactly at Thu 17:00 → rolls to Fri 07:00
-        assert dossier.due_at == at(4, 7)
+        # 3 working days from Tue 07:00 end exactly at Thu 17:00: the legal
+        # instant is stored (the next morning is only a way to print it).
+        assert dossier.due_at == at(3, 17)
 
     def test_code_index_points_back_to_the_dossier(self, app: OneStop) -> None:
         reception = receive(app)

@@ -52,7 +52,7 @@ def vietnam_calendar(*years: int) -> WorkingCalendar:
 
 
 PLAIN = WorkingCalendar()
-NO_ROLLOVER = WorkingCalendar(due_at_close_rolls_over=False)
+NO_ROLLOVER = WorkingCalendar()  # the legal instant; rollover is presentation only
 VN_2025 = vietnam_calendar(2025)
 VN_2026 = vietnam_calendar(2026)
 
@@ -95,17 +95,29 @@ class TestR14DueDateVectors:
         assert limit.due_at(at(FRI, 16, 30), PLAIN) == at(MON, 16, 30)
 
     @pytest.mark.parametrize("limit", [EIGHT_HOURS, ONE_DAY])
-    def test_a_reception_after_closing_is_due_at_the_opening_two_days_later(
+    def test_a_reception_after_closing_is_due_at_the_next_closing(
         self, limit: TimeLimit
     ) -> None:
-        # Starts Tue 07:00; 8 h end at Tue 17:00, shown as Wed 07:00.
-        assert limit.due_at(at(MON, 17, 30), PLAIN) == at(WED, 7)
+        # Starts Tue 07:00; 8 h end at Tue 17:00: the legal instant (stored).
+        assert limit.due_at(at(MON, 17, 30), PLAIN) == at(TUE, 17)
 
     @pytest.mark.parametrize("limit", [EIGHT_HOURS, ONE_DAY])
-    def test_without_rollover_a_reception_after_closing_is_due_at_next_closing(
+    def test_the_next_opening_is_only_how_a_closing_due_may_be_shown(
         self, limit: TimeLimit
     ) -> None:
-        assert limit.due_at(at(MON, 17, 30), NO_ROLLOVER) == at(TUE, 17)
+        # R-14 vector "Wed 07:00 (i.e. end of Tuesday)": the receipt may print it.
+        due = limit.due_at(at(MON, 17, 30), PLAIN)
+        assert due is not None
+        assert PLAIN.shown_due(due) == at(WED, 7)
+        assert PLAIN.working_time_between(due, PLAIN.shown_due(due)) == timedelta()
+
+    @pytest.mark.parametrize(
+        "limit", [working_days(3), working_hours(24), working_hours("24.0")]
+    )
+    def test_three_working_days_after_a_monday_evening_end_thursday_at_closing(
+        self, limit: TimeLimit
+    ) -> None:
+        assert limit.due_at(at(MON, 17, 30), PLAIN) == at(THU, 17)
 
     def test_four_hours_from_ten_cross_lunch_and_end_at_four_pm(self) -> None:
         # 10:00→11:30 1.5 h + 13:30→16:00 2.5 h.
@@ -136,9 +148,9 @@ class TestTetHolidays:
         assert working_days(2).due_at(received, VN_2025) == at(date(2025, 2, 4), 10)
 
     def test_a_reception_during_tet_2025_starts_after_it(self) -> None:
-        # Wed 29/1 is Tết: starts Mon 3/2 07:00; 8 h end at 17:00 → Tue 4/2 07:00.
+        # Wed 29/1 is Tết: starts Mon 3/2 07:00; 8 h end at Mon 3/2 17:00.
         received = at(date(2025, 1, 29), 9)
-        assert working_days(1).due_at(received, VN_2025) == at(date(2025, 2, 4), 7)
+        assert working_days(1).due_at(received, VN_2025) == at(date(2025, 2, 3), 17)
 
 
 class TestMakeUpWorkingDays:
@@ -242,9 +254,16 @@ class TestSupplementPause:
         assert paused == timedelta()
         assert limit.extend(at(THU, 10), paused, PLAIN) == at(THU, 10)
 
-    def test_an_extension_ending_at_closing_rolls_over(self) -> None:
-        # Due Wed 15:00 + 2 h = Wed 17:00 → Thu 07:00.
-        assert working_hours(8).extend(at(WED, 15), hours(2), PLAIN) == at(THU, 7)
+    def test_an_extension_ending_at_closing_ends_at_closing(self) -> None:
+        # Due Wed 15:00 + 2 h = Wed 17:00, the legal instant.
+        assert working_hours(8).extend(at(WED, 15), hours(2), PLAIN) == at(WED, 17)
+
+    def test_no_pause_leaves_a_closing_due_time_where_it_is(self) -> None:
+        # Not moved to Thu 07:00: that would grant a calendar day of grace.
+        assert working_days(3).extend(at(WED, 17), timedelta(), PLAIN) == at(WED, 17)
+
+    def test_a_pause_after_a_closing_due_continues_next_morning(self) -> None:
+        assert working_days(3).extend(at(WED, 17), hours(1), PLAIN) == at(THU, 8)
 
     def test_a_calendar_day_pause_counts_elapsed_time(self) -> None:
         limit = calendar_days(10)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from application.onestop import OneStop
+from domain.deadline import Timeliness, classify
 from domain.dossier_rules import LEGAL_FROM, Command
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import (
@@ -26,18 +27,23 @@ from domain.dossier_values import (
 from domain.errors import (
     ActorNotAllowedError,
     AlreadyRatedError,
+    CrossProvinceForwardError,
     DomainError,
     IllegalTransitionError,
     ReappointmentError,
+    UnregisteredAgencyError,
     UnsignedComponentsError,
 )
 from domain.procedure import Fee
 from domain.values import Actor
 from tests.factories import (
+    ADMIN,
     APPLICANT,
     BIRTH,
+    CONSTRUCTION,
     JUSTICE,
     MONDAY,
+    OTHER_PROVINCE,
     citizen,
     desk,
     document,
@@ -50,6 +56,17 @@ from tests.factories import (
 )
 
 OUTSIDER = specialist("000.00.15.H34", "outsider")
+# (target, registered in this province's catalogue?)
+FORWARD_TARGETS = [
+    (Holder(JUSTICE, "PHC"), True),
+    (Holder(JUSTICE, "PHT"), True),
+    (Holder(JUSTICE), True),
+    (Holder(CONSTRUCTION), True),
+    (Holder(JUSTICE, "BGD"), False),  # departments of JUSTICE are catalogued
+    (Holder("000.00.77.H34"), False),  # not registered
+    (Holder(OTHER_PROVINCE), False),  # another province
+    (Holder("000.99.99.H99"), False),
+]
 
 
 class DossierMachine(RuleBasedStateMachine):
@@ -57,7 +74,12 @@ class DossierMachine(RuleBasedStateMachine):
         super().__init__()
         self.app = OneStop(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
         seed_catalogue(self.app)
+        for department in ("PHC", "PHT"):
+            self.app.add_department(
+                JUSTICE, trace=trace(ADMIN), department_code=department, name=department
+            )
         self.now = MONDAY
+        self.reappointed: set[UUID] = set()
         self.dossiers: list[UUID] = []
         self.status: dict[UUID, DossierStatus] = {}
         self.signed: dict[UUID, set[str]] = {}
@@ -73,7 +95,7 @@ class DossierMachine(RuleBasedStateMachine):
         command: Command,
         actor: Actor,
         call: Callable[[], Any],
-        also_expected: type[DomainError] | None = None,
+        also_expected: type[DomainError] | tuple[type[DomainError], ...] = (),
     ) -> bool:
         before = self.app.get_dossier(dossier_id)
         legal_status = before.status in LEGAL_FROM[command]
@@ -88,7 +110,6 @@ class DossierMachine(RuleBasedStateMachine):
             self.assert_unchanged(dossier_id, before.version)
             return False
         except DomainError as error:
-            assert also_expected is not None, error  # noqa: PT017
             assert isinstance(error, also_expected), error  # noqa: PT017
             self.assert_unchanged(dossier_id, before.version)
             return False
@@ -237,18 +258,26 @@ class DossierMachine(RuleBasedStateMachine):
         )
 
     @has_dossiers
-    @rule(data=st.data(), department=st.sampled_from(["PHC", "PHT", "BGD"]))
-    def forward(self, data: st.DataObject, department: str) -> None:
+    @rule(data=st.data(), aim=st.sampled_from(FORWARD_TARGETS))
+    def forward(self, data: st.DataObject, aim: tuple[Holder, bool]) -> None:
         d, who = self.pick(data), self.actor(data, desk())
-        self.attempt(
+        to, registered = aim
+        done = self.attempt(
             d,
             Command.FORWARD,
             who,
-            lambda: self.app.forward_dossier(
-                d, trace=trace(who, self.now), to=Holder(JUSTICE, department)
+            lambda: self.app.forward_dossier(d, trace=trace(who, self.now), to=to),
+            (
+                UnsignedComponentsError,
+                UnregisteredAgencyError,
+                CrossProvinceForwardError,
             ),
-            UnsignedComponentsError,
         )
+        assert registered or not done, f"forwarded to {to}"
+        if done:
+            step = next(iter(self.app.events.get(d, desc=True, limit=1)))
+            planned = getattr(step, "planned_due_at", self.due[d])
+            assert planned == self.due[d]  # no plan given: the dossier's due time
 
     @has_dossiers
     @rule(data=st.data(), minutes=st.integers(0, 2000))
@@ -302,7 +331,7 @@ class DossierMachine(RuleBasedStateMachine):
     def reappoint(self, data: st.DataObject, days: int) -> None:
         d, who = self.pick(data), self.actor(data, leader())
         due = self.due[d] or self.now
-        self.attempt(
+        if self.attempt(
             d,
             Command.REAPPOINT,
             who,
@@ -313,7 +342,10 @@ class DossierMachine(RuleBasedStateMachine):
                 reason="Xin lỗi",
             ),
             ReappointmentError,
-        )
+        ):
+            assert d not in self.reappointed
+            assert self.now < due
+            self.reappointed.add(d)
 
     @has_dossiers
     @rule(data=st.data())
@@ -343,7 +375,8 @@ class DossierMachine(RuleBasedStateMachine):
     @rule(data=st.data(), minutes=st.integers(0, 3000))
     def resolve(self, data: st.DataObject, minutes: int) -> None:
         d, who = self.pick(data), self.actor(data, leader())
-        self.attempt(
+        due = self.due[d]
+        if self.attempt(
             d,
             Command.RESOLVE,
             who,
@@ -353,7 +386,11 @@ class DossierMachine(RuleBasedStateMachine):
                 results=(result(),),
                 decision="Đồng ý",
             ),
-        )
+        ):
+            calendar = self.app.working_calendar("H34").calendar
+            past_due = classify(self.now, due, 0, calendar) is Timeliness.LATE
+            expected = past_due and d not in self.reappointed
+            assert self.app.get_dossier(d).late_without_apology is expected
 
     @has_dossiers
     @rule(data=st.data(), method=st.sampled_from(list(ReturnMethod)))

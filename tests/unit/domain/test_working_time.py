@@ -37,9 +37,7 @@ def hours(amount: float) -> timedelta:
     return timedelta(hours=amount)
 
 
-def vietnam_calendar(
-    *years: int, due_at_close_rolls_over: bool = True
-) -> WorkingCalendar:
+def vietnam_calendar(*years: int) -> WorkingCalendar:
     """The default sessions with the real VN holidays and make-up days of ``years``."""
     days_off: set[date] = set()
     working_days: set[date] = set()
@@ -50,12 +48,11 @@ def vietnam_calendar(
     return WorkingCalendar(
         days_off=frozenset(days_off),
         working_days=frozenset(working_days),
-        due_at_close_rolls_over=due_at_close_rolls_over,
     )
 
 
 PLAIN = WorkingCalendar()
-NO_ROLLOVER = WorkingCalendar(due_at_close_rolls_over=False)
+NO_ROLLOVER = WorkingCalendar()  # the legal instant; rollover is presentation only
 
 
 class TestTheWeekUsedByTheseTests:
@@ -194,8 +191,8 @@ class TestAddWorkingTime:
     def test_zero_time_from_outside_the_sessions_is_the_work_start(self) -> None:
         assert PLAIN.add_working_time(at(MON, 18), timedelta()) == at(TUE, 7)
 
-    def test_an_end_at_closing_rolls_over_to_the_next_opening(self) -> None:
-        assert PLAIN.add_working_time(at(MON, 7), hours(8)) == at(TUE, 7)
+    def test_an_end_at_closing_is_the_closing(self) -> None:
+        assert PLAIN.add_working_time(at(MON, 7), hours(8)) == at(MON, 17)
 
     def test_an_end_at_closing_stays_at_closing_without_rollover(self) -> None:
         assert NO_ROLLOVER.add_working_time(at(MON, 7), hours(8)) == at(MON, 17)
@@ -205,10 +202,17 @@ class TestAddWorkingTime:
         assert PLAIN.add_working_time(at(MON, 10), hours(1.5)) == at(MON, 11, 30)
         assert NO_ROLLOVER.add_working_time(at(MON, 10), hours(1.5)) == at(MON, 11, 30)
 
-    def test_an_end_at_friday_closing_rolls_over_to_monday(self) -> None:
-        assert PLAIN.add_working_time(at(NEXT_FRI, 7), hours(8)) == at(
-            MON + timedelta(7), 7
-        )
+    def test_an_end_at_friday_closing_is_friday_closing_shown_as_monday(
+        self,
+    ) -> None:
+        due = PLAIN.add_working_time(at(NEXT_FRI, 7), hours(8))
+        assert due == at(NEXT_FRI, 17)
+        assert PLAIN.shown_due(due) == at(MON + timedelta(7), 7)
+
+    def test_only_the_day_closing_is_shown_as_the_next_opening(self) -> None:
+        assert PLAIN.shown_due(at(MON, 11, 30)) == at(MON, 11, 30)
+        assert PLAIN.shown_due(at(MON, 16, 59)) == at(MON, 16, 59)
+        assert PLAIN.shown_due(at(MON, 17)) == at(TUE, 7)
 
     def test_the_result_is_expressed_in_vietnamese_time(self) -> None:
         start = datetime(2026, 3, 9, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội
@@ -221,11 +225,11 @@ class TestAddWorkingTime:
             PLAIN.add_working_time(at(MON, 9), -timedelta(minutes=1))
 
     def test_a_duration_longer_than_three_years_is_still_counted(self) -> None:
-        # 1000 working days = 200 plain weeks; the end at Friday closing rolls
-        # over to the Monday opening exactly 1400 calendar days later.
+        # 1000 working days = 200 plain weeks, ending at the Friday closing
+        # 1400 - 3 calendar days later.
         start = at(date(2026, 1, 5), 7)
         end = PLAIN.add_working_time(start, hours(8 * 1000))
-        assert end == at(date(2026, 1, 5) + timedelta(days=1400), 7)
+        assert end == at(date(2026, 1, 5) + timedelta(days=1400 - 3), 17)
 
 
 class TestWorkingTimeBetween:
@@ -347,7 +351,7 @@ class TestNaiveDatetimes:
 # --- Properties over the real Vietnamese calendar ------------------------------
 
 REAL = vietnam_calendar(2025, 2026, 2027)
-REAL_NO_ROLLOVER = vietnam_calendar(2025, 2026, 2027, due_at_close_rolls_over=False)
+REAL_NO_ROLLOVER = REAL
 
 starts = st.datetimes(
     min_value=datetime(2025, 1, 1),
@@ -426,15 +430,27 @@ class TestWorkingTimeProperties:
 
     @settings(max_examples=200, deadline=None)
     @given(start=starts, duration=durations)
-    def test_the_result_lies_in_a_session_and_never_at_the_day_closing(
+    def test_the_result_is_the_earliest_instant_with_that_much_working_time(
         self, start: datetime, duration: timedelta
     ) -> None:
-        # With rollover the result is in [opening, closing] of a session on a
-        # working day, but never at the day's last closing (17:00); it can be
-        # at the lunch closing (11:30), which does not roll over.
+        # The legal due instant: a minute earlier, less working time has passed
+        # (so a due at the day's closing stays at the closing).
         end = REAL.add_working_time(start, duration)
         assert in_session(REAL, end)
-        assert not at_day_closing(REAL, end)
+        if duration > timedelta():
+            begin = REAL.work_start(start)
+            before = REAL.working_time_between(begin, end - timedelta(minutes=1))
+            assert before < duration
+
+    @settings(max_examples=200, deadline=None)
+    @given(start=starts, duration=durations)
+    def test_the_shown_due_is_the_same_working_instant_never_at_closing(
+        self, start: datetime, duration: timedelta
+    ) -> None:
+        end = REAL.add_working_time(start, duration)
+        shown = REAL.shown_due(end)
+        assert REAL.working_time_between(end, shown) == timedelta()
+        assert not at_day_closing(REAL, shown)
 
     @settings(max_examples=200, deadline=None)
     @given(start=starts, duration=durations)
