@@ -17,6 +17,7 @@ from api.wiring import build_application, build_projector, build_read_store
 from application.onestop import OneStop
 from projections.catalogue import CatalogueView
 from projections.citizen import CitizenView
+from projections.control_sheet import ControlSheetView
 from projections.ports import ReadStore
 from projections.public_status import PublicStatus, PublicStatusView
 from projections.runtime import Doorbell, Projector
@@ -48,6 +49,7 @@ class Services:
     citizen: CitizenView
     timeline: TimelineView
     catalogue: CatalogueView
+    control_sheet: ControlSheetView
     cache_enabled: bool
     lookup_limit: int
     lookup_window_seconds: int
@@ -118,6 +120,7 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         citizen=CitizenView(store),
         timeline=TimelineView(store),
         catalogue=CatalogueView(store),
+        control_sheet=ControlSheetView(store),
         cache_enabled=embedded or settings.redis_url is not None,
         lookup_limit=int(settings.options.get("LOOKUP_RATE_LIMIT", "60")),
         lookup_window_seconds=int(settings.options.get("LOOKUP_RATE_WINDOW", "60")),

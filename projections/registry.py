@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.base import Projection
 from projections.catalogue import CatalogueProjection
 from projections.citizen import CitizenProjection
+from projections.control_sheet import ControlSheetProjection
 from projections.public_status import PublicStatusProjection
 from projections.timeline import TimelineProjection
 from projections.worklist import WorklistProjection
@@ -15,6 +16,7 @@ READ_MODELS: dict[str, type[Projection]] = {
     "citizen": CitizenProjection,
     "timeline": TimelineProjection,
     "catalogue": CatalogueProjection,
+    "control_sheet": ControlSheetProjection,
 }
 
 

@@ -36,7 +36,11 @@ _COLUMNS = (
     "timeliness",
     "version",
     "updated_at",
+    "reappointed",
+    "late_without_apology",
 )
+APOLOGY_STATUSES = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
+"""Where the clock runs and an apology with re-appointment may be made (R-12)."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,16 @@ class WorkItem:
     supplement_requests: int
     timeliness: str | None
     version: int
+    reappointed: bool = False
+    late_without_apology: bool = False
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> WorkItem:
         values = dict(zip(_COLUMNS, row, strict=False))
         values.pop("updated_at")
         values["status"] = DossierStatus(values["status"])
+        values["reappointed"] = bool(values["reappointed"])
+        values["late_without_apology"] = bool(values["late_without_apology"])
         for key in ("submitted_at", "received_at", "due_at", "finished_at"):
             values[key] = local_iso(values[key])
         return cls(**values)
@@ -90,7 +98,7 @@ _STORED = (*_COLUMNS, "paused_from")
 
 class WorklistProjection(Projection):
     name = "worklist"
-    version = 1
+    version = 2
     topics = event_topics(Dossier.Event)
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, code TEXT, applicant_id TEXT NOT NULL, "
@@ -100,7 +108,8 @@ class WorklistProjection(Projection):
         "status TEXT NOT NULL, national_code INTEGER NOT NULL, channel TEXT NOT NULL, "
         "submitted_at TEXT, received_at TEXT, due_at TEXT, finished_at TEXT, "
         "supplement_requests INTEGER NOT NULL, timeliness TEXT, version BIGINT NOT NULL, "
-        "updated_at TEXT NOT NULL, paused_from TEXT",
+        "updated_at TEXT NOT NULL, reappointed INTEGER NOT NULL, "
+        "late_without_apology INTEGER NOT NULL, paused_from TEXT",
     }
     indexes = (
         ("dossiers", "code"),
@@ -192,7 +201,7 @@ class WorklistProjection(Projection):
 
     @apply.register
     def reappointed(self, event: Dossier.Reappointed, sql: Sql) -> None:
-        self._update(event, sql, None, due_at=utc(event.due_at))
+        self._update(event, sql, None, due_at=utc(event.due_at), reappointed=1)
 
     @apply.register
     def stopped(self, event: Dossier.Stopped, sql: Sql) -> None:
@@ -212,6 +221,7 @@ class WorklistProjection(Projection):
             DossierStatus.RESOLVED,
             finished_at=utc(event.trace.at),
             timeliness=event.timeliness.value,
+            late_without_apology=int(event.late_without_apology),
         )
 
     @apply.register
@@ -264,6 +274,8 @@ class WorklistProjection(Projection):
             None,
             event.originator_version,
             utc(event.timestamp),
+            0,
+            0,
             None,
         )
         self.folded.put(dict(zip(_STORED, values, strict=True)))
@@ -344,14 +356,23 @@ class WorklistView:
         due_before: datetime | None = None,
         status: DossierStatus | None = None,
         department: str | None = None,
+        apology_due_before: datetime | None = None,
         limit: int = 100,
     ) -> list[WorkItem]:
         """Open dossiers held by, or belonging to, ``agency``'s subtree.
 
-        ``department`` narrows to those held by one department (phòng ban).
+        ``department`` narrows to those held by one department (phòng ban);
+        ``apology_due_before`` to those needing an apology: running, never
+        re-appointed and due at or before that instant (one working day from
+        now, which only the working calendar knows).
         """
         pattern = subtree_pattern(agency)
         statuses = [status.value] if status else [s.value for s in OPEN]
+        if apology_due_before is not None:
+            allowed = {s.value for s in APOLOGY_STATUSES}
+            statuses = [s for s in statuses if s in allowed]
+            if not statuses:
+                return []
         where = (
             f"status IN ({', '.join('?' for _ in statuses)}) "
             "AND (holder_agency LIKE ? OR competent_agency LIKE ? OR receiving_agency LIKE ?)"
@@ -363,4 +384,7 @@ class WorklistView:
         if department is not None:
             where += " AND holder_department = ?"
             params += (department,)
+        if apology_due_before is not None:
+            where += " AND reappointed = 0 AND due_at IS NOT NULL AND due_at <= ?"
+            params += (utc(apology_due_before),)
         return self._select(where, params, "due_at NULLS LAST, dossier_id", limit)

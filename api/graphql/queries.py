@@ -10,6 +10,7 @@ from graphql import GraphQLError
 
 from api.auth import AccessLevel
 from api.graphql.context import Context
+from api.graphql.officer_view import OfficerPresentation
 from api.graphql.types.catalogue import Procedure
 from api.graphql.types.citizen import CitizenDossier
 from api.graphql.types.common import DossierStatus
@@ -153,7 +154,8 @@ class Query:
 
     @strawberry.field(
         description="Hồ sơ đang mở của đơn vị: sắp đến hạn (dueWithinHours), quá hạn "
-        "(overdue), chờ bổ sung (status: AWAITING_SUPPLEMENT), theo phòng ban"
+        "(overdue), chờ bổ sung (status: AWAITING_SUPPLEMENT), theo phòng ban, "
+        "cần xin lỗi và hẹn lại (needsApology, R-12)"
     )
     async def worklist(
         self,
@@ -165,6 +167,7 @@ class Query:
         department: str | None = None,
         limit: int = 100,
         after: int | None = None,
+        needs_apology: bool | None = None,
     ) -> list[OfficerDossier]:
         context = info.context
         principal = context.require(AccessLevel.OFFICER, AccessLevel.REVIEWER)
@@ -189,16 +192,22 @@ class Query:
         if overdue:
             now = datetime.now().astimezone()
             due_before = min(due_before, now) if due_before else now
+        view = await context.run(OfficerPresentation.of, context.services, scope)
+        if needs_apology and view.apology_due_before is None:
+            return []  # no calendar: no due time can be near
         items = await context.run(
             lambda: context.services.worklist.open_for(
                 scope,
                 due_before=due_before,
                 status=status.domain if status else None,
                 department=department,
+                apology_due_before=view.apology_due_before if needs_apology else None,
                 limit=max(1, min(limit, 500)),
             )
         )
-        return [OfficerDossier.of(i, context.language) for i in items]
+        if needs_apology is False:
+            items = [i for i in items if not view.needs_apology(i)]
+        return [OfficerDossier.of(i, context.language, view) for i in items]
 
     @strawberry.field(
         description="Chi tiết hồ sơ và dòng thời gian (cán bộ, thanh tra)"
@@ -217,4 +226,8 @@ class Query:
         ):
             return None
         timeline = await context.run(services.timeline.entries, item.dossier_id)
-        return OfficerDossier.of(item, context.language, timeline)
+        steps = await context.run(services.control_sheet.steps, item.dossier_id)
+        view = await context.run(
+            OfficerPresentation.of, services, item.competent_agency
+        )
+        return OfficerDossier.of(item, context.language, view, timeline, steps)

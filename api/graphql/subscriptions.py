@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from api.graphql.apology import apology_due
 from api.graphql.context import Context
 from api.graphql.queries import limit_anonymous_lookups, lookup_status
 from api.graphql.types.public import PublicDossierStatus
@@ -18,6 +19,11 @@ _FINAL = {Completion.RETURNED, Completion.CLOSED}
 
 @strawberry.type
 class Subscription:
+    apology_due = strawberry.subscription(
+        resolver=apology_due,
+        description="Hồ sơ của đơn vị cần xin lỗi và hẹn lại (R-12), cho cán bộ",
+    )
+
     @strawberry.subscription(description="Theo dõi mức độ hoàn thành của một hồ sơ")
     async def dossier_status_changed(
         self, info: Info, code: str, interval_seconds: float = 0.5

@@ -66,7 +66,7 @@ class TestProjectionsStatus:
         rows = as_json(motcua("projections", "status", "--json"))
         assert [r["name"] for r in rows] == list(READ_MODELS)
         for row in rows:
-            assert row["version"] == 1
+            assert row["version"] == READ_MODELS[row["name"]].version
             assert row["position"] == 0
             assert row["logPosition"] > 0
             assert row["lag"] == row["logPosition"]

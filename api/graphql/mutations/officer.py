@@ -268,6 +268,7 @@ class OfficerMutation:
         to_agency_code: str,
         to_department: str | None = None,
         note: str = "",
+        planned_due_at: datetime | None = None,
     ) -> Outcome:
         return await run_command(
             info.context,
@@ -278,6 +279,7 @@ class OfficerMutation:
                 trace=t,
                 to=Holder(to_agency_code, to_department),
                 note=note,
+                planned_due_at=planned_due_at,
                 expected_version=v,
             ),
         )

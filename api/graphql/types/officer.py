@@ -6,9 +6,69 @@ from datetime import datetime
 
 import strawberry
 
+from api.graphql.officer_view import OfficerPresentation
 from api.graphql.types.common import DossierStatus
+from domain.dossier_status import DossierStatus as Status
+from projections.control_sheet import ControlStep
 from projections.timeline import TimelineEntry
 from projections.worklist import WorkItem
+
+
+def _party(agency: str | None, department: str | None, language: str) -> str:
+    if agency is None:
+        return "Applicant" if language.startswith("en") else "Người nộp hồ sơ"
+    return agency + (f" / {department}" if department else "")
+
+
+@strawberry.type(
+    description="Một dòng của Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 05): "
+    "một lần bàn giao / one hand-over of the processing control sheet"
+)
+class ControlSheetLine:
+    step: int
+    from_: str = strawberry.field(name="from", description="Bên giao / who gave")
+    from_agency: str | None
+    from_department: str | None
+    from_officer: str | None
+    to: str = strawberry.field(description="Bên nhận / who received")
+    to_agency: str
+    to_department: str | None
+    to_officer: str | None
+    handed_over_at: datetime
+    planned_due_at: datetime | None
+    completed_at: datetime | None
+    timeliness: str | None = strawberry.field(
+        description="early | on_time | late against plannedDueAt; null while open"
+    )
+    national_status_code: int
+    status_label: str
+
+    @classmethod
+    def of(
+        cls, step: ControlStep, language: str, view: OfficerPresentation
+    ) -> ControlSheetLine:
+        return cls(
+            step=step.step,
+            from_=_party(step.from_agency, step.from_department, language),
+            from_agency=step.from_agency,
+            from_department=step.from_department,
+            from_officer=step.from_officer,
+            to=_party(step.to_agency, step.to_department, language),
+            to_agency=step.to_agency,
+            to_department=step.to_department,
+            to_officer=step.to_officer,
+            handed_over_at=step.handed_over_at,
+            planned_due_at=step.planned_due_at,
+            completed_at=step.completed_at,
+            timeliness=view.step_timeliness(step),
+            national_status_code=step.status_code,
+            status_label=_national_label(step.status_code, language),
+        )
+
+
+def _national_label(code: int, language: str) -> str:
+    status = next((s for s in Status if s.national_code == code), None)
+    return status.label(language) if status else str(code)
 
 
 @strawberry.type
@@ -64,10 +124,28 @@ class OfficerDossier:
     timeliness: str | None
     version: int
     timeline: list[TimelineItem]
+    due_at_shown: datetime | None = strawberry.field(
+        description="dueAt as printed: a due time at the day's closing shown as the "
+        "next working morning when MOTCUA_DUE_AT_CLOSE_ROLLS_OVER=y (same instant)"
+    )
+    needs_apology: bool = strawberry.field(
+        description="Chưa giải quyết xong khi còn ≤ 1 ngày làm việc đến hạn và chưa "
+        "xin lỗi, hẹn lại (R-12) / due within one working day, no apology yet"
+    )
+    reappointed: bool
+    late_without_apology: bool = strawberry.field(
+        description="Giải quyết quá hạn mà không có văn bản xin lỗi, hẹn lại"
+    )
+    control_sheet: list[ControlSheetLine]
 
     @classmethod
     def of(
-        cls, item: WorkItem, language: str, timeline: list[TimelineEntry] | None = None
+        cls,
+        item: WorkItem,
+        language: str,
+        view: OfficerPresentation,
+        timeline: list[TimelineEntry] | None = None,
+        steps: list[ControlStep] | None = None,
     ) -> OfficerDossier:
         return cls(
             dossier_id=strawberry.ID(item.dossier_id),
@@ -92,4 +170,9 @@ class OfficerDossier:
             timeliness=item.timeliness,
             version=item.version,
             timeline=[TimelineItem.of(e, language) for e in timeline or []],
+            due_at_shown=view.shown_due(item.due_at),
+            needs_apology=view.needs_apology(item),
+            reappointed=item.reappointed,
+            late_without_apology=item.late_without_apology,
+            control_sheet=[ControlSheetLine.of(s, language, view) for s in steps or []],
         )
