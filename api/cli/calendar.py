@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
@@ -15,9 +16,11 @@ from api.wiring import build_application
 from application.clock import trace_for
 from application.errors import CalendarNotDefinedError
 from application.public_holidays import public_holidays
+from domain.errors import LabelledError
 from domain.values import Actor, Role
-from domain.working_time import VIETNAM_TZ, WorkingCalendar
+from domain.working_time import VIETNAM_TZ, WorkingCalendar, check_instant
 
+_TRUE = {"y", "yes", "true", "t", "on", "1"}
 app = typer.Typer(help="Working calendar and due times.", no_args_is_help=True)
 
 
@@ -40,7 +43,11 @@ def due(
     province: Annotated[str, typer.Option(help="Province calendar to use.")] = "H34",
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print the due time for a reception time and a limit in working hours."""
+    """Print the due time (the legal instant) for a reception time and working hours.
+
+    A due time at the day's closing is the closing; ``--json`` adds ``shownAs``,
+    the next working morning when MOTCUA_DUE_AT_CLOSE_ROLLS_OVER=y.
+    """
     try:
         received = datetime.fromisoformat(from_)
     except ValueError:
@@ -49,6 +56,10 @@ def due(
         ) from None
     if received.tzinfo is None:
         received = received.replace(tzinfo=ZoneInfo(VIETNAM_TZ))
+    try:
+        check_instant(received, "--from")
+    except LabelledError as error:
+        raise fail(f"{error.message('vi')} / {error.message('en')}") from None
     try:
         hours = Decimal(working_hours)
     except InvalidOperation:
@@ -67,8 +78,15 @@ def due(
         calendar = _fallback_calendar(years)
     finally:
         onestop.close()
-    start = calendar.work_start(received)
-    due_at = calendar.add_working_time(start, timedelta(seconds=float(hours * 3600)))
+    try:
+        start = calendar.work_start(received)
+        due_at = calendar.add_working_time(
+            start, timedelta(seconds=float(hours * 3600))
+        )
+    except LabelledError as error:
+        raise fail(f"{error.message('vi')} / {error.message('en')}") from None
+    rolls_over = os.environ.get("MOTCUA_DUE_AT_CLOSE_ROLLS_OVER", "y").lower()
+    shown = calendar.shown_due(due_at) if rolls_over in _TRUE else due_at
     if json:
         print_json(
             {
@@ -76,6 +94,7 @@ def due(
                 "workingHours": str(hours),
                 "startsAt": start.isoformat(),
                 "dueAt": due_at.isoformat(),
+                "shownAs": shown.isoformat(),
                 "calendar": source,
             }
         )

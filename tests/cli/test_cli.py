@@ -109,7 +109,8 @@ class TestCalendarDue:
         ("start", "hours", "due"),
         [
             ("2026-03-06T16:30:00+07:00", "8", "2026-03-09T16:30:00+07:00"),
-            ("2026-03-02T17:30:00+07:00", "8", "2026-03-04T07:00:00+07:00"),
+            ("2026-03-02T17:30:00+07:00", "8", "2026-03-03T17:00:00+07:00"),
+            ("2026-03-02T17:30:00+07:00", "24", "2026-03-05T17:00:00+07:00"),
             ("2026-03-02T10:00:00+07:00", "4", "2026-03-02T16:00:00+07:00"),
             ("2026-02-13T16:00:00+07:00", "24", "2026-02-25T16:00:00+07:00"),
         ],
@@ -135,6 +136,36 @@ class TestCalendarDue:
         result = runner.invoke(app, ["calendar", "due", *args])
         assert result.exit_code != 0
         assert result.output.strip()
+
+    def test_json_gives_the_legal_instant_and_how_it_is_shown(
+        self, data_dir: Path
+    ) -> None:
+        start = "2026-03-02T17:30:00+07:00"
+        body = json.loads(
+            run("calendar", "due", "--from", start, "--working-hours", "24", "--json")
+        )
+        assert body["dueAt"] == "2026-03-05T17:00:00+07:00"
+        assert body["shownAs"] == "2026-03-06T07:00:00+07:00"
+
+    @pytest.mark.parametrize(
+        "start",
+        [
+            "9999-12-31T16:00:00+07:00",
+            "9999-12-31T23:59:59-12:00",
+            "0001-01-01T00:00:00+14:00",
+            "1999-12-31T10:00:00+07:00",
+            "2100-12-31T16:00:00+07:00",
+        ],
+    )
+    def test_an_instant_outside_2000_2100_is_a_clear_error(
+        self, data_dir: Path, start: str
+    ) -> None:
+        result = runner.invoke(
+            app, ["calendar", "due", "--from", start, "--working-hours", "8"]
+        )
+        assert result.exit_code == 2
+        assert "2000–2100" in result.output
+        assert "Traceback" not in result.output
 
 
 class TestCalendarDeclarations:
