@@ -24,6 +24,7 @@ ROOT_ACCESS: dict[str, frozenset[str]] = {
     "Query.worklist": STAFF,
     "Query.officerDossier": STAFF,
     "Subscription.dossierStatusChanged": EVERYONE,
+    "Subscription.apologyDue": frozenset({"officer"}),
 }
 """Who may use each root field; every mutation is for citizens and officers."""
 
@@ -60,6 +61,7 @@ TYPE_LEVELS: dict[str, frozenset[str]] = {
     ),
     "OfficerDossier": STAFF,
     "TimelineItem": STAFF,
+    "ControlSheetLine": STAFF,
     **dict.fromkeys(OUTCOMES, ACTORS),
 }
 """Every object type of the schema, and the levels that can reach it."""
