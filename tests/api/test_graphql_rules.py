@@ -28,6 +28,7 @@ from tests.factories import (
     digitize_and_sign,
     leader,
     sha,
+    specialist,
     trace,
 )
 
@@ -235,6 +236,49 @@ class TestControlSheet:
             "late",
         ]
         assert view["timeliness"] == "late"
+
+    def test_a_step_planned_on_the_due_time_follows_a_pause(self, api: Api) -> None:
+        onestop = api.services.onestop
+        start = datetime.fromisoformat(f"2026-03-09T08:00:00{VN_OFFSET}")  # Monday
+        reception = onestop.receive_dossier(
+            trace=trace(desk(), start), applicant=APPLICANT, procedure_code=BIRTH
+        )
+        dossier_id = reception.dossier_id
+        first_due = onestop.get_dossier(dossier_id).due_at
+        digitize_and_sign(onestop, dossier_id, start)
+        onestop.forward_dossier(
+            dossier_id, trace=trace(desk(), start), to=Holder(JUSTICE, "PHC")
+        )
+        onestop.request_supplement(
+            dossier_id,
+            trace=trace(specialist(), start + timedelta(hours=1)),
+            items=("TP2",),
+            reason="Thiếu",
+        )
+        onestop.receive_supplement(
+            dossier_id, trace=trace(desk(), start + timedelta(days=1))
+        )
+        new_due = onestop.get_dossier(dossier_id).due_at
+        assert first_due is not None
+        assert new_due is not None
+        assert new_due > first_due
+        planned = start + timedelta(days=1, hours=2)
+        onestop.forward_dossier(
+            dossier_id,
+            trace=trace(specialist(), start + timedelta(days=1, minutes=10)),
+            to=Holder(JUSTICE, "PHT"),
+            planned_due_at=planned,
+        )
+        api.settle()
+        reception_line, paused_line, planned_line = sheet(api, reception.code)[
+            "controlSheet"
+        ]
+        # A finished step keeps its plan; the open one planned on the due time
+        # followed the pause; the officer's own plan is the officer's.
+        assert moment(reception_line["plannedDueAt"]) == first_due
+        assert moment(paused_line["plannedDueAt"]) == new_due
+        assert moment(planned_line["plannedDueAt"]) == planned
+        assert planned_line["completedAt"] is None
 
     def test_a_plan_after_the_dossier_due_time_is_refused(self, api: Api) -> None:
         received = receive_paper(api)
