@@ -17,6 +17,7 @@ from adapters.settings import Settings
 from api.body_limit import BodyLimitMiddleware
 from api.edge_settings import EdgeSettings
 from api.graphql.context import get_context
+from api.graphql.documents import DocumentCaches
 from api.graphql.router import MotcuaGraphQLRouter
 from api.graphql.schema import build_schema
 from api.idempotency import IdempotencyMiddleware
@@ -58,8 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None if edge.production else "/openapi.json",
     )
     app.state.edge = edge
+    app.state.document_caches = DocumentCaches.create(
+        edge.document_cache_entries, edge.document_cache_bytes
+    )
     graphql = MotcuaGraphQLRouter(
-        build_schema(edge),
+        build_schema(edge, app.state.document_caches),
         context_getter=get_context,
         graphql_ide=None if edge.production else "graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],

@@ -122,9 +122,13 @@ class BoundedDocuments(SchemaExtension):
             key = (query, options.get("max_tokens"))
             document = self.caches.parsed.get(key)
             if document is None:
-                # Errors (syntax, too many tokens) propagate to strawberry,
-                # which answers them; they are never cached.
-                document = parse(query, **options)
+                try:
+                    document = parse(query, **options)
+                except GraphQLError:
+                    # Left to strawberry, which parses again inside its own
+                    # error handling (HTTP and subscriptions alike); never cached.
+                    yield
+                    return
                 size = 2 * len(query) + BYTES_PER_TOKEN * _tokens(document)
                 self.caches.parsed.put(key, document, size)
             context.graphql_document = document
