@@ -111,9 +111,7 @@ class MetricsGateMiddleware:
         elif self.edge.metrics_port is not None:
             await _plain(send, 404, b"Not Found")
         elif self.edge.metrics_token is not None:
-            if _bearer(scope) is not None and hmac.compare_digest(
-                _bearer(scope) or b"", self.edge.metrics_token.encode()
-            ):
+            if hmac.compare_digest(_bearer(scope), self.edge.metrics_token.encode()):
                 await self.app(scope, receive, send)
             else:
                 await _plain(
@@ -128,10 +126,10 @@ class MetricsGateMiddleware:
             await self.app(scope, receive, send)
 
 
-def _bearer(scope: Scope) -> bytes | None:
+def _bearer(scope: Scope) -> bytes:
     value = dict(scope.get("headers", [])).get(b"authorization", b"")
     scheme, _, token = value.partition(b" ")
-    return token.strip() if scheme.lower() == b"bearer" and token.strip() else None
+    return token.strip() if scheme.lower() == b"bearer" else b""
 
 
 async def _plain(
@@ -154,7 +152,10 @@ def metrics_listener(app: ASGIApp) -> ASGIApp:
     """The app as seen from the metrics port: only ``/metrics`` answers."""
 
     async def listener(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        if scope["type"] == "websocket":  # no subscriptions on the metrics port
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] == "http":
             scope = {**scope, METRICS_LISTENER: True}
         await app(scope, receive, send)
 
