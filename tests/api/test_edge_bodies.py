@@ -307,3 +307,14 @@ class TestBodySize:
             with pytest.raises(WebSocketDisconnect) as closed:
                 session.receive_json()
         assert closed.value.code == 4400
+
+
+def test_an_unencodable_answer_is_still_json() -> None:
+    """Defence in depth: a lone surrogate that got into an answer is escaped."""
+    from api.graphql.router import MotcuaGraphQLRouter
+    from api.graphql.schema import build_schema
+
+    router = MotcuaGraphQLRouter(build_schema())
+    text = router.encode_json({"errors": [{"message": "bad \ud800 value"}]})
+    assert json.loads(text) == {"errors": [{"message": "bad \ud800 value"}]}
+    assert router.encode_json({"a": "ổn"}) == '{"a":"ổn"}'
