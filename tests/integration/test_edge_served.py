@@ -160,6 +160,29 @@ def test_rotating_x_forwarded_for_from_loopback_is_still_rate_limited(
     assert codes == [None, None, None, "RATE_LIMITED", "RATE_LIMITED"]
 
 
+def test_x_forwarded_headers_count_from_a_trusted_proxy(tmp_path: Path) -> None:
+    settings = seeded_settings(
+        tmp_path / "d",
+        options={
+            "LOOKUP_RATE_LIMIT": "2",
+            "LOOKUP_RATE_WINDOW": "60",
+            "TRUSTED_PROXIES": "127.0.0.1/32",
+        },
+    )
+
+    def refused(motcua: Served, client: str) -> bool:
+        headers = {"X-Forwarded-For": client, "X-Forwarded-Proto": "https"}
+        response = motcua.graphql(STATUS, {"code": CODE}, headers=headers)
+        assert "max-age" in response.headers["strict-transport-security"]
+        return "errors" in response.json()
+
+    with served(settings) as motcua:
+        rotating = [refused(motcua, f"198.51.100.{i}") for i in range(5)]
+        same = [refused(motcua, "203.0.113.7") for _ in range(3)]
+    assert rotating == [False] * 5  # each forwarded client has its own window
+    assert same == [False, False, True]
+
+
 def test_metrics_only_on_the_metrics_port(tmp_path: Path) -> None:
     metrics_port = find_free_port()
     settings = seeded_settings(
