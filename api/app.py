@@ -7,34 +7,33 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.concurrency import run_in_threadpool
-from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from adapters.settings import Settings
+from api.body_limit import BodyLimitMiddleware
+from api.edge_settings import EdgeSettings
 from api.graphql.context import get_context
+from api.graphql.documents import DocumentCaches
+from api.graphql.router import MotcuaGraphQLRouter
 from api.graphql.schema import build_schema
 from api.idempotency import IdempotencyMiddleware
 from api.logging import RequestIdMiddleware, configure_logging
 from api.metrics import ApiMetrics, MetricsMiddleware
+from api.refusals import language_of, refusal_body, status_of
+from api.security import add_edge_security, add_trusted_proxies
 from api.services import Services, build_services
+from domain.errors import LabelledError
 
 log = structlog.get_logger("api")
 
 
-class OrjsonGraphQLRouter(GraphQLRouter[Any, None]):
-    def encode_json(self, data: object) -> str:
-        # Text, not bytes: strawberry sends bytes as binary websocket frames,
-        # which graphql-transport-ws clients (text frames only) reject.
-        return orjson.dumps(data).decode()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    edge = EdgeSettings.from_settings(settings)
     configure_logging()
     registry = CollectorRegistry()
     api_metrics = ApiMetrics.create(registry)
@@ -54,14 +53,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         description="Hệ thống thông tin giải quyết TTHC — event-sourced backend",
+        # Production publishes no map of the API: no /docs, /redoc, /openapi.json.
+        docs_url=None if edge.production else "/docs",
+        redoc_url=None if edge.production else "/redoc",
+        openapi_url=None if edge.production else "/openapi.json",
     )
-    graphql = OrjsonGraphQLRouter(
-        build_schema(),
+    app.state.edge = edge
+    app.state.document_caches = DocumentCaches.create(
+        edge.document_cache_entries, edge.document_cache_bytes
+    )
+    graphql = MotcuaGraphQLRouter(
+        build_schema(edge, app.state.document_caches),
         context_getter=get_context,
-        graphql_ide="graphiql",
+        graphql_ide=None if edge.production else "graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
     )
     app.include_router(graphql, prefix="/graphql")
+
+    @app.exception_handler(LabelledError)
+    async def refused(request: Request, error: Exception) -> Response:
+        """Expected failures before GraphQL ran (token, key source): its error shape."""
+        assert isinstance(error, LabelledError)
+        language = language_of(request.headers.get("accept-language"))
+        return Response(
+            refusal_body(error, language),
+            status_code=status_of(error),
+            media_type="application/json",
+        )
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -99,7 +117,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             services.metrics.projection_lag.labels("all").set(-1)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(IdempotencyMiddleware)
+    # Added innermost first: the last one added sees the request first.
+    app.add_middleware(
+        IdempotencyMiddleware, max_response_bytes=edge.idempotency_max_response_bytes
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=edge.max_body_bytes,
+        max_ws_bytes=edge.max_ws_message_bytes,
+    )
+    add_edge_security(app, edge)
     app.add_middleware(MetricsMiddleware, metrics=api_metrics)
     app.add_middleware(RequestIdMiddleware)
+    add_trusted_proxies(app, edge)
     return app

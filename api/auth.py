@@ -217,9 +217,7 @@ class TokenVerifier:
         try:
             if jwt.get_unverified_header(token).get("alg") not in self._algorithms:
                 raise InvalidTokenError("algorithm not allowed")
-            key = (
-                self._jwks.get_signing_key_from_jwt(token) if self._jwks else self._key
-            )
+            key = self._jwks_key(token) if self._jwks else self._key
             assert key is not None
             claims = jwt.decode(
                 token,
@@ -230,11 +228,33 @@ class TokenVerifier:
                 leeway=s.leeway_seconds,
                 options={"require": ["exp", "iat", "iss", "aud"]},
             )
-        except jwt.PyJWKClientConnectionError as error:
-            raise KeySourceUnavailableError(str(error)) from None
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from None
         return principal_from_claims(claims)
+
+    def _jwks_key(self, token: str) -> Any:
+        """The identity provider's key for this token.
+
+        An endpoint that is down, answers an error page, or sends no usable
+        key set is our outage (503), never the caller's fault; only a token
+        whose ``kid`` the (fresh) set does not hold is a bad token (401).
+        """
+        assert self._jwks is not None
+        unavailable = (
+            jwt.PyJWKClientConnectionError,
+            jwt.PyJWKSetError,
+            ValueError,  # a body that is not JSON
+            OSError,
+        )
+        try:
+            self._jwks.get_signing_keys()
+        except (jwt.PyJWKClientError, *unavailable) as error:
+            raise KeySourceUnavailableError(str(error)) from None
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            return self._jwks.get_signing_key(str(kid))
+        except unavailable as error:
+            raise KeySourceUnavailableError(str(error)) from None
 
 
 def _load_public_key(path: Path) -> ec.EllipticCurvePublicKey | rsa.RSAPublicKey:

@@ -33,11 +33,17 @@ DEFAULT_FILL_GUARD_SECONDS = 10
 
 
 class _BoundedLRU(Generic[V]):
-    def __init__(self, max_entries: int) -> None:
+    """Bounded by entries and, when ``max_bytes`` is given, by the bytes the
+    caller charges for each entry."""
+
+    def __init__(self, max_entries: int, max_bytes: int | None = None) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be >= 1")
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self.items: OrderedDict[str, V] = OrderedDict()
+        self.sizes: dict[str, int] = {}
+        self.bytes = 0
         self.lock = threading.Lock()
 
     def get(self, key: str) -> V | None:
@@ -46,11 +52,21 @@ class _BoundedLRU(Generic[V]):
             self.items.move_to_end(key)
         return item
 
-    def put(self, key: str, item: V) -> None:
+    def put(self, key: str, item: V, size: int = 0) -> None:
+        self.bytes += size - self.sizes.pop(key, 0)
+        if size:
+            self.sizes[key] = size
         self.items[key] = item
         self.items.move_to_end(key)
-        while len(self.items) > self.max_entries:
-            self.items.popitem(last=False)
+        while len(self.items) > self.max_entries or (
+            self.max_bytes is not None and self.bytes > self.max_bytes and self.items
+        ):
+            evicted, _ = self.items.popitem(last=False)
+            self.bytes -= self.sizes.pop(evicted, 0)
+
+    def pop(self, key: str) -> None:
+        self.items.pop(key, None)
+        self.bytes -= self.sizes.pop(key, 0)
 
 
 @dataclass(frozen=True)
@@ -138,16 +154,28 @@ class _Record:
     expires_at: float
 
 
+_RECORD_OVERHEAD = 400
+"""Bytes of a record beyond its key, fingerprint and result (objects, LRU slot)."""
+
+
 class MemoryIdempotencyStore(IdempotencyStore):
-    def __init__(self, *, max_entries: int = 100_000) -> None:
-        self._lru: _BoundedLRU[_Record] = _BoundedLRU(max_entries)
+    """Bounded by keys and by bytes: a flood of fresh keys evicts the oldest."""
+
+    def __init__(
+        self, *, max_entries: int = 100_000, max_bytes: int = 32 * 1024 * 1024
+    ) -> None:
+        self._lru: _BoundedLRU[_Record] = _BoundedLRU(max_entries, max_bytes)
 
     def _live(self, key: str, now: float) -> _Record | None:
         record = self._lru.get(key)
         if record is not None and record.expires_at <= now:
-            del self._lru.items[key]
+            self._lru.pop(key)
             return None
         return record
+
+    def _put(self, key: str, record: _Record) -> None:
+        size = len(key) + len(record.fingerprint) + len(record.result or b"")
+        self._lru.put(key, record, size + _RECORD_OVERHEAD)
 
     async def begin(
         self, key: str, fingerprint: str, *, lock_ttl: int
@@ -156,7 +184,7 @@ class MemoryIdempotencyStore(IdempotencyStore):
             now = time.monotonic()
             record = self._live(key, now)
             if record is None:
-                self._lru.put(key, _Record(fingerprint, None, now + lock_ttl))
+                self._put(key, _Record(fingerprint, None, now + lock_ttl))
                 return STARTED
             if record.fingerprint != fingerprint:
                 return MISMATCH
@@ -172,8 +200,8 @@ class MemoryIdempotencyStore(IdempotencyStore):
             record = self._live(key, now)
             if record is not None and record.fingerprint != fingerprint:
                 return  # our lock expired and another request took the key
-            self._lru.put(key, _Record(fingerprint, result, now + ttl))
+            self._put(key, _Record(fingerprint, result, now + ttl))
 
     async def abandon(self, key: str) -> None:
         with self._lru.lock:
-            self._lru.items.pop(key, None)
+            self._lru.pop(key)

@@ -11,8 +11,10 @@ from fastapi import HTTPException, Request, WebSocket
 from graphql import GraphQLError
 from strawberry.fastapi import BaseContext
 
-from api.auth import ANONYMOUS, AccessLevel, InvalidTokenError, Principal
+from api.auth import ANONYMOUS, AccessLevel, Principal
+from api.refusals import UnauthorizedHeaderError, status_of
 from api.services import Services
+from domain.errors import LabelledError
 
 T = TypeVar("T")
 
@@ -74,23 +76,23 @@ async def get_context(
     authorization = connection.headers.get("authorization", "")
     principal = ANONYMOUS
     if authorization:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HTTPException(401, detail=_unauthorized(language))
         try:
-            principal = await anyio.to_thread.run_sync(
-                services.verifier.verify, token.strip()
-            )
-        except InvalidTokenError as error:
-            raise HTTPException(401, detail=error.message(language)) from None
+            principal = await authenticate(services, authorization)
+        except LabelledError as error:
+            if request is None:  # a websocket handshake is denied with the status
+                raise HTTPException(
+                    status_of(error), detail=error.message(language)
+                ) from None
+            raise  # answered in GraphQL's error shape by the app
     client = connection.client.host if connection.client else "unknown"
     request_id = connection.scope.get("state", {}).get("request_id", uuid.uuid4().hex)
     return Context(services, principal, language, client, request_id)
 
 
-def _unauthorized(language: str) -> str:
-    return (
-        "Invalid authorization header"
-        if language == "en"
-        else "Tiêu đề xác thực không hợp lệ"
-    )
+async def authenticate(services: Services, authorization: str) -> Principal:
+    """The principal of an ``Authorization`` header; refusals are labelled
+    (invalid → 401, key source unreachable → 503)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedHeaderError()
+    return await anyio.to_thread.run_sync(services.verifier.verify, token.strip())

@@ -130,7 +130,7 @@ class Query:
 
     @strawberry.field(description="Hồ sơ của tôi (công dân đã xác thực)")
     async def my_dossiers(
-        self, info: Info, after: int | None = None
+        self, info: Info, after: int | None = None, limit: int = 50
     ) -> list[CitizenDossier]:
         context = info.context
         principal = context.require(AccessLevel.CITIZEN)
@@ -138,7 +138,8 @@ class Query:
         rows = await context.run(
             context.services.citizen.dossiers_of, principal.subject
         )
-        return [await citizen_dossier(context, row) for row in rows[:200]]
+        page = max(1, min(limit, 200))  # api.graphql.cost.PAGES
+        return [await citizen_dossier(context, row) for row in rows[:page]]
 
     @strawberry.field(description="Một hồ sơ của tôi theo mã")
     async def dossier(

@@ -7,18 +7,19 @@ from typing import Any
 import strawberry
 import structlog
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.edge_settings import EdgeSettings
+from api.graphql.documents import DocumentCaches, bounded_documents
 from api.graphql.mutations.citizen import CitizenMutation
 from api.graphql.mutations.officer import OfficerMutation
 from api.graphql.queries import Query
@@ -34,6 +35,21 @@ def unexpected(error: GraphQLError) -> bool:
 
 
 class MotcuaSchema(strawberry.Schema):
+    hide_suggestions = False
+
+    def _get_custom_context_kwargs(
+        self,
+        operation_extensions: dict[str, Any] | None = None,
+        *,
+        sync: bool = False,
+    ) -> dict[str, Any]:
+        # Variable coercion ("Did you mean the enum value ...?") happens at
+        # execution; validation gets the same flag in BoundedDocuments.
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        if self.hide_suggestions:
+            kwargs["hide_suggestions"] = True
+        return kwargs
+
     def process_errors(
         self,
         errors: list[GraphQLError],
@@ -52,27 +68,40 @@ class MotcuaSchema(strawberry.Schema):
 Mutation = merge_types("Mutation", (OfficerMutation, CitizenMutation))
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(
+    edge: EdgeSettings | None = None, caches: DocumentCaches | None = None
+) -> strawberry.Schema:
+    """``edge`` decides the limits and what production hides; ``caches`` may
+    be passed to inspect them (tests)."""
+    edge = edge or EdgeSettings()
+    caches = caches or DocumentCaches.create(
+        edge.document_cache_entries, edge.document_cache_bytes
+    )
     # Factories, not instances: strawberry then builds fresh extensions per
     # request. Shared instances keep per-request state (MaskErrors reads
     # ``self.execution_context`` after the operation ran), so concurrent
     # requests could see each other's results, leaving errors unmasked.
     # The limiters' rule classes are built once: a new class per request would
-    # change ValidationCache's key and re-validate every document.
+    # change the validation cache's key and re-validate every document.
     limits = [
         *QueryDepthLimiter(max_depth=8).validation_rules,
         *MaxAliasesLimiter(max_alias_count=15).validation_rules,
     ]
+    if edge.production:
+        limits.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=2000),
         lambda: AddValidationRules(limits),
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        bounded_documents(
+            caches, max_cost=edge.max_query_cost, hide_suggestions=edge.production
+        ),
         lambda: MaskErrors(
             should_mask_error=unexpected,
             error_message="Lỗi không mong muốn / unexpected error",
         ),
     ]
-    return MotcuaSchema(
+    schema = MotcuaSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
+    schema.hide_suggestions = edge.production
+    return schema

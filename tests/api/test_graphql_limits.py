@@ -125,7 +125,8 @@ class TestIdempotencyKeys:
         before = api.log_position()
         reused = api.post(RECEIVE, {**variables, "name": "Người khác"}, headers=headers)
         assert reused.status_code == 422
-        assert reused.json() == {"error": "IDEMPOTENCY_KEY_REUSED"}
+        (error,) = reused.json()["errors"]
+        assert error["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
         assert api.log_position() == before
 
     def test_another_caller_with_the_same_key_is_not_replayed_their_answer(

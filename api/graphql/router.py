@@ -1,0 +1,83 @@
+"""strawberry's FastAPI router, with our JSON decoder and error shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from cross_web import HTTPException as StrawberryHTTPException
+from fastapi import Request
+from fastapi.responses import Response
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
+
+from api.graphql.request_body import decode_json
+from api.refusals import (
+    MalformedBodyError,
+    RequestRefusedError,
+    error_body,
+    language_of,
+)
+
+
+class GraphQLRequestRefusedError(RequestRefusedError):
+    vi = "Yêu cầu GraphQL không hợp lệ: {a0}"
+    en = "Invalid GraphQL request: {a0}"
+
+
+class MotcuaGraphQLRouter(GraphQLRouter[Any, None]):
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: strawberry sends bytes as binary websocket frames,
+        # which graphql-transport-ws clients (text frames only) reject.
+        try:
+            return orjson.dumps(data).decode()
+        except orjson.JSONEncodeError:
+            # A value orjson refuses (a lone surrogate echoed in a message):
+            # escaped ASCII JSON is still valid, a 500 is not.
+            return json.dumps(data, ensure_ascii=True, default=str)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """HTTP bodies and GET parameters: refusals carry a bilingual message."""
+        return decode_json(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Websocket messages: strawberry closes with 4400 on a decode error."""
+        try:
+            return decode_json(data)
+        except MalformedBodyError as error:
+            raise json.JSONDecodeError(str(error), "", 0) from None
+
+    async def parse_http_body(self, request: Any) -> Any:
+        parsed = await super().parse_http_body(request)
+        for item in parsed if isinstance(parsed, list) else (parsed,):
+            if isinstance(item, GraphQLRequestData) and not isinstance(
+                item.operation_name, str | None
+            ):
+                raise MalformedBodyError("operationName must be a string")
+        return parsed
+
+    async def run(
+        self, request: Any, context: Any = None, root_value: Any = None
+    ) -> Any:
+        if not isinstance(request, Request):
+            return await super().run(request, context=context, root_value=root_value)
+        language = language_of(request.headers.get("accept-language"))
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except RequestRefusedError as error:
+            return _refused(error.message(language), error.code, error.status)
+        except StrawberryHTTPException as error:
+            refused = GraphQLRequestRefusedError(error.reason)
+            status = error.status_code
+            return _refused(refused.message(language), _code(status), status)
+
+
+def _code(status: int) -> str:
+    return {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST")
+
+
+def _refused(message: str, code: str, status: int) -> Response:
+    return Response(
+        error_body(message, code), status_code=status, media_type="application/json"
+    )
