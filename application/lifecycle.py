@@ -101,6 +101,9 @@ class DossierLifecycle(Catalogue):
         self.codes = CodeAllocator(self.repository)
         self._listeners: list[Callable[[int], None]] = []
         self.granularity = Granularity(self.setting("TIMELINESS_GRANULARITY", "date"))
+        # Working hours before the due time after which an apology is too late
+        # (Decree 61 Art. 19: one working day; 0 = until the due time).
+        self.apology_cutoff_hours = int(self.setting("APOLOGY_CUTOFF_HOURS", "8"))
         self.cross_boundary_code_unit = self.setting(
             "CROSS_BOUNDARY_CODE_UNIT", "competent"
         )

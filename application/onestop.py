@@ -232,7 +232,11 @@ class OneStop(DossierLifecycle):
         return self.execute(
             dossier_id,
             lambda d, c: d.reappoint(
-                trace=trace, calendar=c, due_at=due_at, reason=reason
+                trace=trace,
+                calendar=c,
+                due_at=due_at,
+                reason=reason,
+                cutoff_hours=self.apology_cutoff_hours,
             ),
             expected_version=expected_version,
         )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -618,18 +618,23 @@ class Dossier(Aggregate):
         calendar: VersionedCalendar,
         due_at: datetime,
         reason: str,
+        cutoff_hours: int = 8,
     ) -> None:
+        """Apologise and re-appoint: once, at least ``cutoff_hours`` working
+        hours before the due time (Decree 61 Art. 19: one working day)."""
         self._check(Command.REAPPOINT, trace)
         check_instant(due_at, "dueAt")
         if self.reappointed:
             raise ReappointmentError("at most once")
         if self.due_at is None:
             raise ReappointmentError("the procedure has no due time")
-        # Decree 61 asks for the apology at the latest one working day before
-        # the due time; the worklist flags it from then on (R-12), and the
-        # apology is still accepted until the due time passes.
         if trace.at >= self.due_at:
             raise ReappointmentError("the due time has passed")
+        left = calendar.calendar.working_time_between(trace.at, self.due_at)
+        if cutoff_hours and left < timedelta(hours=cutoff_hours):
+            raise ReappointmentError(
+                f"less than {cutoff_hours} working hours before the due time"
+            )
         if due_at <= self.due_at:
             raise ReappointmentError("the new due time must be later")
         self._record(

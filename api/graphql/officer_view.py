@@ -8,7 +8,7 @@ they are worked out per request here rather than stored in a read model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from api.services import Services
 from application.errors import CalendarNotDefinedError
@@ -27,6 +27,14 @@ def due_shown_as_next_morning(services: Services) -> bool:
     return value.strip().lower() in _TRUE
 
 
+def apology_lead(services: Services) -> timedelta:
+    """How long before the due time a dossier is flagged: the apology cut-off
+    (``MOTCUA_APOLOGY_CUTOFF_HOURS``) plus the notice the unit gets to write
+    it (``MOTCUA_APOLOGY_NOTICE_HOURS``), both in working hours."""
+    notice = int(services.settings.options.get("APOLOGY_NOTICE_HOURS", "8"))
+    return timedelta(hours=services.onestop.apology_cutoff_hours + notice)
+
+
 @dataclass(frozen=True)
 class OfficerPresentation:
     """The calendar-dependent views of one province, at one instant."""
@@ -35,7 +43,7 @@ class OfficerPresentation:
     granularity: Granularity
     roll_over: bool
     apology_due_before: datetime | None
-    """Dossiers due at or before this need an apology: one working day from now."""
+    """Dossiers due at or before this need an apology (``apology_lead`` from now)."""
 
     @classmethod
     def of(
@@ -52,7 +60,7 @@ class OfficerPresentation:
         threshold = None
         if calendar is not None:
             moment = now or datetime.now().astimezone()
-            threshold = calendar.add_working_time(moment, calendar.hours_per_day)
+            threshold = calendar.add_working_time(moment, apology_lead(services))
         return cls(
             calendar=calendar,
             granularity=onestop.granularity,

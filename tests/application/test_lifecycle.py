@@ -38,6 +38,7 @@ from tests.factories import (
     leader,
     receive,
     result,
+    seed_catalogue,
     sha,
     specialist,
     trace,
@@ -203,11 +204,28 @@ class TestReappoint:
             )
         assert app.get_dossier(dossier_id).due_at == due
 
-    def test_is_still_accepted_on_the_last_day_when_it_is_flagged(
-        self, app: OneStop
-    ) -> None:
-        # from one working day before the due time the worklist asks
-        # for the apology; it is accepted until the due time passes.
+    def test_is_refused_within_the_last_working_day(self, app: OneStop) -> None:
+        # Decree 61 Art. 19: the apology comes at the latest one working day
+        # before the due time (the worklist flags it a working day earlier).
+        dossier_id = in_progress(app, when=at(0, 8))
+        due = app.get_dossier(dossier_id).due_at
+        with pytest.raises(ReappointmentError):
+            app.reappoint_dossier(
+                dossier_id,
+                trace=trace(leader(), at(2, 10)),
+                due_at=at(8, 8),
+                reason="muộn",
+            )
+        assert app.get_dossier(dossier_id).due_at == due
+
+    def test_a_zero_cut_off_accepts_it_until_the_due_time(self) -> None:
+        app = OneStop(
+            env={
+                "PERSISTENCE_MODULE": "eventsourcing.popo",
+                "APOLOGY_CUTOFF_HOURS": "0",
+            }
+        )
+        seed_catalogue(app)
         dossier_id = in_progress(app, when=at(0, 8))
         app.reappoint_dossier(
             dossier_id,
