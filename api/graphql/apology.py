@@ -1,7 +1,8 @@
 """Subscription ``apologyDue``: dossiers of a unit that now need an apology (R-12).
 
-A dossier starts to need one when the clock reaches one working day before its
-due time; that is the passing of time, not an event, so the worklist is read
+A dossier starts to need one when the clock reaches the apology lead before its
+due time (``officer_view.apology_lead``: the cut-off plus a working day's
+notice); that is the passing of time, not an event, so the worklist is read
 again on a timer. Each dossier is announced once per subscription: first every
 dossier that needs one now, then each that starts to need one later.
 """
