@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -79,5 +79,6 @@ class CitizenCappingFees(CitizenProjection):
                 dataclasses.replace(f, amount=min(f.amount, Decimal(BIGINT_MAX)))
                 for f in event.fees
             )
-            event = dataclasses.replace(event, fees=fees)
+            changes: dict[str, Any] = {"fees": fees}
+            event = dataclasses.replace(cast("Any", event), **changes)
         super().apply(event, sql)
