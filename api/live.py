@@ -24,10 +24,13 @@ from typing import Any, TypeVar
 
 import psycopg
 import structlog
+from prometheus_client import CollectorRegistry
 from psycopg import sql
 
+from adapters.cache.factory import CacheBackends, build_cache_backends
 from adapters.cache.resilient import ResilientLookupCache
-from projections.runtime import CHANGES_CHANNEL
+from adapters.settings import Settings
+from projections.runtime import CHANGES_CHANNEL, Projector
 
 log = structlog.get_logger("live")
 T = TypeVar("T")
@@ -179,3 +182,32 @@ class ChangeListener:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+
+class ProjectorHooks:
+    """What a projector outside the API process must do besides projecting:
+    invalidate the shared (Redis) public-status cache before each commit, exactly
+    as the embedded projector does. Without Redis there is no shared cache."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._loop: LoopThread | None = None
+        self._caches: CacheBackends | None = None
+
+    def __enter__(self) -> ProjectorHooks:
+        if self._settings.redis_url is not None:
+            self._loop = LoopThread()
+            self._caches = build_cache_backends(self._settings, CollectorRegistry())
+        return self
+
+    def attach(self, projector: Projector) -> None:
+        if self._loop is not None and self._caches is not None:
+            invalidate = CacheInvalidator(self._caches.lookup_cache, self._loop.loop)
+            projector.listeners.append(invalidate)
+
+    def __exit__(self, *_: object) -> None:
+        if self._loop is not None and self._caches is not None:
+            try:
+                self._loop.run(self._caches.close())
+            finally:
+                self._loop.close()
