@@ -18,8 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import psycopg
@@ -45,6 +44,24 @@ class TooManySubscribersError(Exception):
     pass
 
 
+class Watch:
+    """One subscription's interest in a code; ``changed`` is set on each change."""
+
+    def __init__(self, feed: StatusFeed, code: str) -> None:
+        self.feed = feed
+        self.code = code
+        self.changed = asyncio.Event()
+        self._open = True
+
+    def __enter__(self) -> asyncio.Event:
+        return self.changed
+
+    def __exit__(self, *_: object) -> None:
+        if self._open:
+            self._open = False
+            self.feed._unwatch(self)
+
+
 class StatusFeed:
     """Wakes the subscriptions waiting on a dossier code; event-loop thread only."""
 
@@ -57,22 +74,22 @@ class StatusFeed:
     def subscribers(self) -> int:
         return self._count
 
-    @contextmanager
-    def watch(self, code: str) -> Iterator[asyncio.Event]:
+    def watch(self, code: str) -> Watch:
+        """Registered at once (refused beyond the limit); unregistered on exit."""
         if self._count >= self.max_subscribers:
             raise TooManySubscribersError(code)
-        changed = asyncio.Event()
-        self._waiting.setdefault(code, set()).add(changed)
+        watch = Watch(self, code)
+        self._waiting.setdefault(code, set()).add(watch.changed)
         self._count += 1
-        try:
-            yield changed
-        finally:
-            self._count -= 1
-            waiting = self._waiting.get(code)
-            if waiting is not None:
-                waiting.discard(changed)
-                if not waiting:
-                    del self._waiting[code]
+        return watch
+
+    def _unwatch(self, watch: Watch) -> None:
+        self._count -= 1
+        waiting = self._waiting.get(watch.code)
+        if waiting is not None:
+            waiting.discard(watch.changed)
+            if not waiting:
+                del self._waiting[watch.code]
 
     def publish(self, codes: set[str]) -> None:
         for code in codes:

@@ -34,7 +34,7 @@ from projections.runtime import Projector
 from tests.api.conftest import RECEIVE, UNLIMITED_LOOKUPS, Tokens
 from tests.factories import APPLICANT, BIRTH
 from tests.poison import CitizenCappingFees, poisoned_payment
-from tests.served import Served, motcua_env, seeded_settings, served
+from tests.served import Process, Served, motcua_env, seeded_settings, served
 
 T = TypeVar("T")
 TIMEOUT = 20.0
@@ -293,3 +293,41 @@ def test_a_poison_event_is_dead_lettered_visible_and_retried_after_a_fix(
             ready = client.get("/readyz")
         assert (ready.status_code, ready.json()["status"]) == (200, "ok")
         assert metric(motcua, "motcua_projection_dead_letters", "citizen") == 0
+
+
+@pytest.mark.redis
+def test_readyz_is_not_ready_while_the_lag_exceeds_its_bound(
+    tmp_path: Path, postgres_url: str, redis_url: str
+) -> None:
+    """No projector running: the log grows past MOTCUA_READY_MAX_LAG; once a
+    ``motcua projector`` catches up the API is ready again."""
+    settings = seeded_settings(
+        tmp_path / "data",
+        database_url=postgres_url,
+        redis_url=redis_url,
+        options={**UNLIMITED_LOOKUPS, "READY_MAX_LAG": "5"},
+    )
+    with served(settings) as motcua:
+        with motcua.client() as client:
+            ready = client.get("/readyz")
+        body = ready.json()
+        assert (ready.status_code, body["status"]) == (503, "not_ready")
+        assert body["maxLag"] > 5
+        assert body["readyMaxLag"] == 5
+        assert any("lag" in reason for reason in body["reasons"])
+
+        worker = Process(
+            ["projector"], motcua_env(settings), settings.data_dir / "late.log"
+        )
+        worker.start()
+        try:
+
+            def ready_again() -> dict[str, Any] | None:
+                with motcua.client() as client:
+                    response = client.get("/readyz")
+                return response.json() if response.status_code == 200 else None
+
+            body = eventually(ready_again, "ready once projected")
+            assert (body["status"], body["maxLag"], body["reasons"]) == ("ok", 0, [])
+        finally:
+            worker.stop()
