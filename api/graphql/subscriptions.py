@@ -43,15 +43,8 @@ class Subscription:
         services = context.services
         await limit_anonymous_lookups(context)
         code = code.strip()
-        status = await lookup_status(context, code)
-        if status is None:
-            raise GraphQLError(
-                context.text(
-                    "Không tìm thấy hồ sơ với mã này", "No dossier has this code"
-                ),
-                extensions={"code": "DOSSIER_NOT_FOUND"},
-            )
         try:
+            # Watch before the first read, so a change in between is not missed.
             watching = services.feed.watch(code)
         except TooManySubscribersError:
             raise GraphQLError(
@@ -63,6 +56,14 @@ class Subscription:
             ) from None
         ends = time.monotonic() + services.subscription_seconds
         with watching as changed:
+            status = await lookup_status(context, code)
+            if status is None:
+                raise GraphQLError(
+                    context.text(
+                        "Không tìm thấy hồ sơ với mã này", "No dossier has this code"
+                    ),
+                    extensions={"code": "DOSSIER_NOT_FOUND"},
+                )
             last = status.completion
             yield PublicDossierStatus.of(status.code, last, context.language)
             while last not in _FINAL:
