@@ -62,6 +62,7 @@ class Services:
     ready_max_lag: int
     subscription_seconds: int
     subscription_idle_seconds: int
+    subscriptions_per_connection: int
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _doorbell: Doorbell | None = None
@@ -141,5 +142,8 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         subscription_seconds=positive_option(settings, "SUBSCRIPTION_SECONDS", 3600),
         subscription_idle_seconds=positive_option(
             settings, "SUBSCRIPTION_IDLE_SECONDS", 600
+        ),
+        subscriptions_per_connection=positive_option(
+            settings, "SUBSCRIPTIONS_PER_CONNECTION", 10
         ),
     )

@@ -51,6 +51,43 @@ class TestBounds:
             subscribe(session, "3", code)
             assert receive(session)["type"] == "next"
 
+    def test_one_connection_may_hold_only_its_share_of_subscriptions(
+        self, make_api: MakeApi
+    ) -> None:
+        api = make_api(options={"SUBSCRIPTIONS_PER_CONNECTION": "2"})
+        code = receive_paper(api)["code"]
+        with (
+            api.client.websocket_connect(
+                "/graphql", subprotocols=["graphql-transport-ws"]
+            ) as greedy,
+            api.client.websocket_connect(
+                "/graphql", subprotocols=["graphql-transport-ws"]
+            ) as other,
+        ):
+            for session in (greedy, other):
+                session.send_json({"type": "connection_init"})
+                assert receive(session)["type"] == "connection_ack"
+            for operation in ("1", "2"):
+                subscribe(greedy, operation, code)
+                assert receive(greedy)["type"] == "next"
+            subscribe(greedy, "3", code)
+            refused = receive(greedy)
+            assert refused["id"] == "3"
+            codes = [e["extensions"]["code"] for e in refused["payload"]["errors"]]
+            assert codes == ["TOO_MANY_SUBSCRIPTIONS"]
+            assert receive(greedy) == {"id": "3", "type": "complete"}
+
+            subscribe(other, "1", code)  # another connection is not affected
+            assert receive(other)["type"] == "next"
+            assert api.services.feed.subscribers == 3
+
+            greedy.send_json({"id": "1", "type": "complete"})
+            deadline = time.monotonic() + 5
+            while api.services.feed.subscribers > 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            subscribe(greedy, "4", code)  # the slot came back
+            assert receive(greedy)["type"] == "next"
+
     @pytest.mark.parametrize(
         "option", ["SUBSCRIPTION_IDLE_SECONDS", "SUBSCRIPTION_SECONDS"]
     )
