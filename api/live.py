@@ -19,6 +19,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import psycopg
@@ -210,6 +211,7 @@ class ProjectorHooks:
         self._settings = settings
         self._loop: LoopThread | None = None
         self._caches: CacheBackends | None = None
+        self._drain: Future[None] | None = None
 
     def __enter__(self) -> ProjectorHooks:
         if self._settings.redis_url is not None:
@@ -219,12 +221,26 @@ class ProjectorHooks:
 
     def attach(self, projector: Projector) -> None:
         if self._loop is not None and self._caches is not None:
-            invalidate = CacheInvalidator(self._caches.lookup_cache, self._loop.loop)
-            projector.listeners.append(invalidate)
+            cache = self._caches.lookup_cache
+            projector.listeners.append(CacheInvalidator(cache, self._loop.loop))
+            self._drain = asyncio.run_coroutine_threadsafe(
+                _drain_pending(cache), self._loop.loop
+            )
 
     def __exit__(self, *_: object) -> None:
+        if self._drain is not None:
+            self._drain.cancel()
         if self._loop is not None and self._caches is not None:
             try:
                 self._loop.run(self._caches.close())
             finally:
                 self._loop.close()
+
+
+async def _drain_pending(cache: ResilientLookupCache, every: float = 1.0) -> None:
+    """Invalidations that could not reach Redis are re-sent once it is back, even
+    when no new batch comes: the API processes cannot know of them."""
+    while True:
+        await asyncio.sleep(every)
+        if cache.pending_invalidations:
+            await cache.invalidate([])  # re-sends what is pending when usable
