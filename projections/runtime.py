@@ -178,9 +178,12 @@ class Projector:
                 raise
             log.warning("projection_batch_isolating", error=describe(error))
             self._clear_changes()
-            with self.store.transaction() as sql:
-                count = self._apply_isolated(sql, limit)
-                changes = self._publish(sql)
+            try:
+                with self.store.transaction() as sql:
+                    count = self._apply_isolated(sql, limit)
+                    changes = self._publish(sql)
+            except _ListenerFailedError as failed:
+                raise failed.cause from None
         self._committed(changes)
         return count
 
@@ -200,8 +203,11 @@ class Projector:
                 listener(changes)
             except Exception as error:
                 raise _ListenerFailedError(error) from error
-        if sql.dialect == "postgres":
-            for payload in change_payloads(changes):
+        live = {p.name for p in self.projections if not p.suffix}
+        if sql.dialect == "postgres" and live:
+            # Only live read models: a rebuild's copy changes nothing readers see.
+            shown = {name: keys for name, keys in changes.items() if name in live}
+            for payload in change_payloads(shown):
                 sql.execute("SELECT pg_notify(?, ?)", (CHANGES_CHANNEL, payload))
         return changes
 
@@ -389,7 +395,10 @@ class Projector:
                     )
                 else:
                     self._dead_letter(sql, projection, notification, failure)
-            changes = self._publish(sql)
+            try:
+                changes = self._publish(sql)
+            except _ListenerFailedError as failed:
+                raise failed.cause from None
         self._dead_lettered.clear()  # already counted when first dead-lettered
         self._committed(changes)
         return cleared, len(letters) - cleared
