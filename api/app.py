@@ -20,12 +20,13 @@ from api.graphql.context import get_context
 from api.graphql.documents import DocumentCaches
 from api.graphql.router import MotcuaGraphQLRouter
 from api.graphql.schema import build_schema
+from api.health import readiness, refresh_metrics
 from api.idempotency import IdempotencyMiddleware
 from api.logging import RequestIdMiddleware, configure_logging
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.refusals import language_of, refusal_body, status_of
 from api.security import add_edge_security, add_trusted_proxies
-from api.services import Services, build_services
+from api.services import build_services
 from domain.errors import LabelledError
 
 log = structlog.get_logger("api")
@@ -42,8 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await run_in_threadpool(build_services, settings, api_metrics)
         app.state.services = services
-        if services.embedded:
-            services.start_embedded_projector(asyncio.get_running_loop())
+        services.start_followers(asyncio.get_running_loop())
         yield
         await services.caches.close()
         await run_in_threadpool(services.close)
@@ -88,33 +88,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz")
     async def readyz(request: Request, response: Response) -> dict[str, Any]:
-        """Readiness: event store and read models reachable; lag and cache state."""
-        services: Services = request.app.state.services
-        try:
-            statuses = await run_in_threadpool(services.projector.status)
-        except Exception:
-            log.exception("readiness_check_failed")
-            response.status_code = 503
-            return {"status": "unavailable"}
-        cache = await services.caches.health()
-        lag = max((s.lag for s in statuses), default=0)
-        return {
-            "status": "degraded" if cache.get("status") == "degraded" else "ok",
-            "logPosition": max((s.log_position for s in statuses), default=0),
-            "projectionLag": {s.name: s.lag for s in statuses},
-            "maxLag": lag,
-            "cache": cache,
-        }
+        """Readiness: stores reachable, no dead letters, lag within bound; cache state."""
+        response.status_code, body = await readiness(request.app.state.services)
+        return body
 
     @app.get("/metrics")
     async def metrics(request: Request) -> Response:
         """Prometheus metrics."""
-        services: Services = request.app.state.services
-        try:
-            for status in await run_in_threadpool(services.projector.status):
-                services.metrics.projection_lag.labels(status.name).set(status.lag)
-        except Exception:
-            services.metrics.projection_lag.labels("all").set(-1)
+        await refresh_metrics(request.app.state.services)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     # Added innermost first: the last one added sees the request first.

@@ -12,6 +12,15 @@ import structlog
 from adapters.cache.factory import CacheBackends, build_cache_backends
 from adapters.settings import Settings
 from api.auth import AuthSettings, TokenVerifier
+from api.health import DEFAULT_READY_MAX_LAG, ReadSideMetrics, positive_option
+from api.live import (
+    CacheInvalidator,
+    ChangeListener,
+    StatusFeed,
+)
+from api.live import (
+    status_key as status_key,
+)
 from api.metrics import ApiMetrics
 from api.wiring import build_application, build_projector, build_read_store
 from application.onestop import OneStop
@@ -25,10 +34,6 @@ from projections.timeline import TimelineView
 from projections.worklist import WorklistView
 
 log = structlog.get_logger("services")
-
-
-def status_key(code: str) -> str:
-    return f"status:{code}"
 
 
 def encode_status(status: PublicStatus) -> bytes:
@@ -54,16 +59,39 @@ class Services:
     lookup_limit: int
     lookup_window_seconds: int
     embedded: bool
+    read_side: ReadSideMetrics
+    feed: StatusFeed
+    ready_max_lag: int
+    subscription_seconds: int
+    subscription_idle_seconds: int
+    subscriptions_per_connection: int
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _doorbell: Doorbell | None = None
+    _listener: ChangeListener | None = None
+
+    def start_followers(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The embedded projector if configured, and the feed of live updates."""
+        if self.embedded:
+            self.start_embedded_projector(loop)
+        if self.settings.is_postgres:
+            # The projector may be another process: its NOTIFY reaches us here.
+            self._listener = ChangeListener(self.settings.database_url, self.feed, loop)
+            self._listener.start()
+        else:
+            self.projector.committed.append(
+                lambda changes: self.feed.publish_from_thread(loop, changes)
+            )
 
     def start_embedded_projector(self, loop: asyncio.AbstractEventLoop) -> None:
         """Follow the log in this process (embedded default, or when configured)."""
         doorbell = self._doorbell = Doorbell()
         self.onestop.subscribe(doorbell.ring)
-        self.projector.listeners.append(
-            lambda changes: self._refresh_cache(changes, loop)
+        if self.cache_enabled:
+            invalidate = CacheInvalidator(self.caches.lookup_cache, loop)
+            self.projector.listeners.append(invalidate)
+        self.projector.on_dead_letter.append(
+            lambda name: self.read_side.dead_lettered.labels(name).inc()
         )
         self._thread = threading.Thread(
             target=self.projector.run_forever,
@@ -73,23 +101,9 @@ class Services:
         )
         self._thread.start()
 
-    def _refresh_cache(
-        self, changes: dict[str, set[str]], loop: asyncio.AbstractEventLoop
-    ) -> None:
-        codes = changes.get("public_status")
-        if not codes or not self.cache_enabled or loop.is_closed():
-            return
-        future = asyncio.run_coroutine_threadsafe(self.refresh_statuses(codes), loop)
-        try:
-            future.result(timeout=5)
-        except Exception:
-            log.exception("cache_refresh_failed")
-
-    async def refresh_statuses(self, codes: set[str]) -> None:
-        """Before the batch commits; a tombstone stops readers re-filling the old row."""
-        await self.caches.lookup_cache.invalidate([status_key(c) for c in codes])
-
     def close(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
         self._stop.set()
         if self._doorbell is not None:
             self._doorbell.ring()  # the follower sleeps in the doorbell, not on stop
@@ -125,4 +139,14 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         lookup_limit=int(settings.options.get("LOOKUP_RATE_LIMIT", "60")),
         lookup_window_seconds=int(settings.options.get("LOOKUP_RATE_WINDOW", "60")),
         embedded=embedded,
+        read_side=ReadSideMetrics.create(metrics.registry),
+        feed=StatusFeed(positive_option(settings, "SUBSCRIPTIONS_MAX", 1000)),
+        ready_max_lag=positive_option(settings, "READY_MAX_LAG", DEFAULT_READY_MAX_LAG),
+        subscription_seconds=positive_option(settings, "SUBSCRIPTION_SECONDS", 3600),
+        subscription_idle_seconds=positive_option(
+            settings, "SUBSCRIPTION_IDLE_SECONDS", 600
+        ),
+        subscriptions_per_connection=positive_option(
+            settings, "SUBSCRIPTIONS_PER_CONNECTION", 10
+        ),
     )

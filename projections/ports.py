@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 Row = tuple[Any, ...]
@@ -32,6 +32,18 @@ class Sql(ABC):
         """An insert nothing in this batch reads or updates again: may be deferred."""
         self.execute(query, params)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an exception inside undoes only its own writes."""
+        self.execute("SAVEPOINT motcua_event")
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK TO SAVEPOINT motcua_event")
+            self.execute("RELEASE SAVEPOINT motcua_event")
+            raise
+        self.execute("RELEASE SAVEPOINT motcua_event")
+
 
 class BufferedSql(Sql):
     """Collects appends per statement and sends each group with one executemany."""
@@ -52,6 +64,11 @@ class BufferedSql(Sql):
 
     def append(self, query: str, params: Sequence[Any]) -> None:
         self._appends.setdefault(query, []).append(params)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self.inner.savepoint():
+            yield
 
     def flush(self) -> None:
         for query, rows in self._appends.items():
@@ -74,6 +91,11 @@ class ReadStore(ABC):
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction() as sql:
             return sql.query(query, params)
+
+    def is_transient(self, error: BaseException) -> bool:
+        """The store failed (connection, lock, deadlock), not the event being applied:
+        the batch is retried later instead of dead-lettering the event."""
+        return False
 
     @abstractmethod
     def close(self) -> None: ...

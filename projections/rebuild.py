@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
+from projections import dead_letters
 from projections.base import Projection
 from projections.ports import ReadStore
 from projections.registry import READ_MODELS
@@ -33,6 +34,7 @@ def rebuild(
         ensure_tracking(sql)
         shadow.drop(sql)
         sql.execute(f"DELETE FROM {TRACKING} WHERE name = ?", (shadow.tracking_name,))
+        dead_letters.clear(sql, shadow.tracking_name)
     projector = Projector(app, store, [shadow])
     applied = projector.catch_up(progress)
     live = READ_MODELS[name]()
@@ -50,6 +52,8 @@ def rebuild(
                 f"ALTER TABLE {shadow.table(logical)} RENAME TO {live.table(logical)}"
             )
         sql.execute(f"DELETE FROM {TRACKING} WHERE name = ?", (shadow.tracking_name,))
+        # What the copy could not apply replaces what the live copy could not.
+        dead_letters.move(sql, shadow.tracking_name, live.tracking_name)
         # Update the live row in place rather than delete and re-insert it: a
         # batch queued on its row lock (PostgreSQL) then reads the new position
         # instead of finding the row gone (KeyError in Projector._apply_batch).

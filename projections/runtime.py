@@ -7,6 +7,7 @@ tracking positions move in the same transaction.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,12 +18,32 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 
+from projections import dead_letters
 from projections.base import Projection
-from projections.ports import BufferedSql, ReadStore, Sql
+from projections.dead_letters import DeadLetter, describe
+from projections.ports import BufferedSql, ReadStore, Sql, chunks
 
 TRACKING = "rm_tracking"
+CHANGES_CHANNEL = "motcua_read_model_changes"
+"""PostgreSQL NOTIFY channel: the keys each committed batch changed, as JSON."""
+_PAYLOAD_KEYS = 150  # NOTIFY payloads must stay under 8000 bytes
 log = structlog.get_logger("projections")
+
+
+class _ListenerFailedError(Exception):
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def change_payloads(changes: dict[str, set[str]]) -> list[str]:
+    return [
+        json.dumps({name: list(part)})
+        for name, keys in sorted(changes.items())
+        for part in chunks(sorted(keys), _PAYLOAD_KEYS)
+    ]
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,7 @@ class ProjectionStatus:
     version: int
     position: int
     log_position: int
+    dead_letters: int = 0
 
     @property
     def lag(self) -> int:
@@ -42,6 +64,7 @@ def ensure_tracking(sql: Sql) -> None:
         f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, "
         "position BIGINT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL)"
     )
+    dead_letters.ensure_dead_letters(sql)
 
 
 def _now() -> str:
@@ -72,6 +95,11 @@ class Projector:
         self.listeners: list[Callable[[dict[str, set[str]]], None]] = []
         """Called inside each batch's transaction, just before it commits, with the
         keys each read model changed; an exception aborts the batch."""
+        self.committed: list[Callable[[dict[str, set[str]]], None]] = []
+        """Called after each batch committed, with the same keys (live updates)."""
+        self.on_dead_letter: list[Callable[[str], None]] = []
+        """Called after a commit once per event a read model dead-lettered."""
+        self._dead_lettered: list[str] = []
         self.setup()
 
     def setup(self) -> None:
@@ -109,6 +137,7 @@ class Projector:
                         f"DELETE FROM {TRACKING} WHERE name = ?",
                         (projection.tracking_name,),
                     )
+                    dead_letters.clear(sql, projection.tracking_name)
                     stored = None
                 if stored is None:
                     projection.create(sql)
@@ -127,25 +156,82 @@ class Projector:
         return {name: int(position) for name, position in sql.query(query, names)}
 
     def step(self, limit: int | None = None) -> int:
-        """Apply one batch; returns how many notifications it covered."""
-        for projection in self.projections:
-            projection.changed.clear()
-        with self.store.batch() as sql:
-            count = self._apply_batch(BufferedSql(sql), limit or self.batch_size)
-            changes = {p.name: set(p.changed) for p in self.projections if p.changed}
-            # Before the commit: a cache cleared (with a tombstone against
-            # re-fills) before the new rows are visible is never stale after.
-            if changes:
-                for listener in self.listeners:
-                    listener(changes)
+        """Apply one batch; returns how many notifications it covered.
+
+        The fast path applies the whole batch in one pipelined transaction. If
+        anything in it fails, the batch is rolled back and applied again one
+        event and read model at a time, each in a savepoint: what fails then is
+        dead-lettered and everything else in the batch is kept.
+        """
+        limit = limit or self.batch_size
+        self._clear_changes()
+        self._dead_lettered.clear()
+        try:
+            with self.store.batch() as sql:
+                buffered = BufferedSql(sql)
+                count = self._apply_batch(buffered, limit)
+                changes = self._publish(buffered)
+        except _ListenerFailedError as failed:
+            raise failed.cause from None
+        except Exception as error:
+            if self.store.is_transient(error):
+                raise
+            log.warning("projection_batch_isolating", error=describe(error))
+            self._clear_changes()
+            try:
+                with self.store.transaction() as sql:
+                    count = self._apply_isolated(sql, limit)
+                    changes = self._publish(sql)
+            except _ListenerFailedError as failed:
+                raise failed.cause from None
+        self._committed(changes)
         return count
 
-    def _apply_batch(self, sql: BufferedSql, limit: int) -> int:
+    def _clear_changes(self) -> None:
+        for projection in self.projections:
+            projection.changed.clear()
+
+    def _publish(self, sql: Sql) -> dict[str, set[str]]:
+        """Before the commit: a cache cleared (with a tombstone against re-fills)
+        before the new rows are visible is never stale after. On PostgreSQL the
+        changed keys also go out by NOTIFY, which is delivered only on commit."""
+        changes = {p.name: set(p.changed) for p in self.projections if p.changed}
+        if not changes:
+            return changes
+        for listener in self.listeners:
+            try:
+                listener(changes)
+            except Exception as error:
+                raise _ListenerFailedError(error) from error
+        live = {p.name for p in self.projections if not p.suffix}
+        if sql.dialect == "postgres" and live:
+            # Only live read models: a rebuild's copy changes nothing readers see.
+            shown = {name: keys for name, keys in changes.items() if name in live}
+            for payload in change_payloads(shown):
+                sql.execute("SELECT pg_notify(?, ?)", (CHANGES_CHANNEL, payload))
+        return changes
+
+    def _committed(self, changes: dict[str, set[str]]) -> None:
+        for read_model in self._dead_lettered:
+            for hook in self.on_dead_letter:
+                hook(read_model)
+        self._dead_lettered.clear()
+        if not changes:
+            return
+        for listener in self.committed:
+            try:
+                listener(changes)
+            except Exception:
+                log.exception("change_listener_failed")
+
+    def _select(
+        self, sql: Sql, limit: int
+    ) -> tuple[dict[str, int], Sequence[Notification], int]:
         positions = self.positions(sql, lock=True)
         start = min(positions.values())
         head = self.app.recorder.max_notification_id() or 0
         if head <= start:
-            return 0
+            return positions, [], head
         notifications = self.app.recorder.select_notifications(
             start=start,
             limit=limit,
@@ -153,15 +239,18 @@ class Projector:
             topics=self._topics,
             inclusive_of_start=False,
         )
+        return positions, notifications, head
+
+    def _apply_batch(self, sql: BufferedSql, limit: int) -> int:
+        positions, notifications, head = self._select(sql, limit)
+        if not notifications and head <= min(positions.values()):
+            return 0
         originators = {str(n.originator_id) for n in notifications}
         for projection in self.projections:
             projection.begin_batch(sql, originators)
         mapper = self.app.mapper
         for notification in notifications:
-            interested = self._by_topic.get(notification.topic, ())
-            wanting = [
-                p for p in interested if notification.id > positions[p.tracking_name]
-            ]
+            wanting = self._wanting(notification, positions)
             if not wanting:
                 continue
             event: Any = mapper.to_domain_event(notification)
@@ -170,6 +259,93 @@ class Projector:
         for projection in self.projections:
             projection.end_batch(sql)
         sql.flush()  # the deferred appends, inside the batch's transaction
+        return self._advance(sql, positions, notifications, head, limit)
+
+    def _apply_isolated(self, sql: Sql, limit: int) -> int:
+        positions, notifications, head = self._select(sql, limit)
+        if not notifications and head <= min(positions.values()):
+            return 0
+        mapper = self.app.mapper
+        for notification in notifications:
+            wanting = self._wanting(notification, positions)
+            if not wanting:
+                continue
+            try:
+                event: Any = mapper.to_domain_event(notification)
+            except Exception as error:
+                for projection in wanting:
+                    self._dead_letter(sql, projection, notification, error)
+                continue
+            for projection in wanting:
+                failure = self._apply_one(sql, projection, notification, event)
+                if failure is not None:
+                    self._dead_letter(sql, projection, notification, failure)
+        return self._advance(sql, positions, notifications, head, limit)
+
+    def _apply_one(
+        self,
+        sql: Sql,
+        projection: Projection,
+        notification: Notification,
+        event: Any,
+    ) -> Exception | None:
+        """One event into one read model in a savepoint; the failure, if any."""
+        try:
+            with sql.savepoint():
+                buffered = BufferedSql(sql)
+                projection.begin_batch(buffered, {str(notification.originator_id)})
+                projection.apply(event, buffered)
+                projection.end_batch(buffered)
+                buffered.flush()
+        except Exception as error:
+            if self.store.is_transient(error):
+                raise
+            return error
+        return None
+
+    def _dead_letter(
+        self,
+        sql: Sql,
+        projection: Projection,
+        notification: Notification,
+        error: BaseException,
+    ) -> None:
+        text = describe(error)
+        log.error(
+            "event_dead_lettered",
+            read_model=projection.tracking_name,
+            position=notification.id,
+            topic=notification.topic,
+            originator_id=str(notification.originator_id),
+            error=text,
+        )
+        dead_letters.record(
+            sql,
+            projection.tracking_name,
+            notification.id,
+            notification.topic,
+            str(notification.originator_id),
+            text,
+        )
+        self._dead_lettered.append(projection.name)
+
+    def _wanting(
+        self, notification: Notification, positions: dict[str, int]
+    ) -> list[Projection]:
+        return [
+            p
+            for p in self._by_topic.get(notification.topic, ())
+            if notification.id > positions[p.tracking_name]
+        ]
+
+    def _advance(
+        self,
+        sql: Sql,
+        positions: dict[str, int],
+        notifications: Sequence[Notification],
+        head: int,
+        limit: int,
+    ) -> int:
         # A batch that reached the head also passes the events no read model
         # wants (e.g. code index events), so lag can reach 0 and wait() returns.
         last = notifications[-1].id if len(notifications) == limit else head
@@ -178,6 +354,63 @@ class Projector:
             [(last, _now(), name) for name, pos in positions.items() if pos < last],
         )
         return len(notifications)
+
+    def retry(self, names: Sequence[str] | None = None) -> tuple[int, int]:
+        """Apply dead-lettered events again (after a fix), in log order; the ones
+        that now succeed are cleared. Returns (cleared, still failing)."""
+        chosen = {
+            p.tracking_name: p
+            for p in self.projections
+            if names is None or p.name in names
+        }
+        self._clear_changes()
+        self._dead_lettered.clear()
+        cleared = 0
+        with self.store.transaction() as sql:
+            self.positions(sql, lock=True)  # not while a batch is being applied
+            letters = dead_letters.listed(sql, list(chosen))
+            for letter in letters:
+                projection = chosen[letter.read_model]
+                found = self.app.recorder.select_notifications(
+                    start=letter.position, limit=1, stop=letter.position
+                )
+                if not found or found[0].id != letter.position:
+                    dead_letters.clear(sql, letter.read_model, letter.position)
+                    continue
+                notification = found[0]
+                failure: Exception | None
+                try:
+                    event: Any = self.app.mapper.to_domain_event(notification)
+                except Exception as error:
+                    failure = error
+                else:
+                    failure = self._apply_one(sql, projection, notification, event)
+                if failure is None:
+                    dead_letters.clear(sql, letter.read_model, letter.position)
+                    cleared += 1
+                    log.info(
+                        "dead_letter_applied",
+                        read_model=letter.read_model,
+                        position=letter.position,
+                    )
+                else:
+                    self._dead_letter(sql, projection, notification, failure)
+            try:
+                changes = self._publish(sql)
+            except _ListenerFailedError as failed:
+                raise failed.cause from None
+        self._dead_lettered.clear()  # already counted when first dead-lettered
+        self._committed(changes)
+        return cleared, len(letters) - cleared
+
+    def dead_letters(self, names: Sequence[str] | None = None) -> list[DeadLetter]:
+        chosen = [
+            p.tracking_name
+            for p in self.projections
+            if names is None or p.name in names
+        ]
+        with self.store.transaction() as sql:
+            return dead_letters.listed(sql, chosen)
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         total = 0
@@ -201,12 +434,14 @@ class Projector:
                     f"SELECT name, position, version FROM {TRACKING}"
                 )
             }
+            dead = dead_letters.counts(sql)
         return [
             ProjectionStatus(
                 p.name,
                 rows.get(p.tracking_name, (0, 0))[1],
                 rows.get(p.tracking_name, (0, 0))[0],
                 log_position,
+                dead.get(p.tracking_name, 0),
             )
             for p in self.projections
         ]

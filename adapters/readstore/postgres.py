@@ -33,6 +33,11 @@ class _PostgresSql(Sql):
         self._cursor.execute(_pg(query), tuple(params), prepare=True)
         return [tuple(row) for row in self._cursor.fetchall()]
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self._connection.transaction():
+            yield
+
 
 class PostgresReadStore(ReadStore):
     dialect = "postgres"
@@ -56,6 +61,11 @@ class PostgresReadStore(ReadStore):
             connection.pipeline(),
         ):
             yield _PostgresSql(connection)
+
+    def is_transient(self, error: BaseException) -> bool:
+        # OperationalError covers lost connections, deadlocks, serialization
+        # failures and lock timeouts; InterfaceError a closed connection.
+        return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
 
     def close(self) -> None:
         self._pool.close()

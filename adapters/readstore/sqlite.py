@@ -69,6 +69,13 @@ class SQLiteReadStore(ReadStore):
                 raise
             connection.execute("COMMIT")
 
+    def is_transient(self, error: BaseException) -> bool:
+        # Other OperationalErrors (no such column…) come from the code applying
+        # the event: those are dead-lettered and retried after a fix.
+        return isinstance(error, sqlite3.OperationalError) and any(
+            word in str(error) for word in ("locked", "busy", "disk", "unable to open")
+        )
+
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)
         if connection is not None:

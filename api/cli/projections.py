@@ -1,4 +1,4 @@
-"""``motcua projector`` and ``motcua projections status|rebuild|checksum``."""
+"""``motcua projector`` and ``motcua projections status|rebuild|checksum|retry``."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from rich.table import Table
 from adapters.readstore.listen import PostgresWakeup
 from adapters.settings import Settings
 from api.cli.common import application, fail, print_json
+from api.live import ProjectorHooks
 from api.wiring import build_projector, build_read_store
 from projections.rebuild import checksum, rebuild
 from projections.registry import READ_MODELS
 
-app = typer.Typer(help="Read models: status, rebuild, checksum.", no_args_is_help=True)
+app = typer.Typer(
+    help="Read models: status, rebuild, checksum, retry.", no_args_is_help=True
+)
 
 
 def _names(name: str | None) -> list[str]:
@@ -36,12 +39,14 @@ def _names(name: str | None) -> list[str]:
 
 @app.command("status")
 def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Position and lag of every read model."""
+    """Position, lag and dead-lettered events of every read model."""
     settings = Settings.from_env()
     with application() as onestop:
         store = build_read_store(settings)
         try:
-            rows = build_projector(onestop, store).status()
+            projector = build_projector(onestop, store)
+            rows = projector.status()
+            letters = projector.dead_letters()
         finally:
             store.close()
     if json:
@@ -53,17 +58,40 @@ def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     "position": r.position,
                     "logPosition": r.log_position,
                     "lag": r.lag,
+                    "deadLetters": [
+                        {
+                            "position": d.position,
+                            "topic": d.topic,
+                            "originatorId": d.originator_id,
+                            "error": d.error,
+                            "recordedAt": d.recorded_at,
+                            "attempts": d.attempts,
+                        }
+                        for d in letters
+                        if d.read_model == r.name
+                    ],
                 }
                 for r in rows
             ]
         )
         return
-    table = Table("read model", "version", "position", "log", "lag")
+    table = Table("read model", "version", "position", "log", "lag", "dead letters")
     for r in rows:
         table.add_row(
-            r.name, str(r.version), str(r.position), str(r.log_position), str(r.lag)
+            r.name,
+            str(r.version),
+            str(r.position),
+            str(r.log_position),
+            str(r.lag),
+            str(r.dead_letters),
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for d in letters:
+        console.print(
+            f"{d.read_model} @ {d.position} {d.topic} ({d.originator_id}): {d.error}",
+            markup=False,
+        )
 
 
 @app.command("rebuild")
@@ -116,16 +144,41 @@ def checksum_command(
         typer.echo(f"{digest}  {read_model}")
 
 
+@app.command("retry")
+def retry_command(
+    name: Annotated[str | None, typer.Argument()] = None,
+    json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Apply dead-lettered events again (after a fix); clear those that succeed."""
+    settings = Settings.from_env()
+    names = _names(name)
+    with application() as onestop, ProjectorHooks(settings) as hooks:
+        store = build_read_store(settings)
+        try:
+            runner = build_projector(onestop, store)
+            hooks.attach(runner)
+            cleared, failing = runner.retry(names)
+        finally:
+            store.close()
+    if json:
+        print_json({"cleared": cleared, "stillFailing": failing})
+    else:
+        typer.echo(f"cleared {cleared}, still failing {failing}")
+    if failing:
+        raise typer.Exit(code=1)
+
+
 def projector() -> None:
     """Follow the event log into every read model until interrupted."""
     settings = Settings.from_env()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with application() as onestop:
+    with application() as onestop, ProjectorHooks(settings) as hooks:
         store = build_read_store(settings)
         batch_size = int(settings.options.get("PROJECTOR_BATCH_SIZE", "1000"))
         runner = build_projector(onestop, store, batch_size=batch_size)
+        hooks.attach(runner)
         wakeup = None
         if settings.is_postgres:
             recorder = cast("PostgresApplicationRecorder", onestop.recorder)

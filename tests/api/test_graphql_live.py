@@ -54,7 +54,7 @@ class TestStatusSubscription:
             assert status["completion"] == "WAITING_FOR_APPLICANT"
             session.send_json({"id": "1", "type": "complete"})
 
-    def test_an_unknown_code_yields_nothing_but_the_connection_stays_usable(
+    def test_an_unknown_code_ends_at_once_and_the_connection_stays_usable(
         self, api: Api
     ) -> None:
         with api.client.websocket_connect(
@@ -72,9 +72,19 @@ class TestStatusSubscription:
                     },
                 }
             )
+            ended = receive(session)
+            assert ended["id"] == "1"
+            assert ended["type"] in {"error", "next"}
+            errors = (
+                ended["payload"]
+                if ended["type"] == "error"
+                else ended["payload"]["errors"]
+            )
+            assert [e["extensions"]["code"] for e in errors] == ["DOSSIER_NOT_FOUND"]
+            if ended["type"] == "next":
+                assert receive(session) == {"id": "1", "type": "complete"}
             session.send_json({"type": "ping"})
             assert receive(session) == {"type": "pong"}
-            session.send_json({"id": "1", "type": "complete"})
 
 
 class TestOperations:

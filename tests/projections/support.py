@@ -65,8 +65,11 @@ COMPLETION: dict[DossierStatus, Completion | None] = {
 """What the anonymous lookup shows for each dossier status (None: no code yet)."""
 
 
-class InjectedCrashError(Exception):
-    """Raised by a read model on purpose, to kill a batch half-way."""
+class InjectedCrashError(BaseException):
+    """Raised by a read model on purpose, to kill a batch half-way.
+
+    A BaseException like SystemExit: it stands for the process dying, which the
+    runtime must survive by atomicity, not an event it could dead-letter."""
 
 
 class Fault:

@@ -10,8 +10,11 @@ from typing import Any, Protocol
 import pytest
 from typer.testing import CliRunner, Result
 
+from adapters.settings import Settings
 from api.cli.main import app
+from api.wiring import build_application
 from projections.registry import READ_MODELS
+from tests.poison import poisoned_payment
 
 runner = CliRunner()
 
@@ -130,8 +133,47 @@ class TestProjectionsRebuild:
         assert rows["worklist"]["position"] == 0
 
 
+class TestDeadLetters:
+    def test_status_shows_them_retry_keeps_failing_ones_and_rebuild_keeps_them(
+        self, motcua: Motcua
+    ) -> None:
+        app = build_application(Settings.from_env())
+        try:
+            dossier_id, position = poisoned_payment(app)
+        finally:
+            app.close()
+        motcua("projections", "checksum", "--json")  # catches up past the poison
+        rows = {
+            r["name"]: r for r in as_json(motcua("projections", "status", "--json"))
+        }
+        assert {r["lag"] for r in rows.values()} == {0}
+        (letter,) = rows["citizen"]["deadLetters"]
+        assert (letter["position"], letter["originatorId"]) == (
+            position,
+            str(dossier_id),
+        )
+        assert letter["topic"].endswith("FinancialObligationRequested")
+        assert "OverflowError" in letter["error"]
+        assert all(rows[n]["deadLetters"] == [] for n in READ_MODELS if n != "citizen")
+        table = motcua("projections", "status").stdout
+        assert f"citizen @ {position}" in table
+
+        assert as_json(motcua("projections", "retry", "worklist", "--json")) == {
+            "cleared": 0,
+            "stillFailing": 0,
+        }
+        failing = motcua("projections", "retry", exit_code=1)
+        assert "still failing 1" in failing.stdout
+        motcua("projections", "rebuild", "citizen")
+        rows = {
+            r["name"]: r for r in as_json(motcua("projections", "status", "--json"))
+        }
+        assert [d["position"] for d in rows["citizen"]["deadLetters"]] == [position]
+        assert rows["citizen"]["deadLetters"][0]["attempts"] == 1  # a fresh copy
+
+
 class TestUnknownReadModel:
-    @pytest.mark.parametrize("command", ["rebuild", "checksum"])
+    @pytest.mark.parametrize("command", ["rebuild", "checksum", "retry"])
     def test_exits_with_code_2_and_names_the_known_read_models(
         self, motcua: Motcua, command: str
     ) -> None:

@@ -117,30 +117,46 @@ class TestBatchesAreTransactional:
         assert set(live_positions(store).values()) == {head(app)}
         assert checksums(store) == checksums(store, reference)
 
-    def test_a_store_error_half_way_rolls_back_the_whole_batch(
+    def test_a_store_error_half_way_dead_letters_only_the_event_that_caused_it(
         self, backend: Backend
     ) -> None:
         app, store = backend.app, backend.store
         scenario = populate(app)
+        returned = str(scenario["returned"])
         projector = Projector(app, store, all_projections())
         timeline = TimelineProjection().table("entries")
-        blocker = (str(scenario["returned"]), 3, "Planted", "x", "x", "x", "x")
-        execute(  # a row the batch will collide with
+        blocker = (returned, 3, "Planted", "x", "x", "x", "x")
+        execute(  # a row the batch will collide with (at its flush or commit)
             store,
             f"INSERT INTO {timeline} (dossier_id, version, event_type, at, "
             "recorded_at, actor_id, actor_role, summary_vi, summary_en) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'x', 'x')",
             blocker,
         )
-        empty = checksums(store)
-        with pytest.raises((sqlite3.IntegrityError, psycopg.errors.IntegrityError)):
-            projector.catch_up()
-        assert set(live_positions(store).values()) == {0}
-        assert checksums(store) == empty
-
-        execute(store, f"DELETE FROM {timeline}")
         projector.catch_up()
-        assert checksums(store) == fresh_checksums(app, store)
+
+        assert set(live_positions(store).values()) == {head(app)}
+        (letter,) = projector.dead_letters()
+        third = app.recorder.select_notifications(
+            start=letter.position, limit=1, stop=letter.position
+        )[0]
+        assert (letter.read_model, letter.originator_id) == ("timeline", returned)
+        assert app.mapper.to_domain_event(third).originator_version == 3
+        assert "IntegrityError" in letter.error or "UniqueViolation" in letter.error
+        fresh = fresh_checksums(app, store)
+        others = {k: v for k, v in checksums(store).items() if k != "timeline"}
+        assert others == {k: v for k, v in fresh.items() if k != "timeline"}
+        rows = count(store, timeline)
+        assert rows == count(store, TimelineProjection("_fresh").table("entries"))
+        statuses = {s.name: s.dead_letters for s in projector.status()}
+        assert statuses == {name: int(name == "timeline") for name in LIVE}
+
+        assert projector.retry() == (0, 1)  # the blocker is still there
+        assert projector.dead_letters()[0].attempts == 2
+        execute(store, f"DELETE FROM {timeline} WHERE event_type = 'Planted'")
+        assert projector.retry(["timeline"]) == (1, 0)
+        assert projector.dead_letters() == []
+        assert checksums(store) == fresh
 
 
 class TestVersionBump:

@@ -1,0 +1,107 @@
+"""Readiness (``/readyz``) and the read-side metrics (``/metrics``).
+
+Not ready (503) when a read model has dead letters or lags the log by more than
+``MOTCUA_READY_MAX_LAG`` events: a load balancer then sends readers elsewhere,
+and an operator sees why. Redis being down only degrades (200): lookups fall
+back to the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from starlette.concurrency import run_in_threadpool
+
+from adapters.settings import ConfigurationError, Settings
+
+if TYPE_CHECKING:
+    from api.services import Services
+
+log = structlog.get_logger("api")
+DEFAULT_READY_MAX_LAG = 1000
+
+
+def positive_option(settings: Settings, name: str, default: int) -> int:
+    """A whole-number setting ≥ 1 (``MOTCUA_<name>``); anything else is refused."""
+    raw = settings.options.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigurationError(f"MOTCUA_{name}={raw!r}") from None
+    if value < 1:
+        raise ConfigurationError(f"MOTCUA_{name}={raw!r}")
+    return value
+
+
+@dataclass
+class ReadSideMetrics:
+    dead_letters: Gauge
+    dead_lettered: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> ReadSideMetrics:
+        return cls(
+            dead_letters=Gauge(
+                "motcua_projection_dead_letters",
+                "Events a read model could not apply, waiting for a retry",
+                ("read_model",),
+                registry=registry,
+            ),
+            dead_lettered=Counter(
+                "motcua_projection_dead_lettered_total",
+                "Events this process's projector dead-lettered",
+                ("read_model",),
+                registry=registry,
+            ),
+        )
+
+
+async def readiness(services: Services) -> tuple[int, dict[str, Any]]:
+    """HTTP status and body of ``/readyz``."""
+    try:
+        statuses = await run_in_threadpool(services.projector.status)
+    except Exception:
+        log.exception("readiness_check_failed")
+        return 503, {"status": "unavailable", "reasons": ["store unreachable"]}
+    cache = await services.caches.health()
+    max_lag = services.ready_max_lag
+    reasons = [
+        f"{s.name}: {s.dead_letters} dead-lettered event(s)"
+        for s in statuses
+        if s.dead_letters
+    ] + [f"{s.name}: lag {s.lag} > {max_lag}" for s in statuses if s.lag > max_lag]
+    if reasons:
+        state = "not_ready"
+    elif cache.get("status") == "degraded":
+        state = "degraded"
+    else:
+        state = "ok"
+    body = {
+        "status": state,
+        "reasons": reasons,
+        "logPosition": max((s.log_position for s in statuses), default=0),
+        "projectionLag": {s.name: s.lag for s in statuses},
+        "maxLag": max((s.lag for s in statuses), default=0),
+        "readyMaxLag": max_lag,
+        "deadLetters": {s.name: s.dead_letters for s in statuses},
+        "cache": cache,
+    }
+    return (503 if reasons else 200), body
+
+
+async def refresh_metrics(services: Services) -> None:
+    """Lag and dead letters from the store, so they are right whichever process
+    projects (embedded or ``motcua projector``)."""
+    try:
+        statuses = await run_in_threadpool(services.projector.status)
+    except Exception:
+        services.metrics.projection_lag.labels("all").set(-1)
+        return
+    for status in statuses:
+        services.metrics.projection_lag.labels(status.name).set(status.lag)
+        services.read_side.dead_letters.labels(status.name).set(status.dead_letters)

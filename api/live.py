@@ -1,0 +1,246 @@
+"""Changes the projector committed, fanned out to cache and subscribers.
+
+Two hooks on every projector (embedded thread or ``motcua projector``):
+
+* before a batch commits, the public-status cache (Redis or in-process) is
+  invalidated with tombstones (:class:`CacheInvalidator`), so a lookup after
+  the commit is never stale;
+* after it commits, subscribers of the changed codes are woken
+  (:class:`StatusFeed`). In one process (SQLite embedded) the projector calls
+  the feed directly; on PostgreSQL the batch sends the changed codes with
+  ``NOTIFY`` (delivered only if the batch commits) and every API process
+  ``LISTEN``s (:class:`ChangeListener`). LISTEN/NOTIFY rather than Redis
+  pub/sub: it is transactional with the read models and needs no other service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+import psycopg
+import structlog
+from prometheus_client import CollectorRegistry
+from psycopg import sql
+
+from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.cache.resilient import ResilientLookupCache
+from adapters.settings import Settings
+from projections.runtime import CHANGES_CHANNEL, Projector
+
+log = structlog.get_logger("live")
+T = TypeVar("T")
+PUBLIC_STATUS = "public_status"
+
+
+def status_key(code: str) -> str:
+    return f"status:{code}"
+
+
+class TooManySubscribersError(Exception):
+    pass
+
+
+class Watch:
+    """One subscription's interest in a code; ``changed`` is set on each change."""
+
+    def __init__(self, feed: StatusFeed, code: str) -> None:
+        self.feed = feed
+        self.code = code
+        self.changed = asyncio.Event()
+        self._open = True
+
+    def __enter__(self) -> asyncio.Event:
+        return self.changed
+
+    def __exit__(self, *_: object) -> None:
+        if self._open:
+            self._open = False
+            self.feed._unwatch(self)
+
+
+class StatusFeed:
+    """Wakes the subscriptions waiting on a dossier code; event-loop thread only."""
+
+    def __init__(self, max_subscribers: int) -> None:
+        self.max_subscribers = max_subscribers
+        self._waiting: dict[str, set[asyncio.Event]] = {}
+        self._count = 0
+
+    @property
+    def subscribers(self) -> int:
+        return self._count
+
+    def watch(self, code: str) -> Watch:
+        """Registered at once (refused beyond the limit); unregistered on exit."""
+        if self._count >= self.max_subscribers:
+            raise TooManySubscribersError(code)
+        watch = Watch(self, code)
+        self._waiting.setdefault(code, set()).add(watch.changed)
+        self._count += 1
+        return watch
+
+    def _unwatch(self, watch: Watch) -> None:
+        self._count -= 1
+        waiting = self._waiting.get(watch.code)
+        if waiting is not None:
+            waiting.discard(watch.changed)
+            if not waiting:
+                del self._waiting[watch.code]
+
+    def publish(self, codes: set[str]) -> None:
+        for code in codes:
+            for changed in self._waiting.get(code, ()):
+                changed.set()
+
+    def publish_from_thread(
+        self, loop: asyncio.AbstractEventLoop, changes: dict[str, set[str]]
+    ) -> None:
+        codes = changes.get(PUBLIC_STATUS)
+        if codes and not loop.is_closed():
+            loop.call_soon_threadsafe(self.publish, set(codes))
+
+
+class CacheInvalidator:
+    """A projector listener: tombstones the changed codes before the commit."""
+
+    def __init__(
+        self, cache: ResilientLookupCache, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self.cache = cache
+        self.loop = loop
+
+    def __call__(self, changes: dict[str, set[str]]) -> None:
+        codes = changes.get(PUBLIC_STATUS)
+        if not codes or self.loop.is_closed():
+            return
+        keys = [status_key(c) for c in sorted(codes)]
+        future = asyncio.run_coroutine_threadsafe(
+            self.cache.invalidate(keys), self.loop
+        )
+        try:
+            future.result(timeout=5)
+        except Exception:
+            # The resilient cache keeps what it could not send and re-sends it
+            # before serving again; a failure here must not stop projecting.
+            log.exception("cache_refresh_failed")
+
+
+class LoopThread:
+    """An event loop of its own for a synchronous process (``motcua projector``)
+    that uses the asynchronous cache clients."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="motcua-loop", daemon=True
+        )
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+        self.loop.close()
+
+
+class ChangeListener:
+    """LISTENs for the projector's NOTIFY on PostgreSQL and feeds the StatusFeed.
+
+    A thread blocked in the server's notifications (no polling); reconnects
+    after a lost connection. A NOTIFY lost while reconnecting only delays an
+    update: subscribers re-read the read model when they wake.
+    """
+
+    def __init__(
+        self, url: str, feed: StatusFeed, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self._url = url
+        self._feed = feed
+        self._loop = loop
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="motcua-listen", daemon=True
+        )
+        self.listening = threading.Event()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.Connection.connect(self._url, autocommit=True) as conn:
+                    conn.execute(
+                        sql.SQL("LISTEN {}").format(sql.Identifier(CHANGES_CHANNEL))
+                    )
+                    self.listening.set()
+                    while not self._stop.is_set():
+                        for notify in conn.notifies(timeout=1.0):
+                            self._deliver(notify.payload)
+            except psycopg.Error:
+                self.listening.clear()
+                log.warning("change_listener_reconnecting")
+                self._stop.wait(1.0)
+
+    def _deliver(self, payload: str) -> None:
+        try:
+            changes = {k: set(v) for k, v in json.loads(payload).items()}
+        except (ValueError, AttributeError, TypeError):
+            log.warning("change_payload_ignored", payload=payload[:200])
+            return
+        self._feed.publish_from_thread(self._loop, changes)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class ProjectorHooks:
+    """What a projector outside the API process must do besides projecting:
+    invalidate the shared (Redis) public-status cache before each commit, exactly
+    as the embedded projector does. Without Redis there is no shared cache."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._loop: LoopThread | None = None
+        self._caches: CacheBackends | None = None
+        self._drain: Future[None] | None = None
+
+    def __enter__(self) -> ProjectorHooks:
+        if self._settings.redis_url is not None:
+            self._loop = LoopThread()
+            self._caches = build_cache_backends(self._settings, CollectorRegistry())
+        return self
+
+    def attach(self, projector: Projector) -> None:
+        if self._loop is not None and self._caches is not None:
+            cache = self._caches.lookup_cache
+            projector.listeners.append(CacheInvalidator(cache, self._loop.loop))
+            self._drain = asyncio.run_coroutine_threadsafe(
+                _drain_pending(cache), self._loop.loop
+            )
+
+    def __exit__(self, *_: object) -> None:
+        if self._drain is not None:
+            self._drain.cancel()
+        if self._loop is not None and self._caches is not None:
+            try:
+                self._loop.run(self._caches.close())
+            finally:
+                self._loop.close()
+
+
+async def _drain_pending(cache: ResilientLookupCache, every: float = 1.0) -> None:
+    """Invalidations that could not reach Redis are re-sent once it is back, even
+    when no new batch comes: the API processes cannot know of them."""
+    while True:
+        await asyncio.sleep(every)
+        if cache.pending_invalidations:
+            await cache.invalidate([])  # re-sends what is pending when usable
