@@ -14,6 +14,7 @@ from adapters.settings import Settings
 from api.cli.main import app
 from api.wiring import build_application
 from projections.registry import READ_MODELS
+from tests.factories import ADMIN, JUSTICE, trace
 from tests.poison import poisoned_payment
 
 runner = CliRunner()
@@ -139,6 +140,10 @@ class TestDeadLetters:
     ) -> None:
         app = build_application(Settings.from_env())
         try:
+            # The factories' dossiers go to this department of the demo's unit.
+            app.add_department(
+                JUSTICE, trace=trace(ADMIN), department_code="PHC", name="Hành chính"
+            )
             dossier_id, position = poisoned_payment(app)
         finally:
             app.close()
