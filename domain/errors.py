@@ -115,3 +115,19 @@ class DailySequenceExhaustedError(DomainError):
     code = "DAILY_SEQUENCE_EXHAUSTED"
     vi = "Đơn vị {agency} đã tiếp nhận đủ 9.999 hồ sơ trong ngày {day}"
     en = "Unit {agency} has already received 9,999 dossiers on {day}"
+
+
+class InvalidValueError(DomainError):
+    """A value outside its domain range; refused before any event exists.
+
+    The message names the field and the rule, never echoes the value (it may
+    be megabytes long or hold characters a response cannot carry).
+    """
+
+    code = "INVALID_VALUE"
+    vi = "Giá trị không hợp lệ cho «{field}»: {rule_vi}"
+    en = "Invalid value for '{field}': {rule_en}"
+
+    def __init__(self, field: str, rule_vi: str, rule_en: str) -> None:
+        super().__init__(field, field=field, rule_vi=rule_vi, rule_en=rule_en)
+        self.field = field

@@ -20,6 +20,7 @@ from api.graphql.mutations.officer import DocumentInput
 from api.graphql.types.outcomes import DossierSubmitted, NotAllowed
 from application.clock import trace_for
 from application.onestop import OneStop
+from domain import bounds
 from domain.dossier_rules import Command
 from domain.dossier_values import Applicant, ApplicantKind, Satisfaction
 from domain.errors import LabelledError
@@ -57,6 +58,7 @@ def _submit(context: Context, data: SubmitDossierInput) -> SubmitOutcome:
             )
         )
     try:
+        bounds.bounded(data.documents, "documents", bounds.MAX_DOCUMENTS)
         dossier_id, position = context.services.onestop.submit_dossier(
             trace=trace_for(
                 principal.actor_for(Role.CITIZEN),
@@ -90,6 +92,7 @@ class CitizenMutation:
         self, info: Info, dossier: DossierRef, documents: list[SubmittedDocument]
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+            bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
             given = {d.component_code: d.document.metadata() for d in documents}
             return app.receive_supplement(
                 i, trace=t, documents=given, expected_version=v

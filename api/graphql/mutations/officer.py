@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -22,8 +22,10 @@ from api.graphql.mutations.common import (
     run_command,
 )
 from api.graphql.types.outcomes import DossierReceived, NotAllowed
+from api.graphql.types.scalars import Money
 from application.clock import trace_for
 from application.onestop import OneStop
+from domain import bounds
 from domain.dossier_rules import Command
 from domain.dossier_values import (
     Applicant,
@@ -37,7 +39,7 @@ from domain.dossier_values import (
     ReturnMethod,
     ReuseSource,
 )
-from domain.errors import LabelledError, MissingDataError
+from domain.errors import InvalidValueError, LabelledError, MissingDataError
 from domain.procedure import Fee
 from domain.values import Role, Trace
 
@@ -62,13 +64,9 @@ class DocumentInput:
     summary: str = ""
 
     def metadata(self) -> DocumentMetadata:
-        try:
-            document_id = UUID(str(self.document_id))
-        except ValueError:
-            raise _bad("document_id") from None
         return DocumentMetadata(
-            document_id=document_id,
-            sha256=self.sha256.lower(),
+            document_id=bounds.uuid(str(self.document_id), "document.documentId"),
+            sha256=_digest(self.sha256),
             number_symbol=self.number_symbol,
             issued_on=self.issued_on,
             issuer=self.issuer,
@@ -102,11 +100,20 @@ class ResultInput:
 class FeeInput:
     code: str
     name: str
-    amount: str
+    amount: Money  # type: ignore[valid-type]
+
+    def fee(self) -> Fee:
+        amount = bounds.money(self.amount, "fees.amount")
+        return Fee(self.code, self.name, Decimal(amount))
 
 
 def _bad(field: str) -> LabelledError:
     return MissingDataError(field)
+
+
+def _digest(value: str) -> str:
+    """Digests are compared lowercase; anything else is left for the domain to refuse."""
+    return value.lower() if len(value) == 64 else value
 
 
 def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
@@ -183,13 +190,15 @@ class OfficerMutation:
         verified_with_vneid: bool = False,
         eid_level: int = 0,
     ) -> Outcome:
-        account = DigitalAccount(has_account, verified_with_vneid, eid_level)
         return await run_command(
             info.context,
             dossier,
             Command.CHECK_DIGITAL_ACCOUNT,
             lambda app, i, t, v: app.check_digital_account(
-                i, trace=t, account=account, expected_version=v
+                i,
+                trace=t,
+                account=DigitalAccount(has_account, verified_with_vneid, eid_level),
+                expected_version=v,
             ),
         )
 
@@ -224,15 +233,11 @@ class OfficerMutation:
         source: ReuseSource,
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            try:
-                document = UUID(str(document_id))
-            except ValueError:
-                raise _bad("documentId") from None
             return app.reuse_component(
                 i,
                 trace=t,
                 component_code=component_code,
-                document_id=document,
+                document_id=bounds.uuid(str(document_id), "documentId"),
                 source=source,
                 expected_version=v,
             )
@@ -308,7 +313,16 @@ class OfficerMutation:
         component_codes: list[str] | None = None,
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            given = dict(zip(component_codes or [], documents or [], strict=False))
+            codes, papers = component_codes or [], documents or []
+            bounds.bounded(codes, "componentCodes", bounds.MAX_DOCUMENTS)
+            bounds.bounded(papers, "documents", bounds.MAX_DOCUMENTS)
+            if len(codes) != len(papers):
+                raise InvalidValueError(
+                    "documents",
+                    "mỗi mã thành phần đi kèm đúng một giấy tờ",
+                    "each component code needs exactly one document",
+                )
+            given = dict(zip(codes, papers, strict=True))
             return app.receive_supplement(
                 i,
                 trace=t,
@@ -323,10 +337,8 @@ class OfficerMutation:
         self, info: Info, dossier: DossierRef, fees: list[FeeInput], reason: str = ""
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            try:
-                lines = tuple(Fee(f.code, f.name, Decimal(f.amount)) for f in fees)
-            except InvalidOperation:
-                raise _bad("fees.amount") from None
+            bounds.bounded(fees, "fees", bounds.MAX_FEES)
+            lines = tuple(f.fee() for f in fees)
             return app.request_payment(
                 i, trace=t, fees=lines, reason=reason, expected_version=v
             )
@@ -377,17 +389,16 @@ class OfficerMutation:
         self, info: Info, dossier: DossierRef, results: list[ResultInput], decision: str
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            issued = []
-            for r in results:
-                try:
-                    document = UUID(str(r.document_id))
-                except ValueError:
-                    raise _bad("results.documentId") from None
-                issued.append(
-                    IssuedResult(
-                        r.result_code, document, r.sha256.lower(), r.number_symbol
-                    )
+            bounds.bounded(results, "results", bounds.MAX_RESULTS)
+            issued = [
+                IssuedResult(
+                    r.result_code,
+                    bounds.uuid(str(r.document_id), "results.documentId"),
+                    _digest(r.sha256),
+                    r.number_symbol,
                 )
+                for r in results
+            ]
             return app.resolve_dossier(
                 i, trace=t, results=tuple(issued), decision=decision, expected_version=v
             )
