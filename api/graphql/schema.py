@@ -23,6 +23,7 @@ from api.graphql.mutations.citizen import CitizenMutation
 from api.graphql.mutations.officer import OfficerMutation
 from api.graphql.queries import Query
 from api.graphql.subscriptions import Subscription
+from api.graphql.types.scalars import SCALAR_OVERRIDES
 
 log = structlog.get_logger("graphql")
 
@@ -74,5 +75,9 @@ def build_schema() -> strawberry.Schema:
         ),
     ]
     return MotcuaSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
     )

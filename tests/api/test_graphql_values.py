@@ -289,3 +289,39 @@ def test_a_citizen_submission_records_issuer_and_eid_level(api: Api) -> None:
     assert isinstance(event, Dossier.SubmittedOnline)
     assert event.trace.actor.authentication == Authentication("motcua", 2)
     assert event.procedure.code == BIRTH
+
+
+class TestTypeLevelJunk:
+    """Values that are not even of the GraphQL type: a clean GraphQL error, never
+    the masked "unexpected error", whether sent as variables or as literals."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'mutation {{ reappointDossier(dossier: {{code: "{code}"}}, '
+            'dueAt: "9999-12-31T24:00:00Z", reason: "x") {{ __typename }} }}',
+            'mutation {{ requestPayment(dossier: {{code: "{code}"}}, '
+            'fees: [{{code: "LP1", name: "x", amount: [1]}}]) {{ __typename }} }}',
+            'mutation {{ requestPayment(dossier: {{code: "{code}"}}, '
+            'fees: [{{code: "LP1", name: "x", amount: true}}]) {{ __typename }} }}',
+        ],
+    )
+    def test_literals(self, api: Api, query: str) -> None:
+        code = receive_paper(api)["code"]
+        before = api.log_position()
+        body = api.gql(query.format(code=code), token=api.tokens.leader())
+        assert body["errors"]
+        assert "unexpected" not in str(body["errors"]).lower()
+        assert api.log_position() == before
+
+    def test_variables(self, api: Api) -> None:
+        code = receive_paper(api)["code"]
+        before = api.log_position()
+        for variables in (
+            {"code": code, "dueAt": "9999-12-31T24:00:00Z"},
+            {"code": code, "dueAt": 12},
+        ):
+            body = api.gql(REAPPOINT, variables, token=api.tokens.leader())
+            assert body["errors"]
+            assert "unexpected" not in str(body["errors"]).lower()
+        assert api.log_position() == before

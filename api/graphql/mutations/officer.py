@@ -111,6 +111,16 @@ def _bad(field: str) -> LabelledError:
     return MissingDataError(field)
 
 
+def reason_text(value: str, field: str = "reason") -> str:
+    """Free text of a command (reason, note, decision): bounded at the edge."""
+    return bounds.text(value, field, bounds.REASON_LENGTH, multiline=True)
+
+
+def component_list(codes: list[str]) -> tuple[str, ...]:
+    bounds.bounded(codes, "componentCodes", bounds.MAX_COMPONENTS)
+    return tuple(bounds.code(c, "componentCodes") for c in codes)
+
+
 def _digest(value: str) -> str:
     """Digests are compared lowercase; anything else is left for the domain to refuse."""
     return value.lower() if len(value) == 64 else value
@@ -145,7 +155,9 @@ def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
                     data.applicant_id, data.applicant_name, data.applicant_kind
                 ),
                 channel=data.channel,
-                summary=data.summary,
+                summary=bounds.text(
+                    data.summary, "summary", bounds.SUMMARY_LENGTH, multiline=True
+                ),
             )
         dossier = onestop.get_dossier(reception.dossier_id)
     except LabelledError as error:
@@ -177,7 +189,7 @@ class OfficerMutation:
             dossier,
             Command.REFUSE,
             lambda app, i, t, v: app.refuse_dossier(
-                i, trace=t, reason=reason, expected_version=v
+                i, trace=t, reason=reason_text(reason), expected_version=v
             ),
         )
 
@@ -217,7 +229,7 @@ class OfficerMutation:
             lambda app, i, t, v: app.digitize_component(
                 i,
                 trace=t,
-                component_code=component_code,
+                component_code=bounds.code(component_code, "componentCode"),
                 document=document.metadata(),
                 expected_version=v,
             ),
@@ -236,7 +248,7 @@ class OfficerMutation:
             return app.reuse_component(
                 i,
                 trace=t,
-                component_code=component_code,
+                component_code=bounds.code(component_code, "componentCode"),
                 document_id=bounds.uuid(str(document_id), "documentId"),
                 source=source,
                 expected_version=v,
@@ -259,8 +271,10 @@ class OfficerMutation:
             lambda app, i, t, v: app.sign_component(
                 i,
                 trace=t,
-                component_code=component_code,
-                signature_sha256=signature_sha256,
+                component_code=bounds.code(component_code, "componentCode"),
+                signature_sha256=bounds.sha256(
+                    _digest(signature_sha256), "signatureSha256"
+                ),
                 expected_version=v,
             ),
         )
@@ -282,7 +296,7 @@ class OfficerMutation:
                 i,
                 trace=t,
                 to=Holder(to_agency_code, to_department),
-                note=note,
+                note=reason_text(note, "note"),
                 expected_version=v,
             ),
         )
@@ -298,8 +312,8 @@ class OfficerMutation:
             lambda app, i, t, v: app.request_supplement(
                 i,
                 trace=t,
-                items=tuple(component_codes),
-                reason=reason,
+                items=component_list(component_codes),
+                reason=reason_text(reason),
                 expected_version=v,
             ),
         )
@@ -340,7 +354,7 @@ class OfficerMutation:
             bounds.bounded(fees, "fees", bounds.MAX_FEES)
             lines = tuple(f.fee() for f in fees)
             return app.request_payment(
-                i, trace=t, fees=lines, reason=reason, expected_version=v
+                i, trace=t, fees=lines, reason=reason_text(reason), expected_version=v
             )
 
         return await run_command(info.context, dossier, Command.REQUEST_PAYMENT, run)
@@ -354,7 +368,11 @@ class OfficerMutation:
             dossier,
             Command.CONFIRM_PAYMENT,
             lambda app, i, t, v: app.confirm_payment(
-                i, trace=t, channel=channel, receipt=receipt, expected_version=v
+                i,
+                trace=t,
+                channel=channel,
+                receipt=bounds.text(receipt, "receipt", bounds.SHORT_TEXT_LENGTH),
+                expected_version=v,
             ),
         )
 
@@ -367,7 +385,11 @@ class OfficerMutation:
             dossier,
             Command.REAPPOINT,
             lambda app, i, t, v: app.reappoint_dossier(
-                i, trace=t, due_at=due_at, reason=reason, expected_version=v
+                i,
+                trace=t,
+                due_at=bounds.instant(due_at, "dueAt"),
+                reason=reason_text(reason),
+                expected_version=v,
             ),
         )
 
@@ -380,7 +402,7 @@ class OfficerMutation:
             dossier,
             Command.STOP,
             lambda app, i, t, v: app.stop_dossier(
-                i, trace=t, reason=reason, expected_version=v
+                i, trace=t, reason=reason_text(reason), expected_version=v
             ),
         )
 
@@ -400,7 +422,11 @@ class OfficerMutation:
                 for r in results
             ]
             return app.resolve_dossier(
-                i, trace=t, results=tuple(issued), decision=decision, expected_version=v
+                i,
+                trace=t,
+                results=tuple(issued),
+                decision=reason_text(decision, "decision"),
+                expected_version=v,
             )
 
         return await run_command(info.context, dossier, Command.RESOLVE, run)
