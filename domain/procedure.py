@@ -14,6 +14,9 @@ from domain.deadline import TimeLimit
 from domain.errors import InvalidProcedureError, MissingDataError
 from domain.values import AgencyCode, Trace, validate_field_code
 
+#: Catalogue names are official titles, some of them long.
+_CATALOGUE_NAME = 1000
+
 # National TTHC code ``d.dddddd``, or its local variant ``d.dddddd.<agency code>``
 # (R-08, e.g. ``1.003560.000.00.00.H56``).
 _PROCEDURE_CODE = re.compile(r"([0-9]\.[0-9]{6})(?:\.(.+))?", re.ASCII)
@@ -59,11 +62,20 @@ class Component:
     scope: DigitizationScope = DigitizationScope.IN_SCOPE
     mandatory: bool = True
 
+    def __post_init__(self) -> None:
+        bounds.code(self.code, "components.code")
+        bounds.code(self.document_type_code, "components.documentTypeCode")
+        bounds.text(self.name, "components.name", _CATALOGUE_NAME, required=True)
+
 
 @dataclass(frozen=True)
 class ResultDocument:
     result_code: str
     name: str
+
+    def __post_init__(self) -> None:
+        bounds.code(self.result_code, "results.resultCode")
+        bounds.text(self.name, "results.name", _CATALOGUE_NAME, required=True)
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,10 @@ class ProcedureDefinition:
         validate_procedure_code(self.code)
         if not self.name.strip():
             raise MissingDataError("procedure name")
-        bounds.text(self.name, "procedure.name", 1000, required=True)
+        bounds.text(self.name, "procedure.name", _CATALOGUE_NAME, required=True)
+        bounds.bounded(self.components, "components", bounds.MAX_COMPONENTS)
+        bounds.bounded(self.results, "results", bounds.MAX_RESULTS)
+        bounds.bounded(self.fees, "fees", bounds.MAX_FEES)
         validate_field_code(self.field_code)
         local = _PROCEDURE_CODE.fullmatch(self.code)
         if local is not None and local.group(2) is not None:
