@@ -325,3 +325,36 @@ class TestTypeLevelJunk:
             assert body["errors"]
             assert "unexpected" not in str(body["errors"]).lower()
         assert api.log_position() == before
+
+
+LOOKUPS = [
+    ("query Q($c: String!) { dossierStatus(code: $c) { code } }", None),
+    ("query Q($c: String!) { dossier(code: $c) { code } }", "citizen"),
+    ("query Q($c: String!) { officerDossier(code: $c) { code } }", "desk"),
+    ("query Q($c: String!) { procedures(search: $c) { code } }", None),
+    ("query Q($c: String!) { worklist(department: $c) { code } }", "desk"),
+]
+
+
+@pytest.mark.parametrize(("query", "who"), LOOKUPS)
+@pytest.mark.parametrize(
+    "value", ["\ud800", "000.00.00.H34-\udfff", "x\x00y", "a" * 100_000], ids=repr
+)
+def test_lookups_by_hostile_text_find_nothing_without_an_error(
+    stack_api: Api, query: str, who: str | None, value: str
+) -> None:
+    api = stack_api
+    token = getattr(api.tokens, who)() if who else None
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    response = api.client.post(
+        "/graphql",
+        content=json.dumps({"query": query, "variables": {"c": value}}),
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert not body.get("errors"), body
+    (found,) = body["data"].values()
+    assert found in (None, [])
