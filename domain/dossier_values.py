@@ -132,13 +132,13 @@ class DocumentMetadata:
     def __post_init__(self) -> None:
         bounds.uuid(self.document_id, "document.documentId")
         bounds.sha256(self.sha256, "document.sha256")
-        for name, limit in (
-            ("number_symbol", bounds.SHORT_TEXT_LENGTH),
-            ("issuer", bounds.SHORT_TEXT_LENGTH),
-            ("summary", bounds.SUMMARY_LENGTH),
+        for name, field, limit in (
+            ("number_symbol", "numberSymbol", bounds.SHORT_TEXT_LENGTH),
+            ("issuer", "issuer", bounds.SHORT_TEXT_LENGTH),
+            ("summary", "summary", bounds.SUMMARY_LENGTH),
         ):
             value = bounds.text(
-                getattr(self, name), f"document.{name}", limit, multiline=True
+                getattr(self, name), f"document.{field}", limit, multiline=True
             )
             object.__setattr__(self, name, value)
         bounds.document_date(self.issued_on, "document.issuedOn")
