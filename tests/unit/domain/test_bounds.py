@@ -307,3 +307,42 @@ def test_messages_are_bilingual_and_name_the_field() -> None:
     assert "fees.amount" in refused.value.message("vi")
     assert "Giá trị không hợp lệ" in refused.value.message("vi")
     assert "Invalid value" in refused.value.message("en")
+
+
+def _refused_by_rule(char: str, multiline: bool) -> bool:
+    """The rule stated with unicodedata: controls, surrogates, non-characters."""
+    code = ord(char)
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return not (multiline and char in "\n\r\t")
+    return category == "Cs" or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_every_basic_plane_character_follows_the_rule(multiline: bool) -> None:
+    for code in range(0x10000):
+        char = chr(code)
+        try:
+            bounds.text(f"a{char}b", "reason", 10, multiline=multiline)
+        except InvalidValueError:
+            assert _refused_by_rule(char, multiline), hex(code)
+        else:
+            assert not _refused_by_rule(char, multiline), hex(code)
+
+
+@given(st.integers(min_value=0x10000, max_value=0x10FFFF), st.booleans())
+def test_supplementary_characters_follow_the_rule(code: int, multiline: bool) -> None:
+    char = chr(code)
+    try:
+        bounds.text(f"a{char}b", "reason", 10, multiline=multiline)
+    except InvalidValueError:
+        assert _refused_by_rule(char, multiline), hex(code)
+    else:
+        assert not _refused_by_rule(char, multiline), hex(code)
+
+
+def test_plane_end_non_characters_are_refused() -> None:
+    for plane in range(17):
+        for last in (0xFFFE, 0xFFFF):
+            with pytest.raises(InvalidValueError):
+                bounds.text(chr(plane * 0x10000 + last), "reason", 10)
