@@ -166,6 +166,14 @@ STOP = f"""mutation S($code: String!, $reason: String!) {{
 DIGITIZE = f"""mutation D($code: String!, $component: String!, $doc: DocumentInput!) {{
   digitizeComponent(dossier: {{code: $code}}, componentCode: $component,
                     document: $doc) {{ {OUTCOME} }} }}"""
+SUBMIT = """mutation N($summary: String!, $documents: [SubmittedDocument!]!) {
+  submitDossier(input: {procedureCode: "1.001193", applicantName: "Nguyễn Văn An",
+                        summary: $summary, documents: $documents}) {
+    __typename ... on DossierSubmitted { dossierId logPosition }
+    ... on InvalidInput { errorCode message field }
+    ... on NotAllowed { message }
+  }
+}"""
 FORWARD = f"""mutation F($code: String!, $to: String!, $department: String) {{
   forwardDossier(dossier: {{code: $code}}, toAgencyCode: $to,
                  toDepartment: $department) {{ {OUTCOME} }} }}"""
@@ -440,6 +448,39 @@ class TestText:
         assert not errors
         assert result is not None
         assert result["__typename"] == "DossierReceived", result
+        assert result["logPosition"] > before
+
+
+class TestCitizenSubmission:
+    @EXAMPLES
+    @given(
+        summary=hostile_text,
+        extra=st.sampled_from([None, "TP3", "TP4", "TP9", "tp1", "TP1\u0000"]),
+    )
+    def test_online_submissions(
+        self, instance: Instance, summary: str, extra: str | None
+    ) -> None:
+        codes = ["TP1", "TP2", *([extra] if extra else [])]
+        documents = [
+            {
+                "componentCode": c,
+                "document": {"documentId": str(uuid.uuid4()), "sha256": sha(c)},
+            }
+            for c in codes
+        ]
+        variables = {"summary": summary, "documents": documents}
+        # TP3 is shown only and TP9 no component of the procedure: refused like
+        # at the desk; TP4 is an optional in-scope component.
+        valid = clean_text(summary, 4000, multiline=True) and extra in (None, "TP4")
+        if not valid:
+            refusal = instance.refused(SUBMIT, variables, instance.citizen)
+            assert refusal["__typename"] == "InvalidInput", refusal
+            return
+        before = instance.log_position()
+        result, errors = instance.outcome(SUBMIT, variables, instance.citizen)
+        assert not errors
+        assert result is not None
+        assert result["__typename"] == "DossierSubmitted", result
         assert result["logPosition"] > before
 
 
