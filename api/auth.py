@@ -17,13 +17,18 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from adapters.keys import load_or_create_signing_key
 from adapters.settings import ConfigurationError, Settings
+from domain.dossier_values import applicant_id_forms
 from domain.errors import ActorNotAllowedError, InvalidAgencyCodeError, LabelledError
-from domain.values import OFFICER_ROLES, Actor, AgencyCode, Role
+from domain.values import OFFICER_ROLES, Actor, AgencyCode, Authentication, Role
 
 # Claims: iss aud exp iat sub [nbf] [jti]; role = anonymous|citizen|officer|monitor|reviewer;
 # agency (QCVN 102; officer: required, monitor/reviewer: optional scope); department;
 # roles = [desk|specialist|leader] (officer); eid_level = 1|2 (citizen).
-CITIZEN_SUBJECT = re.compile(r"[0-9]{12}|[0-9]{10}(-[0-9]{3})?")
+# A citizen subject has any form an applicant id has (CCCD, CMND, passport,
+# enterprise/cooperative code, budget-unit code): owners must be able to log in.
+CITIZEN_SUBJECT = re.compile(
+    "|".join(f"(?:{form.pattern})" for form in applicant_id_forms()), re.ASCII
+)
 ASYMMETRIC = frozenset(f"{f}{n}" for f in ("ES", "RS", "PS") for n in (256, 384, 512))
 MAX_TOKEN_LENGTH = 8192
 
@@ -57,6 +62,7 @@ class Principal:
     roles: tuple[Role, ...] = ()
     eid_level: int | None = None
     token_id: str | None = None
+    issuer: str | None = None
 
     def actor_for(self, role: Role | None = None) -> Actor:
         """The domain actor for a command; refused when this principal cannot act so."""
@@ -65,12 +71,19 @@ class Principal:
             and self.level is AccessLevel.CITIZEN
             and role in (None, Role.CITIZEN)
         ):
-            return Actor(self.subject, Role.CITIZEN)
+            return Actor(self.subject, Role.CITIZEN, authentication=self.authentication)
         if self.subject and self.level is AccessLevel.OFFICER and self.roles:
             chosen = self.roles[0] if role is None else role
             if chosen in self.roles:
                 return Actor(self.subject, chosen, self.agency_code, self.department)
         raise ActorNotAllowedError(role.value if role else self.level.value)
+
+    @property
+    def authentication(self) -> Authentication | None:
+        """How this citizen logged in (R-61), recorded on every citizen event."""
+        if self.issuer is None or self.eid_level is None:
+            return None
+        return Authentication(self.issuer, self.eid_level)
 
     def can_see_agency(self, code: str) -> bool:
         """Officers and reviewers see their agency subtree; monitors see aggregates only."""
@@ -114,7 +127,13 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
             )
         if type(eid_level) is not int or eid_level not in (1, 2):
             raise InvalidTokenError("citizen eid_level must be 1 or 2")
-        return Principal(level, subject, eid_level=eid_level, token_id=jti)
+        return Principal(
+            level,
+            subject,
+            eid_level=eid_level,
+            token_id=jti,
+            issuer=_optional_text(claims, "iss"),
+        )
     agency = _optional_text(claims, "agency")
     try:
         agency = None if agency is None else AgencyCode(agency).value

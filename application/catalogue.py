@@ -32,7 +32,8 @@ from application.transcodings import register_value_transcodings
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.dossier_values import VersionedCalendar
-from domain.procedure import Procedure, ProcedureDefinition
+from domain.fields import check_field
+from domain.procedure import Procedure, ProcedureDefinition, validate_procedure_code
 from domain.values import AgencyCode, AgencyLevel, Trace
 from domain.working_time import DEFAULT_SESSIONS, Session
 
@@ -203,6 +204,7 @@ class Catalogue(Application[UUID]):
     ) -> UUID:
         """Publish a procedure (TTHC) in the catalogue."""
         self.get_agency(definition.competent_agency.value)
+        check_field(definition.field_code, definition.competent_agency)
         procedure = Procedure.publish(trace=trace, definition=definition)
         self._save_new(procedure, what=definition.code)
         return procedure.id
@@ -211,12 +213,14 @@ class Catalogue(Application[UUID]):
         self, *, trace: Trace, definition: ProcedureDefinition
     ) -> int | None:
         """Publish a new procedure version; dossiers keep the one they began with."""
+        check_field(definition.field_code, definition.competent_agency)
         procedure = self.get_procedure(definition.code)
         procedure.revise(trace=trace, definition=definition)
         return self._save(procedure)
 
     def published_procedure(self, code: str) -> PublishedProcedure:
         """The current version of ``code`` (reused for CATALOGUE_CACHE_SECONDS)."""
+        validate_procedure_code(code)
 
         def read() -> PublishedProcedure:
             procedure = self.get_procedure(code)
@@ -227,6 +231,7 @@ class Catalogue(Application[UUID]):
         return self._procedures.get(Procedure.create_id(code), read)
 
     def get_procedure(self, code: str, version: int | None = None) -> Procedure:
+        validate_procedure_code(code)
         try:
             procedure: Procedure = self.repository.get(
                 Procedure.create_id(code), version=version

@@ -44,9 +44,31 @@ class DataclassAsDict(Transcoding):
         return {name: getattr(obj, name) for name in self._fields}
 
     def decode(self, data: dict[str, Any]) -> Any:
-        return self.type(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return stored_value(
+            self.type,
+            {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()},
         )
+
+
+def stored_value(cls: type[Any], values: dict[str, Any]) -> Any:
+    """A value exactly as it was recorded, without running today's checks.
+
+    Checks in ``__post_init__`` guard what enters the log; a recorded value
+    is a fact, so tightening a rule never makes old events unreadable.
+    Fields added since the event was recorded take their defaults.
+    """
+    obj = object.__new__(cls)
+    for spec in dataclasses.fields(cls):
+        if spec.name in values:
+            value = values[spec.name]
+        elif spec.default is not dataclasses.MISSING:
+            value = spec.default
+        elif spec.default_factory is not dataclasses.MISSING:
+            value = spec.default_factory()
+        else:
+            raise TypeError(f"{cls.__qualname__}: stored value lacks {spec.name}")
+        object.__setattr__(obj, spec.name, value)
+    return obj
 
 
 class DateAsISO(Transcoding):

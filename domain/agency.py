@@ -6,6 +6,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain import bounds
 from domain.errors import InvalidAgencyCodeError, MissingDataError
 from domain.values import AgencyCode, AgencyLevel, Trace
 
@@ -73,6 +74,7 @@ class Agency(Aggregate):
     ) -> Agency:
         if not name.strip():
             raise MissingDataError("name")
+        name = bounds.text(name, "name", bounds.NAME_LENGTH, required=True)
         depth = _LEVEL_DEPTH[level]
         if code.depth != depth and not (
             level is AgencyLevel.COMMUNE and code.depth == 4
@@ -94,6 +96,8 @@ class Agency(Aggregate):
     def add_department(self, *, trace: Trace, department_code: str, name: str) -> None:
         if not department_code.strip() or not name.strip():
             raise MissingDataError("department")
+        bounds.code(department_code, "departmentCode")
+        name = bounds.text(name, "name", bounds.NAME_LENGTH, required=True)
         if self.departments.get(department_code) == name:
             return
         self.trigger_event(
@@ -106,5 +110,6 @@ class Agency(Aggregate):
     def rename(self, *, trace: Trace, name: str) -> None:
         if not name.strip():
             raise MissingDataError("name")
+        name = bounds.text(name, "name", bounds.NAME_LENGTH, required=True)
         if name != self.name:
             self.trigger_event(self.Renamed, trace=trace, name=name.strip())

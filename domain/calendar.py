@@ -1,14 +1,18 @@
 # Storage contract: event classes below only gain fields; rename/move = register_topic.
 from __future__ import annotations
 
+import re
 from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import InvalidCalendarError, MissingDataError
+from domain import bounds
+from domain.errors import InvalidCalendarError, InvalidValueError, MissingDataError
 from domain.values import Trace
 from domain.working_time import DEFAULT_SESSIONS, Session, WorkingCalendar
+
+_LEVEL1 = re.compile(r"[A-Z][0-9]{2}", re.ASCII)
 
 
 class Calendar(Aggregate):
@@ -77,6 +81,13 @@ class Calendar(Aggregate):
 
     @staticmethod
     def create_id(province: str) -> UUID:
+        # A level-1 unit code (``H34``); checked before it names anything.
+        if not isinstance(province, str) or not _LEVEL1.fullmatch(province):
+            raise InvalidValueError(
+                "province",
+                "mã đơn vị cấp 1 dạng MX1X2 (ví dụ H34)",
+                "a level-1 unit code MX1X2 (e.g. H34)",
+            )
         return uuid5(NAMESPACE_URL, f"/calendars/{province}")
 
     @classmethod
@@ -127,12 +138,16 @@ class Calendar(Aggregate):
     def declare_day_off(self, *, trace: Trace, day: date, reason: str) -> None:
         if not reason.strip():
             raise MissingDataError("reason")
+        reason = bounds.text(reason, "reason", bounds.REASON_LENGTH, required=True)
+        bounds.document_date(day, "date")
         if self.days_off.get(day.isoformat()) != reason:
             self.trigger_event(self.DayOffDeclared, trace=trace, day=day, reason=reason)
 
     def declare_working_day(self, *, trace: Trace, day: date, reason: str) -> None:
         if not reason.strip():
             raise MissingDataError("reason")
+        reason = bounds.text(reason, "reason", bounds.REASON_LENGTH, required=True)
+        bounds.document_date(day, "date")
         if self.working_days.get(day.isoformat()) != reason:
             self.trigger_event(
                 self.WorkingDayDeclared, trace=trace, day=day, reason=reason

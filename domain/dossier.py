@@ -7,6 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain import bounds
 from domain.agency import AgencyRegistry
 from domain.deadline import Granularity, TimeLimit, Timeliness, classify
 from domain.dossier_code import DOSSIER_CODE
@@ -325,10 +326,10 @@ class Dossier(Aggregate):
             raise ActorNotAllowedError("only the applicant submits online")
         if procedure.online_level is OnlineLevel.NONE:
             raise InvalidProcedureError(f"{procedure.code} is not offered online")
+        bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
         components = _components(procedure)
         for code, document in documents.items():
-            if code not in components:
-                raise ComponentError(code)
+            _digitizable(components, code)
             components[code] = replace(
                 components[code],
                 status=ComponentStatus.ELECTRONIC,
@@ -355,7 +356,7 @@ class Dossier(Aggregate):
             calendar_version=calendar.version,
             channel=Channel.ONLINE,
             components=components,
-            summary=summary,
+            summary=_summary(summary),
         )
 
     @classmethod
@@ -390,7 +391,7 @@ class Dossier(Aggregate):
             calendar_version=calendar.version,
             channel=channel,
             components=_components(procedure),
-            summary=summary,
+            summary=_summary(summary),
             code=code,
             receiving_agency=actor.agency_code,
             due_at=procedure.time_limit.due_at(trace.at, calendar.calendar),
@@ -439,9 +440,7 @@ class Dossier(Aggregate):
         document: DocumentMetadata,
     ) -> None:
         self._check(Command.DIGITIZE_COMPONENT, trace)
-        component = self._component(component_code)
-        if component.scope is not DigitizationScope.IN_SCOPE:
-            raise ComponentError(f"{component_code} ({component.scope.value})")
+        _digitizable(self.components, component_code)
         self._record(
             self.ComponentDigitized,
             trace,
@@ -460,7 +459,8 @@ class Dossier(Aggregate):
         source: ReuseSource,
     ) -> None:
         self._check(Command.REUSE_COMPONENT, trace)
-        self._component(component_code)
+        _digitizable(self.components, component_code)
+        bounds.uuid(document_id, "documentId")
         self._record(
             self.ComponentReused,
             trace,
@@ -487,7 +487,7 @@ class Dossier(Aggregate):
             trace,
             calendar,
             component_code=component_code,
-            signature_sha256=_required(signature_sha256, "signature"),
+            signature_sha256=bounds.sha256(signature_sha256, "signatureSha256"),
         )
 
     def forward(
@@ -527,7 +527,7 @@ class Dossier(Aggregate):
             from_holder=self.holder,
             to_holder=to,
             kind=kind,
-            note=note,
+            note=_text(note, "note"),
             planned_due_at=planned,
         )
 
@@ -542,6 +542,7 @@ class Dossier(Aggregate):
         self._check(Command.REQUEST_SUPPLEMENT, trace)
         if not items:
             raise MissingDataError("items")
+        bounds.bounded(items, "componentCodes", bounds.MAX_COMPONENTS)
         for code in items:
             self._component(code)
         self._record(
@@ -560,8 +561,9 @@ class Dossier(Aggregate):
         documents: dict[str, DocumentMetadata],
     ) -> None:
         self._check(Command.RECEIVE_SUPPLEMENT, trace)
+        bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
         for code in documents:
-            self._component(code)
+            _digitizable(self.components, code)
         paused, due = self._resumed_clock(trace.at, calendar)
         self._record(
             self.SupplementReceived,
@@ -583,12 +585,13 @@ class Dossier(Aggregate):
         self._check(Command.REQUEST_PAYMENT, trace)
         if not fees or any(f.amount <= 0 for f in fees):
             raise MissingDataError("fees")
+        bounds.bounded(fees, "fees", bounds.MAX_FEES)
         self._record(
             self.FinancialObligationRequested,
             trace,
             calendar,
             fees=tuple(fees),
-            reason=reason,
+            reason=_text(reason, "reason"),
         )
 
     def confirm_payment(
@@ -606,7 +609,7 @@ class Dossier(Aggregate):
             trace,
             calendar,
             channel=channel,
-            receipt=_required(receipt, "receipt"),
+            receipt=_required(receipt, "receipt", bounds.SHORT_TEXT_LENGTH),
             paused_seconds=paused,
             due_at=due,
         )
@@ -628,6 +631,7 @@ class Dossier(Aggregate):
             raise ReappointmentError("at most once")
         if self.due_at is None:
             raise ReappointmentError("the procedure has no due time")
+        bounds.reappointed_due(due_at, self.due_at)
         if trace.at >= self.due_at:
             raise ReappointmentError("the due time has passed")
         left = calendar.calendar.working_time_between(trace.at, self.due_at)
@@ -656,7 +660,7 @@ class Dossier(Aggregate):
         self._check(Command.WITHDRAW, trace)
         if trace.actor.role is not Role.CITIZEN:
             _required(reason, "reason")
-        self._record(self.Withdrawn, trace, calendar, reason=reason)
+        self._record(self.Withdrawn, trace, calendar, reason=_text(reason, "reason"))
 
     def resolve(
         self,
@@ -668,6 +672,7 @@ class Dossier(Aggregate):
         granularity: Granularity = Granularity.DATE,
     ) -> None:
         self._check(Command.RESOLVE, trace)
+        bounds.bounded(results, "results", bounds.MAX_RESULTS)
         unknown = [
             r.result_code for r in results if r.result_code not in self.result_codes
         ]
@@ -711,7 +716,11 @@ class Dossier(Aggregate):
         if self.satisfaction is not None:
             raise AlreadyRatedError()
         self._record(
-            self.Rated, trace, calendar, satisfaction=satisfaction, comment=comment
+            self.Rated,
+            trace,
+            calendar,
+            satisfaction=satisfaction,
+            comment=_text(comment, "comment"),
         )
 
     # -- helpers ----------------------------------------------------------
@@ -768,6 +777,7 @@ class Dossier(Aggregate):
         )
 
     def _component(self, code: str) -> ComponentState:
+        bounds.code(code, "componentCode")
         try:
             return self.components[code]
         except KeyError:
@@ -818,10 +828,35 @@ def _components(procedure: ProcedureDefinition) -> dict[str, ComponentState]:
     return {c.code: ComponentState.from_component(c) for c in procedure.components}
 
 
-def _required(value: str, name: str) -> str:
-    if not value or not value.strip():
+def _required(value: str, name: str, limit: int = bounds.REASON_LENGTH) -> str:
+    if not isinstance(value, str) or not value.strip():
         raise MissingDataError(name)
-    return value.strip()
+    return bounds.text(value, name, limit, required=True, multiline=True)
+
+
+def _text(value: str, name: str) -> str:
+    """Optional free text (notes, comments): bounded like a reason."""
+    return bounds.text(value, name, bounds.REASON_LENGTH, multiline=True)
+
+
+def _summary(value: str) -> str:
+    return bounds.text(value, "summary", bounds.SUMMARY_LENGTH, multiline=True)
+
+
+def _digitizable(components: dict[str, ComponentState], code: str) -> ComponentState:
+    """A component of this procedure that is in digitization scope.
+
+    Every path that attaches a document (desk scan, online submission,
+    supplement, reuse) goes through here: out-of-scope components (shared
+    data, photocopies, shown only, classified) never carry a document.
+    """
+    bounds.code(code, "componentCode")
+    component = components.get(code)
+    if component is None:
+        raise ComponentError(code)
+    if component.scope is not DigitizationScope.IN_SCOPE:
+        raise ComponentError(f"{code} ({component.scope.value})")
+    return component
 
 
 def _check_receiving_unit(receiving: str, competent: str, code: str) -> None:

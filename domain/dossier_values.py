@@ -8,37 +8,85 @@ from datetime import date
 from enum import Enum
 from uuid import UUID
 
+from domain import bounds
 from domain.deadline import TimeLimit
-from domain.errors import MissingDataError
+from domain.errors import InvalidValueError
 from domain.procedure import Component, DigitizationScope, ProcedureDefinition
+from domain.values import AgencyCode
 from domain.working_time import WorkingCalendar
 
-_PERSONAL_ID = re.compile(r"^\d{12}$")
-_ENTERPRISE_CODE = re.compile(r"^\d{10}(-\d{3})?$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_APPLICANT_IDS: dict[str, tuple[re.Pattern[str], str, str]] = {
+    "citizen": (
+        re.compile(r"[0-9]{12}", re.ASCII),
+        "số định danh cá nhân 12 chữ số",
+        "a 12-digit personal identification number",
+    ),
+    "identity_card": (
+        re.compile(r"[0-9]{9}", re.ASCII),
+        "số chứng minh nhân dân 9 chữ số",
+        "a 9-digit identity card number",
+    ),
+    "passport": (
+        re.compile(r"[A-Z0-9]{6,12}", re.ASCII),
+        "số hộ chiếu 6-12 chữ in hoa hoặc chữ số",
+        "a passport number of 6-12 capital letters or digits",
+    ),
+    "enterprise": (
+        re.compile(r"[0-9]{10}(-[0-9]{3})?", re.ASCII),
+        "mã số doanh nghiệp 10 chữ số hoặc NNNNNNNNNN-NNN",
+        "a 10-digit enterprise code or NNNNNNNNNN-NNN",
+    ),
+    "cooperative": (
+        re.compile(r"[0-9]{10}(-[0-9]{3})?", re.ASCII),
+        "mã số hợp tác xã 10 chữ số hoặc NNNNNNNNNN-NNN",
+        "a 10-digit cooperative code or NNNNNNNNNN-NNN",
+    ),
+    "organisation": (
+        re.compile(r"[0-9]{7}", re.ASCII),
+        "mã đơn vị có quan hệ với ngân sách 7 chữ số",
+        "a 7-digit budget-unit code",
+    ),
+}
 
 
 class ApplicantKind(Enum):
-    CITIZEN = "citizen"
-    ENTERPRISE = "enterprise"
+    """Who the applicant is, each with its own identifier rule."""
+
+    CITIZEN = "citizen"  # CCCD / personal identification number, 12 digits
+    IDENTITY_CARD = "identity_card"  # old CMND, 9 digits
+    PASSPORT = "passport"  # foreigners
+    ENTERPRISE = "enterprise"  # enterprise/tax code, 10 digits or NNNNNNNNNN-NNN
+    COOPERATIVE = "cooperative"  # cooperative code, same form as enterprises
+    ORGANISATION = "organisation"  # other organisations: budget-unit code, 7 digits
+
+    def check(self, applicant_id: object) -> str:
+        pattern, vi, en = _APPLICANT_IDS[self.value]
+        if not isinstance(applicant_id, str) or not pattern.fullmatch(applicant_id):
+            raise InvalidValueError("applicantId", vi, en)
+        return applicant_id
+
+
+def applicant_id_forms() -> tuple[re.Pattern[str], ...]:
+    """Every identifier form an applicant (and so a citizen token subject) may have."""
+    return tuple(pattern for pattern, _, _ in _APPLICANT_IDS.values())
 
 
 @dataclass(frozen=True)
 class Applicant:
-    """The owner of a dossier: a 12-digit personal id or an enterprise code."""
+    """The owner of a dossier, identified by the rule of its kind."""
 
     id: str
     name: str
     kind: ApplicantKind = ApplicantKind.CITIZEN
 
     def __post_init__(self) -> None:
-        pattern = (
-            _PERSONAL_ID if self.kind is ApplicantKind.CITIZEN else _ENTERPRISE_CODE
+        if not isinstance(self.kind, ApplicantKind):
+            raise InvalidValueError("applicantKind", "không hợp lệ", "unknown kind")
+        self.kind.check(self.id)
+        name = bounds.text(
+            self.name, "applicantName", bounds.NAME_LENGTH, required=True
         )
-        if not pattern.match(self.id):
-            raise MissingDataError(f"applicant id {self.id!r} ({self.kind.value})")
-        if not self.name.strip():
-            raise MissingDataError("applicant name")
+        object.__setattr__(self, "name", name)
 
 
 class Channel(Enum):
@@ -82,8 +130,19 @@ class DocumentMetadata:
     summary: str = ""
 
     def __post_init__(self) -> None:
-        if not _SHA256.match(self.sha256):
-            raise MissingDataError("document sha256")
+        bounds.uuid(self.document_id, "document.documentId")
+        bounds.sha256(self.sha256, "document.sha256")
+        for name, field, limit in (
+            ("number_symbol", "numberSymbol", bounds.SHORT_TEXT_LENGTH),
+            ("issuer", "issuer", bounds.SHORT_TEXT_LENGTH),
+            ("summary", "summary", bounds.SUMMARY_LENGTH),
+        ):
+            value = bounds.text(
+                getattr(self, name), f"document.{field}", limit, multiline=True
+            )
+            object.__setattr__(self, name, value)
+        bounds.document_date(self.issued_on, "document.issuedOn")
+        bounds.document_date(self.valid_until, "document.validUntil")
 
 
 @dataclass(frozen=True)
@@ -132,6 +191,10 @@ class DigitalAccount:
     verified_with_vneid: bool = False
     eid_level: int = 0
 
+    def __post_init__(self) -> None:
+        if type(self.eid_level) is not int or self.eid_level not in (0, 1, 2):
+            raise InvalidValueError("eidLevel", "mức 0, 1 hoặc 2", "level 0, 1 or 2")
+
 
 class ForwardKind(Enum):
     DEPARTMENT = "department"
@@ -167,8 +230,13 @@ class IssuedResult:
     number_symbol: str = ""
 
     def __post_init__(self) -> None:
-        if not _SHA256.match(self.sha256):
-            raise MissingDataError("result sha256")
+        bounds.code(self.result_code, "results.resultCode")
+        bounds.uuid(self.document_id, "results.documentId")
+        bounds.sha256(self.sha256, "results.sha256")
+        number_symbol = bounds.text(
+            self.number_symbol, "results.numberSymbol", bounds.SHORT_TEXT_LENGTH
+        )
+        object.__setattr__(self, "number_symbol", number_symbol)
 
 
 @dataclass(frozen=True)
@@ -177,6 +245,11 @@ class Holder:
 
     agency_code: str
     department: str | None = None
+
+    def __post_init__(self) -> None:
+        AgencyCode(self.agency_code)
+        if self.department is not None:
+            bounds.code(self.department, "department")
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,19 @@ class PlannedDueError(DomainError):
     code = "INVALID_PLANNED_DUE"
     vi = "Hạn xử lý của bước không hợp lệ: {a0}"
     en = "Invalid planned deadline of the step: {a0}"
+
+
+class InvalidValueError(DomainError):
+    """A value outside its domain range; refused before any event exists.
+
+    The message names the field and the rule, never echoes the value (it may
+    be megabytes long or hold characters a response cannot carry).
+    """
+
+    code = "INVALID_VALUE"
+    vi = "Giá trị không hợp lệ cho «{field}»: {rule_vi}"
+    en = "Invalid value for '{field}': {rule_en}"
+
+    def __init__(self, field: str, rule_vi: str, rule_en: str) -> None:
+        super().__init__(field, field=field, rule_vi=rule_vi, rule_en=rule_en)
+        self.field = field

@@ -9,11 +9,29 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain import bounds
 from domain.deadline import TimeLimit
 from domain.errors import InvalidProcedureError, MissingDataError
 from domain.values import AgencyCode, Trace, validate_field_code
 
-_PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")
+#: Catalogue names are official titles, some of them long.
+_CATALOGUE_NAME = 1000
+
+# National TTHC code ``d.dddddd``, or its local variant ``d.dddddd.<agency code>``
+# (R-08, e.g. ``1.003560.000.00.00.H56``).
+_PROCEDURE_CODE = re.compile(r"([0-9]\.[0-9]{6})(?:\.(.+))?", re.ASCII)
+
+
+def validate_procedure_code(code: object) -> str:
+    """A national TTHC code or its local variant with a valid QCVN 102 agency code."""
+    if not isinstance(code, str) or len(code) > 32:
+        raise InvalidProcedureError("code: d.dddddd[.<agency code>]")
+    match = _PROCEDURE_CODE.fullmatch(code)
+    if match is None:
+        raise InvalidProcedureError("code: d.dddddd[.<agency code>]")
+    if match.group(2) is not None:
+        AgencyCode(match.group(2))
+    return code
 
 
 class OnlineLevel(Enum):
@@ -44,18 +62,41 @@ class Component:
     scope: DigitizationScope = DigitizationScope.IN_SCOPE
     mandatory: bool = True
 
+    def __post_init__(self) -> None:
+        bounds.code(self.code, "components.code")
+        bounds.code(self.document_type_code, "components.documentTypeCode")
+        bounds.text(self.name, "components.name", _CATALOGUE_NAME, required=True)
+
 
 @dataclass(frozen=True)
 class ResultDocument:
     result_code: str
     name: str
 
+    def __post_init__(self) -> None:
+        bounds.code(self.result_code, "results.resultCode")
+        bounds.text(self.name, "results.name", _CATALOGUE_NAME, required=True)
+
 
 @dataclass(frozen=True)
 class Fee:
+    """One fee line in integer VND (0 in a catalogue entry means free of charge)."""
+
     code: str
     name: str
     amount: Decimal
+
+    def __post_init__(self) -> None:
+        bounds.code(self.code, "fees.code")
+        name = bounds.text(self.name, "fees.name", bounds.NAME_LENGTH, required=True)
+        object.__setattr__(self, "name", name)
+        amount: object = self.amount
+        free = (type(amount) is int and amount == 0) or (
+            isinstance(amount, Decimal) and amount.is_zero()
+        )
+        # 0 means free of charge in a catalogue entry.
+        value = 0 if free else bounds.money(amount, "fees.amount")
+        object.__setattr__(self, "amount", Decimal(value))
 
 
 @dataclass(frozen=True)
@@ -73,11 +114,21 @@ class ProcedureDefinition:
     online_level: OnlineLevel = OnlineLevel.NONE
 
     def __post_init__(self) -> None:
-        if not _PROCEDURE_CODE.match(self.code):
-            raise InvalidProcedureError(f"code {self.code!r}")
+        validate_procedure_code(self.code)
         if not self.name.strip():
             raise MissingDataError("procedure name")
+        bounds.text(self.name, "procedure.name", _CATALOGUE_NAME, required=True)
+        bounds.bounded(self.components, "components", bounds.MAX_COMPONENTS)
+        bounds.bounded(self.results, "results", bounds.MAX_RESULTS)
+        bounds.bounded(self.fees, "fees", bounds.MAX_FEES)
         validate_field_code(self.field_code)
+        local = _PROCEDURE_CODE.fullmatch(self.code)
+        if local is not None and local.group(2) is not None:
+            publisher = AgencyCode(local.group(2))
+            if publisher.level1 != self.competent_agency.level1:
+                raise InvalidProcedureError(
+                    f"{self.code}: publisher outside {self.competent_agency.level1}"
+                )
         codes = [c.code for c in self.components]
         if len(set(codes)) != len(codes):
             raise InvalidProcedureError("duplicate component codes")

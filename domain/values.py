@@ -7,7 +7,12 @@ from datetime import datetime
 from enum import Enum
 from uuid import UUID
 
-from domain.errors import InvalidAgencyCodeError, InvalidFieldCodeError
+from domain import bounds
+from domain.errors import (
+    InvalidAgencyCodeError,
+    InvalidFieldCodeError,
+    InvalidValueError,
+)
 
 _AGENCY_CODE = re.compile(r"^(\d{3})\.(\d{2})\.(\d{2})\.([A-Z]\d{2})$")
 _FIELD_CODE = re.compile(r"^[A-Z]\d{2}-[A-Z0-9]{1,12}$")
@@ -93,6 +98,21 @@ OFFICER_ROLES = frozenset({Role.DESK, Role.SPECIALIST, Role.LEADER})
 
 
 @dataclass(frozen=True)
+class Authentication:
+    """How a citizen was authenticated (R-61): token issuer and e-ID level."""
+
+    issuer: str
+    eid_level: int
+
+    def __post_init__(self) -> None:
+        bounds.text(self.issuer, "authentication.issuer", 512, required=True)
+        if type(self.eid_level) is not int or self.eid_level not in (1, 2):
+            raise InvalidValueError(
+                "authentication.eidLevel", "mức 1 hoặc 2", "level 1 or 2"
+            )
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who acted: a citizen, an officer of a unit, or the system itself."""
 
@@ -100,6 +120,7 @@ class Actor:
     role: Role
     agency_code: str | None = None
     department: str | None = None
+    authentication: Authentication | None = None
 
     @property
     def is_officer(self) -> bool:
@@ -123,3 +144,6 @@ class Trace:
     at: datetime
     correlation_id: UUID
     causation_id: UUID | None = None
+
+    def __post_init__(self) -> None:
+        bounds.instant(self.at, "at")

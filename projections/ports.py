@@ -89,6 +89,11 @@ class ReadStore(ABC):
         return self.transaction()
 
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
+        if not all(_storable(p) for p in params):
+            # Read models hold only valid Unicode without NUL (values are checked
+            # before events exist), so a lookup by a lone surrogate or a NUL
+            # matches nothing; the database drivers would refuse to send it.
+            return []
         with self.transaction() as sql:
             return sql.query(query, params)
 
@@ -99,6 +104,16 @@ class ReadStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+
+def _storable(param: object) -> bool:
+    if not isinstance(param, str):
+        return True
+    try:
+        param.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in param
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

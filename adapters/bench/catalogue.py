@@ -42,7 +42,7 @@ def bench_procedure() -> ProcedureDefinition:
     return ProcedureDefinition(
         code=PROCEDURE,
         name="Thủ tục đo hiệu năng (benchmark)",
-        field_code="H34-BENCH",
+        field_code="H34-HT",
         competent_agency=AgencyCode(DEPARTMENT),
         time_limit=TimeLimit(TimeUnit.WORKING_DAYS, Decimal(3)),
         components=(

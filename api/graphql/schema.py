@@ -24,6 +24,7 @@ from api.graphql.mutations.citizen import CitizenMutation
 from api.graphql.mutations.officer import OfficerMutation
 from api.graphql.queries import Query
 from api.graphql.subscriptions import Subscription
+from api.graphql.types.scalars import SCALAR_OVERRIDES
 
 log = structlog.get_logger("graphql")
 
@@ -101,7 +102,11 @@ def build_schema(
         ),
     ]
     schema = MotcuaSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
     schema.hide_suggestions = edge.production
     return schema

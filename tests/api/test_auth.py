@@ -98,12 +98,16 @@ def segment(value: dict[str, Any]) -> str:
         (
             "citizen",
             {"subject": "012345678901", "eid_level": 2},
-            Principal(AccessLevel.CITIZEN, "012345678901", eid_level=2),
+            Principal(
+                AccessLevel.CITIZEN, "012345678901", eid_level=2, issuer="motcua"
+            ),
         ),
         (
             "citizen",
             {"subject": "0101234567-001", "eid_level": 1},
-            Principal(AccessLevel.CITIZEN, "0101234567-001", eid_level=1),
+            Principal(
+                AccessLevel.CITIZEN, "0101234567-001", eid_level=1, issuer="motcua"
+            ),
         ),
         (
             "officer",

@@ -163,5 +163,5 @@ class TestRolesAndRules:
         bad = {"documentId": "not-a-uuid", "sha256": "00"}
         result = outcome(api, DIGITIZE, api.tokens.desk(), code=code, doc=bad)
         assert result["__typename"] == "InvalidInput"
-        assert result["errorCode"] == "MISSING_DATA"
+        assert result["errorCode"] == "INVALID_VALUE"
         assert api.log_position() == before

@@ -16,10 +16,11 @@ from api.graphql.mutations.common import (
     failure,
     run_command,
 )
-from api.graphql.mutations.officer import DocumentInput
+from api.graphql.mutations.officer import DocumentInput, reason_text
 from api.graphql.types.outcomes import DossierSubmitted, NotAllowed
 from application.clock import trace_for
 from application.onestop import OneStop
+from domain import bounds
 from domain.dossier_rules import Command
 from domain.dossier_values import Applicant, ApplicantKind, Satisfaction
 from domain.errors import LabelledError
@@ -57,6 +58,7 @@ def _submit(context: Context, data: SubmitDossierInput) -> SubmitOutcome:
             )
         )
     try:
+        bounds.bounded(data.documents, "documents", bounds.MAX_DOCUMENTS)
         dossier_id, position = context.services.onestop.submit_dossier(
             trace=trace_for(
                 principal.actor_for(Role.CITIZEN),
@@ -66,8 +68,13 @@ def _submit(context: Context, data: SubmitDossierInput) -> SubmitOutcome:
                 principal.subject, data.applicant_name, data.applicant_kind
             ),
             procedure_code=data.procedure_code,
-            documents={d.component_code: d.document.metadata() for d in data.documents},
-            summary=data.summary,
+            documents={
+                bounds.code(d.component_code, "componentCode"): d.document.metadata()
+                for d in data.documents
+            },
+            summary=bounds.text(
+                data.summary, "summary", bounds.SUMMARY_LENGTH, multiline=True
+            ),
         )
     except LabelledError as error:
         result = failure(context, error)
@@ -90,7 +97,11 @@ class CitizenMutation:
         self, info: Info, dossier: DossierRef, documents: list[SubmittedDocument]
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            given = {d.component_code: d.document.metadata() for d in documents}
+            bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
+            given = {
+                bounds.code(d.component_code, "componentCode"): d.document.metadata()
+                for d in documents
+            }
             return app.receive_supplement(
                 i, trace=t, documents=given, expected_version=v
             )
@@ -106,7 +117,7 @@ class CitizenMutation:
             dossier,
             Command.WITHDRAW,
             lambda app, i, t, v: app.withdraw_dossier(
-                i, trace=t, reason=reason, expected_version=v
+                i, trace=t, reason=reason_text(reason), expected_version=v
             ),
         )
 
@@ -126,7 +137,7 @@ class CitizenMutation:
                 i,
                 trace=t,
                 satisfaction=satisfaction,
-                comment=comment,
+                comment=reason_text(comment, "comment"),
                 expected_version=v,
             ),
         )

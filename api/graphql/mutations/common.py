@@ -23,7 +23,12 @@ from application.errors import DossierNotFoundError, VersionConflictError
 from application.onestop import OneStop
 from domain.dossier import Dossier
 from domain.dossier_rules import ALLOWED_ROLES, Command
-from domain.errors import ActorNotAllowedError, IllegalTransitionError, LabelledError
+from domain.errors import (
+    ActorNotAllowedError,
+    IllegalTransitionError,
+    InvalidValueError,
+    LabelledError,
+)
 from domain.values import AgencyCode, Role, Trace
 
 Failures = (
@@ -59,7 +64,8 @@ def failure(context: Context, error: LabelledError) -> Failures:
         return IllegalTransition(message=message, status=getattr(status, "value", ""))
     if isinstance(error, VersionConflictError):
         return VersionConflict(message=message)
-    return InvalidInput(error_code=error.code, message=message)
+    field = error.field if isinstance(error, InvalidValueError) else None
+    return InvalidInput(error_code=error.code, message=message, field=field)
 
 
 def dossier_id_of(onestop: OneStop, ref: DossierRef) -> UUID:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -22,8 +22,10 @@ from api.graphql.mutations.common import (
     run_command,
 )
 from api.graphql.types.outcomes import DossierReceived, NotAllowed
+from api.graphql.types.scalars import Money
 from application.clock import trace_for
 from application.onestop import OneStop
+from domain import bounds
 from domain.dossier_rules import Command
 from domain.dossier_values import (
     Applicant,
@@ -37,7 +39,7 @@ from domain.dossier_values import (
     ReturnMethod,
     ReuseSource,
 )
-from domain.errors import LabelledError, MissingDataError
+from domain.errors import InvalidValueError, LabelledError, MissingDataError
 from domain.procedure import Fee
 from domain.values import Role, Trace
 
@@ -62,13 +64,9 @@ class DocumentInput:
     summary: str = ""
 
     def metadata(self) -> DocumentMetadata:
-        try:
-            document_id = UUID(str(self.document_id))
-        except ValueError:
-            raise _bad("document_id") from None
         return DocumentMetadata(
-            document_id=document_id,
-            sha256=self.sha256.lower(),
+            document_id=bounds.uuid(str(self.document_id), "document.documentId"),
+            sha256=_digest(self.sha256),
             number_symbol=self.number_symbol,
             issued_on=self.issued_on,
             issuer=self.issuer,
@@ -102,11 +100,30 @@ class ResultInput:
 class FeeInput:
     code: str
     name: str
-    amount: str
+    amount: Money  # type: ignore[valid-type]
+
+    def fee(self) -> Fee:
+        amount = bounds.money(self.amount, "fees.amount")
+        return Fee(self.code, self.name, Decimal(amount))
 
 
 def _bad(field: str) -> LabelledError:
     return MissingDataError(field)
+
+
+def reason_text(value: str, field: str = "reason") -> str:
+    """Free text of a command (reason, note, decision): bounded at the edge."""
+    return bounds.text(value, field, bounds.REASON_LENGTH, multiline=True)
+
+
+def component_list(codes: list[str]) -> tuple[str, ...]:
+    bounds.bounded(codes, "componentCodes", bounds.MAX_COMPONENTS)
+    return tuple(bounds.code(c, "componentCodes") for c in codes)
+
+
+def _digest(value: str) -> str:
+    """Digests are compared lowercase; anything else is left for the domain to refuse."""
+    return value.lower() if len(value) == 64 else value
 
 
 def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
@@ -138,7 +155,9 @@ def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
                     data.applicant_id, data.applicant_name, data.applicant_kind
                 ),
                 channel=data.channel,
-                summary=data.summary,
+                summary=bounds.text(
+                    data.summary, "summary", bounds.SUMMARY_LENGTH, multiline=True
+                ),
             )
         dossier = onestop.get_dossier(reception.dossier_id)
     except LabelledError as error:
@@ -170,7 +189,7 @@ class OfficerMutation:
             dossier,
             Command.REFUSE,
             lambda app, i, t, v: app.refuse_dossier(
-                i, trace=t, reason=reason, expected_version=v
+                i, trace=t, reason=reason_text(reason), expected_version=v
             ),
         )
 
@@ -183,13 +202,15 @@ class OfficerMutation:
         verified_with_vneid: bool = False,
         eid_level: int = 0,
     ) -> Outcome:
-        account = DigitalAccount(has_account, verified_with_vneid, eid_level)
         return await run_command(
             info.context,
             dossier,
             Command.CHECK_DIGITAL_ACCOUNT,
             lambda app, i, t, v: app.check_digital_account(
-                i, trace=t, account=account, expected_version=v
+                i,
+                trace=t,
+                account=DigitalAccount(has_account, verified_with_vneid, eid_level),
+                expected_version=v,
             ),
         )
 
@@ -208,7 +229,7 @@ class OfficerMutation:
             lambda app, i, t, v: app.digitize_component(
                 i,
                 trace=t,
-                component_code=component_code,
+                component_code=bounds.code(component_code, "componentCode"),
                 document=document.metadata(),
                 expected_version=v,
             ),
@@ -224,15 +245,11 @@ class OfficerMutation:
         source: ReuseSource,
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            try:
-                document = UUID(str(document_id))
-            except ValueError:
-                raise _bad("documentId") from None
             return app.reuse_component(
                 i,
                 trace=t,
-                component_code=component_code,
-                document_id=document,
+                component_code=bounds.code(component_code, "componentCode"),
+                document_id=bounds.uuid(str(document_id), "documentId"),
                 source=source,
                 expected_version=v,
             )
@@ -254,8 +271,10 @@ class OfficerMutation:
             lambda app, i, t, v: app.sign_component(
                 i,
                 trace=t,
-                component_code=component_code,
-                signature_sha256=signature_sha256,
+                component_code=bounds.code(component_code, "componentCode"),
+                signature_sha256=bounds.sha256(
+                    _digest(signature_sha256), "signatureSha256"
+                ),
                 expected_version=v,
             ),
         )
@@ -278,7 +297,7 @@ class OfficerMutation:
                 i,
                 trace=t,
                 to=Holder(to_agency_code, to_department),
-                note=note,
+                note=reason_text(note, "note"),
                 planned_due_at=planned_due_at,
                 expected_version=v,
             ),
@@ -295,8 +314,8 @@ class OfficerMutation:
             lambda app, i, t, v: app.request_supplement(
                 i,
                 trace=t,
-                items=tuple(component_codes),
-                reason=reason,
+                items=component_list(component_codes),
+                reason=reason_text(reason),
                 expected_version=v,
             ),
         )
@@ -310,7 +329,16 @@ class OfficerMutation:
         component_codes: list[str] | None = None,
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            given = dict(zip(component_codes or [], documents or [], strict=False))
+            codes, papers = component_codes or [], documents or []
+            bounds.bounded(codes, "componentCodes", bounds.MAX_DOCUMENTS)
+            bounds.bounded(papers, "documents", bounds.MAX_DOCUMENTS)
+            if len(codes) != len(papers):
+                raise InvalidValueError(
+                    "documents",
+                    "mỗi mã thành phần đi kèm đúng một giấy tờ",
+                    "each component code needs exactly one document",
+                )
+            given = dict(zip(codes, papers, strict=True))
             return app.receive_supplement(
                 i,
                 trace=t,
@@ -325,12 +353,10 @@ class OfficerMutation:
         self, info: Info, dossier: DossierRef, fees: list[FeeInput], reason: str = ""
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            try:
-                lines = tuple(Fee(f.code, f.name, Decimal(f.amount)) for f in fees)
-            except InvalidOperation:
-                raise _bad("fees.amount") from None
+            bounds.bounded(fees, "fees", bounds.MAX_FEES)
+            lines = tuple(f.fee() for f in fees)
             return app.request_payment(
-                i, trace=t, fees=lines, reason=reason, expected_version=v
+                i, trace=t, fees=lines, reason=reason_text(reason), expected_version=v
             )
 
         return await run_command(info.context, dossier, Command.REQUEST_PAYMENT, run)
@@ -344,7 +370,11 @@ class OfficerMutation:
             dossier,
             Command.CONFIRM_PAYMENT,
             lambda app, i, t, v: app.confirm_payment(
-                i, trace=t, channel=channel, receipt=receipt, expected_version=v
+                i,
+                trace=t,
+                channel=channel,
+                receipt=bounds.text(receipt, "receipt", bounds.SHORT_TEXT_LENGTH),
+                expected_version=v,
             ),
         )
 
@@ -357,7 +387,11 @@ class OfficerMutation:
             dossier,
             Command.REAPPOINT,
             lambda app, i, t, v: app.reappoint_dossier(
-                i, trace=t, due_at=due_at, reason=reason, expected_version=v
+                i,
+                trace=t,
+                due_at=bounds.instant(due_at, "dueAt"),
+                reason=reason_text(reason),
+                expected_version=v,
             ),
         )
 
@@ -370,7 +404,7 @@ class OfficerMutation:
             dossier,
             Command.STOP,
             lambda app, i, t, v: app.stop_dossier(
-                i, trace=t, reason=reason, expected_version=v
+                i, trace=t, reason=reason_text(reason), expected_version=v
             ),
         )
 
@@ -379,19 +413,22 @@ class OfficerMutation:
         self, info: Info, dossier: DossierRef, results: list[ResultInput], decision: str
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
-            issued = []
-            for r in results:
-                try:
-                    document = UUID(str(r.document_id))
-                except ValueError:
-                    raise _bad("results.documentId") from None
-                issued.append(
-                    IssuedResult(
-                        r.result_code, document, r.sha256.lower(), r.number_symbol
-                    )
+            bounds.bounded(results, "results", bounds.MAX_RESULTS)
+            issued = [
+                IssuedResult(
+                    r.result_code,
+                    bounds.uuid(str(r.document_id), "results.documentId"),
+                    _digest(r.sha256),
+                    r.number_symbol,
                 )
+                for r in results
+            ]
             return app.resolve_dossier(
-                i, trace=t, results=tuple(issued), decision=decision, expected_version=v
+                i,
+                trace=t,
+                results=tuple(issued),
+                decision=reason_text(decision, "decision"),
+                expected_version=v,
             )
 
         return await run_command(info.context, dossier, Command.RESOLVE, run)

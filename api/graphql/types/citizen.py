@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from api.graphql.types.common import DossierStatus
+from api.graphql.types.scalars import Money
 from projections.citizen import CitizenDossier as Row
 from projections.citizen import (
     CitizenFee,
@@ -37,13 +38,13 @@ class SupplementRequest:
 class FeeLine:
     code: str
     name: str
-    amount: int
+    amount: Money  # type: ignore[valid-type]
 
 
 @strawberry.type
 class FeeRequest:
     requested_at: datetime
-    total: int
+    total: Money  # type: ignore[valid-type]
     lines: list[FeeLine]
     paid_at: datetime | None
     channel: str | None

@@ -54,6 +54,9 @@ class VersionConflict:
 class InvalidInput:
     error_code: str
     message: str
+    field: str | None = strawberry.field(
+        default=None, description="the refused input field, when one is to blame"
+    )
 
 
 Failure = (
