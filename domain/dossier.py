@@ -626,12 +626,12 @@ class Dossier(Aggregate):
         """Apologise and re-appoint: once, at least ``cutoff_hours`` working
         hours before the due time (Decree 61 Art. 19: one working day)."""
         self._check(Command.REAPPOINT, trace)
-        check_instant(due_at, "dueAt")
         if self.reappointed:
             raise ReappointmentError("at most once")
         if self.due_at is None:
             raise ReappointmentError("the procedure has no due time")
         bounds.reappointed_due(due_at, self.due_at)
+        check_instant(due_at, "dueAt")
         if trace.at >= self.due_at:
             raise ReappointmentError("the due time has passed")
         left = calendar.calendar.working_time_between(trace.at, self.due_at)

@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from application.onestop import OneStop
+from domain.bounds import MAX_MONEY_VND
 from domain.dossier import Dossier
 from domain.procedure import Fee
 from projections.citizen import CitizenProjection
@@ -70,13 +71,14 @@ def undecodable(app: OneStop) -> tuple[UUID, int]:
 
 
 class CitizenCappingFees(CitizenProjection):
-    """The fix under test: a fee beyond what the read model holds is shown at the
-    largest amount it holds, instead of failing the event."""
+    """The fix under test: a fee beyond what a fee may be today (and beyond what
+    the read model holds) is shown at the largest valid amount, instead of
+    failing the event."""
 
     def apply(self, event: object, sql: Any) -> None:
         if isinstance(event, Dossier.FinancialObligationRequested):
             fees = tuple(
-                dataclasses.replace(f, amount=min(f.amount, Decimal(BIGINT_MAX)))
+                dataclasses.replace(f, amount=min(f.amount, Decimal(MAX_MONEY_VND)))
                 for f in event.fees
             )
             changes: dict[str, Any] = {"fees": fees}

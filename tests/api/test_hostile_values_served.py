@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psycopg
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -43,6 +44,17 @@ EXAMPLES = settings(
 )
 MAX_VND = 10**12
 TYPED = {"InvalidInput", "IllegalTransition", "DossierNotFound", "NotAllowed"}
+MALFORMED = {"__typename": "InvalidInput", "errorCode": "MALFORMED_BODY", "field": "*"}
+"""A body the edge refuses before GraphQL (the field is unknown there)."""
+
+
+def strict_json(value: Any) -> bool:
+    """Whether ``value`` is expressible as strict UTF-8 JSON (as orjson reads it)."""
+    try:
+        orjson.loads(json.dumps(value))
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 # -- the served instance -------------------------------------------------------------
@@ -97,6 +109,13 @@ class Instance:
         response = self.send(query, variables, token)
         assert response.status_code < 500, response.text[:500]
         body = response.json()
+        if response.status_code == 400:
+            # Strict JSON at the edge: a lone surrogate (or a NaN literal) never
+            # reaches a resolver; the body is refused as a whole.
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == "MALFORMED_BODY", body
+            assert not strict_json(variables), variables
+            return dict(MALFORMED), []
         errors = body.get("errors") or []
         for error in errors:
             message = str(error.get("message", ""))
@@ -370,7 +389,7 @@ class TestMoney:
             assert result["__typename"] == "IllegalTransition", (amount, result)
         else:
             assert result["__typename"] == "InvalidInput", (amount, result)
-            assert result["field"] == "fees.amount"
+            assert result["field"] in ("fees.amount", "*")
 
     @EXAMPLES
     @given(fees=nested_json)
@@ -397,7 +416,7 @@ class TestInstants:
             assert result["__typename"] == "IllegalTransition", (due_at, result)
         else:
             assert result["__typename"] == "InvalidInput", (due_at, result)
-            assert result["field"] == "dueAt"
+            assert result["field"] in ("dueAt", "*")
 
     @EXAMPLES
     @given(due_at=nested_json)
@@ -420,7 +439,7 @@ class TestText:
             assert result["__typename"] == "IllegalTransition", result
         else:
             assert result["__typename"] == "InvalidInput", result
-            assert result["field"] == "reason"
+            assert result["field"] in ("reason", "*")
 
     @EXAMPLES
     @given(name=hostile_text, summary=hostile_text)
