@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,8 @@ def post(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     assert not body.get("errors"), body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def all_at_once(calls: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -101,6 +103,14 @@ def all_at_once(calls: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any
 def only(data: dict[str, Any]) -> Any:
     (value,) = data.values()
     return value
+
+
+def submission(tag: str) -> dict[str, Any]:
+    return {
+        "procedure": BIRTH,
+        "doc1": document(f"{tag}-a"),
+        "doc2": document(f"{tag}-b"),
+    }
 
 
 def wait_for_lag_zero(instance: Served, timeout: float = 30.0) -> dict[str, Any]:
@@ -121,33 +131,19 @@ def test_parallel_receptions_submissions_and_lookups_all_succeed(
     waiting: list[str] = []  # online submissions of the previous round
     for round_ in range(ROUNDS):
         calls: list[Callable[[], dict[str, Any]]] = []
+        calls += [partial(post, instance, RECEIVE, paper, desk)] * RECEPTIONS
         calls += [
-            lambda: post(instance, RECEIVE, paper, desk) for _ in range(RECEPTIONS)
-        ]
-        calls += [
-            lambda n=n, round_=round_: post(
-                instance,
-                SUBMIT,
-                {
-                    "procedure": BIRTH,
-                    "doc1": document(f"{round_}-{n}-a"),
-                    "doc2": document(f"{round_}-{n}-b"),
-                },
-                citizen,
-            )
+            partial(post, instance, SUBMIT, submission(f"{round_}-{n}"), citizen)
             for n in range(SUBMISSIONS)
         ]
         calls += [
-            lambda dossier_id=dossier_id: post(
-                instance, RECEIVE_ONLINE, {"id": dossier_id}, desk
-            )
+            partial(post, instance, RECEIVE_ONLINE, {"id": dossier_id}, desk)
             for dossier_id in waiting
         ]
         calls += [
-            lambda code=code: post(instance, STATUS, {"code": code}, None)
-            for code in codes[-5:]
+            partial(post, instance, STATUS, {"code": code}, None) for code in codes[-5:]
         ]
-        calls += [lambda: post(instance, MINE, {}, citizen) for _ in range(3)]
+        calls += [partial(post, instance, MINE, {}, citizen)] * 3
         results = [only(data) for data in all_at_once(calls)]
         results = [r for r in results if isinstance(r, dict)]  # not myDossiers
 
