@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
 from adapters.settings import Settings
 from api.cli.common import fail, print_json
+from api.cli.inputs import iso_date, iso_instant
 from api.wiring import build_application
 from application.clock import trace_for
 from application.errors import CalendarNotDefinedError
 from application.public_holidays import public_holidays
 from domain.values import Actor, Role
-from domain.working_time import VIETNAM_TZ, WorkingCalendar
+from domain.working_time import WorkingCalendar
 
 app = typer.Typer(help="Working calendar and due times.", no_args_is_help=True)
 
@@ -35,20 +35,16 @@ def _fallback_calendar(years: range) -> WorkingCalendar:
 
 @app.command("due")
 def due(
-    from_: Annotated[str, typer.Option("--from", help="Reception time, ISO 8601.")],
+    from_: Annotated[
+        str,
+        typer.Option("--from", help="Reception time, ISO 8601 with its UTC offset."),
+    ],
     working_hours: Annotated[str, typer.Option(help="Working hours allowed.")],
     province: Annotated[str, typer.Option(help="Province calendar to use.")] = "H34",
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the due time for a reception time and a limit in working hours."""
-    try:
-        received = datetime.fromisoformat(from_)
-    except ValueError:
-        raise fail(
-            f"--from không phải thời điểm ISO 8601 (not ISO 8601): {from_}"
-        ) from None
-    if received.tzinfo is None:
-        received = received.replace(tzinfo=ZoneInfo(VIETNAM_TZ))
+    received = iso_instant("--from", from_)
     try:
         hours = Decimal(working_hours)
     except InvalidOperation:
@@ -84,10 +80,7 @@ def due(
 
 
 def _declare(province: str, day: str, reason: str, working: bool) -> None:
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        raise fail(f"--date không hợp lệ (invalid ISO date): {day}") from None
+    when = iso_date("--date", day)
     onestop = build_application(Settings.from_env())
     try:
         trace = trace_for(Actor("motcua-cli", Role.SYSTEM))
