@@ -18,6 +18,8 @@ from urllib.parse import urlparse
 TRUE = frozenset({"y", "yes", "true", "t", "on", "1"})
 FALSE = frozenset({"n", "no", "false", "f", "off", "0"})
 MAX_TEXT = 500
+MAX_PATH = 4096
+MAX_NAME = 255
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Kind:
 
 
 def _integer(low: int, high: int, text: str) -> int:
-    if not re.fullmatch(r"[+-]?\d{1,19}", text.strip()):
+    if not re.fullmatch(r"[+-]?[0-9]{1,19}", text.strip()):
         raise ValueError(text)
     value = int(text)
     if not low <= value <= high:
@@ -50,7 +52,7 @@ def integer(low: int, high: int) -> Kind:
 
 
 def _number(low: Decimal, high: Decimal, text: str) -> Decimal:
-    if not re.fullmatch(r"[+-]?\d{1,12}(\.\d{1,9})?", text.strip()):
+    if not re.fullmatch(r"[+-]?[0-9]{1,12}(\.[0-9]{1,9})?", text.strip()):
         raise ValueError(text)  # no exponents, NaN or infinities
     try:
         value = Decimal(text.strip())
@@ -167,16 +169,29 @@ def database_url() -> Kind:
     )
 
 
-def _directory(value: str) -> Path:
+def _path(value: str) -> Path:
     path = Path(value)
-    if not value.strip() or "\x00" in value:
+    if (
+        not value.strip()
+        or "\x00" in value
+        or len(value) > MAX_PATH
+        or any(len(part) > MAX_NAME for part in path.parts)
+    ):
         raise ValueError(value)
-    # The nearest existing ancestor must be a directory we could create it in.
-    for candidate in (path, *path.absolute().parents):
-        if candidate.exists():
-            if not candidate.is_dir():
-                raise ValueError(value)
-            break
+    return path
+
+
+def _directory(value: str) -> Path:
+    path = _path(value)
+    # The nearest existing ancestor must be a directory it can be created in.
+    try:
+        for candidate in (path, *path.absolute().parents):
+            if candidate.exists():
+                if not candidate.is_dir():
+                    raise ValueError(value)
+                break
+    except OSError:
+        raise ValueError(value) from None
     return path
 
 
@@ -190,10 +205,10 @@ def directory() -> Kind:
 
 
 def _readable_file(value: str) -> Path:
-    path = Path(value)
-    if "\x00" in value or not path.is_file():
-        raise ValueError(value)
+    path = _path(value)
     try:
+        if not path.is_file():
+            raise ValueError(value)
         with path.open("rb"):
             pass
     except OSError:

@@ -96,6 +96,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CATALOGUE_CACHE_SECONDS", number("0", "3600"), "1", "how long a process may reuse a procedure/calendar it read; changes made in the same process are seen at once; `0` = always read"),
     Variable("SAVED_DOSSIERS_CACHE", integer(0, 1_000_000), "2000", "dossiers this process saved last, reused for the next command without a read (the primary key rejects a stale one and the command re-runs); `0` = always read"),
     Variable("POSTGRES_SINGLE_ROUND_TRIP", flag(), "y", "send a save's `BEGIN; LOCK; NOTIFY; INSERT; COMMIT` as one query (same statements, same lock)"),
+    Variable("POSTGRES_CONNECT_TIMEOUT", integer(1, 600), "30", "seconds to wait for a PostgreSQL connection before a command fails (exit code 1)"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
 )
 # fmt: on
@@ -106,13 +107,16 @@ _FIELDS = frozenset({"DATABASE_URL", "REDIS_URL", "NATS_URL", "DATA_DIR"})
 
 def unknown_variable_warning(name: str) -> str:
     """A bilingual one-line warning for an unknown ``MOTCUA_*`` variable."""
-    known = [v.env_name for v in VARIABLES]
-    guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    # Compared without the shared prefix, which would make everything look alike.
+    guesses = difflib.get_close_matches(
+        name.removeprefix(PREFIX), list(KNOWN), n=1, cutoff=0.75
+    )
     vi = f"Cảnh báo: biến môi trường không dùng đến {name}"
     en = f"warning: unknown environment variable {name}"
-    if guess:
-        vi += f" (có phải {guess[0]}?)"
-        en += f" (did you mean {guess[0]}?)"
+    if guesses:
+        guess = PREFIX + guesses[0]
+        vi += f" (có phải {guess}?)"
+        en += f" (did you mean {guess}?)"
     return f"{vi} / {en}"
 
 
