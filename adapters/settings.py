@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +187,22 @@ class Settings:
     @property
     def debug(self) -> bool:
         return bool(self.value("DEBUG"))
+
+    def prepare_storage(self) -> None:
+        """Create the data directory (and the SQLite file's) and prove it writable.
+
+        Raises ``OSError`` naming the path, so a process fails at start with a
+        clear message instead of inside its first request.
+        """
+        folders = [self.data_dir]
+        if self.database_url.startswith(
+            "sqlite:///"
+        ) and not self.database_url.endswith(":memory:"):
+            folders.append(Path(self.database_url.removeprefix("sqlite:///")).parent)
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The ``env`` mapping for the eventsourcing Application."""

@@ -23,10 +23,12 @@ from typer.core import TyperGroup
 
 from adapters.setting_kinds import redacted
 from adapters.settings import Settings, debug_requested
+from api.wiring import build_application
 from domain.errors import LabelledError
 
 BAD_INPUT = 2
 RUNTIME_FAILURE = 1
+LONG_RUNNING = frozenset({"serve", "projector"})
 DEBUG_KEY = "motcua.debug"
 HELP_KEY = "motcua.help"
 
@@ -136,5 +138,11 @@ def check_settings(ctx: Context, *, debug: bool) -> None:
     ctx.meta[DEBUG_KEY] = debug or debug_requested()
     if ctx.meta.get(HELP_KEY):
         return
-    for warning in Settings.from_env().warnings():
+    settings = Settings.from_env()
+    for warning in settings.warnings():
         typer.echo(warning, err=True)
+    settings.prepare_storage()
+    if ctx.invoked_subcommand in LONG_RUNNING:
+        # Servers open the stores inside their own loops, where a failure is a
+        # logged traceback; open them once here so it is a clear exit instead.
+        build_application(settings).close()

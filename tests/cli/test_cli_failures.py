@@ -274,3 +274,30 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path: Path) -> None
         assert "Traceback" not in done.stderr + done.stdout
         assert "Lỗi" in done.stderr
         assert "Error" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["projector"]])
+@pytest.mark.parametrize("broken", ["data-dir", "postgres"])
+def test_servers_fail_at_start_with_one_line(
+    tmp_path: Path, command: list[str], broken: str
+) -> None:
+    """Not a traceback logged from inside uvicorn's lifespan or the projector loop."""
+    env = {"PATH": "/usr/bin:/bin", "MOTCUA_DATA_DIR": str(tmp_path)}
+    if broken == "data-dir":
+        env["MOTCUA_DATA_DIR"] = "/proc/motcua"
+    else:
+        port = find_free_port()
+        env["MOTCUA_DATABASE_URL"] = f"postgresql://u:pw@127.0.0.1:{port}/motcua"
+        env["MOTCUA_POSTGRES_CONNECT_TIMEOUT"] = "2"
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "Error:" in done.stderr
+    assert "Lỗi:" in done.stderr
