@@ -85,7 +85,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DEBUG", flag(), "n", "CLI: print the traceback of an unexpected failure (same as `motcua --debug`)"),
     Variable("PROJECTOR", choice("embedded", "separate"), None, "`embedded` follows the log inside the API process (always on SQLite); on PostgreSQL the default is a separate `motcua projector`", "embedded on SQLite"),
     Variable("PROJECTOR_BATCH_SIZE", integer(1, 100_000), "1000", "notifications applied per read-model transaction by `motcua projector`"),
-    Variable("LOOKUP_RATE_LIMIT", integer(1, 10_000_000), "60", "anonymous `dossierStatus` lookups per client per window"),
+    Variable("LOOKUP_RATE_LIMIT", integer(1, 1_000_000_000), "60", "anonymous `dossierStatus` lookups per client per window"),
     Variable("LOOKUP_RATE_WINDOW", integer(1, 86_400), "60", "the rate-limit window in seconds"),
     Variable("JWT_ISSUER", text(), "motcua", "expected `iss` of bearer tokens"),
     Variable("JWT_AUDIENCE", text(), "motcua-api", "expected `aud` of bearer tokens"),
