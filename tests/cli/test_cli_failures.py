@@ -301,3 +301,28 @@ def test_servers_fail_at_start_with_one_line(
     assert "Traceback" not in done.stdout + done.stderr
     assert "Error:" in done.stderr
     assert "Lỗi:" in done.stderr
+
+
+def test_serve_warns_about_unknown_variables_and_refuses_bad_ones(
+    tmp_path: Path,
+) -> None:
+    from tests.served import motcua_env, seeded_settings, served
+
+    settings = seeded_settings(tmp_path / "d")
+    with served(settings, extra_env={"MOTCUA_LOOKUP_RATE_LIMT": "5"}) as instance:
+        assert "maxLag" in instance.readyz()
+        output = instance.server.output()
+    assert "did you mean MOTCUA_LOOKUP_RATE_LIMIT?" in output
+    env = motcua_env(settings, {"MOTCUA_TIMELINESS_GRANULARITY": "instnat"})
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(find_free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "MOTCUA_TIMELINESS_GRANULARITY" in done.stderr
+    assert "date, instant" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
