@@ -10,7 +10,7 @@ import typer
 
 from adapters.settings import Settings
 from api.cli.common import fail, print_json
-from api.cli.inputs import iso_date, iso_instant
+from api.cli.inputs import bounded_text, iso_date, iso_instant
 from api.wiring import build_application
 from application.clock import trace_for
 from application.errors import CalendarNotDefinedError
@@ -81,6 +81,7 @@ def due(
 
 def _declare(province: str, day: str, reason: str, working: bool) -> None:
     when = iso_date("--date", day)
+    reason = bounded_text("--reason", reason)
     onestop = build_application(Settings.from_env())
     try:
         trace = trace_for(Actor("motcua-cli", Role.SYSTEM))

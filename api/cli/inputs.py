@@ -48,3 +48,16 @@ def iso_date(option: str, value: str) -> date:
     if not EARLIEST <= day <= LATEST:
         raise BadCliValue(option, value, vi, en)
     return day
+
+
+MAX_REASON = 1000
+
+
+def bounded_text(option: str, value: str, max_length: int = MAX_REASON) -> str:
+    """Printable text of 1..``max_length`` characters (it may enter the event log)."""
+    vi = f"văn bản in được, 1–{max_length} ký tự"
+    en = f"printable text of 1–{max_length} characters"
+    text = value.strip()
+    if not text or len(text) > max_length or not text.isprintable():
+        raise BadCliValue(option, value[:80], vi, en)
+    return text

@@ -326,3 +326,12 @@ def test_serve_warns_about_unknown_variables_and_refuses_bad_ones(
     assert "MOTCUA_TIMELINESS_GRANULARITY" in done.stderr
     assert "date, instant" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 1001, "a\x1b[2Jb", "\udcff"])
+def test_a_day_off_reason_is_bounded_printable_text(
+    data_dir: Path, reason: str
+) -> None:
+    result = invoke("calendar", "day-off", "--date", "2026-03-03", "--reason", reason)
+    assert_refused(result, names="--reason")
+    assert not (data_dir / "motcua.db").exists(), "refused before any write"
