@@ -222,3 +222,30 @@ def test_every_setting_the_code_reads_has_a_row() -> None:
             used.update(SETTING_USES.findall(source.read_text()))
     assert used, "the pattern finds the settings the code reads"
     assert used - set(KNOWN) == set(), "add a row to adapters.settings.VARIABLES"
+
+
+CODE_DEFAULTS = re.compile(
+    r"""(?:options\.get|\.setting)\(\s*["']([A-Z][A-Z0-9_]+)["']\s*,\s*["']([^"']*)["']"""
+)
+FLAG_DEFAULTS = re.compile(
+    r"""\.flag\(\s*["']([A-Z][A-Z0-9_]+)["']\s*,\s*(True|False)"""
+)
+
+
+def test_defaults_written_in_the_code_equal_the_table() -> None:
+    """Code that still reads ``options.get(NAME, default)`` must not drift."""
+    seen = 0
+    for folder in ("domain", "application", "projections", "adapters", "api"):
+        for source in (ROOT / folder).rglob("*.py"):
+            text = source.read_text()
+            for name, default in CODE_DEFAULTS.findall(text):
+                seen += 1
+                assert KNOWN[name].parse(default) == KNOWN[name].parse(
+                    KNOWN[name].default or ""
+                ), (source, name)
+            for name, flag_default in FLAG_DEFAULTS.findall(text):
+                seen += 1
+                assert KNOWN[name].parse(KNOWN[name].default or "") is (
+                    flag_default == "True"
+                ), (source, name)
+    assert seen >= 5
