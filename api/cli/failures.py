@@ -125,6 +125,8 @@ class MotcuaGroup(TyperGroup):
             raise typer.Exit(BAD_INPUT) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise  # `motcua … | head`: typer exits quietly
         except Exception as error:
             _runtime(error, debug=bool(ctx.meta.get(DEBUG_KEY)) or debug_requested())
 
