@@ -184,10 +184,6 @@ class Settings:
     def is_memory(self) -> bool:
         return self.database_url.startswith("memory:")
 
-    @property
-    def debug(self) -> bool:
-        return bool(self.value("DEBUG"))
-
     def prepare_storage(self) -> None:
         """Create the data directory (and the SQLite file's) and prove it writable.
 

@@ -249,3 +249,10 @@ def test_defaults_written_in_the_code_equal_the_table() -> None:
                     flag_default == "True"
                 ), (source, name)
     assert seen >= 5
+
+
+def test_each_variable_has_one_row() -> None:
+    names = [v.name for v in VARIABLES]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", n) for n in names)
+    assert all(v.doc and "|" not in v.doc + v.kind.values for v in VARIABLES)
