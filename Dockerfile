@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# motcua: one image for the api, projector and integrator services.
+# motcua: one image for the api and projector services (and the integrator,
+# which comes with the integration issue).
 FROM python:3.11-slim
 
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /usr/local/bin/

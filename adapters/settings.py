@@ -1,14 +1,42 @@
-"""Configuration from the environment: the only module that reads ``os.environ``."""
+"""Configuration from the environment: the only module that reads ``os.environ``.
+
+``VARIABLES`` is the one table of every ``MOTCUA_*`` variable: its kind
+(parser with a range or choices), default and meaning. ``Settings`` is built
+from it and validated when a process starts (``motcua serve``, ``projector``
+and every CLI command): a bad value is a ``ConfigurationError`` naming the
+variable, an unknown ``MOTCUA_*`` variable a warning with a did-you-mean. The
+README settings table is generated from ``VARIABLES`` (``python -m
+adapters.settings``) and a test keeps the two equal. A new setting is one row.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
+import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
+from adapters.setting_kinds import (
+    Kind,
+    choice,
+    database_url,
+    directory,
+    flag,
+    integer,
+    number,
+    readable_file,
+    redacted,
+    text,
+    url,
+)
 from domain.errors import LabelledError
+
+PREFIX = "MOTCUA_"
 
 
 class ConfigurationError(LabelledError):
@@ -17,40 +45,153 @@ class ConfigurationError(LabelledError):
     en = "Invalid configuration: {a0}"
 
 
+class InvalidSettingError(ConfigurationError):
+    code = "INVALID_SETTING"
+    vi = "Biến môi trường {a0}={a1} không hợp lệ: cần {a2}"
+    en = "Environment variable {a0}={a1} is invalid: expected {a3}"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One ``MOTCUA_*`` variable: name without the prefix, kind, default, meaning."""
+
+    name: str
+    kind: Kind
+    default: str | None
+    doc: str
+    shown_default: str | None = None
+    """How the README shows a computed default (e.g. derived from another one)."""
+
+    @property
+    def env_name(self) -> str:
+        return PREFIX + self.name
+
+    def parse(self, raw: str) -> Any:
+        try:
+            return self.kind.parse(raw)
+        except ValueError:
+            raise InvalidSettingError(
+                self.env_name, repr(redacted(raw)), self.kind.vi, self.kind.en
+            ) from None
+
+
+# fmt: off
+VARIABLES: tuple[Variable, ...] = (
+    Variable("DATABASE_URL", database_url(), None, "event store and read models", "`sqlite:///$MOTCUA_DATA_DIR/motcua.db`"),
+    Variable("REDIS_URL", url("redis", "rediss", "unix"), None, "Redis for the public-lookup cache, rate limits, idempotency keys; absent = in-process"),
+    Variable("NATS_URL", url("nats", "tls"), None, "NATS JetStream for integration events (next issue); absent = in-process"),
+    Variable("DATA_DIR", directory(), "./var", "SQLite file, development signing key (`keys/dev-signing-key.pem`)"),
+    Variable("ENV", choice("development", "production"), "development", "`production` turns off introspection, \"Did you mean\" suggestions, GraphiQL, `/docs` `/redoc` `/openapi.json`, open `/metrics`, and refuses to start with the development signing key"),
+    Variable("DEBUG", flag(), "n", "CLI: print the traceback of an unexpected failure (same as `motcua --debug`)"),
+    Variable("PROJECTOR", choice("embedded", "separate"), None, "`embedded` follows the log inside the API process (always on SQLite); on PostgreSQL the default is a separate `motcua projector`", "embedded on SQLite"),
+    Variable("PROJECTOR_BATCH_SIZE", integer(1, 100_000), "1000", "notifications applied per read-model transaction by `motcua projector`"),
+    Variable("LOOKUP_RATE_LIMIT", integer(1, 1_000_000_000), "60", "anonymous `dossierStatus` lookups per client per window"),
+    Variable("LOOKUP_RATE_WINDOW", integer(1, 86_400), "60", "the rate-limit window in seconds"),
+    Variable("JWT_ISSUER", text(), "motcua", "expected `iss` of bearer tokens"),
+    Variable("JWT_AUDIENCE", text(), "motcua-api", "expected `aud` of bearer tokens"),
+    Variable("JWT_JWKS_URL", url("https", "http"), None, "production key source: the identity provider's JWKS endpoint", "local dev key"),
+    Variable("JWT_PUBLIC_KEY_FILE", readable_file(), None, "production key source: a PEM public key file", "local dev key"),
+    Variable("TIMELINESS_GRANULARITY", choice("date", "instant"), "date", "early/on-time/late compares calendar dates (Thanh Hóa practice) or instants (DVCQG `≤`)"),
+    Variable("DUE_AT_CLOSE_ROLLS_OVER", flag(), "y", "presentation only: a due time exactly at the day's closing is *shown* as the next working morning (`dueAtShown`, `calendar due --json` `shownAs`; R‑14 vector Mon 17:30 + 8 h → \"Wed 07:00\"); the stored due time and timeliness always use the legal instant (Tue 17:00)"),
+    Variable("CROSS_BOUNDARY_CODE_UNIT", choice("competent", "receiving"), "competent", "dossier code unit when a desk receives for a unit outside its own subtree (R‑17)"),
+    Variable("CATALOGUE_CACHE_SECONDS", number("0", "3600"), "1", "how long a process may reuse a procedure/calendar it read; changes made in the same process are seen at once; `0` = always read"),
+    Variable("SAVED_DOSSIERS_CACHE", integer(0, 1_000_000), "2000", "dossiers this process saved last, reused for the next command without a read (the primary key rejects a stale one and the command re-runs); `0` = always read"),
+    Variable("POSTGRES_SINGLE_ROUND_TRIP", flag(), "y", "send a save's `BEGIN; LOCK; NOTIFY; INSERT; COMMIT` as one query (same statements, same lock)"),
+    Variable("POSTGRES_CONNECT_TIMEOUT", integer(1, 600), "30", "seconds to wait for a PostgreSQL connection before a command fails (exit code 1)"),
+    Variable("READY_MAX_LAG", integer(1, 1_000_000_000), "1000", "`/readyz` answers 503 `not_ready` when a read model is more than this many events behind the log (or has dead letters)"),
+    Variable("SUBSCRIPTIONS_MAX", integer(1, 1_000_000), "1000", "live subscriptions per API process; more are refused (`TOO_MANY_SUBSCRIPTIONS`)"),
+    Variable("SUBSCRIPTIONS_PER_CONNECTION", integer(1, 1000), "10", "live subscriptions one websocket connection may hold at a time"),
+    Variable("SUBSCRIPTION_SECONDS", integer(1, 86_400), "3600", "a subscription completes after this lifetime; the client subscribes again"),
+    Variable("SUBSCRIPTION_IDLE_SECONDS", integer(1, 86_400), "600", "a subscription completes after this long without a change"),
+    Variable("APOLOGY_CUTOFF_HOURS", integer(0, 80), "8", "working hours before the due time after which an apology and re-appointment is too late (Decree 61 Art. 19: one working day); `0` = until the due time"),
+    Variable("APOLOGY_NOTICE_HOURS", integer(0, 80), "8", "working hours before that cut-off from which the worklist flags **needs apology** and `apologyDue` announces it"),
+    Variable("MAX_BODY_BYTES", integer(1024, 1_073_741_824), "1048576", "largest HTTP request body (with or without `Content-Length`); larger → 413"),
+    Variable("MAX_WS_MESSAGE_BYTES", integer(1024, 1_073_741_824), "1048576", "largest websocket message (uvicorn `ws_max_size`, and close 1009 in the app)"),
+    Variable("MAX_QUERY_COST", integer(1, 100_000_000), "20000", "most a GraphQL operation may cost (see *Limits at the edge*); more → `QUERY_TOO_EXPENSIVE` before anything runs"),
+    Variable("DOCUMENT_CACHE_ENTRIES", integer(1, 1_000_000), "512", "parsed and validated GraphQL documents kept (half each for parse and validation results)"),
+    Variable("DOCUMENT_CACHE_BYTES", integer(1024, 17_179_869_184), "33554432", "bytes of parsed and validated GraphQL documents kept"),
+    Variable("IDEMPOTENCY_MAX_RESPONSE_BYTES", integer(1, 67_108_864), "65536", "largest mutation response kept for an `Idempotency-Key` replay; a larger one is replaced by a note that the mutation ran"),
+    Variable("METRICS_PORT", integer(1, 65_535), None, "serve `/metrics` only on this port (same host as `--host`); the main port answers 404"),
+    Variable("METRICS_TOKEN", text(), None, "`/metrics` on the main port needs `Authorization: Bearer <token>` (≥ 16 characters). Production without port or token: 404"),
+    Variable("CORS_ORIGINS", text(), None, "comma-separated exact origins (`https://dichvucong.example.gov.vn`) allowed to call the API from a browser; absent = no cross-origin access"),
+    Variable("TRUSTED_PROXIES", text(), None, "comma-separated addresses/CIDRs of reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (client address for rate limits, HTTPS for HSTS); absent = none"),
+    Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
+)
+# fmt: on
+
+KNOWN: dict[str, Variable] = {v.name: v for v in VARIABLES}
+_FIELDS = frozenset({"DATABASE_URL", "REDIS_URL", "NATS_URL", "DATA_DIR"})
+
+
+def unknown_variable_warning(name: str) -> str:
+    """A bilingual one-line warning for an unknown ``MOTCUA_*`` variable."""
+    # Compared without the shared prefix, which would make everything look alike.
+    guesses = difflib.get_close_matches(
+        name.removeprefix(PREFIX), list(KNOWN), n=1, cutoff=0.75
+    )
+    vi = f"Cảnh báo: biến môi trường không dùng đến {name}"
+    en = f"warning: unknown environment variable {name}"
+    if guesses:
+        guess = PREFIX + guesses[0]
+        vi += f" (có phải {guess}?)"
+        en += f" (did you mean {guess}?)"
+    return f"{vi} / {en}"
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything a motcua process needs to know about where things live."""
+    """Everything a motcua process needs to know, validated against ``VARIABLES``.
+
+    ``options`` holds the other ``MOTCUA_*`` values as text, without the
+    prefix (``options.get("LOOKUP_RATE_LIMIT")``); ``value(name)`` gives the
+    typed value or the table's default.
+    """
 
     database_url: str = "sqlite:///./var/motcua.db"
     redis_url: str | None = None
     nats_url: str | None = None
     data_dir: Path = Path("./var")
     options: Mapping[str, str] = field(default_factory=dict)
+    unknown: tuple[str, ...] = field(default=(), compare=False)
+    """``MOTCUA_*`` variables in the environment that no row of the table knows."""
+
+    def __post_init__(self) -> None:
+        KNOWN["DATABASE_URL"].parse(self.database_url)
+        if self.redis_url is not None:
+            KNOWN["REDIS_URL"].parse(self.redis_url)
+        if self.nats_url is not None:
+            KNOWN["NATS_URL"].parse(self.nats_url)
+        for name, raw in self.options.items():
+            if name in KNOWN:
+                KNOWN[name].parse(raw)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        data_dir = Path(env.get("MOTCUA_DATA_DIR", "./var"))
-        default_db = f"sqlite:///{data_dir / 'motcua.db'}"
-        options = {
-            key.removeprefix("MOTCUA_"): value
+        given = {
+            key.removeprefix(PREFIX): value
             for key, value in env.items()
-            if key.startswith("MOTCUA_")
-            and key
-            not in {
-                "MOTCUA_DATABASE_URL",
-                "MOTCUA_REDIS_URL",
-                "MOTCUA_NATS_URL",
-                "MOTCUA_DATA_DIR",
-            }
+            if key.startswith(PREFIX) and value != ""
         }
+        data_dir = KNOWN["DATA_DIR"].parse(given.get("DATA_DIR", "./var"))
         return cls(
-            database_url=env.get("MOTCUA_DATABASE_URL") or default_db,
-            redis_url=env.get("MOTCUA_REDIS_URL") or None,
-            nats_url=env.get("MOTCUA_NATS_URL") or None,
+            database_url=given.get("DATABASE_URL")
+            or f"sqlite:///{data_dir / 'motcua.db'}",
+            redis_url=given.get("REDIS_URL"),
+            nats_url=given.get("NATS_URL"),
             data_dir=data_dir,
-            options=options,
+            options={k: v for k, v in given.items() if k not in _FIELDS},
+            unknown=tuple(sorted(PREFIX + k for k in given if k not in KNOWN)),
         )
+
+    def value(self, name: str) -> Any:
+        """The typed value of a known variable (its default when unset)."""
+        variable = KNOWN[name]
+        raw = self.options.get(name, variable.default)
+        return None if raw is None else variable.parse(raw)
+
+    def warnings(self) -> list[str]:
+        return [unknown_variable_warning(name) for name in self.unknown]
 
     @property
     def is_postgres(self) -> bool:
@@ -60,10 +201,31 @@ class Settings:
     def is_memory(self) -> bool:
         return self.database_url.startswith("memory:")
 
+    def prepare_storage(self) -> None:
+        """Create the data directory (and the SQLite file's) and prove it writable.
+
+        Raises ``OSError`` naming the path, so a process fails at start with a
+        clear message instead of inside its first request.
+        """
+        folders = [self.data_dir]
+        if self.database_url.startswith(
+            "sqlite:///"
+        ) and not self.database_url.endswith(":memory:"):
+            folders.append(Path(self.database_url.removeprefix("sqlite:///")).parent)
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The ``env`` mapping for the eventsourcing Application."""
         env = dict(self.options.items())
-        env.update(persistence_env(self.database_url))
+        env.update(
+            persistence_env(
+                self.database_url,
+                single_round_trip=self.value("POSTGRES_SINGLE_ROUND_TRIP"),
+            )
+        )
         return env
 
 
@@ -84,7 +246,7 @@ def persistence_env(
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "adapters.sqlite_writer:SerializedSQLiteFactory",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "10",
         }
@@ -92,7 +254,7 @@ def persistence_env(
         url = urlparse(database_url)
         dbname = url.path.lstrip("/")
         if not url.hostname or not dbname:
-            raise ConfigurationError(database_url)
+            raise ConfigurationError(redacted(database_url))
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
@@ -112,4 +274,26 @@ def persistence_env(
             if single_round_trip
             else {}
         )
-    raise ConfigurationError(database_url)
+    raise ConfigurationError(redacted(database_url))
+
+
+def debug_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """``MOTCUA_DEBUG`` read leniently: also usable when other settings are bad."""
+    env = os.environ if environ is None else environ
+    try:
+        return bool(KNOWN["DEBUG"].parse(env.get(KNOWN["DEBUG"].env_name) or "n"))
+    except ConfigurationError:
+        return False
+
+
+def markdown_table() -> str:
+    """The README settings table, generated from ``VARIABLES``."""
+    lines = ["| variable | default | values | meaning |", "|---|---|---|---|"]
+    for v in VARIABLES:
+        default = v.shown_default or (f"`{v.default}`" if v.default else "—")
+        lines.append(f"| `{v.env_name}` | {default} | {v.kind.values} | {v.doc} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown_table() + "\n")

@@ -59,6 +59,7 @@ def event_json(event: Any) -> dict[str, Any]:
 
 def dossier_json(dossier: Dossier, events: list[Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
+        "id": str(dossier.id),
         "code": dossier.code,
         "status": dossier.status.value,
         "nationalStatusCode": dossier.national_status_code,

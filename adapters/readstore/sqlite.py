@@ -1,4 +1,8 @@
-"""SQLite read store: one connection per thread, WAL, immediate transactions."""
+"""SQLite read store: one connection per thread, WAL, immediate transactions.
+
+Writes queue on the file's in-process writer lock (``adapters.sqlite_writer``),
+shared with the event store in the same file; plain queries take no lock.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from adapters.sqlite_writer import writer_lock
 from projections.ports import ReadStore, Row, Sql
 
 
@@ -59,7 +64,10 @@ class SQLiteReadStore(ReadStore):
 
     @contextmanager
     def transaction(self) -> Iterator[Sql]:
-        with self._shared_lock if self._shared is not None else _nothing():
+        with (
+            self._shared_lock if self._shared is not None else _nothing(),
+            writer_lock(self.path),
+        ):
             connection = self._connection()
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -75,6 +83,13 @@ class SQLiteReadStore(ReadStore):
         return isinstance(error, sqlite3.OperationalError) and any(
             word in str(error) for word in ("locked", "busy", "disk", "unable to open")
         )
+
+    def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One statement, one consistent snapshot (WAL): no write lock needed."""
+        if self._shared is not None:
+            with self._shared_lock:
+                return list(self._shared.execute(query, tuple(params)).fetchall())
+        return list(self._connection().execute(query, tuple(params)).fetchall())
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)

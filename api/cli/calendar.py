@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import os
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
 from adapters.settings import Settings
 from api.cli.common import fail, print_json
+from api.cli.inputs import bounded_text, iso_date, iso_instant
 from api.wiring import build_application
 from application.clock import trace_for
 from application.errors import CalendarNotDefinedError
 from application.public_holidays import public_holidays
 from domain.errors import LabelledError
 from domain.values import Actor, Role
-from domain.working_time import VIETNAM_TZ, WorkingCalendar, check_instant
+from domain.working_time import WorkingCalendar, check_instant
 
-_TRUE = {"y", "yes", "true", "t", "on", "1"}
 app = typer.Typer(help="Working calendar and due times.", no_args_is_help=True)
 
 
@@ -38,7 +36,10 @@ def _fallback_calendar(years: range) -> WorkingCalendar:
 
 @app.command("due")
 def due(
-    from_: Annotated[str, typer.Option("--from", help="Reception time, ISO 8601.")],
+    from_: Annotated[
+        str,
+        typer.Option("--from", help="Reception time, ISO 8601 with its UTC offset."),
+    ],
     working_hours: Annotated[str, typer.Option(help="Working hours allowed.")],
     province: Annotated[str, typer.Option(help="Province calendar to use.")] = "H34",
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -48,14 +49,7 @@ def due(
     A due time at the day's closing is the closing; ``--json`` adds ``shownAs``,
     the next working morning when MOTCUA_DUE_AT_CLOSE_ROLLS_OVER=y.
     """
-    try:
-        received = datetime.fromisoformat(from_)
-    except ValueError:
-        raise fail(
-            f"--from không phải thời điểm ISO 8601 (not ISO 8601): {from_}"
-        ) from None
-    if received.tzinfo is None:
-        received = received.replace(tzinfo=ZoneInfo(VIETNAM_TZ))
+    received = iso_instant("--from", from_)
     try:
         check_instant(received, "--from")
     except LabelledError as error:
@@ -85,8 +79,8 @@ def due(
         )
     except LabelledError as error:
         raise fail(f"{error.message('vi')} / {error.message('en')}") from None
-    rolls_over = os.environ.get("MOTCUA_DUE_AT_CLOSE_ROLLS_OVER", "y").lower()
-    shown = calendar.shown_due(due_at) if rolls_over in _TRUE else due_at
+    rolls_over = bool(Settings.from_env().value("DUE_AT_CLOSE_ROLLS_OVER"))
+    shown = calendar.shown_due(due_at) if rolls_over else due_at
     if json:
         print_json(
             {
@@ -103,10 +97,8 @@ def due(
 
 
 def _declare(province: str, day: str, reason: str, working: bool) -> None:
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        raise fail(f"--date không hợp lệ (invalid ISO date): {day}") from None
+    when = iso_date("--date", day)
+    reason = bounded_text("--reason", reason)
     onestop = build_application(Settings.from_env())
     try:
         trace = trace_for(Actor("motcua-cli", Role.SYSTEM))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -12,33 +12,37 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from adapters.demo.seeding import seed_province
 from adapters.demo.simulation import Simulation
-from api.cli.common import application, fail
+from api.cli.common import application
+from api.cli.inputs import iso_date
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_DOSSIERS = 1_000_000
+MAX_DAYS = 3660
+MAX_SEED = 2**63 - 1
 
 
 def demo(
     dossiers: Annotated[
-        int, typer.Option(help="Number of dossiers to simulate.")
+        int,
+        typer.Option(help="Number of dossiers to simulate.", min=0, max=MAX_DOSSIERS),
     ] = 200,
     seed: Annotated[
-        int, typer.Option(help="Random seed (same seed → same dossiers).")
+        int,
+        typer.Option(
+            help="Random seed (same seed → same dossiers).", min=0, max=MAX_SEED
+        ),
     ] = 1,
-    days: Annotated[int, typer.Option(help="Length of the simulated period.")] = 90,
+    days: Annotated[
+        int,
+        typer.Option(help="Length of the simulated period.", min=1, max=MAX_DAYS),
+    ] = 90,
     until: Annotated[
         str | None,
         typer.Option(help="Last day of the period (ISO date); default today."),
     ] = None,
 ) -> None:
     """Seed the Kon Tum catalogue and drive dossiers through varied lifecycles."""
-    if dossiers < 0 or dossiers > 1_000_000:
-        raise fail("--dossiers phải trong khoảng 0..1000000 (must be 0..1000000)")
-    if days < 1:
-        raise fail("--days phải ≥ 1 (must be ≥ 1)")
-    try:
-        end = date.fromisoformat(until) if until else datetime.now(VN).date()
-    except ValueError:
-        raise fail(f"--until không hợp lệ (invalid ISO date): {until}") from None
+    end = iso_date("--until", until) if until else datetime.now(VN).date()
     start = end - timedelta(days=days)
     console = Console(stderr=True)
     with application() as app:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Annotated
+from uuid import UUID
 
 import typer
 
@@ -11,6 +12,8 @@ from adapters.settings import Settings
 from api.cli.common import application, fail, print_json
 from api.presenters import dossier_json, plain
 from api.wiring import build_projector, build_read_store
+from application.onestop import OneStop
+from domain.dossier import Dossier
 from domain.dossier_status import DossierStatus, status_from_national_code
 from projections.worklist import WorkItem, WorklistView
 
@@ -30,21 +33,38 @@ def parse_status(value: str) -> DossierStatus:
     )
 
 
+def find(app: OneStop, reference: str) -> Dossier:
+    """The dossier with this code, or with this id (online submissions have no
+    code until the desk receives them)."""
+    try:
+        dossier_id = UUID(reference.strip())
+    except ValueError:
+        return app.find_dossier(reference.strip())
+    return app.get_dossier(dossier_id)
+
+
 @app.command("show")
 def show(
-    code: Annotated[
-        str, typer.Argument(help="Dossier code, e.g. 000.00.00.H34-220601-0001")
+    reference: Annotated[
+        str,
+        typer.Argument(
+            metavar="CODE_OR_ID",
+            help="Dossier code (e.g. 000.00.00.H34-220601-0001) or dossier id.",
+        ),
     ],
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one dossier with its events."""
     with application() as app:
-        dossier = app.find_dossier(code)
+        dossier = find(app, reference)
         body = dossier_json(dossier, list(app.events.get(dossier.id)))
     if json:
         print_json(body)
         return
-    typer.echo(f"{body['code']}  {body['statusLabel']} ({body['nationalStatusCode']})")
+    typer.echo(
+        f"{body['code'] or body['id']}  {body['statusLabel']} "
+        f"({body['nationalStatusCode']})"
+    )
     typer.echo(f"  {body['procedureCode']} {body['procedureName']}")
     typer.echo(f"  hạn (due): {body['dueAt']}")
     for event in body["events"]:
@@ -53,6 +73,7 @@ def show(
 
 def item_json(item: WorkItem) -> dict[str, object]:
     return {
+        "id": item.dossier_id,
         "code": item.code,
         "status": item.status.value,
         "nationalStatusCode": item.national_code,
@@ -91,6 +112,6 @@ def list_(
         return
     for item in items:
         typer.echo(
-            f"{item.code or '(chưa có mã)':<28} {item.national_code:>2} "
+            f"{item.code or item.dossier_id:<36} {item.national_code:>2} "
             f"{item.status.label('vi'):<36} hạn {plain(item.due_at) or '—'}"
         )

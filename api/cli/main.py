@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from api.cli import bench, calendar, demo, dossier, projections, serve, token
+from api.cli.failures import MotcuaGroup, check_settings
 from api.logging import configure_logging
-from domain.errors import LabelledError
-
-
-class MotcuaGroup(TyperGroup):
-    """Expected failures print a bilingual message and exit with code 2."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except LabelledError as error:
-            typer.echo(
-                f"Lỗi: {error.message('vi')} / Error: {error.message('en')}", err=True
-            )
-            raise typer.Exit(code=2) from None
-
 
 app = typer.Typer(
     name="motcua",
@@ -36,9 +21,23 @@ app = typer.Typer(
 
 
 @app.callback()
-def _configure() -> None:
-    """Hệ thống thông tin giải quyết TTHC — event-sourced one-stop backend."""
+def _configure(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Print the traceback of an unexpected failure (or MOTCUA_DEBUG=y).",
+        ),
+    ] = False,
+) -> None:
+    """Hệ thống thông tin giải quyết TTHC — event-sourced one-stop backend.
+
+    Exit codes: 0 success, 2 bad input or configuration, 1 runtime failure
+    (database unreachable, file not writable, unexpected error).
+    """
     configure_logging(logging.INFO)
+    check_settings(ctx, debug=debug)
 
 
 app.command("demo")(demo.demo)
