@@ -73,8 +73,8 @@ class EdgeSettings:
             ),
             metrics_token=token,
             metrics_port=None if port is None else _port(port),
-            cors_origins=_origins(options.get("CORS_ORIGINS", "")),
-            trusted_proxies=_networks(options.get("TRUSTED_PROXIES", "")),
+            cors_origins=_origins(options.get("CORS_ORIGINS") or ""),
+            trusted_proxies=_networks(options.get("TRUSTED_PROXIES") or ""),
         )
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from domain.errors import LabelledError
+from domain.working_time import EARLIEST as EARLIEST_INSTANT
+from domain.working_time import LATEST as LATEST_INSTANT
 
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
-"""Dates and instants a command accepts: the system's plausible working range."""
+EARLIEST = EARLIEST_INSTANT.date()
+LATEST = LATEST_INSTANT.date()
+"""Dates and instants a command accepts: the range working-time arithmetic
+supports (2000–2100), so a command never starts on one the domain refuses."""
 
 
 class BadCliValue(LabelledError):
@@ -24,15 +27,15 @@ class BadCliValue(LabelledError):
 
 def iso_instant(option: str, value: str) -> datetime:
     """An ISO 8601 instant with its UTC offset, between ``EARLIEST`` and ``LATEST``."""
-    vi = f"thời điểm ISO 8601 có múi giờ, từ {EARLIEST} đến {LATEST}"
-    en = f"an ISO 8601 time with a UTC offset, from {EARLIEST} to {LATEST}"
+    vi = f"thời điểm ISO 8601 có múi giờ, từ {EARLIEST} đến {LATEST} (2000–2100)"
+    en = f"an ISO 8601 time with a UTC offset, from {EARLIEST} to {LATEST} (2000–2100)"
     try:
         instant = datetime.fromisoformat(value.strip())
     except ValueError:
         raise BadCliValue(option, value, vi, en) from None
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise BadCliValue(option, value, vi, en)
-    if not EARLIEST <= instant.date() <= LATEST:
+    if not EARLIEST_INSTANT <= instant <= LATEST_INSTANT:
         raise BadCliValue(option, value, vi, en)
     return instant
 

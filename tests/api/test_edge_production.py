@@ -386,11 +386,12 @@ class TestSettings:
     def test_a_bad_setting_is_refused_at_start(
         self, tmp_path: Path, options: dict[str, str]
     ) -> None:
-        settings = Settings(data_dir=tmp_path, options=options)
+        # Refused by the settings table when the settings are built, or by the
+        # edge's own checks (key sources, CIDRs, origins) — never later.
         with pytest.raises(ConfigurationError):
-            EdgeSettings.from_settings(settings)
+            EdgeSettings.from_settings(Settings(data_dir=tmp_path, options=options))
         with pytest.raises(ConfigurationError):
-            create_app(settings)
+            create_app(Settings(data_dir=tmp_path, options=options))
 
     def test_defaults(self, tmp_path: Path) -> None:
         edge = EdgeSettings.from_settings(Settings(data_dir=tmp_path))

@@ -111,9 +111,8 @@ class TestBounds:
 
 @pytest.mark.parametrize("raw", ["0", "-3", "abc", "1.5", ""])
 def test_bounds_that_are_not_whole_numbers_above_zero_are_refused(raw: str) -> None:
-    settings = Settings(options={"READY_MAX_LAG": raw})
     with pytest.raises(ConfigurationError):
-        positive_option(settings, "READY_MAX_LAG", 1000)
+        positive_option(Settings(options={"READY_MAX_LAG": raw}), "READY_MAX_LAG", 1)
 
 
 def test_absent_bounds_take_their_default() -> None:

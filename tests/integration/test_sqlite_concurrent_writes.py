@@ -46,7 +46,7 @@ mutation A($id: ID!) {
   }
 }
 """
-MINE = "query { myDossiers { code status } }"
+MINE = "query { myDossiers(limit: 200) { code status } }"
 
 
 @pytest.fixture(scope="module")
