@@ -20,6 +20,7 @@ from adapters.settings import ConfigurationError, Settings
 from domain.dossier_values import applicant_id_forms
 from domain.errors import ActorNotAllowedError, InvalidAgencyCodeError, LabelledError
 from domain.values import OFFICER_ROLES, Actor, AgencyCode, Authentication, Role
+from domain.visibility import unit_sees
 
 # Claims: iss aud exp iat sub [nbf] [jti]; role = anonymous|citizen|officer|monitor|reviewer;
 # agency (QCVN 102; officer: required, monitor/reviewer: optional scope); department;
@@ -91,10 +92,7 @@ class Principal:
             return False
         if self.agency_code is None:
             return self.level is AccessLevel.REVIEWER
-        try:
-            return AgencyCode(code).is_within(AgencyCode(self.agency_code))
-        except InvalidAgencyCodeError:
-            return False
+        return unit_sees(self.agency_code, code)  # the domain's visibility rule
 
     def owns(self, applicant_id: str | None) -> bool:
         return (

@@ -103,7 +103,10 @@ def _retrying_catalog_races(construct: Callable[[], _T]) -> _T:
 class Catalogue(Application[UUID]):
     """Agencies, procedures and calendars: the configuration dossiers depend on."""
 
-    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+    # No eventsourcing aggregate cache: it fast-forwards (one read) and
+    # deep-copies on every get. Commands use the project's own caches
+    # (saved dossiers, recently read catalogue entries) instead.
+    env: ClassVar[dict[str, str]] = {}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)

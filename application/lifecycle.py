@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -28,7 +29,8 @@ from domain.dossier_values import (
     VersionedCalendar,
 )
 from domain.procedure import Procedure
-from domain.values import AgencyCode, Trace
+from domain.values import Actor, AgencyCode, Trace
+from domain.visibility import DossierNotVisibleError
 
 _CODE_ATTEMPTS = 200
 
@@ -84,6 +86,46 @@ class Reception:
     dossier_id: UUID
     code: str
     notification_id: int
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """What a dossier command returns, taken from the save itself (no re-read)."""
+
+    dossier_id: UUID
+    code: str | None
+    version: int
+    """The dossier's version after the command."""
+    log_position: int | None
+    """Notification id of the last event written; ``None`` when nothing changed."""
+    event: str = ""
+    """Class name of the last event written (``""`` when nothing changed)."""
+
+
+class _CodeIndex:
+    """Code → dossier id, remembered: a code is claimed once and never moves."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[str, UUID] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, code: str) -> UUID | None:
+        with self._lock:
+            found = self._items.get(code)
+            if found is not None:
+                self._items.move_to_end(code)
+            return found
+
+    def put(self, code: str, dossier_id: UUID) -> None:
+        if self.maxsize <= 0:
+            return
+        with self._lock:
+            self._items[code] = dossier_id
+            self._items.move_to_end(code)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
 
 
 class DossierLifecycle(Catalogue):
@@ -109,7 +151,9 @@ class DossierLifecycle(Catalogue):
         )
         # Dossiers kept after a save so the next command on them needs no
         # read (0 = always read the dossier first, as eventsourcing does).
-        self._saved = _SavedDossiers(int(self.setting("SAVED_DOSSIERS_CACHE", "2000")))
+        saved = int(self.setting("SAVED_DOSSIERS_CACHE", "2000"))
+        self._saved = _SavedDossiers(saved)
+        self._codes = _CodeIndex(max(saved, 10_000) if saved else 0)
 
     def subscribe(self, listener: Callable[[int], None]) -> None:
         """Call ``listener(position)`` after every save in this process."""
@@ -186,11 +230,11 @@ class DossierLifecycle(Catalogue):
         self, dossier_id: UUID, *, trace: Trace, expected_version: int | None = None
     ) -> Reception:
         """Accept an online submission: it gets its code and due time now."""
-        first = self._load(dossier_id, expected_version)
+        first = self._load(dossier_id, expected_version, trace.actor)
         unit = self._code_unit(trace, first.competent_agency)
 
         def build(code: str) -> list[Any]:
-            dossier = self._load(dossier_id, expected_version)
+            dossier = self._load(dossier_id, expected_version, trace.actor)
             calendar = self._calendar_of(dossier)
             dossier.receive(trace=trace, code=code, calendar=calendar, registry=self)
             return [dossier, DossierCode.issue(code=code, dossier_id=dossier_id)]
@@ -205,8 +249,9 @@ class DossierLifecycle(Catalogue):
         command: Callable[[Dossier, VersionedCalendar], None],
         *,
         expected_version: int | None = None,
-    ) -> int | None:
-        """Load, run one aggregate command, save once; returns the log position.
+        actor: Actor | None = None,
+    ) -> CommandOutcome:
+        """Load, run one aggregate command, save once; returns what it did.
 
         When this process saved the dossier last, the command runs on that
         state without reading it again. That state may be outdated, so the
@@ -214,16 +259,27 @@ class DossierLifecycle(Catalogue):
         it if anyone wrote since. If it is rejected, or the command fails
         or changes nothing (outcomes a newer state might not give), the
         command runs again on the state read from the store, as usual.
+
+        A dossier ``actor`` may not see (``Dossier.visible_to``) is answered
+        as not found before anything else, the version included.
         """
         saved = self._saved.take(dossier_id)
-        if saved is not None and expected_version in (None, saved.version):
+        if (
+            saved is not None
+            and expected_version in (None, saved.version)
+            and (actor is None or saved.visible_to(actor))
+        ):
             outcome = self._run(saved, command, verified=False)
             if not isinstance(outcome, _Stale):
                 return outcome
-        dossier = self._load(dossier_id, expected_version)
-        outcome = self._run(
-            dossier, command, verified=True, expected_version=expected_version
-        )
+        dossier = self._load(dossier_id, expected_version, actor)
+        try:
+            outcome = self._run(
+                dossier, command, verified=True, expected_version=expected_version
+            )
+        except DossierNotVisibleError:
+            # Exactly the answer for a dossier that does not exist.
+            raise DossierNotFoundError(str(dossier_id)) from None
         assert not isinstance(outcome, _Stale)  # verified runs raise instead
         return outcome
 
@@ -234,7 +290,7 @@ class DossierLifecycle(Catalogue):
         *,
         verified: bool,
         expected_version: int | None = None,
-    ) -> int | _Stale | None:
+    ) -> CommandOutcome | _Stale:
         """Run and save ``command``; ``_STALE`` when an unverified run must be redone."""
         version = dossier.version
         try:
@@ -247,20 +303,27 @@ class DossierLifecycle(Catalogue):
             if not verified:
                 return _STALE
             self._saved.give(dossier)
-            return None
+            return CommandOutcome(dossier.id, dossier.code, dossier.version, None)
         pending = list(dossier.pending_events)
+        event = type(pending[-1]).__name__
         try:
             recordings = self.save(dossier)
         except IntegrityError:
             if self._already_recorded(dossier.id, version, pending):
-                return self.recorder.max_notification_id()
+                position = self.recorder.max_notification_id()
+                return CommandOutcome(
+                    dossier.id, dossier.code, dossier.version, position, event
+                )
             if not verified:
                 return _STALE
             raise VersionConflictError(
                 expected=expected_version or dossier.version, actual="?"
             ) from None
         self._saved.give(dossier)
-        return recordings[-1].notification.id if recordings else None
+        position = recordings[-1].notification.id if recordings else None
+        return CommandOutcome(
+            dossier.id, dossier.code, dossier.version, position, event
+        )
 
     def _already_recorded(
         self, dossier_id: UUID, version: int, pending: list[Any]
@@ -294,10 +357,14 @@ class DossierLifecycle(Catalogue):
     def dossier_id_for(self, code: str) -> UUID:
         if not is_dossier_code(code):
             raise DossierNotFoundError(code)
+        known = self._codes.get(code)
+        if known is not None:
+            return known
         try:
             index: DossierCode = self.repository.get(DossierCode.create_id(code))
         except AggregateNotFoundError:
             raise DossierNotFoundError(code) from None
+        self._codes.put(code, index.dossier_id)
         return index.dossier_id
 
     def find_dossier(self, code: str) -> Dossier:
@@ -305,8 +372,12 @@ class DossierLifecycle(Catalogue):
 
     # -- helpers ----------------------------------------------------------------
 
-    def _load(self, dossier_id: UUID, expected_version: int | None) -> Dossier:
+    def _load(
+        self, dossier_id: UUID, expected_version: int | None, actor: Actor | None
+    ) -> Dossier:
         dossier = self.get_dossier(dossier_id)
+        if actor is not None and not dossier.visible_to(actor):
+            raise DossierNotFoundError(str(dossier_id))
         if expected_version is not None and dossier.version != expected_version:
             raise VersionConflictError(
                 expected=expected_version, actual=dossier.version
@@ -346,5 +417,9 @@ class DossierLifecycle(Catalogue):
                 continue
             self.codes.claimed(unit, day, code)
             self._saved.give(*aggregates)
-            return Reception(dossier_id, code, recordings[-1].notification.id)
+            self._codes.put(code, dossier_id)
+            dossier = next(a for a in aggregates if isinstance(a, Dossier))
+            return Reception(
+                dossier_id, code, recordings[-1].notification.id, dossier.due_at
+            )
         raise VersionConflictError(expected="code", actual="taken")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from application.lifecycle import DossierLifecycle, Reception
+from application.lifecycle import CommandOutcome, DossierLifecycle, Reception
 from domain.dossier_values import (
     DigitalAccount,
     DocumentMetadata,
@@ -19,7 +19,7 @@ from domain.dossier_values import (
 from domain.procedure import Fee
 from domain.values import Trace
 
-__all__ = ["OneStop", "Reception"]
+__all__ = ["CommandOutcome", "OneStop", "Reception"]
 
 
 class OneStop(DossierLifecycle):
@@ -34,12 +34,13 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         reason: str,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Refuse an online submission (Mẫu 03), with the reason."""
         return self.execute(
             dossier_id,
             lambda d, c: d.refuse(trace=trace, calendar=c, reason=reason),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def check_digital_account(
@@ -49,7 +50,7 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         account: DigitalAccount,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Record the applicant's digital account check (R-20)."""
         return self.execute(
             dossier_id,
@@ -57,6 +58,7 @@ class OneStop(DossierLifecycle):
                 trace=trace, calendar=c, account=account
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def digitize_component(
@@ -67,7 +69,7 @@ class OneStop(DossierLifecycle):
         component_code: str,
         document: DocumentMetadata,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Record a scanned component with its TT 01/2023 metadata."""
         return self.execute(
             dossier_id,
@@ -78,6 +80,7 @@ class OneStop(DossierLifecycle):
                 document=document,
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def reuse_component(
@@ -89,7 +92,7 @@ class OneStop(DossierLifecycle):
         document_id: UUID,
         source: ReuseSource,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Attach a document already in the warehouse instead of asking for paper."""
         return self.execute(
             dossier_id,
@@ -101,6 +104,7 @@ class OneStop(DossierLifecycle):
                 source=source,
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def sign_component(
@@ -111,7 +115,7 @@ class OneStop(DossierLifecycle):
         component_code: str,
         signature_sha256: str,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Record the receiving officer's signature on a digitized component."""
         return self.execute(
             dossier_id,
@@ -122,6 +126,7 @@ class OneStop(DossierLifecycle):
                 signature_sha256=signature_sha256,
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def forward_dossier(
@@ -133,7 +138,7 @@ class OneStop(DossierLifecycle):
         note: str = "",
         planned_due_at: datetime | None = None,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Hand the dossier to a registered department or agency of the province."""
         return self.execute(
             dossier_id,
@@ -146,6 +151,7 @@ class OneStop(DossierLifecycle):
                 planned_due_at=planned_due_at,
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def request_supplement(
@@ -156,7 +162,7 @@ class OneStop(DossierLifecycle):
         items: tuple[str, ...],
         reason: str,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Ask the applicant for missing components (Mẫu 02); the clock stops."""
         return self.execute(
             dossier_id,
@@ -164,6 +170,7 @@ class OneStop(DossierLifecycle):
                 trace=trace, calendar=c, items=items, reason=reason
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def receive_supplement(
@@ -173,7 +180,7 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         documents: dict[str, DocumentMetadata] | None = None,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Record the supplement; the due time moves by the paused working time."""
         return self.execute(
             dossier_id,
@@ -181,6 +188,7 @@ class OneStop(DossierLifecycle):
                 trace=trace, calendar=c, documents=documents or {}
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def request_payment(
@@ -191,7 +199,7 @@ class OneStop(DossierLifecycle):
         fees: tuple[Fee, ...],
         reason: str = "",
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Ask for fees or taxes; the clock stops until they are paid."""
         return self.execute(
             dossier_id,
@@ -199,6 +207,7 @@ class OneStop(DossierLifecycle):
                 trace=trace, calendar=c, fees=fees, reason=reason
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def confirm_payment(
@@ -209,7 +218,7 @@ class OneStop(DossierLifecycle):
         channel: PaymentChannel,
         receipt: str,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Record a payment; the due time moves by the paused working time."""
         return self.execute(
             dossier_id,
@@ -217,6 +226,7 @@ class OneStop(DossierLifecycle):
                 trace=trace, calendar=c, channel=channel, receipt=receipt
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def reappoint_dossier(
@@ -227,7 +237,7 @@ class OneStop(DossierLifecycle):
         due_at: datetime,
         reason: str,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Apologise and set a new due time (once, ≥ 1 working day before due)."""
         return self.execute(
             dossier_id,
@@ -239,6 +249,7 @@ class OneStop(DossierLifecycle):
                 cutoff_hours=self.apology_cutoff_hours,
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def stop_dossier(
@@ -248,12 +259,13 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         reason: str,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Stop processing (status 8)."""
         return self.execute(
             dossier_id,
             lambda d, c: d.stop(trace=trace, calendar=c, reason=reason),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def withdraw_dossier(
@@ -263,12 +275,13 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         reason: str = "",
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """The applicant withdraws the dossier (status 7)."""
         return self.execute(
             dossier_id,
             lambda d, c: d.withdraw(trace=trace, calendar=c, reason=reason),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def resolve_dossier(
@@ -279,7 +292,7 @@ class OneStop(DossierLifecycle):
         results: tuple[IssuedResult, ...],
         decision: str,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Issue the signed result (status 9); the citizen sees it once returned."""
         return self.execute(
             dossier_id,
@@ -291,6 +304,7 @@ class OneStop(DossierLifecycle):
                 granularity=self.granularity,
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def return_result(
@@ -300,12 +314,13 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         method: ReturnMethod,
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """Hand the result over at the desk, by post or electronically (status 10)."""
         return self.execute(
             dossier_id,
             lambda d, c: d.return_result(trace=trace, calendar=c, method=method),
             expected_version=expected_version,
+            actor=trace.actor,
         )
 
     def rate_dossier(
@@ -316,7 +331,7 @@ class OneStop(DossierLifecycle):
         satisfaction: Satisfaction,
         comment: str = "",
         expected_version: int | None = None,
-    ) -> int | None:
+    ) -> CommandOutcome:
         """The applicant rates the service once."""
         return self.execute(
             dossier_id,
@@ -324,4 +339,5 @@ class OneStop(DossierLifecycle):
                 trace=trace, calendar=c, satisfaction=satisfaction, comment=comment
             ),
             expected_version=expected_version,
+            actor=trace.actor,
         )

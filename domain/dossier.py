@@ -46,7 +46,8 @@ from domain.errors import (
     UnsignedComponentsError,
 )
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
-from domain.values import AgencyCode, Role, Trace
+from domain.values import Actor, AgencyCode, Role, Trace
+from domain.visibility import DossierNotVisibleError, may_see
 from domain.working_time import check_instant
 
 
@@ -729,8 +730,22 @@ class Dossier(Aggregate):
     def national_status_code(self) -> int:
         return self.status.national_code
 
+    def visible_to(self, actor: Actor) -> bool:
+        """May ``actor`` see this dossier at all (``domain.visibility``)?"""
+        return may_see(
+            actor,
+            applicant_id=self.applicant.id,
+            competent_agency=self.competent_agency,
+            receiving_agency=self.receiving_agency,
+            units=(self.holder.agency_code, *self.involved_agencies),
+        )
+
     def _check(self, command: Command, trace: Trace) -> None:
         actor = trace.actor
+        # Visibility first: an unseen dossier answers like an unknown one,
+        # whatever the role or status would have said.
+        if not self.visible_to(actor):
+            raise DossierNotVisibleError(self.code or str(self.id))
         if actor.role not in ALLOWED_ROLES[command]:
             raise ActorNotAllowedError(f"{actor.role.value} → {command.value}")
         if actor.role is Role.CITIZEN and actor.id != self.applicant.id:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from domain.values import Role
 from tests.api.conftest import OFFICER_DOSSIER, OUTCOME, Api, document, receive_paper
 from tests.factories import CONSTRUCTION, JUSTICE
 
@@ -28,6 +29,11 @@ mutation D($code: String!, $doc: DocumentInput!) {{
 RETURN = f"""
 mutation R($code: String!) {{
   returnResult(dossier: {{code: $code}}, method: DESK) {{ {OUTCOME} }}
+}}"""
+CHECK_ACCOUNT = f"""
+mutation C($code: String!, $version: Int) {{
+  checkDigitalAccount(dossier: {{code: $code, expectedVersion: $version}},
+                      hasAccount: true) {{ {OUTCOME} }}
 }}"""
 WORKLIST = "query W($agency: String) { worklist(agencyCode: $agency) { code } }"
 
@@ -100,6 +106,34 @@ class TestCrossAgency:
         assert api.log_position() == before
         assert version_of(api, code) == 1
 
+    @pytest.mark.parametrize("version", [0, 1, 7])
+    def test_an_outsider_s_expected_version_says_nothing_about_the_dossier(
+        self, api: Api, code: str, version: int
+    ) -> None:
+        """Visibility is checked before the version: no VersionConflict leaks."""
+        before = api.log_position()
+        outsider = api.tokens.outsider()
+        theirs = outcome(api, FORWARD, outsider, code=code, version=version)
+        unknown = outcome(api, FORWARD, outsider, code=UNKNOWN, version=version)
+        assert theirs == unknown
+        assert theirs["__typename"] == "DossierNotFound"
+        assert api.log_position() == before
+
+    def test_a_role_the_command_refuses_on_an_unseen_dossier_is_still_not_found(
+        self, api: Api, code: str
+    ) -> None:
+        """Only the desk digitizes; an outsider specialist learns nothing more."""
+        before = api.log_position()
+        outsider = api.tokens.officer(Role.SPECIALIST, CONSTRUCTION, "xd-2")
+        doc = document("TP1")
+        theirs = outcome(api, DIGITIZE, outsider, code=code, doc=doc)
+        unknown = outcome(api, DIGITIZE, outsider, code=UNKNOWN, doc=doc)
+        assert theirs == unknown
+        assert theirs["__typename"] == "DossierNotFound"
+        seen = outcome(api, DIGITIZE, api.tokens.specialist(), code=code, doc=doc)
+        assert seen["__typename"] == "NotAllowed"
+        assert api.log_position() == before
+
     def test_an_officer_of_another_agency_sees_neither_the_other_worklist_nor_the_dossier(
         self, api: Api, code: str
     ) -> None:
@@ -155,6 +189,15 @@ class TestRolesAndRules:
         assert "0" in result["message"]
         assert api.log_position() == before
         assert version_of(api, code) == 1
+
+    def test_the_result_comes_from_the_save_itself(self, api: Api, code: str) -> None:
+        query = CHECK_ACCOUNT.replace("event }", "event version }")
+        done = outcome(api, query, api.tokens.desk(), code=code, version=1)
+        assert done["__typename"] == "DossierUpdated", done
+        assert done["code"] == code
+        assert done["event"] == "DigitalAccountChecked"
+        assert done["version"] == 2 == version_of(api, code)
+        assert done["logPosition"] == api.log_position()
 
     def test_invalid_input_is_typed_and_writes_nothing(
         self, api: Api, code: str

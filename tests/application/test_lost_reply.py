@@ -26,7 +26,7 @@ class TestLostReply:
         monkeypatch.setattr(recorder, "insert_events", insert_then_lose_reply)
         position = app.request_supplement(
             dossier_id, trace=trace(specialist()), items=("TP1",), reason="bổ sung"
-        )
+        ).log_position
         monkeypatch.undo()
         dossier = app.get_dossier(dossier_id)
         assert dossier.supplement_requests == 1

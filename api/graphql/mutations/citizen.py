@@ -19,7 +19,7 @@ from api.graphql.mutations.common import (
 from api.graphql.mutations.officer import DocumentInput, reason_text
 from api.graphql.types.outcomes import DossierSubmitted, NotAllowed
 from application.clock import trace_for
-from application.onestop import OneStop
+from application.onestop import CommandOutcome, OneStop
 from domain import bounds
 from domain.dossier_rules import Command
 from domain.dossier_values import Applicant, ApplicantKind, Satisfaction
@@ -96,7 +96,7 @@ class CitizenMutation:
     async def submit_supplement(
         self, info: Info, dossier: DossierRef, documents: list[SubmittedDocument]
     ) -> Outcome:
-        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
             bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
             given = {
                 bounds.code(d.component_code, "componentCode"): d.document.metadata()

@@ -20,8 +20,7 @@ from api.graphql.types.outcomes import (
 )
 from application.clock import trace_for
 from application.errors import DossierNotFoundError, VersionConflictError
-from application.onestop import OneStop
-from domain.dossier import Dossier
+from application.onestop import CommandOutcome, OneStop
 from domain.dossier_rules import ALLOWED_ROLES, Command
 from domain.errors import (
     ActorNotAllowedError,
@@ -29,13 +28,14 @@ from domain.errors import (
     InvalidValueError,
     LabelledError,
 )
-from domain.values import AgencyCode, Role, Trace
+from domain.values import Role, Trace
+from domain.visibility import DossierNotVisibleError
 
 Failures = (
     DossierNotFound | NotAllowed | IllegalTransition | VersionConflict | InvalidInput
 )
 Outcome = Annotated[DossierUpdated | Failures, strawberry.union("CommandResult")]
-Runner = Callable[[OneStop, UUID, Trace, int | None], int | None]
+Runner = Callable[[OneStop, UUID, Trace, int | None], CommandOutcome]
 
 
 @strawberry.input
@@ -55,7 +55,7 @@ def not_found(context: Context) -> DossierNotFound:
 
 def failure(context: Context, error: LabelledError) -> Failures:
     message = error.message(context.language)
-    if isinstance(error, DossierNotFoundError):
+    if isinstance(error, DossierNotFoundError | DossierNotVisibleError):
         return not_found(context)
     if isinstance(error, ActorNotAllowedError):
         return NotAllowed(message=message)
@@ -79,37 +79,19 @@ def dossier_id_of(onestop: OneStop, ref: DossierRef) -> UUID:
     raise DossierNotFoundError("?")
 
 
-def may_see(context: Context, dossier: Dossier) -> bool:
-    """Applicants see their own; officers their subtree; any desk of the province
-    sees online submissions still waiting for reception."""
-    principal = context.principal
-    if principal.level is AccessLevel.CITIZEN:
-        return principal.owns(dossier.applicant.id)
-    units = [
-        dossier.competent_agency,
-        dossier.holder.agency_code,
-        *dossier.involved_agencies,
-    ]
-    if dossier.receiving_agency:
-        units.append(dossier.receiving_agency)
-    if any(principal.can_see_agency(unit) for unit in units):
-        return True
-    if dossier.receiving_agency is None and principal.agency_code:
-        province = AgencyCode(dossier.competent_agency).level1
-        return AgencyCode(principal.agency_code).level1 == province
-    return False
-
-
 def pick_role(context: Context, command: Command) -> Role | None:
+    """The principal's first role allowed for ``command`` (``None``: the domain
+    refuses it, after answering an unseen dossier as not found)."""
     principal = context.principal
     if principal.level is AccessLevel.CITIZEN:
-        return Role.CITIZEN if Role.CITIZEN in ALLOWED_ROLES[command] else None
+        return Role.CITIZEN
     return next((r for r in principal.roles if r in ALLOWED_ROLES[command]), None)
 
 
 async def run_command(
     context: Context, ref: DossierRef, command: Command, runner: Runner
 ) -> Outcome:
+    """One application call: visibility, role, version and rules are the domain's."""
     if context.principal.level not in (AccessLevel.CITIZEN, AccessLevel.OFFICER):
         return NotAllowed(message=context.text("Không có quyền", "Not allowed"))
     onestop = context.services.onestop
@@ -117,35 +99,19 @@ async def run_command(
     def execute() -> Outcome:
         try:
             dossier_id = dossier_id_of(onestop, ref)
-            dossier = onestop.get_dossier(dossier_id)
-            if not may_see(context, dossier):
-                return not_found(context)
-            role = pick_role(context, command)
-            if role is None:
-                return NotAllowed(
-                    message=context.text(
-                        "Vai trò của bạn không được thực hiện thao tác này",
-                        "Your role may not do this",
-                    )
-                )
             trace = trace_for(
-                context.principal.actor_for(role),
+                context.principal.actor_for(pick_role(context, command)),
                 correlation_id=context.correlation_id(),
             )
-            position = runner(onestop, dossier_id, trace, ref.expected_version)
-            # These commands never change the code; only the newest event is read.
-            last = (
-                list(onestop.events.get(dossier_id, desc=True, limit=1))
-                if position is not None
-                else []
-            )
+            done = runner(onestop, dossier_id, trace, ref.expected_version)
         except LabelledError as error:
             return failure(context, error)
         return DossierUpdated(
-            dossier_id=strawberry.ID(str(dossier_id)),
-            code=dossier.code,
-            log_position=position,
-            event=type(last[0]).__name__ if last else "",
+            dossier_id=strawberry.ID(str(done.dossier_id)),
+            code=done.code,
+            log_position=done.log_position,
+            event=done.event,
+            version=done.version,
         )
 
     return await context.run(execute)

@@ -17,14 +17,12 @@ from api.graphql.mutations.common import (
     Outcome,
     dossier_id_of,
     failure,
-    may_see,
-    not_found,
     run_command,
 )
 from api.graphql.types.outcomes import DossierReceived, NotAllowed
 from api.graphql.types.scalars import Money
 from application.clock import trace_for
-from application.onestop import OneStop
+from application.onestop import CommandOutcome, OneStop
 from domain import bounds
 from domain.dossier_rules import Command
 from domain.dossier_values import (
@@ -142,8 +140,6 @@ def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
     try:
         if data.dossier_id:
             dossier_id = dossier_id_of(onestop, DossierRef(dossier_id=data.dossier_id))
-            if not may_see(context, onestop.get_dossier(dossier_id)):
-                return not_found(context)
             reception = onestop.receive_submitted_dossier(dossier_id, trace=trace)
         else:
             if not (data.procedure_code and data.applicant_id and data.applicant_name):
@@ -159,13 +155,12 @@ def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
                     data.summary, "summary", bounds.SUMMARY_LENGTH, multiline=True
                 ),
             )
-        dossier = onestop.get_dossier(reception.dossier_id)
     except LabelledError as error:
         return failure(context, error)
     return DossierReceived(
         dossier_id=strawberry.ID(str(reception.dossier_id)),
         code=reception.code,
-        due_at=dossier.due_at,
+        due_at=reception.due_at,
         log_position=reception.notification_id,
     )
 
@@ -244,7 +239,7 @@ class OfficerMutation:
         document_id: strawberry.ID,
         source: ReuseSource,
     ) -> Outcome:
-        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
             return app.reuse_component(
                 i,
                 trace=t,
@@ -328,7 +323,7 @@ class OfficerMutation:
         documents: list[DocumentInput] | None = None,
         component_codes: list[str] | None = None,
     ) -> Outcome:
-        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
             codes, papers = component_codes or [], documents or []
             bounds.bounded(codes, "componentCodes", bounds.MAX_DOCUMENTS)
             bounds.bounded(papers, "documents", bounds.MAX_DOCUMENTS)
@@ -352,7 +347,7 @@ class OfficerMutation:
     async def request_payment(
         self, info: Info, dossier: DossierRef, fees: list[FeeInput], reason: str = ""
     ) -> Outcome:
-        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
             bounds.bounded(fees, "fees", bounds.MAX_FEES)
             lines = tuple(f.fee() for f in fees)
             return app.request_payment(
@@ -412,7 +407,7 @@ class OfficerMutation:
     async def resolve_dossier(
         self, info: Info, dossier: DossierRef, results: list[ResultInput], decision: str
     ) -> Outcome:
-        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> int | None:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
             bounds.bounded(results, "results", bounds.MAX_RESULTS)
             issued = [
                 IssuedResult(

@@ -13,6 +13,10 @@ class DossierUpdated:
     code: str | None
     log_position: int | None
     event: str
+    version: int | None = strawberry.field(
+        default=None,
+        description="Phiên bản hồ sơ sau lệnh / the dossier's version after it",
+    )
 
 
 @strawberry.type
