@@ -97,6 +97,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CATALOGUE_CACHE_SECONDS", number("0", "3600"), "1", "how long a process may reuse a procedure/calendar it read; changes made in the same process are seen at once; `0` = always read"),
     Variable("SAVED_DOSSIERS_CACHE", integer(0, 1_000_000), "2000", "dossiers this process saved last, reused for the next command without a read (the primary key rejects a stale one and the command re-runs); `0` = always read"),
     Variable("POSTGRES_SINGLE_ROUND_TRIP", flag(), "y", "send a save's `BEGIN; LOCK; NOTIFY; INSERT; COMMIT` as one query (same statements, same lock)"),
+    Variable("POSTGRES_GROUP_COMMIT", flag(), "y", "saves of one process arriving while another is being written share its next transaction (one lock, one NOTIFY, one COMMIT); a version conflict in a group falls back to one save at a time. Needs the single round trip"),
     Variable("POSTGRES_CONNECT_TIMEOUT", integer(1, 600), "30", "seconds to wait for a PostgreSQL connection before a command fails (exit code 1)"),
     Variable("READY_MAX_LAG", integer(1, 1_000_000_000), "1000", "`/readyz` answers 503 `not_ready` when a read model is more than this many events behind the log (or has dead letters)"),
     Variable("SUBSCRIPTIONS_MAX", integer(1, 1_000_000), "1000", "live subscriptions per API process; more are refused (`TOO_MANY_SUBSCRIPTIONS`)"),
@@ -224,18 +225,20 @@ class Settings:
             persistence_env(
                 self.database_url,
                 single_round_trip=self.value("POSTGRES_SINGLE_ROUND_TRIP"),
+                group_commit=self.value("POSTGRES_GROUP_COMMIT"),
             )
         )
         return env
 
 
 def persistence_env(
-    database_url: str, *, single_round_trip: bool = True
+    database_url: str, *, single_round_trip: bool = True, group_commit: bool = True
 ) -> dict[str, str]:
     """Translate a database URL into eventsourcing persistence settings.
 
     On PostgreSQL a save is sent as one query (``adapters.postgres_recorder``)
-    unless ``single_round_trip`` is off.
+    unless ``single_round_trip`` is off, and concurrent saves share one
+    transaction unless ``group_commit`` is off.
     """
     if database_url.startswith("memory:"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -268,13 +271,16 @@ def persistence_env(
             "POSTGRES_MAX_OVERFLOW": "28",
             "POSTGRES_LOCK_TIMEOUT": "10",
         } | (
-            {
-                "APPLICATION_RECORDER_TOPIC": "adapters.postgres_recorder:SingleRoundTripRecorder"
-            }
+            {"APPLICATION_RECORDER_TOPIC": _recorder_topic(group_commit)}
             if single_round_trip
             else {}
         )
     raise ConfigurationError(redacted(database_url))
+
+
+def _recorder_topic(group_commit: bool) -> str:
+    recorder = "GroupCommitRecorder" if group_commit else "SingleRoundTripRecorder"
+    return f"adapters.postgres_recorder:{recorder}"
 
 
 def debug_requested(environ: Mapping[str, str] | None = None) -> bool:

@@ -19,18 +19,35 @@ from domain.values import AgencyCode
 
 
 class CodeAllocator:
+    """Hands out candidate numbers per (unit, day).
+
+    Within a process a candidate is *reserved* until it is claimed or
+    released, so concurrent commands of one process try different numbers
+    (and can share a group transaction) instead of racing for the same one.
+    A released number (the reception failed before its save landed) is
+    handed out again first, so the numbers stay contiguous.
+    """
+
     def __init__(self, repository: Repository[UUID]) -> None:
         self._repository = repository
         self._last: dict[tuple[str, date], int] = {}
+        """Highest number claimed or reserved by this process (or seen taken)."""
+        self._released: dict[tuple[str, date], set[int]] = {}
         self._lock = threading.Lock()
 
     def candidate(self, agency: AgencyCode, day: date) -> str:
-        """The next code to try for ``agency`` on ``day``."""
+        """The next code to try for ``agency`` on ``day``, reserved for the caller."""
         key = (agency.value, day)
         with self._lock:
             if key not in self._last:
                 self._last[key] = self._find_last(agency, day)
-            number = self._last[key] + 1
+            released = self._released.get(key)
+            if released:
+                number = min(released)
+                released.discard(number)
+            else:
+                number = self._last[key] + 1
+                self._last[key] = number
         return format_dossier_code(agency, day, number)
 
     def claimed(self, agency: AgencyCode, day: date, code: str) -> None:
@@ -38,6 +55,12 @@ class CodeAllocator:
         with self._lock:
             key = (agency.value, day)
             self._last[key] = max(self._last.get(key, 0), number)
+
+    def release(self, agency: AgencyCode, day: date, code: str) -> None:
+        """The reception of ``code`` failed: hand the number out again."""
+        number = int(code[-4:])
+        with self._lock:
+            self._released.setdefault((agency.value, day), set()).add(number)
 
     def conflicted(self, agency: AgencyCode, day: date, code: str) -> None:
         """Another process took ``code``: find how far it has got, not just +1.
@@ -48,6 +71,8 @@ class CodeAllocator:
         with self._lock:
             key = (agency.value, day)
             self._last[key] = max(self._last.get(key, 0), found)
+            # Numbers released below what is taken now are someone else's.
+            self._released.get(key, set()).difference_update(range(found + 1))
 
     def _exists(self, agency: AgencyCode, day: date, number: int) -> bool:
         code = format_dossier_code(agency, day, number)

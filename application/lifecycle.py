@@ -384,6 +384,13 @@ class DossierLifecycle(Catalogue):
             )
         return dossier
 
+    def _code_owner(self, code: str) -> UUID | None:
+        try:
+            index: DossierCode = self.repository.get(DossierCode.create_id(code))
+        except AggregateNotFoundError:
+            return None
+        return index.dossier_id
+
     def _calendar_of(self, dossier: Dossier) -> VersionedCalendar:
         return self.working_calendar(AgencyCode(dossier.competent_agency).level1)
 
@@ -407,14 +414,28 @@ class DossierLifecycle(Catalogue):
         day = trace.at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
         for _ in range(_CODE_ATTEMPTS):
             code = self.codes.candidate(unit, day)
-            aggregates = build(code)
             try:
+                aggregates = build(code)
                 recordings = self.save(*aggregates)
             except IntegrityError:
-                if DossierCode.create_id(code) not in self.repository:
+                owner = self._code_owner(code)
+                if owner is None:
+                    self.codes.release(unit, day, code)
                     raise VersionConflictError(expected="?", actual="?") from None
+                if owner == dossier_id:  # our save landed, its reply was lost
+                    self.codes.claimed(unit, day, code)
+                    dossier = self.get_dossier(dossier_id)
+                    return Reception(
+                        dossier_id,
+                        code,
+                        self.recorder.max_notification_id() or 0,
+                        dossier.due_at,
+                    )
                 self.codes.conflicted(unit, day, code)
                 continue
+            except BaseException:
+                self.codes.release(unit, day, code)
+                raise
             self.codes.claimed(unit, day, code)
             self._saved.give(*aggregates)
             self._codes.put(code, dossier_id)

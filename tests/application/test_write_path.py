@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from adapters.postgres_recorder import SingleRoundTripRecorder
+from adapters.postgres_recorder import GroupCommitRecorder, SingleRoundTripRecorder
 from adapters.settings import persistence_env
 from application.errors import VersionConflictError
 from application.onestop import OneStop
@@ -246,12 +246,15 @@ class TestCatalogueReadHere:
 class TestSingleRoundTripRecorder:
     def test_is_used_on_postgres_unless_turned_off(self, postgres_url: str) -> None:
         on = OneStop(env=persistence_env(postgres_url))
+        single = OneStop(env=persistence_env(postgres_url, group_commit=False))
         off = OneStop(env=persistence_env(postgres_url, single_round_trip=False))
         try:
-            assert type(on.recorder) is SingleRoundTripRecorder
+            assert type(on.recorder) is GroupCommitRecorder
+            assert type(single.recorder) is SingleRoundTripRecorder
             assert type(off.recorder) is PostgresApplicationRecorder
         finally:
             on.close()
+            single.close()
             off.close()
 
     def test_notifies_listeners_and_numbers_events_in_order(
