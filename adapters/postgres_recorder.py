@@ -186,6 +186,8 @@ class GroupCommitRecorder(SingleRoundTripRecorder):
         self._leading = False
         self.groups = 0
         """Group transactions written (more than one save), for measurements."""
+        self.fallbacks = 0
+        """Groups that hit a version conflict and were written one by one."""
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -232,6 +234,7 @@ class GroupCommitRecorder(SingleRoundTripRecorder):
             try:
                 ids = self._insert_in_one_query(events)
             except IntegrityError:
+                self.fallbacks += 1
                 for pending in group:  # nothing was applied: one by one
                     try:
                         pending.ids = self._insert_in_one_query(pending.events)
