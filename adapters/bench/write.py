@@ -7,6 +7,11 @@ of the same size as the application's stored events into a table with the
 columns of the eventsourcing events table, one INSERT per transaction over a
 plain psycopg connection (autocommit off, ``commit()`` after each row).
 
+``writers`` threads run each side concurrently: on the application side they
+share one ``OneStop`` (as an API process's worker threads do, so concurrent
+commands share group transactions); on the reference side each thread has its
+own connection.
+
 Machines are small and noisy: the two sides alternate order every round and
 the result quotes the median of each side and ``ratio = app / reference``.
 """
@@ -14,9 +19,11 @@ the result quotes the median of each side and ``ratio = app / reference``.
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -133,6 +140,7 @@ def run_write_benchmark(
     rounds: int,
     warmup: int | None = None,
     keep_database: bool = False,
+    writers: int = 1,
 ) -> WriteResult:
     """Measure ``rounds`` rounds of ``commands`` commands against raw inserts.
 
@@ -147,12 +155,14 @@ def run_write_benchmark(
         raise ValueError("commands must be an even number ≥ 2 (receive + forward)")
     if rounds < 1:
         raise ValueError("rounds must be ≥ 1")
+    if writers < 1:
+        raise ValueError("writers must be ≥ 1")
     pairs = commands // 2
     # At least one dossier: its events give the reference rows their size.
     warm = max(1, min(60, pairs) if warmup is None else warmup)
     with _scratch_database(database_url, keep=keep_database) as (url, server):
-        raw = _RawSide(url)
-        app_side = _AppSide(url)
+        raw = _RawSide(url, writers)
+        app_side = _AppSide(url, writers)
         try:
             server += f", {raw.settings()}"
             app_side.run(warm)
@@ -180,6 +190,7 @@ def run_write_benchmark(
                     )
                 )
             configuration = app_side.configuration()
+            groups = app_side.groups()
             events_written = app_side.events_written()
             reference_rows = raw.rows()
         finally:
@@ -203,6 +214,8 @@ def run_write_benchmark(
         write_us = per_command(r.app_write_seconds for r in measured)
         read_us = per_command(r.app_read_seconds for r in measured)
         notes = (
+            f"writers: {writers} concurrent on each side; app group transactions "
+            f"(> 1 save): {groups}",
             f"app: {pairs} dossiers per round through OneStop: receive_dossier "
             "(desk) + forward_dossier = 2 commands, 2 transactions, "
             f"{EVENTS_PER_DOSSIER} events (Dossier×2 + DossierCode)",
@@ -268,8 +281,11 @@ def _scratch_database(
 class _AppSide:
     """``OneStop`` on the benchmark database, seeded with the bench catalogue."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, writers: int = 1) -> None:
         self.url = url
+        self.writers = writers
+        self._pool = ThreadPoolExecutor(writers, thread_name_prefix="bench-app")
+        self._count_lock = threading.Lock()
         self.app = OneStop(env=persistence_env(url))
         seed_bench_catalogue(self.app)
         self.catalogue_rows = self._count()
@@ -277,7 +293,6 @@ class _AppSide:
             self._query("SELECT coalesce(max(notification_id), 0) FROM {}")[0]
         )
         self.dossiers = 0
-        self._days: dict[int, datetime] = {}
         self.write_seconds = 0.0
         self.read_seconds = 0.0
         self._time_recorder()
@@ -294,7 +309,8 @@ class _AppSide:
                     return call(*args, **kwargs)
                 finally:
                     elapsed = time.perf_counter() - started
-                    setattr(self, counter, getattr(self, counter) + elapsed)
+                    with self._count_lock:  # summed over writers
+                        setattr(self, counter, getattr(self, counter) + elapsed)
 
             return wrapper
 
@@ -310,13 +326,28 @@ class _AppSide:
             f"POSTGRES_POOL_SIZE={env.get('POSTGRES_POOL_SIZE')}"
         )
 
+    def groups(self) -> int:
+        return int(getattr(self.app.recorder, "groups", 0))
+
     def run(self, pairs: int) -> float:
         """Receive and forward ``pairs`` dossiers; returns the elapsed seconds."""
-        app = self.app
         self.write_seconds = self.read_seconds = 0.0
+        shares = [
+            pairs // self.writers + (i < pairs % self.writers)
+            for i in range(self.writers)
+        ]
         started = time.perf_counter()
-        for _ in range(pairs):
-            at = self._at(self.dossiers)
+        for done in [self._pool.submit(self._dossiers, n) for n in shares if n]:
+            done.result()
+        return time.perf_counter() - started
+
+    def _dossiers(self, count: int) -> None:
+        app = self.app
+        for _ in range(count):
+            with self._count_lock:
+                index = self.dossiers
+                self.dossiers += 1
+            at = self._at(index)
             reception = app.receive_dossier(
                 trace=trace_for(DESK, at=at),
                 applicant=APPLICANT,
@@ -325,15 +356,11 @@ class _AppSide:
             app.forward_dossier(
                 reception.dossier_id, trace=trace_for(DESK, at=at), to=FORWARD_TO
             )
-            self.dossiers += 1
-        return time.perf_counter() - started
 
     def _at(self, dossier: int) -> datetime:
         day = dossier // DOSSIERS_PER_DAY
-        at = self._days.get(day)
-        if at is None:  # Monday + ``day`` weekdays
-            at = self._days[day] = START + timedelta(days=day + 2 * (day // 5))
-        return at
+        # Monday + ``day`` weekdays
+        return START + timedelta(days=day + 2 * (day // 5))
 
     def mean_stored_event(self) -> tuple[int, int]:
         """Mean ``state`` bytes and ``topic`` characters of the commands' events."""
@@ -360,14 +387,18 @@ class _AppSide:
         return tuple(row)
 
     def close(self) -> None:
+        self._pool.shutdown()
         self.app.close()
 
 
 class _RawSide:
-    """One psycopg connection inserting rows shaped like stored events."""
+    """``writers`` psycopg connections inserting rows shaped like stored events."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, writers: int = 1) -> None:
         self.conn = psycopg.connect(url)  # autocommit off: explicit COMMIT per row
+        # One connection per writer thread (the first is ``conn``).
+        self.conns = [self.conn] + [psycopg.connect(url) for _ in range(writers - 1)]
+        self._pool = ThreadPoolExecutor(writers, thread_name_prefix="bench-raw")
         self.conn.execute(
             sql.SQL(
                 "CREATE TABLE {} (originator_id uuid NOT NULL, "
@@ -398,13 +429,24 @@ class _RawSide:
 
     def run(self, inserts: int) -> float:
         """Insert ``inserts`` rows, one transaction each; returns the seconds."""
-        conn, cursor, insert = self.conn, self.conn.cursor(), self.insert
-        state, topic = self.state, self.topic
+        writers = len(self.conns)
+        shares = [inserts // writers + (i < inserts % writers) for i in range(writers)]
         started = time.perf_counter()
+        jobs = [
+            self._pool.submit(self._insert, conn, n)
+            for conn, n in zip(self.conns, shares, strict=True)
+            if n
+        ]
+        for job in jobs:
+            job.result()
+        return time.perf_counter() - started
+
+    def _insert(self, conn: psycopg.Connection[Any], inserts: int) -> None:
+        cursor, insert = conn.cursor(), self.insert
+        state, topic = self.state, self.topic
         for _ in range(inserts):
             cursor.execute(insert, (uuid.uuid4(), 1, topic, state))
             conn.commit()
-        return time.perf_counter() - started
 
     def rows(self) -> int:
         row = self.conn.execute(
@@ -415,4 +457,6 @@ class _RawSide:
         return int(row[0])
 
     def close(self) -> None:
-        self.conn.close()
+        self._pool.shutdown()
+        for conn in self.conns:
+            conn.close()

@@ -22,6 +22,7 @@ from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
 from api.bench.lookup import run_lookup_benchmark
 from api.bench.project import run_project_benchmark
+from api.bench.write_graphql import run_write_graphql_benchmark
 from api.cli.common import fail, print_json
 
 app = typer.Typer(
@@ -59,13 +60,18 @@ WRITE_QUICK_COMMANDS, WRITE_QUICK_ROUNDS = 400, 3
 
 
 def write_bench(
-    options: BenchOptions, *, commands: int | None = None, rounds: int | None = None
+    options: BenchOptions,
+    *,
+    commands: int | None = None,
+    rounds: int | None = None,
+    writers: int = 1,
 ) -> BenchReport:
     result = run_write_benchmark(
         options.database_url,
         commands=commands
         or (WRITE_QUICK_COMMANDS if options.quick else WRITE_COMMANDS),
         rounds=rounds or (WRITE_QUICK_ROUNDS if options.quick else WRITE_ROUNDS),
+        writers=writers,
     )
     return result.report()
 
@@ -108,6 +114,21 @@ def write(
             help=f"Rounds (default {WRITE_ROUNDS}, quick {WRITE_QUICK_ROUNDS}).",
         ),
     ] = None,
+    writers: Annotated[
+        int,
+        typer.Option(
+            help="Concurrent writers on each side (threads sharing one OneStop; "
+            "one connection each on the reference side).",
+        ),
+    ] = 1,
+    via: Annotated[
+        str,
+        typer.Option(
+            help="direct: OneStop vs raw INSERTs; graphql: officer mutations "
+            "over HTTP to a served `motcua serve` (load generator in its own "
+            "process) vs OneStop direct.",
+        ),
+    ] = "direct",
 ) -> None:
     """Commands/s through the application vs raw INSERT transactions/s.
 
@@ -119,8 +140,22 @@ def write(
         raise fail("--commands phải là số chẵn 2..1000000 (must be even, 2..1000000)")
     if rounds is not None and not 1 <= rounds <= 100:
         raise fail("--rounds phải trong khoảng 1..100 (must be 1..100)")
+    if not 1 <= writers <= 256:
+        raise fail("--writers phải trong khoảng 1..256 (must be 1..256)")
+    if via not in ("direct", "graphql"):
+        raise fail(
+            f"--via phải là direct hoặc graphql (must be direct or graphql): {via!r}"
+        )
     options = BenchOptions(quick=quick, database_url=default_database_url())
-    report = write_bench(options, commands=commands, rounds=rounds)
+    if via == "graphql":
+        report = run_write_graphql_benchmark(
+            options.database_url,
+            commands=commands or (WRITE_QUICK_COMMANDS if quick else WRITE_COMMANDS),
+            rounds=rounds or (WRITE_QUICK_ROUNDS if quick else WRITE_ROUNDS),
+            writers=writers,
+        )
+    else:
+        report = write_bench(options, commands=commands, rounds=rounds, writers=writers)
     if json:
         print_json(report.to_json())
     else:

@@ -1,0 +1,220 @@
+"""``motcua bench write --via graphql``: officer mutations over HTTP vs ``OneStop``.
+
+The application side is what an officer's client gets: ``motcua serve`` runs
+as its own process (production logging, one uvicorn worker) on a scratch
+PostgreSQL database, and a load generator in *another* process
+(``api.bench.mutation_load``) sends ``receiveDossier`` + ``forwardDossier``
+over ``writers`` keep-alive connections. The reference is the direct path of
+``motcua bench write`` (``OneStop`` called in this process by ``writers``
+threads) on the same database, alternating with it round by round. The
+generator's and the server's CPU use are reported, so a reader can check the
+generator was never the bottleneck.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from adapters.bench.catalogue import APPLICANT, DESK, FORWARD_TO, PROCEDURE
+from adapters.bench.report import BenchReport, RoundReport
+from adapters.bench.write import EVENTS_PER_DOSSIER, _AppSide, _scratch_database
+from adapters.keys import load_or_create_signing_key
+from api.auth import AccessLevel, TokenIssuer
+from domain.values import Role
+
+NAME = "write-graphql"
+UNIT = "commands/s over GraphQL (reference: OneStop direct, same writers)"
+TARGET_RATIO = 0.6
+START_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class _Server:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the serve process so far (Linux ``/proc``)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _served(database_url: str, data_dir: Path) -> Iterator[_Server]:
+    """``motcua serve`` on ``database_url`` as its own process."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
+    env |= {
+        "MOTCUA_DATABASE_URL": database_url,
+        "MOTCUA_DATA_DIR": str(data_dir),
+        "MOTCUA_PROJECTOR": "separate",
+    }
+    log = (data_dir / "serve.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = (data_dir / "serve.log").read_text(errors="replace")
+                raise RuntimeError(f"motcua serve did not start:\n{output[-2000:]}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        yield _Server(url, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(15)
+        log.close()
+
+
+def _generate(job: dict[str, Any]) -> dict[str, Any]:
+    """Run the load generator process once; its JSON result."""
+    done = subprocess.run(
+        [sys.executable, "-m", "api.bench.mutation_load", json.dumps(job)],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed:\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["failures"]:
+        raise RuntimeError(
+            f"{result['failures']} mutations failed, e.g. {result['first_failure']}"
+        )
+    return result
+
+
+def run_write_graphql_benchmark(
+    database_url: str | None,
+    *,
+    commands: int,
+    rounds: int,
+    writers: int = 1,
+    warmup: int | None = None,
+) -> BenchReport:
+    """``rounds`` rounds of ``commands`` mutations vs as many direct commands."""
+    if commands < 2 or commands % 2:
+        raise ValueError("commands must be an even number ≥ 2 (receive + forward)")
+    if rounds < 1 or writers < 1:
+        raise ValueError("rounds and writers must be ≥ 1")
+    pairs = commands // 2
+    warm = max(1, min(60, pairs) if warmup is None else warmup)
+    with (
+        _scratch_database(database_url, keep=False) as (url, where),
+        tempfile.TemporaryDirectory(prefix="motcua-bench-") as folder,
+    ):
+        data_dir = Path(folder)
+        direct = _AppSide(url, writers)  # seeds the bench catalogue
+        key, kid = load_or_create_signing_key(data_dir)
+        token = TokenIssuer(key, kid).issue(
+            AccessLevel.OFFICER,
+            subject=DESK.id,
+            agency=DESK.agency_code,
+            department=DESK.department,
+            roles=(Role.DESK,),
+            ttl=timedelta(hours=6),
+        )
+        try:
+            with _served(url, data_dir) as server:
+                job = {
+                    "url": server.url,
+                    "token": token,
+                    "writers": writers,
+                    "procedure": PROCEDURE,
+                    "applicant_id": APPLICANT.id,
+                    "name": APPLICANT.name,
+                    "to": FORWARD_TO.agency_code,
+                    "department": FORWARD_TO.department,
+                }
+                _generate(job | {"pairs": warm})
+                direct.run(warm)
+                measured: list[tuple[float, float, float, float, str]] = []
+                for index in range(rounds):
+                    graphql_first = index % 2 == 0
+                    if not graphql_first:
+                        direct_seconds = direct.run(pairs)
+                    server_cpu = server.cpu_seconds()
+                    generated = _generate(job | {"pairs": pairs})
+                    server_cpu = server.cpu_seconds() - server_cpu
+                    if graphql_first:
+                        direct_seconds = direct.run(pairs)
+                    measured.append(
+                        (
+                            commands / generated["seconds"],
+                            commands / direct_seconds,
+                            generated["cpu_seconds"] / generated["seconds"],
+                            server_cpu / generated["seconds"],
+                            "graphql,direct" if graphql_first else "direct,graphql",
+                        )
+                    )
+            written = direct.events_written()
+            dossiers = direct.dossiers + warm + pairs * rounds
+        finally:
+            direct.close()
+    if written != dossiers * EVENTS_PER_DOSSIER:
+        raise RuntimeError(
+            f"{written} events written, expected {dossiers * EVENTS_PER_DOSSIER}"
+        )
+    graphql_median = statistics.median(m[0] for m in measured)
+    direct_median = statistics.median(m[1] for m in measured)
+    return BenchReport(
+        name=NAME,
+        app=graphql_median,
+        reference=direct_median,
+        ratio=graphql_median / direct_median,
+        rounds=tuple(RoundReport(m[0], m[1], m[4]) for m in measured),
+        unit=UNIT,
+        notes=(
+            f"writers: {writers} keep-alive connections (GraphQL) / threads (direct)",
+            "app: `motcua serve` (own process, one worker) ← load generator "
+            "process (http.client): receiveDossier + forwardDossier per dossier",
+            f"load generator CPU (median, of one core): "
+            f"{statistics.median(m[2] for m in measured):.0%}; serve process "
+            f"CPU: {statistics.median(m[3] for m in measured):.0%}",
+            f"reference: OneStop in this process, {pairs} dossiers per round, "
+            "same database, rounds alternating",
+            f"median of {rounds} rounds; median of per-round ratios "
+            f"{statistics.median(m[0] / m[1] for m in measured):.3f}",
+            f"server: {where}",
+            f"issue target ratio ≥ {TARGET_RATIO}",
+        ),
+    )
