@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +35,8 @@ CITIZEN_SUBJECT = re.compile(
 )
 ASYMMETRIC = frozenset(f"{f}{n}" for f in ("ES", "RS", "PS") for n in (256, 384, 512))
 MAX_TOKEN_LENGTH = 8192
+#: Verified tokens remembered (until each one's expiry) per process.
+VERIFIED_TOKENS = 10_000
 
 
 class InvalidTokenError(LabelledError):
@@ -226,8 +231,36 @@ class TokenVerifier:
                 raise ConfigurationError(
                     f"JWT algorithms {settings.algorithms} do not fit the key"
                 )
+        # Tokens already verified, until they expire: a client sends the same
+        # token with every request, and the signature check is the costly part.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._verified_lock = threading.Lock()
+
+    def verified(self, token: str) -> Principal | None:
+        """The principal of a token verified before and not expired since."""
+        with self._verified_lock:
+            found = self._verified.get(token)
+            if found is None:
+                return None
+            principal, expires = found
+            if time.time() >= expires + self.settings.leeway_seconds:
+                del self._verified[token]
+                return None
+            self._verified.move_to_end(token)
+            return principal
 
     def verify(self, token: str) -> Principal:
+        known = self.verified(token)
+        if known is not None:
+            return known
+        principal, expires = self._verify(token)
+        with self._verified_lock:
+            self._verified[token] = (principal, expires)
+            while len(self._verified) > VERIFIED_TOKENS:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         s = self.settings
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidTokenError("token too long")
@@ -247,7 +280,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from None
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
     def _jwks_key(self, token: str) -> Any:
         """The identity provider's key for this token.

@@ -106,4 +106,4 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(json.loads(sys.argv[1]))))
+    sys.stdout.write(json.dumps(run(json.loads(sys.argv[1]))) + "\n")

@@ -10,6 +10,7 @@ import json
 import socket
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -552,3 +553,35 @@ def test_a_corrupt_key_file_is_a_configuration_error(tmp_path: Path) -> None:
     dev_key_path(tmp_path).write_text("garbage")
     with pytest.raises(ConfigurationError):
         load_or_create_signing_key(tmp_path)
+
+
+def test_a_remembered_token_is_refused_once_it_expires(tmp_path: Path) -> None:
+    """Verified tokens are remembered only until their expiry (plus leeway)."""
+    settings = AuthSettings(data_dir=tmp_path, leeway_seconds=0)
+    issuer, verifier = TokenIssuer.from_settings(settings), TokenVerifier(settings)
+    token = issuer.issue(
+        AccessLevel.OFFICER,
+        subject="desk-1",
+        agency=PROVINCE,
+        roles=(Role.DESK,),
+        ttl=timedelta(seconds=2),
+    )
+    first = verifier.verify(token)
+    assert verifier.verified(token) == first == verifier.verify(token)
+    time.sleep(2.2)
+    assert verifier.verified(token) is None
+    with pytest.raises(InvalidTokenError):
+        verifier.verify(token)
+
+
+def test_a_refused_token_is_never_remembered(tmp_path: Path) -> None:
+    settings = AuthSettings(data_dir=tmp_path)
+    other = TokenIssuer.from_settings(AuthSettings(data_dir=tmp_path / "other"))
+    verifier = TokenVerifier(settings)
+    forged = other.issue(
+        AccessLevel.OFFICER, subject="x", agency=PROVINCE, roles=(Role.DESK,)
+    )
+    for _ in range(2):
+        with pytest.raises(InvalidTokenError):
+            verifier.verify(forged)
+        assert verifier.verified(forged) is None
