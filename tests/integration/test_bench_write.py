@@ -184,3 +184,48 @@ def test_cli_all_runs_every_registered_bench(monkeypatch: pytest.MonkeyPatch) ->
     assert [b["name"] for b in json.loads(outcome.stdout)] == ["fake", "fake"]
     assert all(o.quick and o.database_url is None for o in seen)
     assert len(seen) == 2
+
+
+def test_concurrent_writers_write_every_dossier_once_and_share_transactions(
+    postgres_server: PostgresServer,
+) -> None:
+    result = run_write_benchmark(
+        postgres_server.url, commands=40, rounds=2, warmup=4, writers=4
+    )
+    dossiers = 4 + 2 * 20
+    assert result.dossiers == dossiers
+    assert result.events_written == EVENTS_PER_DOSSIER * dossiers
+    assert result.reference_rows == 2 * 4 + 2 * 40
+    assert any(note.startswith("writers: 4 concurrent") for note in result.notes)
+
+
+def test_cli_write_via_graphql_drives_a_served_process(
+    postgres_server: PostgresServer,
+) -> None:
+    outcome = CliRunner().invoke(
+        cli,
+        [
+            *("bench", "write", "--via", "graphql", "--json"),
+            *("--commands", "6", "--rounds", "2", "--writers", "2"),
+        ],
+        env={"MOTCUA_DATABASE_URL": postgres_server.url},
+    )
+    assert outcome.exit_code == 0, outcome.output
+    body = json.loads(outcome.stdout)
+    assert body["name"] == "write-graphql"
+    assert [r["order"] for r in body["rounds"]] == ["graphql,direct", "direct,graphql"]
+    assert body["ratio"] == pytest.approx(body["app"] / body["reference"], rel=1e-3)
+    assert any("load generator CPU" in note for note in body["notes"])
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--via", "rest"], ["--writers", "0"], ["--writers", "257"]],
+)
+def test_cli_write_refuses_bad_options(arguments: list[str]) -> None:
+    outcome = CliRunner().invoke(
+        cli,
+        ["bench", "write", *arguments],
+        env={"MOTCUA_DATABASE_URL": "sqlite:///ignored.db"},
+    )
+    assert outcome.exit_code == 2, outcome.output
