@@ -223,10 +223,17 @@ def run_write_benchmark(
             "state (mean stored event of the app side), same database",
             f"median of {rounds} rounds, sides alternating; "
             f"median of per-round ratios {round_ratio:.3f}",
-            f"app µs/command (medians): {app_us:.0f} total = {write_us:.0f} "
-            f"writing events + {read_us:.0f} reading events + "
-            f"{app_us - write_us - read_us:.0f} rest (Python: domain, "
-            f"transcoding, eventsourcing); reference µs/insert "
+            (
+                f"app µs/command (medians): {app_us:.0f} total = {write_us:.0f} "
+                f"writing events + {read_us:.0f} reading events + "
+                f"{app_us - write_us - read_us:.0f} rest (Python: domain, "
+                f"transcoding, eventsourcing)"
+                if writers == 1
+                else f"app µs/command (medians, wall / commands): {app_us:.0f}; "
+                f"a command waits {write_us:.0f} µs writing events "
+                f"(its group included) and {read_us:.0f} µs reading"
+            )
+            + "; reference µs/insert "
             f"{per_command(r.reference_seconds for r in measured):.0f}",
             f"app configuration: {configuration}",
             f"server: {server}",

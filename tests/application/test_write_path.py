@@ -315,3 +315,12 @@ class TestSingleRoundTripRecorder:
             assert done.is_set()
         finally:
             app.close()
+
+
+def test_the_eventsourcing_aggregate_cache_is_off() -> None:
+    """The project's own caches serve commands; the library's would read and copy."""
+    app = OneStop(env=persistence_env("memory://"))
+    try:
+        assert app.repository.cache is None
+    finally:
+        app.close()
