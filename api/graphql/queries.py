@@ -32,14 +32,18 @@ async def lookup_status(context: Context, code: str) -> PublicStatus | None:
     if not is_dossier_code(code):
         return None
     key = status_key(code)
+    # Several workers without a shared cache: an entry is served only in the
+    # generation it was read in (read before the read model, see adapters.workers).
+    stamp = b"" if services.generation is None else b"%d|" % services.generation.value()
     if services.cache_enabled:
         cached = await services.caches.lookup_cache.get(key)
-        if cached is not None:
-            body = orjson.loads(cached)
+        if cached is not None and cached.startswith(stamp):
+            body = orjson.loads(cached[len(stamp) :])
             return PublicStatus(body["code"], Completion(body["completion"]))
     status = await context.run(services.public.lookup, code)
     if status is not None and services.cache_enabled:
-        await services.caches.lookup_cache.set(key, encode_status(status), _STATUS_TTL)
+        value = stamp + encode_status(status)
+        await services.caches.lookup_cache.set(key, value, _STATUS_TTL)
     return status
 
 
