@@ -76,11 +76,28 @@ class ProjectorLease:
             self._fd = None
 
 
-class SharedGeneration:
+class Generation:
+    """The read models' generation as one process sees it (one worker)."""
+
+    def __init__(self) -> None:
+        self._value = 0
+
+    def value(self) -> int:
+        return self._value
+
+    def bump(self, _changes: object = None) -> None:
+        self._value += 1  # one writer: the projector's thread
+
+    def close(self) -> None:
+        pass
+
+
+class SharedGeneration(Generation):
     """A 64-bit counter every worker maps; only the lease holder bumps it."""
 
     def __init__(self, path: Path) -> None:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        super().__init__()
         try:
             if os.fstat(fd).st_size < _COUNTER.size:
                 os.ftruncate(fd, _COUNTER.size)

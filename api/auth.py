@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -198,6 +201,31 @@ class AuthSettings:
         )
 
 
+class VerifiedTokens:
+    """Principals of verified tokens, by SHA-256 of the token, until the
+    token's ``exp``: an ES256 verification costs far more than the rest of a
+    lookup. Bounded; the oldest entries go first. A key withdrawn from the JWKS
+    does not revoke a token already verified here before its expiry."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: dict[bytes, tuple[Principal, float]] = {}
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(hashlib.sha256(token.encode()).digest())
+        if entry is None or time.time() >= entry[1]:
+            return None
+        return entry[0]
+
+    def put(self, token: str, principal: Principal, expires_at: float) -> None:
+        key = hashlib.sha256(token.encode()).digest()
+        with self._lock:
+            self._entries[key] = (principal, expires_at)
+            while len(self._entries) > self._max_entries:
+                self._entries.pop(next(iter(self._entries)))
+
+
 class TokenVerifier:
     """Verifies signature, issuer, audience and validity period, then the claims."""
 
@@ -206,6 +234,7 @@ class TokenVerifier:
         self._jwks: jwt.PyJWKClient | None = None
         self._key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey | None = None
         self._algorithms = list(settings.algorithms)
+        self._verified = VerifiedTokens()
         if settings.jwks_url:
             try:
                 self._jwks = jwt.PyJWKClient(
@@ -229,10 +258,18 @@ class TokenVerifier:
                     f"JWT algorithms {settings.algorithms} do not fit the key"
                 )
 
+    def cached(self, token: str) -> Principal | None:
+        """The principal of a token this verifier accepted before and that has
+        not expired since (no signature check: the hash of the exact token)."""
+        return self._verified.get(token)
+
     def verify(self, token: str) -> Principal:
         s = self.settings
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidTokenError("token too long")
+        principal = self._verified.get(token)
+        if principal is not None:
+            return principal
         try:
             if jwt.get_unverified_header(token).get("alg") not in self._algorithms:
                 raise InvalidTokenError("algorithm not allowed")
@@ -249,7 +286,9 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from None
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        self._verified.put(token, principal, float(claims["exp"]))
+        return principal
 
     def _jwks_key(self, token: str) -> Any:
         """The identity provider's key for this token.

@@ -13,6 +13,7 @@ import structlog
 from adapters.cache.factory import CacheBackends, build_cache_backends
 from adapters.settings import Settings
 from adapters.workers import (
+    Generation,
     LocalFanout,
     ProjectorLease,
     SharedGeneration,
@@ -76,8 +77,9 @@ class Services:
     subscription_idle_seconds: int
     subscriptions_per_connection: int
     workers: int = 1
-    generation: SharedGeneration | None = None
-    """Several workers with in-process caches: entries are valid for one generation."""
+    generation: Generation | None = None
+    """In-process cache (no Redis): an entry is valid in the generation it was
+    read in; the projector bumps it around each commit (shared by workers)."""
     _lease: ProjectorLease | None = None
     _fanout: LocalFanout | None = None
     _standby: threading.Thread | None = None
@@ -140,7 +142,7 @@ class Services:
             self.projector.committed.insert(0, self.generation.bump)
         if self._fanout is not None:
             self.projector.committed.append(self._fanout.send)
-        if self.cache_enabled:
+        if self.cache_enabled and self.generation is None:  # Redis: tombstones
             invalidate = CacheInvalidator(self.caches.lookup_cache, loop)
             self.projector.listeners.append(invalidate)
         self.projector.on_dead_letter.append(
@@ -174,6 +176,8 @@ class Services:
             self._fanout.close()
         if self._lease is not None:
             self._lease.release()
+        if self.generation is not None:
+            self.generation.close()
         self.store.close()
         self.onestop.close()
 
@@ -187,10 +191,12 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
     )
     caches = build_cache_backends(settings, metrics.registry)
     workers: int = settings.value("WORKERS")
-    generation = None
-    if workers > 1 and settings.redis_url is None:
+    generation: Generation | None = None
+    if settings.redis_url is None and workers > 1:
         directory = shared_dir(settings.data_dir, settings.database_url)
         generation = SharedGeneration(directory / "generation")
+    elif settings.redis_url is None:
+        generation = Generation()
     return Services(
         settings=settings,
         onestop=onestop,

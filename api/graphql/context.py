@@ -95,4 +95,8 @@ async def authenticate(services: Services, authorization: str) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedHeaderError()
-    return await anyio.to_thread.run_sync(services.verifier.verify, token.strip())
+    token = token.strip()
+    known = services.verifier.cached(token)
+    if known is not None:  # no thread hop for a token verified before
+        return known
+    return await anyio.to_thread.run_sync(services.verifier.verify, token)
