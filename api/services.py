@@ -77,6 +77,8 @@ class Services:
     subscription_idle_seconds: int
     subscriptions_per_connection: int
     workers: int = 1
+    inline_reads: bool = False
+    """Read-model reads on the event loop (SQLite: a local file) instead of a thread."""
     generation: Generation | None = None
     """In-process cache (no Redis): an entry is valid in the generation it was
     read in; the projector bumps it around each commit (shared by workers)."""
@@ -227,4 +229,5 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         ),
         workers=workers,
         generation=generation,
+        inline_reads=not settings.is_postgres,
     )

@@ -40,7 +40,7 @@ async def lookup_status(context: Context, code: str) -> PublicStatus | None:
         if cached is not None and cached.startswith(stamp):
             body = orjson.loads(cached[len(stamp) :])
             return PublicStatus(body["code"], Completion(body["completion"]))
-    status = await context.run(services.public.lookup, code)
+    status = await context.read(services.public.lookup, code)
     if status is not None and services.cache_enabled:
         value = stamp + encode_status(status)
         await services.caches.lookup_cache.set(key, value, _STATUS_TTL)
@@ -129,7 +129,7 @@ class Query:
         agency_code: str | None = None,
         limit: int = 50,
     ) -> list[Procedure]:
-        entries = await info.context.run(
+        entries = await info.context.read(
             lambda: info.context.services.catalogue.search(
                 search[:200], agency_code=agency_code, limit=max(1, min(limit, 200))
             )
@@ -145,7 +145,7 @@ class Query:
         await wait_for(context, after)
         page = max(1, min(limit, 200))  # api.graphql.cost.PAGES
         citizen = context.services.citizen
-        return await context.run(
+        return await context.read(
             lambda: citizen_dossiers(
                 context, citizen.dossiers_of(principal.subject or "")[:page]
             )
@@ -164,7 +164,7 @@ class Query:
             row = citizen.dossier(principal.subject or "", code)
             return None if row is None else citizen_dossiers(context, [row])[0]
 
-        return await context.run(load)
+        return await context.read(load)
 
     @strawberry.field(
         description="Hồ sơ đang mở của đơn vị: sắp đến hạn (dueWithinHours), quá hạn "
@@ -223,7 +223,7 @@ class Query:
                 items = [i for i in items if not view.needs_apology(i)]
             return [OfficerDossier.of(i, context.language, view) for i in items]
 
-        return await context.run(load)
+        return await context.read(load)
 
     @strawberry.field(
         description="Chi tiết hồ sơ và dòng thời gian (cán bộ, thanh tra)"
@@ -235,15 +235,15 @@ class Query:
         context.require(AccessLevel.OFFICER, AccessLevel.REVIEWER)
         await wait_for(context, after)
         services = context.services
-        item = await context.run(services.worklist.by_code, code)
+        item = await context.read(services.worklist.by_code, code)
         if item is None or not _visible(
             context,
             [item.competent_agency, item.holder_agency, item.receiving_agency],
         ):
             return None
-        timeline = await context.run(services.timeline.entries, item.dossier_id)
-        steps = await context.run(services.control_sheet.steps, item.dossier_id)
-        view = await context.run(
+        timeline = await context.read(services.timeline.entries, item.dossier_id)
+        steps = await context.read(services.control_sheet.steps, item.dossier_id)
+        view = await context.read(
             OfficerPresentation.of, services, item.competent_agency
         )
         return OfficerDossier.of(item, context.language, view, timeline, steps)
