@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.nodes import SelectedField
 
 from api.auth import AccessLevel
 from api.graphql.context import Context
@@ -83,22 +85,44 @@ async def wait_for(context: Context, after: int | None) -> None:
         )
 
 
-def citizen_dossiers(context: Context, rows: list[CitizenRow]) -> list[CitizenDossier]:
+PARTS = frozenset({"steps", "supplements", "fees", "results"})
+"""Lists of a citizen dossier read from their own tables, only when asked for."""
+
+
+def selected(info: Info) -> set[str]:
+    """Names selected under this field, through fragments too."""
+    names: set[str] = set()
+    pending: list[Any] = list(info.selected_fields[0].selections)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, SelectedField):
+            names.add(item.name)
+        else:  # inline fragment or fragment spread
+            pending.extend(item.selections)
+    return names
+
+
+def citizen_dossiers(
+    context: Context, rows: list[CitizenRow], parts: set[str]
+) -> list[CitizenDossier]:
     """Presented in the caller's thread: one hop for a whole page, the agency
-    names read once (each hop to a thread costs more than a read)."""
+    names read once, a part's table read only when the query asks for it."""
     services = context.services
     if not rows:
         return []
     names = services.catalogue.agency_names()
+    citizen = services.citizen
     return [
         CitizenDossier.of(
             row,
             language=context.language,
             names=names,
-            steps=services.citizen.steps(row.dossier_id),
-            supplements=services.citizen.supplements(row.dossier_id),
-            fees=services.citizen.fees(row.dossier_id),
-            results=services.citizen.results(row.dossier_id),
+            steps=citizen.steps(row.dossier_id) if "steps" in parts else [],
+            supplements=(
+                citizen.supplements(row.dossier_id) if "supplements" in parts else []
+            ),
+            fees=citizen.fees(row.dossier_id) if "fees" in parts else [],
+            results=citizen.results(row.dossier_id) if "results" in parts else [],
         )
         for row in rows
     ]
@@ -145,9 +169,10 @@ class Query:
         await wait_for(context, after)
         page = max(1, min(limit, 200))  # api.graphql.cost.PAGES
         citizen = context.services.citizen
+        parts = selected(info) & PARTS
         return await context.read(
             lambda: citizen_dossiers(
-                context, citizen.dossiers_of(principal.subject or "")[:page]
+                context, citizen.dossiers_of(principal.subject or "")[:page], parts
             )
         )
 
@@ -159,10 +184,11 @@ class Query:
         principal = context.require(AccessLevel.CITIZEN)
         await wait_for(context, after)
         citizen = context.services.citizen
+        parts = selected(info) & PARTS
 
         def load() -> CitizenDossier | None:
             row = citizen.dossier(principal.subject or "", code)
-            return None if row is None else citizen_dossiers(context, [row])[0]
+            return None if row is None else citizen_dossiers(context, [row], parts)[0]
 
         return await context.read(load)
 
