@@ -84,7 +84,7 @@ class BenchReport:
     """Several figures (e.g. per query and connection count), each with its reference."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body = {
             "name": self.name,
             "app": round(self.app, 1),
             "reference": round(self.reference, 1),
@@ -92,5 +92,7 @@ class BenchReport:
             "rounds": [r.to_json() for r in self.rounds],
             "unit": self.unit,
             "notes": list(self.notes),
-            "figures": [f.to_json() for f in self.figures],
         }
+        if self.figures:
+            body["figures"] = [f.to_json() for f in self.figures]
+        return body
