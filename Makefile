@@ -44,12 +44,14 @@ ensure-uv:
 	fi
 
 # The test harness starts PostgreSQL, Redis and NATS itself (nats-server comes
-# with the dev dependencies); install the server packages when they are missing.
+# with the dev dependencies); install the server packages when they are missing,
+# and wrk, the load generator of `motcua bench lookup`.
 # A failed apt-get is only a warning: the tests then fail with a clear message.
 ensure-services:
 	@SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
 	missing=""; \
 	command -v redis-server >/dev/null 2>&1 || missing=" redis-server"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	if ! command -v initdb >/dev/null 2>&1 && \
 	    ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		missing="$$missing postgresql"; \

@@ -84,6 +84,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ENV", choice("development", "production"), "development", "`production` turns off introspection, \"Did you mean\" suggestions, GraphiQL, `/docs` `/redoc` `/openapi.json`, open `/metrics`, and refuses to start with the development signing key"),
     Variable("DEBUG", flag(), "n", "CLI: print the traceback of an unexpected failure (same as `motcua --debug`)"),
     Variable("PROJECTOR", choice("embedded", "separate"), None, "`embedded` follows the log inside the API process (always on SQLite); on PostgreSQL the default is a separate `motcua projector`", "embedded on SQLite"),
+    Variable("WORKERS", integer(1, 64), "1", "worker processes of `motcua serve` (same as `--workers`); one of them follows the log when the projector is embedded (a lock in the data directory elects it)"),
     Variable("PROJECTOR_BATCH_SIZE", integer(1, 100_000), "1000", "notifications applied per read-model transaction by `motcua projector`"),
     Variable("LOOKUP_RATE_LIMIT", integer(1, 1_000_000_000), "60", "anonymous `dossierStatus` lookups per client per window"),
     Variable("LOOKUP_RATE_WINDOW", integer(1, 86_400), "60", "the rate-limit window in seconds"),

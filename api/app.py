@@ -18,7 +18,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.edge_settings import EdgeSettings
 from api.graphql.context import get_context
 from api.graphql.documents import DocumentCaches
-from api.graphql.router import MotcuaGraphQLRouter
+from api.graphql.router import MotcuaGraphQLRouter, direct_post
 from api.graphql.schema import build_schema
 from api.health import readiness, refresh_metrics
 from api.idempotency import IdempotencyMiddleware
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         graphql_ide=None if edge.production else "graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
     )
+    app.router.routes.append(direct_post(graphql, "/graphql"))
     app.include_router(graphql, prefix="/graphql")
 
     @app.exception_handler(LabelledError)

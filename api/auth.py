@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,8 +35,6 @@ CITIZEN_SUBJECT = re.compile(
 )
 ASYMMETRIC = frozenset(f"{f}{n}" for f in ("ES", "RS", "PS") for n in (256, 384, 512))
 MAX_TOKEN_LENGTH = 8192
-#: Verified tokens remembered (until each one's expiry) per process.
-VERIFIED_TOKENS = 10_000
 
 
 class InvalidTokenError(LabelledError):
@@ -201,6 +199,31 @@ class AuthSettings:
         )
 
 
+class VerifiedTokens:
+    """Principals of verified tokens, by SHA-256 of the token, until the
+    token's ``exp``: an ES256 verification costs far more than the rest of a
+    lookup. Bounded; the oldest entries go first. A key withdrawn from the JWKS
+    does not revoke a token already verified here before its expiry."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: dict[bytes, tuple[Principal, float]] = {}
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(hashlib.sha256(token.encode()).digest())
+        if entry is None or time.time() >= entry[1]:
+            return None
+        return entry[0]
+
+    def put(self, token: str, principal: Principal, expires_at: float) -> None:
+        key = hashlib.sha256(token.encode()).digest()
+        with self._lock:
+            self._entries[key] = (principal, expires_at)
+            while len(self._entries) > self._max_entries:
+                self._entries.pop(next(iter(self._entries)))
+
+
 class TokenVerifier:
     """Verifies signature, issuer, audience and validity period, then the claims."""
 
@@ -209,6 +232,7 @@ class TokenVerifier:
         self._jwks: jwt.PyJWKClient | None = None
         self._key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey | None = None
         self._algorithms = list(settings.algorithms)
+        self._verified = VerifiedTokens()
         if settings.jwks_url:
             try:
                 self._jwks = jwt.PyJWKClient(
@@ -231,39 +255,19 @@ class TokenVerifier:
                 raise ConfigurationError(
                     f"JWT algorithms {settings.algorithms} do not fit the key"
                 )
-        # Tokens already verified, until they expire: a client sends the same
-        # token with every request, and the signature check is the costly part.
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
-        self._verified_lock = threading.Lock()
 
     def verified(self, token: str) -> Principal | None:
-        """The principal of a token verified before and not expired since."""
-        with self._verified_lock:
-            found = self._verified.get(token)
-            if found is None:
-                return None
-            principal, expires = found
-            if time.time() >= expires + self.settings.leeway_seconds:
-                del self._verified[token]
-                return None
-            self._verified.move_to_end(token)
-            return principal
+        """The principal of a token this verifier accepted before and that has
+        not expired since (no signature check: the hash of the exact token)."""
+        return self._verified.get(token)
 
     def verify(self, token: str) -> Principal:
-        known = self.verified(token)
-        if known is not None:
-            return known
-        principal, expires = self._verify(token)
-        with self._verified_lock:
-            self._verified[token] = (principal, expires)
-            while len(self._verified) > VERIFIED_TOKENS:
-                self._verified.popitem(last=False)
-        return principal
-
-    def _verify(self, token: str) -> tuple[Principal, float]:
         s = self.settings
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidTokenError("token too long")
+        principal = self._verified.get(token)
+        if principal is not None:
+            return principal
         try:
             if jwt.get_unverified_header(token).get("alg") not in self._algorithms:
                 raise InvalidTokenError("algorithm not allowed")
@@ -280,7 +284,9 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from None
-        return principal_from_claims(claims), float(claims["exp"])
+        principal = principal_from_claims(claims)
+        self._verified.put(token, principal, float(claims["exp"]))
+        return principal
 
     def _jwks_key(self, token: str) -> Any:
         """The identity provider's key for this token.

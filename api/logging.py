@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -110,6 +111,7 @@ class RequestIdMiddleware:
                 log.info(
                     "request",
                     status=status,
+                    pid=os.getpid(),  # which worker of `serve --workers N`
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
             structlog.contextvars.clear_contextvars()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -11,6 +12,13 @@ import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
 from adapters.settings import Settings
+from adapters.workers import (
+    Generation,
+    LocalFanout,
+    ProjectorLease,
+    SharedGeneration,
+    shared_dir,
+)
 from api.auth import AuthSettings, TokenVerifier
 from api.health import DEFAULT_READY_MAX_LAG, ReadSideMetrics, positive_option
 from api.live import (
@@ -34,6 +42,9 @@ from projections.timeline import TimelineView
 from projections.worklist import WorklistView
 
 log = structlog.get_logger("services")
+
+FOLLOW_POLL_SECONDS = 0.02
+"""How often the elected worker looks for events the other workers saved."""
 
 
 def encode_status(status: PublicStatus) -> bytes:
@@ -65,6 +76,15 @@ class Services:
     subscription_seconds: int
     subscription_idle_seconds: int
     subscriptions_per_connection: int
+    workers: int = 1
+    inline_reads: bool = False
+    """Read-model reads on the event loop (SQLite: a local file) instead of a thread."""
+    generation: Generation | None = None
+    """In-process cache (no Redis): an entry is valid in the generation it was
+    read in; the projector bumps it around each commit (shared by workers)."""
+    _lease: ProjectorLease | None = None
+    _fanout: LocalFanout | None = None
+    _standby: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _doorbell: Doorbell | None = None
@@ -72,7 +92,9 @@ class Services:
 
     def start_followers(self, loop: asyncio.AbstractEventLoop) -> None:
         """The embedded projector if configured, and the feed of live updates."""
-        if self.embedded:
+        if self.embedded and self.workers > 1:
+            self._elect_projector(loop)
+        elif self.embedded:
             self.start_embedded_projector(loop)
         if self.settings.is_postgres:
             # The projector may be another process: its NOTIFY reaches us here.
@@ -83,19 +105,60 @@ class Services:
                 lambda changes: self.feed.publish_from_thread(loop, changes)
             )
 
+    def _elect_projector(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One worker of ``serve --workers N`` follows the log; the others stand
+        by and take over when it dies (the kernel releases its lock)."""
+        shared = shared_dir(self.settings.data_dir, self.settings.database_url)
+        lease = self._lease = ProjectorLease(shared / "projector.lock")
+        if not self.settings.is_postgres:
+            fanout = self._fanout = LocalFanout(
+                shared, lambda changes: self.feed.publish_from_thread(loop, changes)
+            )
+            fanout.start()
+
+        def stand_by() -> None:
+            while not self._stop.is_set():
+                if lease.try_acquire():
+                    log.info("projector_elected", workers=self.workers)
+                    self.start_embedded_projector(loop)
+                    return
+                self._stop.wait(1.0)
+
+        if lease.try_acquire():
+            log.info("projector_elected", workers=self.workers)
+            self.start_embedded_projector(loop)
+            return
+        self._standby = threading.Thread(
+            target=stand_by, name="motcua-standby", daemon=True
+        )
+        self._standby.start()
+
     def start_embedded_projector(self, loop: asyncio.AbstractEventLoop) -> None:
         """Follow the log in this process (embedded default, or when configured)."""
         doorbell = self._doorbell = Doorbell()
         self.onestop.subscribe(doorbell.ring)
-        if self.cache_enabled:
+        if self.generation is not None:
+            # Before the commit (no entry read from now on outlives it) and
+            # after (none read while it committed survives it).
+            self.projector.listeners.append(self.generation.bump)
+            self.projector.committed.insert(0, self.generation.bump)
+        if self._fanout is not None:
+            self.projector.committed.append(self._fanout.send)
+        if self.cache_enabled and self.generation is None:  # Redis: tombstones
             invalidate = CacheInvalidator(self.caches.lookup_cache, loop)
             self.projector.listeners.append(invalidate)
         self.projector.on_dead_letter.append(
             lambda name: self.read_side.dead_lettered.labels(name).inc()
         )
+        wait: Callable[[float], None] = doorbell.wait
+        if self.workers > 1:
+            # Other workers' saves do not ring this process's doorbell.
+            def wait(timeout: float) -> None:
+                doorbell.wait(min(timeout, FOLLOW_POLL_SECONDS))
+
         self._thread = threading.Thread(
             target=self.projector.run_forever,
-            args=(self._stop, doorbell.wait),
+            args=(self._stop, wait),
             name="motcua-projector",
             daemon=True,
         )
@@ -109,6 +172,14 @@ class Services:
             self._doorbell.ring()  # the follower sleeps in the doorbell, not on stop
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._standby is not None:
+            self._standby.join(timeout=5)
+        if self._fanout is not None:
+            self._fanout.close()
+        if self._lease is not None:
+            self._lease.release()
+        if self.generation is not None:
+            self.generation.close()
         self.store.close()
         self.onestop.close()
 
@@ -121,6 +192,13 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         not settings.is_postgres or settings.options.get("PROJECTOR") == "embedded"
     )
     caches = build_cache_backends(settings, metrics.registry)
+    workers: int = settings.value("WORKERS")
+    generation: Generation | None = None
+    if settings.redis_url is None and workers > 1:
+        directory = shared_dir(settings.data_dir, settings.database_url)
+        generation = SharedGeneration(directory / "generation")
+    elif settings.redis_url is None:
+        generation = Generation()
     return Services(
         settings=settings,
         onestop=onestop,
@@ -149,4 +227,7 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         subscriptions_per_connection=positive_option(
             settings, "SUBSCRIPTIONS_PER_CONNECTION", 10
         ),
+        workers=workers,
+        generation=generation,
+        inline_reads=not settings.is_postgres,
     )

@@ -28,6 +28,44 @@ class RoundReport:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One measured figure beside its same-run reference (latencies in ms)."""
+
+    topology: str
+    query: str
+    who: str
+    connections: int
+    app: float
+    reference: float
+    ratio: float
+    p50_ms: float
+    p99_ms: float
+    reference_p50_ms: float
+    reference_p99_ms: float
+    failures: int = 0
+    target: str = ""
+    met: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "topology": self.topology,
+            "query": self.query,
+            "who": self.who,
+            "connections": self.connections,
+            "app": round(self.app, 1),
+            "reference": round(self.reference, 1),
+            "ratio": round(self.ratio, 4),
+            "p50Ms": round(self.p50_ms, 2),
+            "p99Ms": round(self.p99_ms, 2),
+            "referenceP50Ms": round(self.reference_p50_ms, 2),
+            "referenceP99Ms": round(self.reference_p99_ms, 2),
+            "failures": self.failures,
+            "target": self.target,
+            "met": self.met,
+        }
+
+
+@dataclass(frozen=True)
 class BenchReport:
     """The shape ``motcua bench <name> --json`` prints.
 
@@ -42,9 +80,11 @@ class BenchReport:
     rounds: tuple[RoundReport, ...]
     unit: str
     notes: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    """Several figures (e.g. per query and connection count), each with its reference."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body = {
             "name": self.name,
             "app": round(self.app, 1),
             "reference": round(self.reference, 1),
@@ -53,3 +93,6 @@ class BenchReport:
             "unit": self.unit,
             "notes": list(self.notes),
         }
+        if self.figures:
+            body["figures"] = [f.to_json() for f in self.figures]
+        return body

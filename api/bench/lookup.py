@@ -1,162 +1,425 @@
-"""Anonymous ``dossierStatus`` over HTTP through the real app vs a bare JSON route.
+"""Lookups as users get them: ``motcua serve`` under ``wrk`` vs a bare FastAPI route.
 
-Both servers run in this process on loopback, driven by the same async load
-generator, in alternating rounds; we report medians and their ratio.
+The product runs as ``motcua serve`` (its own process, production logging: a
+JSON access line per request, to a file) and the reference as a bare FastAPI
+JSON route under ``uvicorn`` (its own process, same worker count, no access
+log); ``wrk`` — an external generator, not Python — drives both, in
+alternating order per round. Reported per query and connection count: req/s,
+p50 and p99 latency, and the ratio to the reference at the same connection
+count in the same round (median over rounds).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 
 from adapters.bench.catalogue import (
     APPLICANT,
+    DEPARTMENT,
     DESK,
     FORWARD_TO,
     PROCEDURE,
     START,
     seed_bench_catalogue,
 )
-from adapters.bench.report import BenchReport, RoundReport
+from adapters.bench.report import BenchReport, Figure, RoundReport
 from adapters.settings import Settings
-from api.app import create_app
-from api.bench.servers import serving
-from api.services import Services
+from api.auth import AccessLevel, AuthSettings, TokenIssuer
+from api.bench.processes import motcua_env, process, python_module, wait_until
+from api.bench.servers import free_port
+from api.bench.wrk import WrkResult, require_wrk, run_wrk
+from api.wiring import build_application
 from application.clock import trace_for
+from domain.values import Role
 
-QUERY = "query Status($code: String!) { dossierStatus(code: $code) { code completion label } }"
+DOSSIERS = 20
 
 
-def bare_app(code: str) -> FastAPI:
-    """The reference: the same answer as a plain FastAPI JSON route."""
-    app = FastAPI()
-    answer = {
-        "data": {
-            "dossierStatus": {
-                "code": code,
-                "completion": "IN_PROGRESS",
-                "label": "Đang giải quyết",
-            }
-        }
+@dataclass(frozen=True)
+class Query:
+    name: str
+    who: str  # anonymous | citizen | officer
+    text: str
+    takes_code: bool = False
+    #: issue 7 targets at 32 connections
+    min_ratio: float = 0.4
+    max_p99_ms: float = 30.0
+
+    def body(self, code: str) -> dict[str, Any]:
+        variables = {"code": code} if self.takes_code else {}
+        return {"query": self.text, "variables": variables}
+
+
+QUERIES = (
+    Query(
+        "dossierStatus",
+        "anonymous",
+        "query S($code: String!) { dossierStatus(code: $code) "
+        "{ code completion label } }",
+        takes_code=True,
+        min_ratio=0.6,
+        max_p99_ms=20.0,
+    ),
+    Query(
+        "myDossiers",
+        "citizen",
+        "query M { myDossiers(limit: 20) { code status statusLabel dueAt } }",
+    ),
+    Query(
+        "dossier",
+        "citizen",
+        "query D($code: String!) { dossier(code: $code) "
+        "{ code status statusLabel dueAt } }",
+        takes_code=True,
+    ),
+    Query(
+        "worklist",
+        "officer",
+        "query W { worklist(limit: 20) { code applicantName status dueAt } }",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where the product runs: the embedded default, or PostgreSQL + Redis with
+    a separate ``motcua projector``."""
+
+    store: str  # sqlite | postgres
+    workers: int
+
+    @property
+    def name(self) -> str:
+        stores = "sqlite" if self.store == "sqlite" else "postgres+redis"
+        return f"{stores}, {self.workers} worker{'s' if self.workers > 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    query: str
+    connections: int
+    round: int
+    app: WrkResult
+    reference: WrkResult
+
+
+@dataclass
+class _Target:
+    url: str
+    code: str
+    tokens: dict[str, str | None]
+
+
+def _seed(settings: Settings) -> tuple[str, dict[str, str | None]]:
+    onestop = build_application(settings)
+    try:
+        seed_bench_catalogue(onestop)
+        code = ""
+        for index in range(DOSSIERS):
+            at = START + timedelta(minutes=index)
+            reception = onestop.receive_dossier(
+                trace=trace_for(DESK, at=at),
+                applicant=APPLICANT,
+                procedure_code=PROCEDURE,
+            )
+            onestop.forward_dossier(
+                reception.dossier_id, trace=trace_for(DESK, at=at), to=FORWARD_TO
+            )
+            code = reception.code
+    finally:
+        onestop.close()
+    issuer = TokenIssuer.from_settings(AuthSettings.from_settings(settings))
+    day = timedelta(hours=24)
+    tokens: dict[str, str | None] = {
+        "anonymous": None,
+        "citizen": issuer.issue(
+            AccessLevel.CITIZEN, subject=APPLICANT.id, eid_level=2, ttl=day
+        ),
+        "officer": issuer.issue(
+            AccessLevel.OFFICER,
+            subject="bench-specialist",
+            agency=DEPARTMENT,
+            department=FORWARD_TO.department,
+            roles=[Role.SPECIALIST],
+            ttl=day,
+        ),
     }
+    return code, tokens
 
-    @app.post("/lookup")
-    async def lookup(body: dict[str, Any]) -> dict[str, Any]:
-        return (
-            answer if body.get("variables", {}).get("code") == code else {"data": None}
+
+def _check(target: _Target, query: Query) -> None:
+    """One request first: the answer must be data, not an error."""
+    token = target.tokens[query.who]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        target.url, json=query.body(target.code), headers=headers, timeout=10
+    )
+    body = response.json()
+    data = (body.get("data") or {}).get(query.name)
+    if response.status_code != 200 or body.get("errors") or not data:
+        raise RuntimeError(f"{query.name} answered {response.text[:300]}")
+
+
+@contextmanager
+def _stores(
+    topology: Topology, directory: Path, database_url: str | None
+) -> Iterator[Settings]:
+    options = {"LOOKUP_RATE_LIMIT": "1000000000", "WORKERS": str(topology.workers)}
+    if topology.store == "sqlite":
+        yield Settings(
+            database_url=f"sqlite:///{directory / 'motcua.db'}",
+            data_dir=directory,
+            options=options,
+        )
+        return
+    from adapters.bench.write import _scratch_database
+    from adapters.services.redis import TemporaryRedis
+
+    with (
+        _scratch_database(database_url, keep=False) as (url, _),
+        TemporaryRedis() as redis,
+    ):
+        yield Settings(
+            database_url=url, redis_url=redis.url, data_dir=directory, options=options
         )
 
-    return app
+
+@contextmanager
+def _serve(
+    topology: Topology, settings: Settings, directory: Path
+) -> Iterator[tuple[str, str]]:
+    """``motcua serve`` (and ``motcua projector`` on PostgreSQL) and the bare
+    route; yields their URLs once every worker has started and nothing lags."""
+    env = motcua_env(settings)
+    app_port, bare_port = free_port(), free_port()
+    with ExitStack() as stack:
+        if topology.store == "postgres":
+            log = directory / "projector.log"
+            stack.enter_context(
+                process(python_module("api.cli", "projector"), env, log)
+            )
+        serve_log = directory / "serve.log"
+        serve = stack.enter_context(
+            process(
+                python_module(
+                    "api.cli",
+                    "serve",
+                    "--port",
+                    str(app_port),
+                    "--workers",
+                    str(topology.workers),
+                ),
+                env,
+                serve_log,
+            )
+        )
+        bare_log = directory / "bare.log"
+        bare = stack.enter_context(
+            process(
+                python_module("api.bench.bare", str(bare_port), str(topology.workers)),
+                env,
+                bare_log,
+            )
+        )
+        app_url = f"http://127.0.0.1:{app_port}"
+        started = "Application startup complete."
+        wait_until(
+            f"{app_url}/readyz",
+            serve,
+            serve_log,
+            started=started,
+            count=topology.workers,
+        )
+        bare_url = f"http://127.0.0.1:{bare_port}"
+        wait_until(f"{bare_url}/docs", bare, bare_log)
+        _wait_projected(app_url)
+        yield app_url, bare_url
 
 
-async def _drive(
-    url: str, body: dict[str, Any], requests: int, concurrency: int
-) -> float:
-    done = 0
-    limits = httpx.Limits(
-        max_connections=concurrency, max_keepalive_connections=concurrency
-    )
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-
-        async def worker() -> None:
-            nonlocal done
-            while done < requests:
-                done += 1
-                response = await client.post(url, json=body)
-                if response.status_code != 200 or "errors" in response.text:
-                    raise RuntimeError(f"lookup failed: {response.text[:200]}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return requests / (time.perf_counter() - started)
+def _wait_projected(app_url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = httpx.get(f"{app_url}/readyz", timeout=5).json()
+        if body.get("maxLag") == 0 and body.get("logPosition", 0) > 0:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the read models did not catch up with the seeded log")
 
 
-def _seed(services: Services) -> str:
-    onestop = services.onestop
-    seed_bench_catalogue(onestop)
-    reception = onestop.receive_dossier(
-        trace=trace_for(DESK, at=START), applicant=APPLICANT, procedure_code=PROCEDURE
-    )
-    onestop.forward_dossier(
-        reception.dossier_id, trace=trace_for(DESK, at=START), to=FORWARD_TO
-    )
-    services.projector.catch_up()
-    return reception.code
+def measure_topology(
+    topology: Topology,
+    *,
+    connections: tuple[int, ...],
+    seconds: float,
+    rounds: int,
+    database_url: str | None = None,
+) -> list[Sample]:
+    require_wrk()
+    samples: list[Sample] = []
+    with tempfile.TemporaryDirectory(prefix="motcua-bench-lookup-") as name:
+        directory = Path(name)
+        with _stores(topology, directory, database_url) as settings:
+            code, tokens = _seed(settings)
+            with _serve(topology, settings, directory) as (app_url, bare_url):
+                target = _Target(f"{app_url}/graphql", code, tokens)
+                reference_body = QUERIES[0].body(code)
+                for query in QUERIES:
+                    _check(target, query)
+                warm = min(seconds, 1.0)
+                for query in QUERIES:  # warm-up: caches, connections, JIT-free paths
+                    run_wrk(
+                        target.url,
+                        query.body(code),
+                        token=tokens[query.who],
+                        connections=8,
+                        seconds=warm,
+                    )
+                run_wrk(
+                    f"{bare_url}/lookup",
+                    reference_body,
+                    token=None,
+                    connections=8,
+                    seconds=warm,
+                )
+                for index in range(rounds):
+                    for count in connections:
+                        samples += _round(target, bare_url, index, count, seconds)
+                for query in QUERIES:
+                    _check(target, query)
+    return samples
+
+
+def _round(
+    target: _Target, bare_url: str, index: int, count: int, seconds: float
+) -> list[Sample]:
+    """The reference before the app queries in even rounds, after in odd ones."""
+
+    def bare() -> WrkResult:
+        body = QUERIES[0].body(target.code)
+        return run_wrk(
+            f"{bare_url}/lookup", body, token=None, connections=count, seconds=seconds
+        )
+
+    first = bare() if index % 2 == 0 else None
+    apps = {
+        q.name: run_wrk(
+            target.url,
+            q.body(target.code),
+            token=target.tokens[q.who],
+            connections=count,
+            seconds=seconds,
+        )
+        for q in QUERIES
+    }
+    reference = first if first is not None else bare()
+    return [
+        Sample(name, count, index, result, reference) for name, result in apps.items()
+    ]
+
+
+def figures(topology: Topology, samples: list[Sample]) -> list[Figure]:
+    out: list[Figure] = []
+    for query in QUERIES:
+        for count in sorted({s.connections for s in samples}):
+            mine = [
+                s for s in samples if s.query == query.name and s.connections == count
+            ]
+            if not mine:
+                continue
+            ratio = statistics.median(s.app.rate / s.reference.rate for s in mine)
+            p99 = statistics.median(s.app.p99_ms for s in mine)
+            failures = sum(s.app.errors + s.app.non_2xx for s in mine)
+            out.append(
+                Figure(
+                    topology=topology.name,
+                    query=query.name,
+                    who=query.who,
+                    connections=count,
+                    app=statistics.median(s.app.rate for s in mine),
+                    reference=statistics.median(s.reference.rate for s in mine),
+                    ratio=ratio,
+                    p50_ms=statistics.median(s.app.p50_ms for s in mine),
+                    p99_ms=p99,
+                    reference_p50_ms=statistics.median(
+                        s.reference.p50_ms for s in mine
+                    ),
+                    reference_p99_ms=statistics.median(
+                        s.reference.p99_ms for s in mine
+                    ),
+                    failures=failures,
+                    target=(
+                        f"ratio ≥ {query.min_ratio}, p99 ≤ {query.max_p99_ms:g} ms"
+                        if count == 32
+                        else ""
+                    ),
+                    met=(
+                        None
+                        if count != 32
+                        else ratio >= query.min_ratio
+                        and p99 <= query.max_p99_ms
+                        and failures == 0
+                    ),
+                )
+            )
+    return out
 
 
 def run_lookup_benchmark(
-    *, requests: int, concurrency: int, rounds: int
+    topologies: tuple[Topology, ...],
+    *,
+    connections: tuple[int, ...] = (8, 32),
+    seconds: float = 5.0,
+    rounds: int = 3,
+    database_url: str | None = None,
 ) -> BenchReport:
-    # The app still formats a JSON access line per request; it goes to /dev/null.
-    with (
-        tempfile.TemporaryDirectory(prefix="motcua-bench-lookup-") as directory,
-        open(os.devnull, "w") as sink,
-        contextlib.redirect_stderr(sink),
-    ):
-        settings = Settings(
-            database_url=f"sqlite:///{Path(directory) / 'bench.db'}",
-            data_dir=Path(directory),
-            options={"LOOKUP_RATE_LIMIT": "1000000000"},
+    every: list[Figure] = []
+    headline: list[RoundReport] = []
+    for index, topology in enumerate(topologies):
+        samples = measure_topology(
+            topology,
+            connections=connections,
+            seconds=seconds,
+            rounds=rounds,
+            database_url=database_url,
         )
-        app = create_app(settings)
-        with serving(app) as app_url:
-            code = _seed(app.state.services)
-            with serving(bare_app(code)) as bare_url:
-                body = {"query": QUERY, "variables": {"code": code}}
-                measured: list[RoundReport] = []
-                asyncio.run(
-                    _drive(f"{app_url}/graphql", body, requests // 5, concurrency)
+        every += figures(topology, samples)
+        if index == 0:
+            most = max(connections)
+            headline = [
+                RoundReport(
+                    app=s.app.rate,
+                    reference=s.reference.rate,
+                    order="reference,app" if s.round % 2 == 0 else "app,reference",
                 )
-                asyncio.run(
-                    _drive(f"{bare_url}/lookup", body, requests // 5, concurrency)
-                )
-                for index in range(rounds):
-                    first_app = index % 2 == 0
-                    app_rate = reference = 0.0
-                    for side in (
-                        ("app", "reference") if first_app else ("reference", "app")
-                    ):
-                        url = (
-                            f"{app_url}/graphql"
-                            if side == "app"
-                            else f"{bare_url}/lookup"
-                        )
-                        rate = asyncio.run(_drive(url, body, requests, concurrency))
-                        if side == "app":
-                            app_rate = rate
-                        else:
-                            reference = rate
-                    measured.append(
-                        RoundReport(
-                            app=app_rate,
-                            reference=reference,
-                            order="app,reference" if first_app else "reference,app",
-                        )
-                    )
-    app_median = statistics.median(r.app for r in measured)
-    reference_median = statistics.median(r.reference for r in measured)
+                for s in samples
+                if s.query == QUERIES[0].name and s.connections == most
+            ]
     return BenchReport(
         name="lookup",
-        app=app_median,
-        reference=reference_median,
-        ratio=statistics.median(r.ratio for r in measured),
-        rounds=tuple(measured),
-        unit="requests/s (reference: bare FastAPI JSON route)",
-        notes=(
-            f"{requests} POST requests per side per round, {concurrency} keep-alive "
-            "connections, servers and load generator in one process",
-            "app: strawberry GraphQL with parser/validation caches, anonymous rate "
-            "limiter and in-process status cache; reference: FastAPI route, same body",
-            "earlier reference on this machine class: stock strawberry 0.13, "
-            "with parser+validation caches 0.49; aim ≥ 0.6",
+        app=statistics.median(r.app for r in headline),
+        reference=statistics.median(r.reference for r in headline),
+        ratio=statistics.median(r.ratio for r in headline),
+        rounds=tuple(headline),
+        unit=(
+            f"requests/s, anonymous dossierStatus at {max(connections)} connections "
+            f"on {topologies[0].name} (reference: bare FastAPI JSON route)"
         ),
+        notes=(
+            f"wrk (1 thread) drives `motcua serve` (JSON access log to a file) and "
+            f"`uvicorn api.bench.bare:app` (same workers), {seconds:g} s per "
+            f"measurement, {rounds} round(s), reference and app alternate",
+            "figures: per topology, query and connections — median req/s, p50/p99 "
+            "ms, ratio to the reference in the same round",
+        ),
+        figures=tuple(every),
     )

@@ -20,9 +20,10 @@ from rich.table import Table
 from adapters.bench.report import BenchReport
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
-from api.bench.lookup import run_lookup_benchmark
+from api.bench.lookup import Topology, run_lookup_benchmark
 from api.bench.project import run_project_benchmark
 from api.bench.write_graphql import run_write_graphql_benchmark
+from api.bench.wrk import WrkMissingError, require_wrk
 from api.cli.common import fail, print_json
 
 app = typer.Typer(
@@ -79,9 +80,28 @@ def write_bench(
 # -- lookup and project ---------------------------------------------------------
 
 
-def lookup_bench(options: BenchOptions) -> BenchReport:
-    requests, rounds = (400, 3) if options.quick else (1500, 5)
-    return run_lookup_benchmark(requests=requests, concurrency=8, rounds=rounds)
+LOOKUP_TOPOLOGIES = (
+    Topology("sqlite", 1),
+    Topology("sqlite", 2),
+    Topology("postgres", 2),
+)
+LOOKUP_QUICK_TOPOLOGIES = (Topology("sqlite", 2),)
+
+
+def lookup_bench(
+    options: BenchOptions, *, topologies: tuple[Topology, ...] | None = None
+) -> BenchReport:
+    try:
+        require_wrk()
+    except WrkMissingError as error:
+        raise fail(str(error)) from None
+    chosen = topologies or (
+        LOOKUP_QUICK_TOPOLOGIES if options.quick else LOOKUP_TOPOLOGIES
+    )
+    seconds, rounds = (1.0, 1) if options.quick else (4.0, 2)
+    return run_lookup_benchmark(
+        chosen, seconds=seconds, rounds=rounds, database_url=options.database_url
+    )
 
 
 def project_bench(options: BenchOptions) -> BenchReport:
@@ -163,9 +183,34 @@ def write(
 
 
 @app.command("lookup")
-def lookup(quick: QuickOption = False, json: JsonOption = False) -> None:
-    """Anonymous dossierStatus over HTTP (real app, cache on) vs a bare FastAPI route."""
-    _run("lookup", quick, json)
+def lookup(
+    quick: QuickOption = False,
+    json: JsonOption = False,
+    store: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="sqlite (embedded default) or postgres (PostgreSQL + Redis, "
+            "separate projector); repeat for both. Default: both (quick: sqlite)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="`motcua serve --workers` (default 1 and 2).", min=1, max=64),
+    ] = None,
+) -> None:
+    """GraphQL lookups through `motcua serve` vs a bare FastAPI route, under wrk."""
+    topologies: tuple[Topology, ...] | None = None
+    if store or workers:
+        stores = store or ["sqlite"]
+        for name in stores:
+            if name not in ("sqlite", "postgres"):
+                raise fail(
+                    f"--store: sqlite hoặc postgres (sqlite or postgres): {name}"
+                )
+        counts = [workers] if workers else [1, 2]
+        topologies = tuple(Topology(s, n) for s in stores for n in counts)
+    options = BenchOptions(quick=quick, database_url=default_database_url())
+    _print([lookup_bench(options, topologies=topologies)], json)
 
 
 @app.command("project")
@@ -178,10 +223,18 @@ def _run(name: str, quick: bool, json: bool) -> None:
     report = BENCHES[name](
         BenchOptions(quick=quick, database_url=default_database_url())
     )
+    _print([report], json)
+
+
+def _print(reports: list[BenchReport], json: bool) -> None:
     if json:
-        print_json(report.to_json())
+        print_json(
+            reports[0].to_json()
+            if len(reports) == 1
+            else [r.to_json() for r in reports]
+        )
     else:
-        _show([report])
+        _show(reports)
 
 
 @app.command("all")
@@ -217,3 +270,39 @@ def _show(reports: list[BenchReport]) -> None:
     for report in reports:
         for note in report.notes:
             console.print(f"  [dim]{report.name}:[/dim] {note}")
+    for report in reports:
+        if report.figures:
+            console.print(_figures(report))
+
+
+def _figures(report: BenchReport) -> Table:
+    table = Table(title=f"{report.name}: every figure with its same-run reference")
+    for column in (
+        "topology",
+        "query",
+        "conns",
+        "req/s",
+        "ref req/s",
+        "ratio",
+        "p50 ms",
+        "p99 ms",
+        "ref p99 ms",
+        "target",
+        "met",
+    ):
+        table.add_column(column)
+    for f in report.figures:
+        table.add_row(
+            f.topology,
+            f.query,
+            str(f.connections),
+            f"{f.app:,.0f}",
+            f"{f.reference:,.0f}",
+            f"{f.ratio:.2f}",
+            f"{f.p50_ms:.1f}",
+            f"{f.p99_ms:.1f}",
+            f"{f.reference_p99_ms:.1f}",
+            f.target,
+            "" if f.met is None else ("yes" if f.met else "NO"),
+        )
+    return table

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from adapters.settings import Settings
 from api.app import create_app
+from api.cli.common import fail
 from api.edge_settings import EdgeSettings
 from api.security import metrics_listener
 
@@ -24,14 +28,40 @@ class _MetricsServer(uvicorn.Server):
         yield
 
 
+def serve_workers(app: str, host: str, port: int, workers: int, **options: Any) -> None:
+    """``uvicorn.run(app, workers=N)``, but on a listening socket created as
+    TCP: asyncio sets ``TCP_NODELAY`` only on connections accepted from such a
+    socket, and uvicorn's own (protocol 0) leaves Nagle on — every response
+    then waits ~40 ms for the client's delayed ACK."""
+    config = uvicorn.Config(app, host=host, port=port, workers=workers, **options)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    Multiprocess(config, sockets=[sock]).run()
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes (default MOTCUA_WORKERS, 1); one projector "
+            "among them when it is embedded.",
+            min=1,
+            max=64,
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (GraphQL, REST, health, metrics)."""
+    if workers is not None:
+        # The workers build their settings from the environment.
+        os.environ["MOTCUA_WORKERS"] = str(workers)
     settings = Settings.from_env()
     edge = EdgeSettings.from_settings(settings)  # refuses bad settings at start
-    app = create_app(settings)
+    count: int = settings.value("WORKERS")
     common = {
         "log_config": None,
         "access_log": False,
@@ -41,6 +71,17 @@ def serve(
         "ws_max_size": edge.max_ws_message_bytes,
         "server_header": False,
     }
+    if count > 1:
+        if edge.metrics_port is not None:
+            raise fail(
+                "MOTCUA_METRICS_PORT chỉ dùng được với một worker "
+                "(MOTCUA_METRICS_PORT needs a single worker; use MOTCUA_METRICS_TOKEN)"
+            )
+        # Each worker imports the factory and builds its own app (after fork,
+        # nothing shared but the listening socket and the data directory).
+        serve_workers("api.app:create_app", host, port, count, factory=True, **common)
+        return
+    app = create_app(settings)
     main = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **common))  # type: ignore[arg-type]
     if edge.metrics_port is None:
         main.run()

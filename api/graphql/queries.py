@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.nodes import SelectedField
 
 from api.auth import AccessLevel
 from api.graphql.context import Context
@@ -32,14 +34,18 @@ async def lookup_status(context: Context, code: str) -> PublicStatus | None:
     if not is_dossier_code(code):
         return None
     key = status_key(code)
+    # Several workers without a shared cache: an entry is served only in the
+    # generation it was read in (read before the read model, see adapters.workers).
+    stamp = b"" if services.generation is None else b"%d|" % services.generation.value()
     if services.cache_enabled:
         cached = await services.caches.lookup_cache.get(key)
-        if cached is not None:
-            body = orjson.loads(cached)
+        if cached is not None and cached.startswith(stamp):
+            body = orjson.loads(cached[len(stamp) :])
             return PublicStatus(body["code"], Completion(body["completion"]))
-    status = await context.run(services.public.lookup, code)
+    status = await context.read(services.public.lookup, code)
     if status is not None and services.cache_enabled:
-        await services.caches.lookup_cache.set(key, encode_status(status), _STATUS_TTL)
+        value = stamp + encode_status(status)
+        await services.caches.lookup_cache.set(key, value, _STATUS_TTL)
     return status
 
 
@@ -79,21 +85,47 @@ async def wait_for(context: Context, after: int | None) -> None:
         )
 
 
-async def citizen_dossier(context: Context, row: CitizenRow) -> CitizenDossier:
-    services = context.services
+PARTS = frozenset({"steps", "supplements", "fees", "results"})
+"""Lists of a citizen dossier read from their own tables, only when asked for."""
 
-    def load() -> CitizenDossier:
-        return CitizenDossier.of(
+
+def selected(info: Info) -> set[str]:
+    """Names selected under this field, through fragments too."""
+    names: set[str] = set()
+    pending: list[Any] = list(info.selected_fields[0].selections)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, SelectedField):
+            names.add(item.name)
+        else:  # inline fragment or fragment spread
+            pending.extend(item.selections)
+    return names
+
+
+def citizen_dossiers(
+    context: Context, rows: list[CitizenRow], parts: set[str]
+) -> list[CitizenDossier]:
+    """Presented in the caller's thread: one hop for a whole page, the agency
+    names read once, a part's table read only when the query asks for it."""
+    services = context.services
+    if not rows:
+        return []
+    names = services.catalogue.agency_names()
+    citizen = services.citizen
+    return [
+        CitizenDossier.of(
             row,
             language=context.language,
-            names=services.catalogue.agency_names(),
-            steps=services.citizen.steps(row.dossier_id),
-            supplements=services.citizen.supplements(row.dossier_id),
-            fees=services.citizen.fees(row.dossier_id),
-            results=services.citizen.results(row.dossier_id),
+            names=names,
+            steps=citizen.steps(row.dossier_id) if "steps" in parts else [],
+            supplements=(
+                citizen.supplements(row.dossier_id) if "supplements" in parts else []
+            ),
+            fees=citizen.fees(row.dossier_id) if "fees" in parts else [],
+            results=citizen.results(row.dossier_id) if "results" in parts else [],
         )
-
-    return await context.run(load)
+        for row in rows
+    ]
 
 
 def _visible(context: Context, codes: list[str | None]) -> bool:
@@ -121,7 +153,7 @@ class Query:
         agency_code: str | None = None,
         limit: int = 50,
     ) -> list[Procedure]:
-        entries = await info.context.run(
+        entries = await info.context.read(
             lambda: info.context.services.catalogue.search(
                 search[:200], agency_code=agency_code, limit=max(1, min(limit, 200))
             )
@@ -135,11 +167,14 @@ class Query:
         context = info.context
         principal = context.require(AccessLevel.CITIZEN)
         await wait_for(context, after)
-        rows = await context.run(
-            context.services.citizen.dossiers_of, principal.subject
-        )
         page = max(1, min(limit, 200))  # api.graphql.cost.PAGES
-        return [await citizen_dossier(context, row) for row in rows[:page]]
+        citizen = context.services.citizen
+        parts = selected(info) & PARTS
+        return await context.read(
+            lambda: citizen_dossiers(
+                context, citizen.dossiers_of(principal.subject or "")[:page], parts
+            )
+        )
 
     @strawberry.field(description="Một hồ sơ của tôi theo mã")
     async def dossier(
@@ -148,10 +183,14 @@ class Query:
         context = info.context
         principal = context.require(AccessLevel.CITIZEN)
         await wait_for(context, after)
-        row = await context.run(
-            context.services.citizen.dossier, principal.subject, code
-        )
-        return None if row is None else await citizen_dossier(context, row)
+        citizen = context.services.citizen
+        parts = selected(info) & PARTS
+
+        def load() -> CitizenDossier | None:
+            row = citizen.dossier(principal.subject or "", code)
+            return None if row is None else citizen_dossiers(context, [row], parts)[0]
+
+        return await context.read(load)
 
     @strawberry.field(
         description="Hồ sơ đang mở của đơn vị: sắp đến hạn (dueWithinHours), quá hạn "
@@ -193,11 +232,12 @@ class Query:
         if overdue:
             now = datetime.now().astimezone()
             due_before = min(due_before, now) if due_before else now
-        view = await context.run(OfficerPresentation.of, context.services, scope)
-        if needs_apology and view.apology_due_before is None:
-            return []  # no calendar: no due time can be near
-        items = await context.run(
-            lambda: context.services.worklist.open_for(
+
+        def load() -> list[OfficerDossier]:  # one hop to a thread for all of it
+            view = OfficerPresentation.of(context.services, scope)
+            if needs_apology and view.apology_due_before is None:
+                return []  # no calendar: no due time can be near
+            items = context.services.worklist.open_for(
                 scope,
                 due_before=due_before,
                 status=status.domain if status else None,
@@ -205,10 +245,11 @@ class Query:
                 apology_due_before=view.apology_due_before if needs_apology else None,
                 limit=max(1, min(limit, 500)),
             )
-        )
-        if needs_apology is False:
-            items = [i for i in items if not view.needs_apology(i)]
-        return [OfficerDossier.of(i, context.language, view) for i in items]
+            if needs_apology is False:
+                items = [i for i in items if not view.needs_apology(i)]
+            return [OfficerDossier.of(i, context.language, view) for i in items]
+
+        return await context.read(load)
 
     @strawberry.field(
         description="Chi tiết hồ sơ và dòng thời gian (cán bộ, thanh tra)"
@@ -220,15 +261,15 @@ class Query:
         context.require(AccessLevel.OFFICER, AccessLevel.REVIEWER)
         await wait_for(context, after)
         services = context.services
-        item = await context.run(services.worklist.by_code, code)
+        item = await context.read(services.worklist.by_code, code)
         if item is None or not _visible(
             context,
             [item.competent_agency, item.holder_agency, item.receiving_agency],
         ):
             return None
-        timeline = await context.run(services.timeline.entries, item.dossier_id)
-        steps = await context.run(services.control_sheet.steps, item.dossier_id)
-        view = await context.run(
+        timeline = await context.read(services.timeline.entries, item.dossier_id)
+        steps = await context.read(services.control_sheet.steps, item.dossier_id)
+        view = await context.read(
             OfficerPresentation.of, services, item.competent_agency
         )
         return OfficerDossier.of(item, context.language, view, timeline, steps)

@@ -189,7 +189,7 @@ def test_compose_environment_is_known_and_valid() -> None:
         (("integrator",), "no such command"),
         (("projections", "frobnicate"), "no such command"),
         (("serve", "--port", "0"), "port"),
-        (("serve", "--workers", "4"), "workers"),
+        (("serve", "--workers", "0"), "workers"),
         (("dossier", "list", "--limit", "many"), "limit"),
         (("token",), "role"),
     ],

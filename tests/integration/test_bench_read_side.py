@@ -6,7 +6,7 @@ import pytest
 
 from adapters.bench.report import BenchReport
 from adapters.services.postgres import PostgresServer
-from api.bench.lookup import run_lookup_benchmark
+from api.bench.lookup import QUERIES, Topology, run_lookup_benchmark
 from api.bench.project import run_project_benchmark
 
 
@@ -22,10 +22,21 @@ def assert_sane(report: BenchReport, rounds: int) -> None:
 
 
 class TestLookupBenchmark:
-    def test_reports_both_sides_and_their_ratio(self) -> None:
-        report = run_lookup_benchmark(requests=60, concurrency=4, rounds=3)
-        assert_sane(report, 3)
+    def test_reports_every_query_beside_the_reference(self) -> None:
+        report = run_lookup_benchmark(
+            (Topology("sqlite", 1),), connections=(2, 4), seconds=1, rounds=1
+        )
+        assert_sane(report, 1)
         assert report.name == "lookup"
+        shown = {(f.query, f.connections) for f in report.figures}
+        assert shown == {(q.name, c) for q in QUERIES for c in (2, 4)}
+        for figure in report.figures:
+            assert figure.app > 0
+            assert figure.reference > 0
+            assert figure.ratio == pytest.approx(figure.app / figure.reference)
+            assert 0 < figure.p50_ms <= figure.p99_ms
+            assert figure.failures == 0
+        assert report.to_json()["figures"][0]["p99Ms"] > 0
 
 
 @pytest.mark.postgres

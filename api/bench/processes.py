@@ -1,0 +1,90 @@
+"""The lookup bench's servers as their own OS processes, started as users do."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from adapters.settings import Settings
+
+START_TIMEOUT = 90.0
+
+
+def motcua_env(settings: Settings, extra: Mapping[str, str] = {}) -> dict[str, str]:
+    """The environment of a motcua process on ``settings`` (nothing inherited
+    from this process's own ``MOTCUA_*``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
+    env["MOTCUA_DATABASE_URL"] = settings.database_url
+    env["MOTCUA_DATA_DIR"] = str(settings.data_dir)
+    if settings.redis_url:
+        env["MOTCUA_REDIS_URL"] = settings.redis_url
+    env.update({f"MOTCUA_{k}": v for k, v in settings.options.items()})
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def process(
+    args: Sequence[str], env: Mapping[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs ``args`` in its own session; stops the whole group on exit."""
+    with log_path.open("ab") as log:
+        popen = subprocess.Popen(
+            list(args),
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield popen
+    finally:
+        if popen.poll() is None:
+            os.killpg(popen.pid, signal.SIGTERM)
+            try:
+                popen.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(popen.pid, signal.SIGKILL)
+                popen.wait(10)
+
+
+def wait_until(
+    ready: str,
+    popen: subprocess.Popen[bytes],
+    log_path: Path,
+    *,
+    started: str | None = None,
+    count: int = 1,
+) -> None:
+    """Until ``ready`` answers 200 (and ``started`` appears ``count`` times in
+    the log: every worker has started, not only the first)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if popen.poll() is not None:
+            raise RuntimeError(
+                f"{popen.args!r} exited: {log_path.read_text(errors='replace')[-2000:]}"
+            )
+        try:
+            answered = httpx.get(ready, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            answered = False
+        text = log_path.read_text(errors="replace") if started else ""
+        if answered and (started is None or text.count(started) >= count):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"{ready} not ready in {START_TIMEOUT:.0f} s: "
+        f"{log_path.read_text(errors='replace')[-2000:]}"
+    )
+
+
+def python_module(*args: str) -> list[str]:
+    return [sys.executable, "-m", *args]
