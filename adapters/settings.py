@@ -101,6 +101,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("READY_MAX_LAG", integer(1, 1_000_000_000), "1000", "`/readyz` answers 503 `not_ready` when a read model is more than this many events behind the log (or has dead letters)"),
     Variable("SUBSCRIPTIONS_MAX", integer(1, 1_000_000), "1000", "live subscriptions per API process; more are refused (`TOO_MANY_SUBSCRIPTIONS`)"),
     Variable("SUBSCRIPTIONS_PER_CONNECTION", integer(1, 1000), "10", "live subscriptions one websocket connection may hold at a time"),
+    Variable("READ_WAITERS_MAX", integer(1, 100000), "100", "queries waiting at once for `after:` (read-your-writes) per API process; more are refused (`TOO_MANY_WAITING`); a position beyond the log head is refused at once (`NOT_YET_WRITTEN`)"),
     Variable("SUBSCRIPTION_SECONDS", integer(1, 86_400), "3600", "a subscription completes after this lifetime; the client subscribes again"),
     Variable("SUBSCRIPTION_IDLE_SECONDS", integer(1, 86_400), "600", "a subscription completes after this long without a change"),
     Variable("APOLOGY_CUTOFF_HOURS", integer(0, 80), "8", "working hours before the due time after which an apology and re-appointment is too late (Decree 61 Art. 19: one working day); `0` = until the due time"),

@@ -22,6 +22,7 @@ from api.live import (
     status_key as status_key,
 )
 from api.metrics import ApiMetrics
+from api.read_your_writes import ReadYourWrites
 from api.wiring import build_application, build_projector, build_read_store
 from application.onestop import OneStop
 from projections.catalogue import CatalogueView
@@ -65,6 +66,7 @@ class Services:
     subscription_seconds: int
     subscription_idle_seconds: int
     subscriptions_per_connection: int
+    reads: ReadYourWrites
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _doorbell: Doorbell | None = None
@@ -72,6 +74,7 @@ class Services:
 
     def start_followers(self, loop: asyncio.AbstractEventLoop) -> None:
         """The embedded projector if configured, and the feed of live updates."""
+        self.feed.on_commit.append(self.reads.advanced)
         if self.embedded:
             self.start_embedded_projector(loop)
         if self.settings.is_postgres:
@@ -121,6 +124,11 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         not settings.is_postgres or settings.options.get("PROJECTOR") == "embedded"
     )
     caches = build_cache_backends(settings, metrics.registry)
+    reads = ReadYourWrites(
+        projector.position,
+        lambda: onestop.recorder.max_notification_id() or 0,
+        positive_option(settings, "READ_WAITERS_MAX", 100),
+    )
     return Services(
         settings=settings,
         onestop=onestop,
@@ -149,4 +157,5 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         subscriptions_per_connection=positive_option(
             settings, "SUBSCRIPTIONS_PER_CONNECTION", 10
         ),
+        reads=reads,
     )
