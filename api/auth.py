@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -63,6 +63,8 @@ class Principal:
     eid_level: int | None = None
     token_id: str | None = None
     issuer: str | None = None
+    valid_until: float | None = None
+    """POSIX time after which the token is refused (exp + leeway); None: no token."""
 
     def actor_for(self, role: Role | None = None) -> Actor:
         """The domain actor for a command; refused when this principal cannot act so."""
@@ -249,7 +251,9 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from None
-        return principal_from_claims(claims)
+        # Connections that outlive a request (websockets) end at this instant.
+        valid_until = float(claims["exp"]) + s.leeway_seconds
+        return replace(principal_from_claims(claims), valid_until=valid_until)
 
     def _jwks_key(self, token: str) -> Any:
         """The identity provider's key for this token.
