@@ -48,15 +48,9 @@ class MotcuaGraphQLRouter(GraphQLRouter[Any, None]):
             return json.dumps(data, ensure_ascii=True, default=str)
 
     def parse_json(self, data: str | bytes) -> Any:
-        """HTTP bodies and GET parameters: refusals carry a bilingual message."""
+        """HTTP bodies and GET parameters: refusals carry a bilingual message.
+        (Websocket messages: api.graphql.websocket.WebSocketAdapter.)"""
         return decode_json(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        """Websocket messages: strawberry closes with 4400 on a decode error."""
-        try:
-            return decode_json(data)
-        except MalformedBodyError as error:
-            raise json.JSONDecodeError(str(error), "", 0) from None
 
     async def parse_http_body(self, request: Any) -> Any:
         parsed = await super().parse_http_body(request)
