@@ -225,6 +225,38 @@ def readable_file() -> Kind:
     )
 
 
+MAX_KEY_FILE_BYTES = 1 << 20
+"""A PEM public key is a few KB; a bigger file is not one."""
+
+
+def _pem_public_key_file(value: str) -> Path:
+    # Imported here: only processes that verify tokens need cryptography loaded.
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    path = _readable_file(value)
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_KEY_FILE_BYTES + 1)
+        if len(data) > MAX_KEY_FILE_BYTES:
+            raise ValueError(value)
+        key = load_pem_public_key(data)
+    except (OSError, ValueError, TypeError):
+        raise ValueError(value) from None
+    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise ValueError(value)  # tokens are verified with EC or RSA keys only
+    return path
+
+
+def pem_public_key_file() -> Kind:
+    return Kind(
+        _pem_public_key_file,
+        "đường dẫn tới tệp khoá công khai PEM (EC hoặc RSA) đọc được",
+        "the path of a readable PEM public key file (EC or RSA)",
+        "PEM public key file (EC or RSA)",
+    )
+
+
 def redacted(value: str) -> str:
     """``value`` with any URL password hidden, for messages and logs."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", value)

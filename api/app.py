@@ -27,6 +27,7 @@ from api.metrics import ApiMetrics, MetricsMiddleware
 from api.refusals import language_of, refusal_body, status_of
 from api.security import add_edge_security, add_trusted_proxies
 from api.services import build_services
+from api.websocket_protocol import install as install_websocket_protocol
 from domain.errors import LabelledError
 
 log = structlog.get_logger("api")
@@ -35,6 +36,7 @@ log = structlog.get_logger("api")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     edge = EdgeSettings.from_settings(settings)
+    install_websocket_protocol()  # before uvicorn loads its protocol classes
     configure_logging()
     registry = CollectorRegistry()
     api_metrics = ApiMetrics.create(registry)

@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -67,6 +67,8 @@ class Principal:
     eid_level: int | None = None
     token_id: str | None = None
     issuer: str | None = None
+    valid_until: float | None = None
+    """POSIX time after which the token is refused (exp + leeway); None: no token."""
 
     def actor_for(self, role: Role | None = None) -> Actor:
         """The domain actor for a command; refused when this principal cannot act so."""
@@ -284,7 +286,9 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from None
-        principal = principal_from_claims(claims)
+        # Connections that outlive a request (websockets) end at this instant.
+        valid_until = float(claims["exp"]) + s.leeway_seconds
+        principal = replace(principal_from_claims(claims), valid_until=valid_until)
         self._verified.put(token, principal, float(claims["exp"]))
         return principal
 

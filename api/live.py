@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -70,6 +70,8 @@ class StatusFeed:
         self.max_subscribers = max_subscribers
         self._waiting: dict[str, set[asyncio.Event]] = {}
         self._count = 0
+        self.on_commit: list[Callable[[], None]] = []
+        """Called on the loop after every batch a projector committed."""
 
     @property
     def subscribers(self) -> int:
@@ -100,9 +102,14 @@ class StatusFeed:
     def publish_from_thread(
         self, loop: asyncio.AbstractEventLoop, changes: dict[str, set[str]]
     ) -> None:
-        codes = changes.get(PUBLIC_STATUS)
-        if codes and not loop.is_closed():
-            loop.call_soon_threadsafe(self.publish, set(codes))
+        if not loop.is_closed():
+            codes = set(changes.get(PUBLIC_STATUS) or ())
+            loop.call_soon_threadsafe(self._committed, codes)
+
+    def _committed(self, codes: set[str]) -> None:
+        self.publish(codes)
+        for hook in self.on_commit:
+            hook()
 
 
 class CacheInvalidator:

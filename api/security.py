@@ -8,11 +8,12 @@ response, refusals included.
 from __future__ import annotations
 
 import hmac
+import ipaddress
+from collections.abc import Iterable
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.edge_settings import EdgeSettings
 
@@ -182,9 +183,89 @@ def add_edge_security(app: FastAPI, edge: EdgeSettings) -> None:
     app.add_middleware(SecurityHeadersMiddleware)
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+FORWARDED_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+
+
+def ip_of(text: str) -> IPAddress | None:
+    """An address as a proxy writes it (``a.b.c.d``, ``a.b.c.d:port``, ``::1``,
+    ``[::1]:port``), or None for anything else; IPv4-mapped IPv6 is IPv4."""
+    text = text.strip()
+    if text.startswith("["):
+        end = text.find("]")
+        rest = text[end + 1 :]
+        if end < 0 or (rest and not (rest[0] == ":" and rest[1:].isdigit())):
+            return None
+        text = text[1:end]
+    elif text.count(":") == 1:
+        text, _, port = text.partition(":")
+        if not port.isdigit():
+            return None
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+class TrustedProxyMiddleware:
+    """The client address and scheme a trusted proxy reports.
+
+    ``X-Forwarded-For`` is read right to left from the peer: trusted proxies
+    are skipped, the first untrusted *valid IP address* is the client. A value
+    that is not an IP address (``garbage1``, a name, ``unknown``) ends the walk
+    at the proxy that passed it on, so made-up values never get a rate-limit
+    bucket of their own. Addresses are normalised (one spelling per address).
+    """
+
+    def __init__(self, app: ASGIApp, trusted: Iterable[str]) -> None:
+        self.app = app
+        self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in trusted)
+
+    def trusts(self, address: IPAddress | None) -> bool:
+        return address is not None and any(address in n for n in self.networks)
+
+    def client(self, peer: IPAddress, forwarded: list[str]) -> IPAddress:
+        hop = peer
+        for value in reversed(forwarded):
+            address = ip_of(value)
+            if address is None:
+                return hop
+            if not self.trusts(address):
+                return address
+            hop = address
+        return hop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        peer = ip_of(scope["client"][0]) if scope.get("client") else None
+        if peer is None or not self.trusts(peer):
+            await self.app(scope, receive, send)
+            return
+        forwarded: list[str] = []
+        proto: str | None = None
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-for":
+                forwarded.extend(value.decode("latin-1").split(","))
+            elif name == b"x-forwarded-proto":
+                proto = value.decode("latin-1").split(",")[-1].strip().lower()
+        scope = dict(scope)
+        if proto in FORWARDED_SCHEMES:
+            secure = proto in ("https", "wss")
+            if scope["type"] == "websocket":
+                scope["scheme"] = "wss" if secure else "ws"
+            else:
+                scope["scheme"] = "https" if secure else "http"
+        if forwarded:
+            scope["client"] = (str(self.client(peer, forwarded)), 0)
+        await self.app(scope, receive, send)
+
+
 def add_trusted_proxies(app: FastAPI, edge: EdgeSettings) -> None:
     """Outermost: X-Forwarded-For/-Proto count only from the listed proxies."""
     if edge.trusted_proxies:
-        app.add_middleware(
-            ProxyHeadersMiddleware, trusted_hosts=list(edge.trusted_proxies)
-        )
+        app.add_middleware(TrustedProxyMiddleware, trusted=edge.trusted_proxies)

@@ -30,6 +30,7 @@ from api.live import (
     status_key as status_key,
 )
 from api.metrics import ApiMetrics
+from api.read_your_writes import ReadYourWrites
 from api.wiring import build_application, build_projector, build_read_store
 from application.onestop import OneStop
 from projections.catalogue import CatalogueView
@@ -76,6 +77,7 @@ class Services:
     subscription_seconds: int
     subscription_idle_seconds: int
     subscriptions_per_connection: int
+    reads: ReadYourWrites
     workers: int = 1
     inline_reads: bool = False
     """Read-model reads on the event loop (SQLite: a local file) instead of a thread."""
@@ -92,6 +94,7 @@ class Services:
 
     def start_followers(self, loop: asyncio.AbstractEventLoop) -> None:
         """The embedded projector if configured, and the feed of live updates."""
+        self.feed.on_commit.append(self.reads.advanced)
         if self.embedded and self.workers > 1:
             self._elect_projector(loop)
         elif self.embedded:
@@ -199,6 +202,11 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         generation = SharedGeneration(directory / "generation")
     elif settings.redis_url is None:
         generation = Generation()
+    reads = ReadYourWrites(
+        projector.position,
+        lambda: onestop.recorder.max_notification_id() or 0,
+        positive_option(settings, "READ_WAITERS_MAX", 100),
+    )
     return Services(
         settings=settings,
         onestop=onestop,
@@ -230,4 +238,5 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         workers=workers,
         generation=generation,
         inline_reads=not settings.is_postgres,
+        reads=reads,
     )

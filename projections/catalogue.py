@@ -23,6 +23,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
 
 
+def like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern with ``ESCAPE '\\'`` (SQLite and PostgreSQL)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 @dataclass(frozen=True)
 class CatalogueEntry:
     code: str
@@ -165,8 +170,9 @@ class CatalogueView:
         agencies = self.projection.table("agencies")
         where, params = ["1 = 1"], []
         for word in fold(text).split():
-            where.append("p.search_text LIKE ?")
-            params.append(f"%{word}%")
+            # The searcher's % and _ are letters to find, not wildcards.
+            where.append("p.search_text LIKE ? ESCAPE '\\'")
+            params.append(f"%{like_literal(word)}%")
         if agency_code:
             where.append("p.agency_code = ?")
             params.append(agency_code)

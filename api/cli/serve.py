@@ -69,6 +69,9 @@ def serve(
         # app itself; uvicorn would trust loopback by default.
         "proxy_headers": False,
         "ws_max_size": edge.max_ws_message_bytes,
+        # Our websocket protocol (431 for oversized upgrade headers, quiet
+        # refusals), named here so every worker process uses it too.
+        "ws": "api.websocket_protocol:WebSocketProtocol",
         "server_header": False,
     }
     if count > 1:

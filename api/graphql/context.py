@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
-from fastapi import HTTPException, Request, WebSocket
+from fastapi import Request, WebSocket
 from graphql import GraphQLError
 from strawberry.fastapi import BaseContext
 
 from api.auth import ANONYMOUS, AccessLevel, Principal
-from api.refusals import UnauthorizedHeaderError, status_of
+from api.refusals import UnauthorizedHeaderError
 from api.services import Services
 from domain.errors import LabelledError
 
@@ -27,6 +27,7 @@ class Context(BaseContext):
         language: str,
         client: str,
         request_id: str,
+        refusal: LabelledError | None = None,
     ) -> None:
         super().__init__()
         self.services = services
@@ -34,6 +35,8 @@ class Context(BaseContext):
         self.language = language
         self.client = client
         self.request_id = request_id
+        self.refusal = refusal
+        """Why a websocket handshake is refused (the router answers it)."""
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """The event store and read store are synchronous: never on the loop."""
@@ -84,18 +87,17 @@ async def get_context(
     language = language_of(connection.headers.get("accept-language"))
     authorization = connection.headers.get("authorization", "")
     principal = ANONYMOUS
+    refusal: LabelledError | None = None
     if authorization:
         try:
             principal = await authenticate(services, authorization)
         except LabelledError as error:
-            if request is None:  # a websocket handshake is denied with the status
-                raise HTTPException(
-                    status_of(error), detail=error.message(language)
-                ) from None
-            raise  # answered in GraphQL's error shape by the app
+            if request is not None:
+                raise  # answered in GraphQL's error shape by the app
+            refusal = error  # a websocket handshake: denied by the router
     client = connection.client.host if connection.client else "unknown"
     request_id = connection.scope.get("state", {}).get("request_id", uuid.uuid4().hex)
-    return Context(services, principal, language, client, request_id)
+    return Context(services, principal, language, client, request_id, refusal)
 
 
 async def authenticate(services: Services, authorization: str) -> Principal:

@@ -18,6 +18,7 @@ from api.graphql.types.citizen import CitizenDossier
 from api.graphql.types.common import DossierStatus
 from api.graphql.types.officer import OfficerDossier
 from api.graphql.types.public import PublicDossierStatus
+from api.read_your_writes import ReadWaitRefusedError
 from api.services import encode_status, status_key
 from domain.dossier_code import is_dossier_code
 from projections.citizen import CitizenDossier as CitizenRow
@@ -73,16 +74,38 @@ async def limit_anonymous_lookups(context: Context) -> None:
         )
 
 
+_WAIT_REFUSALS = {
+    "NOT_YET_WRITTEN": (
+        "Vị trí {after} chưa có trong nhật ký sự kiện (hiện tại: {head})",
+        "Log position {after} has not been written yet (head: {head})",
+    ),
+    "TOO_MANY_WAITING": (
+        "Quá nhiều yêu cầu đang chờ cập nhật, vui lòng thử lại sau",
+        "Too many queries are waiting for updates, try again later",
+    ),
+    "NOT_YET_PROJECTED": (
+        "Dữ liệu chưa được cập nhật, vui lòng thử lại",
+        "Not yet projected, try again",
+    ),
+}
+
+
 async def wait_for(context: Context, after: int | None) -> None:
-    """Read-your-writes: wait until the read models have applied ``after``."""
-    if after and not await context.run(context.services.projector.wait, after, 5.0):
+    """Read-your-writes: wait until the read models have applied ``after``
+    (on the event loop, never in a worker thread; see api.read_your_writes)."""
+    if after is None:
+        return
+    try:
+        await context.services.reads.wait(after)
+    except ReadWaitRefusedError as refused:
+        vi, en = _WAIT_REFUSALS[refused.code]
+        extensions: dict[str, object] = {"code": refused.code}
+        if refused.head is not None:
+            extensions["logPosition"] = refused.head
         raise GraphQLError(
-            context.text(
-                "Dữ liệu chưa được cập nhật, vui lòng thử lại",
-                "Not yet projected, try again",
-            ),
-            extensions={"code": "NOT_YET_PROJECTED"},
-        )
+            context.text(vi, en).format(after=after, head=refused.head),
+            extensions=extensions,
+        ) from None
 
 
 PARTS = frozenset({"steps", "supplements", "fees", "results"})

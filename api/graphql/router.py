@@ -7,20 +7,25 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException as StrawberryHTTPException
-from fastapi import Request
+from fastapi import Request, WebSocket
 from fastapi.responses import Response
 from starlette.routing import Route
+from starlette.status import WS_1008_POLICY_VIOLATION
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 
-from api.graphql.context import get_context
+from api.graphql.context import Context, get_context
 from api.graphql.request_body import decode_json
+from api.graphql.websocket import LegacyWSHandler, TransportWSHandler, WebSocketAdapter
 from api.refusals import (
     MalformedBodyError,
     RequestRefusedError,
     error_body,
     language_of,
+    refusal_body,
+    status_of,
 )
+from domain.errors import LabelledError
 
 
 class GraphQLRequestRefusedError(RequestRefusedError):
@@ -30,6 +35,9 @@ class GraphQLRequestRefusedError(RequestRefusedError):
 
 class MotcuaGraphQLRouter(GraphQLRouter[Any, None]):
     temporal_response: Response  # strawberry sets it per request
+    websocket_adapter_class = WebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def encode_json(self, data: object) -> str:
         # Text, not bytes: strawberry sends bytes as binary websocket frames,
@@ -42,15 +50,9 @@ class MotcuaGraphQLRouter(GraphQLRouter[Any, None]):
             return json.dumps(data, ensure_ascii=True, default=str)
 
     def parse_json(self, data: str | bytes) -> Any:
-        """HTTP bodies and GET parameters: refusals carry a bilingual message."""
+        """HTTP bodies and GET parameters: refusals carry a bilingual message.
+        (Websocket messages: api.graphql.websocket.WebSocketAdapter.)"""
         return decode_json(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        """Websocket messages: strawberry closes with 4400 on a decode error."""
-        try:
-            return decode_json(data)
-        except MalformedBodyError as error:
-            raise json.JSONDecodeError(str(error), "", 0) from None
 
     async def parse_http_body(self, request: Any) -> Any:
         parsed = await super().parse_http_body(request)
@@ -64,6 +66,11 @@ class MotcuaGraphQLRouter(GraphQLRouter[Any, None]):
     async def run(
         self, request: Any, context: Any = None, root_value: Any = None
     ) -> Any:
+        if isinstance(request, WebSocket):
+            if isinstance(context, Context) and context.refusal is not None:
+                await deny_handshake(request, context.refusal, context.language)
+                return request
+            return await super().run(request, context=context, root_value=root_value)
         if not isinstance(request, Request):
             return await super().run(request, context=context, root_value=root_value)
         language = language_of(request.headers.get("accept-language"))
@@ -94,6 +101,23 @@ def direct_post(router: MotcuaGraphQLRouter, path: str) -> Route:
         return response
 
     return Route(path, post, methods=["POST"])
+
+
+async def deny_handshake(
+    websocket: WebSocket, refusal: LabelledError, language: str
+) -> None:
+    """Answer a refused upgrade with its HTTP status and our error body
+    (closing before accepting, where the server cannot send a response)."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(
+            Response(
+                refusal_body(refusal, language),
+                status_code=status_of(refusal),
+                media_type="application/json",
+            )
+        )
+    else:
+        await websocket.close(code=WS_1008_POLICY_VIOLATION)
 
 
 def _code(status: int) -> str:

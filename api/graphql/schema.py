@@ -8,12 +8,17 @@ import strawberry
 import structlog
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+)
+from strawberry.schema.exceptions import (
+    CannotGetOperationTypeError,
+    InvalidOperationTypeError,
 )
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -29,10 +34,20 @@ from api.graphql.types.scalars import SCALAR_OVERRIDES
 log = structlog.get_logger("graphql")
 
 
+EXPECTED = (
+    GraphQLError,
+    # strawberry's refusals of an operation (no query, unknown operationName,
+    # a type the transport does not run): the caller's mistake, not ours.
+    MissingQueryError,
+    CannotGetOperationTypeError,
+    InvalidOperationTypeError,
+)
+
+
 def unexpected(error: GraphQLError) -> bool:
     """Mask only failures we did not anticipate; never leak their internals."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, EXPECTED)
 
 
 class MotcuaSchema(strawberry.Schema):

@@ -141,10 +141,19 @@ def test_an_issued_token_verifies_to_its_principal(
     kwargs: dict[str, Any],
     expected: Principal,
 ) -> None:
+    issued = time.time()
     principal = verifier.verify(issuer.issue(role, **kwargs))
     assert principal.token_id
+    # Valid until exp (1 h by default) plus the verifier's leeway.
+    assert principal.valid_until is not None
+    leeway = verifier.settings.leeway_seconds
+    assert abs(principal.valid_until - (int(issued) + 3600 + leeway)) <= 2
     assert principal == Principal(
-        **{**expected.__dict__, "token_id": principal.token_id}
+        **{
+            **expected.__dict__,
+            "token_id": principal.token_id,
+            "valid_until": principal.valid_until,
+        }
     )
 
 

@@ -363,6 +363,63 @@ class TestTrustedProxies:
         ]
         assert same[-1].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
 
+    def statuses(self, edge: Edge, forwarded: list[str]) -> list[str | None]:
+        codes = []
+        for value in forwarded:
+            body = edge.post(
+                STATUS, {"code": CODE}, headers={"X-Forwarded-For": value}
+            ).json()
+            codes.append(
+                body["errors"][0]["extensions"]["code"] if "errors" in body else None
+            )
+        return codes
+
+    @pytest.mark.parametrize(
+        "made_up",
+        [
+            ["garbage1", "garbage2", "garbage3", "garbage4", "garbage5"],
+            ["unknown", "example.com", "999.1.1.1", "1.2.3.4.5", "01.2.3.4"],
+            ["1.2.3.4:x", "[::1", "[::1]x", "", " , "],
+            ["_hidden", "::g", "203.0.113.9/24", "0x7f.1", "1e3"],
+        ],
+    )
+    def test_values_that_are_not_ip_addresses_share_the_proxys_bucket(
+        self, make_edge: MakeEdge, made_up: list[str]
+    ) -> None:
+        options = {**self.LIMITED, "TRUSTED_PROXIES": "10.0.0.0/8"}
+        edge = make_edge(options, client=("10.1.2.3", 40000))
+        assert self.statuses(edge, made_up) == [None] * 3 + ["RATE_LIMITED"] * 2
+
+    def test_spellings_of_one_address_share_its_bucket(
+        self, make_edge: MakeEdge
+    ) -> None:
+        options = {**self.LIMITED, "TRUSTED_PROXIES": "10.0.0.0/8"}
+        edge = make_edge(options, client=("10.1.2.3", 40000))
+        spellings = [
+            "2001:db8::1",
+            "2001:DB8:0:0:0:0:0:1",
+            "[2001:db8::1]:443",
+            "2001:db8:0::1",
+            "garbage, 2001:db8::0:1",
+        ]
+        assert self.statuses(edge, spellings) == [None] * 3 + ["RATE_LIMITED"] * 2
+        mapped = ["::ffff:203.0.113.8", "203.0.113.8:8080", "203.0.113.8"]
+        mapped += ["[::ffff:cb00:7108]:1", "203.0.113.8"]
+        assert self.statuses(edge, mapped) == [None] * 3 + ["RATE_LIMITED"] * 2
+
+    def test_the_client_is_the_first_untrusted_valid_address_from_the_right(
+        self, make_edge: MakeEdge
+    ) -> None:
+        options = {**self.LIMITED, "TRUSTED_PROXIES": "10.0.0.0/8"}
+        edge = make_edge(options, client=("10.1.2.3", 40000))
+        # Each value names a distinct client: the proxies in 10/8 are skipped,
+        # anything left of the client is the client's own claim and ignored.
+        chains = [f"garbage, 198.51.100.{i}, 10.0.0.{i}" for i in range(1, 7)]
+        assert self.statuses(edge, chains) == [None] * 6
+        # A made-up value right of a trusted hop: that hop is the client.
+        hops = [f"198.51.100.{i}, x{i}, 10.9.9.9" for i in range(1, 6)]
+        assert self.statuses(edge, hops) == [None] * 3 + ["RATE_LIMITED"] * 2
+
 
 class TestSettings:
     @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
@@ -23,7 +25,7 @@ from domain.dossier import Dossier
 from domain.dossier_status import OPEN, DossierStatus
 from domain.values import AgencyCode
 from projections.base import utc
-from projections.catalogue import CatalogueView
+from projections.catalogue import CatalogueView, fold
 from projections.citizen import CitizenView
 from projections.ports import ReadStore
 from projections.public_status import Completion, PublicStatusView
@@ -393,6 +395,32 @@ class TestCatalogueView:
         assert [e.code for e in view.search("", limit=2)] == sorted(
             [BIRTH, CRIMINAL_RECORD, BUILDING, MARRIAGE, CERTIFICATION]
         )[:2]
+
+    @pytest.mark.parametrize(
+        "text", ["%", "_", "%%", "__", "\\", "\\%", "%_%", "dang%ky", "d_ng", "1_"]
+    )
+    def test_like_wildcards_are_letters_to_find(
+        self, projected: Projected, text: str
+    ) -> None:
+        assert CatalogueView(projected.store).search(text) == []
+
+    @given(
+        st.lists(
+            st.text(alphabet="%_\\dangkyshi.0123-", min_size=1, max_size=6),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    @settings(max_examples=40, deadline=None)
+    def test_search_finds_exactly_the_entries_containing_every_word(
+        self, projected: Projected, words: list[str]
+    ) -> None:
+        view = CatalogueView(projected.store)
+        folded = {
+            e.code: fold(f"{e.code} {e.name} {e.field_code}") for e in view.search("")
+        }
+        expected = [c for c, t in sorted(folded.items()) if all(w in t for w in words)]
+        assert [e.code for e in view.search(" ".join(words))] == expected
 
     def test_search_filters_by_competent_agency(self, projected: Projected) -> None:
         view = CatalogueView(projected.store)
