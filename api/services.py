@@ -14,8 +14,10 @@ from adapters.settings import Settings
 from api.auth import AuthSettings, TokenVerifier
 from api.health import DEFAULT_READY_MAX_LAG, ReadSideMetrics, positive_option
 from api.live import (
+    FOLLOW_SECONDS,
     CacheInvalidator,
     ChangeListener,
+    OutsideChanges,
     StatusFeed,
 )
 from api.live import (
@@ -93,9 +95,23 @@ class Services:
         self.projector.on_dead_letter.append(
             lambda name: self.read_side.dead_lettered.labels(name).inc()
         )
+        outside = OutsideChanges(
+            self.store,
+            self.caches.lookup_cache if self.cache_enabled else None,
+            self.feed,
+            loop,
+        )
+
+        def follow(_: float) -> None:
+            try:
+                outside.poll()
+            except Exception:
+                log.exception("outside_changes_failed")
+            doorbell.wait(FOLLOW_SECONDS)
+
         self._thread = threading.Thread(
             target=self.projector.run_forever,
-            args=(self._stop, doorbell.wait),
+            args=(self._stop, follow),
             name="motcua-projector",
             daemon=True,
         )

@@ -166,6 +166,7 @@ class TestDeadLetters:
         assert as_json(motcua("projections", "retry", "worklist", "--json")) == {
             "cleared": 0,
             "stillFailing": 0,
+            "parked": 0,
         }
         failing = motcua("projections", "retry", exit_code=1)
         assert "still failing 1" in failing.stdout
