@@ -72,8 +72,33 @@ class BufferedSql(Sql):
 
     def flush(self) -> None:
         for query, rows in self._appends.items():
-            self.inner.executemany(query, rows)
+            insert_rows(self.inner, query, rows)
         self._appends.clear()
+
+
+_MAX_PARAMS = 30_000  # under PostgreSQL's 65,535 and SQLite's 32,766
+_MAX_ROWS = 500
+
+
+def insert_rows(sql: Sql, query: str, rows: Sequence[Sequence[Any]]) -> None:
+    """``INSERT … VALUES (?, …) [tail]`` for many rows as a few multi-row
+    statements: one statement per row costs a round of parsing, binding and
+    (in a pipeline) protocol messages each. Rows must not repeat a conflict key
+    when the tail is ``ON CONFLICT … DO UPDATE``."""
+    if len(rows) < 2:
+        for row in rows:
+            sql.execute(query, row)
+        return
+    start = query.index("VALUES (") + len("VALUES ")
+    end = query.index(")", start) + 1
+    group, head, tail = query[start:end], query[:start], query[end:]
+    width = max(len(rows[0]), 1)
+    size = max(1, min(_MAX_ROWS, _MAX_PARAMS // width))
+    for part in chunks(rows, size):
+        sql.execute(
+            head + ", ".join([group] * len(part)) + tail,
+            [value for row in part for value in row],
+        )
 
 
 class ReadStore(ABC):
