@@ -270,7 +270,7 @@ class Projector:
                 continue
             event: Any = mapper.to_domain_event(notification)
             for projection in wanting:
-                projection.apply(event, sql)
+                projection.handler(type(event))(event, sql)
         for projection in self.projections:
             projection.end_batch(sql)
         sql.flush()  # the deferred appends, inside the batch's transaction
