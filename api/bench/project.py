@@ -7,11 +7,12 @@ table sequentially with plain psycopg, in alternating order.
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import resource
 import statistics
+import subprocess
+import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -108,9 +109,18 @@ def _rebuild_all(app: OneStop, store: ReadStore, batch_size: int) -> float:
 def _rebuild_in_own_process(url: str, batch_size: int) -> tuple[int, int]:
     """Peak RSS (KiB) of a fresh process before and after rebuilding everything:
     the runtime holds one batch at a time, so the peak must not grow with the log."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_measure_rebuild, url, batch_size).result()
+    program = (
+        "import json, sys; from api.bench.project import _measure_rebuild; "
+        "print(json.dumps(_measure_rebuild(sys.argv[1], int(sys.argv[2]))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, url, str(batch_size)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    before, peak = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(before), int(peak)
 
 
 def _measure_rebuild(url: str, batch_size: int) -> tuple[int, int]:
