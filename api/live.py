@@ -278,6 +278,11 @@ class ProjectorHooks:
                 _drain_pending(cache), self._loop.loop
             )
 
+    def clear_lookup_cache(self) -> None:
+        """After a rebuild's swap: anything cached may be older than the new copy."""
+        if self._loop is not None and self._caches is not None:
+            self._loop.run(self._caches.lookup_cache.clear())
+
     def __exit__(self, *_: object) -> None:
         if self._drain is not None:
             self._drain.cancel()

@@ -107,7 +107,7 @@ def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> Non
     """Rebuild read models beside the live copies, then swap them in."""
     settings = Settings.from_env()
     console = Console(stderr=True)
-    with application() as onestop:
+    with application() as onestop, ProjectorHooks(settings) as hooks:
         store = build_read_store(settings)
         try:
             total = onestop.recorder.max_notification_id() or 0
@@ -126,6 +126,8 @@ def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> Non
                         partial(progress.advance, task),
                     )
                     progress.update(task, completed=total)
+                if read_model == "public_status":
+                    hooks.clear_lookup_cache()  # shared Redis (the API's own: change_log)
                 console.print(f"{read_model}: {applied} events")
         finally:
             store.close()

@@ -15,6 +15,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from adapters.settings import persistence_env
 from tests.api.conftest import UNLIMITED_LOOKUPS
 from tests.integration.test_live_topology import (
@@ -104,3 +107,26 @@ def test_a_lookup_after_a_cli_retry_or_rebuild_is_fresh(tmp_path: Path) -> None:
         rebuilt = cli(settings, "projections", "rebuild", "public_status")
         assert rebuilt.returncode == 0, rebuilt.stderr
         fresh(m, code, "WAITING_FOR_APPLICANT")
+
+
+@pytest.mark.redis
+def test_a_lookup_after_a_cli_rebuild_is_fresh_in_the_production_topology(
+    tmp_path: Path, postgres_url: str, redis_url: str
+) -> None:
+    """Separate projector, PostgreSQL, Redis: the rebuild clears the shared cache."""
+    settings = seeded_settings(
+        tmp_path / "data",
+        database_url=postgres_url,
+        redis_url=redis_url,
+        options=UNLIMITED_LOOKUPS,
+    )
+    with served(settings, projector=True) as m:
+        code = received(m)
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            db.execute(
+                f"UPDATE {LOOKUP} SET completion = 'closed' WHERE code = %s", (code,)
+            )
+        assert cached(m, code) == "CLOSED"
+        rebuilt = cli(settings, "projections", "rebuild", "public_status")
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        fresh(m, code, "RECEIVED")
