@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -128,12 +129,23 @@ def _measure_rebuild(url: str, batch_size: int) -> tuple[int, int]:
     app = build_application(settings)
     store = build_read_store(settings)
     try:
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before = _peak_rss_kib()
         _rebuild_all(app, store, batch_size)
-        return before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return before, _peak_rss_kib()
     finally:
         store.close()
         app.close()
+
+
+def _peak_rss_kib() -> int:
+    """This process's own peak: Linux keeps ``ru_maxrss`` across exec, so a
+    child would report its parent's peak; ``VmHWM`` starts afresh."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _raw_scan(url: str, expected: int) -> float:
