@@ -42,6 +42,7 @@ def positive_option(settings: Settings, name: str, default: int) -> int:
 class ReadSideMetrics:
     dead_letters: Gauge
     dead_lettered: Counter
+    parked: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ReadSideMetrics:
@@ -58,6 +59,12 @@ class ReadSideMetrics:
                 ("read_model",),
                 registry=registry,
             ),
+            parked=Gauge(
+                "motcua_projection_parked",
+                "Events waiting behind a dead-lettered event of the same originator",
+                ("read_model",),
+                registry=registry,
+            ),
         )
 
 
@@ -71,9 +78,10 @@ async def readiness(services: Services) -> tuple[int, dict[str, Any]]:
     cache = await services.caches.health()
     max_lag = services.ready_max_lag
     reasons = [
-        f"{s.name}: {s.dead_letters} dead-lettered event(s)"
+        f"{s.name}: {s.dead_letters} dead-lettered event(s), "
+        f"{s.parked} parked behind them"
         for s in statuses
-        if s.dead_letters
+        if s.dead_letters or s.parked
     ] + [f"{s.name}: lag {s.lag} > {max_lag}" for s in statuses if s.lag > max_lag]
     if reasons:
         state = "not_ready"
@@ -89,6 +97,7 @@ async def readiness(services: Services) -> tuple[int, dict[str, Any]]:
         "maxLag": max((s.lag for s in statuses), default=0),
         "readyMaxLag": max_lag,
         "deadLetters": {s.name: s.dead_letters for s in statuses},
+        "parked": {s.name: s.parked for s in statuses},
         "cache": cache,
     }
     return (503 if reasons else 200), body
@@ -105,3 +114,4 @@ async def refresh_metrics(services: Services) -> None:
     for status in statuses:
         services.metrics.projection_lag.labels(status.name).set(status.lag)
         services.read_side.dead_letters.labels(status.name).set(status.dead_letters)
+        services.read_side.parked.labels(status.name).set(status.parked)

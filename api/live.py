@@ -30,9 +30,13 @@ from psycopg import sql
 from adapters.cache.factory import CacheBackends, build_cache_backends
 from adapters.cache.resilient import ResilientLookupCache
 from adapters.settings import Settings
+from projections import change_log
+from projections.ports import ReadStore
 from projections.runtime import CHANGES_CHANNEL, Projector
 
 log = structlog.get_logger("live")
+FOLLOW_SECONDS = 0.25
+"""How long the embedded projector sleeps when nothing new was written here."""
 T = TypeVar("T")
 PUBLIC_STATUS = "public_status"
 
@@ -99,6 +103,9 @@ class StatusFeed:
             for changed in self._waiting.get(code, ()):
                 changed.set()
 
+    def publish_all(self, _: object = None) -> None:
+        self.publish(set(self._waiting))
+
     def publish_from_thread(
         self, loop: asyncio.AbstractEventLoop, changes: dict[str, set[str]]
     ) -> None:
@@ -135,6 +142,50 @@ class CacheInvalidator:
             # The resilient cache keeps what it could not send and re-sends it
             # before serving again; a failure here must not stop projecting.
             log.exception("cache_refresh_failed")
+
+
+class OutsideChanges:
+    """Read-model changes made by other processes (``projections retry`` and
+    ``rebuild`` from the CLI), applied to this process's public-status cache and
+    live subscriptions; ``poll`` runs on the embedded projector's thread after
+    each pass, so a lookup after the CLI command returns is fresh within one
+    pass (:data:`FOLLOW_SECONDS`), not after the cache's TTL."""
+
+    def __init__(
+        self,
+        store: ReadStore,
+        cache: ResilientLookupCache | None,
+        feed: StatusFeed,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self._store = store
+        self._cache = cache
+        self._feed = feed
+        self._loop = loop
+        self._last = change_log.head(store)
+
+    def poll(self) -> None:
+        changes = change_log.since(self._store, self._last)
+        if not changes:
+            return
+        self._last = changes[-1].id
+        shown = [c for c in changes if c.read_model == PUBLIC_STATUS]
+        if not shown or self._loop.is_closed():
+            return
+        everything = any(c.keys is None for c in shown)
+        codes = set().union(*(c.keys or () for c in shown))
+        if self._cache is not None:
+            cache = self._cache
+            keys = [status_key(c) for c in sorted(codes)]
+            refresh = cache.clear() if everything else cache.invalidate(keys)
+            try:
+                asyncio.run_coroutine_threadsafe(refresh, self._loop).result(timeout=5)
+            except Exception:
+                log.exception("cache_refresh_failed")
+        if everything:
+            self._loop.call_soon_threadsafe(self._feed.publish_all)
+        else:
+            self._loop.call_soon_threadsafe(self._feed.publish, codes)
 
 
 class LoopThread:
@@ -233,6 +284,11 @@ class ProjectorHooks:
             self._drain = asyncio.run_coroutine_threadsafe(
                 _drain_pending(cache), self._loop.loop
             )
+
+    def clear_lookup_cache(self) -> None:
+        """After a rebuild's swap: anything cached may be older than the new copy."""
+        if self._loop is not None and self._caches is not None:
+            self._loop.run(self._caches.lookup_cache.clear())
 
     def __exit__(self, *_: object) -> None:
         if self._drain is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -22,8 +21,10 @@ from adapters.workers import (
 from api.auth import AuthSettings, TokenVerifier
 from api.health import DEFAULT_READY_MAX_LAG, ReadSideMetrics, positive_option
 from api.live import (
+    FOLLOW_SECONDS,
     CacheInvalidator,
     ChangeListener,
+    OutsideChanges,
     StatusFeed,
 )
 from api.live import (
@@ -153,15 +154,25 @@ class Services:
         self.projector.on_dead_letter.append(
             lambda name: self.read_side.dead_lettered.labels(name).inc()
         )
-        wait: Callable[[float], None] = doorbell.wait
-        if self.workers > 1:
-            # Other workers' saves do not ring this process's doorbell.
-            def wait(timeout: float) -> None:
-                doorbell.wait(min(timeout, FOLLOW_POLL_SECONDS))
+        outside = OutsideChanges(
+            self.store,
+            self.caches.lookup_cache if self.cache_enabled else None,
+            self.feed,
+            loop,
+        )
+        # Other workers' saves do not ring this process's doorbell: poll often.
+        pause = FOLLOW_POLL_SECONDS if self.workers > 1 else FOLLOW_SECONDS
+
+        def follow(_: float) -> None:
+            try:
+                outside.poll()
+            except Exception:
+                log.exception("outside_changes_failed")
+            doorbell.wait(pause)
 
         self._thread = threading.Thread(
             target=self.projector.run_forever,
-            args=(self._stop, wait),
+            args=(self._stop, follow),
             name="motcua-projector",
             daemon=True,
         )

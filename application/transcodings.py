@@ -58,7 +58,7 @@ def stored_value(cls: type[Any], values: dict[str, Any]) -> Any:
     Fields added since the event was recorded take their defaults.
     """
     obj = object.__new__(cls)
-    for spec in dataclasses.fields(cls):
+    for spec in _fields(cls):
         if spec.name in values:
             value = values[spec.name]
         elif spec.default is not dataclasses.MISSING:
@@ -69,6 +69,17 @@ def stored_value(cls: type[Any], values: dict[str, Any]) -> Any:
             raise TypeError(f"{cls.__qualname__}: stored value lacks {spec.name}")
         object.__setattr__(obj, spec.name, value)
     return obj
+
+
+_FIELDS: dict[type[Any], tuple[dataclasses.Field[Any], ...]] = {}
+
+
+def _fields(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
+    """Reflection once per class: per decoded value it is measurable."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = dataclasses.fields(cls)
+    return found
 
 
 class DateAsISO(Transcoding):

@@ -7,7 +7,10 @@ tracking position — so a crash neither skips nor double-applies an event.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar
@@ -32,6 +35,7 @@ class Projection:
 
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
+        self._handlers: dict[type, Callable[[Any, Sql], None]] = {}
         self.changed: set[str] = set()
         """Keys (for public status: dossier codes) the current batch changed."""
 
@@ -69,6 +73,21 @@ class Projection:
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Events a projection does not handle leave it unchanged."""
+
+    def handler(self, event_type: type) -> Callable[[Any, Sql], None]:
+        """``apply`` for events of ``event_type``, resolved once: looking up a
+        ``singledispatchmethod`` builds a new wrapper on every access."""
+        found = self._handlers.get(event_type)
+        if found is None:
+            declared = inspect.getattr_static(type(self), "apply")
+            if isinstance(declared, singledispatchmethod):
+                found = functools.partial(
+                    declared.dispatcher.dispatch(event_type), self
+                )
+            else:  # a subclass wraps apply in a plain method
+                found = self.apply
+            self._handlers[event_type] = found
+        return found
 
 
 def utc(moment: datetime | None) -> str | None:

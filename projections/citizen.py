@@ -18,7 +18,7 @@ from domain.dossier import Dossier
 from domain.dossier_status import DossierStatus
 from projections.base import Projection, local_iso, local_time, utc
 from projections.ports import ReadStore, Sql
-from projections.rows import RowFold
+from projections.rows import GroupFold, RowFold
 from projections.timeline_text import describe
 
 _DOSSIER_COLUMNS = (
@@ -44,6 +44,24 @@ _DOSSIER_COLUMNS = (
 
 
 _STORED = (*_DOSSIER_COLUMNS, "paused_from")
+_SUPPLEMENT_COLUMNS = (
+    "dossier_id",
+    "version",
+    "requested_at",
+    "items",
+    "reason",
+    "received_at",
+)
+_FEE_COLUMNS = (
+    "dossier_id",
+    "version",
+    "requested_at",
+    "total",
+    "lines",
+    "paid_at",
+    "channel",
+)
+_RESULT_COLUMNS = ("dossier_id", "result_code", "document_id", "number_symbol")
 
 
 @dataclass(frozen=True)
@@ -154,12 +172,30 @@ class CitizenProjection(Projection):
         self.folded = RowFold(
             self.table("dossiers"), "dossier_id", _STORED, conflict="dossier_id"
         )
+        pair = ("dossier_id", "version")
+        self.supplements = GroupFold(
+            self.table("supplements"), "dossier_id", pair, _SUPPLEMENT_COLUMNS
+        )
+        self.fees_folded = GroupFold(
+            self.table("fees"), "dossier_id", pair, _FEE_COLUMNS
+        )
+        self.pending = GroupFold(
+            self.table("pending_results"),
+            "dossier_id",
+            ("dossier_id", "document_id"),
+            _RESULT_COLUMNS,
+        )
+
+    def _folds(self) -> tuple[RowFold | GroupFold, ...]:
+        return (self.folded, self.supplements, self.fees_folded, self.pending)
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
-        self.folded.begin(sql, originators)
+        for fold in self._folds():
+            fold.begin(sql, originators)
 
     def end_batch(self, sql: Sql) -> None:
-        self.folded.flush(sql)
+        for fold in self._folds():
+            fold.flush(sql)
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -228,25 +264,23 @@ class CitizenProjection(Projection):
         self, event: Dossier.SupplementRequested, sql: Sql
     ) -> None:
         self._update(event, sql, DossierStatus.AWAITING_SUPPLEMENT, pause=True)
-        sql.execute(
-            f"INSERT INTO {self.table('supplements')} VALUES (?, ?, ?, ?, ?, NULL)",
-            (
-                str(event.originator_id),
-                event.originator_version,
-                utc(event.trace.at),
-                json.dumps(list(event.items)),
-                event.reason,
-            ),
+        values = (
+            str(event.originator_id),
+            event.originator_version,
+            utc(event.trace.at),
+            json.dumps(list(event.items)),
+            event.reason,
+            None,
         )
+        self.supplements.put(dict(zip(_SUPPLEMENT_COLUMNS, values, strict=True)))
         self._step(event, sql)
 
     @apply.register
     def supplement_received(self, event: Dossier.SupplementReceived, sql: Sql) -> None:
-        sql.execute(
-            f"UPDATE {self.table('supplements')} SET received_at = ? "
-            "WHERE dossier_id = ? AND received_at IS NULL",
-            (utc(event.trace.at), str(event.originator_id)),
-        )
+        for row in self.supplements.rows(str(event.originator_id)):
+            if row["received_at"] is None:
+                row["received_at"] = utc(event.trace.at)
+                self.supplements.changed(row)
         self._resume(event, sql, event.due_at)
 
     @apply.register
@@ -255,25 +289,25 @@ class CitizenProjection(Projection):
     ) -> None:
         self._update(event, sql, DossierStatus.AWAITING_PAYMENT, pause=True)
         lines = [(f.code, f.name, int(f.amount)) for f in event.fees]
-        sql.execute(
-            f"INSERT INTO {self.table('fees')} VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-            (
-                str(event.originator_id),
-                event.originator_version,
-                utc(event.trace.at),
-                sum(line[2] for line in lines),
-                json.dumps(lines, ensure_ascii=False),
-            ),
+        values = (
+            str(event.originator_id),
+            event.originator_version,
+            utc(event.trace.at),
+            sum(line[2] for line in lines),
+            json.dumps(lines, ensure_ascii=False),
+            None,
+            None,
         )
+        self.fees_folded.put(dict(zip(_FEE_COLUMNS, values, strict=True)))
         self._step(event, sql)
 
     @apply.register
     def payment_made(self, event: Dossier.FinancialObligationPaid, sql: Sql) -> None:
-        sql.execute(
-            f"UPDATE {self.table('fees')} SET paid_at = ?, channel = ? "
-            "WHERE dossier_id = ? AND paid_at IS NULL",
-            (utc(event.trace.at), event.channel.value, str(event.originator_id)),
-        )
+        for row in self.fees_folded.rows(str(event.originator_id)):
+            if row["paid_at"] is None:
+                row["paid_at"] = utc(event.trace.at)
+                row["channel"] = event.channel.value
+                self.fees_folded.changed(row)
         self._resume(event, sql, event.due_at)
 
     @apply.register
@@ -296,18 +330,14 @@ class CitizenProjection(Projection):
     @apply.register
     def resolved(self, event: Dossier.Resolved, sql: Sql) -> None:
         self._finish(event, sql, DossierStatus.RESOLVED)
-        sql.executemany(
-            f"INSERT INTO {self.table('pending_results')} VALUES (?, ?, ?, ?)",
-            [
-                (
-                    str(event.originator_id),
-                    r.result_code,
-                    str(r.document_id),
-                    r.number_symbol,
-                )
-                for r in event.results
-            ],
-        )
+        for r in event.results:
+            values = (
+                str(event.originator_id),
+                r.result_code,
+                str(r.document_id),
+                r.number_symbol,
+            )
+            self.pending.put(dict(zip(_RESULT_COLUMNS, values, strict=True)))
 
     @apply.register
     def returned(self, event: Dossier.Returned, sql: Sql) -> None:
@@ -318,11 +348,11 @@ class CitizenProjection(Projection):
             returned_at=utc(event.trace.at),
             return_method=event.method.value,
         )
-        sql.execute(
-            f"INSERT INTO {self.table('results')} SELECT * FROM "
-            f"{self.table('pending_results')} WHERE dossier_id = ?",
-            (str(event.originator_id),),
-        )
+        for row in self.pending.rows(str(event.originator_id)):
+            sql.append(
+                f"INSERT INTO {self.table('results')} VALUES (?, ?, ?, ?)",
+                tuple(row[c] for c in _RESULT_COLUMNS),
+            )
         self._step(event, sql)
 
     @apply.register

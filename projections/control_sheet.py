@@ -13,6 +13,7 @@ from domain.dossier import Dossier
 from domain.dossier_status import DossierStatus
 from projections.base import Projection, event_topics, local_iso, utc
 from projections.ports import ReadStore, Sql
+from projections.rows import GroupFold
 
 _COLUMNS = (
     "dossier_id",
@@ -28,6 +29,8 @@ _COLUMNS = (
     "completed_at",
     "status_code",
 )
+
+_STORED = (*_COLUMNS, "planned_follows_due", "dossier_due_at")
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,20 @@ class ControlSheetProjection(Projection):
         "PRIMARY KEY (dossier_id, step)",
     }
 
-    # Steps are written with execute(), not append(): the next hand-over of the
-    # same batch reads and closes them.
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        self.steps = GroupFold(
+            self.table("steps"), "dossier_id", ("dossier_id", "step"), _STORED
+        )
+
+    # A batch folds each dossier's steps in memory (the next hand-over reads
+    # and closes the open one) and writes each changed step once at its end.
+
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        self.steps.begin(sql, originators)
+
+    def end_batch(self, sql: Sql) -> None:
+        self.steps.flush(sql)
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -76,27 +91,26 @@ class ControlSheetProjection(Projection):
 
     @apply.register
     def received_at_desk(self, event: Dossier.ReceivedAtDesk, sql: Sql) -> None:
-        self._reception(event, event.receiving_agency, event.due_at, sql)
+        self._reception(event, event.receiving_agency, event.due_at)
 
     @apply.register
     def received(self, event: Dossier.Received, sql: Sql) -> None:
-        self._reception(event, event.receiving_agency, event.due_at, sql)
+        self._reception(event, event.receiving_agency, event.due_at)
 
     @apply.register
     def forwarded(self, event: Dossier.Forwarded, sql: Sql) -> None:
         key = str(event.originator_id)
-        rows = sql.query(
-            f"SELECT MAX(step), MAX(dossier_due_at) FROM {self.table('steps')} "
-            "WHERE dossier_id = ?",
-            (key,),
+        rows = self.steps.rows(key)
+        last = max((r["step"] for r in rows), default=0)
+        due = max(
+            (r["dossier_due_at"] for r in rows if r["dossier_due_at"] is not None),
+            default=None,
         )
-        last, due = rows[0] if rows else (None, None)
         planned = utc(event.planned_due_at)
-        self._close(key, event.trace.at, None, sql)
+        self._close(key, event.trace.at, None)
         self._insert(
-            sql,
             key,
-            (last or 0) + 1,
+            last + 1,
             (event.from_holder.agency_code, event.from_holder.department),
             event.trace.actor.id,
             (event.to_holder.agency_code, event.to_holder.department),
@@ -110,44 +124,35 @@ class ControlSheetProjection(Projection):
 
     @apply.register
     def supplement_received(self, event: Dossier.SupplementReceived, sql: Sql) -> None:
-        self._due_moved(str(event.originator_id), event.due_at, sql)
+        self._due_moved(str(event.originator_id), event.due_at)
 
     @apply.register
     def payment_made(self, event: Dossier.FinancialObligationPaid, sql: Sql) -> None:
-        self._due_moved(str(event.originator_id), event.due_at, sql)
+        self._due_moved(str(event.originator_id), event.due_at)
 
     @apply.register
     def reappointed(self, event: Dossier.Reappointed, sql: Sql) -> None:
-        self._due_moved(str(event.originator_id), event.due_at, sql)
+        self._due_moved(str(event.originator_id), event.due_at)
 
     @apply.register
     def resolved(self, event: Dossier.Resolved, sql: Sql) -> None:
-        self._close(
-            str(event.originator_id), event.trace.at, DossierStatus.RESOLVED, sql
-        )
+        self._close(str(event.originator_id), event.trace.at, DossierStatus.RESOLVED)
 
     @apply.register
     def stopped(self, event: Dossier.Stopped, sql: Sql) -> None:
-        self._close(
-            str(event.originator_id), event.trace.at, DossierStatus.STOPPED, sql
-        )
+        self._close(str(event.originator_id), event.trace.at, DossierStatus.STOPPED)
 
     @apply.register
     def withdrawn(self, event: Dossier.Withdrawn, sql: Sql) -> None:
         key = str(event.originator_id)
-        self._close(key, event.trace.at, DossierStatus.WITHDRAWN, sql)
+        self._close(key, event.trace.at, DossierStatus.WITHDRAWN)
 
     def _reception(
-        self,
-        event: Dossier.Event,
-        receiving_agency: str,
-        due_at: datetime | None,
-        sql: Sql,
+        self, event: Dossier.Event, receiving_agency: str, due_at: datetime | None
     ) -> None:
         actor = event.trace.actor
         due = utc(due_at)
         self._insert(
-            sql,
             str(event.originator_id),
             1,
             (None, None),
@@ -163,7 +168,6 @@ class ControlSheetProjection(Projection):
 
     def _insert(
         self,
-        sql: Sql,
         key: str,
         step: int,
         giver: tuple[str | None, str | None],
@@ -177,54 +181,39 @@ class ControlSheetProjection(Projection):
         follows_due: bool,
         due: str | None,
     ) -> None:
-        sql.execute(
-            f"INSERT INTO {self.table('steps')} VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                key,
-                step,
-                *giver,
-                giver_officer,
-                *taker,
-                taker_officer,
-                utc(at),
-                planned,
-                None,
-                status_code,
-                int(follows_due),
-                due,
-            ),
+        values = (
+            key,
+            step,
+            *giver,
+            giver_officer,
+            *taker,
+            taker_officer,
+            utc(at),
+            planned,
+            None,
+            status_code,
+            int(follows_due),
+            due,
         )
+        self.steps.put(dict(zip(_STORED, values, strict=True)))
 
-    def _close(
-        self, key: str, at: datetime, outcome: DossierStatus | None, sql: Sql
-    ) -> None:
+    def _close(self, key: str, at: datetime, outcome: DossierStatus | None) -> None:
         """The open step ends; a final outcome also gives it the final status."""
-        table = self.table("steps")
-        if outcome is None:
-            sql.execute(
-                f"UPDATE {table} SET completed_at = ? "
-                "WHERE dossier_id = ? AND completed_at IS NULL",
-                (utc(at), key),
-            )
-            return
-        sql.execute(
-            f"UPDATE {table} SET completed_at = ?, status_code = ? "
-            "WHERE dossier_id = ? AND completed_at IS NULL",
-            (utc(at), outcome.national_code, key),
-        )
+        for row in self.steps.rows(key):
+            if row["completed_at"] is None:
+                row["completed_at"] = utc(at)
+                if outcome is not None:
+                    row["status_code"] = outcome.national_code
+                self.steps.changed(row)
 
-    def _due_moved(self, key: str, due_at: datetime | None, sql: Sql) -> None:
+    def _due_moved(self, key: str, due_at: datetime | None) -> None:
         """A pause or an apology moved the due time: steps planned on it follow."""
-        table, due = self.table("steps"), utc(due_at)
-        sql.execute(
-            f"UPDATE {table} SET planned_due_at = ? WHERE dossier_id = ? "
-            "AND completed_at IS NULL AND planned_follows_due = 1",
-            (due, key),
-        )
-        sql.execute(
-            f"UPDATE {table} SET dossier_due_at = ? WHERE dossier_id = ?", (due, key)
-        )
+        due = utc(due_at)
+        for row in self.steps.rows(key):
+            if row["completed_at"] is None and row["planned_follows_due"] == 1:
+                row["planned_due_at"] = due
+            row["dossier_due_at"] = due
+            self.steps.changed(row)
 
 
 class ControlSheetView:

@@ -32,6 +32,22 @@ class Sql(ABC):
         """An insert nothing in this batch reads or updates again: may be deferred."""
         self.execute(query, params)
 
+    def insert_rows(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        """``INSERT … VALUES (?, …) [tail]`` for many rows as a few multi-row
+        statements: one statement per row costs a round of parsing, binding and
+        (in a pipeline) protocol messages each. Rows must not repeat a conflict
+        key when the tail is ``ON CONFLICT … DO UPDATE``."""
+        if len(rows) < 2:
+            for row in rows:
+                self.execute(query, row)
+            return
+        head, group, tail = split_values(query)
+        for part in chunks(rows, rows_per_statement(rows[0])):
+            self.execute(
+                head + ", ".join([group] * len(part)) + tail,
+                [value for row in part for value in row],
+            )
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: an exception inside undoes only its own writes."""
@@ -65,6 +81,9 @@ class BufferedSql(Sql):
     def append(self, query: str, params: Sequence[Any]) -> None:
         self._appends.setdefault(query, []).append(params)
 
+    def insert_rows(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.inner.insert_rows(query, rows)
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         with self.inner.savepoint():
@@ -72,8 +91,27 @@ class BufferedSql(Sql):
 
     def flush(self) -> None:
         for query, rows in self._appends.items():
-            self.inner.executemany(query, rows)
+            insert_rows(self.inner, query, rows)
         self._appends.clear()
+
+
+_MAX_PARAMS = 30_000  # under PostgreSQL's 65,535 and SQLite's 32,766
+_MAX_ROWS = 500
+
+
+def split_values(query: str) -> tuple[str, str, str]:
+    """``INSERT … VALUES (?, ?) tail`` → (``INSERT … VALUES ``, ``(?, ?)``, tail)."""
+    start = query.index("VALUES (") + len("VALUES ")
+    end = query.index(")", start) + 1
+    return query[:start], query[start:end], query[end:]
+
+
+def rows_per_statement(row: Sequence[Any]) -> int:
+    return max(1, min(_MAX_ROWS, _MAX_PARAMS // max(len(row), 1)))
+
+
+def insert_rows(sql: Sql, query: str, rows: Sequence[Sequence[Any]]) -> None:
+    sql.insert_rows(query, rows)
 
 
 class ReadStore(ABC):

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from projections import dead_letters
+from projections import change_log, dead_letters
 from projections.base import Projection
 from projections.ports import ReadStore
 from projections.registry import READ_MODELS
@@ -54,6 +54,8 @@ def rebuild(
         sql.execute(f"DELETE FROM {TRACKING} WHERE name = ?", (shadow.tracking_name,))
         # What the copy could not apply replaces what the live copy could not.
         dead_letters.move(sql, shadow.tracking_name, live.tracking_name)
+        # Processes caching this read model drop what they hold (change_log).
+        change_log.record_everything(sql, live.name)
         # Update the live row in place rather than delete and re-insert it: a
         # batch queued on its row lock (PostgreSQL) then reads the new position
         # instead of finding the row gone (KeyError in Projector._apply_batch).

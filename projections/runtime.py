@@ -13,16 +13,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
-from projections import dead_letters
+from projections import change_log, dead_letters
 from projections.base import Projection
-from projections.dead_letters import DeadLetter, describe
+from projections.dead_letters import Blocked, Counts, DeadLetter, describe
 from projections.ports import BufferedSql, ReadStore, Sql, chunks
 
 TRACKING = "rm_tracking"
@@ -46,6 +46,14 @@ def change_payloads(changes: dict[str, set[str]]) -> list[str]:
     ]
 
 
+class RetryOutcome(NamedTuple):
+    cleared: int
+    """Letters applied now (failed or parked before)."""
+    failing: int
+    """Events that failed again; each keeps its originator's later events parked."""
+    parked: int
+
+
 @dataclass(frozen=True)
 class ProjectionStatus:
     name: str
@@ -53,6 +61,9 @@ class ProjectionStatus:
     position: int
     log_position: int
     dead_letters: int = 0
+    """Events that failed (each blocks its originator in this read model)."""
+    parked: int = 0
+    """Later events of those originators, waiting behind them."""
 
     @property
     def lag(self) -> int:
@@ -65,6 +76,7 @@ def ensure_tracking(sql: Sql) -> None:
         "position BIGINT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL)"
     )
     dead_letters.ensure_dead_letters(sql)
+    change_log.ensure_change_log(sql)
 
 
 def _now() -> str:
@@ -246,16 +258,19 @@ class Projector:
         if not notifications and head <= min(positions.values()):
             return 0
         originators = {str(n.originator_id) for n in notifications}
+        blocked = self._blocked(sql, originators)
         for projection in self.projections:
             projection.begin_batch(sql, originators)
         mapper = self.app.mapper
         for notification in notifications:
             wanting = self._wanting(notification, positions)
+            if blocked and wanting:
+                wanting = self._unblocked(sql, wanting, notification, blocked)
             if not wanting:
                 continue
             event: Any = mapper.to_domain_event(notification)
             for projection in wanting:
-                projection.apply(event, sql)
+                projection.handler(type(event))(event, sql)
         for projection in self.projections:
             projection.end_batch(sql)
         sql.flush()  # the deferred appends, inside the batch's transaction
@@ -265,22 +280,59 @@ class Projector:
         positions, notifications, head = self._select(sql, limit)
         if not notifications and head <= min(positions.values()):
             return 0
+        blocked = self._blocked(sql, {str(n.originator_id) for n in notifications})
         mapper = self.app.mapper
         for notification in notifications:
             wanting = self._wanting(notification, positions)
+            if blocked and wanting:
+                wanting = self._unblocked(sql, wanting, notification, blocked)
             if not wanting:
                 continue
+            origin = str(notification.originator_id)
             try:
                 event: Any = mapper.to_domain_event(notification)
             except Exception as error:
                 for projection in wanting:
                     self._dead_letter(sql, projection, notification, error)
+                    blocked[(projection.tracking_name, origin)] = notification.id
                 continue
             for projection in wanting:
                 failure = self._apply_one(sql, projection, notification, event)
                 if failure is not None:
                     self._dead_letter(sql, projection, notification, failure)
+                    blocked[(projection.tracking_name, origin)] = notification.id
         return self._advance(sql, positions, notifications, head, limit)
+
+    def _blocked(self, sql: Sql, originators: set[str]) -> Blocked:
+        names = [p.tracking_name for p in self.projections]
+        return dead_letters.blocked(sql, names, originators)
+
+    def _unblocked(
+        self,
+        sql: Sql,
+        wanting: list[Projection],
+        notification: Notification,
+        blocked: Blocked,
+    ) -> list[Projection]:
+        """The read models free to apply ``notification``; it is parked in the
+        others, behind the earlier event of its originator they could not apply."""
+        origin = str(notification.originator_id)
+        free = []
+        for projection in wanting:
+            blocker = blocked.get((projection.tracking_name, origin))
+            if blocker is None or blocker >= notification.id:
+                free.append(projection)
+                continue
+            dead_letters.record(
+                sql,
+                projection.tracking_name,
+                notification.id,
+                notification.topic,
+                origin,
+                dead_letters.parked_reason(blocker),
+                blocked_by=blocker,
+            )
+        return free
 
     def _apply_one(
         self,
@@ -355,9 +407,10 @@ class Projector:
         )
         return len(notifications)
 
-    def retry(self, names: Sequence[str] | None = None) -> tuple[int, int]:
-        """Apply dead-lettered events again (after a fix), in log order; the ones
-        that now succeed are cleared. Returns (cleared, still failing)."""
+    def retry(self, names: Sequence[str] | None = None) -> RetryOutcome:
+        """Apply dead-lettered events again (after a fix): each originator's in log
+        order, up to the first that still fails; the ones applied are cleared and
+        the rest stay parked behind the one that failed."""
         chosen = {
             p.tracking_name: p
             for p in self.projections
@@ -365,43 +418,68 @@ class Projector:
         }
         self._clear_changes()
         self._dead_lettered.clear()
-        cleared = 0
+        cleared = failing = parked = 0
         with self.store.transaction() as sql:
             self.positions(sql, lock=True)  # not while a batch is being applied
-            letters = dead_letters.listed(sql, list(chosen))
-            for letter in letters:
-                projection = chosen[letter.read_model]
-                found = self.app.recorder.select_notifications(
-                    start=letter.position, limit=1, stop=letter.position
-                )
-                if not found or found[0].id != letter.position:
-                    dead_letters.clear(sql, letter.read_model, letter.position)
-                    continue
-                notification = found[0]
-                failure: Exception | None
-                try:
-                    event: Any = self.app.mapper.to_domain_event(notification)
-                except Exception as error:
-                    failure = error
-                else:
-                    failure = self._apply_one(sql, projection, notification, event)
-                if failure is None:
-                    dead_letters.clear(sql, letter.read_model, letter.position)
-                    cleared += 1
-                    log.info(
-                        "dead_letter_applied",
-                        read_model=letter.read_model,
-                        position=letter.position,
-                    )
-                else:
-                    self._dead_letter(sql, projection, notification, failure)
-            try:
-                changes = self._publish(sql)
-            except _ListenerFailedError as failed:
-                raise failed.cause from None
+            queues: dict[tuple[str, str], list[DeadLetter]] = {}
+            for letter in dead_letters.listed(sql, list(chosen)):
+                queues.setdefault((letter.read_model, letter.originator_id), [])
+                queues[(letter.read_model, letter.originator_id)].append(letter)
+            for (read_model, _), letters in queues.items():
+                blocker: int | None = None
+                for letter in letters:
+                    if blocker is not None:
+                        if letter.blocked_by != blocker:
+                            dead_letters.repark(
+                                sql, read_model, letter.position, blocker
+                            )
+                        parked += 1
+                    elif self._retry_one(sql, chosen[read_model], letter):
+                        cleared += 1
+                    else:
+                        blocker = letter.position
+                        failing += 1
+            changes = self._publish_retried(sql)
         self._dead_lettered.clear()  # already counted when first dead-lettered
         self._committed(changes)
-        return cleared, len(letters) - cleared
+        return RetryOutcome(cleared, failing, parked)
+
+    def _retry_one(self, sql: Sql, projection: Projection, letter: DeadLetter) -> bool:
+        """Apply one letter's event again; True when it is applied (or gone)."""
+        found = self.app.recorder.select_notifications(
+            start=letter.position, limit=1, stop=letter.position
+        )
+        if not found or found[0].id != letter.position:
+            dead_letters.clear(sql, letter.read_model, letter.position)
+            return True
+        notification = found[0]
+        failure: Exception | None
+        try:
+            event: Any = self.app.mapper.to_domain_event(notification)
+        except Exception as error:
+            failure = error
+        else:
+            failure = self._apply_one(sql, projection, notification, event)
+        if failure is not None:
+            self._dead_letter(sql, projection, notification, failure)
+            return False
+        dead_letters.clear(sql, letter.read_model, letter.position)
+        log.info(
+            "dead_letter_applied",
+            read_model=letter.read_model,
+            position=letter.position,
+        )
+        return True
+
+    def _publish_retried(self, sql: Sql) -> dict[str, set[str]]:
+        try:
+            changes = self._publish(sql)
+        except _ListenerFailedError as failed:
+            raise failed.cause from None
+        # Processes that cache read models (the API on SQLite) learn of changes
+        # made outside their own projector from the change log.
+        change_log.record(sql, changes)
+        return changes
 
     def dead_letters(self, names: Sequence[str] | None = None) -> list[DeadLetter]:
         chosen = [
@@ -441,7 +519,8 @@ class Projector:
                 rows.get(p.tracking_name, (0, 0))[1],
                 rows.get(p.tracking_name, (0, 0))[0],
                 log_position,
-                dead.get(p.tracking_name, 0),
+                dead.get(p.tracking_name, Counts()).failing,
+                dead.get(p.tracking_name, Counts()).parked,
             )
             for p in self.projections
         ]

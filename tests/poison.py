@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
@@ -18,6 +19,7 @@ from application.onestop import OneStop
 from domain.bounds import MAX_MONEY_VND
 from domain.dossier import Dossier
 from domain.procedure import Fee
+from domain.values import AgencyCode
 from projections.citizen import CitizenProjection
 from tests.factories import at, in_progress, specialist, trace
 
@@ -63,11 +65,50 @@ def poisoned_payment(app: OneStop, amount: int = HUGE_FEE) -> tuple[UUID, int]:
     return dossier_id, inject(app, dossier_id, template.topic, state)
 
 
+def poisoned_request(
+    app: OneStop, dossier_id: UUID, when: datetime, amount: int = HUGE_FEE
+) -> tuple[int, int]:
+    """The dossier's next event: a real payment request (made by the aggregate
+    itself, so the dossier goes on normally) whose stored amount is ``amount``.
+    Returns its log position and originator version."""
+    dossier = app.get_dossier(dossier_id)
+    dossier.request_payment(
+        trace=trace(specialist(), when),
+        calendar=app.working_calendar(AgencyCode(dossier.competent_agency).level1),
+        fees=(Fee("LP1", "Lệ phí", Decimal(8000)),),
+    )
+    (event,) = dossier.collect_events()
+    stored = app.mapper.to_stored_event(event)
+    state = json.loads(stored.state)
+    state["fees"][0]["_data_"]["amount"]["_data_"] = str(amount)
+    position = inject(app, dossier_id, stored.topic, state)
+    return position, event.originator_version
+
+
 def undecodable(app: OneStop) -> tuple[UUID, int]:
     """A dossier event whose stored state cannot be decoded at all."""
     dossier_id = in_progress(app, at(2))
     topic = "domain.dossier:Dossier.FinancialObligationRequested"
     return dossier_id, inject(app, dossier_id, topic, b'{"fees": "not a list"')
+
+
+class CitizenCappingSomeFees(CitizenProjection):
+    """A fix for one kind of bad value only: fees up to ``FIXED_UP_TO`` VND are
+    capped as :class:`CitizenCappingFees` does; larger ones still fail."""
+
+    FIXED_UP_TO = 10**35
+
+    def apply(self, event: object, sql: Any) -> None:
+        if isinstance(event, Dossier.FinancialObligationRequested) and all(
+            f.amount <= self.FIXED_UP_TO for f in event.fees
+        ):
+            fees = tuple(
+                dataclasses.replace(f, amount=min(f.amount, Decimal(MAX_MONEY_VND)))
+                for f in event.fees
+            )
+            changes: dict[str, Any] = {"fees": fees}
+            event = dataclasses.replace(cast("Any", event), **changes)
+        super().apply(event, sql)
 
 
 class CitizenCappingFees(CitizenProjection):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -9,7 +10,23 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from projections.ports import ReadStore, Row, Sql
+from projections.ports import (
+    ReadStore,
+    Row,
+    Sql,
+    chunks,
+    rows_per_statement,
+    split_values,
+)
+
+
+@functools.cache
+def _numbered_values(width: int, rows: int) -> str:
+    """``($1, $2), ($3, $4)`` for ``rows`` rows of ``width`` values."""
+    return ", ".join(
+        "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")"
+        for i in range(rows)
+    )
 
 
 def _pg(query: str) -> str:
@@ -22,6 +39,23 @@ class _PostgresSql(Sql):
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
         self._cursor = connection.cursor()
+        self._raw: psycopg.RawCursor[Any] | None = None
+
+    def insert_rows(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Multi-row statements with the server's own ``$n`` placeholders: psycopg
+        would otherwise re-parse every long statement's thousands of ``%s``."""
+        if len(rows) < 2:
+            super().insert_rows(query, rows)
+            return
+        if self._raw is None:
+            self._raw = psycopg.RawCursor(self._connection)
+        head, group, tail = split_values(query)
+        width = group.count("?")
+        for part in chunks(rows, rows_per_statement(rows[0])):
+            values = _numbered_values(width, len(part))
+            self._raw.execute(
+                head + values + tail, [v for row in part for v in row], prepare=True
+            )
 
     def execute(self, query: str, params: Sequence[Any] = ()) -> None:
         self._cursor.execute(_pg(query), tuple(params), prepare=True)

@@ -7,9 +7,14 @@ table sequentially with plain psycopg, in alternating order.
 
 from __future__ import annotations
 
+import json
+import resource
 import statistics
+import subprocess
+import sys
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -26,7 +31,7 @@ from projections.registry import all_projections
 from projections.runtime import TRACKING, Projector, ensure_tracking
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-TARGET_EVENTS_PER_SECOND = 20_000
+TARGET_EVENTS_PER_SECOND = 25_000
 
 
 def run_project_benchmark(
@@ -47,6 +52,7 @@ def run_project_benchmark(
                 dossiers, lambda _: None
             )
             events = app.recorder.max_notification_id() or 0
+            rss_before, rss_peak = _rebuild_in_own_process(url, batch_size)
             measured: list[RoundReport] = []
             for index in range(rounds):
                 first_app = index % 2 == 0
@@ -77,6 +83,8 @@ def run_project_benchmark(
         notes=(
             f"{events} events from {dossiers} simulated dossiers; every read model "
             f"({len(all_projections())}) rebuilt from position 0, batches of {batch_size}",
+            f"projector memory: peak RSS {rss_peak / 1024:.0f} MiB of a process "
+            f"rebuilding all {events} events ({rss_before / 1024:.0f} MiB before it)",
             f"target ≥ {TARGET_EVENTS_PER_SECOND} events/s on PostgreSQL; "
             f"{'met' if app_median >= TARGET_EVENTS_PER_SECOND else 'not met'}",
             f"server: {server}",
@@ -97,6 +105,47 @@ def _rebuild_all(app: OneStop, store: ReadStore, batch_size: int) -> float:
     started = time.perf_counter()
     projector.catch_up()
     return time.perf_counter() - started
+
+
+def _rebuild_in_own_process(url: str, batch_size: int) -> tuple[int, int]:
+    """Peak RSS (KiB) of a fresh process before and after rebuilding everything:
+    the runtime holds one batch at a time, so the peak must not grow with the log."""
+    program = (
+        "import json, sys; from api.bench.project import _measure_rebuild; "
+        "print(json.dumps(_measure_rebuild(sys.argv[1], int(sys.argv[2]))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, url, str(batch_size)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    before, peak = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(before), int(peak)
+
+
+def _measure_rebuild(url: str, batch_size: int) -> tuple[int, int]:
+    settings = Settings(database_url=url)
+    app = build_application(settings)
+    store = build_read_store(settings)
+    try:
+        before = _peak_rss_kib()
+        _rebuild_all(app, store, batch_size)
+        return before, _peak_rss_kib()
+    finally:
+        store.close()
+        app.close()
+
+
+def _peak_rss_kib() -> int:
+    """This process's own peak: Linux keeps ``ru_maxrss`` across exec, so a
+    child would report its parent's peak; ``VmHWM`` starts afresh."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _raw_scan(url: str, expected: int) -> float:

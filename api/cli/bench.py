@@ -20,6 +20,7 @@ from rich.table import Table
 from adapters.bench.report import BenchReport
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
+from api.bench.lag import run_lag_benchmark
 from api.bench.lookup import Topology, run_lookup_benchmark
 from api.bench.project import run_project_benchmark
 from api.bench.write_graphql import run_write_graphql_benchmark
@@ -109,11 +110,19 @@ def project_bench(options: BenchOptions) -> BenchReport:
     return run_project_benchmark(options.database_url, dossiers=dossiers, rounds=rounds)
 
 
+def lag_bench(options: BenchOptions) -> BenchReport:
+    rate, seconds, rounds = (50.0, 4.0, 1) if options.quick else (100.0, 20.0, 3)
+    return run_lag_benchmark(
+        options.database_url, rate=rate, seconds=seconds, rounds=rounds
+    )
+
+
 #: Benchmarks ``motcua bench all`` runs, in order.
 BENCHES: dict[str, Bench] = {
     "write": write_bench,
     "lookup": lookup_bench,
     "project": project_bench,
+    "lag": lag_bench,
 }
 
 
@@ -217,6 +226,13 @@ def lookup(
 def project(quick: QuickOption = False, json: JsonOption = False) -> None:
     """Rebuild of every read model (events/s) vs a raw scan of the events table."""
     _run("project", quick, json)
+
+
+@app.command("lag")
+def lag(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """Commit → new status visible via dossierStatus (p50/p99 ms) under a steady
+    100 commands/s; serve and projector as processes on PostgreSQL + Redis."""
+    _run("lag", quick, json)
 
 
 def _run(name: str, quick: bool, json: bool) -> None:

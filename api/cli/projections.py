@@ -58,6 +58,8 @@ def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     "position": r.position,
                     "logPosition": r.log_position,
                     "lag": r.lag,
+                    "failing": r.dead_letters,
+                    "parked": r.parked,
                     "deadLetters": [
                         {
                             "position": d.position,
@@ -66,6 +68,7 @@ def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
                             "error": d.error,
                             "recordedAt": d.recorded_at,
                             "attempts": d.attempts,
+                            "blockedBy": d.blocked_by,
                         }
                         for d in letters
                         if d.read_model == r.name
@@ -75,7 +78,9 @@ def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
             ]
         )
         return
-    table = Table("read model", "version", "position", "log", "lag", "dead letters")
+    table = Table(
+        "read model", "version", "position", "log", "lag", "dead letters", "parked"
+    )
     for r in rows:
         table.add_row(
             r.name,
@@ -84,10 +89,13 @@ def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
             str(r.log_position),
             str(r.lag),
             str(r.dead_letters),
+            str(r.parked),
         )
     console = Console()
     console.print(table)
     for d in letters:
+        if d.parked:
+            continue  # counted in the table; listed by --json
         console.print(
             f"{d.read_model} @ {d.position} {d.topic} ({d.originator_id}): {d.error}",
             markup=False,
@@ -99,7 +107,7 @@ def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> Non
     """Rebuild read models beside the live copies, then swap them in."""
     settings = Settings.from_env()
     console = Console(stderr=True)
-    with application() as onestop:
+    with application() as onestop, ProjectorHooks(settings) as hooks:
         store = build_read_store(settings)
         try:
             total = onestop.recorder.max_notification_id() or 0
@@ -118,6 +126,8 @@ def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> Non
                         partial(progress.advance, task),
                     )
                     progress.update(task, completed=total)
+                if read_model == "public_status":
+                    hooks.clear_lookup_cache()  # shared Redis (the API's own: change_log)
                 console.print(f"{read_model}: {applied} events")
         finally:
             store.close()
@@ -149,7 +159,8 @@ def retry_command(
     name: Annotated[str | None, typer.Argument()] = None,
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Apply dead-lettered events again (after a fix); clear those that succeed."""
+    """Apply dead-lettered events again (after a fix): each dossier's in log order,
+    up to the first that still fails; exit 1 while some still fail."""
     settings = Settings.from_env()
     names = _names(name)
     with application() as onestop, ProjectorHooks(settings) as hooks:
@@ -157,14 +168,23 @@ def retry_command(
         try:
             runner = build_projector(onestop, store)
             hooks.attach(runner)
-            cleared, failing = runner.retry(names)
+            outcome = runner.retry(names)
         finally:
             store.close()
     if json:
-        print_json({"cleared": cleared, "stillFailing": failing})
+        print_json(
+            {
+                "cleared": outcome.cleared,
+                "stillFailing": outcome.failing,
+                "parked": outcome.parked,
+            }
+        )
     else:
-        typer.echo(f"cleared {cleared}, still failing {failing}")
-    if failing:
+        typer.echo(
+            f"cleared {outcome.cleared}, still failing {outcome.failing}, "
+            f"parked {outcome.parked}"
+        )
+    if outcome.failing or outcome.parked:
         raise typer.Exit(code=1)
 
 

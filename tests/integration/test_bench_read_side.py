@@ -48,3 +48,4 @@ class TestProjectBenchmark:
         assert_sane(report, 1)
         assert report.notes[0].split()[0].isdigit()
         assert int(report.notes[0].split()[0]) > 15
+        assert "peak RSS" in report.notes[1]

@@ -279,13 +279,17 @@ def test_a_poison_event_is_dead_lettered_visible_and_retried_after_a_fix(
 
         again = cli(settings, "projections", "retry", "citizen", "--json")
         assert again.returncode == 1, again.stderr
-        assert json.loads(again.stdout) == {"cleared": 0, "stillFailing": 1}
+        assert json.loads(again.stdout) == {
+            "cleared": 0,
+            "stillFailing": 1,
+            "parked": 0,
+        }
 
         app = build_application(settings)
         store = build_read_store(settings)
         try:
             fixed = Projector(app, store, [CitizenCappingFees()])
-            assert fixed.retry() == (1, 0)
+            assert fixed.retry() == (1, 0, 0)
         finally:
             store.close()
             app.close()

@@ -13,9 +13,10 @@ from typer.testing import CliRunner, Result
 from adapters.settings import Settings
 from api.cli.main import app
 from api.wiring import build_application
+from domain.dossier_values import PaymentChannel
 from projections.registry import READ_MODELS
-from tests.factories import ADMIN, JUSTICE, trace
-from tests.poison import poisoned_payment
+from tests.factories import ADMIN, JUSTICE, at, desk, in_progress, trace
+from tests.poison import poisoned_payment, poisoned_request
 
 runner = CliRunner()
 
@@ -166,6 +167,7 @@ class TestDeadLetters:
         assert as_json(motcua("projections", "retry", "worklist", "--json")) == {
             "cleared": 0,
             "stillFailing": 0,
+            "parked": 0,
         }
         failing = motcua("projections", "retry", exit_code=1)
         assert "still failing 1" in failing.stdout
@@ -175,6 +177,46 @@ class TestDeadLetters:
         }
         assert [d["position"] for d in rows["citizen"]["deadLetters"]] == [position]
         assert rows["citizen"]["deadLetters"][0]["attempts"] == 1  # a fresh copy
+
+    def test_status_and_retry_show_the_events_parked_behind_a_failing_one(
+        self, motcua: Motcua
+    ) -> None:
+        app = build_application(Settings.from_env())
+        try:
+            app.add_department(
+                JUSTICE, trace=trace(ADMIN), department_code="PHC", name="Hành chính"
+            )
+            dossier_id = in_progress(app, at(1))
+            failing, _ = poisoned_request(app, dossier_id, at(1, 14))
+            app.confirm_payment(
+                dossier_id,
+                trace=trace(desk(), at(2)),
+                channel=PaymentChannel.DESK,
+                receipt="BL-1",
+            )
+            parked = app.recorder.max_notification_id()
+        finally:
+            app.close()
+        motcua("projections", "checksum", "--json")
+        rows = {
+            r["name"]: r for r in as_json(motcua("projections", "status", "--json"))
+        }
+        assert (rows["citizen"]["failing"], rows["citizen"]["parked"]) == (1, 1)
+        assert [
+            (d["position"], d["blockedBy"]) for d in rows["citizen"]["deadLetters"]
+        ] == [(failing, None), (parked, failing)]
+        assert all(
+            (r["failing"], r["parked"]) == (0, 0)
+            for n, r in rows.items()
+            if n != "citizen"
+        )
+        assert "parked" in motcua("projections", "status").stdout
+        retried = motcua("projections", "retry", "--json", exit_code=1)
+        assert json.loads(retried.stdout) == {
+            "cleared": 0,
+            "stillFailing": 1,
+            "parked": 1,
+        }
 
 
 class TestUnknownReadModel:

@@ -82,12 +82,12 @@ class TestPoisonEvent:
         assert [f.total for f in CitizenView(store).fees(str(poisoned))] == [8000]
 
         # Unchanged code: the retry fails again, counted as an attempt only.
-        assert projector.retry() == (0, 1)
+        assert projector.retry() == (0, 1, 0)
         assert [d.attempts for d in projector.dead_letters()] == [2]
         assert counted == ["citizen"]
 
         fixed = Projector(app, store, [CitizenCappingFees()])
-        assert fixed.retry(["citizen"]) == (1, 0)
+        assert fixed.retry(["citizen"]) == (1, 0, 0)
         assert projector.dead_letters() == []
         fees = CitizenView(store).fees(str(poisoned))
         assert [f.total for f in fees] == [8000, MAX_MONEY_VND]
@@ -114,7 +114,7 @@ class TestPoisonEvent:
         assert all("Deserialis" in d.error for d in letters)
         assert WorklistView(store).by_code(code_of(app, later)) is not None
         assert projector.position() == head(app)
-        assert projector.retry() == (0, len(followers))
+        assert projector.retry() == (0, len(followers), 0)
 
     def test_rebuild_does_not_stop_and_keeps_the_dead_letter(
         self, backend: Backend
