@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from adapters.keys import load_or_create_signing_key
 from adapters.settings import ConfigurationError, Settings
-from domain.dossier_values import applicant_id_forms
+from domain.dossier_values import applicant_id_forms, canonical_applicant_id
 from domain.errors import ActorNotAllowedError, InvalidAgencyCodeError, LabelledError
 from domain.values import OFFICER_ROLES, Actor, AgencyCode, Authentication, Role
 
@@ -97,10 +97,13 @@ class Principal:
             return False
 
     def owns(self, applicant_id: str | None) -> bool:
+        """Both sides compared in the applicant's canonical form (13-digit codes)."""
         return (
             self.level is AccessLevel.CITIZEN
             and self.subject is not None
-            and self.subject == applicant_id
+            and applicant_id is not None
+            and canonical_applicant_id(self.subject)
+            == canonical_applicant_id(applicant_id)
         )
 
 
@@ -129,7 +132,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
             raise InvalidTokenError("citizen eid_level must be 1 or 2")
         return Principal(
             level,
-            subject,
+            canonical_applicant_id(subject),
             eid_level=eid_level,
             token_id=jti,
             issuer=_optional_text(claims, "iss"),

@@ -15,7 +15,12 @@ from eventsourcing.persistence import IntegrityError
 
 from application.catalogue import Catalogue
 from application.codes import CodeAllocator
-from application.errors import DossierNotFoundError, VersionConflictError
+from application.errors import (
+    CodeAllocationError,
+    ConcurrentWriteError,
+    DossierNotFoundError,
+    VersionConflictError,
+)
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.deadline import Granularity
@@ -256,8 +261,8 @@ class DossierLifecycle(Catalogue):
                 return self.recorder.max_notification_id()
             if not verified:
                 return _STALE
-            raise VersionConflictError(
-                expected=expected_version or dossier.version, actual="?"
+            raise ConcurrentWriteError(
+                expected=expected_version or dossier.version
             ) from None
         self._saved.give(dossier)
         return recordings[-1].notification.id if recordings else None
@@ -341,10 +346,10 @@ class DossierLifecycle(Catalogue):
                 recordings = self.save(*aggregates)
             except IntegrityError:
                 if DossierCode.create_id(code) not in self.repository:
-                    raise VersionConflictError(expected="?", actual="?") from None
+                    raise ConcurrentWriteError() from None
                 self.codes.conflicted(unit, day, code)
                 continue
             self.codes.claimed(unit, day, code)
             self._saved.give(*aggregates)
             return Reception(dossier_id, code, recordings[-1].notification.id)
-        raise VersionConflictError(expected="code", actual="taken")
+        raise CodeAllocationError()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
-from domain.errors import InvalidProcedureError, TimeOutOfRangeError
+from domain.errors import Bilingual, InvalidProcedureError, TimeOutOfRangeError
 from domain.working_time import MAX_DURATION, WorkingCalendar
 
 
@@ -29,9 +29,19 @@ class TimeLimit:
         if self.unit is TimeUnit.NONE:
             return
         if self.amount <= 0:
-            raise InvalidProcedureError(f"time limit {self.amount} {self.unit.value}")
+            raise InvalidProcedureError(
+                Bilingual(
+                    f"thời hạn giải quyết {self.amount} phải dương",
+                    f"time limit {self.amount} {self.unit.value}",
+                )
+            )
         if self.unit is TimeUnit.CALENDAR_DAYS and self.amount != int(self.amount):
-            raise InvalidProcedureError(f"{self.amount} calendar days")
+            raise InvalidProcedureError(
+                Bilingual(
+                    f"{self.amount} ngày (phải là số ngày nguyên)",
+                    f"{self.amount} calendar days",
+                )
+            )
 
     def due_at(
         self, received_at: datetime, calendar: WorkingCalendar
