@@ -50,7 +50,7 @@ class TimeLimit:
             return None
         if self.unit is TimeUnit.CALENDAR_DAYS:
             if self.amount > MAX_DURATION.days:
-                raise TimeOutOfRangeError(what="duration", value=f"{self.amount}")
+                raise TimeOutOfRangeError(value=f"{self.amount}")
             return calendar.add_calendar_days(received_at, int(self.amount))
         start = calendar.work_start(received_at)
         return calendar.add_working_time(start, self.working_duration(calendar))
@@ -60,7 +60,7 @@ class TimeLimit:
         if self.unit is TimeUnit.WORKING_DAYS:
             hours *= Decimal(calendar.hours_per_day.total_seconds()) / 3600
         if not hours.is_finite() or hours * 3600 > MAX_DURATION.total_seconds():
-            raise TimeOutOfRangeError(what="duration", value=f"{self.amount}")
+            raise TimeOutOfRangeError(value=f"{self.amount}")
         return timedelta(seconds=float(hours * 3600))
 
     def pause_length(

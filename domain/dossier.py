@@ -29,6 +29,7 @@ from domain.dossier_values import (
     ReuseSource,
     Satisfaction,
     VersionedCalendar,
+    canonical_applicant_id,
 )
 from domain.errors import (
     ActorNotAllowedError,
@@ -330,7 +331,8 @@ class Dossier(Aggregate):
         summary: str = "",
     ) -> Dossier:
         if trace.actor.role not in (Role.CITIZEN, Role.SYSTEM) or (
-            trace.actor.role is Role.CITIZEN and trace.actor.id != applicant.id
+            trace.actor.role is Role.CITIZEN
+            and canonical_applicant_id(trace.actor.id) != applicant.id
         ):
             raise ActorNotAllowedError(
                 B(
@@ -794,7 +796,9 @@ class Dossier(Aggregate):
                     f"a {actor.role.label('en')} may not {command.label('en')}",
                 )
             )
-        if actor.role is Role.CITIZEN and actor.id != self.applicant.id:
+        if actor.role is Role.CITIZEN and canonical_applicant_id(
+            actor.id
+        ) != canonical_applicant_id(self.applicant.id):
             raise ActorNotAllowedError(
                 B("không phải người nộp hồ sơ", "not the applicant")
             )

@@ -51,7 +51,7 @@ def check_duration(duration: timedelta) -> timedelta:
             )
         )
     if duration > MAX_DURATION:
-        raise TimeOutOfRangeError(what="duration", value=str(duration))
+        raise TimeOutOfRangeError(value=str(duration))
     return duration
 
 
@@ -152,7 +152,7 @@ class WorkingCalendar:
         idle = 0
         while idle < _SEARCH_LIMIT_DAYS:
             if day > last_day:
-                raise TimeOutOfRangeError(what="time", value=f"> {LATEST.isoformat()}")
+                raise TimeOutOfRangeError(value=f"> {LATEST.isoformat()}")
             if self.is_working_day(day):
                 idle = 0
                 for start, end in self._intervals(day):
