@@ -213,7 +213,10 @@ def _code(cls: type[LabelledError]) -> str:
     return f"{cls.code}:{cls.__name__}"
 
 
-@pytest.mark.parametrize("cls", sorted(_error_classes().values(), key=_code), ids=_code)
+ERROR_CLASSES: list[type[LabelledError]] = sorted(_error_classes().values(), key=_code)
+
+
+@pytest.mark.parametrize("cls", ERROR_CLASSES, ids=_code)
 def test_every_template_is_in_its_language(cls: type[LabelledError]) -> None:
     placeholders = re.compile(r"\{[a-z0-9_]+\}")
     assert not english_words(placeholders.sub("", cls.vi)), cls.vi
