@@ -18,7 +18,12 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from adapters.keys import load_or_create_signing_key
 from adapters.settings import ConfigurationError, Settings
 from domain.dossier_values import applicant_id_forms, canonical_applicant_id
-from domain.errors import ActorNotAllowedError, InvalidAgencyCodeError, LabelledError
+from domain.errors import (
+    ActorNotAllowedError,
+    Bilingual,
+    InvalidAgencyCodeError,
+    LabelledError,
+)
 from domain.values import OFFICER_ROLES, Actor, AgencyCode, Authentication, Role
 
 # Claims: iss aud exp iat sub [nbf] [jti]; role = anonymous|citizen|officer|monitor|reviewer;
@@ -76,7 +81,7 @@ class Principal:
             chosen = self.roles[0] if role is None else role
             if chosen in self.roles:
                 return Actor(self.subject, chosen, self.agency_code, self.department)
-        raise ActorNotAllowedError(role.value if role else self.level.value)
+        raise ActorNotAllowedError(role or Bilingual(*_LEVEL_LABELS[self.level.value]))
 
     @property
     def authentication(self) -> Authentication | None:
@@ -107,6 +112,13 @@ class Principal:
         )
 
 
+_LEVEL_LABELS = {
+    "anonymous": ("người dùng ẩn danh", "anonymous user"),
+    "citizen": ("công dân", "citizen"),
+    "officer": ("cán bộ", "officer"),
+    "monitor": ("người giám sát", "monitor"),
+    "reviewer": ("người thanh tra", "reviewer"),
+}
 ANONYMOUS = Principal(level=AccessLevel.ANONYMOUS)
 
 

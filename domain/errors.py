@@ -49,6 +49,9 @@ class LabelledError(Exception):
     code: ClassVar[str] = "ERROR"
     vi: ClassVar[str] = "Yêu cầu không hợp lệ"
     en: ClassVar[str] = "Invalid request"
+    #: Longest value shown; errors about the operator's own configuration,
+    #: never a request's input, may show more (still cleaned).
+    max_shown: ClassVar[int] = MAX_SHOWN
 
     def __init__(self, *args: Any, **details: Any) -> None:
         super().__init__(*args)
@@ -56,9 +59,10 @@ class LabelledError(Exception):
 
     def message(self, language: str = "vi") -> str:
         template = self.en if language.startswith("en") else self.vi
-        values = {key: _in(language, value) for key, value in self.details.items()}
+        limit = self.max_shown
+        values = {k: _in(language, v, limit) for k, v in self.details.items()}
         for index, arg in enumerate(self.args):
-            values.setdefault(f"a{index}", _in(language, arg))
+            values.setdefault(f"a{index}", _in(language, arg, limit))
         try:
             return template.format(**values)
         except (KeyError, IndexError):
@@ -72,11 +76,11 @@ class LabelledError(Exception):
 MAX_LABEL = 400
 
 
-def _in(language: str, value: object) -> str:
+def _in(language: str, value: object, limit: int) -> str:
     label = getattr(value, "label", None)
     if callable(label):
-        return shown(label(language), MAX_LABEL)
-    return shown(value)
+        return shown(label(language), max(limit, MAX_LABEL))
+    return shown(value, limit)
 
 
 class DomainError(LabelledError):

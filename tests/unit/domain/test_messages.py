@@ -362,3 +362,26 @@ def test_any_interpolated_value_is_clipped_and_printable(value: str) -> None:
     assert len(shown(value)) <= MAX_SHOWN
     if len(value) <= MAX_SHOWN and value.isprintable():
         assert shown(value) == value
+
+
+def test_operator_configuration_is_explained_in_full_but_still_bounded() -> None:
+    from adapters.settings import ConfigurationError
+
+    explanation = "MOTCUA_ENV=production refuses the development signing key: " * 3
+    assert explanation.strip() in ConfigurationError(explanation).message("en")
+    huge = ConfigurationError("x" * 100_000 + "\x00").message("en")
+    assert len(huge) < 1100
+    assert "\x00" not in huge
+
+
+def test_a_refused_role_is_named_in_the_message_language() -> None:
+    from api.auth import AccessLevel, Principal
+    from domain.errors import ActorNotAllowedError
+    from domain.values import Role
+
+    monitor = Principal(AccessLevel.MONITOR, "m-1")
+    for role in (None, Role.DESK):
+        with pytest.raises(ActorNotAllowedError) as caught:
+            monitor.actor_for(role)
+        assert_one_language(caught.value)
+        assert "monitor" not in caught.value.message("vi")
