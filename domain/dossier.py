@@ -825,8 +825,12 @@ class Dossier(Aggregate):
         partial upload would restart the clock with nothing supplied.
         """
         requested = tuple(self.supplement_items)
-        if not requested:
-            return  # a snapshot from before requests were kept: scope was checked
+        if not requested:  # a snapshot from before requests were kept
+            if role is Role.CITIZEN and not documents:
+                raise SupplementError(
+                    B("chưa có giấy tờ bổ sung nào", "no document supplied")
+                )
+            return
         unrequested = sorted(set(documents) - set(requested))
         if unrequested:
             raise SupplementError(

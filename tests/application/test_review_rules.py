@@ -151,6 +151,33 @@ class TestSupplements:
         app.receive_supplement(dossier_id, trace=trace(desk(), at(1, 9)))
         assert app.get_dossier(dossier_id).status.national_code == 4
 
+    def test_a_snapshot_without_the_request_still_needs_a_document(
+        self, app: OneStop
+    ) -> None:
+        """State loaded from a snapshot taken before requests were kept has no
+        ``supplement_items``: scope is checked and an upload must bring something."""
+        dossier_id = awaiting(app, ("TP2",))
+        dossier = app.get_dossier(dossier_id)
+        del vars(dossier)["supplement_items"]
+        assert dossier.supplement_items == ()  # the class default
+        calendar = app.working_calendar("H34")
+        with pytest.raises(SupplementError):
+            dossier.receive_supplement(
+                trace=trace(citizen(), at(1, 9)), calendar=calendar, documents={}
+            )
+        with pytest.raises(ComponentError):
+            dossier.receive_supplement(
+                trace=trace(citizen(), at(1, 9)),
+                calendar=calendar,
+                documents={"TP3": document("TP3")},
+            )
+        dossier.receive_supplement(
+            trace=trace(citizen(), at(1, 9)),
+            calendar=calendar,
+            documents={"TP1": document("TP1")},
+        )
+        assert dossier.status.national_code == 4
+
     def test_a_second_request_asks_anew(self, app: OneStop) -> None:
         dossier_id = awaiting(app, ("TP2",))
         app.receive_supplement(
