@@ -43,6 +43,7 @@ class ConfigurationError(LabelledError):
     code = "CONFIGURATION_ERROR"
     vi = "Cấu hình không hợp lệ: {a0}"
     en = "Invalid configuration: {a0}"
+    max_shown = 1000  # the operator's own settings, explained in full
 
 
 class InvalidSettingError(ConfigurationError):

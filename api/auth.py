@@ -20,8 +20,13 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from adapters.keys import load_or_create_signing_key
 from adapters.settings import ConfigurationError, Settings
-from domain.dossier_values import applicant_id_forms
-from domain.errors import ActorNotAllowedError, InvalidAgencyCodeError, LabelledError
+from domain.dossier_values import applicant_id_forms, canonical_applicant_id
+from domain.errors import (
+    ActorNotAllowedError,
+    Bilingual,
+    InvalidAgencyCodeError,
+    LabelledError,
+)
 from domain.values import OFFICER_ROLES, Actor, AgencyCode, Authentication, Role
 from domain.visibility import unit_sees
 
@@ -82,7 +87,7 @@ class Principal:
             chosen = self.roles[0] if role is None else role
             if chosen in self.roles:
                 return Actor(self.subject, chosen, self.agency_code, self.department)
-        raise ActorNotAllowedError(role.value if role else self.level.value)
+        raise ActorNotAllowedError(role or Bilingual(*_LEVEL_LABELS[self.level.value]))
 
     @property
     def authentication(self) -> Authentication | None:
@@ -100,13 +105,23 @@ class Principal:
         return unit_sees(self.agency_code, code)  # the domain's visibility rule
 
     def owns(self, applicant_id: str | None) -> bool:
+        """Both sides compared in the applicant's canonical form (13-digit codes)."""
         return (
             self.level is AccessLevel.CITIZEN
             and self.subject is not None
-            and self.subject == applicant_id
+            and applicant_id is not None
+            and canonical_applicant_id(self.subject)
+            == canonical_applicant_id(applicant_id)
         )
 
 
+_LEVEL_LABELS = {
+    "anonymous": ("người dùng ẩn danh", "anonymous user"),
+    "citizen": ("công dân", "citizen"),
+    "officer": ("cán bộ", "officer"),
+    "monitor": ("người giám sát", "monitor"),
+    "reviewer": ("người thanh tra", "reviewer"),
+}
 ANONYMOUS = Principal(level=AccessLevel.ANONYMOUS)
 
 
@@ -132,7 +147,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
             raise InvalidTokenError("citizen eid_level must be 1 or 2")
         return Principal(
             level,
-            subject,
+            canonical_applicant_id(subject),
             eid_level=eid_level,
             token_id=jti,
             issuer=_optional_text(claims, "iss"),

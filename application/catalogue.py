@@ -32,8 +32,14 @@ from application.transcodings import register_value_transcodings
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.dossier_values import VersionedCalendar
+from domain.errors import UnregisteredAgencyError
 from domain.fields import check_field
-from domain.procedure import Procedure, ProcedureDefinition, validate_procedure_code
+from domain.procedure import (
+    Procedure,
+    ProcedureDefinition,
+    local_publisher,
+    validate_procedure_code,
+)
 from domain.values import AgencyCode, AgencyLevel, Trace
 from domain.working_time import DEFAULT_SESSIONS, Session
 
@@ -206,7 +212,7 @@ class Catalogue(Application[UUID]):
         self, *, trace: Trace, definition: ProcedureDefinition
     ) -> UUID:
         """Publish a procedure (TTHC) in the catalogue."""
-        self.get_agency(definition.competent_agency.value)
+        self._check_registered(definition)
         check_field(definition.field_code, definition.competent_agency)
         procedure = Procedure.publish(trace=trace, definition=definition)
         self._save_new(procedure, what=definition.code)
@@ -216,10 +222,18 @@ class Catalogue(Application[UUID]):
         self, *, trace: Trace, definition: ProcedureDefinition
     ) -> int | None:
         """Publish a new procedure version; dossiers keep the one they began with."""
+        self._check_registered(definition)
         check_field(definition.field_code, definition.competent_agency)
         procedure = self.get_procedure(definition.code)
         procedure.revise(trace=trace, definition=definition)
         return self._save(procedure)
+
+    def _check_registered(self, definition: ProcedureDefinition) -> None:
+        """The competent agency and, for a local variant ``<national>.<agency>``,
+        the publishing agency are units of the agency catalogue (R-03, R-08)."""
+        for unit in (definition.competent_agency, local_publisher(definition.code)):
+            if unit is not None and self.departments_of(unit.value) is None:
+                raise UnregisteredAgencyError(unit.value)
 
     def published_procedure(self, code: str) -> PublishedProcedure:
         """The current version of ``code`` (reused for CATALOGUE_CACHE_SECONDS)."""

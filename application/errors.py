@@ -47,3 +47,17 @@ class VersionConflictError(ApplicationError):
         "Hồ sơ đã được cập nhật bởi người khác (phiên bản {actual}, bạn gửi {expected})"
     )
     en = "The record changed meanwhile (version {actual}, you sent {expected})"
+
+
+class ConcurrentWriteError(VersionConflictError):
+    """Another writer saved first and the versions involved are not known."""
+
+    vi = "Hồ sơ vừa được người khác cập nhật; hãy tải lại và thử lại"
+    en = "The record was changed by someone else meanwhile; reload and try again"
+
+
+class CodeAllocationError(VersionConflictError):
+    """No free dossier code was found after many attempts (heavy contention)."""
+
+    vi = "Chưa cấp được mã hồ sơ do nhiều yêu cầu đồng thời; hãy thử lại"
+    en = "No dossier code could be allocated under contention; try again"

@@ -16,7 +16,12 @@ from eventsourcing.persistence import IntegrityError
 
 from application.catalogue import Catalogue
 from application.codes import CodeAllocator
-from application.errors import DossierNotFoundError, VersionConflictError
+from application.errors import (
+    CodeAllocationError,
+    ConcurrentWriteError,
+    DossierNotFoundError,
+    VersionConflictError,
+)
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.deadline import Granularity
@@ -316,8 +321,8 @@ class DossierLifecycle(Catalogue):
                 )
             if not verified:
                 return _STALE
-            raise VersionConflictError(
-                expected=expected_version or dossier.version, actual="?"
+            raise ConcurrentWriteError(
+                expected=expected_version or dossier.version
             ) from None
         self._saved.give(dossier)
         position = recordings[-1].notification.id if recordings else None
@@ -421,7 +426,7 @@ class DossierLifecycle(Catalogue):
                 owner = self._code_owner(code)
                 if owner is None:
                     self.codes.release(unit, day, code)
-                    raise VersionConflictError(expected="?", actual="?") from None
+                    raise ConcurrentWriteError() from None
                 if owner == dossier_id:  # our save landed, its reply was lost
                     self.codes.claimed(unit, day, code)
                     dossier = self.get_dossier(dossier_id)
@@ -443,4 +448,4 @@ class DossierLifecycle(Catalogue):
             return Reception(
                 dossier_id, code, recordings[-1].notification.id, dossier.due_at
             )
-        raise VersionConflictError(expected="code", actual="taken")
+        raise CodeAllocationError()

@@ -7,7 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import bounds
-from domain.errors import InvalidAgencyCodeError, MissingDataError
+from domain.errors import InvalidAgencyCodeError, MissingDataError, field_name
 from domain.values import AgencyCode, AgencyLevel, Trace
 
 _LEVEL_DEPTH = {
@@ -73,7 +73,7 @@ class Agency(Aggregate):
         cls, *, trace: Trace, code: AgencyCode, name: str, level: AgencyLevel
     ) -> Agency:
         if not name.strip():
-            raise MissingDataError("name")
+            raise MissingDataError(field_name("name"))
         name = bounds.text(name, "name", bounds.NAME_LENGTH, required=True)
         depth = _LEVEL_DEPTH[level]
         if code.depth != depth and not (
@@ -95,7 +95,7 @@ class Agency(Aggregate):
 
     def add_department(self, *, trace: Trace, department_code: str, name: str) -> None:
         if not department_code.strip() or not name.strip():
-            raise MissingDataError("department")
+            raise MissingDataError(field_name("department"))
         bounds.code(department_code, "departmentCode")
         name = bounds.text(name, "name", bounds.NAME_LENGTH, required=True)
         if self.departments.get(department_code) == name:
@@ -109,7 +109,7 @@ class Agency(Aggregate):
 
     def rename(self, *, trace: Trace, name: str) -> None:
         if not name.strip():
-            raise MissingDataError("name")
+            raise MissingDataError(field_name("name"))
         name = bounds.text(name, "name", bounds.NAME_LENGTH, required=True)
         if name != self.name:
             self.trigger_event(self.Renamed, trace=trace, name=name.strip())

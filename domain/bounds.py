@@ -65,6 +65,27 @@ _FORBIDDEN_MULTILINE = re.compile(
 )
 
 
+# Invisible characters that change how text reads (Unicode format, Cf): in a
+# one-line field only ZWNJ/ZWJ (needed by some scripts and emoji) may stay; line
+# and paragraph separators (U+2028/U+2029) break a line like a newline does.
+# In multi-line text the Trojan-source class is refused: bidi embeddings,
+# overrides and isolates, and the byte-order mark.
+_JOINERS = frozenset("\u200c\u200d")
+_LINE_SEPARATORS = frozenset("\u2028\u2029")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _invisible(value: str, multiline: bool) -> bool:
+    if multiline:
+        return _BIDI_CONTROLS.search(value) is not None
+    return any(
+        char in _LINE_SEPARATORS
+        or (char not in _JOINERS and unicodedata.category(char) == "Cf")
+        for char in value
+        if not char.isascii()
+    )
+
+
 def _refuse(field: str, vi: str, en: str) -> InvalidValueError:
     return InvalidValueError(field, vi, en)
 
@@ -187,7 +208,8 @@ def text(
     """Stripped, NFC-normalised text of at most ``max_length`` characters.
 
     Control characters (line breaks and tabs only in multi-line fields),
-    lone surrogates and non-characters are refused.
+    lone surrogates and non-characters are refused; so are invisible format
+    characters (see ``_invisible``).
     """
     if not isinstance(value, str):
         raise _refuse(field, "cần văn bản", "text is required")
@@ -200,6 +222,12 @@ def text(
             field,
             "có ký tự điều khiển hoặc ký tự không hợp lệ",
             "contains a control character or an invalid character",
+        )
+    if _invisible(value, multiline):
+        raise _refuse(
+            field,
+            "có ký tự định dạng ẩn (điều khiển hướng chữ, ngắt dòng Unicode…)",
+            "contains an invisible format character (bidi control, line separator…)",
         )
     normal = unicodedata.normalize("NFC", value.strip())
     if len(normal) > max_length:

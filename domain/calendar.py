@@ -8,7 +8,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import bounds
-from domain.errors import InvalidCalendarError, InvalidValueError, MissingDataError
+from domain.errors import (
+    Bilingual,
+    InvalidCalendarError,
+    InvalidValueError,
+    MissingDataError,
+    field_name,
+)
 from domain.values import Trace
 from domain.working_time import DEFAULT_SESSIONS, Session, WorkingCalendar
 
@@ -100,7 +106,7 @@ class Calendar(Aggregate):
         weekend: tuple[int, ...] = (5, 6),
     ) -> Calendar:
         if not province.strip():
-            raise MissingDataError("province")
+            raise MissingDataError(field_name("province"))
         WorkingCalendar(sessions=sessions, weekend=frozenset(weekend))
         return cls._create(
             cls.Defined,
@@ -122,7 +128,9 @@ class Calendar(Aggregate):
         days_off = {d.isoformat(): name for d, name in sorted(holidays.items())}
         make_up = {d.isoformat(): name for d, name in sorted(make_up_days.items())}
         if any(not key.startswith(f"{year}-") for key in days_off):
-            raise InvalidCalendarError(f"holiday outside {year}")
+            raise InvalidCalendarError(
+                Bilingual(f"ngày nghỉ ngoài năm {year}", f"holiday outside {year}")
+            )
         if all(self.days_off.get(k) == v for k, v in days_off.items()) and all(
             self.working_days.get(k) == v for k, v in make_up.items()
         ):
@@ -137,7 +145,7 @@ class Calendar(Aggregate):
 
     def declare_day_off(self, *, trace: Trace, day: date, reason: str) -> None:
         if not reason.strip():
-            raise MissingDataError("reason")
+            raise MissingDataError(field_name("reason"))
         reason = bounds.text(reason, "reason", bounds.REASON_LENGTH, required=True)
         bounds.document_date(day, "date")
         if self.days_off.get(day.isoformat()) != reason:
@@ -145,7 +153,7 @@ class Calendar(Aggregate):
 
     def declare_working_day(self, *, trace: Trace, day: date, reason: str) -> None:
         if not reason.strip():
-            raise MissingDataError("reason")
+            raise MissingDataError(field_name("reason"))
         reason = bounds.text(reason, "reason", bounds.REASON_LENGTH, required=True)
         bounds.document_date(day, "date")
         if self.working_days.get(day.isoformat()) != reason:

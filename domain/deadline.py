@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 
-from domain.errors import InvalidProcedureError, TimeOutOfRangeError
+from domain.errors import Bilingual, InvalidProcedureError, TimeOutOfRangeError
 from domain.working_time import MAX_DURATION, WorkingCalendar
 
 
@@ -29,9 +29,19 @@ class TimeLimit:
         if self.unit is TimeUnit.NONE:
             return
         if self.amount <= 0:
-            raise InvalidProcedureError(f"time limit {self.amount} {self.unit.value}")
+            raise InvalidProcedureError(
+                Bilingual(
+                    f"thời hạn giải quyết {self.amount} phải dương",
+                    f"time limit {self.amount} {self.unit.value}",
+                )
+            )
         if self.unit is TimeUnit.CALENDAR_DAYS and self.amount != int(self.amount):
-            raise InvalidProcedureError(f"{self.amount} calendar days")
+            raise InvalidProcedureError(
+                Bilingual(
+                    f"{self.amount} ngày (phải là số ngày nguyên)",
+                    f"{self.amount} calendar days",
+                )
+            )
 
     def due_at(
         self, received_at: datetime, calendar: WorkingCalendar
@@ -40,7 +50,7 @@ class TimeLimit:
             return None
         if self.unit is TimeUnit.CALENDAR_DAYS:
             if self.amount > MAX_DURATION.days:
-                raise TimeOutOfRangeError(what="duration", value=f"{self.amount}")
+                raise TimeOutOfRangeError(value=f"{self.amount}")
             return calendar.add_calendar_days(received_at, int(self.amount))
         start = calendar.work_start(received_at)
         return calendar.add_working_time(start, self.working_duration(calendar))
@@ -50,7 +60,7 @@ class TimeLimit:
         if self.unit is TimeUnit.WORKING_DAYS:
             hours *= Decimal(calendar.hours_per_day.total_seconds()) / 3600
         if not hours.is_finite() or hours * 3600 > MAX_DURATION.total_seconds():
-            raise TimeOutOfRangeError(what="duration", value=f"{self.amount}")
+            raise TimeOutOfRangeError(value=f"{self.amount}")
         return timedelta(seconds=float(hours * 3600))
 
     def pause_length(

@@ -29,9 +29,11 @@ from domain.dossier_values import (
     ReuseSource,
     Satisfaction,
     VersionedCalendar,
+    canonical_applicant_id,
 )
 from domain.errors import (
     ActorNotAllowedError,
+    AlreadyHeldError,
     AlreadyRatedError,
     ComponentError,
     CrossProvinceForwardError,
@@ -41,10 +43,14 @@ from domain.errors import (
     PlannedDueError,
     ReappointmentError,
     ResultError,
+    SupplementError,
     UnregisteredAgencyError,
     UnregisteredUnitError,
     UnsignedComponentsError,
+    field_name,
+    shown,
 )
+from domain.errors import Bilingual as B
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
 from domain.values import Actor, AgencyCode, Role, Trace
 from domain.visibility import DossierNotVisibleError, may_see
@@ -179,6 +185,7 @@ class Dossier(Aggregate):
         def apply(self, aggregate: Dossier) -> None:
             aggregate._pause(DossierStatus.AWAITING_SUPPLEMENT, self.trace.at)
             aggregate.supplement_requests += 1
+            aggregate.supplement_items = tuple(self.items)
 
     class SupplementReceived(Event):
         documents: dict[str, DocumentMetadata]
@@ -283,6 +290,9 @@ class Dossier(Aggregate):
     submitted_at: datetime
     received_at: datetime | None
     due_at: datetime | None
+    supplement_items: tuple[str, ...] = ()
+    """Components the open supplement request asks for (empty when none is open,
+    or in a snapshot taken before this was kept: then only scope is checked)."""
 
     def __init__(self) -> None:
         self.code = None
@@ -322,11 +332,22 @@ class Dossier(Aggregate):
         summary: str = "",
     ) -> Dossier:
         if trace.actor.role not in (Role.CITIZEN, Role.SYSTEM) or (
-            trace.actor.role is Role.CITIZEN and trace.actor.id != applicant.id
+            trace.actor.role is Role.CITIZEN
+            and canonical_applicant_id(trace.actor.id) != applicant.id
         ):
-            raise ActorNotAllowedError("only the applicant submits online")
+            raise ActorNotAllowedError(
+                B(
+                    "chỉ người nộp hồ sơ được nộp trực tuyến",
+                    "only the applicant submits online",
+                )
+            )
         if procedure.online_level is OnlineLevel.NONE:
-            raise InvalidProcedureError(f"{procedure.code} is not offered online")
+            raise InvalidProcedureError(
+                B(
+                    f"{procedure.code} không được cung cấp trực tuyến",
+                    f"{procedure.code} is not offered online",
+                )
+            )
         bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
         components = _components(procedure)
         for code, document in documents.items():
@@ -378,7 +399,12 @@ class Dossier(Aggregate):
     ) -> Dossier:
         actor = trace.actor
         if actor.role is not Role.DESK or actor.agency_code is None:
-            raise ActorNotAllowedError("only a one-stop desk officer receives dossiers")
+            raise ActorNotAllowedError(
+                B(
+                    "chỉ cán bộ một cửa được tiếp nhận hồ sơ",
+                    "only a one-stop desk officer receives dossiers",
+                )
+            )
         _check_receiving_unit(actor.agency_code, procedure.competent_agency.value, code)
         _check_registered_desk(actor.agency_code, registry)
         return cls._create(
@@ -482,7 +508,12 @@ class Dossier(Aggregate):
         self._check(Command.SIGN_COMPONENT, trace)
         component = self._component(component_code)
         if component.status is not ComponentStatus.DIGITIZED or component.signed_by:
-            raise ComponentError(f"{component_code} is not awaiting a signature")
+            raise ComponentError(
+                B(
+                    f"{component_code} không ở trạng thái chờ ký số",
+                    f"{component_code} is not awaiting a signature",
+                )
+            )
         self._record(
             self.ComponentSigned,
             trace,
@@ -512,9 +543,13 @@ class Dossier(Aggregate):
             raise UnsignedComponentsError(", ".join(unsigned))
         target = AgencyCode(to.agency_code)
         _check_forward_target(to, self.competent_agency, registry)
-        planned = self._planned_due(trace, planned_due_at)
         if to == self.holder:
-            return
+            raise AlreadyHeldError(
+                f"{to.agency_code} / {to.department}"
+                if to.department
+                else to.agency_code
+            )
+        planned = self._planned_due(trace, planned_due_at)
         if target == AgencyCode(self.holder.agency_code):
             kind = ForwardKind.DEPARTMENT
         elif target.level1 == AgencyCode(self.holder.agency_code).level1:
@@ -542,7 +577,7 @@ class Dossier(Aggregate):
     ) -> None:
         self._check(Command.REQUEST_SUPPLEMENT, trace)
         if not items:
-            raise MissingDataError("items")
+            raise MissingDataError(B("thành phần cần bổ sung", "items"))
         bounds.bounded(items, "componentCodes", bounds.MAX_COMPONENTS)
         for code in items:
             self._component(code)
@@ -565,6 +600,7 @@ class Dossier(Aggregate):
         bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
         for code in documents:
             _digitizable(self.components, code)
+        self._check_supplement(trace.actor.role, documents)
         paused, due = self._resumed_clock(trace.at, calendar)
         self._record(
             self.SupplementReceived,
@@ -585,7 +621,7 @@ class Dossier(Aggregate):
     ) -> None:
         self._check(Command.REQUEST_PAYMENT, trace)
         if not fees or any(f.amount <= 0 for f in fees):
-            raise MissingDataError("fees")
+            raise MissingDataError(B("các khoản phí, lệ phí", "fees"))
         bounds.bounded(fees, "fees", bounds.MAX_FEES)
         self._record(
             self.FinancialObligationRequested,
@@ -628,20 +664,42 @@ class Dossier(Aggregate):
         hours before the due time (Decree 61 Art. 19: one working day)."""
         self._check(Command.REAPPOINT, trace)
         if self.reappointed:
-            raise ReappointmentError("at most once")
+            raise ReappointmentError(B("chỉ được hẹn lại một lần", "at most once"))
         if self.due_at is None:
-            raise ReappointmentError("the procedure has no due time")
+            raise ReappointmentError(
+                B(
+                    "thủ tục không có thời hạn giải quyết",
+                    "the procedure has no due time",
+                )
+            )
         bounds.reappointed_due(due_at, self.due_at)
         check_instant(due_at, "dueAt")
         if trace.at >= self.due_at:
-            raise ReappointmentError("the due time has passed")
+            raise ReappointmentError(
+                B("đã quá hạn giải quyết", "the due time has passed")
+            )
         left = calendar.calendar.working_time_between(trace.at, self.due_at)
         if cutoff_hours and left < timedelta(hours=cutoff_hours):
             raise ReappointmentError(
-                f"less than {cutoff_hours} working hours before the due time"
+                B(
+                    f"còn ít hơn {cutoff_hours} giờ làm việc trước hạn giải quyết",
+                    f"less than {cutoff_hours} working hours before the due time",
+                )
+            )
+        if not calendar.calendar.is_working_instant(due_at):
+            raise ReappointmentError(
+                B(
+                    "hạn mới phải nằm trong giờ làm việc của một ngày làm việc",
+                    "the new due time must lie within working hours of a working day",
+                )
             )
         if due_at <= self.due_at:
-            raise ReappointmentError("the new due time must be later")
+            raise ReappointmentError(
+                B(
+                    "hạn mới phải sau hạn giải quyết hiện tại",
+                    "the new due time must be later",
+                )
+            )
         self._record(
             self.Reappointed,
             trace,
@@ -680,7 +738,7 @@ class Dossier(Aggregate):
         if unknown:
             raise ResultError(", ".join(unknown))
         if self.result_codes and not results:
-            raise ResultError("no result document")
+            raise ResultError(B("chưa có văn bản kết quả", "no result document"))
         timeliness = classify(
             trace.at,
             self.due_at,
@@ -747,24 +805,93 @@ class Dossier(Aggregate):
         if not self.visible_to(actor):
             raise DossierNotVisibleError(self.code or str(self.id))
         if actor.role not in ALLOWED_ROLES[command]:
-            raise ActorNotAllowedError(f"{actor.role.value} → {command.value}")
-        if actor.role is Role.CITIZEN and actor.id != self.applicant.id:
-            raise ActorNotAllowedError("not the applicant")
+            raise ActorNotAllowedError(
+                B(
+                    f"{actor.role.label('vi')} không được {command.label('vi')}",
+                    f"a {actor.role.label('en')} may not {command.label('en')}",
+                )
+            )
+        if actor.role is Role.CITIZEN and canonical_applicant_id(
+            actor.id
+        ) != canonical_applicant_id(self.applicant.id):
+            raise ActorNotAllowedError(
+                B("không phải người nộp hồ sơ", "not the applicant")
+            )
         if actor.is_officer and not (
             actor.agency_code is not None and self._may_act(actor.agency_code)
         ):
-            raise ActorNotAllowedError(f"{actor.agency_code} is outside this dossier")
+            raise ActorNotAllowedError(
+                B(
+                    f"{actor.agency_code} không tham gia xử lý hồ sơ này",
+                    f"{actor.agency_code} is outside this dossier",
+                )
+            )
         if self.status not in LEGAL_FROM[command]:
             raise IllegalTransitionError(action=command, status=self.status)
+
+    def _check_supplement(
+        self, role: Role, documents: dict[str, DocumentMetadata]
+    ) -> None:
+        """A supplement brings what was requested, nothing else (Mẫu 02).
+
+        At the desk, paper may come for requested items that are not
+        digitized, so documents cover a subset of the request. Online, the
+        applicant must upload every requested in-scope item: an empty or
+        partial upload would restart the clock with nothing supplied.
+        """
+        requested = tuple(self.supplement_items)
+        if not requested:  # a snapshot from before requests were kept
+            if role is Role.CITIZEN and not documents:
+                raise SupplementError(
+                    B("chưa có giấy tờ bổ sung nào", "no document supplied")
+                )
+            return
+        unrequested = sorted(set(documents) - set(requested))
+        if unrequested:
+            raise SupplementError(
+                B(
+                    f"không được yêu cầu bổ sung: {', '.join(unrequested)}",
+                    f"not requested: {', '.join(unrequested)}",
+                )
+            )
+        if role is not Role.CITIZEN:
+            return
+        uploadable = [
+            code
+            for code in requested
+            if self.components[code].scope is DigitizationScope.IN_SCOPE
+        ]
+        if not uploadable:
+            raise SupplementError(
+                B(
+                    "các thành phần được yêu cầu phải nộp bản giấy tại bộ phận một cửa",
+                    "the requested items are brought on paper to the one-stop desk",
+                )
+            )
+        missing = [code for code in uploadable if code not in documents]
+        if missing:
+            raise SupplementError(
+                B(
+                    f"còn thiếu thành phần được yêu cầu: {', '.join(missing)}",
+                    f"requested items missing: {', '.join(missing)}",
+                )
+            )
 
     def _planned_due(self, trace: Trace, given: datetime | None) -> datetime | None:
         if given is None:
             return self.due_at
         check_instant(given, "plannedDueAt")
         if given <= trace.at:
-            raise PlannedDueError("not after the hand-over")
+            raise PlannedDueError(
+                B("phải sau thời điểm chuyển", "not after the hand-over")
+            )
         if self.due_at is not None and given > self.due_at:
-            raise PlannedDueError("after the dossier's due time")
+            raise PlannedDueError(
+                B(
+                    "sau hạn giải quyết của hồ sơ",
+                    "after the dossier's due time",
+                )
+            )
         return given
 
     def _may_act(self, agency_code: str) -> bool:
@@ -818,6 +945,7 @@ class Dossier(Aggregate):
         self.paused_at = at
 
     def _resume(self, paused_seconds: int, due_at: datetime | None) -> None:
+        self.supplement_items = ()
         self.status = self.resume_status or DossierStatus.IN_PROGRESS
         self.resume_status = None
         self.paused_at = None
@@ -845,7 +973,7 @@ def _components(procedure: ProcedureDefinition) -> dict[str, ComponentState]:
 
 def _required(value: str, name: str, limit: int = bounds.REASON_LENGTH) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise MissingDataError(name)
+        raise MissingDataError(field_name(name))
     return bounds.text(value, name, limit, required=True, multiline=True)
 
 
@@ -870,7 +998,12 @@ def _digitizable(components: dict[str, ComponentState], code: str) -> ComponentS
     if component is None:
         raise ComponentError(code)
     if component.scope is not DigitizationScope.IN_SCOPE:
-        raise ComponentError(f"{code} ({component.scope.value})")
+        raise ComponentError(
+            B(
+                f"{code} không thuộc phạm vi số hóa ({component.scope.label('vi')})",
+                f"{code} is not digitized ({component.scope.label('en')})",
+            )
+        )
     return component
 
 
@@ -878,13 +1011,23 @@ def _check_receiving_unit(receiving: str, competent: str, code: str) -> None:
     """The desk must be in the competent agency's province; R-17 code unit."""
     match = DOSSIER_CODE.match(code)
     if match is None:
-        raise MissingDataError(f"dossier code {code!r}")
+        raise MissingDataError(
+            B(f"mã hồ sơ {shown(code)}", f"dossier code {shown(code)}")
+        )
     if AgencyCode(receiving).level1 != AgencyCode(competent).level1:
         raise ActorNotAllowedError(
-            f"{receiving} is outside the province of {competent}"
+            B(
+                f"{receiving} không thuộc tỉnh của {competent}",
+                f"{receiving} is outside the province of {competent}",
+            )
         )
     if match.group(1) not in (receiving, competent):
-        raise MissingDataError(f"dossier code {code!r} for unit {receiving}")
+        raise MissingDataError(
+            B(
+                f"mã hồ sơ {shown(code)} của đơn vị {receiving}",
+                f"dossier code {shown(code)} for unit {receiving}",
+            )
+        )
 
 
 def _check_registered_desk(unit: str, registry: AgencyRegistry) -> None:

@@ -15,11 +15,19 @@ from domain.procedure import Component, DigitizationScope, ProcedureDefinition
 from domain.values import AgencyCode
 from domain.working_time import WorkingCalendar
 
+# Enterprise/tax codes: 10 digits, or 13 for a branch or dependent unit,
+# written NNNNNNNNNN-NNN (Circular 105/2020/TT-BTC) or as 13 plain digits.
+_TAX_CODE = re.compile(r"[0-9]{10}(?:-?[0-9]{3})?", re.ASCII)
+_PLAIN_13 = re.compile(r"[0-9]{13}", re.ASCII)
+
 _APPLICANT_IDS: dict[str, tuple[re.Pattern[str], str, str]] = {
+    # The first three digits are the province of birth registration, 001-096
+    # (Circular 07/2016/TT-BCA); 000 and 097-999 are no province.
     "citizen": (
-        re.compile(r"[0-9]{12}", re.ASCII),
-        "số định danh cá nhân 12 chữ số",
-        "a 12-digit personal identification number",
+        re.compile(r"0(?:0[1-9]|[1-8][0-9]|9[0-6])[0-9]{9}", re.ASCII),
+        "số định danh cá nhân 12 chữ số, bắt đầu bằng mã tỉnh 001-096",
+        "a 12-digit personal identification number starting with a province"
+        " code 001-096",
     ),
     "identity_card": (
         re.compile(r"[0-9]{9}", re.ASCII),
@@ -32,14 +40,14 @@ _APPLICANT_IDS: dict[str, tuple[re.Pattern[str], str, str]] = {
         "a passport number of 6-12 capital letters or digits",
     ),
     "enterprise": (
-        re.compile(r"[0-9]{10}(-[0-9]{3})?", re.ASCII),
-        "mã số doanh nghiệp 10 chữ số hoặc NNNNNNNNNN-NNN",
-        "a 10-digit enterprise code or NNNNNNNNNN-NNN",
+        _TAX_CODE,
+        "mã số doanh nghiệp 10 hoặc 13 chữ số (NNNNNNNNNN-NNN)",
+        "a 10- or 13-digit enterprise code (NNNNNNNNNN-NNN)",
     ),
     "cooperative": (
-        re.compile(r"[0-9]{10}(-[0-9]{3})?", re.ASCII),
-        "mã số hợp tác xã 10 chữ số hoặc NNNNNNNNNN-NNN",
-        "a 10-digit cooperative code or NNNNNNNNNN-NNN",
+        _TAX_CODE,
+        "mã số hợp tác xã 10 hoặc 13 chữ số (NNNNNNNNNN-NNN)",
+        "a 10- or 13-digit cooperative code (NNNNNNNNNN-NNN)",
     ),
     "organisation": (
         re.compile(r"[0-9]{7}", re.ASCII),
@@ -60,10 +68,22 @@ class ApplicantKind(Enum):
     ORGANISATION = "organisation"  # other organisations: budget-unit code, 7 digits
 
     def check(self, applicant_id: object) -> str:
+        """The identifier in its one canonical form, or ``InvalidValueError``."""
         pattern, vi, en = _APPLICANT_IDS[self.value]
         if not isinstance(applicant_id, str) or not pattern.fullmatch(applicant_id):
             raise InvalidValueError("applicantId", vi, en)
-        return applicant_id
+        return canonical_applicant_id(applicant_id)
+
+
+def canonical_applicant_id(value: str) -> str:
+    """One owner, one spelling: a 13-digit tax code as ``NNNNNNNNNN-NNN``.
+
+    No other identifier form has 13 plain digits, so this applies to dossier
+    owners and citizen token subjects alike, whatever kind they claim.
+    """
+    if _PLAIN_13.fullmatch(value):
+        return f"{value[:10]}-{value[10:]}"
+    return value
 
 
 def applicant_id_forms() -> tuple[re.Pattern[str], ...]:
@@ -82,7 +102,7 @@ class Applicant:
     def __post_init__(self) -> None:
         if not isinstance(self.kind, ApplicantKind):
             raise InvalidValueError("applicantKind", "không hợp lệ", "unknown kind")
-        self.kind.check(self.id)
+        object.__setattr__(self, "id", self.kind.check(self.id))
         name = bounds.text(
             self.name, "applicantName", bounds.NAME_LENGTH, required=True
         )

@@ -2,15 +2,56 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from typing import Any, ClassVar
+
+#: Longest interpolated value a message shows; longer ones end in "…".
+MAX_SHOWN = 80
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A detail of an error said in both languages (a reason, a field's name)."""
+
+    vi: str
+    en: str
+
+    def label(self, language: str = "vi") -> str:
+        return self.en if language.startswith("en") else self.vi
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """``value`` as a message may show it: at most ``MAX_SHOWN`` characters,
+    control, format, surrogate and unassigned characters replaced by U+FFFD.
+
+    Input is clipped *before* it is scanned: a message never costs more than
+    its bound, whatever came in (a 500,000-character code with NUL bytes).
+    """
+    text = value if isinstance(value, str) else str(value)
+    clipped = len(text) > limit
+    head = text[: limit - 1] if clipped else text
+    safe = "".join(
+        "\ufffd" if unicodedata.category(char).startswith("C") else char
+        for char in head
+    )
+    return safe + "…" if clipped else safe
 
 
 class LabelledError(Exception):
-    """An expected failure with a stable code and Vietnamese/English labels."""
+    """An expected failure with a stable code and Vietnamese/English labels.
+
+    Details (positional ``{a0}``… and named) are shown in the message's
+    language when they have a ``label(language)`` (``Bilingual``, labelled
+    enums); everything interpolated is clipped and cleaned by ``shown``.
+    """
 
     code: ClassVar[str] = "ERROR"
     vi: ClassVar[str] = "Yêu cầu không hợp lệ"
     en: ClassVar[str] = "Invalid request"
+    #: Longest value shown; errors about the operator's own configuration,
+    #: never a request's input, may show more (still cleaned).
+    max_shown: ClassVar[int] = MAX_SHOWN
 
     def __init__(self, *args: Any, **details: Any) -> None:
         super().__init__(*args)
@@ -18,12 +59,10 @@ class LabelledError(Exception):
 
     def message(self, language: str = "vi") -> str:
         template = self.en if language.startswith("en") else self.vi
-        values = {
-            key: value.label(language) if hasattr(value, "label") else value
-            for key, value in self.details.items()
-        }
+        limit = self.max_shown
+        values = {k: _in(language, v, limit) for k, v in self.details.items()}
         for index, arg in enumerate(self.args):
-            values.setdefault(f"a{index}", arg)
+            values.setdefault(f"a{index}", _in(language, arg, limit))
         try:
             return template.format(**values)
         except (KeyError, IndexError):
@@ -31,6 +70,17 @@ class LabelledError(Exception):
 
     def __str__(self) -> str:
         return self.message("en")
+
+
+#: Our own labels (a reason, a rule) may be longer than an echoed value.
+MAX_LABEL = 400
+
+
+def _in(language: str, value: object, limit: int) -> str:
+    label = getattr(value, "label", None)
+    if callable(label):
+        return shown(label(language), max(limit, MAX_LABEL))
+    return shown(value, limit)
 
 
 class DomainError(LabelledError):
@@ -161,9 +211,42 @@ class InvalidValueError(DomainError):
     """
 
     code = "INVALID_VALUE"
-    vi = "Giá trị không hợp lệ cho «{field}»: {rule_vi}"
-    en = "Invalid value for '{field}': {rule_en}"
+    vi = "Giá trị không hợp lệ cho «{field}»: {rule}"
+    en = "Invalid value for '{field}': {rule}"
 
     def __init__(self, field: str, rule_vi: str, rule_en: str) -> None:
-        super().__init__(field, field=field, rule_vi=rule_vi, rule_en=rule_en)
+        super().__init__(field, field=field, rule=Bilingual(rule_vi, rule_en))
         self.field = field
+
+
+class AlreadyHeldError(DomainError):
+    """A forward to the unit (and department) that holds the dossier changes nothing."""
+
+    code = "ALREADY_HELD"
+    vi = "Hồ sơ đang do chính đơn vị này xử lý: {a0}"
+    en = "The dossier is already held by this unit: {a0}"
+
+
+class SupplementError(DomainError):
+    code = "INVALID_SUPPLEMENT"
+    vi = "Hồ sơ bổ sung không hợp lệ: {a0}"
+    en = "Invalid supplement: {a0}"
+
+
+_FIELD_NAMES = {
+    "reason": ("lý do", "reason"),
+    "receipt": ("biên lai", "receipt"),
+    "decision": ("quyết định", "decision"),
+    "name": ("tên", "name"),
+    "department": ("phòng ban", "department"),
+    "province": ("mã tỉnh", "province"),
+    "procedure name": ("tên thủ tục", "procedure name"),
+    "items": ("thành phần cần bổ sung", "items"),
+    "fees": ("các khoản phí, lệ phí", "fees"),
+}
+
+
+def field_name(name: str) -> Bilingual:
+    """The name of a mandatory input in both languages (the API name as fallback)."""
+    vi, en = _FIELD_NAMES.get(name, (name, name))
+    return Bilingual(vi, en)

@@ -11,7 +11,12 @@ from eventsourcing.domain import Aggregate
 
 from domain import bounds
 from domain.deadline import TimeLimit
-from domain.errors import InvalidProcedureError, MissingDataError
+from domain.errors import (
+    Bilingual,
+    InvalidProcedureError,
+    MissingDataError,
+    field_name,
+)
 from domain.values import AgencyCode, Trace, validate_field_code
 
 #: Catalogue names are official titles, some of them long.
@@ -19,19 +24,30 @@ _CATALOGUE_NAME = 1000
 
 # National TTHC code ``d.dddddd``, or its local variant ``d.dddddd.<agency code>``
 # (R-08, e.g. ``1.003560.000.00.00.H56``).
+_CODE_FORM = Bilingual(
+    "mã thủ tục dạng d.dddddd[.<mã cơ quan>]", "code: d.dddddd[.<agency code>]"
+)
 _PROCEDURE_CODE = re.compile(r"([0-9]\.[0-9]{6})(?:\.(.+))?", re.ASCII)
 
 
 def validate_procedure_code(code: object) -> str:
     """A national TTHC code or its local variant with a valid QCVN 102 agency code."""
     if not isinstance(code, str) or len(code) > 32:
-        raise InvalidProcedureError("code: d.dddddd[.<agency code>]")
+        raise InvalidProcedureError(_CODE_FORM)
     match = _PROCEDURE_CODE.fullmatch(code)
     if match is None:
-        raise InvalidProcedureError("code: d.dddddd[.<agency code>]")
+        raise InvalidProcedureError(_CODE_FORM)
     if match.group(2) is not None:
         AgencyCode(match.group(2))
     return code
+
+
+def local_publisher(code: str) -> AgencyCode | None:
+    """The agency of a local variant ``d.dddddd.<agency code>``; None for a national code."""
+    match = _PROCEDURE_CODE.fullmatch(code)
+    if match is None or match.group(2) is None:
+        return None
+    return AgencyCode(match.group(2))
 
 
 class OnlineLevel(Enum):
@@ -50,6 +66,19 @@ class DigitizationScope(Enum):
     PHOTOCOPY = "photocopy"
     SHOWN_ONLY = "shown_only"
     CLASSIFIED = "classified"
+
+    def label(self, language: str = "vi") -> str:
+        vi, en = _SCOPE_LABELS[self.value]
+        return en if language.startswith("en") else vi
+
+
+_SCOPE_LABELS = {
+    "in_scope": ("thuộc phạm vi số hóa", "in scope"),
+    "shared_data": ("đã chia sẻ dưới dạng dữ liệu", "shared as data"),
+    "photocopy": ("bản sao", "photocopy"),
+    "shown_only": ("chỉ xuất trình", "shown only"),
+    "classified": ("tài liệu mật", "classified"),
+}
 
 
 @dataclass(frozen=True)
@@ -116,7 +145,7 @@ class ProcedureDefinition:
     def __post_init__(self) -> None:
         validate_procedure_code(self.code)
         if not self.name.strip():
-            raise MissingDataError("procedure name")
+            raise MissingDataError(field_name("procedure name"))
         bounds.text(self.name, "procedure.name", _CATALOGUE_NAME, required=True)
         bounds.bounded(self.components, "components", bounds.MAX_COMPONENTS)
         bounds.bounded(self.results, "results", bounds.MAX_RESULTS)
@@ -127,13 +156,20 @@ class ProcedureDefinition:
             publisher = AgencyCode(local.group(2))
             if publisher.level1 != self.competent_agency.level1:
                 raise InvalidProcedureError(
-                    f"{self.code}: publisher outside {self.competent_agency.level1}"
+                    Bilingual(
+                        f"{self.code}: đơn vị ban hành ngoài tỉnh"
+                        f" {self.competent_agency.level1}",
+                        f"{self.code}: publisher outside"
+                        f" {self.competent_agency.level1}",
+                    )
                 )
         codes = [c.code for c in self.components]
         if len(set(codes)) != len(codes):
-            raise InvalidProcedureError("duplicate component codes")
+            raise InvalidProcedureError(
+                Bilingual("mã thành phần bị trùng", "duplicate component codes")
+            )
         if any(f.amount < 0 for f in self.fees):
-            raise InvalidProcedureError("negative fee")
+            raise InvalidProcedureError(Bilingual("phí âm", "negative fee"))
 
     def component(self, code: str) -> Component | None:
         return next((c for c in self.components if c.code == code), None)
@@ -180,6 +216,10 @@ class Procedure(Aggregate):
 
     def revise(self, *, trace: Trace, definition: ProcedureDefinition) -> None:
         if definition.code != self.definition.code:
-            raise InvalidProcedureError("the code of a procedure cannot change")
+            raise InvalidProcedureError(
+                Bilingual(
+                    "không được đổi mã thủ tục", "the code of a procedure cannot change"
+                )
+            )
         if definition != self.definition:
             self.trigger_event(self.Revised, trace=trace, definition=definition)

@@ -93,6 +93,18 @@ class Role(Enum):
     LEADER = "leader"
     SYSTEM = "system"
 
+    def label(self, language: str = "vi") -> str:
+        vi, en = _ROLE_LABELS[self.value]
+        return en if language.startswith("en") else vi
+
+
+_ROLE_LABELS = {
+    "citizen": ("công dân", "citizen"),
+    "desk": ("cán bộ một cửa", "desk officer"),
+    "specialist": ("chuyên viên", "specialist"),
+    "leader": ("lãnh đạo", "leader"),
+    "system": ("hệ thống", "system"),
+}
 
 OFFICER_ROLES = frozenset({Role.DESK, Role.SPECIALIST, Role.LEADER})
 

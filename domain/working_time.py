@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from domain.errors import InvalidCalendarError, TimeOutOfRangeError
+from domain.errors import Bilingual, InvalidCalendarError, TimeOutOfRangeError
 
 VIETNAM_TZ = "Asia/Ho_Chi_Minh"
 _SEARCH_LIMIT_DAYS = 3 * 366
@@ -21,6 +21,9 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
 """Instants the arithmetic accepts and returns: outside, no deadline is plausible,
 and counting day by day towards year 9999 would run for minutes or overflow."""
+_NO_WORKING_DAY = Bilingual(
+    "không có ngày làm việc nào trong ba năm", "no working day within three years"
+)
 MAX_DURATION = timedelta(days=50 * 366)
 """Working or elapsed time added to an instant: at most 50 years."""
 
@@ -28,7 +31,12 @@ MAX_DURATION = timedelta(days=50 * 366)
 def check_instant(moment: datetime, what: str = "time") -> datetime:
     """``moment`` if it is aware and inside [EARLIEST, LATEST]; else a typed error."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidCalendarError(f"naive datetime {moment.isoformat()}")
+        raise InvalidCalendarError(
+            Bilingual(
+                f"thời điểm không có múi giờ {moment.isoformat()}",
+                f"naive datetime {moment.isoformat()}",
+            )
+        )
     # Aware comparisons never overflow, unlike astimezone() near year 1 or 9999.
     if not EARLIEST <= moment <= LATEST:
         raise TimeOutOfRangeError(what=what, value=moment.isoformat())
@@ -37,9 +45,13 @@ def check_instant(moment: datetime, what: str = "time") -> datetime:
 
 def check_duration(duration: timedelta) -> timedelta:
     if duration < timedelta():
-        raise InvalidCalendarError(f"negative duration {duration}")
+        raise InvalidCalendarError(
+            Bilingual(
+                f"khoảng thời gian âm {duration}", f"negative duration {duration}"
+            )
+        )
     if duration > MAX_DURATION:
-        raise TimeOutOfRangeError(what="duration", value=str(duration))
+        raise TimeOutOfRangeError(value=str(duration))
     return duration
 
 
@@ -80,7 +92,9 @@ class WorkingCalendar:
 
     def __post_init__(self) -> None:
         if not self.sessions:
-            raise InvalidCalendarError("no working session")
+            raise InvalidCalendarError(
+                Bilingual("không có buổi làm việc", "no working session")
+            )
         ordered = sorted(self.sessions)
         for before, after in itertools.pairwise(ordered):
             if after.start < before.end:
@@ -102,6 +116,16 @@ class WorkingCalendar:
             return False
         return day.weekday() not in self.weekend
 
+    def is_working_instant(self, moment: datetime) -> bool:
+        """Inside a session of a working day, its opening and closing included
+        (a due time at the closing is the legal instant of that day)."""
+        local = self.local(moment)
+        if not self.is_working_day(local.date()):
+            return False
+        return any(
+            start <= local <= end for start, end in self._intervals(local.date())
+        )
+
     def next_working_day(self, day: date) -> date:
         for offset in range(1, _SEARCH_LIMIT_DAYS):
             candidate = day + timedelta(days=offset)
@@ -109,7 +133,7 @@ class WorkingCalendar:
                 break
             if self.is_working_day(candidate):
                 return candidate
-        raise InvalidCalendarError("no working day within three years")
+        raise InvalidCalendarError(_NO_WORKING_DAY)
 
     def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         return [
@@ -128,7 +152,7 @@ class WorkingCalendar:
         idle = 0
         while idle < _SEARCH_LIMIT_DAYS:
             if day > last_day:
-                raise TimeOutOfRangeError(what="time", value=f"> {LATEST.isoformat()}")
+                raise TimeOutOfRangeError(value=f"> {LATEST.isoformat()}")
             if self.is_working_day(day):
                 idle = 0
                 for start, end in self._intervals(day):
@@ -137,7 +161,7 @@ class WorkingCalendar:
             else:
                 idle += 1
             day += timedelta(days=1)
-        raise InvalidCalendarError("no working day within three years")
+        raise InvalidCalendarError(_NO_WORKING_DAY)
 
     def work_start(self, moment: datetime) -> datetime:
         """The first working instant at or after ``moment``."""
@@ -157,7 +181,7 @@ class WorkingCalendar:
             if remaining <= available:
                 return check_instant(begin + remaining)
             remaining -= available
-        raise InvalidCalendarError("unreachable")  # pragma: no cover
+        raise InvalidCalendarError(_NO_WORKING_DAY)  # pragma: no cover
 
     def shown_due(self, due: datetime) -> datetime:
         """A due time at the day's last closing, shown as the next working opening.
@@ -186,7 +210,9 @@ class WorkingCalendar:
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
         """Calendar days from the first working instant, moved off days off."""
         if days < 0:
-            raise InvalidCalendarError(f"negative duration {days} days")
+            raise InvalidCalendarError(
+                Bilingual(f"số ngày âm {days}", f"negative duration {days} days")
+            )
         return self.add_elapsed(self.work_start(start), timedelta(days=days))
 
     def add_elapsed(self, moment: datetime, elapsed: timedelta) -> datetime:

@@ -263,7 +263,9 @@ class Simulation:
                     s,
                     app.reappoint_dossier,
                     leader,
-                    due_at=due + timedelta(days=rng.randrange(2, 6)),
+                    due_at=self.calendar.add_working_time(
+                        due, self.calendar.hours_per_day * rng.randrange(2, 6)
+                    ),
                     reason="Cần lấy ý kiến cơ quan phối hợp",
                 )
         if s.later(max(limit * share * rng.uniform(0.6, 1.0), 0.5)) is None:

@@ -23,6 +23,7 @@ class BadCliValue(LabelledError):
     code = "INVALID_OPTION"
     vi = "{a0} không hợp lệ: {a1!r} — cần {a2}"
     en = "{a0} is invalid: {a1!r} — expected {a3}"
+    max_shown = 200  # the CLI caller's own argument, and our expectation
 
 
 def iso_instant(option: str, value: str) -> datetime:

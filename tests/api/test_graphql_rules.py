@@ -338,7 +338,11 @@ class TestApologyDuty:
             )["worklist"]
             assert [d["code"] for d in calm] == [far]
 
-        new_due = (datetime.now().astimezone() + timedelta(days=14)).isoformat()
+        # A re-appointment lands on a working instant: the next one in 14 days.
+        calendar = api.services.onestop.working_calendar("H34").calendar
+        new_due = calendar.work_start(
+            datetime.now().astimezone() + timedelta(days=14)
+        ).isoformat()
         apologised = api.data(
             REAPPOINT, {"code": near, "due": new_due}, token=api.tokens.leader()
         )["reappointDossier"]
@@ -446,7 +450,9 @@ class TestApologyDuty:
             onestop.reappoint_dossier(
                 reception.dossier_id,
                 trace=trace(leader(), start + timedelta(hours=1)),
-                due_at=start + timedelta(days=10),
+                due_at=onestop.working_calendar("H34").calendar.work_start(
+                    start + timedelta(days=10)
+                ),
                 reason="Cần xác minh",
             )
         resolved = api.data(

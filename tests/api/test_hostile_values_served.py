@@ -319,7 +319,20 @@ hostile_text = st.one_of(
         lambda a, bad, b: a + bad + b,
         st.text(max_size=10),
         st.sampled_from(
-            ["\x00", "\x1b", "\x7f", "\ud800", "\udfff", "\ufffe", "\u0085"]
+            [
+                "\x00",
+                "\x1b",
+                "\x7f",
+                "\ud800",
+                "\udfff",
+                "\ufffe",
+                "\u0085",
+                "\u2028",
+                "\u202e",
+                "\u2066",
+                "\u200b",
+                "\ufeff",
+            ]
         ),
         st.text(max_size=10),
     ),
@@ -335,6 +348,16 @@ def clean_text(value: str, limit: int, *, multiline: bool) -> bool:
         if (category == "Cc" and char not in allowed) or category == "Cs":
             return False
         code = ord(char)
+        if multiline and (0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069):
+            return False
+        if code == 0xFEFF or (
+            not multiline
+            and (
+                category in ("Zl", "Zp")
+                or (category == "Cf" and code not in (0x200C, 0x200D))
+            )
+        ):
+            return False
         if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
             return False
     return len(unicodedata.normalize("NFC", value.strip())) <= limit
@@ -357,11 +380,11 @@ kinds = st.sampled_from(
     ]
 )
 ID_RULES = {
-    "CITIZEN": r"[0-9]{12}",
+    "CITIZEN": r"0(0[1-9]|[1-8][0-9]|9[0-6])[0-9]{9}",
     "IDENTITY_CARD": r"[0-9]{9}",
     "PASSPORT": r"[A-Z0-9]{6,12}",
-    "ENTERPRISE": r"[0-9]{10}(-[0-9]{3})?",
-    "COOPERATIVE": r"[0-9]{10}(-[0-9]{3})?",
+    "ENTERPRISE": r"[0-9]{10}(-?[0-9]{3})?",
+    "COOPERATIVE": r"[0-9]{10}(-?[0-9]{3})?",
     "ORGANISATION": r"[0-9]{7}",
 }
 

@@ -188,7 +188,7 @@ def test_document_dates_lie_in_a_plausible_window(value: date, ok: bool) -> None
 
 printable = st.text(
     st.characters(
-        blacklist_categories=("Cc", "Cs"),
+        blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp"),
         blacklist_characters="\ufffe\uffff",
     ).filter(lambda c: not 0xFDD0 <= ord(c) <= 0xFDEF and ord(c) & 0xFFFE != 0xFFFE),
     max_size=50,
@@ -309,12 +309,23 @@ def test_messages_are_bilingual_and_name_the_field() -> None:
     assert "Invalid value" in refused.value.message("en")
 
 
+_BIDI_OVERRIDES_AND_ISOLATES = {*range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
 def _refused_by_rule(char: str, multiline: bool) -> bool:
-    """The rule stated with unicodedata: controls, surrogates, non-characters."""
+    """The rule stated with unicodedata: controls, surrogates, non-characters;
+    format characters (Cf) and line/paragraph separators in one-line text except
+    ZWNJ/ZWJ; bidi overrides/isolates and the BOM in multi-line text too."""
     code = ord(char)
     category = unicodedata.category(char)
     if category == "Cc":
         return not (multiline and char in "\n\r\t")
+    if multiline and (code in _BIDI_OVERRIDES_AND_ISOLATES or code == 0xFEFF):
+        return True
+    if not multiline and (
+        category in ("Zl", "Zp") or (category == "Cf" and code not in (0x200C, 0x200D))
+    ):
+        return True
     return category == "Cs" or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
 
 
@@ -346,3 +357,28 @@ def test_plane_end_non_characters_are_refused() -> None:
         for last in (0xFFFE, 0xFFFF):
             with pytest.raises(InvalidValueError):
                 bounds.text(chr(plane * 0x10000 + last), "reason", 10)
+
+
+@pytest.mark.parametrize(
+    "char",
+    ["\u2028", "\u2029", "\u202e", "\u2066", "\u2069", "\u200b", "\ufeff", "\u200e"],
+    ids=lambda c: f"U+{ord(c):04X}",
+)
+def test_invisible_format_characters_are_refused_in_one_line_fields(char: str) -> None:
+    with pytest.raises(InvalidValueError) as refused:
+        bounds.text(f"Nguyễn{char}Văn An", "applicantName", bounds.NAME_LENGTH)
+    assert "ẩn" in refused.value.message("vi")
+    assert "invisible" in refused.value.message("en")
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202d", "\u202e", "\u2067", "\ufeff"])
+def test_trojan_source_characters_are_refused_in_multiline_fields(char: str) -> None:
+    with pytest.raises(InvalidValueError):
+        bounds.text(f"Lý do{char} bổ sung", "reason", 100, multiline=True)
+
+
+def test_joiners_stay_and_multiline_keeps_separators_and_marks() -> None:
+    assert bounds.text("क्\u200dष", "applicantName", 50) == "क्\u200dष"
+    assert bounds.text("می\u200cخواهم", "applicantName", 50) == "می\u200cخواهم"
+    kept = "dòng 1\u2028dòng 2\u200b\u200e"
+    assert bounds.text(kept, "reason", 100, multiline=True) == kept

@@ -27,11 +27,13 @@ from domain.dossier_values import (
 )
 from domain.errors import (
     ActorNotAllowedError,
+    AlreadyHeldError,
     AlreadyRatedError,
     CrossProvinceForwardError,
     DomainError,
     IllegalTransitionError,
     ReappointmentError,
+    SupplementError,
     UnregisteredAgencyError,
     UnsignedComponentsError,
 )
@@ -264,6 +266,7 @@ class DossierMachine(RuleBasedStateMachine):
     def forward(self, data: st.DataObject, aim: tuple[Holder, bool]) -> None:
         d, who = self.pick(data), self.actor(data, desk())
         to, registered = aim
+        held = self.app.get_dossier(d).holder == to
         done = self.attempt(
             d,
             Command.FORWARD,
@@ -273,9 +276,11 @@ class DossierMachine(RuleBasedStateMachine):
                 UnsignedComponentsError,
                 UnregisteredAgencyError,
                 CrossProvinceForwardError,
+                AlreadyHeldError,
             ),
         )
         assert registered or not done, f"forwarded to {to}"
+        assert not (held and done), f"forwarded to its holder {to}"
         if done:
             step = next(iter(self.app.events.get(d, desc=True, limit=1)))
             planned = getattr(step, "planned_due_at", self.due[d])
@@ -293,12 +298,22 @@ class DossierMachine(RuleBasedStateMachine):
                 d, trace=trace(who, self.now), items=("TP2",), reason="Bổ sung"
             ),
         )
+        # An empty upload never restarts the clock; the requested item does.
+        assert not self.attempt(
+            d,
+            Command.RECEIVE_SUPPLEMENT,
+            citizen(),
+            lambda: self.app.receive_supplement(d, trace=trace(citizen(), self.now)),
+            SupplementError,
+        )
         self.attempt(
             d,
             Command.RECEIVE_SUPPLEMENT,
             citizen(),
             lambda: self.app.receive_supplement(
-                d, trace=trace(citizen(), self.tick(minutes))
+                d,
+                trace=trace(citizen(), self.tick(minutes)),
+                documents={"TP2": document("TP2")},
             ),
         )
 

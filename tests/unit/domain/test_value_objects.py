@@ -20,6 +20,7 @@ from domain.dossier_values import (
     DocumentMetadata,
     Holder,
     IssuedResult,
+    canonical_applicant_id,
 )
 from domain.errors import (
     InvalidAgencyCodeError,
@@ -35,12 +36,17 @@ from tests.factories import birth_registration, sha
 VN = timezone(timedelta(hours=7))
 
 VALID_IDS = {
-    ApplicantKind.CITIZEN: r"[0-9]{12}",
+    ApplicantKind.CITIZEN: r"0(0[1-9]|[1-8][0-9]|9[0-6])[0-9]{9}",
     ApplicantKind.IDENTITY_CARD: r"[0-9]{9}",
     ApplicantKind.PASSPORT: r"[A-Z0-9]{6,12}",
     ApplicantKind.ENTERPRISE: r"[0-9]{10}(-[0-9]{3})?",
     ApplicantKind.COOPERATIVE: r"[0-9]{10}(-[0-9]{3})?",
     ApplicantKind.ORGANISATION: r"[0-9]{7}",
+}
+# Other spellings of the same identifier, stored in the canonical form above.
+ALTERNATIVE_IDS = {
+    ApplicantKind.ENTERPRISE: r"[0-9]{13}",
+    ApplicantKind.COOPERATIVE: r"[0-9]{13}",
 }
 
 
@@ -55,6 +61,31 @@ def test_each_applicant_kind_accepts_its_own_identifier(
     assert applicant.name == "Nguyễn Văn An"
 
 
+@pytest.mark.parametrize("kind", list(ALTERNATIVE_IDS))
+@given(data=st.data())
+def test_a_thirteen_digit_code_is_stored_in_one_canonical_form(
+    kind: ApplicantKind, data: st.DataObject
+) -> None:
+    plain = data.draw(st.from_regex(ALTERNATIVE_IDS[kind], fullmatch=True))
+    dashed = f"{plain[:10]}-{plain[10:]}"
+    assert Applicant(plain, "Công ty An", kind).id == dashed
+    assert Applicant(dashed, "Công ty An", kind) == Applicant(plain, "Công ty An", kind)
+    assert canonical_applicant_id(plain) == canonical_applicant_id(dashed) == dashed
+
+
+@given(st.integers(0, 999), st.from_regex(r"[0-9]{9}", fullmatch=True))
+def test_a_personal_id_starts_with_a_province_of_birth(
+    province: int, rest: str
+) -> None:
+    number = f"{province:03d}{rest}"
+    if 1 <= province <= 96:
+        assert Applicant(number, "Nguyễn Văn An").id == number
+    else:
+        with pytest.raises(InvalidValueError) as refused:
+            Applicant(number, "Nguyễn Văn An")
+        assert "001-096" in refused.value.message("vi")
+
+
 @pytest.mark.parametrize(
     ("kind", "applicant_id"),
     [
@@ -65,7 +96,13 @@ def test_each_applicant_kind_accepts_its_own_identifier(
         (ApplicantKind.PASSPORT, "c1234567"),  # lower case
         (ApplicantKind.PASSPORT, "C12"),
         (ApplicantKind.PASSPORT, "C1234567890123"),
-        (ApplicantKind.ENTERPRISE, "0101234567001"),  # 13 digits need the dash
+        (ApplicantKind.CITIZEN, "000123456789"),  # no province 000
+        (ApplicantKind.CITIZEN, "097123456789"),  # provinces end at 096
+        (ApplicantKind.CITIZEN, "999123456789"),
+        (ApplicantKind.CITIZEN, "100123456789"),
+        (ApplicantKind.ENTERPRISE, "01012345670012"),  # 14 digits
+        (ApplicantKind.ENTERPRISE, "0101234567-01"),
+        (ApplicantKind.ENTERPRISE, "0101234567--001"),
         (ApplicantKind.ENTERPRISE, "010123456"),
         (ApplicantKind.COOPERATIVE, "01012345-67"),
         (ApplicantKind.ORGANISATION, "12345678"),
