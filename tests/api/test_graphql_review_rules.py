@@ -214,3 +214,60 @@ def test_an_enterprise_owns_its_dossiers_under_either_spelling(
     assert dossier.applicant.id == "0101234567-001"
     other = api.data(MY_DOSSIERS, token=api.tokens.citizen("0101234567002"))
     assert other["myDossiers"] == []
+
+
+FORWARD_PLANNED = f"""
+mutation F($code: String!, $planned: DateTime!) {{
+  forwardDossier(dossier: {{code: $code}}, toAgencyCode: "{JUSTICE}",
+                 plannedDueAt: $planned) {{
+    __typename ... on InvalidInput {{ errorCode message field }}
+  }}
+}}"""
+
+
+@pytest.mark.parametrize(
+    "planned", ["2026-12-10T10:00:00", "9999-12-10T10:00:00+07:00"], ids=repr
+)
+def test_a_planned_step_deadline_is_checked_at_the_edge(api: Api, planned: str) -> None:
+    code = receive_paper(api)["code"]
+    result = refused(
+        api, FORWARD_PLANNED, {"code": code, "planned": planned}, api.tokens.desk()
+    )
+    assert (result["errorCode"], result["field"]) == ("INVALID_VALUE", "plannedDueAt")
+
+
+REF_BOTH = f"""
+mutation S($code: String!, $id: ID!) {{
+  stopDossier(dossier: {{code: $code, dossierId: $id}}, reason: "Dừng") {{ {OUTCOME} }}
+}}"""
+
+
+def test_a_code_and_an_id_of_two_dossiers_name_none(api: Api) -> None:
+    first = receive_paper(api)
+    second = receive_paper(api)
+    before = api.log_position()
+    data = send(
+        api,
+        REF_BOTH,
+        {"code": first["code"], "id": second["dossierId"]},
+        token=api.tokens.leader(),
+        language="vi",
+    )
+    assert data["stopDossier"]["__typename"] == "DossierNotFound"
+    assert api.log_position() == before
+
+
+RECEIVE_PARTIAL = """
+mutation K($name: String) {
+  receiveDossier(input: {procedureCode: "1.001193", applicantId: "062000000001",
+                         applicantName: $name}) {
+    __typename ... on InvalidInput { errorCode message field }
+  }
+}
+"""
+
+
+def test_a_reception_names_only_what_is_missing(api: Api) -> None:
+    result = refused(api, RECEIVE_PARTIAL, {"name": ""}, api.tokens.desk())
+    assert result["message"].endswith("applicantName")
+    assert "procedureCode" not in result["message"]

@@ -69,13 +69,21 @@ def failure(context: Context, error: LabelledError) -> Failures:
 
 
 def dossier_id_of(onestop: OneStop, ref: DossierRef) -> UUID:
-    if ref.code:
-        return onestop.dossier_id_for(ref.code.strip())
+    """The dossier a reference names; a code and an id naming two different
+    dossiers name none (answered like an unknown dossier)."""
+    given: UUID | None = None
     if ref.dossier_id:
         try:
-            return UUID(str(ref.dossier_id))
+            given = UUID(str(ref.dossier_id))
         except ValueError:
             raise DossierNotFoundError(str(ref.dossier_id)) from None
+    if ref.code:
+        by_code = onestop.dossier_id_for(ref.code.strip())
+        if given is not None and given != by_code:
+            raise DossierNotFoundError(str(ref.dossier_id))
+        return by_code
+    if given is not None:
+        return given
     raise DossierNotFoundError("?")
 
 

@@ -142,8 +142,19 @@ def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
             dossier_id = dossier_id_of(onestop, DossierRef(dossier_id=data.dossier_id))
             reception = onestop.receive_submitted_dossier(dossier_id, trace=trace)
         else:
-            if not (data.procedure_code and data.applicant_id and data.applicant_name):
-                raise _bad("procedureCode, applicantId, applicantName")
+            missing = [
+                name
+                for name, value in (
+                    ("procedureCode", data.procedure_code),
+                    ("applicantId", data.applicant_id),
+                    ("applicantName", data.applicant_name),
+                )
+                if not value
+            ]
+            if missing or not (
+                data.procedure_code and data.applicant_id and data.applicant_name
+            ):
+                raise _bad(", ".join(missing))
             reception = onestop.receive_dossier(
                 trace=trace,
                 procedure_code=data.procedure_code,
@@ -293,7 +304,11 @@ class OfficerMutation:
                 trace=t,
                 to=Holder(to_agency_code, to_department),
                 note=reason_text(note, "note"),
-                planned_due_at=planned_due_at,
+                planned_due_at=(
+                    None
+                    if planned_due_at is None
+                    else bounds.instant(planned_due_at, "plannedDueAt")
+                ),
                 expected_version=v,
             ),
         )
