@@ -62,6 +62,17 @@ def serve(
     settings = Settings.from_env()
     edge = EdgeSettings.from_settings(settings)  # refuses bad settings at start
     count: int = settings.value("WORKERS")
+    if edge.metrics_port is not None and edge.metrics_port == port:
+        raise fail(
+            "MOTCUA_METRICS_PORT phải khác --port "
+            "(MOTCUA_METRICS_PORT must differ from --port)"
+        )
+    for taken in (port, edge.metrics_port):
+        if taken is not None and not _free(host, taken):
+            raise fail(
+                f"Không mở được {host}:{taken} (đang dùng hoặc địa chỉ sai) / "
+                f"cannot listen on {host}:{taken} (in use or a bad address)"
+            )
     common = {
         "log_config": None,
         "access_log": False,
@@ -111,3 +122,16 @@ async def _serve_both(main: uvicorn.Server, metrics: uvicorn.Server) -> None:
     finally:
         metrics.should_exit = True
         await sidecar
+
+
+def _free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be listened on now (checked before start so a
+    clash is one clear line, not uvicorn's exit code 3 after the app started)."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except (OSError, OverflowError):
+        return False
+    return True
