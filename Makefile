@@ -3,7 +3,7 @@
 # POSIX make; recipes are indented with tabs.
 
 .POSIX:
-.PHONY: run test lint fmt ensure-uv sync ensure-services
+.PHONY: run test unit lint fmt ensure-uv sync ensure-services
 
 # uv from PATH, else through the Python package that `pip install uv` installs
 # (its scripts directory, e.g. ~/.local/bin, is often not on PATH).
@@ -23,6 +23,10 @@ test: sync ensure-services
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen mypy
 	$(UV) run --frozen pytest -q -p no:cacheprovider
+
+# The fast suite: every test that needs no PostgreSQL, Redis or NATS server.
+unit: sync
+	$(UV) run --frozen pytest -q -p no:cacheprovider -m "not postgres and not redis and not nats"
 
 lint: sync
 	$(UV) run --frozen ruff check .
