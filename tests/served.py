@@ -24,25 +24,9 @@ import httpx
 from adapters.services._process import find_free_port
 from adapters.settings import Settings
 from api.auth import AuthSettings, TokenIssuer
+from api.bench.processes import motcua_env as motcua_env
 
 START_TIMEOUT = 60.0
-
-
-def motcua_env(
-    settings: Settings, extra: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The environment a motcua process needs to run on ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    env["MOTCUA_DATABASE_URL"] = settings.database_url
-    env["MOTCUA_DATA_DIR"] = str(settings.data_dir)
-    if settings.redis_url:
-        env["MOTCUA_REDIS_URL"] = settings.redis_url
-    if settings.nats_url:
-        env["MOTCUA_NATS_URL"] = settings.nats_url
-    for key, value in settings.options.items():
-        env[f"MOTCUA_{key}"] = value
-    env.update(extra or {})
-    return env
 
 
 @dataclass
@@ -154,7 +138,7 @@ def served(
     The caller seeds the database first (e.g. ``seed_catalogue`` on an
     application built from the same settings) and closes that application.
     """
-    env = motcua_env(settings, extra_env)
+    env = motcua_env(settings, extra_env or {})
     port = find_free_port()
     logs = settings.data_dir
     logs.mkdir(parents=True, exist_ok=True)

@@ -10,10 +10,7 @@ that time; it includes one lookup round trip, measured alone as the floor.
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO
 from uuid import UUID
 
 import httpx
@@ -38,8 +34,8 @@ from adapters.bench.catalogue import (
 from adapters.bench.report import BenchReport, RoundReport
 from adapters.bench.write import _scratch_database
 from adapters.services.redis import TemporaryRedis
-from adapters.settings import persistence_env
-from api.bench.servers import free_port
+from adapters.settings import Settings, persistence_env
+from api.bench.processes import free_port, motcua, motcua_env, process, wait_until
 from application.clock import trace_for
 from application.onestop import OneStop
 
@@ -127,53 +123,22 @@ def _received(app: OneStop, count: int) -> list[tuple[UUID, str]]:
 @contextmanager
 def _topology(url: str, redis: str, scratch: Path) -> Iterator[str]:
     """``motcua projector`` and ``motcua serve`` as their own processes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    env.update(
-        MOTCUA_DATABASE_URL=url,
-        MOTCUA_REDIS_URL=redis,
-        MOTCUA_DATA_DIR=str(scratch),
-        MOTCUA_LOOKUP_RATE_LIMIT="1000000000",
-        MOTCUA_LOOKUP_RATE_WINDOW="1",
+    settings = Settings(
+        database_url=url,
+        redis_url=redis,
+        data_dir=scratch,
+        options={"LOOKUP_RATE_LIMIT": "1000000000", "LOOKUP_RATE_WINDOW": "1"},
     )
+    env = motcua_env(settings)
     port = free_port()
-    commands = [["projector"], ["serve", "--host", "127.0.0.1", "--port", str(port)]]
-    processes: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
-    try:
-        for command in commands:
-            log = (scratch / f"{command[0]}.log").open("wb")
-            process = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", *command],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            processes.append((process, log))
-        base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, processes[-1][0], scratch / "serve.log")
+    base = f"http://127.0.0.1:{port}"
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with (
+        process(motcua("projector"), env, scratch / "projector.log"),
+        process(motcua(*serve), env, scratch / "serve.log") as server,
+    ):
+        wait_until(f"{base}/readyz", server, scratch / "serve.log")
         yield base
-    finally:
-        for process, output in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            output.close()
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"motcua serve not ready:\n{log.read_text()[-3000:]}")
 
 
 def _lookup_floor(base: str, code: str, samples: int = 200) -> float:

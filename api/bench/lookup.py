@@ -35,8 +35,13 @@ from adapters.bench.catalogue import (
 from adapters.bench.report import BenchReport, Figure, RoundReport
 from adapters.settings import Settings
 from api.auth import AccessLevel, AuthSettings, TokenIssuer
-from api.bench.processes import motcua_env, process, python_module, wait_until
-from api.bench.servers import free_port
+from api.bench.processes import (
+    free_port,
+    motcua_env,
+    process,
+    python_module,
+    wait_until,
+)
 from api.bench.wrk import WrkResult, require_wrk, run_wrk
 from api.wiring import build_application
 from application.clock import trace_for

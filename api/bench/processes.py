@@ -1,9 +1,10 @@
-"""The lookup bench's servers as their own OS processes, started as users do."""
+"""The benches' servers as their own OS processes, started as users do."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,6 +27,8 @@ def motcua_env(settings: Settings, extra: Mapping[str, str] = {}) -> dict[str, s
     env["MOTCUA_DATA_DIR"] = str(settings.data_dir)
     if settings.redis_url:
         env["MOTCUA_REDIS_URL"] = settings.redis_url
+    if settings.nats_url:
+        env["MOTCUA_NATS_URL"] = settings.nats_url
     env.update({f"MOTCUA_{k}": v for k, v in settings.options.items()})
     env.update(extra)
     return env
@@ -88,3 +91,15 @@ def wait_until(
 
 def python_module(*args: str) -> list[str]:
     return [sys.executable, "-m", *args]
+
+
+def motcua(*args: str) -> list[str]:
+    """A ``motcua`` subcommand run by this interpreter."""
+    return python_module("api.cli", *args)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,13 +26,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from adapters.bench.catalogue import APPLICANT, DESK, FORWARD_TO, PROCEDURE
 from adapters.bench.report import BenchReport, RoundReport
 from adapters.bench.write import EVENTS_PER_DOSSIER, _AppSide, _scratch_database
 from adapters.keys import load_or_create_signing_key
+from adapters.settings import Settings
 from api.auth import AccessLevel, TokenIssuer
+from api.bench.processes import free_port, motcua, motcua_env, process, wait_until
 from domain.values import Role
 
 NAME = "write-graphql"
@@ -55,53 +53,22 @@ class _Server:
         return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def _served(database_url: str, data_dir: Path) -> Iterator[_Server]:
     """``motcua serve`` on ``database_url`` as its own process."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    env |= {
-        "MOTCUA_DATABASE_URL": database_url,
-        "MOTCUA_DATA_DIR": str(data_dir),
-        "MOTCUA_PROJECTOR": "separate",
-    }
-    log = (data_dir / "serve.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    settings = Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        options={"PROJECTOR": "separate"},
     )
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = (data_dir / "serve.log").read_text(errors="replace")
-                raise RuntimeError(f"motcua serve did not start:\n{output[-2000:]}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        yield _Server(url, process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(15)
-        log.close()
+    log = data_dir / "serve.log"
+    with process(
+        motcua("serve", "--port", str(port)), motcua_env(settings), log
+    ) as server:
+        wait_until(f"{url}/healthz", server, log)
+        yield _Server(url, server.pid)
 
 
 def _generate(job: dict[str, Any]) -> dict[str, Any]:
