@@ -1,20 +1,19 @@
 """Limits and exposure of the HTTP edge, read once from the settings at start.
 
-Every value is checked here, so a misspelt setting stops ``motcua serve``
-with a clear message instead of weakening the edge silently.
+Kinds, ranges and defaults are the settings table's (``adapters.settings``);
+here only what a row cannot say: the production key source, the metrics
+token's length, and the shape of origins and proxy networks.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from adapters.settings import ConfigurationError, Settings
 
 MIB = 1024 * 1024
-ENVIRONMENTS = ("development", "production")
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,7 @@ class EdgeSettings:
     @classmethod
     def from_settings(cls, settings: Settings) -> EdgeSettings:
         options = settings.options
-        environment = (options.get("ENV") or "development").strip().lower()
-        if environment not in ENVIRONMENTS:
-            raise ConfigurationError(
-                f"MOTCUA_ENV={environment!r} (development | production)"
-            )
-        production = environment == "production"
+        production = settings.value("ENV") == "production"
         if production and not (
             options.get("JWT_JWKS_URL") or options.get("JWT_PUBLIC_KEY_FILE")
         ):
@@ -52,55 +46,21 @@ class EdgeSettings:
             raise ConfigurationError(
                 "MOTCUA_METRICS_TOKEN needs at least 16 characters"
             )
-        port = options.get("METRICS_PORT") or None
         return cls(
             production=production,
-            max_body_bytes=_positive(options, "MAX_BODY_BYTES", cls.max_body_bytes),
-            max_ws_message_bytes=_positive(
-                options, "MAX_WS_MESSAGE_BYTES", cls.max_ws_message_bytes
-            ),
-            max_query_cost=_positive(options, "MAX_QUERY_COST", cls.max_query_cost),
-            document_cache_entries=_positive(
-                options, "DOCUMENT_CACHE_ENTRIES", cls.document_cache_entries
-            ),
-            document_cache_bytes=_positive(
-                options, "DOCUMENT_CACHE_BYTES", cls.document_cache_bytes
-            ),
-            idempotency_max_response_bytes=_positive(
-                options,
-                "IDEMPOTENCY_MAX_RESPONSE_BYTES",
-                cls.idempotency_max_response_bytes,
+            max_body_bytes=settings.value("MAX_BODY_BYTES"),
+            max_ws_message_bytes=settings.value("MAX_WS_MESSAGE_BYTES"),
+            max_query_cost=settings.value("MAX_QUERY_COST"),
+            document_cache_entries=settings.value("DOCUMENT_CACHE_ENTRIES"),
+            document_cache_bytes=settings.value("DOCUMENT_CACHE_BYTES"),
+            idempotency_max_response_bytes=settings.value(
+                "IDEMPOTENCY_MAX_RESPONSE_BYTES"
             ),
             metrics_token=token,
-            metrics_port=None if port is None else _port(port),
+            metrics_port=settings.value("METRICS_PORT"),
             cors_origins=_origins(options.get("CORS_ORIGINS") or ""),
             trusted_proxies=_networks(options.get("TRUSTED_PROXIES") or ""),
         )
-
-
-def _positive(options: Mapping[str, str], name: str, default: int) -> int:
-    raw = options.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw.strip().replace("_", ""))
-    except ValueError:
-        raise ConfigurationError(
-            f"MOTCUA_{name}={raw!r} is not a whole number"
-        ) from None
-    if value < 1:
-        raise ConfigurationError(f"MOTCUA_{name}={raw!r} must be at least 1")
-    return value
-
-
-def _port(raw: str) -> int:
-    try:
-        port = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"MOTCUA_METRICS_PORT={raw!r}") from None
-    if not 1 <= port <= 65535:
-        raise ConfigurationError(f"MOTCUA_METRICS_PORT={raw!r} (1–65535)")
-    return port
 
 
 def _origins(raw: str) -> tuple[str, ...]:

@@ -15,27 +15,10 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.concurrency import run_in_threadpool
 
-from adapters.settings import ConfigurationError, Settings
-
 if TYPE_CHECKING:
     from api.services import Services
 
 log = structlog.get_logger("api")
-DEFAULT_READY_MAX_LAG = 1000
-
-
-def positive_option(settings: Settings, name: str, default: int) -> int:
-    """A whole-number setting ≥ 1 (``MOTCUA_<name>``); anything else is refused."""
-    raw = settings.options.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigurationError(f"MOTCUA_{name}={raw!r}") from None
-    if value < 1:
-        raise ConfigurationError(f"MOTCUA_{name}={raw!r}")
-    return value
 
 
 @dataclass

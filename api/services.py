@@ -19,7 +19,7 @@ from adapters.workers import (
     shared_dir,
 )
 from api.auth import AuthSettings, TokenVerifier
-from api.health import DEFAULT_READY_MAX_LAG, ReadSideMetrics, positive_option
+from api.health import ReadSideMetrics
 from api.live import (
     FOLLOW_SECONDS,
     CacheInvalidator,
@@ -216,7 +216,7 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
     reads = ReadYourWrites(
         projector.position,
         lambda: onestop.recorder.max_notification_id() or 0,
-        positive_option(settings, "READ_WAITERS_MAX", 100),
+        settings.value("READ_WAITERS_MAX"),
     )
     return Services(
         settings=settings,
@@ -237,15 +237,11 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         lookup_window_seconds=int(settings.options.get("LOOKUP_RATE_WINDOW", "60")),
         embedded=embedded,
         read_side=ReadSideMetrics.create(metrics.registry),
-        feed=StatusFeed(positive_option(settings, "SUBSCRIPTIONS_MAX", 1000)),
-        ready_max_lag=positive_option(settings, "READY_MAX_LAG", DEFAULT_READY_MAX_LAG),
-        subscription_seconds=positive_option(settings, "SUBSCRIPTION_SECONDS", 3600),
-        subscription_idle_seconds=positive_option(
-            settings, "SUBSCRIPTION_IDLE_SECONDS", 600
-        ),
-        subscriptions_per_connection=positive_option(
-            settings, "SUBSCRIPTIONS_PER_CONNECTION", 10
-        ),
+        feed=StatusFeed(settings.value("SUBSCRIPTIONS_MAX")),
+        ready_max_lag=settings.value("READY_MAX_LAG"),
+        subscription_seconds=settings.value("SUBSCRIPTION_SECONDS"),
+        subscription_idle_seconds=settings.value("SUBSCRIPTION_IDLE_SECONDS"),
+        subscriptions_per_connection=settings.value("SUBSCRIPTIONS_PER_CONNECTION"),
         workers=workers,
         generation=generation,
         inline_reads=not settings.is_postgres,

@@ -7,7 +7,6 @@ import time
 import pytest
 
 from adapters.settings import ConfigurationError, Settings
-from api.health import positive_option
 from tests.api.conftest import SUBSCRIBE, MakeApi, receive, receive_paper
 
 
@@ -112,12 +111,9 @@ class TestBounds:
 @pytest.mark.parametrize("raw", ["0", "-3", "abc", "1.5", ""])
 def test_bounds_that_are_not_whole_numbers_above_zero_are_refused(raw: str) -> None:
     with pytest.raises(ConfigurationError):
-        positive_option(Settings(options={"READY_MAX_LAG": raw}), "READY_MAX_LAG", 1)
+        Settings(options={"READY_MAX_LAG": raw}).value("READY_MAX_LAG")
 
 
 def test_absent_bounds_take_their_default() -> None:
-    assert positive_option(Settings(), "READY_MAX_LAG", 1000) == 1000
-    assert (
-        positive_option(Settings(options={"READY_MAX_LAG": " 7 "}), "READY_MAX_LAG", 1)
-        == 7
-    )
+    assert Settings().value("READY_MAX_LAG") == 1000
+    assert Settings(options={"READY_MAX_LAG": " 7 "}).value("READY_MAX_LAG") == 7
