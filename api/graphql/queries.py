@@ -256,10 +256,13 @@ class Query:
             now = datetime.now().astimezone()
             due_before = min(due_before, now) if due_before else now
 
-        def load() -> list[OfficerDossier]:  # one hop to a thread for all of it
-            view = OfficerPresentation.of(context.services, scope)
-            if needs_apology and view.apology_due_before is None:
-                return []  # no calendar: no due time can be near
+        # The calendar comes from the event store (its catalogue cache may
+        # read): never on the loop, even where read-model reads are inline.
+        view = await context.run(OfficerPresentation.of, context.services, scope)
+        if needs_apology and view.apology_due_before is None:
+            return []  # no calendar: no due time can be near
+
+        def load() -> list[OfficerDossier]:
             items = context.services.worklist.open_for(
                 scope,
                 due_before=due_before,
@@ -292,7 +295,7 @@ class Query:
             return None
         timeline = await context.read(services.timeline.entries, item.dossier_id)
         steps = await context.read(services.control_sheet.steps, item.dossier_id)
-        view = await context.read(
+        view = await context.run(
             OfficerPresentation.of, services, item.competent_agency
         )
         return OfficerDossier.of(item, context.language, view, timeline, steps)
