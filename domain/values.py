@@ -134,6 +134,12 @@ class Actor:
     department: str | None = None
     authentication: Authentication | None = None
 
+    def __post_init__(self) -> None:
+        # Token claims become part of every event: bounded like any value.
+        bounds.text(self.id, "actor.id", bounds.SHORT_TEXT_LENGTH, required=True)
+        if self.department is not None:
+            bounds.text(self.department, "actor.department", bounds.NAME_LENGTH)
+
     @property
     def is_officer(self) -> bool:
         return self.role in OFFICER_ROLES

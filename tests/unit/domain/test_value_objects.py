@@ -253,3 +253,26 @@ def test_values_recorded_before_a_rule_was_tightened_still_load() -> None:
     assert decoded["actor"].authentication is None  # a field added later: default
     again = transcoder.decode(transcoder.encode(decoded))
     assert again == decoded
+
+
+@pytest.mark.parametrize(
+    ("actor_id", "department"),
+    [
+        ("", None),
+        ("x" * 201, None),
+        ("cán bộ\x00", None),
+        ("officer-1", "y" * 201),
+        ("officer-1", "Văn\u202ephòng"),
+    ],
+    ids=["empty-id", "long-id", "nul-id", "long-department", "bidi-department"],
+)
+def test_an_actor_from_token_claims_is_bounded(
+    actor_id: str, department: str | None
+) -> None:
+    with pytest.raises(InvalidValueError):
+        Actor(actor_id, Role.SPECIALIST, "000.00.12.H34", department)
+
+
+def test_an_actor_with_ordinary_claims_is_accepted() -> None:
+    actor = Actor("cb-0042", Role.SPECIALIST, "000.00.12.H34", "Văn phòng")
+    assert (actor.id, actor.department) == ("cb-0042", "Văn phòng")
