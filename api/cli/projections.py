@@ -196,7 +196,7 @@ def projector() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with application() as onestop, ProjectorHooks(settings) as hooks:
         store = build_read_store(settings)
-        batch_size = int(settings.options.get("PROJECTOR_BATCH_SIZE", "1000"))
+        batch_size = settings.value("PROJECTOR_BATCH_SIZE")
         runner = build_projector(onestop, store, batch_size=batch_size)
         hooks.attach(runner)
         wakeup = None

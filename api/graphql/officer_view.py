@@ -18,20 +18,17 @@ from domain.working_time import WorkingCalendar
 from projections.control_sheet import ControlStep
 from projections.worklist import APOLOGY_STATUSES, WorkItem
 
-_TRUE = {"y", "yes", "true", "t", "on", "1"}
-
 
 def due_shown_as_next_morning(services: Services) -> bool:
     """``MOTCUA_DUE_AT_CLOSE_ROLLS_OVER``: presentation only, never the stored due."""
-    value = services.settings.options.get("DUE_AT_CLOSE_ROLLS_OVER", "y")
-    return value.strip().lower() in _TRUE
+    return bool(services.settings.value("DUE_AT_CLOSE_ROLLS_OVER"))
 
 
 def apology_lead(services: Services) -> timedelta:
     """How long before the due time a dossier is flagged: the apology cut-off
     (``MOTCUA_APOLOGY_CUTOFF_HOURS``) plus the notice the unit gets to write
     it (``MOTCUA_APOLOGY_NOTICE_HOURS``), both in working hours."""
-    notice = int(services.settings.options.get("APOLOGY_NOTICE_HOURS", "8"))
+    notice: int = services.settings.value("APOLOGY_NOTICE_HOURS")
     return timedelta(hours=services.onestop.apology_cutoff_hours + notice)
 
 
