@@ -209,9 +209,22 @@ class _WebsocketSchema:
 
 
 class _ConnectionRules:
-    """The expiry of the connection's principal (mixed into both handlers)."""
+    """Our rules on a connection, mixed into both protocol handlers: the
+    schema that refuses mutations, and the expiry of the principal."""
 
     context: Context
+    schema: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = _WebsocketSchema(self.schema, self.context)
+
+    async def handle(self) -> None:
+        expiry = asyncio.create_task(self.close_when_expired())
+        try:
+            await super().handle()  # type: ignore[misc]
+        finally:
+            expiry.cancel()
 
     def expired(self) -> bool:
         valid_until = self.context.principal.valid_until
@@ -234,17 +247,6 @@ class TransportWSHandler(
     _ConnectionRules, BaseGraphQLTransportWSHandler[Context, None]
 ):
     """``graphql-transport-ws`` with our rules."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.schema = _WebsocketSchema(self.schema, self.context)  # type: ignore[assignment]
-
-    async def handle(self) -> None:
-        expiry = asyncio.create_task(self.close_when_expired())
-        try:
-            await super().handle()
-        finally:
-            expiry.cancel()
 
     async def refuse_expired(self) -> None:
         await self.websocket.close(code=TOKEN_EXPIRED, reason="Token expired")
@@ -269,17 +271,6 @@ class LegacyWSHandler(_ConnectionRules, BaseGraphQLWSHandler[Context, None]):
     """``graphql-ws`` (subscriptions-transport-ws) with our rules."""
 
     KNOWN = frozenset({"connection_init", "connection_terminate", "start", "stop"})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.schema = _WebsocketSchema(self.schema, self.context)  # type: ignore[assignment]
-
-    async def handle(self) -> None:
-        expiry = asyncio.create_task(self.close_when_expired())
-        try:
-            await super().handle()
-        finally:
-            expiry.cancel()
 
     async def refuse_expired(self) -> None:
         await self.send_message(
