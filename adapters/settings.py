@@ -29,6 +29,7 @@ from adapters.setting_kinds import (
     flag,
     integer,
     number,
+    pattern,
     pem_public_key_file,
     redacted,
     text,
@@ -80,7 +81,7 @@ class Variable:
 VARIABLES: tuple[Variable, ...] = (
     Variable("DATABASE_URL", database_url(), None, "event store and read models", "`sqlite:///$MOTCUA_DATA_DIR/motcua.db`"),
     Variable("REDIS_URL", url("redis", "rediss", "unix"), None, "Redis for the public-lookup cache, rate limits, idempotency keys; absent = in-process"),
-    Variable("NATS_URL", url("nats", "tls"), None, "NATS JetStream for integration events (next issue); absent = in-process"),
+    Variable("NATS_URL", url("nats", "tls"), None, "NATS JetStream for integration events (`motcua integrator` publishes the event log to it); absent = nothing leaves the process (see *Integration*)"),
     Variable("DATA_DIR", directory(), "./var", "SQLite file, development signing key (`keys/dev-signing-key.pem`)"),
     Variable("ENV", choice("development", "production"), "development", "`production` turns off introspection, \"Did you mean\" suggestions, GraphiQL, `/docs` `/redoc` `/openapi.json`, open `/metrics`, and refuses to start with the development signing key"),
     Variable("DEBUG", flag(), "n", "CLI: print the traceback of an unexpected failure (same as `motcua --debug`)"),
@@ -119,6 +120,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("METRICS_TOKEN", text(), None, "`/metrics` on the main port needs `Authorization: Bearer <token>` (≥ 16 characters). Production without port or token: 404"),
     Variable("CORS_ORIGINS", text(), None, "comma-separated exact origins (`https://dichvucong.example.gov.vn`) allowed to call the API from a browser; absent = no cross-origin access"),
     Variable("TRUSTED_PROXIES", text(), None, "comma-separated addresses/CIDRs of reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (client address for rate limits, HTTPS for HSTS); absent = none"),
+    Variable("PROVINCE", pattern(r"[A-Z][0-9]{2}", "mã tỉnh QCVN 102 (chữ hoa và 2 chữ số, ví dụ H34)", "a QCVN 102 province code (a capital letter and 2 digits, e.g. H34)", "province code such as `H34`"), "H34", "this instance's province: the `<province>` in NATS subjects `motcua.<province>.<aggregate>.<event>` and the stream name `MOTCUA_<province>`"),
+    Variable("INTEGRATOR", choice("embedded", "separate"), None, "`embedded` runs the integrator (outbox → NATS, DVCQG sync) inside `motcua serve`; `separate` leaves it to `motcua integrator`", "embedded on SQLite"),
+    Variable("INTEGRATOR_BATCH_SIZE", integer(1, 10_000), "500", "events the integrator publishes before it records its position (one position write per batch)"),
+    Variable("NATS_DUPLICATE_WINDOW", integer(10, 604_800), "7200", "seconds JetStream remembers a `Nats-Msg-Id` (the stream's duplicate window, set when the integrator creates it): a republish within it is dropped"),
+    Variable("NATS_ACK_TIMEOUT", number("0.1", "600"), "5", "seconds the integrator waits for JetStream to acknowledge a batch before it treats NATS as down and retries"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
 )
 # fmt: on

@@ -15,6 +15,9 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.concurrency import run_in_threadpool
 
+from adapters.integration.positions import FollowerStatus
+from adapters.integration.positions import statuses as followers
+
 if TYPE_CHECKING:
     from api.services import Services
 
@@ -26,6 +29,8 @@ class ReadSideMetrics:
     dead_letters: Gauge
     dead_lettered: Counter
     parked: Gauge
+    integration_backlog: Gauge
+    integration_failing: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ReadSideMetrics:
@@ -48,7 +53,24 @@ class ReadSideMetrics:
                 ("read_model",),
                 registry=registry,
             ),
+            integration_backlog=Gauge(
+                "motcua_integration_backlog_events",
+                "Events an integration follower (nats, dvcqg) has not delivered yet",
+                ("follower",),
+                registry=registry,
+            ),
+            integration_failing=Gauge(
+                "motcua_integration_failing",
+                "1 while an integration follower's last delivery failed (NATS or "
+                "the national portal unreachable), else 0",
+                ("follower",),
+                registry=registry,
+            ),
         )
+
+
+def _integration(services: Services, log_position: int) -> list[FollowerStatus]:
+    return followers(services.store, log_position)
 
 
 async def readiness(services: Services) -> tuple[int, dict[str, Any]]:
@@ -66,22 +88,39 @@ async def readiness(services: Services) -> tuple[int, dict[str, Any]]:
         for s in statuses
         if s.dead_letters or s.parked
     ] + [f"{s.name}: lag {s.lag} > {max_lag}" for s in statuses if s.lag > max_lag]
+    log_position = max((s.log_position for s in statuses), default=0)
+    try:
+        integration = await run_in_threadpool(_integration, services, log_position)
+    except Exception:
+        log.exception("integration_status_failed")
+        integration = []
+    # The API still serves while NATS or the portal is away: degraded, not 503.
+    lagging = [f for f in integration if f.error or f.backlog > services.ready_max_lag]
     if reasons:
         state = "not_ready"
-    elif cache.get("status") == "degraded":
+    elif cache.get("status") == "degraded" or lagging:
         state = "degraded"
     else:
         state = "ok"
     body = {
         "status": state,
         "reasons": reasons,
-        "logPosition": max((s.log_position for s in statuses), default=0),
+        "logPosition": log_position,
         "projectionLag": {s.name: s.lag for s in statuses},
         "maxLag": max((s.lag for s in statuses), default=0),
         "readyMaxLag": max_lag,
         "deadLetters": {s.name: s.dead_letters for s in statuses},
         "parked": {s.name: s.parked for s in statuses},
         "cache": cache,
+        "integration": {
+            f.name: {
+                "position": f.position,
+                "backlog": f.backlog,
+                "error": f.error or None,
+                "updatedAt": f.updated_at,
+            }
+            for f in integration
+        },
     }
     return (503 if reasons else 200), body
 
@@ -98,3 +137,15 @@ async def refresh_metrics(services: Services) -> None:
         services.metrics.projection_lag.labels(status.name).set(status.lag)
         services.read_side.dead_letters.labels(status.name).set(status.dead_letters)
         services.read_side.parked.labels(status.name).set(status.parked)
+    log_position = max((s.log_position for s in statuses), default=0)
+    try:
+        integration = await run_in_threadpool(_integration, services, log_position)
+    except Exception:
+        return
+    for follower in integration:
+        services.read_side.integration_backlog.labels(follower.name).set(
+            follower.backlog
+        )
+        services.read_side.integration_failing.labels(follower.name).set(
+            1 if follower.error else 0
+        )

@@ -10,6 +10,7 @@ import orjson
 import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.integration import integrator as integration
 from adapters.settings import Settings
 from adapters.workers import (
     Generation,
@@ -92,6 +93,7 @@ class Services:
     _thread: threading.Thread | None = None
     _doorbell: Doorbell | None = None
     _listener: ChangeListener | None = None
+    _integrator: integration.Integrator | None = None
 
     def start_followers(self, loop: asyncio.AbstractEventLoop) -> None:
         """The embedded projector if configured, and the feed of live updates."""
@@ -170,6 +172,8 @@ class Services:
                 log.exception("outside_changes_failed")
             doorbell.wait(pause)
 
+        if integration.embedded(self.settings):
+            self._start_integrator()
         self._thread = threading.Thread(
             target=self.projector.run_forever,
             args=(self._stop, follow),
@@ -178,7 +182,23 @@ class Services:
         )
         self._thread.start()
 
+    def _start_integrator(self) -> None:
+        """In this process (embedded default): each follower rings its own bell."""
+        running = integration.build_integrator(self.settings, self.onestop, self.store)
+        if not running.followers:
+            return
+        self._integrator = running
+
+        def bell() -> Doorbell:
+            doorbell = Doorbell()
+            self.onestop.subscribe(doorbell.ring)
+            return doorbell
+
+        running.start(lambda: bell().wait)
+
     def close(self) -> None:
+        if self._integrator is not None:
+            self._integrator.close()
         if self._listener is not None:
             self._listener.stop()
         self._stop.set()

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from api.cli import bench, calendar, demo, dossier, projections, serve, token
+from api.cli import (
+    bench,
+    calendar,
+    demo,
+    dossier,
+    integrator,
+    projections,
+    serve,
+    token,
+)
 from api.cli.failures import MotcuaGroup, check_settings
 from api.logging import configure_logging
 
@@ -44,6 +53,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("token")(token.token)
 app.command("projector")(projections.projector)
+app.command("integrator")(integrator.integrator)
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")

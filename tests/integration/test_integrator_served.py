@@ -1,0 +1,101 @@
+"""``motcua integrator`` and the embedded integrator as real processes."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from adapters.services import TemporaryNats
+from adapters.settings import Settings
+from api.wiring import build_application
+from tests.factories import receive
+from tests.integration.nats_helpers import fresh_province, stream_messages
+from tests.served import Process, motcua_env, seeded_settings, served
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not reached in time")
+
+
+def write_dossiers(settings: Settings, count: int) -> int:
+    app = build_application(settings)
+    try:
+        for _ in range(count):
+            receive(app)
+        return app.recorder.max_notification_id() or 0
+    finally:
+        app.close()
+
+
+def test_serve_on_sqlite_publishes_in_process_and_reports_it(
+    tmp_path: Path, nats_server: TemporaryNats
+) -> None:
+    province = fresh_province()
+    settings = seeded_settings(tmp_path / "d", options={"PROVINCE": province})
+    with served(settings, extra_env={"MOTCUA_NATS_URL": nats_server.url}) as m:
+        head = write_dossiers(settings, 3)
+        wait_for(lambda: m.readyz()["integration"]["nats"]["position"] == head)
+        ready = m.readyz()
+        assert ready["integration"]["nats"]["backlog"] == 0
+        assert ready["integration"]["nats"]["error"] is None
+        with m.client() as client:
+            metrics = client.get("/metrics").text
+        assert 'motcua_integration_backlog_events{follower="nats"} 0.0' in metrics
+        assert 'motcua_integration_failing{follower="nats"} 0.0' in metrics
+    got = stream_messages(nats_server.url, province)
+    assert [g.position for g in got] == list(range(1, head + 1))
+    assert all(g.subject.startswith(f"motcua.{province}.") for g in got)
+
+
+def test_serve_without_nats_publishes_nothing_and_reports_nothing(
+    tmp_path: Path,
+) -> None:
+    settings = seeded_settings(tmp_path / "d")
+    with served(settings) as m:
+        write_dossiers(settings, 1)
+        assert m.readyz()["integration"] == {}
+
+
+def test_integrator_process_survives_kill_and_nats_restart(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    province = fresh_province()
+    settings = seeded_settings(
+        tmp_path / "d", database_url=postgres_url, options={"PROVINCE": province}
+    )
+    with TemporaryNats() as nats_server:
+        env = motcua_env(
+            settings,
+            {"MOTCUA_NATS_URL": nats_server.url, "MOTCUA_NATS_ACK_TIMEOUT": "1"},
+        )
+        with served(settings, extra_env=env, projector=True, integrator=True) as m:
+            integrator = m.others[-1]
+            head = write_dossiers(settings, 5)
+            wait_for(lambda: m.readyz()["integration"]["nats"]["position"] == head)
+            integrator.stop(signal.SIGKILL)  # kill -9 mid-stream
+            head = write_dossiers(settings, 5)
+            nats_server._shutdown()
+            restarted = Process(["integrator"], env, tmp_path / "integrator2.log")
+            restarted.start()
+            try:
+                wait_for(lambda: m.readyz()["integration"]["nats"]["error"] is not None)
+                ready = m.readyz()
+                assert ready["status"] == "degraded"
+                assert ready["integration"]["nats"]["backlog"] > 0
+                nats_server._launch()
+                wait_for(
+                    lambda: m.readyz()["integration"]["nats"]["position"] == head
+                )
+                assert m.readyz()["integration"]["nats"]["error"] is None
+            finally:
+                restarted.stop()
+        got = stream_messages(nats_server.url, province)
+    assert [g.position for g in got] == list(range(1, head + 1))
+    assert len({g.msg_id for g in got}) == head
