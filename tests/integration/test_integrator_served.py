@@ -90,9 +90,7 @@ def test_integrator_process_survives_kill_and_nats_restart(
                 assert ready["status"] == "degraded"
                 assert ready["integration"]["nats"]["backlog"] > 0
                 nats_server._launch()
-                wait_for(
-                    lambda: m.readyz()["integration"]["nats"]["position"] == head
-                )
+                wait_for(lambda: m.readyz()["integration"]["nats"]["position"] == head)
                 assert m.readyz()["integration"]["nats"]["error"] is None
             finally:
                 restarted.stop()
