@@ -125,6 +125,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("INTEGRATOR_BATCH_SIZE", integer(1, 10_000), "500", "events the integrator publishes before it records its position (one position write per batch)"),
     Variable("NATS_DUPLICATE_WINDOW", integer(10, 604_800), "7200", "seconds JetStream remembers a `Nats-Msg-Id` (the stream's duplicate window, set when the integrator creates it): a republish within it is dropped"),
     Variable("NATS_ACK_TIMEOUT", number("0.1", "600"), "5", "seconds the integrator waits for JetStream to acknowledge a batch before it treats NATS as down and retries"),
+    Variable("DVCQG_URL", url("https", "http"), None, "the national portal's adapter endpoint: `DongBoHoSoMC` / `CapNhatTienDoHoSoMC` calls are POSTed here; absent = no DVCQG sync"),
+    Variable("DVCQG_AUTH_URL", url("https", "http"), None, "the portal's login endpoint (`{username, password}` → `session`)", "`$MOTCUA_DVCQG_URL/login`"),
+    Variable("DVCQG_USERNAME", text(), None, "account for the portal login"),
+    Variable("DVCQG_PASSWORD", text(), None, "password for the portal login"),
+    Variable("DVCQG_TIMEOUT", number("0.1", "300"), "10", "seconds one portal call may take before it counts as failed (and is retried)"),
+    Variable("DVCQG_RETRIES", integer(0, 10), "3", "immediate retries of a failed portal call (5xx, timeout, refused connection, malformed reply; backoff 0.5 s doubling); then the dossier waits 1 s doubling to 5 min before its next try"),
+    Variable("DVCQG_DOWNLOAD_BASE_URL", url("https", "http"), "http://127.0.0.1:8000", "public base URL the portal downloads documents and results from (`<base>/api/documents/<id>`)"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
 )
 # fmt: on

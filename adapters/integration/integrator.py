@@ -15,6 +15,8 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
+from adapters.dvcqg.client import PortalOptions
+from adapters.dvcqg.sync import DvcqgSync, SyncOptions
 from adapters.integration.nats_outbox import NatsOutbox, OutboxOptions, run_in_thread
 from adapters.settings import Settings
 from projections.ports import ReadStore
@@ -48,6 +50,26 @@ def outbox_options(settings: Settings) -> OutboxOptions | None:
     )
 
 
+def sync_options(settings: Settings) -> SyncOptions | None:
+    url: str | None = settings.value("DVCQG_URL")
+    if url is None:
+        return None
+    auth_url = settings.value("DVCQG_AUTH_URL") or url.rstrip("/") + "/login"
+    portal = PortalOptions(
+        url=url,
+        auth_url=auth_url,
+        username=settings.value("DVCQG_USERNAME") or "",
+        password=settings.value("DVCQG_PASSWORD") or "",
+        timeout=float(settings.value("DVCQG_TIMEOUT")),
+        retries=settings.value("DVCQG_RETRIES"),
+    )
+    return SyncOptions(
+        portal=portal,
+        download_base_url=settings.value("DVCQG_DOWNLOAD_BASE_URL"),
+        batch_size=settings.value("INTEGRATOR_BATCH_SIZE"),
+    )
+
+
 class Integrator:
     def __init__(self, followers: list[Any]) -> None:
         self.followers = followers
@@ -72,4 +94,7 @@ def build_integrator(
     options = outbox_options(settings)
     if options is not None:
         followers.append(NatsOutbox(app, store, options))
+    sync = sync_options(settings)
+    if sync is not None:
+        followers.append(DvcqgSync(app, store, sync))
     return Integrator(followers)

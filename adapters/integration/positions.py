@@ -82,6 +82,15 @@ class Positions:
                 (error[:500] or "failed", _now(), self.name),
             )
 
+    def healthy(self) -> None:
+        """Deliveries go through again: clear the last error."""
+        with self.store.transaction() as sql:
+            sql.execute(
+                f"UPDATE {TABLE} SET error = '', updated_at = ? "
+                "WHERE name = ? AND error <> ''",
+                (_now(), self.name),
+            )
+
     def reset(self, position: int = 0) -> None:
         """Deliver again from ``position`` (operators; downstream deduplicates)."""
         with self.store.transaction() as sql:

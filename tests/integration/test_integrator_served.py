@@ -97,3 +97,47 @@ def test_integrator_process_survives_kill_and_nats_restart(
         got = stream_messages(nats_server.url, province)
     assert [g.position for g in got] == list(range(1, head + 1))
     assert len({g.msg_id for g in got}) == head
+
+
+def test_serve_syncs_dossiers_to_the_portal_in_process(tmp_path: Path) -> None:
+    from tests.dvcqg_portal import PASSWORD, USERNAME, PortalServer
+
+    settings = seeded_settings(tmp_path / "d")
+    with PortalServer() as portal:
+        env = {
+            "MOTCUA_DVCQG_URL": portal.url,
+            "MOTCUA_DVCQG_AUTH_URL": portal.auth_url,
+            "MOTCUA_DVCQG_USERNAME": USERNAME,
+            "MOTCUA_DVCQG_PASSWORD": PASSWORD,
+        }
+        with served(settings, extra_env=env) as m:
+            portal.portal.script.append("500")
+            write_dossiers(settings, 2)
+            wait_for(lambda: len(portal.portal.dossiers) == 2)
+            wait_for(lambda: m.readyz()["integration"]["dvcqg"]["backlog"] == 0)
+            assert m.readyz()["integration"]["dvcqg"]["error"] is None
+    assert all(d["TrangThaiHoSo"] == "2" for d in portal.portal.dossiers.values())
+
+
+def test_integrator_refuses_bad_settings_and_an_empty_configuration(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    settings = seeded_settings(tmp_path / "d")
+    for extra, expected in (
+        ({}, "MOTCUA_NATS_URL"),
+        ({"MOTCUA_DVCQG_URL": "ftp://portal"}, "MOTCUA_DVCQG_URL"),
+        ({"MOTCUA_PROVINCE": "H3.4"}, "MOTCUA_PROVINCE"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "integrator"],
+            env=motcua_env(settings, extra),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert expected in done.stderr
+        assert "Traceback" not in done.stderr
