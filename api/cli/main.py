@@ -12,6 +12,7 @@ from api.cli import (
     calendar,
     demo,
     dossier,
+    imports,
     integrator,
     projections,
     serve,
@@ -58,6 +59,7 @@ app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
+app.add_typer(imports.app, name="import")
 
 
 def main() -> None:
