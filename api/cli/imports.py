@@ -9,6 +9,7 @@ import orjson
 import typer
 
 from adapters.dvcqg.catalogue_import import ImportReport, import_procedures
+from adapters.dvcqg.legacy_import import LegacyImport
 from adapters.dvcqg.records import ImportFileError
 from api.cli.common import application, print_json
 from application.clock import trace_for
@@ -74,4 +75,22 @@ def procedures(path: FileArgument, json: JsonOption = False) -> None:
     records = read_records(path, "result")
     with application() as onestop:
         report = import_procedures(onestop, records, trace_for(IMPORTER))
+    _report(report, json)
+
+
+@app.command("dvcqg")
+def dvcqg(
+    path: FileArgument,
+    json: JsonOption = False,
+    batch: Annotated[
+        int,
+        typer.Option(help="Dossiers saved per transaction.", min=1, max=10_000),
+    ] = 200,
+) -> None:
+    """Legacy dossiers in DVCQG sync format (DongBoHoSoMC records) → events;
+    re-runs write nothing; exit 2 when some records were rejected (the others
+    are imported)."""
+    records = read_records(path, "data")
+    with application() as onestop:
+        report = LegacyImport(onestop, batch=batch).run(records)
     _report(report, json)
