@@ -35,7 +35,7 @@ from adapters.setting_kinds import (
     text,
     url,
 )
-from domain.errors import LabelledError
+from domain.errors import Bilingual, LabelledError
 
 PREFIX = "MOTCUA_"
 
@@ -181,6 +181,14 @@ class Settings:
         for name, raw in self.options.items():
             if name in KNOWN:
                 KNOWN[name].parse(raw)
+        portal = ("DVCQG_USERNAME", "DVCQG_PASSWORD")
+        if "DVCQG_URL" in self.options and not all(self.options.get(n) for n in portal):
+            raise ConfigurationError(
+                Bilingual(
+                    "MOTCUA_DVCQG_URL cần MOTCUA_DVCQG_USERNAME và MOTCUA_DVCQG_PASSWORD",
+                    "MOTCUA_DVCQG_URL needs MOTCUA_DVCQG_USERNAME and MOTCUA_DVCQG_PASSWORD",
+                )
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -15,6 +15,8 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.concurrency import run_in_threadpool
 
+from adapters.dvcqg.sync import NAME as DVCQG
+from adapters.dvcqg.sync import failing_count
 from adapters.integration.positions import FollowerStatus
 from adapters.integration.positions import statuses as followers
 
@@ -31,6 +33,7 @@ class ReadSideMetrics:
     parked: Gauge
     integration_backlog: Gauge
     integration_failing: Gauge
+    dvcqg_failing: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ReadSideMetrics:
@@ -66,11 +69,24 @@ class ReadSideMetrics:
                 ("follower",),
                 registry=registry,
             ),
+            dvcqg_failing=Gauge(
+                "motcua_dvcqg_failing_dossiers",
+                "Dossiers the national portal has not accepted after a failure "
+                "(retried with backoff)",
+                registry=registry,
+            ),
         )
 
 
-def _integration(services: Services, log_position: int) -> list[FollowerStatus]:
-    return followers(services.store, log_position)
+def _integration(
+    services: Services, log_position: int
+) -> tuple[list[FollowerStatus], int]:
+    """The followers, and the dossiers failing to sync to the national portal."""
+    found = followers(services.store, log_position)
+    failing = (
+        failing_count(services.store) if any(f.name == DVCQG for f in found) else 0
+    )
+    return found, failing
 
 
 async def readiness(services: Services) -> tuple[int, dict[str, Any]]:
@@ -90,12 +106,16 @@ async def readiness(services: Services) -> tuple[int, dict[str, Any]]:
     ] + [f"{s.name}: lag {s.lag} > {max_lag}" for s in statuses if s.lag > max_lag]
     log_position = max((s.log_position for s in statuses), default=0)
     try:
-        integration = await run_in_threadpool(_integration, services, log_position)
+        integration, failing = await run_in_threadpool(
+            _integration, services, log_position
+        )
     except Exception:
         log.exception("integration_status_failed")
-        integration = []
+        integration, failing = [], 0
     # The API still serves while NATS or the portal is away: degraded, not 503.
-    lagging = [f for f in integration if f.error or f.backlog > services.ready_max_lag]
+    lagging = failing > 0 or any(
+        f.error or f.backlog > services.ready_max_lag for f in integration
+    )
     if reasons:
         state = "not_ready"
     elif cache.get("status") == "degraded" or lagging:
@@ -119,6 +139,7 @@ async def readiness(services: Services) -> tuple[int, dict[str, Any]]:
                 "error": f.error or None,
                 "updatedAt": f.updated_at,
             }
+            | ({"failingDossiers": failing} if f.name == DVCQG else {})
             for f in integration
         },
     }
@@ -139,9 +160,12 @@ async def refresh_metrics(services: Services) -> None:
         services.read_side.parked.labels(status.name).set(status.parked)
     log_position = max((s.log_position for s in statuses), default=0)
     try:
-        integration = await run_in_threadpool(_integration, services, log_position)
+        integration, failing = await run_in_threadpool(
+            _integration, services, log_position
+        )
     except Exception:
         return
+    services.read_side.dvcqg_failing.set(failing)
     for follower in integration:
         services.read_side.integration_backlog.labels(follower.name).set(
             follower.backlog

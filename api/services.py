@@ -102,6 +102,14 @@ class Services:
             self._elect_projector(loop)
         elif self.embedded:
             self.start_embedded_projector(loop)
+        elif integration.embedded(self.settings):
+            if self.workers == 1:
+                self._start_integrator()
+            else:  # no lease to elect one worker without the embedded projector
+                log.warning(
+                    "integrator_not_started",
+                    reason="separate projector, workers > 1: run motcua integrator",
+                )
         if self.settings.is_postgres:
             # The projector may be another process: its NOTIFY reaches us here.
             self._listener = ChangeListener(self.settings.database_url, self.feed, loop)

@@ -87,6 +87,9 @@ def ensure(sql: Sql) -> None:
         "created INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, "
         "error TEXT NOT NULL, next_attempt_at TEXT NOT NULL, synced_at TEXT NOT NULL)"
     )
+    sql.execute(
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_due ON {TABLE} (state, next_attempt_at)"
+    )
 
 
 def sync_rate(store: ReadStore) -> SyncRate:
@@ -98,6 +101,12 @@ def sync_rate(store: ReadStore) -> SyncRate:
     }
     eligible = sum(n for s, n in counts.items() if s not in ("waiting", "child"))
     return SyncRate(counts.get("synced", 0), eligible, counts.get("failing", 0))
+
+
+def failing_count(store: ReadStore) -> int:
+    """Dossiers the portal has not accepted yet after a failure (index lookup)."""
+    found = store.query(f"SELECT COUNT(*) FROM {TABLE} WHERE state = 'failing'")
+    return int(found[0][0]) if found else 0
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,16 @@ class SyncRow:
     error: str
 
 
-def rows(store: ReadStore) -> dict[str, SyncRow]:
+_COLUMNS = (
+    "dossier_id, code, state, seen_version, record_version, steps_version, "
+    "created, attempts, error"
+)
+
+
+def rows(
+    store: ReadStore, where: str = "", params: tuple[Any, ...] = ()
+) -> dict[str, SyncRow]:
+    """Sync rows (all, or those matching ``where``), by dossier id."""
     return {
         str(r[0]): SyncRow(
             dossier_id=str(r[0]),
@@ -126,10 +144,7 @@ def rows(store: ReadStore) -> dict[str, SyncRow]:
             attempts=int(r[7]),
             error=str(r[8]),
         )
-        for r in store.query(
-            f"SELECT dossier_id, code, state, seen_version, record_version, "
-            f"steps_version, created, attempts, error FROM {TABLE}"
-        )
+        for r in store.query(f"SELECT {_COLUMNS} FROM {TABLE} {where}", params)
     }
 
 
@@ -188,14 +203,13 @@ class DvcqgSync:
             return len(notifications)
 
     def due(self, limit: int = 50) -> list[SyncRow]:
-        now = _now().isoformat()
-        found = self.store.query(
-            f"SELECT dossier_id FROM {TABLE} WHERE state IN ('pending', 'failing') "
-            "AND next_attempt_at <= ? ORDER BY next_attempt_at, dossier_id LIMIT ?",
-            (now, limit),
+        due = rows(
+            self.store,
+            "WHERE state IN ('pending', 'failing') AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at, dossier_id LIMIT ?",
+            (_now().isoformat(), limit),
         )
-        every = rows(self.store)
-        return [every[str(r[0])] for r in found]
+        return list(due.values())
 
     # -- sending ----------------------------------------------------------
 

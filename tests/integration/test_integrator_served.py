@@ -116,7 +116,21 @@ def test_serve_syncs_dossiers_to_the_portal_in_process(tmp_path: Path) -> None:
             wait_for(lambda: len(portal.portal.dossiers) == 2)
             wait_for(lambda: m.readyz()["integration"]["dvcqg"]["backlog"] == 0)
             assert m.readyz()["integration"]["dvcqg"]["error"] is None
+            assert m.readyz()["integration"]["dvcqg"]["failingDossiers"] == 0
+            portal.portal.always = "500"  # the portal goes down
+            write_dossiers(settings, 1)
+            wait_for(lambda: m.readyz()["integration"]["dvcqg"]["failingDossiers"] == 1)
+            ready = m.readyz()
+            assert ready["status"] == "degraded"
+            assert "503" in ready["integration"]["dvcqg"]["error"]
+            with m.client() as client:
+                metrics = client.get("/metrics").text
+            assert "motcua_dvcqg_failing_dossiers 1.0" in metrics
+            portal.portal.always = None
+            wait_for(lambda: len(portal.portal.dossiers) == 3)
+            wait_for(lambda: m.readyz()["status"] == "ok")
     assert all(d["TrangThaiHoSo"] == "2" for d in portal.portal.dossiers.values())
+    assert len(portal.portal.dossiers) == 3
 
 
 def test_integrator_refuses_bad_settings_and_an_empty_configuration(
@@ -130,6 +144,7 @@ def test_integrator_refuses_bad_settings_and_an_empty_configuration(
         ({}, "MOTCUA_NATS_URL"),
         ({"MOTCUA_DVCQG_URL": "ftp://portal"}, "MOTCUA_DVCQG_URL"),
         ({"MOTCUA_PROVINCE": "H3.4"}, "MOTCUA_PROVINCE"),
+        ({"MOTCUA_DVCQG_URL": "http://portal"}, "MOTCUA_DVCQG_USERNAME"),
     ):
         done = subprocess.run(
             [sys.executable, "-m", "api.cli", "integrator"],
