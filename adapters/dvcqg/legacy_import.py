@@ -29,6 +29,8 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from eventsourcing.persistence import IntegrityError
+
 from adapters.dvcqg import records as r
 from adapters.dvcqg.catalogue_import import ImportReport
 from application.clock import trace_for
@@ -107,47 +109,88 @@ def _legacy_digest(reference: str) -> str:
 
 
 @dataclass
+class _Pending:
+    index: int
+    code: str
+    record: dict[str, Any]
+    aggregates: list[Any]
+
+
+@dataclass
 class LegacyImport:
     app: OneStop
     batch: int = 200
     report: ImportReport = field(default_factory=ImportReport)
-    _pending: list[Any] = field(default_factory=list)
-    _pending_codes: list[str] = field(default_factory=list)
+    _pending: list[_Pending] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
+    _procedures: dict[str, Any] = field(default_factory=dict)
+    _calendars: dict[str, Any] = field(default_factory=dict)
+    _units: dict[str, bool] = field(default_factory=dict)
 
     def run(self, records: list[Any]) -> ImportReport:
         for index, record in enumerate(records):
-            code = ""
-            try:
-                if not isinstance(record, dict):
-                    raise r.refuse(
-                        f"data[{index}]", "phải là đối tượng", "must be an object"
-                    )
-                code = str(record.get("MaHoSo") or "")[:80]
-                built = self.build(record)
-            except LabelledError as error:
-                self.report.rejected.append((index, code, r.reason_of(error)))
-                continue
-            if built is None:
-                self.report.unchanged.append(code)
-                continue
-            self._pending.extend(built)
-            self._pending_codes.append(code)
-            if len(self._pending_codes) >= self.batch:
+            self._take(index, record, check_claim=False)
+            if len(self._pending) >= self.batch:
                 self.flush()
         self.flush()
         return self.report
 
+    def _take(self, index: int, record: Any, *, check_claim: bool) -> None:
+        code = ""
+        try:
+            if not isinstance(record, dict):
+                raise r.refuse(
+                    f"data[{index}]", "phải là đối tượng", "must be an object"
+                )
+            code = str(record.get("MaHoSo") or "")[:80]
+            built = self.build(record, check_claim=check_claim)
+        except LabelledError as error:
+            self.report.rejected.append((index, code, r.reason_of(error)))
+            return
+        if built is None:
+            self.report.unchanged.append(code)
+            return
+        self._pending.append(_Pending(index, code, record, built))
+
     def flush(self) -> None:
+        """Save the batch in one transaction. Claims are not read one by one
+        first: when one of them exists (a re-run, a code in use) the batch is
+        refused as a whole and rebuilt checking each claim."""
         if not self._pending:
             return
-        recordings = self.app.save(*self._pending)
+        batch, self._pending = self._pending, []
+        try:
+            recordings = self.app.save(*(a for p in batch for a in p.aggregates))
+        except IntegrityError:
+            for pending in batch:
+                self._seen.discard(pending.code)
+            for pending in batch:
+                self._take(pending.index, pending.record, check_claim=True)
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            recordings = self.app.save(*(a for p in batch for a in p.aggregates))
         self.report.events += len(recordings)
-        self.report.imported.extend(self._pending_codes)
-        self._pending.clear()
-        self._pending_codes.clear()
+        self.report.imported.extend(p.code for p in batch)
 
-    def build(self, record: dict[str, Any]) -> list[Any] | None:
+    def _procedure(self, code: str) -> Any:
+        if code not in self._procedures:
+            self._procedures[code] = self.app.published_procedure(code)
+        return self._procedures[code]
+
+    def _calendar(self, province: str) -> Any:
+        if province not in self._calendars:
+            self._calendars[province] = self.app.working_calendar(province)
+        return self._calendars[province]
+
+    def _registered(self, unit: str) -> bool:
+        if unit not in self._units:
+            self._units[unit] = self.app.departments_of(unit) is not None
+        return self._units[unit]
+
+    def build(
+        self, record: dict[str, Any], *, check_claim: bool = True
+    ) -> list[Any] | None:
         """The dossier and its code claim, or None when already imported."""
         code = r.text(record, "MaHoSo")
         if not is_dossier_code(code):
@@ -162,7 +205,7 @@ class LegacyImport:
                 "MaHoSo", f"{code} lặp lại trong tệp", f"{code} repeated in the file"
             )
         claim = DossierCode.create_id(code)
-        if claim in self.app.repository:
+        if check_claim and claim in self.app.repository:
             owner: Any = self.app.repository.get(claim)
             if owner.dossier_id == dossier_id:
                 return None
@@ -170,11 +213,11 @@ class LegacyImport:
                 "MaHoSo", f"{code} đã được dùng", f"{code} is already in use"
             )
         self._seen.add(code)
-        procedure = self.app.published_procedure(r.text(record, "MaTTHC"))
+        procedure = self._procedure(r.text(record, "MaTTHC"))
         definition = procedure.definition
-        calendar = self.app.working_calendar(definition.competent_agency.level1)
+        calendar = self._calendar(definition.competent_agency.level1)
         receiving = AgencyCode(code.rsplit("-", 2)[0])
-        if self.app.departments_of(receiving.value) is None:
+        if not self._registered(receiving.value):
             raise r.refuse(
                 "MaHoSo",
                 f"đơn vị {receiving.value} chưa đăng ký",
