@@ -154,3 +154,30 @@ class PortalServer:
     def __exit__(self, *_: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def main() -> None:
+    """``python -m tests.dvcqg_portal [PORT]``: a portal to point a province at."""
+    import sys
+
+    server = PortalServer()
+    if len(sys.argv) > 1:
+        server.port = int(sys.argv[1])
+        handler = type("Handler", (_Handler,), {"portal": server.portal})
+        server._server = ThreadingHTTPServer(("127.0.0.1", server.port), handler)
+    sys.stdout.write(
+        f"national portal stand-in: {server.url} (login {server.auth_url}, "
+        f"user {USERNAME} / {PASSWORD})\n"
+    )
+    sys.stdout.flush()
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        steps = sum(map(len, server.portal.steps.values()))
+        sys.stdout.write(
+            json.dumps({"dossiers": len(server.portal.dossiers), "steps": steps}) + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
