@@ -128,8 +128,9 @@ class NatsOutbox:
                 await js.publish_async(
                     envelope.subject(province, notification.topic),
                     envelope.body(province, mapper, notification),
+                    # No wait_stall: at most a batch is pending (the limit), and a
+                    # timed wait would yield per message, one socket write each.
                     headers=envelope.headers(notification),
-                    wait_stall=self.options.ack_timeout,
                 )
             )
         acks = await asyncio.wait_for(
