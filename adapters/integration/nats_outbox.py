@@ -81,6 +81,7 @@ class NatsOutbox:
         self.duplicates = 0
         """Republished messages JetStream recognised and dropped."""
         self.connected = False
+        self._position: int | None = None
 
     async def _connect(self) -> tuple[NatsClient, JetStreamContext]:
         async def quiet(error: Exception) -> None:
@@ -106,12 +107,15 @@ class NatsOutbox:
         )
         await ensure_stream(js, self.options.province, self.options.duplicate_window)
         self.connected = True
+        self._position = None  # read again: an operator may have reset it
         log.info("nats_connected", url=self.options.url)
         return nc, js
 
     async def publish_batch(self, js: JetStreamContext) -> int:
         """Publish the next batch and move the position; how many it covered."""
-        position = await asyncio.to_thread(self.positions.position)
+        position = self._position
+        if position is None:  # read once per connection; only this follower moves it
+            position = self._position = await asyncio.to_thread(self.positions.position)
         notifications = await asyncio.to_thread(
             self.app.recorder.select_notifications,
             start=position,
@@ -138,6 +142,7 @@ class NatsOutbox:
         )
         duplicates = sum(1 for ack in acks if ack.duplicate)
         await asyncio.to_thread(self.positions.advance, notifications[-1].id)
+        self._position = notifications[-1].id
         self.duplicates += duplicates
         self.published += len(acks) - duplicates
         return len(notifications)
@@ -161,6 +166,7 @@ class NatsOutbox:
                         await asyncio.to_thread(wakeup or stop.wait, IDLE_SECONDS)
                 except Exception as error:
                     self.connected = False
+                    self._position = None
                     await self._failed(error)
                     await _close(nc)
                     nc, js = None, None

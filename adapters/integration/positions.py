@@ -92,7 +92,8 @@ class Positions:
             )
 
     def reset(self, position: int = 0) -> None:
-        """Deliver again from ``position`` (operators; downstream deduplicates)."""
+        """Deliver again from ``position`` (operators, with the follower stopped:
+        a running one reads its position only when it (re)connects)."""
         with self.store.transaction() as sql:
             sql.execute(
                 f"UPDATE {TABLE} SET position = ?, updated_at = ? WHERE name = ?",
