@@ -156,3 +156,21 @@ def test_integrator_refuses_bad_settings_and_an_empty_configuration(
         assert done.returncode == 2, done.stderr
         assert expected in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_integrator_stops_cleanly_on_sigterm(
+    tmp_path: Path, nats_server: TemporaryNats
+) -> None:
+    province = fresh_province()
+    settings = seeded_settings(tmp_path / "d", options={"PROVINCE": province})
+    env = motcua_env(settings, {"MOTCUA_NATS_URL": nats_server.url})
+    process = Process(["integrator"], env, tmp_path / "integrator.log")
+    process.start()
+    try:
+        head = write_dossiers(settings, 1)
+        wait_for(lambda: len(stream_messages(nats_server.url, province)) == head)
+    finally:
+        process.stop(signal.SIGTERM)
+    assert process.popen is not None
+    assert process.popen.returncode == 0, process.output()
+    assert "Traceback" not in process.output()
