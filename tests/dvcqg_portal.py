@@ -74,6 +74,11 @@ class Portal:
                         "error_code": "3",
                         "message": f"Hồ sơ {code} đã tồn tại",
                     }
+                if updating and code not in self.dossiers:
+                    return 200, {
+                        "error_code": "4",
+                        "message": f"Hồ sơ {code} không tồn tại",
+                    }
                 self.dossiers[code] = record
             return 200, {"error_code": "0", "message": "OK"}
         if service == "CapNhatTienDoHoSoMC":

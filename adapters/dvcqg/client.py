@@ -5,7 +5,8 @@ URL → ``{"error_code": 0, "session": "…"}``; every service call is a JSON PO
 with a ``service`` discriminator and the session (JSON field ``session`` and
 header ``session``); ``error_code`` ``0`` is success. A message containing
 "đã tồn tại" / "already exists" means the dossier is there already (the
-caller switches to update). HTTP 401/403 or a message about the session means
+caller switches to update), "không tồn tại" / "not found" that an update found
+nothing (the caller creates it). HTTP 401/403 or a message about the session means
 it expired: log in again once and repeat the call. 5xx, timeouts, refused
 connections and malformed replies are retried with exponential backoff.
 """
@@ -22,6 +23,7 @@ import structlog
 log = structlog.get_logger("dvcqg")
 
 _EXISTS = ("đã tồn tại", "already exist")
+_MISSING = ("không tồn tại", "chưa tồn tại", "not found", "does not exist")
 _SESSION = ("session", "phiên")
 
 
@@ -35,6 +37,10 @@ class PortalRefusedError(PortalError):
 
 class AlreadyExistsError(PortalError):
     """``DongBoHoSoMC`` create for a dossier the portal already has."""
+
+
+class NotOnPortalError(PortalError):
+    """``DongBoHoSoMC`` update for a dossier the portal does not have (any more)."""
 
 
 class _SessionExpiredError(PortalError):
@@ -144,6 +150,8 @@ class PortalClient:
         lowered = message.lower()
         if any(word in lowered for word in _EXISTS):
             raise AlreadyExistsError(message)
+        if any(word in lowered for word in _MISSING):
+            raise NotOnPortalError(message)
         if any(word in lowered for word in _SESSION):
             raise _SessionExpiredError(message)
         raise PortalRefusedError(f"error_code {code}: {message}"[:300])

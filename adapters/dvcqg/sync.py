@@ -35,6 +35,7 @@ from eventsourcing.application import Application
 from adapters.dvcqg import payloads
 from adapters.dvcqg.client import (
     AlreadyExistsError,
+    NotOnPortalError,
     PortalClient,
     PortalError,
     PortalOptions,
@@ -253,6 +254,8 @@ class DvcqgSync:
                 await client.call(payloads.create_or_update([record], updating=created))
             except AlreadyExistsError:
                 await client.call(payloads.create_or_update([record], updating=True))
+            except NotOnPortalError:  # the portal lost it: create it again
+                await client.call(payloads.create_or_update([record], updating=False))
             await asyncio.to_thread(self._recorded, row, code)
         received = next(
             (

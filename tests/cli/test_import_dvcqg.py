@@ -251,7 +251,9 @@ def test_bulk_import_on_postgresql_many_events_per_transaction(
     ]
     file = tmp_path / "bulk.json"
     file.write_text(json.dumps({"data": records}, ensure_ascii=False))
-    done = runner.invoke(app, ["import", "dvcqg", str(file), "--json", "--batch", "200"])
+    done = runner.invoke(
+        app, ["import", "dvcqg", str(file), "--json", "--batch", "200"]
+    )
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
     assert report["imported"] == 450

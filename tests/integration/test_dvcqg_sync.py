@@ -271,6 +271,26 @@ def test_already_exists_switches_to_update(
     assert sent == ["False", "True"]
 
 
+def test_an_update_the_portal_does_not_know_creates_the_dossier_again(
+    app: OneStop, store: SQLiteReadStore, portal: PortalServer
+) -> None:
+    dossier_id = in_progress(app)
+    sync = make_sync(app, store, portal)
+    drain(sync)
+    code = str(app.get_dossier(dossier_id).code)
+    portal.portal.dossiers.clear()  # the portal lost it
+    app.resolve_dossier(
+        dossier_id, trace=trace(leader(), at(0, 10)), results=(result(),), decision="x"
+    )
+    drain(sync)
+    assert portal.portal.dossiers[code]["TrangThaiHoSo"] == "9"
+    sent = [
+        c["isUpdating"] for c in portal.portal.calls if c["service"] == "DongBoHoSoMC"
+    ]
+    assert sent == ["False", "True", "False"]
+    assert rows(store)[str(dossier_id)].state == "synced"
+
+
 @pytest.mark.parametrize("failure", ["500", "timeout", "malformed", "no_code"])
 def test_transient_failures_are_retried(
     app: OneStop, store: SQLiteReadStore, portal: PortalServer, failure: str
