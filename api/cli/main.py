@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from api.cli import bench, calendar, demo, dossier, pki, projections, serve, token
+from api.cli import (
+    bench,
+    calendar,
+    demo,
+    dossier,
+    imports,
+    integrator,
+    pki,
+    projections,
+    serve,
+    token,
+)
 from api.cli.failures import MotcuaGroup, check_settings
 from api.logging import configure_logging
 
@@ -44,11 +55,13 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("token")(token.token)
 app.command("projector")(projections.projector)
+app.command("integrator")(integrator.integrator)
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
 app.add_typer(pki.app, name="pki")
+app.add_typer(imports.app, name="import")
 
 
 def main() -> None:
