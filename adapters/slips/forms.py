@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from domain.errors import LabelledError
+from domain.errors import Bilingual, LabelledError
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -39,12 +39,6 @@ class SlipKind(enum.StrEnum):
     REGISTER = "register"
 
 
-class SlipNotAvailableError(LabelledError):
-    code = "SLIP_NOT_AVAILABLE"
-    vi = "Không có {a0} cho hồ sơ này: {a1}"
-    en = "No {a0} for this dossier: {a1}"
-
-
 @dataclass(frozen=True)
 class Form:
     number: str
@@ -52,6 +46,22 @@ class Form:
     """The heading, upper case as printed."""
     vi: str
     en: str
+
+
+class SlipNotAvailableError(LabelledError):
+    code = "SLIP_NOT_AVAILABLE"
+    vi = "Không có {a0} cho hồ sơ này: {a1}"
+    en = "No {a0} for this dossier: {a1}"
+
+    def __init__(self, slip: Form | SlipKind, reason: str) -> None:
+        """``reason`` is ``"<Vietnamese> / <English>"``."""
+        vi, _, en = reason.partition(" / ")
+        name = (
+            Bilingual(slip.vi, slip.en)
+            if isinstance(slip, Form)
+            else Bilingual(slip.value, slip.value)
+        )
+        super().__init__(name, Bilingual(vi, en or vi))
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ class FormSet:
         found = self.forms.get(kind)
         if found is None:
             raise SlipNotAvailableError(
-                kind.value, f"{self.act} không có mẫu này / has no such form"
+                kind, f"{self.act} không có mẫu này / {self.act} has no such form"
             )
         return found
 

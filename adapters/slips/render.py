@@ -68,7 +68,7 @@ def render(
     form = forms.form(kind)
     body = _BODIES.get(kind)
     if body is None:  # the register covers many dossiers: ``render_register``
-        raise SlipNotAvailableError(form.vi, "sổ của đơn vị / a unit's register")
+        raise SlipNotAvailableError(form, "sổ của đơn vị / a unit's register")
     page = _Page(form, forms, issue, names)
     page.heading(facts, qr_payload(facts, form))
     body(page, facts, supplement)
@@ -362,7 +362,7 @@ def _common(page: _Page, facts: DossierFacts) -> None:
 
 def _receipt(page: _Page, facts: DossierFacts, _: int | None) -> None:
     if facts.reception is None:
-        raise SlipNotAvailableError(page.form.vi, "chưa tiếp nhận / not received")
+        raise SlipNotAvailableError(page.form, "chưa tiếp nhận / not received")
     unit = page.names(facts.receiving_agency or facts.competent_agency)
     page.line(f"{unit} tiếp nhận hồ sơ của:")
     _common(page, facts)
@@ -385,13 +385,11 @@ def _receipt(page: _Page, facts: DossierFacts, _: int | None) -> None:
 
 def _supplement(page: _Page, facts: DossierFacts, number: int | None) -> None:
     if not facts.supplements:
-        raise SlipNotAvailableError(
-            page.form.vi, "chưa yêu cầu bổ sung / none requested"
-        )
+        raise SlipNotAvailableError(page.form, "chưa yêu cầu bổ sung / none requested")
     index = len(facts.supplements) if number is None else number
     if not 1 <= index <= len(facts.supplements):
         raise SlipNotAvailableError(
-            page.form.vi, f"không có lần {index} / no request {index}"
+            page.form, f"không có lần {index} / no request {index}"
         )
     notice = facts.supplements[index - 1]
     page.line(f"Hồ sơ của: {facts.applicant.name}")
@@ -419,9 +417,7 @@ def _supplement(page: _Page, facts: DossierFacts, number: int | None) -> None:
 
 def _refusal(page: _Page, facts: DossierFacts, _: int | None) -> None:
     if facts.refusal is None:
-        raise SlipNotAvailableError(
-            page.form.vi, "hồ sơ không bị từ chối / not refused"
-        )
+        raise SlipNotAvailableError(page.form, "hồ sơ không bị từ chối / not refused")
     unit = page.names(facts.refusal.agency_code or facts.competent_agency)
     page.line(f"{unit} nhận được hồ sơ đề nghị của:")
     _common(page, facts)
@@ -439,7 +435,7 @@ def _refusal(page: _Page, facts: DossierFacts, _: int | None) -> None:
 
 def _apology(page: _Page, facts: DossierFacts, _: int | None) -> None:
     if facts.reappointment is None:
-        raise SlipNotAvailableError(page.form.vi, "chưa hẹn lại / no re-appointment")
+        raise SlipNotAvailableError(page.form, "chưa hẹn lại / no re-appointment")
     again = facts.reappointment
     unit = page.names(facts.receiving_agency or facts.competent_agency)
     page.line(f"Kính gửi: {_person(facts).split(': ', 1)[1]}")
@@ -463,7 +459,7 @@ def _apology(page: _Page, facts: DossierFacts, _: int | None) -> None:
 
 def _stop(page: _Page, facts: DossierFacts, _: int | None) -> None:
     if facts.stop is None:
-        raise SlipNotAvailableError(page.form.vi, "chưa dừng / not stopped")
+        raise SlipNotAvailableError(page.form, "chưa dừng / not stopped")
     unit = page.names(facts.stop.agency_code or facts.competent_agency)
     page.line(f"{unit} thông báo dừng giải quyết hồ sơ của:")
     _common(page, facts)
@@ -490,7 +486,7 @@ def _handover_text(page: _Page, line: Handover) -> str:
 
 def _control_sheet(page: _Page, facts: DossierFacts, _: int | None) -> None:
     if facts.reception is None:
-        raise SlipNotAvailableError(page.form.vi, "chưa tiếp nhận / not received")
+        raise SlipNotAvailableError(page.form, "chưa tiếp nhận / not received")
     page.line(f"Mã hồ sơ: {facts.code}", style="B")
     _common(page, facts)
     page.line(f"Cơ quan giải quyết: {page.names(facts.competent_agency)}")

@@ -147,5 +147,5 @@ def _issuing_act(kind: SlipKind, facts: DossierFacts, supplement: int | None) ->
         act = facts.reception
     if act is None:
         form = form_set_on(facts.dated).form(kind)
-        raise SlipNotAvailableError(form.vi, "chưa có sự kiện tương ứng / not yet")
+        raise SlipNotAvailableError(form, "chưa có sự kiện tương ứng / not yet")
     return act
