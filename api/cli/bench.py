@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.bench.report import BenchReport
+from adapters.bench.sign import run_sign_benchmark
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
 from api.bench.lag import run_lag_benchmark
@@ -117,12 +118,18 @@ def lag_bench(options: BenchOptions) -> BenchReport:
     )
 
 
+def sign_bench(options: BenchOptions) -> BenchReport:
+    documents, rounds = (4, 1) if options.quick else (20, 3)
+    return run_sign_benchmark(documents=documents, rounds=rounds)
+
+
 #: Benchmarks ``motcua bench all`` runs, in order.
 BENCHES: dict[str, Bench] = {
     "write": write_bench,
     "lookup": lookup_bench,
     "project": project_bench,
     "lag": lag_bench,
+    "sign": sign_bench,
 }
 
 
@@ -233,6 +240,13 @@ def lag(quick: QuickOption = False, json: JsonOption = False) -> None:
     """Commit → new status visible via dossierStatus (p50/p99 ms) under a steady
     100 commands/s; serve and projector as processes on PostgreSQL + Redis."""
     _run("lag", quick, json)
+
+
+@app.command("sign")
+def sign(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """PAdES documents signed (B-T, development TSA) and validated per second,
+    1-page and 20-page scans, beside SHA-256 of the same bytes per second."""
+    _run("sign", quick, json)
 
 
 def _run(name: str, quick: bool, json: bool) -> None:
