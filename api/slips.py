@@ -24,6 +24,7 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 
 from adapters.pki import Pki
+from adapters.settings import ConfigurationError
 from adapters.slips.forms import SlipKind, SlipNotAvailableError
 from adapters.slips.service import Slip, Slips
 from api.auth import AccessLevel, Principal
@@ -149,7 +150,7 @@ async def dossier_slip(
         return _answer(error, request, 404)
     except UnknownSlipError as error:
         return _answer(error, request, 404)
-    except SignatureError as error:
+    except (SignatureError, ConfigurationError) as error:
         return _answer(error, request, 503)
     return _pdf(slip, code)
 
@@ -228,7 +229,7 @@ async def register(
         return _answer(error, request, 404)
     except RegisterPeriodError as error:
         return _answer(error, request, 400)
-    except SignatureError as error:
+    except (SignatureError, ConfigurationError) as error:
         return _answer(error, request, 503)
     return _pdf(slip, f"so-theo-doi-{unit}-{from_:%Y%m%d}-{to:%Y%m%d}")
 
