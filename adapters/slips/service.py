@@ -77,7 +77,9 @@ class Slips:
         pdf = render_register(rows, forms, issue, self.names, period)
         signed = self.signatures.sign_result(
             pdf,
-            SignerRef.officer(officer, agency_code),
+            SignerRef.officer(
+                officer, agency_code, agency_name=self.names(agency_code)
+            ),
             SignerRef.agency(agency_code, self.names(agency_code)),
             reason=forms.form(SlipKind.REGISTER).vi,
         )
@@ -92,7 +94,9 @@ class Slips:
 
     def _sign(self, pdf: bytes, kind: SlipKind, issue: Issue, forms: FormSet) -> bytes:
         reason = forms.form(kind).vi
-        officer = SignerRef.officer(issue.officer, issue.agency_code)
+        officer = SignerRef.officer(
+            issue.officer, issue.agency_code, agency_name=self.names(issue.agency_code)
+        )
         if kind in SEALED:
             agency = SignerRef.agency(issue.agency_code, self.names(issue.agency_code))
             return self.signatures.sign_result(pdf, officer, agency, reason=reason)
