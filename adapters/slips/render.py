@@ -8,6 +8,7 @@ before signing.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import segno
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
@@ -140,9 +142,35 @@ def _person(facts: DossierFacts) -> str:
     return f"Tổ chức: {facts.applicant.name}"
 
 
+@functools.cache
+def _covered() -> frozenset[int]:
+    """Code points every embedded face draws (regular, bold and italic)."""
+    faces = [
+        set(TTFont(FONTS / name).getBestCmap())
+        for name in (
+            "DejaVuSerif.ttf",
+            "DejaVuSerif-Bold.ttf",
+            "DejaVuSerif-Italic.ttf",
+        )
+    ]
+    return frozenset(set.intersection(*faces))
+
+
 def _text(value: str) -> str:
-    # Decomposed diacritics (NFD input) would be drawn as separate marks.
-    return unicodedata.normalize("NFC", value)
+    """Text as drawn: NFC (decomposed diacritics would be drawn as separate
+    marks), tabs as spaces, and U+FFFD for what the font cannot draw or what
+    must not steer the layout (controls, bidi overrides), so nothing vanishes
+    silently."""
+    covered = _covered()
+    shown = []
+    for char in unicodedata.normalize("NFC", value).replace("\t", " "):
+        if char == "\n":
+            shown.append(char)
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            shown.append("\ufffd")
+        else:
+            shown.append(char if ord(char) in covered else "\ufffd")
+    return "".join(shown)
 
 
 # -- the page -------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -17,12 +18,12 @@ from uuid import UUID
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.pki import Pki
 from adapters.settings import persistence_env
-from adapters.slips.facts import fold
+from adapters.slips.facts import Act, DossierFacts, fold
 from adapters.slips.forms import (
     TT_01_2018,
     TT_03_2025,
@@ -30,7 +31,7 @@ from adapters.slips.forms import (
     SlipNotAvailableError,
     form_set_on,
 )
-from adapters.slips.render import Issue, qr_payload, render, render_register
+from adapters.slips.render import Issue, _text, qr_payload, render, render_register
 from adapters.slips.service import Slips
 from application.onestop import OneStop
 from application.signatures import Indication
@@ -56,6 +57,18 @@ LONG_REASON = (
     "Hồ sơ đề nghị cấp lại giấy khai sinh của ông Nguyễn Văn An chưa có bản sao "
     "giấy tờ chứng minh quan hệ cha, mẹ, con theo quy định tại Điều 16 Luật Hộ tịch; "
 ) * 12
+
+
+def _facts() -> DossierFacts:
+    application = OneStop(env=persistence_env("memory://"))
+    try:
+        seed_catalogue(application)
+        return fold(list(application.events.get(in_progress(application))))
+    finally:
+        application.close()
+
+
+FACTS = _facts()
 
 
 @pytest.fixture(scope="module")
@@ -370,3 +383,21 @@ def test_fonts_ship_with_the_package() -> None:
         "DejaVuSerif-Bold.ttf",
         "DejaVuSerif-Italic.ttf",
     }
+
+
+@settings(max_examples=25, deadline=None)
+@given(reason=st.text(min_size=1, max_size=300))
+def test_any_reason_is_drawn_whole_or_marked(reason: str) -> None:
+    """Whatever an officer typed shows up: as itself, or as U+FFFD where the
+    font has no glyph or the character is a control; never dropped."""
+    facts = replace(FACTS, refusal=Act(MONDAY, "desk-1", "000.00.00.H34", reason))
+    pdf = render(
+        SlipKind.REFUSAL,
+        facts,
+        form_set_on(MONDAY),
+        Issue(MONDAY, "desk-1", "000.00.00.H34"),
+        lambda c: c,
+    )
+    drawn = "".join(text_of(pdf).split())
+    expected = "".join(_text(reason).split())
+    assert expected in drawn
