@@ -49,13 +49,18 @@ ensure-uv:
 
 # The test harness starts PostgreSQL, Redis and NATS itself (nats-server comes
 # with the dev dependencies); install the server packages when they are missing,
-# and wrk, the load generator of `motcua bench lookup`.
+# wrk, the load generator of `motcua bench lookup`, and the independent PAdES
+# validators the signature tests use (poppler's pdfsig with an NSS trust store,
+# openssl cms).
 # A failed apt-get is only a warning: the tests then fail with a clear message.
 ensure-services:
 	@SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
 	missing=""; \
 	command -v redis-server >/dev/null 2>&1 || missing=" redis-server"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	command -v pdfsig >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v certutil >/dev/null 2>&1 || missing="$$missing libnss3-tools"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	if ! command -v initdb >/dev/null 2>&1 && \
 	    ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		missing="$$missing postgresql"; \

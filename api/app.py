@@ -27,6 +27,7 @@ from api.metrics import ApiMetrics, MetricsMiddleware
 from api.refusals import language_of, refusal_body, status_of
 from api.security import add_edge_security, add_trusted_proxies
 from api.services import build_services
+from api.slips import router as slips_router
 from api.websocket_protocol import install as install_websocket_protocol
 from domain.errors import LabelledError
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.router.routes.append(direct_post(graphql, "/graphql"))
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(slips_router)
 
     @app.exception_handler(LabelledError)
     async def refused(request: Request, error: Exception) -> Response:

@@ -78,14 +78,18 @@ class SignerRef:
     subject: str
     agency_code: str
     name: str = ""
+    agency_name: str = ""
+    """The agency's name for the certificate's organisation (development PKI)."""
 
     @classmethod
-    def officer(cls, subject: str, agency_code: str, name: str = "") -> SignerRef:
-        return cls(SignerKind.PERSON, subject, agency_code, name)
+    def officer(
+        cls, subject: str, agency_code: str, name: str = "", agency_name: str = ""
+    ) -> SignerRef:
+        return cls(SignerKind.PERSON, subject, agency_code, name, agency_name)
 
     @classmethod
     def agency(cls, agency_code: str, name: str = "") -> SignerRef:
-        return cls(SignerKind.AGENCY, agency_code, agency_code, name)
+        return cls(SignerKind.AGENCY, agency_code, agency_code, name, name)
 
     def label(self, language: str = "vi") -> str:
         if self.kind is SignerKind.AGENCY:

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from adapters.pki.layout import identity_path
-from application.signatures import SignerKind, SignerRef
+from application.signatures import SignerRef
 
 ROOT_NAME = "motcua development province root CA"
 TSA_NAME = "motcua development timestamp authority"
@@ -260,9 +260,7 @@ class DevelopmentPki:
         not_before: datetime | None = None,
         not_after: datetime | None = None,
     ) -> Issued:
-        ca = self._agency_ca(
-            signer.agency_code, signer.name if signer.kind is SignerKind.AGENCY else ""
-        )
+        ca = self._agency_ca(signer.agency_code, signer.agency_name)
         key = _new_key()
         organisation = ca.certificate.subject.get_attributes_for_oid(
             NameOID.ORGANIZATION_NAME

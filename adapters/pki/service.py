@@ -17,18 +17,14 @@ from pathlib import Path
 from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
-from pyhanko.keys.internal import (
-    translate_pyca_cryptography_cert_to_asn1,
-    translate_pyca_cryptography_key_to_asn1,
-)
-from pyhanko.sign import signers
+from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapters.pki import pdf
 from adapters.pki.devpki import DevelopmentPki
+from adapters.pki.keys import KeptKeySigner, KeptKeyTimeStamper
 from adapters.pki.layout import identity_path
 from adapters.settings import ConfigurationError, Settings
 from application.signatures import (
@@ -56,7 +52,7 @@ class Pki:
     timestamper: TimeStamper | None = None
     development: DevelopmentPki | None = None
     allow_fetching: bool = False
-    _signers: dict[tuple[Path, int], signers.SimpleSigner] = field(
+    _signers: dict[tuple[Path, int], KeptKeySigner] = field(
         default_factory=dict, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -71,9 +67,9 @@ class Pki:
         tsa = dev.tsa()
         root = _asn1(dev.root_pem())
         timestamper = (
-            DummyTimeStamper(
+            KeptKeyTimeStamper(
                 tsa_cert=translate_pyca_cryptography_cert_to_asn1(tsa.certificate),
-                tsa_key=translate_pyca_cryptography_key_to_asn1(tsa.key),
+                tsa_key=tsa.key,
                 certs_to_embed=SimpleCertificateStore.from_certs([root]),  # type: ignore[no-untyped-call]
             )
             if timestamps
@@ -198,7 +194,7 @@ class Pki:
     def certificate_of(self, signer: SignerRef) -> asn1_x509.Certificate:
         return self._signer(signer).signing_cert
 
-    def _signer(self, signer: SignerRef) -> signers.SimpleSigner:
+    def _signer(self, signer: SignerRef) -> KeptKeySigner:
         if self.development is not None:
             path = self.development.ensure(signer)
         else:
@@ -211,9 +207,7 @@ class Pki:
             simple = self._signers.get((path, stamp))
         if simple is None:
             try:
-                simple = signers.SimpleSigner.load_pkcs12_data(
-                    path.read_bytes(), other_certs=(), passphrase=self.passphrase
-                )
+                simple = KeptKeySigner.from_pkcs12(path.read_bytes(), self.passphrase)
             except (OSError, ValueError):
                 raise SigningCertificateInvalidError(
                     signer,

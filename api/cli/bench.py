@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.bench.report import BenchReport
+from adapters.bench.sign import run_sign_benchmark
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
 from api.bench.integrate import run_integrate_benchmark
@@ -125,6 +126,11 @@ def integrate_bench(options: BenchOptions) -> BenchReport:
     )
 
 
+def sign_bench(options: BenchOptions) -> BenchReport:
+    documents, rounds = (4, 1) if options.quick else (20, 3)
+    return run_sign_benchmark(documents=documents, rounds=rounds)
+
+
 #: Benchmarks ``motcua bench all`` runs, in order.
 BENCHES: dict[str, Bench] = {
     "write": write_bench,
@@ -132,6 +138,7 @@ BENCHES: dict[str, Bench] = {
     "project": project_bench,
     "lag": lag_bench,
     "integrate": integrate_bench,
+    "sign": sign_bench,
 }
 
 
@@ -249,6 +256,13 @@ def integrate(quick: QuickOption = False, json: JsonOption = False) -> None:
     """Events published to JetStream per second by the outbox vs a bare nats-py
     publish loop (each in its own process); legacy import events/s vs raw COPY."""
     _run("integrate", quick, json)
+
+
+@app.command("sign")
+def sign(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """PAdES documents signed (B-T, development TSA) and validated per second,
+    1-page and 20-page scans, beside SHA-256 of the same bytes per second."""
+    _run("sign", quick, json)
 
 
 def _run(name: str, quick: bool, json: bool) -> None:

@@ -30,6 +30,13 @@ def init(
 ) -> None:
     """Create the development PKI under $MOTCUA_DATA_DIR/pki (idempotent)."""
     settings = Settings.from_env()
+    if settings.value("ENV") == "production":
+        raise fail(
+            "MOTCUA_ENV=production không dùng PKI phát triển: cấu hình "
+            "MOTCUA_PKI_PKCS12_DIR và MOTCUA_PKI_TRUST_ROOTS (production does not "
+            "use the development PKI: configure MOTCUA_PKI_PKCS12_DIR and "
+            "MOTCUA_PKI_TRUST_ROOTS)"
+        )
     agencies: list[tuple[str, str]] = []
     for given in agency or []:
         code, _, name = given.partition("=")

@@ -157,6 +157,41 @@ class TestRoundTrip:
             )  # fmt: skip
             assert tampered.returncode != 0
 
+    def test_poppler_pdfsig_trusts_both_signatures_with_the_exported_root(
+        self, pki: Pki, signed_result: bytes, tmp_path: Path
+    ) -> None:
+        """What a citizen's PDF reader does: NSS trust store + poppler."""
+        (tmp_path / "root.pem").write_bytes(pki.root_pem())
+        (tmp_path / "result.pdf").write_bytes(signed_result)
+        store = tmp_path / "nss"
+        store.mkdir()
+        for command in (
+            ["certutil", "-N", "-d", f"sql:{store}", "--empty-password"],
+            [
+                "certutil", "-A", "-d", f"sql:{store}", "-n", "motcua-root",
+                "-t", "CT,C,C", "-i", str(tmp_path / "root.pem"),
+            ],
+        ):  # fmt: skip
+            subprocess.run(command, check=True, capture_output=True)
+        done = subprocess.run(
+            ["pdfsig", "-nssdir", f"sql:{store}", str(tmp_path / "result.pdf")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.stdout.count("Signature is Valid.") == 2, done.stdout
+        assert done.stdout.count("Certificate is Trusted.") == 2, done.stdout
+        assert f"Common Name: {SEAL.name}" in done.stdout
+        tampered = signed_result.replace(b"Giay to so hoa", b"Giay to so hoA")
+        (tmp_path / "result.pdf").write_bytes(tampered)
+        broken = subprocess.run(
+            ["pdfsig", "-nssdir", f"sql:{store}", str(tmp_path / "result.pdf")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert "Signature is Valid." not in broken.stdout
+
 
 class TestFailures:
     def test_a_changed_byte_is_a_hash_failure(

@@ -211,13 +211,11 @@ def test_a_tampered_payload_is_refused(
 @pytest.mark.parametrize(
     "overrides",
     [
-        pytest.param({"exp": datetime.now(UTC) - timedelta(minutes=2)}, id="expired"),
-        pytest.param(
-            {"nbf": datetime.now(UTC) + timedelta(minutes=2)}, id="future-nbf"
-        ),
-        pytest.param(
-            {"iat": datetime.now(UTC) + timedelta(minutes=2)}, id="future-iat"
-        ),
+        # Times are offsets from when the test runs: collected instants would
+        # stop being "future" when the suite reaches this test minutes later.
+        pytest.param({"exp": timedelta(minutes=-2)}, id="expired"),
+        pytest.param({"nbf": timedelta(minutes=2)}, id="future-nbf"),
+        pytest.param({"iat": timedelta(minutes=2)}, id="future-iat"),
         pytest.param({"iss": "someone-else"}, id="wrong-issuer"),
         pytest.param({"aud": "other-api"}, id="wrong-audience"),
     ],
@@ -225,8 +223,12 @@ def test_a_tampered_payload_is_refused(
 def test_time_issuer_and_audience_are_checked(
     issuer: TokenIssuer, verifier: TokenVerifier, overrides: dict[str, Any]
 ) -> None:
+    now = datetime.now(UTC)
+    claims_now = {
+        k: now + v if isinstance(v, timedelta) else v for k, v in overrides.items()
+    }
     with pytest.raises(InvalidTokenError):
-        verifier.verify(sign(issuer, **overrides))
+        verifier.verify(sign(issuer, **claims_now))
 
 
 @pytest.mark.parametrize("missing", ["exp", "iat", "iss", "aud", "role", "sub"])

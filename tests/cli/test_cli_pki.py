@@ -65,3 +65,13 @@ def test_export_root_prints_the_configured_trust_roots(
     result = runner.invoke(app, ["pki", "export-root"])
     assert result.exit_code == 0, result.output
     assert result.stdout.count("BEGIN CERTIFICATE") == 2
+
+
+def test_production_refuses_to_create_a_development_pki(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOTCUA_ENV", "production")
+    result = runner.invoke(app, ["pki", "init"])
+    assert result.exit_code == 2
+    assert "MOTCUA_PKI_PKCS12_DIR" in result.output
+    assert not (data_dir / "pki").exists()
