@@ -17,12 +17,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapters.bench.report import BenchReport
-from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
 from api.bench.lag import run_lag_benchmark
 from api.bench.lookup import Topology, run_lookup_benchmark
 from api.bench.project import run_project_benchmark
+from api.bench.report import BenchReport
+from api.bench.write import is_postgres_url, run_write_benchmark
 from api.bench.write_graphql import run_write_graphql_benchmark
 from api.bench.wrk import WrkMissingError, require_wrk
 from api.cli.common import fail, print_json
@@ -303,8 +303,6 @@ def _figures(report: BenchReport) -> Table:
         "p50 ms",
         "p99 ms",
         "ref p99 ms",
-        "target",
-        "met",
     ):
         table.add_column(column)
     for f in report.figures:
@@ -318,7 +316,5 @@ def _figures(report: BenchReport) -> Table:
             f"{f.p50_ms:.1f}",
             f"{f.p99_ms:.1f}",
             f"{f.reference_p99_ms:.1f}",
-            f.target,
-            "" if f.met is None else ("yes" if f.met else "NO"),
         )
     return table

@@ -21,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from adapters.keys import dev_key_path, load_or_create_signing_key, public_jwks
+from adapters.keys import dev_key_path, key_id, load_or_create_signing_key
 from adapters.settings import ConfigurationError, Settings
 from api.auth import (
     ANONYMOUS,
@@ -365,6 +365,18 @@ def test_an_unusable_public_key_file_is_a_configuration_error(tmp_path: Path) ->
         TokenVerifier(AuthSettings(data_dir=tmp_path, public_key_file=key_file))
     with pytest.raises(ConfigurationError):
         TokenVerifier(AuthSettings(data_dir=tmp_path, public_key_file=tmp_path / "no"))
+
+
+def public_jwks(
+    key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey,
+    kid: str | None = None,
+) -> dict[str, Any]:
+    """A JWKS document (``{"keys": [...]}``) holding only the public part, as
+    an identity provider publishes it."""
+    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
+    jwk: dict[str, Any] = jwt.algorithms.ECAlgorithm.to_jwk(public, as_dict=True)
+    jwk.update(kid=kid or key_id(public), use="sig", alg="ES256")
+    return {"keys": [jwk]}
 
 
 @pytest.fixture

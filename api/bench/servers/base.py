@@ -1,4 +1,4 @@
-"""Shared machinery for the temporary servers in :mod:`adapters.services`.
+"""Shared machinery for the scratch servers in :mod:`api.bench.servers`.
 
 A :class:`TemporaryService` owns one server process running in the foreground
 (never daemonised, so the ``Popen`` handle is the server itself), a fresh

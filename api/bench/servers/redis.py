@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from adapters.services._process import TemporaryService, require_binary
+from api.bench.servers.base import TemporaryService, require_binary
 
 _INSTALL_HINT = "Install it (Debian: apt-get install redis-server)."
 

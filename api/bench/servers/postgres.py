@@ -25,7 +25,7 @@ import psycopg
 import structlog
 from psycopg import sql
 
-from adapters.services._process import (
+from api.bench.servers.base import (
     ServiceUnavailableError,
     TemporaryService,
     port_accepts_connections,

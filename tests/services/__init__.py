@@ -1,0 +1,26 @@
+"""The servers the test harness starts: the benches' scratch PostgreSQL and
+Redis (``api.bench.servers``) and a NATS server with JetStream (tests only)."""
+
+from __future__ import annotations
+
+from api.bench.servers import (
+    ExternalPostgres,
+    PostgresServer,
+    ServiceUnavailableError,
+    TemporaryPostgres,
+    TemporaryRedis,
+    TemporaryService,
+)
+from api.bench.servers.base import find_free_port
+from tests.services.nats import TemporaryNats
+
+__all__ = [
+    "ExternalPostgres",
+    "PostgresServer",
+    "ServiceUnavailableError",
+    "TemporaryNats",
+    "TemporaryPostgres",
+    "TemporaryRedis",
+    "TemporaryService",
+    "find_free_port",
+]
