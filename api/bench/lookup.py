@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -172,9 +172,16 @@ def _check(target: _Target, query: Query) -> None:
 
 @contextmanager
 def _stores(
-    topology: Topology, directory: Path, database_url: str | None
+    topology: Topology,
+    directory: Path,
+    database_url: str | None,
+    extra: Mapping[str, str] = {},
 ) -> Iterator[Settings]:
-    options = {"LOOKUP_RATE_LIMIT": "1000000000", "WORKERS": str(topology.workers)}
+    options = {
+        "LOOKUP_RATE_LIMIT": "1000000000",
+        "WORKERS": str(topology.workers),
+        **extra,
+    }
     if topology.store == "sqlite":
         yield Settings(
             database_url=f"sqlite:///{directory / 'motcua.db'}",
@@ -263,12 +270,15 @@ def measure_topology(
     seconds: float,
     rounds: int,
     database_url: str | None = None,
+    options: Mapping[str, str] = {},
 ) -> list[Sample]:
+    """``options``: more ``MOTCUA_*`` settings (without the prefix) for the
+    served product, e.g. ``{"GRAPHQL_FAST_PATH": "n"}``."""
     require_wrk()
     samples: list[Sample] = []
     with tempfile.TemporaryDirectory(prefix="motcua-bench-lookup-") as name:
         directory = Path(name)
-        with _stores(topology, directory, database_url) as settings:
+        with _stores(topology, directory, database_url, options) as settings:
             code, tokens = _seed(settings)
             with _serve(topology, settings, directory) as (app_url, bare_url):
                 target = _Target(f"{app_url}/graphql", code, tokens)

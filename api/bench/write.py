@@ -336,12 +336,12 @@ class _AppSide:
         return Profile.of(profiler, commands=pairs * 2)
 
     def configuration(self) -> str:
-        env = self.app.env
+        options = self.app.options
         return (
             f"recorder {type(self.app.recorder).__name__}, "
-            f"CATALOGUE_CACHE_SECONDS={env.get('CATALOGUE_CACHE_SECONDS', '1')}, "
-            f"SAVED_DOSSIERS_CACHE={env.get('SAVED_DOSSIERS_CACHE', '2000')}, "
-            f"POSTGRES_POOL_SIZE={env.get('POSTGRES_POOL_SIZE')}"
+            f"CATALOGUE_CACHE_SECONDS={options.catalogue_cache_seconds:g}, "
+            f"SAVED_DOSSIERS_CACHE={options.saved_dossiers_cache}, "
+            f"POSTGRES_POOL_SIZE={self.app.env.get('POSTGRES_POOL_SIZE')}"
         )
 
     def groups(self) -> int:

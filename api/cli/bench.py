@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapters.settings import Settings
 from api.bench.lag import run_lag_benchmark
 from api.bench.lookup import Topology, run_lookup_benchmark
 from api.bench.project import run_project_benchmark
@@ -26,6 +25,7 @@ from api.bench.write import is_postgres_url, run_write_benchmark
 from api.bench.write_graphql import run_write_graphql_benchmark
 from api.bench.wrk import WrkMissingError, require_wrk
 from api.cli.common import fail, print_json
+from api.cli.common import settings as read_settings
 
 app = typer.Typer(
     help="Benchmarks (ratios against a same-run reference).", no_args_is_help=True
@@ -51,7 +51,7 @@ Bench = Callable[[BenchOptions], BenchReport]
 
 def default_database_url() -> str | None:
     """``MOTCUA_DATABASE_URL`` if it is PostgreSQL, else ``None`` (temporary server)."""
-    settings = Settings.from_env()
+    settings = read_settings()
     return settings.database_url if is_postgres_url(settings.database_url) else None
 
 

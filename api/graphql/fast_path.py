@@ -1,0 +1,258 @@
+"""Read queries without strawberry's per-request machinery, same answers.
+
+strawberry spends about half of a lookup's in-process cost around the
+operation: building its execution context and extension runners, the parse
+and validation hooks, result conversion. For the read queries users send
+most (anonymous ``dossierStatus``, a citizen's ``myDossiers`` and
+``dossier(code:)``, an officer's ``worklist``) this module keeps, per
+document text and operation name, a plan: the parsed document, checked once
+with exactly the rules and cache strawberry uses, whose operation is a query
+selecting only those fields. A request matching a plan is run by
+graphql-core's ``execute`` with the same schema, resolvers, context,
+execution class and keyword arguments strawberry passes, and its result is
+post-processed as strawberry does (``process_errors`` logging, the same
+``MaskErrors``, ``process_result``, the router's ``create_response``).
+
+Everything else falls through to strawberry unchanged and before anything
+ran: other fields, mutations and subscriptions, batches, GET, streaming
+``Accept`` headers, other content types, malformed bodies, documents that do
+not parse or validate, an operation over the cost limit. Auth, the rate
+limiter, read-your-writes and caches live in the context and the resolvers,
+which both paths share; the middlewares (request id, access log, metrics,
+body limit, idempotency) sit outside the route. ``MOTCUA_GRAPHQL_FAST_PATH=n``
+turns it off (the equivalence tests compare the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    Node,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    execute,
+    get_operation_ast,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.execution import optimized_is_awaitable
+from strawberry.http import process_result
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema._graphql_core import execution_context_class_kwargs
+from strawberry.types import ExecutionResult
+from strawberry.utils.await_maybe import await_maybe
+
+from api.graphql.context import Context
+from api.graphql.cost import operation_cost
+from api.graphql.documents import BoundedCache, DocumentCaches
+from api.graphql.request_body import decode_json
+from api.graphql.router import MotcuaGraphQLRouter
+from api.graphql.schema import MAX_TOKENS, MotcuaSchema, mask_errors
+from api.refusals import MalformedBodyError
+
+FAST_FIELDS: Final = frozenset(
+    {"dossierStatus", "myDossiers", "dossier", "worklist", "__typename"}
+)
+"""Root fields of the read queries the fast path runs."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    document: DocumentNode
+    operation_name: str | None
+    """The operation strawberry would run: the given name, else the first
+    operation's (strawberry's ``ExecutionContext.operation_name``)."""
+    sized_by: tuple[str, ...] = ()
+    """Variables given to a ``limit`` argument: the only ones the cost reads."""
+    costs: dict[tuple[object, ...], int] = field(default_factory=dict, compare=False)
+    """Cost by the values (and types) of ``sized_by``: one entry when none."""
+
+    def cost(self, schema: GraphQLSchema, variables: dict[str, Any] | None) -> int:
+        given = variables or {}
+        key = tuple(
+            (type(value), value)
+            for value in (given.get(name, _MISSING) for name in self.sized_by)
+        )
+        try:
+            known = self.costs.get(key)
+        except TypeError:  # a list or an object given for a limit: not kept
+            return operation_cost(schema, self.document, self.operation_name, given)
+        if known is None:
+            known = operation_cost(schema, self.document, self.operation_name, given)
+            if len(self.costs) < _COSTS_KEPT:
+                self.costs[key] = known
+        return known
+
+
+_MISSING: Final = object()
+_COSTS_KEPT: Final = 64
+
+
+_NO_PLAN: Final = Plan(DocumentNode(definitions=()), None)
+"""Cached for documents the fast path leaves to strawberry."""
+
+
+class FastQueries:
+    def __init__(
+        self,
+        router: MotcuaGraphQLRouter,
+        schema: MotcuaSchema,
+        caches: DocumentCaches,
+        *,
+        max_cost: int,
+        max_plans: int,
+        max_plan_bytes: int,
+    ) -> None:
+        self.router = router
+        self.schema = schema
+        self.caches = caches
+        self.max_cost = max_cost
+        self.plans: BoundedCache[Plan] = BoundedCache(max_plans, max_plan_bytes)
+        self._execution_class = execution_context_class_kwargs(
+            schema.execution_context_class
+        )
+
+    async def answer(
+        self, request: Request, context: Context, sub_response: Response
+    ) -> Response | None:
+        """The response to ``request``, or ``None`` (nothing ran) to leave it
+        to strawberry."""
+        content_type, _ = parse_content_type(request.headers.get("content-type", ""))
+        if "application/json" not in content_type:
+            return None
+        if self.router._get_stream_transport_from_headers(request.headers):
+            return None
+        try:
+            body = decode_json(await request.body())
+        except MalformedBodyError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        query, variables = body.get("query"), body.get("variables")
+        extensions, name = body.get("extensions"), body.get("operationName")
+        if (
+            not isinstance(query, str)
+            or not query
+            or not isinstance(variables, dict | None)
+            or not isinstance(extensions, dict | None)
+            or not isinstance(name, str | None)
+        ):
+            return None
+        plan = self._plan(query, name)
+        if plan is _NO_PLAN:
+            return None
+        try:
+            cost = plan.cost(self.schema._schema, variables)
+        except Exception:
+            return None
+        if cost > self.max_cost:
+            return None
+        return await self._run(plan, context, variables, extensions, sub_response)
+
+    async def _run(
+        self,
+        plan: Plan,
+        context: Context,
+        variables: dict[str, Any] | None,
+        extensions: dict[str, Any] | None,
+        sub_response: Response,
+    ) -> Response:
+        schema = self.schema
+        try:
+            result = await await_maybe(
+                execute(
+                    schema._schema,
+                    plan.document,
+                    root_value=None,
+                    variable_values=variables,
+                    operation_name=plan.operation_name,
+                    context_value=context,
+                    is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                    **self._execution_class,
+                    **schema._get_custom_context_kwargs(extensions),
+                )
+            )
+            data, errors = result.data, result.errors
+        except Exception as error:
+            data, errors = None, [GraphQLError(str(error), original_error=error)]
+        if errors:
+            schema._process_errors(errors)
+            errors = mask_errors()._process_errors(errors)
+        response = process_result(ExecutionResult(data=data, errors=errors))
+        return self.router.create_response(response, sub_response)
+
+    def _plan(self, query: str, name: str | None) -> Plan:
+        key = (query, name)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self._build(query, name)
+            self.plans.put(key, plan, 2 * len(query) + 256)
+        return plan
+
+    def _build(self, query: str, name: str | None) -> Plan:
+        try:
+            document = self.caches.parse(query, MAX_TOKENS)
+        except GraphQLError:
+            return _NO_PLAN
+        if name is None:
+            first = next(
+                (
+                    d
+                    for d in document.definitions
+                    if isinstance(d, OperationDefinitionNode)
+                ),
+                None,
+            )
+            name = first.name.value if first is not None and first.name else None
+        operation = get_operation_ast(document, name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return _NO_PLAN
+        if not all(
+            isinstance(selection, FieldNode) and selection.name.value in FAST_FIELDS
+            for selection in operation.selection_set.selections
+        ):
+            return _NO_PLAN
+        errors = self.caches.validate(
+            self.schema._schema,
+            query,
+            document,
+            self.schema.validation_rules,
+            self.schema.hide_suggestions,
+        )
+        if errors:
+            return _NO_PLAN
+        sized_by = tuple(
+            sorted(
+                {
+                    node.value.name.value
+                    for node in _arguments(document)
+                    if node.name.value == "limit"
+                    and isinstance(node.value, VariableNode)
+                }
+            )
+        )
+        return Plan(document, name, sized_by)
+
+
+def _arguments(node: Node) -> Iterator[ArgumentNode]:
+    """Every argument in ``node``'s tree (a whole document: its fragments too)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ArgumentNode):
+            yield current
+        for key in current.keys:
+            child = getattr(current, key, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple | list):
+                stack.extend(c for c in child if isinstance(c, Node))
