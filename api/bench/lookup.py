@@ -379,7 +379,9 @@ def run_lookup_benchmark(
     seconds: float = 5.0,
     rounds: int = 3,
     database_url: str | None = None,
+    options: Mapping[str, str] = {},
 ) -> BenchReport:
+    """``options``: more settings for the served product (``measure_topology``)."""
     every: list[Figure] = []
     headline: list[RoundReport] = []
     for index, topology in enumerate(topologies):
@@ -389,6 +391,7 @@ def run_lookup_benchmark(
             seconds=seconds,
             rounds=rounds,
             database_url=database_url,
+            options=options,
         )
         every += figures(topology, samples)
         if index == 0:
@@ -418,6 +421,14 @@ def run_lookup_benchmark(
             f"measurement, {rounds} round(s), reference and app alternate",
             "figures: per topology, query and connections — median req/s, p50/p99 "
             "ms, ratio to the reference in the same round",
+            *(
+                [
+                    "settings: "
+                    + ", ".join(f"MOTCUA_{k}={v}" for k, v in sorted(options.items()))
+                ]
+                if options
+                else []
+            ),
         ),
         figures=tuple(every),
     )

@@ -25,7 +25,7 @@ turns it off (the equivalence tests compare the two).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -53,6 +53,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from api.graphql.context import Context
 from api.graphql.cost import operation_cost
+from api.graphql.direct import Irregular, Shape, arguments, root_path, shape_of
 from api.graphql.documents import BoundedCache, DocumentCaches
 from api.graphql.request_body import decode_json
 from api.graphql.router import MotcuaGraphQLRouter
@@ -73,6 +74,8 @@ class Plan:
     operation's (strawberry's ``ExecutionContext.operation_name``)."""
     sized_by: tuple[str, ...] = ()
     """Variables given to a ``limit`` argument: the only ones the cost reads."""
+    shape: Shape | None = None
+    """How to run it directly (``api.graphql.direct``), when it is that simple."""
     costs: dict[tuple[object, ...], int] = field(default_factory=dict, compare=False)
     """Cost by the values (and types) of ``sized_by``: one entry when none."""
 
@@ -126,8 +129,10 @@ class FastQueries:
     ) -> Response | None:
         """The response to ``request``, or ``None`` (nothing ran) to leave it
         to strawberry."""
-        content_type, _ = parse_content_type(request.headers.get("content-type", ""))
-        if "application/json" not in content_type:
+        raw_type = request.headers.get("content-type", "")
+        if raw_type != "application/json" and (
+            "application/json" not in parse_content_type(raw_type)[0]
+        ):
             return None
         if self.router._get_stream_transport_from_headers(request.headers):
             return None
@@ -156,7 +161,59 @@ class FastQueries:
             return None
         if cost > self.max_cost:
             return None
+        if plan.shape is not None:
+            return await self._run_direct(
+                plan, plan.shape, context, variables, extensions, sub_response
+            )
         return await self._run(plan, context, variables, extensions, sub_response)
+
+    async def _run_direct(
+        self,
+        plan: Plan,
+        shape: Shape,
+        context: Context,
+        variables: dict[str, Any] | None,
+        extensions: dict[str, Any] | None,
+        sub_response: Response,
+    ) -> Response:
+        schema = self.schema
+        executor = schema.execution_context_class.build(
+            schema._schema,
+            plan.document,
+            None,
+            context,
+            variables,
+            plan.operation_name,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            **schema._get_custom_context_kwargs(extensions),
+        )
+        if isinstance(executor, list):  # variables refused: graphql-core says so
+            return await self._run(plan, context, variables, extensions, sub_response)
+        try:
+            args = arguments(executor, shape)
+        except Exception:  # nothing ran yet: graphql-core reports it
+            return await self._run(plan, context, variables, extensions, sub_response)
+        query = schema._schema.query_type
+        assert query is not None
+        field = query.fields[shape.node.name.value]
+        info = executor.build_resolve_info(
+            field, [shape.node], query, root_path(shape, query)
+        )
+        try:
+            value = shape.resolve(None, info, **args)
+            if optimized_is_awaitable(value):
+                value = await value
+        except Exception as error:  # graphql-core locates and reports it
+            return await self._run(
+                plan, context, variables, extensions, sub_response, (None, error)
+            )
+        try:
+            data = {shape.key: shape.complete(value)}
+        except Irregular:
+            return await self._run(
+                plan, context, variables, extensions, sub_response, (value, None)
+            )
+        return self._respond(data, None, sub_response)
 
     async def _run(
         self,
@@ -165,8 +222,12 @@ class FastQueries:
         variables: dict[str, Any] | None,
         extensions: dict[str, Any] | None,
         sub_response: Response,
+        resolved: tuple[Any, Exception | None] | None = None,
     ) -> Response:
+        """graphql-core's ``execute``; with ``resolved``, the root field's
+        outcome is given (its resolver already ran) rather than resolved."""
         schema = self.schema
+        middleware = None if resolved is None else [_given(*resolved)]
         try:
             result = await await_maybe(
                 execute(
@@ -176,14 +237,24 @@ class FastQueries:
                     variable_values=variables,
                     operation_name=plan.operation_name,
                     context_value=context,
+                    middleware=middleware,
                     is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
                     **self._execution_class,
                     **schema._get_custom_context_kwargs(extensions),
                 )
             )
             data, errors = result.data, result.errors
-        except Exception as error:
+        except Exception as error:  # as strawberry's execute does
             data, errors = None, [GraphQLError(str(error), original_error=error)]
+        return self._respond(data, errors, sub_response)
+
+    def _respond(
+        self,
+        data: dict[str, Any] | None,
+        errors: list[GraphQLError] | None,
+        sub_response: Response,
+    ) -> Response:
+        schema = self.schema
         if errors:
             schema._process_errors(errors)
             errors = mask_errors()._process_errors(errors)
@@ -240,7 +311,20 @@ class FastQueries:
                 }
             )
         )
-        return Plan(document, name, sized_by)
+        return Plan(document, name, sized_by, shape_of(self.schema._schema, operation))
+
+
+def _given(value: Any, error: Exception | None) -> Callable[..., Any]:
+    """A middleware answering the root field with its known outcome."""
+
+    def root(next_: Callable[..., Any], source: Any, info: Any, **args: Any) -> Any:
+        if info.path.prev is not None:
+            return next_(source, info, **args)
+        if error is not None:
+            raise error
+        return value
+
+    return root
 
 
 def _arguments(node: Node) -> Iterator[ArgumentNode]:

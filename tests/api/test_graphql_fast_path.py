@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -71,7 +70,8 @@ class Pair:
 
 
 @pytest.fixture
-def pair(make_api: MakeApi, postgres_url: str, tmp_path: Path) -> Iterator[Pair]:
+def pair(postgres_url: str, make_api: MakeApi) -> Iterator[Pair]:
+    # postgres_url first: its database is dropped after both apps stopped
     options = {
         "LOOKUP_RATE_LIMIT": "40",
         "LOOKUP_RATE_WINDOW": "86400",
@@ -238,6 +238,16 @@ def test_known_reads_get_a_plan_and_the_rest_falls_through(api: Api) -> None:
     ]
     planned = {query for (query, _), plan in plans if plan.operation_name}
     assert planned == {STATUS, MY, WORK}
+    # one root field, plain leaves: run directly, not by graphql-core's executor
+    assert all(plan.shape is not None for (_, plan) in plans if plan.operation_name)
+    shape = fast.plans.get((WORK, None)).shape  # type: ignore[union-attr]
+    assert shape is not None
+    assert [leaf.key for leaf in shape.leaves] == [
+        "code",
+        "applicantName",
+        "status",
+        "dueAt",
+    ]
     # a mutation ran through strawberry and left a "no plan" entry
     assert any(query == RECEIVE for (query, _), _plan in plans)
 
