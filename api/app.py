@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else None
     )
     app.state.fast_queries = fast
-    app.router.routes.append(direct_post(graphql, "/graphql", fast))
+    # First in the routing table: the most frequent request matches at once.
+    app.router.routes.insert(0, direct_post(graphql, "/graphql", fast))
     app.include_router(graphql, prefix="/graphql")
 
     @app.exception_handler(LabelledError)
