@@ -79,7 +79,7 @@ class DocumentCaches:
                 document = parse(query)
             else:
                 document = parse(query, max_tokens=max_tokens)
-            size = 2 * len(query) + BYTES_PER_TOKEN * _tokens(document)
+            size = 2 * len(query) + BYTES_PER_TOKEN * tokens(document)
             self.parsed.put(key, document, size)
         return document
 
@@ -114,7 +114,7 @@ class DocumentCaches:
         )
 
 
-def _tokens(document: DocumentNode) -> int:
+def tokens(document: DocumentNode) -> int:
     count, token = 0, document.loc.start_token if document.loc else None
     while token is not None:
         count += 1

@@ -54,7 +54,12 @@ from strawberry.utils.await_maybe import await_maybe
 from api.graphql.context import Context
 from api.graphql.cost import operation_cost
 from api.graphql.direct import Irregular, Shape, arguments, root_path, shape_of
-from api.graphql.documents import BoundedCache, DocumentCaches
+from api.graphql.documents import (
+    BYTES_PER_TOKEN,
+    BoundedCache,
+    DocumentCaches,
+    tokens,
+)
 from api.graphql.request_body import decode_json
 from api.graphql.router import MotcuaGraphQLRouter
 from api.graphql.schema import MAX_TOKENS, MotcuaSchema, mask_errors
@@ -266,7 +271,10 @@ class FastQueries:
         plan = self.plans.get(key)
         if plan is None:
             plan = self._build(query, name)
-            self.plans.put(key, plan, 2 * len(query) + 256)
+            # A plan keeps its document alive even when the parse cache drops
+            # it: charged here too.
+            held = 0 if plan is _NO_PLAN else BYTES_PER_TOKEN * tokens(plan.document)
+            self.plans.put(key, plan, 2 * len(query) + 256 + held)
         return plan
 
     def _build(self, query: str, name: str | None) -> Plan:
