@@ -37,12 +37,15 @@ from api.bench.report import BenchReport, RoundReport
 from api.bench.servers.base import find_free_port
 from api.bench.servers.redis import TemporaryRedis
 from api.bench.write import _scratch_database
+from api.graphql.schema import MAX_ALIASES
 from application.clock import trace_for
 from application.onestop import OneStop
 
 STATUS = "query S($code: String!) { dossierStatus(code: $code) { completion } }"
 POLL_SECONDS = 0.001
-_PER_REQUEST = 50
+#: Codes asked per probe: one alias each, within the schema's alias limit
+#: (more are refused, and every pending code would then look lost).
+_PER_REQUEST = MAX_ALIASES
 GIVE_UP_SECONDS = 10.0
 
 

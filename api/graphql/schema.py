@@ -57,6 +57,7 @@ def unexpected(error: GraphQLError) -> bool:
 
 
 MAX_TOKENS = 2000
+MAX_ALIASES = 15
 MASKED = "Lỗi không mong muốn / unexpected error"
 
 
@@ -119,7 +120,7 @@ def build_schema(
     # change the validation cache's key and re-validate every document.
     limits = [
         *QueryDepthLimiter(max_depth=8).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=15).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
     ]
     if edge.production:
         limits.append(NoSchemaIntrospectionCustomRule)
