@@ -1,5 +1,6 @@
 """The servers the test harness starts: the benches' scratch PostgreSQL and
-Redis (``api.bench.servers``) and a NATS server with JetStream (tests only)."""
+Redis (``api.bench.servers``, here with ``restart``) and a NATS server with
+JetStream (tests only)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ from api.bench.servers import (
     ExternalPostgres,
     PostgresServer,
     ServiceUnavailableError,
-    TemporaryPostgres,
-    TemporaryRedis,
     TemporaryService,
 )
 from api.bench.servers.base import find_free_port
 from tests.services.nats import TemporaryNats
+from tests.services.restart import TemporaryPostgres, TemporaryRedis
 
 __all__ = [
     "ExternalPostgres",

