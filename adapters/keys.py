@@ -1,4 +1,4 @@
-"""The local development signing key (EC P-256) and its public JWKS."""
+"""The local development signing key (EC P-256) and its key id."""
 
 from __future__ import annotations
 
@@ -48,17 +48,6 @@ def key_id(public_key: ec.EllipticCurvePublicKey) -> str:
         sort_keys=True,
     )
     return _b64(hashlib.sha256(canonical.encode()).digest())
-
-
-def public_jwks(
-    key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey,
-    kid: str | None = None,
-) -> dict[str, Any]:
-    """A JWKS document (``{"keys": [...]}``) holding only the public part."""
-    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
-    jwk = _public_jwk(public)
-    jwk.update(kid=kid or key_id(public), use="sig", alg="ES256")
-    return {"keys": [jwk]}
 
 
 def _create(path: Path) -> None:

@@ -37,6 +37,8 @@ from adapters.setting_kinds import (
     tsa_source,
     url,
 )
+from application.options import OneStopOptions
+from domain.deadline import Granularity
 from domain.errors import Bilingual, LabelledError
 
 PREFIX = "MOTCUA_"
@@ -79,6 +81,9 @@ class Variable:
             ) from None
 
 
+#: The application's settings declare their own defaults; the table shows them.
+_APP = OneStopOptions()
+
 # fmt: off
 VARIABLES: tuple[Variable, ...] = (
     Variable("DATABASE_URL", database_url(), None, "event store and read models", "`sqlite:///$MOTCUA_DATA_DIR/motcua.db`"),
@@ -96,11 +101,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("JWT_AUDIENCE", text(), "motcua-api", "expected `aud` of bearer tokens"),
     Variable("JWT_JWKS_URL", url("https", "http"), None, "production key source: the identity provider's JWKS endpoint", "local dev key"),
     Variable("JWT_PUBLIC_KEY_FILE", pem_public_key_file(), None, "production key source: a PEM public key file", "local dev key"),
-    Variable("TIMELINESS_GRANULARITY", choice("date", "instant"), "date", "early/on-time/late compares calendar dates (Thanh Hóa practice) or instants (DVCQG `≤`)"),
+    Variable("TIMELINESS_GRANULARITY", choice("date", "instant"), _APP.granularity.value, "early/on-time/late compares calendar dates (Thanh Hóa practice) or instants (DVCQG `≤`)"),
     Variable("DUE_AT_CLOSE_ROLLS_OVER", flag(), "y", "presentation only: a due time exactly at the day's closing is *shown* as the next working morning (`dueAtShown`, `calendar due --json` `shownAs`; R‑14 vector Mon 17:30 + 8 h → \"Wed 07:00\"); the stored due time and timeliness always use the legal instant (Tue 17:00)"),
-    Variable("CROSS_BOUNDARY_CODE_UNIT", choice("competent", "receiving"), "competent", "dossier code unit when a desk receives for a unit outside its own subtree (R‑17)"),
-    Variable("CATALOGUE_CACHE_SECONDS", number("0", "3600"), "1", "how long a process may reuse a procedure/calendar it read; changes made in the same process are seen at once; `0` = always read"),
-    Variable("SAVED_DOSSIERS_CACHE", integer(0, 1_000_000), "2000", "dossiers this process saved last, reused for the next command without a read (the primary key rejects a stale one and the command re-runs); `0` = always read"),
+    Variable("CROSS_BOUNDARY_CODE_UNIT", choice("competent", "receiving"), _APP.cross_boundary_code_unit, "dossier code unit when a desk receives for a unit outside its own subtree (R‑17)"),
+    Variable("CATALOGUE_CACHE_SECONDS", number("0", "3600"), f"{_APP.catalogue_cache_seconds:g}", "how long a process may reuse a procedure/calendar it read; changes made in the same process are seen at once; `0` = always read"),
+    Variable("SAVED_DOSSIERS_CACHE", integer(0, 1_000_000), str(_APP.saved_dossiers_cache), "dossiers this process saved last, reused for the next command without a read (the primary key rejects a stale one and the command re-runs); `0` = always read"),
     Variable("POSTGRES_SINGLE_ROUND_TRIP", flag(), "y", "send a save's `BEGIN; LOCK; NOTIFY; INSERT; COMMIT` as one query (same statements, same lock)"),
     Variable("POSTGRES_GROUP_COMMIT", flag(), "y", "saves of one process arriving while another is being written share its next transaction (one lock, one NOTIFY, one COMMIT); a version conflict in a group falls back to one save at a time. Needs the single round trip"),
     Variable("POSTGRES_CONNECT_TIMEOUT", integer(1, 600), "30", "seconds to wait for a PostgreSQL connection before a command fails (exit code 1)"),
@@ -110,13 +115,14 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("READ_WAITERS_MAX", integer(1, 100000), "100", "queries waiting at once for `after:` (read-your-writes) per API process; more are refused (`TOO_MANY_WAITING`); a position beyond the log head is refused at once (`NOT_YET_WRITTEN`)"),
     Variable("SUBSCRIPTION_SECONDS", integer(1, 86_400), "3600", "a subscription completes after this lifetime; the client subscribes again"),
     Variable("SUBSCRIPTION_IDLE_SECONDS", integer(1, 86_400), "600", "a subscription completes after this long without a change"),
-    Variable("APOLOGY_CUTOFF_HOURS", integer(0, 80), "8", "working hours before the due time after which an apology and re-appointment is too late (Decree 61 Art. 19: one working day); `0` = until the due time"),
+    Variable("APOLOGY_CUTOFF_HOURS", integer(0, 80), str(_APP.apology_cutoff_hours), "working hours before the due time after which an apology and re-appointment is too late (Decree 61 Art. 19: one working day); `0` = until the due time"),
     Variable("APOLOGY_NOTICE_HOURS", integer(0, 80), "8", "working hours before that cut-off from which the worklist flags **needs apology** and `apologyDue` announces it"),
     Variable("MAX_BODY_BYTES", integer(1024, 1_073_741_824), "1048576", "largest HTTP request body (with or without `Content-Length`); larger → 413"),
     Variable("MAX_WS_MESSAGE_BYTES", integer(1024, 1_073_741_824), "1048576", "largest websocket message (uvicorn `ws_max_size`, and close 1009 in the app)"),
     Variable("MAX_QUERY_COST", integer(1, 100_000_000), "20000", "most a GraphQL operation may cost (see *Limits at the edge*); more → `QUERY_TOO_EXPENSIVE` before anything runs"),
     Variable("DOCUMENT_CACHE_ENTRIES", integer(1, 1_000_000), "512", "parsed and validated GraphQL documents kept (half each for parse and validation results)"),
     Variable("DOCUMENT_CACHE_BYTES", integer(1024, 17_179_869_184), "33554432", "bytes of parsed and validated GraphQL documents kept"),
+    Variable("GRAPHQL_FAST_PATH", flag(), "y", "read queries of `dossierStatus`, `myDossiers`, `dossier`, `worklist` run on a precompiled plan (graphql-core on the cached, validated document) instead of strawberry's per-request machinery — same responses; `n` sends everything through strawberry"),
     Variable("IDEMPOTENCY_MAX_RESPONSE_BYTES", integer(1, 67_108_864), "65536", "largest mutation response kept for an `Idempotency-Key` replay; a larger one is replaced by a note that the mutation ran"),
     Variable("METRICS_PORT", integer(1, 65_535), None, "serve `/metrics` only on this port (same host as `--host`); the main port answers 404"),
     Variable("METRICS_TOKEN", text(), None, "`/metrics` on the main port needs `Authorization: Bearer <token>` (≥ 16 characters). Production without port or token: 404"),
@@ -251,16 +257,23 @@ class Settings:
                 pass
 
     def eventsourcing_env(self) -> dict[str, str]:
-        """The ``env`` mapping for the eventsourcing Application."""
-        env = dict(self.options.items())
-        env.update(
-            persistence_env(
-                self.database_url,
-                single_round_trip=self.value("POSTGRES_SINGLE_ROUND_TRIP"),
-                group_commit=self.value("POSTGRES_GROUP_COMMIT"),
-            )
+        """The ``env`` mapping for the eventsourcing Application: persistence
+        only (our own settings reach the application typed, never through the
+        library's environment)."""
+        return persistence_env(
+            self.database_url,
+            single_round_trip=self.value("POSTGRES_SINGLE_ROUND_TRIP"),
+            group_commit=self.value("POSTGRES_GROUP_COMMIT"),
         )
-        return env
+
+    def onestop_options(self) -> OneStopOptions:
+        return OneStopOptions(
+            granularity=Granularity(self.value("TIMELINESS_GRANULARITY")),
+            apology_cutoff_hours=self.value("APOLOGY_CUTOFF_HOURS"),
+            cross_boundary_code_unit=self.value("CROSS_BOUNDARY_CODE_UNIT"),
+            saved_dossiers_cache=self.value("SAVED_DOSSIERS_CACHE"),
+            catalogue_cache_seconds=float(self.value("CATALOGUE_CACHE_SECONDS")),
+        )
 
 
 def persistence_env(

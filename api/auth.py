@@ -205,14 +205,12 @@ class AuthSettings:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthSettings:
-        options = settings.options
-        key_file = options.get("JWT_PUBLIC_KEY_FILE")
         return cls(
-            issuer=options.get("JWT_ISSUER") or cls.issuer,
-            audience=options.get("JWT_AUDIENCE") or cls.audience,
+            issuer=settings.value("JWT_ISSUER"),
+            audience=settings.value("JWT_AUDIENCE"),
             data_dir=settings.data_dir,
-            jwks_url=options.get("JWT_JWKS_URL") or None,
-            public_key_file=Path(key_file) if key_file else None,
+            jwks_url=settings.value("JWT_JWKS_URL"),
+            public_key_file=settings.value("JWT_PUBLIC_KEY_FILE"),
         )
 
 

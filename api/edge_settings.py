@@ -29,19 +29,19 @@ class EdgeSettings:
     metrics_port: int | None = None
     cors_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
+    graphql_fast_path: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EdgeSettings:
-        options = settings.options
         production = settings.value("ENV") == "production"
         if production and not (
-            options.get("JWT_JWKS_URL") or options.get("JWT_PUBLIC_KEY_FILE")
+            settings.value("JWT_JWKS_URL") or settings.value("JWT_PUBLIC_KEY_FILE")
         ):
             raise ConfigurationError(
                 "MOTCUA_ENV=production refuses the development signing key: set "
                 "MOTCUA_JWT_JWKS_URL or MOTCUA_JWT_PUBLIC_KEY_FILE"
             )
-        token = options.get("METRICS_TOKEN") or None
+        token: str | None = settings.value("METRICS_TOKEN") or None
         if token is not None and len(token) < 16:
             raise ConfigurationError(
                 "MOTCUA_METRICS_TOKEN needs at least 16 characters"
@@ -58,8 +58,9 @@ class EdgeSettings:
             ),
             metrics_token=token,
             metrics_port=settings.value("METRICS_PORT"),
-            cors_origins=_origins(options.get("CORS_ORIGINS") or ""),
-            trusted_proxies=_networks(options.get("TRUSTED_PROXIES") or ""),
+            cors_origins=_origins(settings.value("CORS_ORIGINS") or ""),
+            trusted_proxies=_networks(settings.value("TRUSTED_PROXIES") or ""),
+            graphql_fast_path=settings.value("GRAPHQL_FAST_PATH"),
         )
 
 

@@ -230,9 +230,7 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
     onestop = build_application(settings)
     store = build_read_store(settings)
     projector = build_projector(onestop, store)
-    embedded = (
-        not settings.is_postgres or settings.options.get("PROJECTOR") == "embedded"
-    )
+    embedded = not settings.is_postgres or settings.value("PROJECTOR") == "embedded"
     caches = build_cache_backends(settings, metrics.registry)
     workers: int = settings.value("WORKERS")
     generation: Generation | None = None

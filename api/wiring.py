@@ -12,7 +12,7 @@ from projections.runtime import Projector
 
 
 def build_application(settings: Settings) -> OneStop:
-    return OneStop(env=settings.eventsourcing_env())
+    return OneStop(env=settings.eventsourcing_env(), options=settings.onestop_options())
 
 
 def build_read_store(settings: Settings) -> ReadStore:

@@ -27,6 +27,7 @@ from application.errors import (
     CalendarNotDefinedError,
     ProcedureNotFoundError,
 )
+from application.options import OneStopOptions
 from application.public_holidays import public_holidays
 from application.transcodings import register_value_transcodings
 from domain.agency import Agency
@@ -43,7 +44,6 @@ from domain.procedure import (
 from domain.values import AgencyCode, AgencyLevel, Trace
 from domain.working_time import DEFAULT_SESSIONS, Session
 
-_TRUE = {"y", "yes", "true", "t", "on", "1"}
 _V = TypeVar("_V")
 
 
@@ -114,12 +114,13 @@ class Catalogue(Application[UUID]):
     # (saved dossiers, recently read catalogue entries) instead.
     env: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, options: OneStopOptions | None = None
+    ) -> None:
         super().__init__(env)
-        # Seconds a procedure or working calendar read by a command is reused
-        # before it is read again (changes by other processes show up at most
-        # this late; 0 reads on every command).
-        seconds = float(self.setting("CATALOGUE_CACHE_SECONDS", "1"))
+        self.options = options or OneStopOptions()
+        # Changes by other processes show up at most this late.
+        seconds = self.options.catalogue_cache_seconds
         self._procedures: _RecentlyRead[PublishedProcedure] = _RecentlyRead(seconds)
         self._calendars: _RecentlyRead[VersionedCalendar] = _RecentlyRead(seconds)
         self._departments: _RecentlyRead[frozenset[str] | None] = _RecentlyRead(seconds)
@@ -149,12 +150,6 @@ class Catalogue(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
-
-    def setting(self, key: str, default: str) -> str:
-        return str(self.env.get(key, default))
-
-    def flag(self, key: str, default: bool) -> bool:
-        return self.setting(key, "y" if default else "n").lower() in _TRUE
 
     def _save_new(self, *aggregates: Any, what: str) -> int:
         try:

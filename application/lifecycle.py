@@ -22,6 +22,7 @@ from application.errors import (
     DossierNotFoundError,
     VersionConflictError,
 )
+from application.options import OneStopOptions
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.deadline import Granularity
@@ -143,20 +144,16 @@ class DossierLifecycle(Catalogue):
         Agency: 50,
     }
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env)
+    def __init__(
+        self, env: dict[str, str] | None = None, options: OneStopOptions | None = None
+    ) -> None:
+        super().__init__(env, options)
         self.codes = CodeAllocator(self.repository)
         self._listeners: list[Callable[[int], None]] = []
-        self.granularity = Granularity(self.setting("TIMELINESS_GRANULARITY", "date"))
-        # Working hours before the due time after which an apology is too late
-        # (Decree 61 Art. 19: one working day; 0 = until the due time).
-        self.apology_cutoff_hours = int(self.setting("APOLOGY_CUTOFF_HOURS", "8"))
-        self.cross_boundary_code_unit = self.setting(
-            "CROSS_BOUNDARY_CODE_UNIT", "competent"
-        )
-        # Dossiers kept after a save so the next command on them needs no
-        # read (0 = always read the dossier first, as eventsourcing does).
-        saved = int(self.setting("SAVED_DOSSIERS_CACHE", "2000"))
+        self.granularity: Granularity = self.options.granularity
+        self.apology_cutoff_hours = self.options.apology_cutoff_hours
+        self.cross_boundary_code_unit = self.options.cross_boundary_code_unit
+        saved = self.options.saved_dossiers_cache
         self._saved = _SavedDossiers(saved)
         self._codes = _CodeIndex(max(saved, 10_000) if saved else 0)
 

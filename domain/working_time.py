@@ -126,15 +126,6 @@ class WorkingCalendar:
             start <= local <= end for start, end in self._intervals(local.date())
         )
 
-    def next_working_day(self, day: date) -> date:
-        for offset in range(1, _SEARCH_LIMIT_DAYS):
-            candidate = day + timedelta(days=offset)
-            if candidate > LATEST.date():
-                break
-            if self.is_working_day(candidate):
-                return candidate
-        raise InvalidCalendarError(_NO_WORKING_DAY)
-
     def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         return [
             (

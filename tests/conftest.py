@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import pytest
 
-from adapters.services import (
+from tests.services import (
     ExternalPostgres,
     PostgresServer,
     ServiceUnavailableError,

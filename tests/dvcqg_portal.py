@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from adapters.services._process import find_free_port
+from api.bench.servers.base import find_free_port
 
 USERNAME = "motcua"
 PASSWORD = "secret-pw"

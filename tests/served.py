@@ -21,10 +21,10 @@ from typing import IO, Any
 
 import httpx
 
-from adapters.services._process import find_free_port
 from adapters.settings import Settings
 from api.auth import AuthSettings, TokenIssuer
 from api.bench.processes import motcua_env as motcua_env
+from tests.services import find_free_port
 
 START_TIMEOUT = 60.0
 

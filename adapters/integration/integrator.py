@@ -32,7 +32,7 @@ class Follower(Protocol):
 
 def embedded(settings: Settings) -> bool:
     """Does ``motcua serve`` run the integrator itself?"""
-    chosen = settings.options.get("INTEGRATOR")
+    chosen = settings.value("INTEGRATOR")
     if chosen is not None:
         return chosen == "embedded"
     return not settings.is_postgres

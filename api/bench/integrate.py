@@ -32,21 +32,21 @@ import nats
 import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from adapters.bench.report import BenchReport, Figure, RoundReport
-from adapters.bench.write import is_postgres_url
 from adapters.demo.seeding import seed_province
 from adapters.demo.simulation import Simulation
 from adapters.dvcqg import payloads
 from adapters.dvcqg.legacy_import import LegacyImport
 from adapters.integration import envelope
 from adapters.integration.nats_outbox import NatsOutbox, OutboxOptions
-from adapters.services import (
+from adapters.settings import Settings
+from api.bench.report import BenchReport, Figure, RoundReport
+from api.bench.servers import (
     ExternalPostgres,
     PostgresServer,
     TemporaryNats,
     TemporaryPostgres,
 )
-from adapters.settings import Settings
+from api.bench.write import is_postgres_url
 from api.wiring import build_application, build_read_store
 from application.onestop import OneStop
 

@@ -23,7 +23,8 @@ from uuid import UUID
 
 import httpx
 
-from adapters.bench.catalogue import (
+from adapters.settings import Settings, persistence_env
+from api.bench.catalogue import (
     APPLICANT,
     DESK,
     FORWARD_TO,
@@ -31,18 +32,20 @@ from adapters.bench.catalogue import (
     START,
     seed_bench_catalogue,
 )
-from adapters.bench.report import BenchReport, RoundReport
-from adapters.bench.write import _scratch_database
-from adapters.services.redis import TemporaryRedis
-from adapters.settings import Settings, persistence_env
-from api.bench.processes import free_port, motcua, motcua_env, process, wait_until
+from api.bench.processes import motcua, motcua_env, process, wait_until
+from api.bench.report import BenchReport, RoundReport
+from api.bench.servers.base import find_free_port
+from api.bench.servers.redis import TemporaryRedis
+from api.bench.write import _scratch_database
+from api.graphql.schema import MAX_ALIASES
 from application.clock import trace_for
 from application.onestop import OneStop
 
-TARGET_P99_MS = 100.0
 STATUS = "query S($code: String!) { dossierStatus(code: $code) { completion } }"
 POLL_SECONDS = 0.001
-_PER_REQUEST = 50
+#: Codes asked per probe: one alias each, within the schema's alias limit
+#: (more are refused, and every pending code would then look lost).
+_PER_REQUEST = MAX_ALIASES
 GIVE_UP_SECONDS = 10.0
 
 
@@ -130,7 +133,7 @@ def _topology(url: str, redis: str, scratch: Path) -> Iterator[str]:
         options={"LOOKUP_RATE_LIMIT": "1000000000", "LOOKUP_RATE_WINDOW": "1"},
     )
     env = motcua_env(settings)
-    port = free_port()
+    port = find_free_port()
     base = f"http://127.0.0.1:{port}"
     serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     with (
@@ -248,14 +251,14 @@ def _report(
     return BenchReport(
         name="lag",
         app=p99,
-        reference=TARGET_P99_MS,
-        ratio=p99 / TARGET_P99_MS,
+        reference=floor,
+        ratio=p99 / floor,
         rounds=tuple(
-            RoundReport(app=r.percentile(0.99), reference=TARGET_P99_MS)
-            for r in measured
+            RoundReport(app=r.percentile(0.99), reference=floor) for r in measured
         ),
         unit="ms p99 from commit to the new status via dossierStatus "
-        "(reference: the target p99; lower is better, ratio ≤ 1 meets it)",
+        "(reference: one lookup round trip alone, median, same run; lower is "
+        "better)",
         notes=(
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (medians over rounds); "
             f"max {max(max(r.lags_ms) for r in measured):.1f} ms; never seen: {lost}",
@@ -264,7 +267,6 @@ def _report(
             f"each lag includes one lookup round trip (alone: {floor:.1f} ms median); "
             "one probe request in flight, asking for every command not seen yet",
             "topology: motcua serve + motcua projector as processes, PostgreSQL "
-            f"({server}), Redis; target p99 ≤ {TARGET_P99_MS:g} ms: "
-            + ("met" if p99 <= TARGET_P99_MS else "not met"),
+            f"({server}), Redis",
         ),
     )

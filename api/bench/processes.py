@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -96,10 +95,3 @@ def python_module(*args: str) -> list[str]:
 def motcua(*args: str) -> list[str]:
     """A ``motcua`` subcommand run by this interpreter."""
     return python_module("api.cli", *args)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

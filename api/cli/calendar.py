@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from adapters.settings import Settings
 from api.cli.common import fail, print_json
+from api.cli.common import settings as read_settings
 from api.cli.inputs import bounded_text, iso_date, iso_instant
 from api.wiring import build_application
 from application.clock import trace_for
@@ -64,7 +64,7 @@ def due(
         raise fail("--working-hours phải trong khoảng 0..10000 (must be 0..10000)")
     source = "builtin"
     years = range(received.year - 1, received.year + 3)
-    onestop = build_application(Settings.from_env())
+    onestop = build_application(read_settings())
     try:
         versioned = onestop.working_calendar(province)
         calendar, source = versioned.calendar, f"{province} v{versioned.version}"
@@ -79,7 +79,7 @@ def due(
         )
     except LabelledError as error:
         raise fail(f"{error.message('vi')} / {error.message('en')}") from None
-    rolls_over = bool(Settings.from_env().value("DUE_AT_CLOSE_ROLLS_OVER"))
+    rolls_over = bool(read_settings().value("DUE_AT_CLOSE_ROLLS_OVER"))
     shown = calendar.shown_due(due_at) if rolls_over else due_at
     if json:
         print_json(
@@ -99,7 +99,7 @@ def due(
 def _declare(province: str, day: str, reason: str, working: bool) -> None:
     when = iso_date("--date", day)
     reason = bounded_text("--reason", reason)
-    onestop = build_application(Settings.from_env())
+    onestop = build_application(read_settings())
     try:
         trace = trace_for(Actor("motcua-cli", Role.SYSTEM))
         if working:

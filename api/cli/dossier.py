@@ -8,8 +8,8 @@ from uuid import UUID
 
 import typer
 
-from adapters.settings import Settings
 from api.cli.common import application, fail, print_json
+from api.cli.common import settings as read_settings
 from api.presenters import dossier_json, plain
 from api.wiring import build_projector, build_read_store
 from application.onestop import OneStop
@@ -99,7 +99,7 @@ def list_(
 ) -> None:
     """List dossiers from the worklist read model, newest reception first."""
     wanted = parse_status(status) if status is not None else None
-    settings = Settings.from_env()
+    settings = read_settings()
     with application() as app:
         store = build_read_store(settings)
         try:

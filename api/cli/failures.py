@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 
 from adapters.setting_kinds import redacted
 from adapters.settings import Settings, debug_requested
+from api.cli.common import remember_settings
 from api.wiring import build_application
 from domain.errors import LabelledError
 
@@ -141,6 +142,7 @@ def check_settings(ctx: Context, *, debug: bool) -> None:
     if ctx.meta.get(HELP_KEY):
         return
     settings = Settings.from_env()
+    remember_settings(settings)
     for warning in settings.warnings():
         typer.echo(warning, err=True)
     settings.prepare_storage()

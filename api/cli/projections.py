@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
 from adapters.readstore.listen import PostgresWakeup
-from adapters.settings import Settings
 from api.cli.common import application, fail, print_json
+from api.cli.common import settings as read_settings
 from api.live import ProjectorHooks
 from api.wiring import build_projector, build_read_store
 from projections.rebuild import checksum, rebuild
@@ -40,7 +40,7 @@ def _names(name: str | None) -> list[str]:
 @app.command("status")
 def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Position, lag and dead-lettered events of every read model."""
-    settings = Settings.from_env()
+    settings = read_settings()
     with application() as onestop:
         store = build_read_store(settings)
         try:
@@ -105,7 +105,7 @@ def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
 @app.command("rebuild")
 def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> None:
     """Rebuild read models beside the live copies, then swap them in."""
-    settings = Settings.from_env()
+    settings = read_settings()
     console = Console(stderr=True)
     with application() as onestop, ProjectorHooks(settings) as hooks:
         store = build_read_store(settings)
@@ -139,7 +139,7 @@ def checksum_command(
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A stable digest of each read model's content (equal after any rebuild)."""
-    settings = Settings.from_env()
+    settings = read_settings()
     with application() as onestop:
         store = build_read_store(settings)
         try:
@@ -161,7 +161,7 @@ def retry_command(
 ) -> None:
     """Apply dead-lettered events again (after a fix): each dossier's in log order,
     up to the first that still fails; exit 1 while some still fail."""
-    settings = Settings.from_env()
+    settings = read_settings()
     names = _names(name)
     with application() as onestop, ProjectorHooks(settings) as hooks:
         store = build_read_store(settings)
@@ -190,7 +190,7 @@ def retry_command(
 
 def projector() -> None:
     """Follow the event log into every read model until interrupted."""
-    settings = Settings.from_env()
+    settings = read_settings()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 from collections.abc import Iterator
@@ -13,9 +14,9 @@ import typer
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from adapters.settings import Settings
 from api.app import create_app
 from api.cli.common import fail
+from api.cli.common import settings as read_settings
 from api.edge_settings import EdgeSettings
 from api.security import metrics_listener
 
@@ -56,10 +57,14 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API (GraphQL, REST, health, metrics)."""
+    settings = read_settings()
     if workers is not None:
-        # The workers build their settings from the environment.
+        settings = dataclasses.replace(
+            settings, options={**settings.options, "WORKERS": str(workers)}
+        )
+        # Worker processes build their settings from the environment they
+        # inherit: the option is handed down there (written, never read here).
         os.environ["MOTCUA_WORKERS"] = str(workers)
-    settings = Settings.from_env()
     edge = EdgeSettings.from_settings(settings)  # refuses bad settings at start
     count: int = settings.value("WORKERS")
     if edge.metrics_port is not None and edge.metrics_port == port:

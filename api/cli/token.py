@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from adapters.settings import Settings
 from api.auth import CITIZEN_SUBJECT, AccessLevel, AuthSettings, TokenIssuer
 from api.cli.common import fail
+from api.cli.common import settings as read_settings
 from domain.errors import InvalidAgencyCodeError, LabelledError
 from domain.values import OFFICER_ROLES, AgencyCode, Role
 
@@ -88,9 +88,7 @@ def token(
     if subject is not None and not subject.strip():
         raise fail("--subject không được để trống (must not be empty)")
     try:
-        issuer = TokenIssuer.from_settings(
-            AuthSettings.from_settings(Settings.from_env())
-        )
+        issuer = TokenIssuer.from_settings(AuthSettings.from_settings(read_settings()))
         jwt = issuer.issue(
             level,
             subject=subject,

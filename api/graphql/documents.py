@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from graphql import DocumentNode, GraphQLError, parse, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -68,6 +69,41 @@ class DocumentCaches:
     parsed: BoundedCache[DocumentNode]
     validated: BoundedCache[list[GraphQLError]]
 
+    def parse(self, query: str, max_tokens: int | None) -> DocumentNode:
+        """The parsed document, from the cache or parsed now (a syntax error
+        raises ``GraphQLError`` and is never cached)."""
+        key = (query, max_tokens)
+        document = self.parsed.get(key)
+        if document is None:
+            if max_tokens is None:
+                document = parse(query)
+            else:
+                document = parse(query, max_tokens=max_tokens)
+            size = 2 * len(query) + BYTES_PER_TOKEN * tokens(document)
+            self.parsed.put(key, document, size)
+        return document
+
+    def validate(
+        self,
+        schema: GraphQLSchema,
+        query: str | None,
+        document: DocumentNode,
+        rules: tuple[type[ASTValidationRule], ...],
+        hide_suggestions: bool,
+    ) -> list[GraphQLError]:
+        """Validation errors of ``document`` under ``rules`` (cached by text)."""
+        key = (query, rules, hide_suggestions)
+        errors = self.validated.get(key)
+        if errors is None:
+            errors = validate(
+                schema, document, rules, hide_suggestions=hide_suggestions
+            )
+            size = 2 * len(query or "") + sum(
+                256 + 2 * len(error.message) for error in errors
+            )
+            self.validated.put(key, errors, size)
+        return errors
+
     @classmethod
     def create(cls, max_entries: int, max_bytes: int) -> DocumentCaches:
         # Half each: validation results are usually tiny, so the parse cache
@@ -78,7 +114,7 @@ class DocumentCaches:
         )
 
 
-def _tokens(document: DocumentNode) -> int:
+def tokens(document: DocumentNode) -> int:
     count, token = 0, document.loc.start_token if document.loc else None
     while token is not None:
         count += 1
@@ -118,19 +154,15 @@ class BoundedDocuments(SchemaExtension):
         context = self.execution_context
         query = context.query
         if query is not None and context.graphql_document is None:
-            options = context.parse_options
-            key = (query, options.get("max_tokens"))
-            document = self.caches.parsed.get(key)
-            if document is None:
-                try:
-                    document = parse(query, **options)
-                except GraphQLError:
-                    # Left to strawberry, which parses again inside its own
-                    # error handling (HTTP and subscriptions alike); never cached.
-                    yield
-                    return
-                size = 2 * len(query) + BYTES_PER_TOKEN * _tokens(document)
-                self.caches.parsed.put(key, document, size)
+            try:
+                document = self.caches.parse(
+                    query, context.parse_options.get("max_tokens")
+                )
+            except GraphQLError:
+                # Left to strawberry, which parses again inside its own
+                # error handling (HTTP and subscriptions alike); never cached.
+                yield
+                return
             context.graphql_document = document
         yield
 
@@ -143,19 +175,13 @@ class BoundedDocuments(SchemaExtension):
                 MaybeNullValidationRule,
                 OneOfInputValidationRule,
             )
-            key = (context.query, rules, self.hide_suggestions)
-            errors = self.caches.validated.get(key)
-            if errors is None:
-                errors = validate(
-                    context.schema._schema,
-                    document,
-                    rules,
-                    hide_suggestions=self.hide_suggestions,
-                )
-                size = 2 * len(context.query or "") + sum(
-                    256 + 2 * len(error.message) for error in errors
-                )
-                self.caches.validated.put(key, errors, size)
+            errors = self.caches.validate(
+                context.schema._schema,
+                context.query,
+                document,
+                rules,
+                self.hide_suggestions,
+            )
             if not errors:
                 cost = operation_cost(
                     context.schema._schema,

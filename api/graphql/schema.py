@@ -7,7 +7,11 @@ from typing import Any
 import strawberry
 import structlog
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import (
+    ASTValidationRule,
+    NoSchemaIntrospectionCustomRule,
+    specified_rules,
+)
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
     AddValidationRules,
@@ -20,6 +24,8 @@ from strawberry.schema.exceptions import (
     CannotGetOperationTypeError,
     InvalidOperationTypeError,
 )
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -50,8 +56,21 @@ def unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, EXPECTED)
 
 
+MAX_TOKENS = 2000
+MAX_ALIASES = 15
+MASKED = "Lỗi không mong muốn / unexpected error"
+
+
+def mask_errors() -> MaskErrors:
+    return MaskErrors(should_mask_error=unexpected, error_message=MASKED)
+
+
 class MotcuaSchema(strawberry.Schema):
     hide_suggestions = False
+    validation_rules: tuple[type[ASTValidationRule], ...] = ()
+    """Every rule a document is validated with (strawberry's extension adds
+    the limits to graphql-core's rules; the documents cache adds strawberry's
+    own two): the fast path validates with the same tuple, the same cache key."""
 
     def _get_custom_context_kwargs(
         self,
@@ -86,7 +105,7 @@ Mutation = merge_types("Mutation", (OfficerMutation, CitizenMutation))
 
 def build_schema(
     edge: EdgeSettings | None = None, caches: DocumentCaches | None = None
-) -> strawberry.Schema:
+) -> MotcuaSchema:
     """``edge`` decides the limits and what production hides; ``caches`` may
     be passed to inspect them (tests)."""
     edge = edge or EdgeSettings()
@@ -101,20 +120,17 @@ def build_schema(
     # change the validation cache's key and re-validate every document.
     limits = [
         *QueryDepthLimiter(max_depth=8).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=15).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
     ]
     if edge.production:
         limits.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Any] = [
-        lambda: MaxTokensLimiter(max_token_count=2000),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: AddValidationRules(limits),
         bounded_documents(
             caches, max_cost=edge.max_query_cost, hide_suggestions=edge.production
         ),
-        lambda: MaskErrors(
-            should_mask_error=unexpected,
-            error_message="Lỗi không mong muốn / unexpected error",
-        ),
+        mask_errors,
     ]
     schema = MotcuaSchema(
         query=Query,
@@ -124,4 +140,10 @@ def build_schema(
         scalar_overrides=SCALAR_OVERRIDES,
     )
     schema.hide_suggestions = edge.production
+    schema.validation_rules = (
+        *specified_rules,
+        *limits,
+        MaybeNullValidationRule,
+        OneOfInputValidationRule,
+    )
     return schema

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pypdfium2 as pdfium
 from typer.testing import CliRunner
 
-from adapters.bench.sign import run_sign_benchmark, scan_pdf
+from api.bench.sign import run_sign_benchmark, scan_pdf
 from api.cli.main import app
 
 

@@ -25,8 +25,8 @@ from adapters.cache import (
     build_cache_backends,
     redis_client,
 )
-from adapters.services import TemporaryRedis
 from adapters.settings import Settings
+from tests.services import TemporaryRedis
 
 RECHECK_SECONDS = 0.3
 

@@ -14,8 +14,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
-from adapters.services._process import find_free_port
 from adapters.settings import ConfigurationError, Settings
+from tests.services import find_free_port
 
 PUBLIC = serialization.PublicFormat.SubjectPublicKeyInfo
 PEM = serialization.Encoding.PEM

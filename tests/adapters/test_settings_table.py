@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from adapters.settings import (
     Variable,
     markdown_table,
 )
+from application.options import OneStopOptions
+from domain.deadline import Granularity
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = pytest.mark.parametrize("variable", VARIABLES, ids=lambda v: v.name)
@@ -224,31 +227,78 @@ def test_every_setting_the_code_reads_has_a_row() -> None:
     assert used - set(KNOWN) == set(), "add a row to adapters.settings.VARIABLES"
 
 
-CODE_DEFAULTS = re.compile(
-    r"""(?:options\.get|\.setting)\(\s*["']([A-Z][A-Z0-9_]+)["']\s*,\s*["']([^"']*)["']"""
-)
-FLAG_DEFAULTS = re.compile(
-    r"""\.flag\(\s*["']([A-Z][A-Z0-9_]+)["']\s*,\s*(True|False)"""
+UNTYPED_READS = re.compile(
+    r"""(?:options\.get\(|options\[|\.setting\(|\.flag\()\s*["'][A-Z][A-Z0-9_]+["']"""
+    r"""|(?:environ\.get\(|getenv\()\s*["']MOTCUA_"""
+    r"""|environ\[\s*["']MOTCUA_[A-Z0-9_]+["']\s*\](?!\s*=[^=])"""
 )
 
 
-def test_defaults_written_in_the_code_equal_the_table() -> None:
-    """Code that still reads ``options.get(NAME, default)`` must not drift."""
-    seen = 0
+def test_components_read_typed_values_only() -> None:
+    """No component reads a setting by name with a default of its own (they
+    would drift from the table): values come typed, from ``Settings.value``
+    or an options object built from it."""
+    found = []
     for folder in ("domain", "application", "projections", "adapters", "api"):
         for source in (ROOT / folder).rglob("*.py"):
-            text = source.read_text()
-            for name, default in CODE_DEFAULTS.findall(text):
-                seen += 1
-                assert KNOWN[name].parse(default) == KNOWN[name].parse(
-                    KNOWN[name].default or ""
-                ), (source, name)
-            for name, flag_default in FLAG_DEFAULTS.findall(text):
-                seen += 1
-                assert KNOWN[name].parse(KNOWN[name].default or "") is (
-                    flag_default == "True"
-                ), (source, name)
-    assert seen >= 5
+            if source.name == "settings.py" and source.parent.name == "adapters":
+                continue
+            for line in source.read_text().splitlines():
+                if UNTYPED_READS.search(line):
+                    found.append(f"{source.relative_to(ROOT)}: {line.strip()}")
+    assert found == []
+
+
+def test_the_pattern_finds_an_untyped_read() -> None:
+    assert UNTYPED_READS.search('x = settings.options.get("METRICS_TOKEN") or None')
+    assert UNTYPED_READS.search('float(self.setting("CATALOGUE_CACHE_SECONDS", "1"))')
+    assert UNTYPED_READS.search('os.environ.get("MOTCUA_WORKERS")')
+    assert UNTYPED_READS.search('if os.environ["MOTCUA_WORKERS"] == "1":')
+    assert not UNTYPED_READS.search('settings.value("METRICS_TOKEN")')
+    assert not UNTYPED_READS.search('os.environ["MOTCUA_WORKERS"] = str(workers)')
+
+
+def test_the_application_defaults_are_the_table_defaults() -> None:
+    assert Settings().onestop_options() == OneStopOptions()
+
+
+@settings(max_examples=30)
+@given(
+    granularity=st.sampled_from(["date", "instant"]),
+    cutoff=st.integers(0, 80),
+    unit=st.sampled_from(["competent", "receiving"]),
+    saved=st.integers(0, 1_000_000),
+    seconds=st.decimals(0, 3600, places=3),
+)
+def test_the_application_receives_the_environment_typed(
+    granularity: str, cutoff: int, unit: str, saved: int, seconds: Decimal
+) -> None:
+    options = Settings.from_env(
+        {
+            "MOTCUA_TIMELINESS_GRANULARITY": granularity,
+            "MOTCUA_APOLOGY_CUTOFF_HOURS": str(cutoff),
+            "MOTCUA_CROSS_BOUNDARY_CODE_UNIT": unit,
+            "MOTCUA_SAVED_DOSSIERS_CACHE": str(saved),
+            "MOTCUA_CATALOGUE_CACHE_SECONDS": str(seconds),
+        }
+    ).onestop_options()
+    assert options == OneStopOptions(
+        granularity=Granularity(granularity),
+        apology_cutoff_hours=cutoff,
+        cross_boundary_code_unit=unit,  # type: ignore[arg-type]
+        saved_dossiers_cache=saved,
+        catalogue_cache_seconds=float(seconds),
+    )
+
+
+def test_our_settings_do_not_leak_into_the_library_environment() -> None:
+    settings = Settings.from_env(
+        {"MOTCUA_SAVED_DOSSIERS_CACHE": "0", "MOTCUA_METRICS_TOKEN": "x" * 20}
+    )
+    env = settings.eventsourcing_env()
+    assert "SAVED_DOSSIERS_CACHE" not in env
+    assert "METRICS_TOKEN" not in env
+    assert env["PERSISTENCE_MODULE"]
 
 
 def test_each_variable_has_one_row() -> None:

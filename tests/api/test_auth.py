@@ -11,7 +11,7 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from adapters.keys import dev_key_path, load_or_create_signing_key, public_jwks
+from adapters.keys import dev_key_path, key_id, load_or_create_signing_key
 from adapters.settings import ConfigurationError, Settings
 from api.auth import (
     ANONYMOUS,
@@ -208,27 +208,25 @@ def test_a_tampered_payload_is_refused(
         verifier.verify(f"{header}.{segment(payload)}.{signature}")
 
 
+# Times are taken when the test runs, not when it is collected: a long
+# session would otherwise turn "two minutes ahead" into the past.
 @pytest.mark.parametrize(
     "overrides",
     [
-        # Times are offsets from when the test runs: collected instants would
-        # stop being "future" when the suite reaches this test minutes later.
-        pytest.param({"exp": timedelta(minutes=-2)}, id="expired"),
-        pytest.param({"nbf": timedelta(minutes=2)}, id="future-nbf"),
-        pytest.param({"iat": timedelta(minutes=2)}, id="future-iat"),
-        pytest.param({"iss": "someone-else"}, id="wrong-issuer"),
-        pytest.param({"aud": "other-api"}, id="wrong-audience"),
+        pytest.param(lambda now: {"exp": now - timedelta(minutes=2)}, id="expired"),
+        pytest.param(lambda now: {"nbf": now + timedelta(minutes=2)}, id="future-nbf"),
+        pytest.param(lambda now: {"iat": now + timedelta(minutes=2)}, id="future-iat"),
+        pytest.param(lambda now: {"iss": "someone-else"}, id="wrong-issuer"),
+        pytest.param(lambda now: {"aud": "other-api"}, id="wrong-audience"),
     ],
 )
 def test_time_issuer_and_audience_are_checked(
-    issuer: TokenIssuer, verifier: TokenVerifier, overrides: dict[str, Any]
+    issuer: TokenIssuer,
+    verifier: TokenVerifier,
+    overrides: Callable[[datetime], dict[str, Any]],
 ) -> None:
-    now = datetime.now(UTC)
-    claims_now = {
-        k: now + v if isinstance(v, timedelta) else v for k, v in overrides.items()
-    }
     with pytest.raises(InvalidTokenError):
-        verifier.verify(sign(issuer, **claims_now))
+        verifier.verify(sign(issuer, **overrides(datetime.now(UTC))))
 
 
 @pytest.mark.parametrize("missing", ["exp", "iat", "iss", "aud", "role", "sub"])
@@ -367,6 +365,18 @@ def test_an_unusable_public_key_file_is_a_configuration_error(tmp_path: Path) ->
         TokenVerifier(AuthSettings(data_dir=tmp_path, public_key_file=key_file))
     with pytest.raises(ConfigurationError):
         TokenVerifier(AuthSettings(data_dir=tmp_path, public_key_file=tmp_path / "no"))
+
+
+def public_jwks(
+    key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey,
+    kid: str | None = None,
+) -> dict[str, Any]:
+    """A JWKS document (``{"keys": [...]}``) holding only the public part, as
+    an identity provider publishes it."""
+    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
+    jwk: dict[str, Any] = jwt.algorithms.ECAlgorithm.to_jwk(public, as_dict=True)
+    jwk.update(kid=kid or key_id(public), use="sig", alg="ES256")
+    return {"keys": [jwk]}
 
 
 @pytest.fixture

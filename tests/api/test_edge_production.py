@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketDenialResponse
 
-from adapters.services._process import find_free_port
 from adapters.settings import ConfigurationError, Settings
 from api.app import create_app
 from api.auth import AccessLevel, TokenIssuer
@@ -28,6 +27,7 @@ from api.edge_settings import EdgeSettings
 from domain.values import Role
 from tests.api.conftest import STATUS, UNLIMITED_LOOKUPS
 from tests.factories import APPLICANT, PROVINCE, seed_catalogue
+from tests.services import find_free_port
 
 CODE = "000.00.00.H34-261127-0001"
 WORKLIST = "query W($s: DossierStatus) { worklist(status: $s) { code } }"

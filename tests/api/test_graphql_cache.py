@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.services import TemporaryRedis
 from tests.api.conftest import (
     OFFICER_DOSSIER,
     OUTCOME,
@@ -17,6 +16,7 @@ from tests.api.conftest import (
     receive_paper,
 )
 from tests.factories import APPLICANT, BIRTH
+from tests.services import TemporaryRedis
 
 REQUEST_SUPPLEMENT = f"""
 mutation R($code: String!) {{

@@ -7,6 +7,7 @@ import pytest
 
 from application.errors import DossierNotFoundError, VersionConflictError
 from application.onestop import OneStop
+from application.options import OneStopOptions
 from domain.deadline import Timeliness
 from domain.dossier_events import DossierEvent
 from domain.dossier_status import DossierStatus
@@ -220,10 +221,8 @@ class TestReappoint:
 
     def test_a_zero_cut_off_accepts_it_until_the_due_time(self) -> None:
         app = OneStop(
-            env={
-                "PERSISTENCE_MODULE": "eventsourcing.popo",
-                "APOLOGY_CUTOFF_HOURS": "0",
-            }
+            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+            options=OneStopOptions(apology_cutoff_hours=0),
         )
         seed_catalogue(app)
         dossier_id = in_progress(app, when=at(0, 8))

@@ -22,6 +22,7 @@ from adapters.postgres_recorder import GroupCommitRecorder, SingleRoundTripRecor
 from adapters.settings import persistence_env
 from application.errors import VersionConflictError
 from application.onestop import OneStop
+from application.options import OneStopOptions
 from domain.dossier_events import DossierEvent, Forwarded
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import Holder, ReuseSource
@@ -52,10 +53,12 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def _pair(url: str, **settings: str) -> Iterator[tuple[OneStop, OneStop]]:
-    here = OneStop(env={**persistence_env(url), **settings})
+def _pair(
+    url: str, options: OneStopOptions | None = None
+) -> Iterator[tuple[OneStop, OneStop]]:
+    here = OneStop(env=persistence_env(url), options=options)
     seed_catalogue(here)
-    elsewhere = OneStop(env={**persistence_env(url), **settings})
+    elsewhere = OneStop(env=persistence_env(url), options=options)
     try:
         yield here, elsewhere
     finally:
@@ -223,7 +226,9 @@ class TestCatalogueReadHere:
     def test_a_calendar_changed_elsewhere_is_seen_within_the_cache_time(
         self, shared_url: str
     ) -> None:
-        for here, elsewhere in _pair(shared_url, CATALOGUE_CACHE_SECONDS="0.2"):
+        for here, elsewhere in _pair(
+            shared_url, OneStopOptions(catalogue_cache_seconds=0.2)
+        ):
             before = last_event(here, receive(here).dossier_id).calendar_version
             elsewhere.declare_day_off(
                 "H34", trace=trace(ADMIN), day=date(2026, 3, 3), reason="bão"
@@ -233,7 +238,9 @@ class TestCatalogueReadHere:
             assert after == before + 1
 
     def test_no_cache_time_reads_the_calendar_every_time(self, shared_url: str) -> None:
-        for here, elsewhere in _pair(shared_url, CATALOGUE_CACHE_SECONDS="0"):
+        for here, elsewhere in _pair(
+            shared_url, OneStopOptions(catalogue_cache_seconds=0)
+        ):
             before = last_event(here, receive(here).dossier_id).calendar_version
             elsewhere.declare_day_off(
                 "H34", trace=trace(ADMIN), day=date(2026, 3, 3), reason="bão"

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
-from adapters.services._process import find_free_port
 from api.cli.inputs import EARLIEST, LATEST
 from api.cli.main import app
+from tests.services import find_free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

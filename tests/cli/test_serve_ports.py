@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.services._process import find_free_port
+from tests.services import find_free_port
 
 
 def serve(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

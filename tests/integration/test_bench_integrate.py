@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.services.postgres import PostgresServer
 from api.bench.integrate import run_integrate_benchmark
+from api.bench.servers import PostgresServer
 
 
 @pytest.mark.postgres

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.bench.report import BenchReport
-from adapters.services.postgres import PostgresServer
 from api.bench.lookup import QUERIES, Topology, run_lookup_benchmark
 from api.bench.project import run_project_benchmark
+from api.bench.report import BenchReport
+from tests.services import PostgresServer
 
 
 def assert_sane(report: BenchReport, rounds: int) -> None:

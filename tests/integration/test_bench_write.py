@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -11,16 +12,16 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from adapters.bench.report import BenchReport, RoundReport
-from adapters.bench.write import (
+from api.bench.report import BenchReport, RoundReport
+from api.bench.write import (
     EVENTS_PER_DOSSIER,
     RAW_TABLE,
     WriteResult,
     run_write_benchmark,
 )
-from adapters.services import PostgresServer
 from api.cli import bench
 from api.cli.main import app as cli
+from tests.services import PostgresServer
 
 COMMANDS, ROUNDS, WARMUP = 12, 3, 2
 
@@ -229,3 +230,24 @@ def test_cli_write_refuses_bad_options(arguments: list[str]) -> None:
         env={"MOTCUA_DATABASE_URL": "sqlite:///ignored.db"},
     )
     assert outcome.exit_code == 2, outcome.output
+
+
+def test_one_writer_says_where_a_command_goes_from_a_profile(
+    kept: tuple[WriteResult, str],
+) -> None:
+    """The split comes from cProfile over half the warm-up (one dossier of
+    ``WARMUP`` = 2 commands), not from wrappers around the product."""
+    result, _ = kept
+    (note,) = [n for n in result.notes if n.startswith("profile (cProfile")]
+    found = re.search(
+        r"(\d+) commands .* (\d+) µs/command under the profiler = (\d+) writing "
+        r"events .* \+ (\d+) reading events .* \+ (-?\d+) rest",
+        note,
+    )
+    assert found is not None, note
+    commands, total, write, read, rest = map(int, found.groups())
+    assert commands == WARMUP // 2 * 2
+    assert 0 < write < total
+    assert read >= 0
+    assert rest > 0
+    assert abs(total - (write + read + rest)) <= 2

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.services._process import find_free_port
 from api.auth import AccessLevel
 from domain.values import Role
 from tests.factories import BIRTH, PROVINCE
 from tests.served import Served, seeded_settings, served
+from tests.services import find_free_port
 
 STATUS = "query S($code: String!) { dossierStatus(code: $code) { code } }"
 CODE = "000.00.00.H34-261127-0001"

@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from adapters.services import TemporaryNats
 from adapters.settings import Settings
 from api.wiring import build_application
 from tests.factories import receive
 from tests.integration.nats_helpers import fresh_province, stream_messages
 from tests.served import Process, motcua_env, seeded_settings, served
+from tests.services import TemporaryNats
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:

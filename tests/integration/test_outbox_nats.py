@@ -13,7 +13,6 @@ from adapters.integration import envelope
 from adapters.integration.nats_outbox import NatsOutbox, OutboxOptions, run_in_thread
 from adapters.integration.positions import statuses
 from adapters.readstore.sqlite import SQLiteReadStore
-from adapters.services import TemporaryNats
 from adapters.settings import persistence_env
 from application.onestop import OneStop
 from tests.factories import receive, seed_catalogue
@@ -22,6 +21,7 @@ from tests.integration.nats_helpers import (
     stream_config,
     stream_messages,
 )
+from tests.services import TemporaryNats
 
 
 @pytest.fixture

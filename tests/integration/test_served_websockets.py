@@ -19,12 +19,12 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from adapters.services._process import find_free_port
 from api.auth import AccessLevel
 from domain.values import Role
 from tests.api.conftest import RECEIVE, UNLIMITED_LOOKUPS, Tokens
 from tests.factories import APPLICANT, BIRTH, PROVINCE
 from tests.served import Served, seeded_settings, served
+from tests.services import find_free_port
 
 TIMEOUT = 10.0
 PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]

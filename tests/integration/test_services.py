@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import redis
 
-from adapters.services import (
+from tests.services import (
     ExternalPostgres,
     PostgresServer,
     ServiceUnavailableError,

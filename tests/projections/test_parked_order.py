@@ -25,7 +25,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.services.postgres import PostgresServer
 from application.onestop import OneStop
 from domain.dossier_values import PaymentChannel, ReturnMethod
 from domain.procedure import Fee
@@ -47,6 +46,7 @@ from tests.factories import trace as trace_of
 from tests.poison import HUGE_FEE, CitizenCappingSomeFees, poisoned_request
 from tests.projections.conftest import Backend, open_backend
 from tests.projections.support import checksums, contents
+from tests.services import PostgresServer
 
 FIXABLE = HUGE_FEE  # capped by the fix
 UNFIXABLE = 10**38  # beyond what the fix handles: still fails after it

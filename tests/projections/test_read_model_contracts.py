@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
-from adapters.services import PostgresServer
 from application.onestop import OneStop
 from domain.dossier import Dossier
 from domain.dossier_status import OPEN, DossierStatus
@@ -54,6 +53,7 @@ from tests.projections.support import (
     checksums,
     populate,
 )
+from tests.services import PostgresServer
 
 
 @dataclass

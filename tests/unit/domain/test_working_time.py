@@ -118,10 +118,6 @@ class TestWorkingDays:
         calendar = WorkingCalendar(working_days=frozenset({SAT}))
         assert calendar.is_working_day(SAT)
 
-    def test_the_next_working_day_skips_weekends_and_days_off(self) -> None:
-        calendar = WorkingCalendar(days_off=frozenset({MON}))
-        assert calendar.next_working_day(FRI) == TUE
-
 
 class TestWorkStart:
     def test_an_instant_inside_a_session_is_its_own_work_start(self) -> None:
@@ -306,10 +302,6 @@ class TestCalendarWithoutAnyWorkingDay:
     def test_adding_working_time_fails_instead_of_looping(self) -> None:
         with pytest.raises(InvalidCalendarError):
             self.EVERY_DAY_OFF.add_working_time(at(MON, 9), hours(1))
-
-    def test_the_next_working_day_fails_instead_of_looping(self) -> None:
-        with pytest.raises(InvalidCalendarError):
-            self.EVERY_DAY_OFF.next_working_day(MON)
 
     def test_counting_calendar_days_fails_instead_of_looping(self) -> None:
         with pytest.raises(InvalidCalendarError):

@@ -43,8 +43,6 @@ class Figure:
     reference_p50_ms: float
     reference_p99_ms: float
     failures: int = 0
-    target: str = ""
-    met: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,8 +58,6 @@ class Figure:
             "referenceP50Ms": round(self.reference_p50_ms, 2),
             "referenceP99Ms": round(self.reference_p99_ms, 2),
             "failures": self.failures,
-            "target": self.target,
-            "met": self.met,
         }
 
 

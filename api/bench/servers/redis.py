@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import socket
 
-from adapters.services._process import TemporaryService, require_binary
+from api.bench.servers.base import TemporaryService, require_binary
 
 _INSTALL_HINT = "Install it (Debian: apt-get install redis-server)."
 
 
 class TemporaryRedis(TemporaryService):
-    """``redis-server`` on a free loopback port, without RDB or AOF persistence.
-
-    Data does not survive :meth:`restart`.
-    """
+    """``redis-server`` on a free loopback port, without RDB or AOF persistence."""
 
     name = "redis"
 

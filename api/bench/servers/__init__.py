@@ -1,4 +1,4 @@
-"""Real PostgreSQL, Redis and NATS servers started on demand.
+"""Scratch PostgreSQL, Redis and NATS servers for ``motcua bench``.
 
 Each ``Temporary*`` class starts its server in a fresh temporary directory on a
 free loopback port, waits until it accepts clients, exposes ``url`` and stops
@@ -8,19 +8,21 @@ exit as a safety net)::
     with TemporaryPostgres() as pg, TemporaryRedis() as redis:
         url = pg.create_database("bench")
 
-Used by the test harness (``tests/conftest.py``) and by ``motcua bench``.
+The benches need them (``motcua bench`` measures on throw-away servers when no
+URL is given); the test harness (``tests/services``) reuses them and adds
+``restart``.
 """
 
 from __future__ import annotations
 
-from adapters.services._process import ServiceUnavailableError, TemporaryService
-from adapters.services.nats import TemporaryNats
-from adapters.services.postgres import (
+from api.bench.servers.base import ServiceUnavailableError, TemporaryService
+from api.bench.servers.nats import TemporaryNats
+from api.bench.servers.postgres import (
     ExternalPostgres,
     PostgresServer,
     TemporaryPostgres,
 )
-from adapters.services.redis import TemporaryRedis
+from api.bench.servers.redis import TemporaryRedis
 
 __all__ = [
     "ExternalPostgres",

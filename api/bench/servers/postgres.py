@@ -18,14 +18,14 @@ import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import structlog
 from psycopg import sql
 
-from adapters.services._process import (
+from api.bench.servers.base import (
     ServiceUnavailableError,
     TemporaryService,
     port_accepts_connections,
@@ -113,11 +113,6 @@ class PostgresServer:
                 )
             )
 
-    def restart(self) -> None:
-        raise ServiceUnavailableError(
-            "this PostgreSQL server is not managed by motcua and cannot be restarted"
-        )
-
     def stop(self) -> None:
         """Nothing to do for a server we did not start."""
 
@@ -177,18 +172,6 @@ class TemporaryPostgres(TemporaryService, PostgresServer):
     @property
     def data_directory(self) -> Path:
         return self.directory / "data"
-
-    def restart(self, mode: Literal["fast", "immediate"] = "fast") -> None:
-        """Stop and start the server on the same port with the same data.
-
-        ``mode="immediate"`` shuts down without a checkpoint, like a crash:
-        the server runs crash recovery when it comes back.
-        """
-        self.stop_signal = signal.SIGQUIT if mode == "immediate" else signal.SIGINT
-        try:
-            TemporaryService.restart(self)
-        finally:
-            self.stop_signal = signal.SIGINT
 
     # -- TemporaryService hooks ---------------------------------------------
 
