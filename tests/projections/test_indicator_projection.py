@@ -1,0 +1,208 @@
+"""The indicator read model against a brute-force count over the raw event log.
+
+Random histories (the same driver as the fold-equivalence test) run through a
+real ``OneStop``; the indicators computed from the read model must equal
+counts written directly against each dossier's raw events, for any period
+and any unit subtree, and the stored facts must equal the fold of the log.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from adapters.readstore.sqlite import SQLiteReadStore
+from adapters.settings import persistence_env
+from application.onestop import OneStop
+from domain.dossier_events import (
+    ComponentReused,
+    Lodged,
+    Received,
+    ReceivedAtDesk,
+    Refused,
+    Resolved,
+    Returned,
+    Stopped,
+    SupplementReceived,
+    SupplementRequested,
+    Withdrawn,
+)
+from domain.dossier_status import DossierStatus
+from domain.dossier_values import Channel, ReuseSource
+from domain.indicator_facts import fold_facts
+from domain.indicators import Inputs, compute
+from domain.visibility import unit_sees
+from projections.indicators import (
+    VIETNAM,
+    IndicatorProjection,
+    IndicatorView,
+    period_end,
+)
+from projections.runtime import Projector
+from tests.factories import CONSTRUCTION, JUSTICE, MONDAY, PROVINCE, seed_catalogue
+from tests.projections.test_fold_equivalence import OPERATIONS, ROGUES, Driver, Step
+
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(("next",) * len(OPERATIONS) + OPERATIONS),
+        st.integers(0, 4),
+        st.integers(0, 2 * len(ROGUES)),
+    ),
+    min_size=20,
+    max_size=80,
+)
+
+
+IN_PROGRESS_NEXT = (
+    "supplement",
+    "resolve",
+    "supplement",
+    "stop",
+    "payment",
+    "reappoint",
+)
+
+
+class IndicatorDriver(Driver):
+    """Dossiers in progress often ask for supplements, more than once too."""
+
+    def _natural(self, dossier_id: UUID, choice: int) -> str:
+        if self.app.get_dossier(dossier_id).status is DossierStatus.IN_PROGRESS:
+            return IN_PROGRESS_NEXT[choice % len(IN_PROGRESS_NEXT)]
+        return super()._natural(dossier_id, choice)
+
+
+def drive(script: list[Step], pace: list[int]) -> Driver:
+    """The fold-equivalence driver, with time moving up to three days a step so
+    that dossiers finish late, wait for supplements and cross period ends."""
+    app = OneStop(env=persistence_env("memory://"))
+    seed_catalogue(app)
+    driver = IndicatorDriver(app)
+    clock = 0
+    for number, (operation, target, choice) in enumerate(script):
+        clock += pace[number % len(pace)]
+        driver.run(clock, operation, target, choice)
+    return driver
+
+
+def raw_events(app: OneStop, dossier_id: UUID) -> list[Any]:
+    return list(app.repository.event_store.get(dossier_id))
+
+
+def brute_force(
+    app: OneStop, dossiers: list[UUID], scope: str, first: date, last: date
+) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) of 2.1, 3.3, 4.3 and 4.4 straight from events."""
+    end_of_period = datetime.combine(
+        last + timedelta(days=1), datetime.min.time(), VIETNAM
+    )
+    counts = {code: [0, 0] for code in ("2.1", "3.3", "4.3", "4.4")}
+    for dossier_id in dossiers:
+        events = raw_events(app, dossier_id)
+        lodged = events[0]
+        assert isinstance(lodged, Lodged)
+        if not unit_sees(scope, lodged.procedure.competent_agency):
+            continue
+        reception = next(
+            (e for e in events if isinstance(e, (ReceivedAtDesk, Received))), None
+        )
+        if reception is None:
+            continue
+        if not first <= reception.trace.at.astimezone(VIETNAM).date() <= last:
+            continue
+        ends = [
+            e
+            for e in events
+            if isinstance(e, (Resolved, Returned, Stopped, Withdrawn, Refused))
+            and e.trace.at <= end_of_period
+        ]
+        resolved = [e for e in ends if isinstance(e, Resolved)]
+        end = (resolved or ends or [None])[0]
+        end_at = end.trace.at if end is not None else end_of_period
+        requests = [
+            e
+            for e in events
+            if isinstance(e, SupplementRequested) and e.trace.at <= end_at
+        ]
+        waited = timedelta()
+        for request in requests:
+            answer = next(
+                (
+                    e
+                    for e in events
+                    if isinstance(e, SupplementReceived)
+                    and e.originator_version > request.originator_version
+                ),
+                None,
+            )
+            stop = answer.trace.at if answer is not None else end_at
+            waited += max(timedelta(), min(stop, end_at) - request.trace.at)
+        on_time = len(requests) <= 1 and (
+            reception.due_at is None or end_at - waited <= reception.due_at
+        )
+        reused = [e for e in events if isinstance(e, ComponentReused)]
+        for code, passes in (
+            ("2.1", on_time),
+            ("3.3", lodged.channel is Channel.ONLINE),
+            ("4.3", bool(reused)),
+            ("4.4", any(e.source is ReuseSource.NATIONAL_WAREHOUSE for e in reused)),
+        ):
+            counts[code][0] += passes
+            counts[code][1] += 1
+    return {code: (n, d) for code, (n, d) in counts.items()}
+
+
+class TestIndicatorsAreAFoldOfTheLog:
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(
+        script=steps,
+        pace=st.lists(st.integers(0, 6), min_size=1, max_size=8),
+        first=st.integers(-5, 20),
+        length=st.integers(0, 60),
+        scope=st.sampled_from((PROVINCE, JUSTICE, CONSTRUCTION)),
+    )
+    def test_indicators_equal_a_brute_force_count(
+        self, script: list[Step], pace: list[int], first: int, length: int, scope: str
+    ) -> None:
+        driver = drive(script, pace)
+        app = driver.app
+        store = SQLiteReadStore(":memory:")
+        try:
+            Projector(app, store, [IndicatorProjection()]).catch_up()
+            view = IndicatorView(store)
+            first_day = MONDAY.date() + timedelta(days=first)
+            last_day = first_day + timedelta(days=length)
+            facts = view.facts(scope, first_day, last_day)
+
+            stored = {f.dossier_id: f for f in view.facts(PROVINCE, date.min, date.max)}
+            for dossier_id in driver.dossiers:
+                folded = fold_facts(raw_events(app, dossier_id))
+                assert folded is not None
+                if folded.accepted:
+                    assert stored[str(dossier_id)] == folded
+
+            figures = {
+                f.definition.code: f
+                for f in compute(Inputs(facts, period_end(last_day)))
+            }
+            expected = brute_force(app, driver.dossiers, scope, first_day, last_day)
+            late = expected["2.1"][1] - expected["2.1"][0]
+            event(f"late dossiers: {min(late, 3)}")
+            twice = sum(
+                sum(isinstance(e, SupplementRequested) for e in raw_events(app, d)) > 1
+                for d in driver.dossiers
+            )
+            event(f"asked twice for supplements: {min(twice, 2)}")
+            for code, (numerator, denominator) in expected.items():
+                assert figures[code].denominator == denominator, code
+                assert figures[code].numerator == Fraction(numerator), code
+        finally:
+            store.close()
+            app.close()
