@@ -107,7 +107,7 @@ class TestEventsStoredBeforeTheSplit:
     def test_a_snapshot_of_today_round_trips(self, app: OneStop) -> None:
         assert app.snapshots is not None
         for dossier_id in STORED["dossiers"]:
-            folded = app.repository.get(UUID(dossier_id))
+            folded: object = app.repository.get(UUID(dossier_id))
             assert isinstance(folded, Dossier)
             app.take_snapshot(UUID(dossier_id))
             [snapshot] = app.snapshots.get(UUID(dossier_id), desc=True, limit=1)
