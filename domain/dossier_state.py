@@ -78,7 +78,8 @@ class DossierState:
 
     @property
     def completion(self) -> Completion | None:
-        return Completion.of(self.status)
+        """What the public lookup shows; None while there is no code to look up."""
+        return Completion.of(self.status) if self.code is not None else None
 
     @property
     def is_paused(self) -> bool:

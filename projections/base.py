@@ -16,7 +16,8 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.utils import get_topic
 
 from projections.ports import Sql
 
@@ -28,10 +29,15 @@ class Projection:
     version: ClassVar[int] = 1
     """Bump when tables or handlers change: the read model is then rebuilt."""
     topics: ClassVar[frozenset[str]]
+    """Topics of the events its handlers take (``handled_topics``), never listed by hand."""
     tables: ClassVar[dict[str, str]]
     """Logical table name → portable column definitions."""
     indexes: ClassVar[tuple[tuple[str, str], ...]] = ()
     """(logical table, column list) pairs."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.topics = handled_topics(cls)
 
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
@@ -109,12 +115,19 @@ def local_time(moment: str) -> datetime:
     return datetime.fromisoformat(moment).astimezone(_VIETNAM)
 
 
-def event_topics(event_base: type) -> frozenset[str]:
-    """Topics of every event class nested in ``event_base``'s aggregate that derives
-    from it, so a read model that follows all of them picks up new events by itself."""
-    owner = resolve_topic(get_topic(event_base).rsplit(".", 1)[0])
-    return frozenset(
-        get_topic(member)
-        for member in vars(owner).values()
-        if isinstance(member, type) and issubclass(member, event_base)
-    )
+def handled_topics(projection: type[Projection]) -> frozenset[str]:
+    """Topics of every event class a handler of ``projection.apply`` takes: the
+    registered classes and all their subclasses (a handler for a base event
+    takes each new event derived from it, with nothing else to update)."""
+    declared = inspect.getattr_static(projection, "apply")
+    if not isinstance(declared, singledispatchmethod):  # a wrapper of its base's
+        inherited: frozenset[str] = getattr(projection, "topics", frozenset())
+        return inherited
+    handled = [t for t in declared.dispatcher.registry if t is not object]
+    topics: set[str] = set()
+    while handled:
+        event_class = handled.pop()
+        if issubclass(event_class, CanMutateAggregate):
+            topics.add(get_topic(event_class))
+        handled.extend(event_class.__subclasses__())
+    return frozenset(topics)

@@ -1,0 +1,155 @@
+"""A read model's row per dossier, carrying the dossier's folded state.
+
+Read models that show where a dossier stands do not decide it: each row keeps
+the ``DossierState`` that ``domain.dossier_state.evolve`` folded from the
+dossier's events (column ``state``), and its other lifecycle columns are
+derived from that state when the batch writes the row back. A batch loads the
+rows of its dossiers once, folds every event in memory and writes each
+changed row once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection
+from dataclasses import fields
+from datetime import datetime
+from enum import Enum
+from typing import Any, get_type_hints
+
+from domain.dossier_events import DossierEvent, Lodged
+from domain.dossier_state import DossierState, evolve
+from domain.dossier_values import Holder
+from projections.base import utc
+from projections.ports import Sql, chunks, insert_rows
+
+Row = dict[str, Any]
+Derive = Callable[[DossierState], Row]
+STATE = "state"
+
+
+def _codec(hint: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """(encode, decode) of one field, by its declared type."""
+    kinds = [k for k in getattr(hint, "__args__", (hint,)) if k is not type(None)]
+    kind = kinds[0] if len(kinds) == 1 else hint
+    if kind is datetime:
+        return utc, lambda v: datetime.fromisoformat(v) if v is not None else None
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        enum = kind
+        return (
+            lambda v: v.value if v is not None else None,
+            lambda v: enum(v) if v is not None else None,
+        )
+    if kind is Holder:
+        return (
+            lambda v: [v.agency_code, v.department],
+            lambda v: Holder(v[0], v[1]),
+        )
+    if getattr(kind, "__origin__", None) is tuple:
+        return list, tuple
+    return (lambda v: v), (lambda v: v)
+
+
+_HINTS = get_type_hints(DossierState)
+_CODECS = {f.name: _codec(_HINTS[f.name]) for f in fields(DossierState)}
+
+
+def encode_state(state: DossierState) -> str:
+    return json.dumps(
+        {name: encode(getattr(state, name)) for name, (encode, _) in _CODECS.items()},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_state(text: str) -> DossierState:
+    """Fields added since the row was written take their defaults."""
+    stored = json.loads(text)
+    return DossierState(
+        **{
+            name: decode(stored[name])
+            for name, (_, decode) in _CODECS.items()
+            if name in stored
+        }
+    )
+
+
+def units_text(units: Collection[str]) -> str:
+    """Agency codes as ``,a,b,`` so that ``LIKE '%,pattern,%'`` finds one."""
+    return "," + ",".join(units) + ","
+
+
+class DossierRows:
+    """One row per dossier in ``table``, keyed by ``dossier_id``."""
+
+    def __init__(
+        self, table: str, columns: tuple[str, ...], derive: Derive, *, conflict: str
+    ) -> None:
+        self.table = table
+        self.columns = (*columns, STATE)
+        self.derive = derive
+        self.conflict = conflict
+        self._rows: dict[str, Row] = {}
+        self._states: dict[str, DossierState] = {}
+        self._dirty: set[str] = set()
+
+    def begin(self, sql: Sql, keys: Collection[str]) -> None:
+        self._rows.clear()
+        self._states.clear()
+        self._dirty.clear()
+        names = ", ".join(self.columns)
+        for part in chunks(sorted(keys), 500):
+            marks = ", ".join("?" for _ in part)
+            for values in sql.query(
+                f"SELECT {names} FROM {self.table} WHERE dossier_id IN ({marks})", part
+            ):
+                row = dict(zip(self.columns, values, strict=True))
+                self._rows[row["dossier_id"]] = row
+
+    def state(self, key: str) -> DossierState | None:
+        found = self._states.get(key)
+        if found is None:
+            row = self._rows.get(key)
+            if row is not None:
+                found = self._states[key] = decode_state(row[STATE])
+        return found
+
+    def fold(self, event: DossierEvent, **constants: Any) -> Row | None:
+        """Fold ``event`` into its dossier's row; ``constants`` are columns a
+        lodging sets once. None for a dossier this read model never saw begin
+        (its lodging was dead-lettered)."""
+        key = str(event.originator_id)
+        before = None if isinstance(event, Lodged) else self.state(key)
+        if before is None and not isinstance(event, Lodged):
+            return None
+        self._states[key] = evolve(before, event)
+        row = self._rows.get(key)
+        if row is None or isinstance(event, Lodged):
+            row = self._rows[key] = {"dossier_id": key}
+        row.update(constants)
+        self._dirty.add(key)
+        return row
+
+    def flush(self, sql: Sql) -> None:
+        if self._dirty:
+            names = ", ".join(self.columns)
+            marks = ", ".join("?" for _ in self.columns)
+            updates = ", ".join(
+                f"{c} = excluded.{c}" for c in self.columns if c != self.conflict
+            )
+            rows = []
+            for key in sorted(self._dirty):
+                state = self._states[key]
+                row = self._rows[key]
+                row.update(self.derive(state))
+                row[STATE] = encode_state(state)
+                rows.append(tuple(row[c] for c in self.columns))
+            insert_rows(
+                sql,
+                f"INSERT INTO {self.table} ({names}) VALUES ({marks}) "
+                f"ON CONFLICT ({self.conflict}) DO UPDATE SET {updates}",
+                rows,
+            )
+        self._dirty.clear()
+        self._rows.clear()
+        self._states.clear()
