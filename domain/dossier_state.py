@@ -41,7 +41,7 @@ from domain.values import Actor
 from domain.visibility import may_see, officer_sees
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DossierState:
     """Where a dossier stands; no applicant data (the public read model keeps it too)."""
 
@@ -172,10 +172,16 @@ def evolve(state: DossierState | None, event: DossierEvent) -> DossierState:
             )
         return begin(event)
     found = _rule_for(type(event))
-    changes = found(state, event) if found is not None else {}
-    return replace(
-        state, version=event.originator_version, updated_at=event.timestamp, **changes
-    )
+    # A copy of the frozen value with the changes, without ``replace``'s
+    # per-field checks: the fold runs once per event in every read model.
+    after = object.__new__(DossierState)
+    fields = vars(after)
+    fields.update(vars(state))
+    fields["version"] = event.originator_version
+    fields["updated_at"] = event.timestamp
+    if found is not None:
+        fields.update(found(state, event))
+    return after
 
 
 def fold(events: Any) -> DossierState | None:

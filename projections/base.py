@@ -71,7 +71,7 @@ class Projection:
         }
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
-        """Before a batch: load what its events will change (see ``RowFold``)."""
+        """Before a batch: load what its events will change (see ``projections.rows``)."""
 
     def end_batch(self, sql: Sql) -> None:
         """After a batch, inside its transaction: write back what was folded."""
