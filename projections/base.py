@@ -28,7 +28,7 @@ class Projection:
     name: ClassVar[str]
     version: ClassVar[int] = 1
     """Bump when tables or handlers change: the read model is then rebuilt."""
-    topics: ClassVar[frozenset[str]]
+    topics: frozenset[str] = frozenset()
     """Topics of the events its handlers take (``handled_topics``), never listed by hand."""
     tables: ClassVar[dict[str, str]]
     """Logical table name → portable column definitions."""
@@ -40,6 +40,9 @@ class Projection:
         cls.topics = handled_topics(cls)
 
     def __init__(self, suffix: str = "") -> None:
+        # Again now that every module is imported: an event class defined after
+        # this read model's class still reaches the handler of its base.
+        self.topics = handled_topics(type(self))
         self.suffix = suffix
         self._handlers: dict[type, Callable[[Any, Sql], None]] = {}
         self.changed: set[str] = set()
