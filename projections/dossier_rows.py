@@ -74,6 +74,49 @@ def decode_state(text: str) -> DossierState:
     )
 
 
+class _Shared:
+    """What read models folding the same batch can share: decoded rows, folds
+    and encodings, each computed once however many read models need it. Entries
+    hold the objects they were made from and match by identity, so a stale or
+    foreign entry never matches; each read model's flush empties them."""
+
+    def __init__(self) -> None:
+        self.decoded: dict[str, DossierState] = {}
+        self.folded: dict[tuple[int, int], tuple[object, object, DossierState]] = {}
+        self.encoded: dict[int, tuple[DossierState, str]] = {}
+
+    def decode(self, text: str) -> DossierState:
+        found = self.decoded.get(text)
+        if found is None:
+            found = self.decoded[text] = decode_state(text)
+        return found
+
+    def evolve(self, before: DossierState | None, event: DossierEvent) -> DossierState:
+        key = (id(before), id(event))
+        found = self.folded.get(key)
+        if found is not None and found[0] is before and found[1] is event:
+            return found[2]
+        after = evolve(before, event)
+        self.folded[key] = (before, event, after)
+        return after
+
+    def encode(self, state: DossierState) -> str:
+        found = self.encoded.get(id(state))
+        if found is not None and found[0] is state:
+            return found[1]
+        text = encode_state(state)
+        self.encoded[id(state)] = (state, text)
+        return text
+
+    def clear(self) -> None:
+        self.decoded.clear()
+        self.folded.clear()
+        self.encoded.clear()
+
+
+_SHARED = _Shared()
+
+
 def units_text(units: Collection[str]) -> str:
     """Agency codes as ``,a,b,`` so that ``LIKE '%,pattern,%'`` finds one."""
     return "," + ",".join(units) + ","
@@ -111,7 +154,7 @@ class DossierRows:
         if found is None:
             row = self._rows.get(key)
             if row is not None:
-                found = self._states[key] = decode_state(row[STATE])
+                found = self._states[key] = _SHARED.decode(row[STATE])
         return found
 
     def fold(self, event: DossierEvent, **constants: Any) -> Row | None:
@@ -122,7 +165,7 @@ class DossierRows:
         before = None if isinstance(event, Lodged) else self.state(key)
         if before is None and not isinstance(event, Lodged):
             return None
-        self._states[key] = evolve(before, event)
+        self._states[key] = _SHARED.evolve(before, event)
         row = self._rows.get(key)
         if row is None or isinstance(event, Lodged):
             row = self._rows[key] = {"dossier_id": key}
@@ -142,7 +185,7 @@ class DossierRows:
                 state = self._states[key]
                 row = self._rows[key]
                 row.update(self.derive(state))
-                row[STATE] = encode_state(state)
+                row[STATE] = _SHARED.encode(state)
                 rows.append(tuple(row[c] for c in self.columns))
             insert_rows(
                 sql,
@@ -153,3 +196,4 @@ class DossierRows:
         self._dirty.clear()
         self._rows.clear()
         self._states.clear()
+        _SHARED.clear()
