@@ -31,7 +31,7 @@ from domain.dossier_events import (
 from domain.dossier_state import DossierState
 from domain.dossier_status import DossierStatus
 from projections.base import Projection, local_iso, local_time, utc
-from projections.dossier_rows import DossierRows
+from projections.dossier_rows import DossierRows, Stored
 from projections.ports import ReadStore, Sql
 from projections.rows import GroupFold
 from projections.timeline_text import describe
@@ -134,22 +134,23 @@ class CitizenResult:
     number_symbol: str
 
 
-def _columns(state: DossierState) -> dict[str, Any]:
+def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
     """The row's lifecycle columns: what the domain's fold says."""
+    holder = state.holder
     return {
         "code": state.code,
-        "channel": state.channel.value,
-        "status": state.status.value,
+        "channel": stored["channel"],
+        "status": stored["status"],
         "national_code": state.national_code,
-        "agency_code": state.holder.agency_code,
-        "department": state.holder.department,
-        "submitted_at": utc(state.submitted_at),
-        "received_at": utc(state.received_at),
-        "due_at": utc(state.due_at),
-        "finished_at": utc(state.finished_at),
-        "returned_at": utc(state.returned_at),
-        "return_method": state.return_method.value if state.return_method else None,
-        "satisfaction": state.satisfaction.value if state.satisfaction else None,
+        "agency_code": holder.agency_code,
+        "department": holder.department,
+        "submitted_at": stored["submitted_at"],
+        "received_at": stored["received_at"],
+        "due_at": stored["due_at"],
+        "finished_at": stored["finished_at"],
+        "returned_at": stored["returned_at"],
+        "return_method": stored["return_method"],
+        "satisfaction": stored["satisfaction"],
         "version": state.version,
     }
 
@@ -219,14 +220,15 @@ class CitizenProjection(Projection):
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
         """Every event moves the folded state; steps are shown for some."""
-        self.folded.fold(event)
+        self.folded.fold(event, str(event.originator_id))
         if isinstance(event, _STEPS):
             self._step(event, sql)
 
     @apply.register
     def lodged(self, event: Lodged, sql: Sql) -> None:
-        self.folded.fold(
+        self.folded.lodge(
             event,
+            str(event.originator_id),
             owner_id=event.applicant.id,
             procedure_code=event.procedure.code,
             procedure_name=event.procedure.name,
@@ -235,7 +237,7 @@ class CitizenProjection(Projection):
 
     @apply.register
     def supplement_requested(self, event: SupplementRequested, sql: Sql) -> None:
-        self.folded.fold(event)
+        self.folded.fold(event, str(event.originator_id))
         values = (
             str(event.originator_id),
             event.originator_version,
@@ -249,7 +251,7 @@ class CitizenProjection(Projection):
 
     @apply.register
     def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
-        self.folded.fold(event)
+        self.folded.fold(event, str(event.originator_id))
         for row in self.supplements.rows(str(event.originator_id)):
             if row["received_at"] is None:
                 row["received_at"] = utc(event.trace.at)
@@ -258,7 +260,7 @@ class CitizenProjection(Projection):
 
     @apply.register
     def payment_requested(self, event: FinancialObligationRequested, sql: Sql) -> None:
-        self.folded.fold(event)
+        self.folded.fold(event, str(event.originator_id))
         lines = [(f.code, f.name, int(f.amount)) for f in event.fees]
         values = (
             str(event.originator_id),
@@ -274,7 +276,7 @@ class CitizenProjection(Projection):
 
     @apply.register
     def payment_made(self, event: FinancialObligationPaid, sql: Sql) -> None:
-        self.folded.fold(event)
+        self.folded.fold(event, str(event.originator_id))
         for row in self.fees_folded.rows(str(event.originator_id)):
             if row["paid_at"] is None:
                 row["paid_at"] = utc(event.trace.at)
@@ -284,7 +286,7 @@ class CitizenProjection(Projection):
 
     @apply.register
     def resolved(self, event: Resolved, sql: Sql) -> None:
-        self.folded.fold(event)
+        self.folded.fold(event, str(event.originator_id))
         for r in event.results:
             values = (
                 str(event.originator_id),
@@ -297,7 +299,7 @@ class CitizenProjection(Projection):
 
     @apply.register
     def returned(self, event: Returned, sql: Sql) -> None:
-        self.folded.fold(event)
+        self.folded.fold(event, str(event.originator_id))
         for row in self.pending.rows(str(event.originator_id)):
             sql.append(
                 f"INSERT INTO {self.table('results')} VALUES (?, ?, ?, ?)",

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from domain.dossier_events import DossierEvent
+from domain.dossier_events import DossierEvent, Lodged
 from domain.dossier_state import DossierState
 from domain.dossier_status import Completion
-from projections.base import Projection, utc
-from projections.dossier_rows import DossierRows
+from projections.base import Projection
+from projections.dossier_rows import DossierRows, Stored
 from projections.ports import ReadStore, Sql
 
 __all__ = ["Completion", "PublicStatus", "PublicStatusProjection", "PublicStatusView"]
@@ -30,12 +30,12 @@ class PublicStatus:
 _COLUMNS = ("dossier_id", "code", "completion", "updated_at")
 
 
-def _columns(state: DossierState) -> dict[str, Any]:
+def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
     completion = state.completion
     return {
         "code": state.code,
         "completion": completion.value if completion else None,
-        "updated_at": utc(state.updated_at),
+        "updated_at": stored["updated_at"],
     }
 
 
@@ -67,15 +67,27 @@ class PublicStatusProjection(Projection):
         """Other events do not change what the public sees."""
 
     @apply.register
-    def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
+    def lodged(self, event: Lodged, sql: Sql) -> None:
         key = str(event.originator_id)
-        before = self.folded.state(key)
-        self.folded.fold(event)
-        after = self.folded.state(key)
-        moved = (
-            before is None or after is None or before.completion is not after.completion
-        )
-        if moved and after is not None and after.code is not None:
+        self.folded.lodge(event, key)
+        state = self.folded.state(key)
+        if state is not None and state.code is not None:
+            self.changed.add(state.code)
+
+    @apply.register
+    def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
+        before, after = self.folded.fold(event, str(event.originator_id))
+        # What the public sees moves only with the status or a new code.
+        if (
+            after is not None
+            and after.code is not None
+            and (
+                before is None
+                or before.status is not after.status
+                or before.code is None
+            )
+            and (before is None or before.completion is not after.completion)
+        ):
             self.changed.add(after.code)
 
 

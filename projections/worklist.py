@@ -13,7 +13,7 @@ from domain.dossier_status import OPEN, DossierStatus
 from domain.values import AgencyCode
 from domain.visibility import officer_sees
 from projections.base import Projection, local_iso, utc
-from projections.dossier_rows import DossierRows, units_text
+from projections.dossier_rows import DossierRows, Stored, units_text
 from projections.ports import ReadStore, Sql
 
 _COLUMNS = (
@@ -110,25 +110,26 @@ def subtree_pattern(agency: str) -> str:
     return code.value
 
 
-def _columns(state: DossierState) -> dict[str, Any]:
+def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
     """The row's lifecycle columns: what the domain's fold says, nothing decided here."""
+    holder = state.holder
     return {
         "code": state.code,
         "competent_agency": state.competent_agency,
         "receiving_agency": state.receiving_agency,
-        "holder_agency": state.holder.agency_code,
-        "holder_department": state.holder.department,
-        "status": state.status.value,
+        "holder_agency": holder.agency_code,
+        "holder_department": holder.department,
+        "status": stored["status"],
         "national_code": state.national_code,
-        "channel": state.channel.value,
-        "submitted_at": utc(state.submitted_at),
-        "received_at": utc(state.received_at),
-        "due_at": utc(state.due_at),
-        "finished_at": utc(state.finished_at),
+        "channel": stored["channel"],
+        "submitted_at": stored["submitted_at"],
+        "received_at": stored["received_at"],
+        "due_at": stored["due_at"],
+        "finished_at": stored["finished_at"],
         "supplement_requests": state.supplement_requests,
-        "timeliness": state.timeliness.value if state.timeliness else None,
+        "timeliness": stored["timeliness"],
         "version": state.version,
-        "updated_at": utc(state.updated_at),
+        "updated_at": stored["updated_at"],
         "reappointed": int(state.reappointed),
         "late_without_apology": int(state.late_without_apology),
         "involved_agencies": units_text(state.involved_agencies),
@@ -168,8 +169,9 @@ class WorklistProjection(Projection):
 
     @apply.register
     def lodged(self, event: Lodged, sql: Sql) -> None:
-        self.folded.fold(
+        self.folded.lodge(
             event,
+            str(event.originator_id),
             applicant_id=event.applicant.id,
             applicant_name=event.applicant.name,
             procedure_code=event.procedure.code,
@@ -178,7 +180,7 @@ class WorklistProjection(Projection):
 
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
-        self.folded.fold(event)
+        self.folded.fold(event, str(event.originator_id))
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
         self.folded.begin(sql, originators)

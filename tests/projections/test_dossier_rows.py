@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
@@ -76,8 +77,9 @@ class TestStoredState:
             submitted_at=datetime(2026, 3, 2, 8, tzinfo=UTC),
             satisfaction=Satisfaction.SATISFIED,
         )
-        older = encode_state(state).replace(',"satisfaction":"satisfied"', "")
-        assert '"satisfaction"' not in older
+        stored = json.loads(encode_state(state))
+        assert stored[-1] == "satisfied"  # the last field declared
+        older = json.dumps(stored[:-1])
         assert decode_state(older) == DossierState(
             **{**vars(state), "satisfaction": None}
         )
