@@ -34,7 +34,7 @@ def embedded(settings: Settings) -> bool:
     """Does ``motcua serve`` run the integrator itself?"""
     chosen = settings.value("INTEGRATOR")
     if chosen is not None:
-        return chosen == "embedded"
+        return bool(chosen == "embedded")
     return not settings.is_postgres
 
 
