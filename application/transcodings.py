@@ -11,6 +11,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import (
     deadline,
+    dossier_state,
     dossier_status,
     dossier_values,
     procedure,
@@ -104,7 +105,15 @@ class TimeAsISO(Transcoding):
         return time.fromisoformat(data)
 
 
-_MODULES = (values, deadline, procedure, dossier_values, dossier_status, working_time)
+_MODULES = (
+    values,
+    deadline,
+    procedure,
+    dossier_values,
+    dossier_status,
+    dossier_state,
+    working_time,
+)
 _NOT_STORED = {working_time.WorkingCalendar, dossier_values.VersionedCalendar}
 
 

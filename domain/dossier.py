@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -29,6 +30,7 @@ from domain.dossier_checks import (
 )
 from domain.dossier_events import DossierEvent
 from domain.dossier_rules import ALLOWED_ROLES, LEGAL_FROM, Command
+from domain.dossier_state import DossierState, evolve
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import (
     Applicant,
@@ -65,18 +67,24 @@ from domain.errors import (
 from domain.errors import Bilingual as B
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
 from domain.values import Actor, AgencyCode, Role, Trace
-from domain.visibility import DossierNotVisibleError, may_see
+from domain.visibility import DossierNotVisibleError
 from domain.working_time import check_instant
 
 
 class Dossier(Aggregate):
-    """One applicant's dossier for one procedure, from submission to rating."""
+    """One applicant's dossier for one procedure, from submission to rating.
+
+    Where it stands (status, units, clock, due time, timeliness) is ``state``,
+    folded by ``domain.dossier_state.evolve`` like every read model folds it;
+    the aggregate keeps besides only the details its commands check.
+    """
 
     Event = DossierEvent
     """Its events are in ``domain.dossier_events`` (aliased below by name)."""
 
-    code: str | None
-    status: DossierStatus
+    class_version = 2
+    """2: the lifecycle moved into ``state`` (older snapshots are upcast)."""
+
     applicant: Applicant
     procedure_id: UUID
     procedure_code: str
@@ -84,40 +92,139 @@ class Dossier(Aggregate):
     procedure_version: int
     time_limit: TimeLimit
     result_codes: list[str]
-    competent_agency: str
-    receiving_agency: str | None
-    channel: Channel
     components: dict[str, ComponentState]
     summary: str
-    holder: Holder
-    involved_agencies: list[str]
-    submitted_at: datetime
-    received_at: datetime | None
-    due_at: datetime | None
+    _state: DossierState
     supplement_items: tuple[str, ...] = ()
     """Components the open supplement request asks for (empty when none is open,
     or in a snapshot taken before this was kept: then only scope is checked)."""
 
     def __init__(self) -> None:
-        self.code = None
-        self.receiving_agency = None
-        self.received_at = None
-        self.due_at = None
         self.digital_account: DigitalAccount | None = None
-        self.supplement_requests = 0
-        self.paused_at: datetime | None = None
-        self.resume_status: DossierStatus | None = None
-        self.paused_seconds = 0
         self.fees_requested: list[Fee] = []
         self.paid_via: PaymentChannel | None = None
-        self.reappointed = False
         self.results: list[IssuedResult] = []
-        self.timeliness: Timeliness | None = None
-        self.late_without_apology = False
-        self.finished_at: datetime | None = None
-        self.returned_at: datetime | None = None
-        self.return_method: ReturnMethod | None = None
-        self.satisfaction: Satisfaction | None = None
+
+    # -- where it stands (the fold) ---------------------------------------
+
+    @property
+    def state(self) -> DossierState:
+        state = self._state
+        if state.version != self.version:  # restored from a version-1 snapshot
+            state = self._state = replace(state, version=self.version)
+        return state
+
+    @property
+    def code(self) -> str | None:
+        return self._state.code
+
+    @property
+    def status(self) -> DossierStatus:
+        return self._state.status
+
+    @property
+    def competent_agency(self) -> str:
+        return self._state.competent_agency
+
+    @property
+    def receiving_agency(self) -> str | None:
+        return self._state.receiving_agency
+
+    @property
+    def channel(self) -> Channel:
+        return self._state.channel
+
+    @property
+    def holder(self) -> Holder:
+        return self._state.holder
+
+    @property
+    def involved_agencies(self) -> tuple[str, ...]:
+        return self._state.involved_agencies
+
+    @property
+    def submitted_at(self) -> datetime:
+        return self._state.submitted_at
+
+    @property
+    def received_at(self) -> datetime | None:
+        return self._state.received_at
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self._state.due_at
+
+    @property
+    def paused_at(self) -> datetime | None:
+        return self._state.paused_at
+
+    @property
+    def paused_seconds(self) -> int:
+        return self._state.paused_seconds
+
+    @property
+    def supplement_requests(self) -> int:
+        return self._state.supplement_requests
+
+    @property
+    def reappointed(self) -> bool:
+        return self._state.reappointed
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self._state.finished_at
+
+    @property
+    def timeliness(self) -> Timeliness | None:
+        return self._state.timeliness
+
+    @property
+    def late_without_apology(self) -> bool:
+        return self._state.late_without_apology
+
+    @property
+    def returned_at(self) -> datetime | None:
+        return self._state.returned_at
+
+    @property
+    def return_method(self) -> ReturnMethod | None:
+        return self._state.return_method
+
+    @property
+    def satisfaction(self) -> Satisfaction | None:
+        return self._state.satisfaction
+
+    @staticmethod
+    def upcast_v1_v2(stored: dict[str, Any]) -> None:
+        """A snapshot of the flat version-1 layout: its lifecycle becomes ``state``."""
+        lifecycle = {
+            "competent_agency": stored.pop("competent_agency"),
+            "channel": stored.pop("channel"),
+            "status": stored.pop("status"),
+            "holder": stored.pop("holder"),
+            "involved_agencies": tuple(stored.pop("involved_agencies")),
+            "submitted_at": stored.pop("submitted_at"),
+            "code": stored.pop("code"),
+            "receiving_agency": stored.pop("receiving_agency"),
+            "received_at": stored.pop("received_at"),
+            "due_at": stored.pop("due_at"),
+            "paused_from": stored.pop("resume_status"),
+            "paused_at": stored.pop("paused_at"),
+            "paused_seconds": stored.pop("paused_seconds"),
+            "supplement_requests": stored.pop("supplement_requests"),
+            "reappointed": stored.pop("reappointed"),
+            "finished_at": stored.pop("finished_at"),
+            "timeliness": stored.pop("timeliness"),
+            "late_without_apology": stored.pop("late_without_apology"),
+            "returned_at": stored.pop("returned_at"),
+            "return_method": stored.pop("return_method"),
+            "satisfaction": stored.pop("satisfaction"),
+        }
+        stored["_state"] = DossierState(
+            version=0,  # the snapshot's version, set by ``state`` on first use
+            updated_at=stored["_modified_on"],
+            **lifecycle,
+        )
 
     # -- beginnings -------------------------------------------------------
 
@@ -595,21 +702,20 @@ class Dossier(Aggregate):
     # -- how events change the dossier ------------------------------------
 
     def _absorb(self, event: DossierEvent) -> None:
-        """Every event's effect on the aggregate, in one place."""
-        at = event.trace.at
+        """Every event moves the state (``evolve``); a few also change details."""
+        lodged = isinstance(event, events.Lodged)
+        self._state = evolve(None if lodged else self._state, event)
         match event:
             case events.Lodged():
-                self._lodge(event)
-                if isinstance(event, events.ReceivedAtDesk):
-                    self._accept(event.code, event.receiving_agency, at, event.due_at)
-                else:
-                    self.status = DossierStatus.SUBMITTED
-                    self.holder = Holder(self.competent_agency)
-                    self.involved_agencies = [self.competent_agency]
-            case events.Received():
-                self._accept(event.code, event.receiving_agency, at, event.due_at)
-            case events.Refused():
-                self._finish(DossierStatus.REFUSED, at)
+                self.applicant = event.applicant
+                self.procedure_id = event.procedure_id
+                self.procedure_code = event.procedure.code
+                self.procedure_name = event.procedure.name
+                self.procedure_version = event.procedure_version
+                self.time_limit = event.procedure.time_limit
+                self.result_codes = list(event.procedure.result_codes)
+                self.components = dict(event.components)
+                self.summary = event.summary
             case events.DigitalAccountChecked():
                 self.digital_account = event.account
             case events.ComponentDigitized():
@@ -631,14 +737,7 @@ class Dossier(Aggregate):
                 self._set_component(
                     event.component_code, signed_by=event.trace.actor.id
                 )
-            case events.Forwarded():
-                self.holder = event.to_holder
-                if event.to_holder.agency_code not in self.involved_agencies:
-                    self.involved_agencies.append(event.to_holder.agency_code)
-                self.status = DossierStatus.IN_PROGRESS
             case events.SupplementRequested():
-                self._pause(DossierStatus.AWAITING_SUPPLEMENT, at)
-                self.supplement_requests += 1
                 self.supplement_items = tuple(event.items)
             case events.SupplementReceived():
                 for code, document in event.documents.items():
@@ -648,45 +747,14 @@ class Dossier(Aggregate):
                         document_id=document.document_id,
                         sha256=document.sha256,
                     )
-                self._resume(event.paused_seconds, event.due_at)
+                self.supplement_items = ()
             case events.FinancialObligationRequested():
-                self._pause(DossierStatus.AWAITING_PAYMENT, at)
                 self.fees_requested = list(event.fees)
             case events.FinancialObligationPaid():
                 self.paid_via = event.channel
-                self._resume(event.paused_seconds, event.due_at)
-            case events.Reappointed():
-                self.due_at = event.due_at
-                self.reappointed = True
-            case events.Stopped():
-                self._finish(DossierStatus.STOPPED, at)
-            case events.Withdrawn():
-                self._finish(DossierStatus.WITHDRAWN, at)
+                self.supplement_items = ()
             case events.Resolved():
                 self.results = list(event.results)
-                self.timeliness = event.timeliness
-                self.late_without_apology = event.late_without_apology
-                self._finish(DossierStatus.RESOLVED, at)
-            case events.Returned():
-                self.status = DossierStatus.RETURNED
-                self.returned_at = at
-                self.return_method = event.method
-            case events.Rated():
-                self.satisfaction = event.satisfaction
-
-    def _lodge(self, event: events.Lodged) -> None:
-        self.applicant = event.applicant
-        self.procedure_id = event.procedure_id
-        self.procedure_code = event.procedure.code
-        self.procedure_name = event.procedure.name
-        self.procedure_version = event.procedure_version
-        self.time_limit = event.procedure.time_limit
-        self.result_codes = list(event.procedure.result_codes)
-        self.competent_agency = event.procedure.competent_agency
-        self.channel = event.channel
-        self.components = dict(event.components)
-        self.summary = event.summary
-        self.submitted_at = event.trace.at
 
     # -- helpers ----------------------------------------------------------
 
@@ -696,13 +764,7 @@ class Dossier(Aggregate):
 
     def visible_to(self, actor: Actor) -> bool:
         """May ``actor`` see this dossier at all (``domain.visibility``)?"""
-        return may_see(
-            actor,
-            applicant_id=self.applicant.id,
-            competent_agency=self.competent_agency,
-            receiving_agency=self.receiving_agency,
-            units=(self.holder.agency_code, *self.involved_agencies),
-        )
+        return self._state.seen_by(actor, self.applicant.id)
 
     def _check(self, command: Command, trace: Trace) -> None:
         actor = trace.actor
@@ -834,30 +896,6 @@ class Dossier(Aggregate):
     def _set_component(self, code: str, **changes: object) -> None:
         self.components[code] = replace(self.components[code], **changes)  # type: ignore[arg-type]
 
-    def _accept(
-        self, code: str, receiving_agency: str, at: datetime, due_at: datetime | None
-    ) -> None:
-        self.code = code
-        self.receiving_agency = receiving_agency
-        self.received_at = at
-        self.due_at = due_at
-        self.status = DossierStatus.RECEIVED
-        self.holder = Holder(receiving_agency)
-        self.involved_agencies = [self.competent_agency]
-
-    def _pause(self, status: DossierStatus, at: datetime) -> None:
-        self.resume_status = self.status
-        self.status = status
-        self.paused_at = at
-
-    def _resume(self, paused_seconds: int, due_at: datetime | None) -> None:
-        self.supplement_items = ()
-        self.status = self.resume_status or DossierStatus.IN_PROGRESS
-        self.resume_status = None
-        self.paused_at = None
-        self.paused_seconds += paused_seconds
-        self.due_at = due_at
-
     def _resumed_clock(
         self, at: datetime, calendar: VersionedCalendar
     ) -> tuple[int, datetime | None]:
@@ -867,10 +905,6 @@ class Dossier(Aggregate):
             return int(pause.total_seconds()), None
         due = self.time_limit.extend(self.due_at, pause, calendar.calendar)
         return int(pause.total_seconds()), max(due, self.due_at)
-
-    def _finish(self, status: DossierStatus, at: datetime) -> None:
-        self.status = status
-        self.finished_at = at
 
 
 # Stored topics name the events ``domain.dossier:Dossier.<Name>``: resolving one

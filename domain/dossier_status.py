@@ -74,6 +74,51 @@ OPEN = frozenset(
 PAUSED = frozenset({DossierStatus.AWAITING_SUPPLEMENT, DossierStatus.AWAITING_PAYMENT})
 
 
+class Completion(Enum):
+    """What the public lookup shows for a status: a completion level, nothing else."""
+
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    WAITING_FOR_APPLICANT = "waiting_for_applicant"
+    RESULT_READY = "result_ready"
+    RETURNED = "returned"
+    CLOSED = "closed"
+
+    def label(self, language: str = "vi") -> str:
+        vi, en = _COMPLETION_LABELS[self]
+        return en if language.startswith("en") else vi
+
+    @classmethod
+    def of(cls, status: DossierStatus) -> Completion | None:
+        """None before reception (submitted or refused): no code, nothing to look up."""
+        return _COMPLETION[status]
+
+
+_COMPLETION_LABELS = {
+    Completion.RECEIVED: ("Đã tiếp nhận", "Received"),
+    Completion.IN_PROGRESS: ("Đang giải quyết", "Being processed"),
+    Completion.WAITING_FOR_APPLICANT: (
+        "Chờ người nộp bổ sung hoặc thực hiện nghĩa vụ tài chính",
+        "Waiting for the applicant",
+    ),
+    Completion.RESULT_READY: ("Đã có kết quả", "Result ready"),
+    Completion.RETURNED: ("Đã trả kết quả", "Result returned"),
+    Completion.CLOSED: ("Đã kết thúc xử lý", "Closed"),
+}
+_COMPLETION: dict[DossierStatus, Completion | None] = {
+    DossierStatus.SUBMITTED: None,
+    DossierStatus.RECEIVED: Completion.RECEIVED,
+    DossierStatus.REFUSED: None,  # refused before reception: never had a code
+    DossierStatus.IN_PROGRESS: Completion.IN_PROGRESS,
+    DossierStatus.AWAITING_SUPPLEMENT: Completion.WAITING_FOR_APPLICANT,
+    DossierStatus.AWAITING_PAYMENT: Completion.WAITING_FOR_APPLICANT,
+    DossierStatus.WITHDRAWN: Completion.CLOSED,
+    DossierStatus.STOPPED: Completion.CLOSED,
+    DossierStatus.RESOLVED: Completion.RESULT_READY,
+    DossierStatus.RETURNED: Completion.RETURNED,
+}
+
+
 def status_from_national_code(code: int) -> DossierStatus:
     for status, (national, _, _) in _NATIONAL.items():
         if national == code:

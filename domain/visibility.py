@@ -48,6 +48,24 @@ def may_see(
     viewer = actor.agency_code
     if not viewer:
         return False
+    return officer_sees(
+        viewer,
+        competent_agency=competent_agency,
+        receiving_agency=receiving_agency,
+        units=units,
+    )
+
+
+def officer_sees(
+    viewer: str,
+    *,
+    competent_agency: str,
+    receiving_agency: str | None,
+    units: Iterable[str | None],
+) -> bool:
+    """Staff of ``viewer``'s subtree see a dossier any unit of it handles or
+    handled (competent, receiving, holding, involved); before reception, any
+    unit of the competent agency's province sees it."""
     if unit_sees(viewer, receiving_agency) or unit_sees(viewer, competent_agency):
         return True
     if any(unit_sees(viewer, unit) for unit in units):

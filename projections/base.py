@@ -16,7 +16,8 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.utils import get_topic
 
 from projections.ports import Sql
 
@@ -27,13 +28,21 @@ class Projection:
     name: ClassVar[str]
     version: ClassVar[int] = 1
     """Bump when tables or handlers change: the read model is then rebuilt."""
-    topics: ClassVar[frozenset[str]]
+    topics: frozenset[str] = frozenset()
+    """Topics of the events its handlers take (``handled_topics``), never listed by hand."""
     tables: ClassVar[dict[str, str]]
     """Logical table name → portable column definitions."""
     indexes: ClassVar[tuple[tuple[str, str], ...]] = ()
     """(logical table, column list) pairs."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.topics = handled_topics(cls)
+
     def __init__(self, suffix: str = "") -> None:
+        # Again now that every module is imported: an event class defined after
+        # this read model's class still reaches the handler of its base.
+        self.topics = handled_topics(type(self))
         self.suffix = suffix
         self._handlers: dict[type, Callable[[Any, Sql], None]] = {}
         self.changed: set[str] = set()
@@ -65,7 +74,7 @@ class Projection:
         }
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
-        """Before a batch: load what its events will change (see ``RowFold``)."""
+        """Before a batch: load what its events will change (see ``projections.rows``)."""
 
     def end_batch(self, sql: Sql) -> None:
         """After a batch, inside its transaction: write back what was folded."""
@@ -109,12 +118,19 @@ def local_time(moment: str) -> datetime:
     return datetime.fromisoformat(moment).astimezone(_VIETNAM)
 
 
-def event_topics(event_base: type) -> frozenset[str]:
-    """Topics of every event class nested in ``event_base``'s aggregate that derives
-    from it, so a read model that follows all of them picks up new events by itself."""
-    owner = resolve_topic(get_topic(event_base).rsplit(".", 1)[0])
-    return frozenset(
-        get_topic(member)
-        for member in vars(owner).values()
-        if isinstance(member, type) and issubclass(member, event_base)
-    )
+def handled_topics(projection: type[Projection]) -> frozenset[str]:
+    """Topics of every event class a handler of ``projection.apply`` takes: the
+    registered classes and all their subclasses (a handler for a base event
+    takes each new event derived from it, with nothing else to update)."""
+    declared = inspect.getattr_static(projection, "apply")
+    if not isinstance(declared, singledispatchmethod):  # a wrapper of its base's
+        inherited: frozenset[str] = getattr(projection, "topics", frozenset())
+        return inherited
+    handled = [t for t in declared.dispatcher.registry if t is not object]
+    topics: set[str] = set()
+    while handled:
+        event_class = handled.pop()
+        if issubclass(event_class, CanMutateAggregate):
+            topics.add(get_topic(event_class))
+        handled.extend(event_class.__subclasses__())
+    return frozenset(topics)

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from eventsourcing.utils import get_topic
-
 from domain.agency import Agency
 from domain.procedure import Procedure, ProcedureDefinition
 from projections.base import Projection
@@ -54,16 +52,6 @@ class AgencyEntry:
 
 class CatalogueProjection(Projection):
     name = "catalogue"
-    topics = frozenset(
-        get_topic(e)
-        for e in (
-            Agency.Registered,
-            Agency.Renamed,
-            Agency.DepartmentAdded,
-            Procedure.Published,
-            Procedure.Revised,
-        )
-    )
     tables: ClassVar[dict[str, str]] = {
         "agencies": "code TEXT PRIMARY KEY, agency_id TEXT NOT NULL, name TEXT NOT NULL, "
         "level TEXT NOT NULL, parent_code TEXT",

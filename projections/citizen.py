@@ -12,31 +12,28 @@ from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from eventsourcing.utils import get_topic
-
 from domain.dossier_events import (
     DossierEvent,
     FinancialObligationPaid,
     FinancialObligationRequested,
     Forwarded,
     Lodged,
-    Rated,
     Reappointed,
     Received,
-    ReceivedAtDesk,
     Refused,
     Resolved,
     Returned,
     Stopped,
-    SubmittedOnline,
     SupplementReceived,
     SupplementRequested,
     Withdrawn,
 )
+from domain.dossier_state import DossierState
 from domain.dossier_status import DossierStatus
 from projections.base import Projection, local_iso, local_time, utc
+from projections.dossier_rows import DossierRows, Stored
 from projections.ports import ReadStore, Sql
-from projections.rows import GroupFold, RowFold
+from projections.rows import GroupFold
 from projections.timeline_text import describe
 
 _DOSSIER_COLUMNS = (
@@ -61,7 +58,6 @@ _DOSSIER_COLUMNS = (
 )
 
 
-_STORED = (*_DOSSIER_COLUMNS, "paused_from")
 _SUPPLEMENT_COLUMNS = (
     "dossier_id",
     "version",
@@ -138,35 +134,37 @@ class CitizenResult:
     number_symbol: str
 
 
-_STEP_EVENTS = (
-    SubmittedOnline,
-    ReceivedAtDesk,
-    Received,
-    Refused,
-    Forwarded,
-    SupplementRequested,
-    SupplementReceived,
-    FinancialObligationRequested,
-    FinancialObligationPaid,
-    Reappointed,
-    Stopped,
-    Withdrawn,
-    Resolved,
-    Returned,
-    Rated,
-)
+def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
+    """The row's lifecycle columns: what the domain's fold says."""
+    holder = state.holder
+    return {
+        "code": state.code,
+        "channel": stored["channel"],
+        "status": stored["status"],
+        "national_code": state.national_code,
+        "agency_code": holder.agency_code,
+        "department": holder.department,
+        "submitted_at": stored["submitted_at"],
+        "received_at": stored["received_at"],
+        "due_at": stored["due_at"],
+        "finished_at": stored["finished_at"],
+        "returned_at": stored["returned_at"],
+        "return_method": stored["return_method"],
+        "satisfaction": stored["satisfaction"],
+        "version": state.version,
+    }
 
 
 class CitizenProjection(Projection):
     name = "citizen"
-    topics = frozenset(get_topic(e) for e in _STEP_EVENTS)
+    version = 2
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, code TEXT, "
         "procedure_code TEXT NOT NULL, procedure_name TEXT NOT NULL, channel TEXT NOT NULL, "
         "status TEXT NOT NULL, national_code INTEGER NOT NULL, agency_code TEXT NOT NULL, "
         "department TEXT, submitted_at TEXT, received_at TEXT, due_at TEXT, "
         "finished_at TEXT, returned_at TEXT, return_method TEXT, satisfaction TEXT, "
-        "version BIGINT NOT NULL, paused_from TEXT",
+        "version BIGINT NOT NULL, state TEXT NOT NULL",
         "steps": "dossier_id TEXT NOT NULL, version BIGINT NOT NULL, at TEXT NOT NULL, "
         "step_vi TEXT NOT NULL, step_en TEXT NOT NULL, agency_code TEXT, department TEXT, "
         "PRIMARY KEY (dossier_id, version)",
@@ -187,8 +185,8 @@ class CitizenProjection(Projection):
 
     def __init__(self, suffix: str = "") -> None:
         super().__init__(suffix)
-        self.folded = RowFold(
-            self.table("dossiers"), "dossier_id", _STORED, conflict="dossier_id"
+        self.folded = DossierRows(
+            self.table("dossiers"), _DOSSIER_COLUMNS, _columns, conflict="dossier_id"
         )
         pair = ("dossier_id", "version")
         self.supplements = GroupFold(
@@ -204,7 +202,7 @@ class CitizenProjection(Projection):
             _RESULT_COLUMNS,
         )
 
-    def _folds(self) -> tuple[RowFold | GroupFold, ...]:
+    def _folds(self) -> tuple[DossierRows | GroupFold, ...]:
         return (self.folded, self.supplements, self.fees_folded, self.pending)
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
@@ -220,64 +218,26 @@ class CitizenProjection(Projection):
         """Other events are not shown to the citizen."""
 
     @apply.register
+    def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
+        """Every event moves the folded state; steps are shown for some."""
+        self.folded.fold(event, str(event.originator_id))
+        if isinstance(event, _STEPS):
+            self._step(event, sql)
+
+    @apply.register
     def lodged(self, event: Lodged, sql: Sql) -> None:
-        received = isinstance(event, ReceivedAtDesk)
-        status = DossierStatus.RECEIVED if received else DossierStatus.SUBMITTED
-        competent = event.procedure.competent_agency
-        agency = (
-            event.receiving_agency if isinstance(event, ReceivedAtDesk) else competent
-        )
-        row = (
+        self.folded.lodge(
+            event,
             str(event.originator_id),
-            event.applicant.id,
-            event.code if isinstance(event, ReceivedAtDesk) else None,
-            event.procedure.code,
-            event.procedure.name,
-            event.channel.value,
-            status.value,
-            status.national_code,
-            agency,
-            None,
-            utc(event.trace.at),
-            utc(event.trace.at) if received else None,
-            utc(event.due_at) if isinstance(event, ReceivedAtDesk) else None,
-            None,
-            None,
-            None,
-            None,
-            event.originator_version,
+            owner_id=event.applicant.id,
+            procedure_code=event.procedure.code,
+            procedure_name=event.procedure.name,
         )
-        self.folded.put(dict(zip(_STORED, (*row, None), strict=True)))
-        self._step(event, sql, agency)
-
-    @apply.register
-    def received(self, event: Received, sql: Sql) -> None:
-        self._update(
-            event,
-            sql,
-            DossierStatus.RECEIVED,
-            code=event.code,
-            agency_code=event.receiving_agency,
-            received_at=utc(event.trace.at),
-            due_at=utc(event.due_at),
-        )
-        self._step(event, sql, event.receiving_agency)
-
-    @apply.register
-    def forwarded(self, event: Forwarded, sql: Sql) -> None:
-        to = event.to_holder
-        self._update(
-            event,
-            sql,
-            DossierStatus.IN_PROGRESS,
-            agency_code=to.agency_code,
-            department=to.department,
-        )
-        self._step(event, sql, to.agency_code, to.department)
+        self._step(event, sql)
 
     @apply.register
     def supplement_requested(self, event: SupplementRequested, sql: Sql) -> None:
-        self._update(event, sql, DossierStatus.AWAITING_SUPPLEMENT, pause=True)
+        self.folded.fold(event, str(event.originator_id))
         values = (
             str(event.originator_id),
             event.originator_version,
@@ -291,15 +251,16 @@ class CitizenProjection(Projection):
 
     @apply.register
     def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
+        self.folded.fold(event, str(event.originator_id))
         for row in self.supplements.rows(str(event.originator_id)):
             if row["received_at"] is None:
                 row["received_at"] = utc(event.trace.at)
                 self.supplements.changed(row)
-        self._resume(event, sql, event.due_at)
+        self._step(event, sql)
 
     @apply.register
     def payment_requested(self, event: FinancialObligationRequested, sql: Sql) -> None:
-        self._update(event, sql, DossierStatus.AWAITING_PAYMENT, pause=True)
+        self.folded.fold(event, str(event.originator_id))
         lines = [(f.code, f.name, int(f.amount)) for f in event.fees]
         values = (
             str(event.originator_id),
@@ -315,33 +276,17 @@ class CitizenProjection(Projection):
 
     @apply.register
     def payment_made(self, event: FinancialObligationPaid, sql: Sql) -> None:
+        self.folded.fold(event, str(event.originator_id))
         for row in self.fees_folded.rows(str(event.originator_id)):
             if row["paid_at"] is None:
                 row["paid_at"] = utc(event.trace.at)
                 row["channel"] = event.channel.value
                 self.fees_folded.changed(row)
-        self._resume(event, sql, event.due_at)
-
-    @apply.register
-    def reappointed(self, event: Reappointed, sql: Sql) -> None:
-        self._update(event, sql, None, due_at=utc(event.due_at))
         self._step(event, sql)
 
     @apply.register
-    def refused(self, event: Refused, sql: Sql) -> None:
-        self._finish(event, sql, DossierStatus.REFUSED)
-
-    @apply.register
-    def stopped(self, event: Stopped, sql: Sql) -> None:
-        self._finish(event, sql, DossierStatus.STOPPED)
-
-    @apply.register
-    def withdrawn(self, event: Withdrawn, sql: Sql) -> None:
-        self._finish(event, sql, DossierStatus.WITHDRAWN)
-
-    @apply.register
     def resolved(self, event: Resolved, sql: Sql) -> None:
-        self._finish(event, sql, DossierStatus.RESOLVED)
+        self.folded.fold(event, str(event.originator_id))
         for r in event.results:
             values = (
                 str(event.originator_id),
@@ -350,16 +295,11 @@ class CitizenProjection(Projection):
                 r.number_symbol,
             )
             self.pending.put(dict(zip(_RESULT_COLUMNS, values, strict=True)))
+        self._step(event, sql)
 
     @apply.register
     def returned(self, event: Returned, sql: Sql) -> None:
-        self._update(
-            event,
-            sql,
-            DossierStatus.RETURNED,
-            returned_at=utc(event.trace.at),
-            return_method=event.method.value,
-        )
+        self.folded.fold(event, str(event.originator_id))
         for row in self.pending.rows(str(event.originator_id)):
             sql.append(
                 f"INSERT INTO {self.table('results')} VALUES (?, ?, ?, ?)",
@@ -367,68 +307,40 @@ class CitizenProjection(Projection):
             )
         self._step(event, sql)
 
-    @apply.register
-    def rated(self, event: Rated, sql: Sql) -> None:
-        self._update(event, sql, None, satisfaction=event.satisfaction.value)
-
-    # -- writes --------------------------------------------------------------
-
-    def _update(
-        self,
-        event: DossierEvent,
-        sql: Sql,
-        status: DossierStatus | None,
-        *,
-        pause: bool = False,
-        **values: Any,
-    ) -> None:
+    def _step(self, event: DossierEvent, sql: Sql) -> None:
+        """A line of the citizen's history; hand-overs name the unit now holding it."""
         key = str(event.originator_id)
-        row = self.folded.get(key)
-        if row is None:
-            return
-        if pause:
-            row["paused_from"] = row["status"]
-        row["version"] = event.originator_version
-        if status is not None:
-            row["status"] = status.value
-            row["national_code"] = status.national_code
-        row.update(values)
-        self.folded.changed(key)
-
-    def _resume(self, event: DossierEvent, sql: Sql, due_at: datetime | None) -> None:
-        row = self.folded.get(str(event.originator_id))
-        if row is not None:
-            resumed = DossierStatus(
-                row["paused_from"] or DossierStatus.IN_PROGRESS.value
-            )
-            row["paused_from"] = None
-            self._update(event, sql, resumed, due_at=utc(due_at))
-        self._step(event, sql)
-
-    def _finish(self, event: DossierEvent, sql: Sql, status: DossierStatus) -> None:
-        self._update(event, sql, status, finished_at=utc(event.trace.at))
-        self._step(event, sql)
-
-    def _step(
-        self,
-        event: DossierEvent,
-        sql: Sql,
-        agency: str | None = None,
-        department: str | None = None,
-    ) -> None:
+        state = self.folded.state(key)
+        holder = (
+            state.holder
+            if state is not None and isinstance(event, _HAND_OVERS)
+            else None
+        )
         vi, en = describe(event)
         sql.append(
             f"INSERT INTO {self.table('steps')} VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                str(event.originator_id),
+                key,
                 event.originator_version,
                 utc(event.trace.at),
                 vi,
                 en,
-                agency,
-                department,
+                holder.agency_code if holder else None,
+                holder.department if holder else None,
             ),
         )
+
+
+_STEPS = (
+    Refused,
+    Forwarded,
+    Reappointed,
+    Stopped,
+    Withdrawn,
+    Received,
+)
+"""Events shown as a step besides those with their own handler (a step each)."""
+_HAND_OVERS = (Lodged, Received, Forwarded)
 
 
 class CitizenView:

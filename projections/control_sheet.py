@@ -22,7 +22,7 @@ from domain.dossier_events import (
     Withdrawn,
 )
 from domain.dossier_status import DossierStatus
-from projections.base import Projection, event_topics, local_iso, utc
+from projections.base import Projection, local_iso, utc
 from projections.ports import ReadStore, Sql
 from projections.rows import GroupFold
 
@@ -71,7 +71,6 @@ class ControlStep:
 
 class ControlSheetProjection(Projection):
     name = "control_sheet"
-    topics = event_topics(DossierEvent)
     tables: ClassVar[dict[str, str]] = {
         "steps": "dossier_id TEXT NOT NULL, step INTEGER NOT NULL, from_agency TEXT, "
         "from_department TEXT, from_officer TEXT, to_agency TEXT NOT NULL, "

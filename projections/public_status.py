@@ -1,57 +1,24 @@
-"""Anonymous lookup: a dossier code and its completion level — nothing else."""
+"""Anonymous lookup: a dossier code and its completion level — nothing else.
+
+Each row also keeps the dossier's folded state (units, times; no applicant
+data) to fold its next event; the lookup reads code and completion only.
+`Completion` is the domain's (``domain.dossier_status``), re-exported here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from functools import singledispatchmethod
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from eventsourcing.utils import get_topic
-
-from domain.dossier_events import (
-    DossierEvent,
-    FinancialObligationPaid,
-    FinancialObligationRequested,
-    Forwarded,
-    Received,
-    ReceivedAtDesk,
-    Resolved,
-    Returned,
-    Stopped,
-    SupplementReceived,
-    SupplementRequested,
-    Withdrawn,
-)
-from projections.base import Projection, utc
+from domain.dossier_events import DossierEvent, Lodged
+from domain.dossier_state import DossierState
+from domain.dossier_status import Completion
+from projections.base import Projection
+from projections.dossier_rows import DossierRows, Stored
 from projections.ports import ReadStore, Sql
-from projections.rows import RowFold
 
-
-class Completion(Enum):
-    RECEIVED = "received"
-    IN_PROGRESS = "in_progress"
-    WAITING_FOR_APPLICANT = "waiting_for_applicant"
-    RESULT_READY = "result_ready"
-    RETURNED = "returned"
-    CLOSED = "closed"
-
-    def label(self, language: str = "vi") -> str:
-        vi, en = _LABELS[self]
-        return en if language.startswith("en") else vi
-
-
-_LABELS = {
-    Completion.RECEIVED: ("Đã tiếp nhận", "Received"),
-    Completion.IN_PROGRESS: ("Đang giải quyết", "Being processed"),
-    Completion.WAITING_FOR_APPLICANT: (
-        "Chờ người nộp bổ sung hoặc thực hiện nghĩa vụ tài chính",
-        "Waiting for the applicant",
-    ),
-    Completion.RESULT_READY: ("Đã có kết quả", "Result ready"),
-    Completion.RETURNED: ("Đã trả kết quả", "Result returned"),
-    Completion.CLOSED: ("Đã kết thúc xử lý", "Closed"),
-}
+__all__ = ["Completion", "PublicStatus", "PublicStatusProjection", "PublicStatusView"]
 
 
 @dataclass(frozen=True)
@@ -60,37 +27,33 @@ class PublicStatus:
     completion: Completion
 
 
-_COLUMNS = ("code", "dossier_id", "completion", "paused_from", "updated_at")
+_COLUMNS = ("dossier_id", "code", "completion", "updated_at")
+
+
+def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
+    completion = state.completion
+    return {
+        "code": state.code,
+        "completion": completion.value if completion else None,
+        "updated_at": stored["updated_at"],
+    }
 
 
 class PublicStatusProjection(Projection):
+    """One row per dossier; only a received one has a code to look up."""
+
     name = "public_status"
-    topics = frozenset(
-        get_topic(e)
-        for e in (
-            ReceivedAtDesk,
-            Received,
-            Forwarded,
-            SupplementRequested,
-            SupplementReceived,
-            FinancialObligationRequested,
-            FinancialObligationPaid,
-            Stopped,
-            Withdrawn,
-            Resolved,
-            Returned,
-        )
-    )
+    version = 2
     tables: ClassVar[dict[str, str]] = {
-        "lookup": "code TEXT PRIMARY KEY, dossier_id TEXT NOT NULL, "
-        "completion TEXT NOT NULL, paused_from TEXT, updated_at TEXT NOT NULL",
+        "lookup": "dossier_id TEXT PRIMARY KEY, code TEXT, completion TEXT, "
+        "updated_at TEXT NOT NULL, state TEXT NOT NULL",
     }
-    indexes = (("lookup", "dossier_id"),)
+    indexes = (("lookup", "code"),)
 
     def __init__(self, suffix: str = "") -> None:
         super().__init__(suffix)
-        self.folded = RowFold(
-            self.table("lookup"), "dossier_id", _COLUMNS, conflict="code"
+        self.folded = DossierRows(
+            self.table("lookup"), _COLUMNS, _columns, conflict="dossier_id"
         )
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
@@ -99,93 +62,33 @@ class PublicStatusProjection(Projection):
     def end_batch(self, sql: Sql) -> None:
         self.folded.flush(sql)
 
-    def _insert(self, event: ReceivedAtDesk | Received, sql: Sql) -> None:
-        key = str(event.originator_id)
-        self.folded.put(
-            {
-                "code": event.code,
-                "dossier_id": key,
-                "completion": Completion.RECEIVED.value,
-                "paused_from": None,
-                "updated_at": utc(event.timestamp),
-            }
-        )
-        self.changed.add(event.code)
-
-    def _set(self, event: DossierEvent, completion: Completion, sql: Sql) -> None:
-        key = str(event.originator_id)
-        row = self.folded.get(key)
-        if row is None:
-            return
-        row["completion"] = completion.value
-        row["updated_at"] = utc(event.timestamp)
-        self.folded.changed(key)
-        self.changed.add(row["code"])
-
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Other events do not change what the public sees."""
 
     @apply.register
-    def received_at_desk(self, event: ReceivedAtDesk, sql: Sql) -> None:
-        self._insert(event, sql)
+    def lodged(self, event: Lodged, sql: Sql) -> None:
+        key = str(event.originator_id)
+        self.folded.lodge(event, key)
+        state = self.folded.state(key)
+        if state is not None and state.code is not None:
+            self.changed.add(state.code)
 
     @apply.register
-    def received(self, event: Received, sql: Sql) -> None:
-        self._insert(event, sql)
-
-    @apply.register
-    def forwarded(self, event: Forwarded, sql: Sql) -> None:
-        self._set(event, Completion.IN_PROGRESS, sql)
-
-    @apply.register
-    def supplement_requested(self, event: SupplementRequested, sql: Sql) -> None:
-        self._pause(event, sql)
-
-    @apply.register
-    def financial_obligation_requested(
-        self, event: FinancialObligationRequested, sql: Sql
-    ) -> None:
-        self._pause(event, sql)
-
-    @apply.register
-    def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
-        self._resume(event, sql)
-
-    @apply.register
-    def financial_obligation_paid(
-        self, event: FinancialObligationPaid, sql: Sql
-    ) -> None:
-        self._resume(event, sql)
-
-    @apply.register
-    def stopped(self, event: Stopped, sql: Sql) -> None:
-        self._set(event, Completion.CLOSED, sql)
-
-    @apply.register
-    def withdrawn(self, event: Withdrawn, sql: Sql) -> None:
-        self._set(event, Completion.CLOSED, sql)
-
-    @apply.register
-    def resolved(self, event: Resolved, sql: Sql) -> None:
-        self._set(event, Completion.RESULT_READY, sql)
-
-    @apply.register
-    def returned(self, event: Returned, sql: Sql) -> None:
-        self._set(event, Completion.RETURNED, sql)
-
-    def _pause(self, event: DossierEvent, sql: Sql) -> None:
-        row = self.folded.get(str(event.originator_id))
-        if row is not None:
-            row["paused_from"] = row["completion"]
-            self._set(event, Completion.WAITING_FOR_APPLICANT, sql)
-
-    def _resume(self, event: DossierEvent, sql: Sql) -> None:
-        row = self.folded.get(str(event.originator_id))
-        if row is not None:
-            resumed = Completion(row["paused_from"] or Completion.IN_PROGRESS.value)
-            row["paused_from"] = None
-            self._set(event, resumed, sql)
+    def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
+        before, after = self.folded.fold(event, str(event.originator_id))
+        # What the public sees moves only with the status or a new code.
+        if (
+            after is not None
+            and after.code is not None
+            and (
+                before is None
+                or before.status is not after.status
+                or before.code is None
+            )
+            and (before is None or before.completion is not after.completion)
+        ):
+            self.changed.add(after.code)
 
 
 class PublicStatusView:
@@ -197,6 +100,6 @@ class PublicStatusView:
         rows = self.store.query(
             f"SELECT code, completion FROM {self.table} WHERE code = ?", (code,)
         )
-        if not rows:
+        if not rows or rows[0][1] is None:
             return None
         return PublicStatus(code=rows[0][0], completion=Completion(rows[0][1]))

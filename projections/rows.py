@@ -1,8 +1,9 @@
 """Rows folded in memory for one batch and written back once each.
 
-A dossier's events mostly arrive together, so updating its row per event would
+A dossier's events mostly arrive together, so updating its rows per event would
 send one statement per event; folding them in memory sends one upsert per row
 per batch. Rows are loaded for every originator of the batch before applying.
+One row per dossier with its lifecycle: ``projections.dossier_rows``.
 """
 
 from __future__ import annotations
@@ -13,60 +14,6 @@ from typing import Any
 from projections.ports import Sql, chunks, insert_rows
 
 Row = dict[str, Any]
-
-
-class RowFold:
-    def __init__(
-        self, table: str, key: str, columns: tuple[str, ...], *, conflict: str
-    ) -> None:
-        self.table = table
-        self.key = key
-        self.columns = columns
-        self.conflict = conflict
-        self._rows: dict[str, Row] = {}
-        self._dirty: set[str] = set()
-
-    def begin(self, sql: Sql, keys: Collection[str]) -> None:
-        self._rows.clear()
-        self._dirty.clear()
-        names = ", ".join(self.columns)
-        for part in chunks(sorted(keys), 500):
-            marks = ", ".join("?" for _ in part)
-            for values in sql.query(
-                f"SELECT {names} FROM {self.table} WHERE {self.key} IN ({marks})", part
-            ):
-                row = dict(zip(self.columns, values, strict=True))
-                self._rows[row[self.key]] = row
-
-    def get(self, key: str) -> Row | None:
-        return self._rows.get(key)
-
-    def put(self, row: Row) -> None:
-        self._rows[row[self.key]] = row
-        self._dirty.add(row[self.key])
-
-    def changed(self, key: str) -> None:
-        self._dirty.add(key)
-
-    def flush(self, sql: Sql) -> None:
-        if not self._dirty:
-            return
-        names = ", ".join(self.columns)
-        marks = ", ".join("?" for _ in self.columns)
-        updates = ", ".join(
-            f"{c} = excluded.{c}" for c in self.columns if c != self.conflict
-        )
-        insert_rows(
-            sql,
-            f"INSERT INTO {self.table} ({names}) VALUES ({marks}) "
-            f"ON CONFLICT ({self.conflict}) DO UPDATE SET {updates}",
-            [
-                tuple(self._rows[key][c] for c in self.columns)
-                for key in sorted(self._dirty)
-            ],
-        )
-        self._dirty.clear()
-        self._rows.clear()
 
 
 class GroupFold:

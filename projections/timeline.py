@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.dossier_events import DossierEvent
-from projections.base import Projection, event_topics, local_iso, utc
+from projections.base import Projection, local_iso, utc
 from projections.ports import ReadStore, Sql
 from projections.timeline_text import describe
 
@@ -35,7 +35,6 @@ class TimelineEntry:
 
 class TimelineProjection(Projection):
     name = "timeline"
-    topics = event_topics(DossierEvent)
     tables: ClassVar[dict[str, str]] = {
         "entries": "dossier_id TEXT NOT NULL, version BIGINT NOT NULL, "
         "event_type TEXT NOT NULL, at TEXT NOT NULL, recorded_at TEXT NOT NULL, "

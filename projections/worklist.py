@@ -7,29 +7,14 @@ from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from domain.dossier_events import (
-    DossierEvent,
-    FinancialObligationPaid,
-    FinancialObligationRequested,
-    Forwarded,
-    Lodged,
-    Reappointed,
-    Received,
-    ReceivedAtDesk,
-    Refused,
-    Resolved,
-    Returned,
-    Stopped,
-    SubmittedOnline,
-    SupplementReceived,
-    SupplementRequested,
-    Withdrawn,
-)
+from domain.dossier_events import DossierEvent, Lodged
+from domain.dossier_state import DossierState
 from domain.dossier_status import OPEN, DossierStatus
 from domain.values import AgencyCode
-from projections.base import Projection, event_topics, local_iso, utc
+from domain.visibility import officer_sees
+from projections.base import Projection, local_iso, utc
+from projections.dossier_rows import DossierRows, Stored, units_text
 from projections.ports import ReadStore, Sql
-from projections.rows import RowFold
 
 _COLUMNS = (
     "dossier_id",
@@ -55,6 +40,7 @@ _COLUMNS = (
     "updated_at",
     "reappointed",
     "late_without_apology",
+    "involved_agencies",
 )
 APOLOGY_STATUSES = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
 """Where the clock runs and an apology with re-appointment may be made (R-12)."""
@@ -84,17 +70,31 @@ class WorkItem:
     version: int
     reappointed: bool = False
     late_without_apology: bool = False
+    involved_agencies: tuple[str, ...] = ()
+    """Every unit the dossier has been with since reception."""
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> WorkItem:
-        values = dict(zip(_COLUMNS, row, strict=False))
+        values = dict(zip(_COLUMNS, row, strict=True))
         values.pop("updated_at")
         values["status"] = DossierStatus(values["status"])
         values["reappointed"] = bool(values["reappointed"])
         values["late_without_apology"] = bool(values["late_without_apology"])
+        values["involved_agencies"] = tuple(
+            unit for unit in values["involved_agencies"].split(",") if unit
+        )
         for key in ("submitted_at", "received_at", "due_at", "finished_at"):
             values[key] = local_iso(values[key])
         return cls(**values)
+
+    def seen_by_unit(self, agency_code: str) -> bool:
+        """The domain's visibility rule over the folded parties of this row."""
+        return officer_sees(
+            agency_code,
+            competent_agency=self.competent_agency,
+            receiving_agency=self.receiving_agency,
+            units=(self.holder_agency, *self.involved_agencies),
+        )
 
 
 def subtree_pattern(agency: str) -> str:
@@ -110,13 +110,35 @@ def subtree_pattern(agency: str) -> str:
     return code.value
 
 
-_STORED = (*_COLUMNS, "paused_from")
+def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
+    """The row's lifecycle columns: what the domain's fold says, nothing decided here."""
+    holder = state.holder
+    return {
+        "code": state.code,
+        "competent_agency": state.competent_agency,
+        "receiving_agency": state.receiving_agency,
+        "holder_agency": holder.agency_code,
+        "holder_department": holder.department,
+        "status": stored["status"],
+        "national_code": state.national_code,
+        "channel": stored["channel"],
+        "submitted_at": stored["submitted_at"],
+        "received_at": stored["received_at"],
+        "due_at": stored["due_at"],
+        "finished_at": stored["finished_at"],
+        "supplement_requests": state.supplement_requests,
+        "timeliness": stored["timeliness"],
+        "version": state.version,
+        "updated_at": stored["updated_at"],
+        "reappointed": int(state.reappointed),
+        "late_without_apology": int(state.late_without_apology),
+        "involved_agencies": units_text(state.involved_agencies),
+    }
 
 
 class WorklistProjection(Projection):
     name = "worklist"
-    version = 2
-    topics = event_topics(DossierEvent)
+    version = 3
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, code TEXT, applicant_id TEXT NOT NULL, "
         "applicant_name TEXT NOT NULL, procedure_code TEXT NOT NULL, "
@@ -126,7 +148,8 @@ class WorklistProjection(Projection):
         "submitted_at TEXT, received_at TEXT, due_at TEXT, finished_at TEXT, "
         "supplement_requests INTEGER NOT NULL, timeliness TEXT, version BIGINT NOT NULL, "
         "updated_at TEXT NOT NULL, reappointed INTEGER NOT NULL, "
-        "late_without_apology INTEGER NOT NULL, paused_from TEXT",
+        "late_without_apology INTEGER NOT NULL, involved_agencies TEXT NOT NULL, "
+        "state TEXT NOT NULL",
     }
     indexes = (
         ("dossiers", "code"),
@@ -136,8 +159,8 @@ class WorklistProjection(Projection):
 
     def __init__(self, suffix: str = "") -> None:
         super().__init__(suffix)
-        self.folded = RowFold(
-            self.table("dossiers"), "dossier_id", _STORED, conflict="dossier_id"
+        self.folded = DossierRows(
+            self.table("dossiers"), _COLUMNS, _columns, conflict="dossier_id"
         )
 
     @singledispatchmethod
@@ -145,188 +168,25 @@ class WorklistProjection(Projection):
         """Other events do not change the worklist."""
 
     @apply.register
-    def submitted_online(self, event: SubmittedOnline, sql: Sql) -> None:
-        self._insert(
+    def lodged(self, event: Lodged, sql: Sql) -> None:
+        self.folded.lodge(
             event,
-            sql,
-            DossierStatus.SUBMITTED,
-            code=None,
-            receiving=None,
-            received_at=None,
-            due_at=None,
+            str(event.originator_id),
+            applicant_id=event.applicant.id,
+            applicant_name=event.applicant.name,
+            procedure_code=event.procedure.code,
+            procedure_name=event.procedure.name,
         )
 
     @apply.register
-    def received_at_desk(self, event: ReceivedAtDesk, sql: Sql) -> None:
-        self._insert(
-            event,
-            sql,
-            DossierStatus.RECEIVED,
-            code=event.code,
-            receiving=event.receiving_agency,
-            received_at=event.trace.at,
-            due_at=event.due_at,
-        )
-
-    @apply.register
-    def received(self, event: Received, sql: Sql) -> None:
-        self._update(
-            event,
-            sql,
-            DossierStatus.RECEIVED,
-            code=event.code,
-            receiving_agency=event.receiving_agency,
-            holder_agency=event.receiving_agency,
-            holder_department=None,
-            received_at=utc(event.trace.at),
-            due_at=utc(event.due_at),
-        )
-
-    @apply.register
-    def refused(self, event: Refused, sql: Sql) -> None:
-        self._update(event, sql, DossierStatus.REFUSED, finished_at=utc(event.trace.at))
-
-    @apply.register
-    def forwarded(self, event: Forwarded, sql: Sql) -> None:
-        self._update(
-            event,
-            sql,
-            DossierStatus.IN_PROGRESS,
-            holder_agency=event.to_holder.agency_code,
-            holder_department=event.to_holder.department,
-        )
-
-    @apply.register
-    def supplement_requested(self, event: SupplementRequested, sql: Sql) -> None:
-        self._pause(event, sql, DossierStatus.AWAITING_SUPPLEMENT)
-
-    @apply.register
-    def payment_requested(self, event: FinancialObligationRequested, sql: Sql) -> None:
-        self._pause(event, sql, DossierStatus.AWAITING_PAYMENT)
-
-    @apply.register
-    def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
-        self._resume(event, sql, event.due_at)
-
-    @apply.register
-    def payment_made(self, event: FinancialObligationPaid, sql: Sql) -> None:
-        self._resume(event, sql, event.due_at)
-
-    @apply.register
-    def reappointed(self, event: Reappointed, sql: Sql) -> None:
-        self._update(event, sql, None, due_at=utc(event.due_at), reappointed=1)
-
-    @apply.register
-    def stopped(self, event: Stopped, sql: Sql) -> None:
-        self._update(event, sql, DossierStatus.STOPPED, finished_at=utc(event.trace.at))
-
-    @apply.register
-    def withdrawn(self, event: Withdrawn, sql: Sql) -> None:
-        self._update(
-            event, sql, DossierStatus.WITHDRAWN, finished_at=utc(event.trace.at)
-        )
-
-    @apply.register
-    def resolved(self, event: Resolved, sql: Sql) -> None:
-        self._update(
-            event,
-            sql,
-            DossierStatus.RESOLVED,
-            finished_at=utc(event.trace.at),
-            timeliness=event.timeliness.value,
-            late_without_apology=int(event.late_without_apology),
-        )
-
-    @apply.register
-    def returned(self, event: Returned, sql: Sql) -> None:
-        self._update(event, sql, DossierStatus.RETURNED)
-
-    @apply.register
-    def other(self, event: DossierEvent, sql: Sql) -> None:
-        self._update(event, sql, None)
-
-    # -- writes (folded per batch, see RowFold) -----------------------------
+    def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
+        self.folded.fold(event, str(event.originator_id))
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
         self.folded.begin(sql, originators)
 
     def end_batch(self, sql: Sql) -> None:
         self.folded.flush(sql)
-
-    def _insert(
-        self,
-        event: Lodged,
-        sql: Sql,
-        status: DossierStatus,
-        *,
-        code: str | None,
-        receiving: str | None,
-        received_at: datetime | None,
-        due_at: datetime | None,
-    ) -> None:
-        competent = event.procedure.competent_agency
-        values = (
-            str(event.originator_id),
-            code,
-            event.applicant.id,
-            event.applicant.name,
-            event.procedure.code,
-            event.procedure.name,
-            competent,
-            receiving,
-            receiving or competent,
-            None,
-            status.value,
-            status.national_code,
-            event.channel.value,
-            utc(event.trace.at),
-            utc(received_at),
-            utc(due_at),
-            None,
-            0,
-            None,
-            event.originator_version,
-            utc(event.timestamp),
-            0,
-            0,
-            None,
-        )
-        self.folded.put(dict(zip(_STORED, values, strict=True)))
-
-    def _update(
-        self,
-        event: DossierEvent,
-        sql: Sql,
-        status: DossierStatus | None,
-        **values: Any,
-    ) -> None:
-        key = str(event.originator_id)
-        row = self.folded.get(key)
-        if row is None:
-            return
-        row["version"] = event.originator_version
-        row["updated_at"] = utc(event.timestamp)
-        if status is not None:
-            row["status"] = status.value
-            row["national_code"] = status.national_code
-        row.update(values)
-        self.folded.changed(key)
-
-    def _pause(self, event: DossierEvent, sql: Sql, status: DossierStatus) -> None:
-        row = self.folded.get(str(event.originator_id))
-        if row is not None:
-            row["paused_from"] = row["status"]
-            if status is DossierStatus.AWAITING_SUPPLEMENT:
-                row["supplement_requests"] += 1
-        self._update(event, sql, status)
-
-    def _resume(self, event: DossierEvent, sql: Sql, due_at: datetime | None) -> None:
-        row = self.folded.get(str(event.originator_id))
-        if row is None:
-            return
-        resumed = DossierStatus(row["paused_from"] or DossierStatus.IN_PROGRESS.value)
-        row["paused_from"] = None
-        self._update(event, sql, resumed, due_at=utc(due_at))
 
 
 class WorklistView:
@@ -372,7 +232,8 @@ class WorklistView:
         apology_due_before: datetime | None = None,
         limit: int = 100,
     ) -> list[WorkItem]:
-        """Open dossiers held by, or belonging to, ``agency``'s subtree.
+        """Open dossiers ``agency``'s subtree sees: it is competent for, received,
+        holds or held them (``domain.visibility``).
 
         ``department`` narrows to those held by one department (phòng ban);
         ``apology_due_before`` to those needing an apology: running, never
@@ -386,11 +247,20 @@ class WorklistView:
             statuses = [s for s in statuses if s in allowed]
             if not statuses:
                 return []
+        # The domain's visibility rule (``WorkItem.seen_by_unit``) in SQL: any
+        # unit of the subtree competent for, receiving, holding or involved in it.
         where = (
             f"status IN ({', '.join('?' for _ in statuses)}) "
-            "AND (holder_agency LIKE ? OR competent_agency LIKE ? OR receiving_agency LIKE ?)"
+            "AND (holder_agency LIKE ? OR competent_agency LIKE ? "
+            "OR receiving_agency LIKE ? OR involved_agencies LIKE ?)"
         )
-        params: tuple[Any, ...] = (*statuses, pattern, pattern, pattern)
+        params: tuple[Any, ...] = (
+            *statuses,
+            pattern,
+            pattern,
+            pattern,
+            units_text([pattern]).join("%%"),
+        )
         if due_before is not None:
             where += " AND due_at IS NOT NULL AND due_at < ?"
             params += (utc(due_before),)

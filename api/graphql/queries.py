@@ -23,6 +23,7 @@ from api.services import encode_status, status_key
 from domain.dossier_code import is_dossier_code
 from projections.citizen import CitizenDossier as CitizenRow
 from projections.public_status import Completion, PublicStatus
+from projections.worklist import WorkItem
 
 Info = strawberry.Info[Context, None]
 _STATUS_TTL = 300
@@ -151,8 +152,15 @@ def citizen_dossiers(
     ]
 
 
-def _visible(context: Context, codes: list[str | None]) -> bool:
-    return any(c and context.principal.can_see_agency(c) for c in codes)
+def _officer_sees(context: Context, item: WorkItem) -> bool:
+    """The domain's visibility rule over the folded row: any unit of the
+    principal's subtree competent for, receiving, holding or involved in it."""
+    principal = context.principal
+    if principal.level not in (AccessLevel.OFFICER, AccessLevel.REVIEWER):
+        return False
+    if principal.agency_code is None:  # a reviewer without scope sees all
+        return principal.level is AccessLevel.REVIEWER
+    return item.seen_by_unit(principal.agency_code)
 
 
 @strawberry.type
@@ -288,10 +296,7 @@ class Query:
         await wait_for(context, after)
         services = context.services
         item = await context.read(services.worklist.by_code, code)
-        if item is None or not _visible(
-            context,
-            [item.competent_agency, item.holder_agency, item.receiving_agency],
-        ):
+        if item is None or not _officer_sees(context, item):
             return None
         timeline = await context.read(services.timeline.entries, item.dossier_id)
         steps = await context.read(services.control_sheet.steps, item.dossier_id)

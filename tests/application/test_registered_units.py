@@ -108,7 +108,7 @@ class TestForwardsGoToRegisteredUnitsOfTheProvince:
             app.forward_dossier(dossier_id, trace=trace(desk(), at(0, 9)), to=to)
         assert to.agency_code in raised.value.message("en")
         assert app.get_dossier(dossier_id).version == version
-        assert app.get_dossier(dossier_id).involved_agencies == [JUSTICE]
+        assert app.get_dossier(dossier_id).involved_agencies == (JUSTICE,)
 
     def test_a_department_must_be_catalogued_once_the_agency_lists_any(
         self, app: OneStop

@@ -103,3 +103,16 @@ class TestEventsStoredBeforeTheSplit:
         assert _described(restored) == STORED["dossiers"][row["originator_id"]]
         assert restored.version == row["originator_version"]
         assert _described(app.repository.get(dossier_id)) == _described(restored)
+
+    def test_a_snapshot_of_today_round_trips(self, app: OneStop) -> None:
+        assert app.snapshots is not None
+        for dossier_id in STORED["dossiers"]:
+            folded: object = app.repository.get(UUID(dossier_id))
+            assert isinstance(folded, Dossier)
+            app.take_snapshot(UUID(dossier_id))
+            [snapshot] = app.snapshots.get(UUID(dossier_id), desc=True, limit=1)
+            assert isinstance(snapshot, Snapshot)
+            restored = snapshot.mutate(None)
+            assert isinstance(restored, Dossier)
+            assert restored.state == folded.state
+            assert restored.components == folded.components
