@@ -17,7 +17,7 @@ from domain.dossier_events import DossierEvent
 from domain.indicator_facts import DossierFacts, evolve_facts
 from domain.indicators import DEFINITIONS_VERSION
 from domain.visibility import unit_sees
-from projections.base import Projection, event_topics
+from projections.base import Projection
 from projections.ports import ReadStore, Sql
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -32,7 +32,6 @@ def reception_day(facts: DossierFacts) -> str | None:
 class IndicatorProjection(Projection):
     name = "indicators"
     version = DEFINITIONS_VERSION
-    topics = event_topics(DossierEvent)
     tables: ClassVar[dict[str, str]] = {
         "dossier": "dossier_id TEXT PRIMARY KEY, received_on TEXT, "
         "competent_agency TEXT NOT NULL, procedure_code TEXT NOT NULL, "
