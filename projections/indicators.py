@@ -36,11 +36,39 @@ class IndicatorProjection(Projection):
         "dossier": "dossier_id TEXT PRIMARY KEY, received_on TEXT, "
         "competent_agency TEXT NOT NULL, procedure_code TEXT NOT NULL, "
         "code TEXT, facts TEXT NOT NULL",
+        "changes": "seq BIGINT PRIMARY KEY, competent_agency TEXT NOT NULL, "
+        "received_on TEXT NOT NULL",
     }
     indexes = (("dossier", "received_on"),)
 
     def table(self, logical: str) -> str:
         return f"rm_{self.name}_v{DEFINITIONS_VERSION}_{logical}{self.suffix}"
+
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        self.touched: set[tuple[str, str]] = set()
+        """(competent unit, reception day) buckets this batch changed."""
+
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        self.touched = set()
+
+    def end_batch(self, sql: Sql) -> None:
+        """Number the changed buckets for the national pull (one projector writes)."""
+        if not self.touched:
+            return
+        ((last,),) = sql.query(
+            f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
+        )
+        rows = [
+            (int(last) + n, agency, day)
+            for n, (agency, day) in enumerate(sorted(self.touched), start=1)
+        ]
+        sql.executemany(
+            f"INSERT INTO {self.table('changes')} (seq, competent_agency, received_on) "
+            "VALUES (?, ?, ?)",
+            rows,
+        )
+        self.touched = set()
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -73,6 +101,9 @@ class IndicatorProjection(Projection):
                 after.to_json(),
             ),
         )
+        day = reception_day(after)
+        if day is not None:
+            self.touched.add((after.competent_agency, day))
         self.changed.add(after.competent_agency)
 
 
@@ -84,7 +115,9 @@ def period_end(last_day: date) -> datetime:
 class IndicatorView:
     def __init__(self, store: ReadStore) -> None:
         self.store = store
-        self.table = IndicatorProjection().table("dossier")
+        projection = IndicatorProjection()
+        self.table = projection.table("dossier")
+        self.changes_table = projection.table("changes")
 
     def facts(
         self, agency_code: str, first_day: date, last_day: date
@@ -103,3 +136,24 @@ class IndicatorView:
             for agency, text in rows
             if unit_sees(agency_code, agency)
         ]
+
+    def bucket(self, agency_code: str, day: str) -> list[DossierFacts]:
+        """The dossiers of one competent unit received on one day."""
+        rows = self.store.query(
+            f"SELECT facts FROM {self.table} WHERE competent_agency = ? "
+            "AND received_on = ? ORDER BY dossier_id",
+            (agency_code, day),
+        )
+        return [DossierFacts.from_json(text) for (text,) in rows]
+
+    def changes(self, after: int, limit: int) -> tuple[int, list[tuple[str, str]]]:
+        """Buckets changed after cursor ``after``, each once, and the new cursor."""
+        rows = self.store.query(
+            f"SELECT seq, competent_agency, received_on FROM {self.changes_table} "
+            "WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, limit),
+        )
+        if not rows:
+            return after, []
+        buckets = list(dict.fromkeys((str(a), str(d)) for _, a, d in rows))
+        return int(rows[-1][0]), buckets

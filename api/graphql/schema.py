@@ -31,9 +31,10 @@ from strawberry.types import ExecutionContext
 
 from api.edge_settings import EdgeSettings
 from api.graphql.documents import DocumentCaches, bounded_documents
+from api.graphql.monitoring import MonitoringQuery
 from api.graphql.mutations.citizen import CitizenMutation
 from api.graphql.mutations.officer import OfficerMutation
-from api.graphql.queries import Query
+from api.graphql.queries import Query as OneStopQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.types.scalars import SCALAR_OVERRIDES
 
@@ -101,6 +102,7 @@ class MotcuaSchema(strawberry.Schema):
 
 
 Mutation = merge_types("Mutation", (OfficerMutation, CitizenMutation))
+Query = merge_types("Query", (OneStopQuery, MonitoringQuery))
 
 
 def build_schema(

@@ -1,0 +1,297 @@
+"""Monitoring queries: QĐ 766 indicators, their drill-down and the national pull.
+
+Aggregates and dossier codes only — no applicant data. A monitor token without
+an agency sees the whole country's figures held here; with one, its subtree;
+officers and reviewers see their own subtree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from api.auth import AccessLevel, Principal
+from api.graphql.context import Context
+from application import monitoring
+from domain.errors import InvalidAgencyCodeError
+from domain.indicators import DEFINITIONS_VERSION, Figure, GroupScore, percent
+from domain.values import AgencyCode
+from domain.visibility import unit_sees
+from projections.indicators import IndicatorView, period_end
+
+MAX_DAYS = 3 * 366
+MAX_CHANGES = 1000
+
+
+@strawberry.enum(description="Chia số liệu theo đơn vị con, thủ tục hoặc kỳ")
+class IndicatorGrouping(Enum):
+    NONE = "none"
+    AGENCY = "agency"
+    PROCEDURE = "procedure"
+    DAY = "day"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+@strawberry.type(description="Một chỉ số QĐ 766 trong một kỳ")
+class IndicatorFigure:
+    code: str
+    name: str
+    group: int
+    clock: str = strawberry.field(
+        description="dvcqg: như Cổng DVCQG tính; local: đồng hồ của hệ thống"
+    )
+    numerator: float
+    denominator: int
+    percent: float | None = strawberry.field(description="null: N/A (mẫu số 0)")
+    points: float | None
+    max_points: int
+    target_percent: float | None
+
+    @classmethod
+    def of(cls, figure: Figure) -> IndicatorFigure:
+        d = figure.definition
+        ratio = figure.ratio
+        return cls(
+            code=d.code,
+            name=d.name,
+            group=d.group,
+            clock=d.clock,
+            numerator=float(figure.numerator),
+            denominator=figure.denominator,
+            percent=None if ratio is None else float(percent(ratio)),
+            points=None if figure.points is None else float(figure.points),
+            max_points=d.max_points,
+            target_percent=None if d.target is None else float(d.target * 100),
+        )
+
+
+@strawberry.type(description="Một nhóm chỉ số (18/20/22/22/18 điểm)")
+class IndicatorGroup:
+    number: int
+    name: str
+    max_points: int
+    points: float
+    computed_max: int = strawberry.field(
+        description="Điểm tối đa các chỉ số tính được từ dữ liệu hồ sơ của hệ thống"
+    )
+
+    @classmethod
+    def of(cls, group: GroupScore) -> IndicatorGroup:
+        return cls(
+            number=group.number,
+            name=group.name,
+            max_points=group.max_points,
+            points=float(group.points),
+            computed_max=group.computed_max,
+        )
+
+
+@strawberry.type
+class IndicatorScorecard:
+    key: str
+    score: float
+    computed_max: int
+    groups: list[IndicatorGroup]
+    indicators: list[IndicatorFigure]
+
+    @classmethod
+    def of(cls, card: monitoring.Scorecard) -> IndicatorScorecard:
+        return cls(
+            key=card.key,
+            score=round(card.score, 2),
+            computed_max=card.computed_max,
+            groups=[IndicatorGroup.of(g) for g in card.groups],
+            indicators=[IndicatorFigure.of(f) for f in card.figures],
+        )
+
+
+@strawberry.type(description="Bộ chỉ số QĐ 766 của một đơn vị (và cấp dưới) trong kỳ")
+class IndicatorReport:
+    agency_code: str
+    from_day: date
+    to_day: date
+    definition_version: int
+    total: IndicatorScorecard
+    rows: list[IndicatorScorecard]
+
+
+@strawberry.type(description="Một hồ sơ đứng sau một con số (không có dữ liệu cá nhân)")
+class IndicatorDossier:
+    code: str
+    procedure_code: str
+    competent_agency: str
+    received_on: str
+    reason: str
+
+
+@strawberry.type
+class IndicatorBucket:
+    agency_code: str
+    day: str
+    indicators: list[IndicatorFigure]
+
+
+@strawberry.type(
+    description="Thay đổi từ con trỏ: các ô (đơn vị, ngày tiếp nhận) đã đổi"
+)
+class IndicatorChanges:
+    cursor: int
+    as_of: date
+    definition_version: int
+    buckets: list[IndicatorBucket]
+
+
+def _refuse(context: Context, vi: str, en: str, code: str = "INVALID_INPUT") -> None:
+    raise GraphQLError(context.text(vi, en), extensions={"code": code})
+
+
+def _principal(context: Context) -> Principal:
+    return context.require(
+        AccessLevel.MONITOR, AccessLevel.OFFICER, AccessLevel.REVIEWER
+    )
+
+
+def _scope(context: Context, agency_code: str) -> str:
+    principal = _principal(context)
+    try:
+        code = str(AgencyCode(agency_code))
+    except InvalidAgencyCodeError:
+        _refuse(
+            context,
+            f"Mã đơn vị không hợp lệ: {agency_code[:40]}",
+            f"Invalid agency code: {agency_code[:40]}",
+        )
+    allowed = (
+        principal.level is AccessLevel.MONITOR and principal.agency_code is None
+    ) or (principal.agency_code is not None and unit_sees(principal.agency_code, code))
+    if principal.level is AccessLevel.REVIEWER and principal.agency_code is None:
+        allowed = True
+    if not allowed:
+        _refuse(context, "Không có quyền truy cập", "Forbidden", "FORBIDDEN")
+    return code
+
+
+def _period(context: Context, first: date, last: date) -> None:
+    if last < first:
+        _refuse(
+            context,
+            "Ngày kết thúc kỳ trước ngày bắt đầu",
+            "The period ends before it starts",
+        )
+    if (last - first).days >= MAX_DAYS:
+        _refuse(
+            context,
+            f"Kỳ dài quá {MAX_DAYS} ngày",
+            f"The period is longer than {MAX_DAYS} days",
+        )
+
+
+@strawberry.type
+class MonitoringQuery:
+    @strawberry.field(
+        description="Bộ chỉ số QĐ 766 (theo ngày tiếp nhận) của đơn vị và cấp dưới; "
+        "groupBy chia theo đơn vị con, thủ tục hoặc kỳ"
+    )
+    async def indicators(
+        self,
+        info: Info[Context, None],
+        agency_code: str,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        group_by: IndicatorGrouping = IndicatorGrouping.NONE,
+    ) -> IndicatorReport:
+        context = info.context
+        scope = _scope(context, agency_code)
+        _period(context, from_, to)
+        view = IndicatorView(context.services.store)
+        facts = await context.read(view.facts, scope, from_, to)
+        built = monitoring.report(
+            scope,
+            from_,
+            to,
+            facts,
+            period_end(to),
+            monitoring.Grouping(group_by.value),
+        )
+        return IndicatorReport(
+            agency_code=scope,
+            from_day=from_,
+            to_day=to,
+            definition_version=built.version,
+            total=IndicatorScorecard.of(built.total),
+            rows=[IndicatorScorecard.of(r) for r in built.rows],
+        )
+
+    @strawberry.field(
+        description="Các hồ sơ đứng sau một chỉ số (vd. 2.1: hồ sơ trễ hạn và lý do)"
+    )
+    async def indicator_dossiers(
+        self,
+        info: Info[Context, None],
+        agency_code: str,
+        indicator: str,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        limit: int = 200,
+    ) -> list[IndicatorDossier]:
+        context = info.context
+        scope = _scope(context, agency_code)
+        _period(context, from_, to)
+        view = IndicatorView(context.services.store)
+        facts = await context.read(view.facts, scope, from_, to)
+        found = monitoring.behind(facts, period_end(to), indicator[:10])
+        return [
+            IndicatorDossier(
+                code=b.code,
+                procedure_code=b.procedure_code,
+                competent_agency=b.competent_agency,
+                received_on=b.received_on,
+                reason=b.reason,
+            )
+            for b in found[: max(1, min(limit, 1000))]
+        ]
+
+    @strawberry.field(
+        description="Kéo dữ liệu tăng dần cho hệ thống tổng hợp quốc gia: các ô "
+        "(đơn vị, ngày tiếp nhận) đổi sau con trỏ, với tử số và mẫu số tính đến asOf"
+    )
+    async def indicator_changes(
+        self,
+        info: Info[Context, None],
+        since: int = 0,
+        as_of: date | None = None,
+        limit: int = 200,
+    ) -> IndicatorChanges:
+        context = info.context
+        principal = _principal(context)
+        end_day = as_of or monitoring.today()
+        view = IndicatorView(context.services.store)
+        cursor, buckets = await context.read(
+            view.changes, max(0, since), max(1, min(limit, MAX_CHANGES))
+        )
+        found = []
+        for agency, day in buckets:
+            if principal.agency_code and not unit_sees(principal.agency_code, agency):
+                continue
+            dossiers = await context.read(view.bucket, agency, day)
+            card = monitoring.scorecard(agency, dossiers, period_end(end_day))
+            found.append(
+                IndicatorBucket(
+                    agency_code=agency,
+                    day=day,
+                    indicators=[IndicatorFigure.of(f) for f in card.figures],
+                )
+            )
+        return IndicatorChanges(
+            cursor=cursor,
+            as_of=end_day,
+            definition_version=DEFINITIONS_VERSION,
+            buckets=found,
+        )

@@ -1,0 +1,188 @@
+"""Indicator reports for monitors: one unit subtree and period, optionally split.
+
+Figures are sums over dossiers, so any split (by unit, procedure, month…)
+and the national pull's day buckets add up to the same numerators and
+denominators as the whole period judged at the same period end.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+from domain.indicator_facts import DossierFacts
+from domain.indicators import (
+    DEFINITIONS_VERSION,
+    Figure,
+    GroupScore,
+    Inputs,
+    compute,
+    group_scores,
+    judge_dvcqg,
+)
+from domain.values import AgencyCode
+from projections.indicators import VIETNAM, reception_day
+
+
+class Grouping(Enum):
+    NONE = "none"
+    AGENCY = "agency"
+    PROCEDURE = "procedure"
+    DAY = "day"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+def _agency_key(scope: str) -> Callable[[DossierFacts], str]:
+    depth = AgencyCode(scope).depth
+
+    def key(facts: DossierFacts) -> str:
+        """The child unit of ``scope`` the dossier's competent unit lies in."""
+        code = AgencyCode(facts.competent_agency)
+        while code.depth > depth + 1:
+            parent = code.parent
+            if parent is None:
+                break
+            code = parent
+        return str(code)
+
+    return key
+
+
+def _day(facts: DossierFacts) -> str:
+    return reception_day(facts) or ""
+
+
+KEYS: dict[Grouping, Callable[[str], Callable[[DossierFacts], str]]] = {
+    Grouping.NONE: lambda scope: lambda _f: scope,
+    Grouping.AGENCY: _agency_key,
+    Grouping.PROCEDURE: lambda _s: lambda f: f.procedure_code,
+    Grouping.DAY: lambda _s: _day,
+    Grouping.MONTH: lambda _s: lambda f: _day(f)[:7],
+    Grouping.QUARTER: lambda _s: (
+        lambda f: f"{_day(f)[:4]}-Q{(int(_day(f)[5:7]) - 1) // 3 + 1}"
+    ),
+    Grouping.YEAR: lambda _s: lambda f: _day(f)[:4],
+}
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    key: str
+    figures: list[Figure]
+    groups: list[GroupScore]
+
+    @property
+    def score(self) -> float:
+        return float(sum(g.points for g in self.groups))
+
+    @property
+    def computed_max(self) -> int:
+        return sum(g.computed_max for g in self.groups)
+
+
+@dataclass(frozen=True)
+class Report:
+    agency_code: str
+    first_day: date
+    last_day: date
+    version: int
+    total: Scorecard
+    rows: list[Scorecard]
+
+
+def scorecard(key: str, dossiers: Sequence[DossierFacts], end: datetime) -> Scorecard:
+    figures = compute(Inputs(dossiers, end))
+    return Scorecard(key, figures, group_scores(figures))
+
+
+def report(
+    agency_code: str,
+    first_day: date,
+    last_day: date,
+    dossiers: Sequence[DossierFacts],
+    end: datetime,
+    grouping: Grouping = Grouping.NONE,
+) -> Report:
+    split: dict[str, list[DossierFacts]] = defaultdict(list)
+    key = KEYS[grouping](agency_code)
+    for facts in dossiers:
+        split[key(facts)].append(facts)
+    rows = (
+        [scorecard(k, split[k], end) for k in sorted(split)]
+        if grouping is not Grouping.NONE
+        else []
+    )
+    return Report(
+        agency_code,
+        first_day,
+        last_day,
+        DEFINITIONS_VERSION,
+        scorecard(agency_code, dossiers, end),
+        rows,
+    )
+
+
+@dataclass(frozen=True)
+class BehindFigure:
+    """One dossier a figure did not count as passing, and why."""
+
+    code: str
+    procedure_code: str
+    competent_agency: str
+    received_on: str
+    reason: str
+
+
+def late_dossiers(
+    dossiers: Sequence[DossierFacts], end: datetime
+) -> list[BehindFigure]:
+    """Indicator 2.1's drill-down: which dossiers were late, and why."""
+    found = []
+    for facts in dossiers:
+        judged = judge_dvcqg(facts, end)
+        if not judged.on_time:
+            found.append(
+                BehindFigure(
+                    facts.code or facts.dossier_id,
+                    facts.procedure_code,
+                    facts.competent_agency,
+                    _day(facts),
+                    f"{judged.standing.value}: {judged.reason}",
+                )
+            )
+    return found
+
+
+def behind(
+    dossiers: Sequence[DossierFacts], end: datetime, indicator: str
+) -> list[BehindFigure]:
+    """The dossiers behind the complement of any dossier-level figure."""
+    if indicator in ("2.1",):
+        return late_dossiers(dossiers, end)
+    figure = next(
+        (f for f in compute(Inputs(dossiers, end)) if f.definition.code == indicator),
+        None,
+    )
+    if figure is None:
+        return []
+    by_code = {f.code or f.dossier_id: f for f in dossiers}
+    return [
+        BehindFigure(
+            code,
+            by_code[code].procedure_code,
+            by_code[code].competent_agency,
+            _day(by_code[code]),
+            f"không đạt chỉ số {indicator}",
+        )
+        for code in dict.fromkeys(figure.dossiers)
+        if code in by_code
+    ]
+
+
+def today() -> date:
+    return datetime.now(VIETNAM).date()
