@@ -95,8 +95,13 @@ class Report:
     rows: list[Scorecard]
 
 
-def scorecard(key: str, dossiers: Sequence[DossierFacts], end: datetime) -> Scorecard:
-    figures = compute(Inputs(dossiers, end))
+def scorecard(
+    key: str,
+    dossiers: Sequence[DossierFacts],
+    end: datetime,
+    synced: frozenset[str] = frozenset(),
+) -> Scorecard:
+    figures = compute(Inputs(dossiers, end, synced=synced))
     return Scorecard(key, figures, group_scores(figures))
 
 
@@ -107,13 +112,14 @@ def report(
     dossiers: Sequence[DossierFacts],
     end: datetime,
     grouping: Grouping = Grouping.NONE,
+    synced: frozenset[str] = frozenset(),
 ) -> Report:
     split: dict[str, list[DossierFacts]] = defaultdict(list)
     key = KEYS[grouping](agency_code)
     for facts in dossiers:
         split[key(facts)].append(facts)
     rows = (
-        [scorecard(k, split[k], end) for k in sorted(split)]
+        [scorecard(k, split[k], end, synced) for k in sorted(split)]
         if grouping is not Grouping.NONE
         else []
     )
@@ -122,7 +128,7 @@ def report(
         first_day,
         last_day,
         DEFINITIONS_VERSION,
-        scorecard(agency_code, dossiers, end),
+        scorecard(agency_code, dossiers, end, synced),
         rows,
     )
 

@@ -157,3 +157,18 @@ class IndicatorView:
             return after, []
         buckets = list(dict.fromkeys((str(a), str(d)) for _, a, d in rows))
         return int(rows[-1][0]), buckets
+
+    def synced(self, table: str) -> frozenset[str]:
+        """Dossiers the national portal has accepted (``table``: the DVCQG sync
+        state, absent when the sync never ran)."""
+        exists = (
+            f"SELECT to_regclass('{table}') IS NOT NULL"
+            if self.store.dialect == "postgres"
+            else f"SELECT COUNT(*) FROM sqlite_master WHERE name = '{table}'"
+        )
+        if not self.store.query(exists)[0][0]:
+            return frozenset()
+        rows = self.store.query(
+            f"SELECT dossier_id FROM {table} WHERE state = 'synced'"
+        )
+        return frozenset(str(dossier_id) for (dossier_id,) in rows)

@@ -15,6 +15,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from adapters.dvcqg.sync import TABLE as SYNC_TABLE
 from api.auth import AccessLevel, Principal
 from api.graphql.context import Context
 from application import monitoring
@@ -212,6 +213,7 @@ class MonitoringQuery:
         _period(context, from_, to)
         view = IndicatorView(context.services.store)
         facts = await context.read(view.facts, scope, from_, to)
+        synced = await context.read(view.synced, SYNC_TABLE)
         built = monitoring.report(
             scope,
             from_,
@@ -219,6 +221,7 @@ class MonitoringQuery:
             facts,
             period_end(to),
             monitoring.Grouping(group_by.value),
+            synced,
         )
         return IndicatorReport(
             agency_code=scope,
@@ -276,12 +279,13 @@ class MonitoringQuery:
         cursor, buckets = await context.read(
             view.changes, max(0, since), max(1, min(limit, MAX_CHANGES))
         )
+        synced = await context.read(view.synced, SYNC_TABLE)
         found = []
         for agency, day in buckets:
             if principal.agency_code and not unit_sees(principal.agency_code, agency):
                 continue
             dossiers = await context.read(view.bucket, agency, day)
-            card = monitoring.scorecard(agency, dossiers, period_end(end_day))
+            card = monitoring.scorecard(agency, dossiers, period_end(end_day), synced)
             found.append(
                 IndicatorBucket(
                     agency_code=agency,

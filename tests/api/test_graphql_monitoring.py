@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
+from adapters.dvcqg.sync import TABLE as SYNC_TABLE
+from adapters.dvcqg.sync import ensure
 from domain.dossier_values import ReturnMethod, Satisfaction
+from projections.indicators import IndicatorView
 from tests.api.conftest import Api
 from tests.factories import (
     CONSTRUCTION,
@@ -181,3 +185,31 @@ class TestIndicators:
             en = api.gql(INDICATORS, variables, token=monitor, language="en")
             assert vi["errors"][0]["extensions"]["code"] == "INVALID_INPUT", vi
             assert vi["errors"][0]["message"] != en["errors"][0]["message"]
+
+
+class TestSyncIndicator:
+    def test_one_point_four_counts_the_dossiers_the_portal_accepted(
+        self, api: Api
+    ) -> None:
+        history(api)
+        monitor = api.tokens.monitor()
+        variables = {**MARCH, "groupBy": "NONE"}
+        before = by_code(
+            api.data(INDICATORS, variables, token=monitor)["indicators"]["total"]
+        )
+        assert (before["1.4"]["numerator"], before["1.4"]["denominator"]) == (0, 4)
+        facts = IndicatorView(api.services.store).facts(
+            PROVINCE, date(2026, 3, 1), date(2026, 3, 31)
+        )
+        with api.services.store.transaction() as sql:
+            ensure(sql)
+            for n, f in enumerate(facts):
+                sql.execute(
+                    f"INSERT INTO {SYNC_TABLE} VALUES (?, ?, 1, 1, 1, 1, ?, 0, '', '', '')",
+                    (f.dossier_id, f.code, "synced" if n < 3 else "failing"),
+                )
+        after = by_code(
+            api.data(INDICATORS, variables, token=monitor)["indicators"]["total"]
+        )
+        assert (after["1.4"]["numerator"], after["1.4"]["denominator"]) == (3, 4)
+        assert after["1.4"]["points"] == 4.5

@@ -16,6 +16,8 @@ from uuid import UUID
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from adapters.dvcqg.sync import TABLE as SYNC_TABLE
+from adapters.dvcqg.sync import ensure
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import persistence_env
 from application.onestop import OneStop
@@ -44,7 +46,18 @@ from projections.indicators import (
     period_end,
 )
 from projections.runtime import Projector
-from tests.factories import CONSTRUCTION, JUSTICE, MONDAY, PROVINCE, seed_catalogue
+from tests.factories import (
+    CONSTRUCTION,
+    JUSTICE,
+    MONDAY,
+    PROVINCE,
+    at,
+    in_progress,
+    seed_catalogue,
+    specialist,
+    trace,
+)
+from tests.projections.conftest import Backend
 from tests.projections.test_fold_equivalence import OPERATIONS, ROGUES, Driver, Step
 
 steps = st.lists(
@@ -206,3 +219,44 @@ class TestIndicatorsAreAFoldOfTheLog:
         finally:
             store.close()
             app.close()
+
+
+class TestOnEachBackend:
+    def test_facts_changes_and_sync_state_on_sqlite_and_postgresql(
+        self, backend: Backend
+    ) -> None:
+        app, store = backend.app, backend.store
+        seed_catalogue(app)
+        first = in_progress(app, at(0))
+        second = in_progress(app, at(40))
+        projector = Projector(app, store, [IndicatorProjection()])
+        projector.catch_up()
+        view = IndicatorView(store)
+        facts = view.facts(PROVINCE, MONDAY.date(), MONDAY.date() + timedelta(days=60))
+        assert [f.dossier_id for f in facts] == [str(first), str(second)]
+        assert view.facts(CONSTRUCTION, date(2026, 1, 1), date(2026, 12, 31)) == []
+
+        cursor, buckets = view.changes(0, 100)
+        assert buckets == [
+            (JUSTICE, MONDAY.date().isoformat()),
+            (JUSTICE, (MONDAY.date() + timedelta(days=40)).isoformat()),
+        ]
+        assert view.changes(cursor, 100) == (cursor, [])
+        app.request_supplement(
+            first, trace=trace(specialist(), at(1)), items=("TP1",), reason="mờ"
+        )
+        projector.catch_up()
+        later, changed = view.changes(cursor, 100)
+        assert later > cursor
+        assert changed == [(JUSTICE, MONDAY.date().isoformat())]
+        assert view.bucket(JUSTICE, MONDAY.date().isoformat())[0].supplements
+
+        assert view.synced(SYNC_TABLE) == frozenset()
+        with store.transaction() as sql:
+            ensure(sql)
+            sql.execute(
+                f"INSERT INTO {SYNC_TABLE} VALUES (?, 'x', 1, 1, 1, 1, 'synced', 0, "
+                "'', '', '')",
+                (str(first),),
+            )
+        assert view.synced(SYNC_TABLE) == frozenset({str(first)})
