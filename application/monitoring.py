@@ -16,6 +16,7 @@ from enum import Enum
 from domain.indicator_facts import DossierFacts
 from domain.indicators import (
     DEFINITIONS_VERSION,
+    ComplaintFacts,
     Figure,
     GroupScore,
     Inputs,
@@ -37,20 +38,20 @@ class Grouping(Enum):
     YEAR = "year"
 
 
+def _child(agency: str, depth: int) -> str:
+    """The unit at ``depth + 1`` that ``agency`` lies in (itself if higher)."""
+    code = AgencyCode(agency)
+    while code.depth > depth + 1:
+        parent = code.parent
+        if parent is None:
+            break
+        code = parent
+    return str(code)
+
+
 def _agency_key(scope: str) -> Callable[[DossierFacts], str]:
     depth = AgencyCode(scope).depth
-
-    def key(facts: DossierFacts) -> str:
-        """The child unit of ``scope`` the dossier's competent unit lies in."""
-        code = AgencyCode(facts.competent_agency)
-        while code.depth > depth + 1:
-            parent = code.parent
-            if parent is None:
-                break
-            code = parent
-        return str(code)
-
-    return key
+    return lambda facts: _child(facts.competent_agency, depth)
 
 
 def _day(facts: DossierFacts) -> str:
@@ -100,8 +101,18 @@ def scorecard(
     dossiers: Sequence[DossierFacts],
     end: datetime,
     synced: frozenset[str] = frozenset(),
+    complaints: Sequence[ComplaintFacts] = (),
+    complained: frozenset[str] = frozenset(),
 ) -> Scorecard:
-    figures = compute(Inputs(dossiers, end, synced=synced))
+    figures = compute(
+        Inputs(
+            dossiers,
+            end,
+            synced=synced,
+            complaints=complaints,
+            complained_dossiers=complained,
+        )
+    )
     return Scorecard(key, figures, group_scores(figures))
 
 
@@ -113,13 +124,26 @@ def report(
     end: datetime,
     grouping: Grouping = Grouping.NONE,
     synced: frozenset[str] = frozenset(),
+    complaints: Sequence[ComplaintFacts] = (),
+    complained: frozenset[str] = frozenset(),
 ) -> Report:
+    """Complaints are split only by unit (they have no procedure); other splits
+    leave 5.2 and 5.3 to the total."""
     split: dict[str, list[DossierFacts]] = defaultdict(list)
     key = KEYS[grouping](agency_code)
     for facts in dossiers:
         split[key(facts)].append(facts)
+    by_unit: dict[str, list[ComplaintFacts]] = defaultdict(list)
+    if grouping is Grouping.AGENCY:
+        depth = AgencyCode(agency_code).depth
+        for complaint in complaints:
+            by_unit[_child(complaint.agency, depth)].append(complaint)
+            split.setdefault(_child(complaint.agency, depth), [])
     rows = (
-        [scorecard(k, split[k], end, synced) for k in sorted(split)]
+        [
+            scorecard(k, split[k], end, synced, by_unit.get(k, ()), complained)
+            for k in sorted(split)
+        ]
         if grouping is not Grouping.NONE
         else []
     )
@@ -128,7 +152,7 @@ def report(
         first_day,
         last_day,
         DEFINITIONS_VERSION,
-        scorecard(agency_code, dossiers, end, synced),
+        scorecard(agency_code, dossiers, end, synced, complaints, complained),
         rows,
     )
 

@@ -189,6 +189,7 @@ class Inputs:
     """Dossier ids the national portal accepted (1.4); None-like empty = none."""
     complaints: Sequence[ComplaintFacts] = ()
     complained_dossiers: frozenset[str] = field(default_factory=frozenset)
+    """Codes of dossiers a complaint was made about (5.4)."""
 
 
 def _ratio(
@@ -297,7 +298,7 @@ def _satisfaction(
     unhappy = [
         f
         for f in received
-        if f.satisfaction == "dissatisfied" or f.dossier_id in complained
+        if f.satisfaction == "dissatisfied" or f.code in complained
     ]
     if total == 0:
         return Figure(BY_CODE["5.4"], Fraction(0), 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.base import Projection
 from projections.catalogue import CatalogueProjection
 from projections.citizen import CitizenProjection
+from projections.complaints import ComplaintProjection
 from projections.control_sheet import ControlSheetProjection
 from projections.indicators import IndicatorProjection
 from projections.public_status import PublicStatusProjection
@@ -19,6 +20,7 @@ READ_MODELS: dict[str, type[Projection]] = {
     "catalogue": CatalogueProjection,
     "control_sheet": ControlSheetProjection,
     "indicators": IndicatorProjection,
+    "complaints": ComplaintProjection,
 }
 
 

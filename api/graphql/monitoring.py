@@ -23,6 +23,7 @@ from domain.errors import InvalidAgencyCodeError
 from domain.indicators import DEFINITIONS_VERSION, Figure, GroupScore, percent
 from domain.values import AgencyCode
 from domain.visibility import unit_sees
+from projections.complaints import ComplaintView
 from projections.indicators import IndicatorView, period_end
 
 MAX_DAYS = 3 * 366
@@ -214,6 +215,13 @@ class MonitoringQuery:
         view = IndicatorView(context.services.store)
         facts = await context.read(view.facts, scope, from_, to)
         synced = await context.read(view.synced, SYNC_TABLE)
+        complaints, complained = await context.read(
+            ComplaintView(context.services.store).facts,
+            scope,
+            from_,
+            to,
+            period_end(to),
+        )
         built = monitoring.report(
             scope,
             from_,
@@ -222,6 +230,8 @@ class MonitoringQuery:
             period_end(to),
             monitoring.Grouping(group_by.value),
             synced,
+            complaints,
+            complained,
         )
         return IndicatorReport(
             agency_code=scope,
