@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -52,7 +52,7 @@ from domain.errors import (
 )
 from domain.errors import Bilingual as B
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
-from domain.values import Actor, AgencyCode, Role, Trace
+from domain.values import Actor, AgencyCode, LegalAct, Role, Trace
 from domain.visibility import DossierNotVisibleError, may_see
 from domain.working_time import check_instant
 
@@ -965,6 +965,60 @@ class Dossier(Aggregate):
     def _finish(self, status: DossierStatus, at: datetime) -> None:
         self.status = status
         self.finished_at = at
+
+    # -- reorganisation (kept at the end: additive to the split modules) ----
+
+    class TransferredToSuccessor(Event):
+        """Handed to the successor of a unit that ceased to exist (a
+        reorganisation plan): the code, due time, pauses and clock stay."""
+
+        from_agency: str
+        to_agency: str
+        from_holder: Holder
+        to_holder: Holder
+        legal_act: LegalAct
+        effective_on: date
+        reason: str
+        plan_id: str = ""
+
+        def apply(self, aggregate: Dossier) -> None:
+            aggregate.competent_agency = self.to_agency
+            aggregate.holder = self.to_holder
+            for unit in (self.to_agency, self.to_holder.agency_code):
+                if unit not in aggregate.involved_agencies:
+                    aggregate.involved_agencies.append(unit)
+
+    def transfer_to_successor(
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        to_agency: str,
+        to_holder: Holder,
+        legal_act: LegalAct,
+        effective_on: date,
+        reason: str,
+        plan_id: str = "",
+    ) -> None:
+        """Move competence (and the holder) to successor units; nothing else."""
+        self._check(Command.TRANSFER_TO_SUCCESSOR, trace)
+        AgencyCode(to_agency)
+        AgencyCode(to_holder.agency_code)
+        if to_agency == self.competent_agency and to_holder == self.holder:
+            return
+        self._record(
+            self.TransferredToSuccessor,
+            trace,
+            calendar,
+            from_agency=self.competent_agency,
+            to_agency=to_agency,
+            from_holder=self.holder,
+            to_holder=to_holder,
+            legal_act=legal_act,
+            effective_on=effective_on,
+            reason=_required(reason, "reason"),
+            plan_id=bounds.text(plan_id, "planId", bounds.CODE_LENGTH),
+        )
 
 
 def _components(procedure: ProcedureDefinition) -> dict[str, ComponentState]:
