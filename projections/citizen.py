@@ -136,6 +136,7 @@ _STEP_EVENTS = (
     Dossier.Resolved,
     Dossier.Returned,
     Dossier.Rated,
+    Dossier.TransferredToSuccessor,
 )
 
 
@@ -358,6 +359,14 @@ class CitizenProjection(Projection):
     @apply.register
     def rated(self, event: Dossier.Rated, sql: Sql) -> None:
         self._update(event, sql, None, satisfaction=event.satisfaction.value)
+
+    @apply.register
+    def transferred(self, event: Dossier.TransferredToSuccessor, sql: Sql) -> None:
+        to = event.to_holder
+        self._update(
+            event, sql, None, agency_code=to.agency_code, department=to.department
+        )
+        self._step(event, sql, to.agency_code, to.department)
 
     # -- writes --------------------------------------------------------------
 

@@ -180,6 +180,18 @@ class WorklistProjection(Projection):
         )
 
     @apply.register
+    def transferred(self, event: Dossier.TransferredToSuccessor, sql: Sql) -> None:
+        # Status, due time and pause are the dossier's own: a transfer keeps them.
+        self._update(
+            event,
+            sql,
+            None,
+            competent_agency=event.to_agency,
+            holder_agency=event.to_holder.agency_code,
+            holder_department=event.to_holder.department,
+        )
+
+    @apply.register
     def supplement_requested(
         self, event: Dossier.SupplementRequested, sql: Sql
     ) -> None:
