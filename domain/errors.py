@@ -235,6 +235,15 @@ class AgencyEndedError(DomainError):
     en = "Unit {a0} ceased to exist on {a1}"
 
 
+class AgencyNotInForceError(DomainError):
+    """A unit acts on a day it did not exist (before it was established or
+    after it ended): history stays valid, new work goes to its successors."""
+
+    code = "AGENCY_NOT_IN_FORCE"
+    vi = "Đơn vị {a0} không hoạt động vào ngày {a1}{a2}"
+    en = "Unit {a0} did not exist on {a1}{a2}"
+
+
 class EffectiveDateError(DomainError):
     """A change may not take effect before what is already recorded for the unit."""
 

@@ -27,6 +27,7 @@ from domain import bounds
 from domain.dossier_values import Holder
 from domain.errors import DomainError, InvalidValueError, LabelledError
 from domain.procedure import validate_procedure_code
+from domain.rules_in_force import rules_on
 from domain.values import AgencyCode, AgencyLevel, LegalAct, Trace
 
 
@@ -257,7 +258,12 @@ def parse_plan(data: object) -> Plan:
             continue
         source = _code(item.get("from"), f"{where}.from", problems)
         parts = [_code(s, f"{where}.into", problems) for s in item["into"]]
-        per = _mapping(item.get("procedures", {}), f"{where}.procedures", problems)
+        per = _mapping(
+            item.get("procedures", {}),
+            f"{where}.procedures",
+            problems,
+            keys="procedure",
+        )
         if source is not None and all(s is not None for s in parts):
             splits.append(Split(source, tuple(s for s in parts if s), per))
     dissolutions = []
@@ -470,6 +476,16 @@ def review(plan: Plan, world: World) -> Review:
         seen_new.add(unit.code)
         if unit.parent is not None and not exists(unit.parent):
             problems.append(_unknown(unit.parent, f"parent of {unit.code}"))
+    rules = rules_on(plan.effective_on)
+    for unit in plan.establish:
+        if unit.level not in rules.receiving_levels:
+            problems.append(
+                Problem(
+                    "rules",
+                    f"{unit.code}: không còn cấp {unit.level.value} theo {rules.name}",
+                    f"{unit.code}: no {unit.level.value} level under {rules.name}",
+                )
+            )
     # every unit the plan changes must be known, alive and not changed twice
     mentioned = plan.sources()
     for code in dict.fromkeys(
