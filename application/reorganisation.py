@@ -122,11 +122,16 @@ def already_applied(app: OneStop, plan: Plan) -> bool:
     return True
 
 
+def applied_counts(app: OneStop, plan: Plan) -> dict[str, int]:
+    """The counts recorded when ``plan`` was applied."""
+    record: Reorganisation = app.repository.get(plan.plan_id)
+    return dict(record.counts)
+
+
 def apply(app: OneStop, plan: Plan, *, at: datetime | None = None) -> Applied:
     """Record ``plan`` (all or nothing); a plan applied before records nothing."""
     if already_applied(app, plan):
-        record: Reorganisation = app.repository.get(plan.plan_id)
-        return Applied(plan.plan_id, False, dict(record.counts), None)
+        return Applied(plan.plan_id, False, applied_counts(app, plan), None)
     checked = preview(app, plan)
     moment = at or datetime.combine(plan.effective_on, time(0), tzinfo=_VIETNAM)
     trace = Trace(REORGANISER, moment, plan.plan_id)
@@ -135,8 +140,7 @@ def apply(app: OneStop, plan: Plan, *, at: datetime | None = None) -> Applied:
         recordings = app.save(*aggregates)
     except IntegrityError:
         if already_applied(app, plan):
-            record = app.repository.get(plan.plan_id)
-            return Applied(plan.plan_id, False, dict(record.counts), None)
+            return Applied(plan.plan_id, False, applied_counts(app, plan), None)
         raise ConcurrentWriteError() from None
     return Applied(
         plan.plan_id,

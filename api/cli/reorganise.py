@@ -103,14 +103,30 @@ def plan(file: PlanFile, as_json: AsJson = False) -> None:
     """Preview: what would change and move, with counts (records nothing)."""
     parsed = read_plan(file)
     with application() as motcua:
-        review = reorganisation.preview(motcua, parsed)
-        applied = reorganisation.already_applied(motcua, parsed)
+        if reorganisation.already_applied(motcua, parsed):
+            counts = reorganisation.applied_counts(motcua, parsed)
+            review = None
+        else:
+            review = reorganisation.preview(motcua, parsed)
+    if review is None:
+        if as_json:
+            print_json(
+                {
+                    "planId": str(parsed.plan_id),
+                    "alreadyApplied": True,
+                    "counts": counts,
+                }
+            )
+        else:
+            typer.echo(
+                f"Phương án {parsed.plan_id} đã áp dụng trước đây / already applied:"
+                " apply records nothing."
+            )
+        return
     if as_json:
-        print_json({**_summary(review), "alreadyApplied": applied})
+        print_json({**_summary(review), "alreadyApplied": False})
         return
     _print(review)
-    if applied:
-        typer.echo("Đã áp dụng trước đây / already applied: apply records nothing.")
 
 
 @app.command("apply")
