@@ -32,7 +32,7 @@ from application.onestop import OneStop
 from application.public_holidays import public_holidays
 from domain.agency import Agency
 from domain.calendar import Calendar
-from domain.dossier import Dossier
+from domain.dossier_events import ReceivedAtDesk, SubmittedOnline
 from domain.dossier_rules import LEGAL_FROM, Command
 from domain.procedure import Procedure
 from domain.reorganisation import (
@@ -94,7 +94,7 @@ def read_world(app: OneStop) -> World:
         d = procedure.definition
         procedures[d.code] = ProcedureFacts(d.code, d.competent_agency.value)
     dossiers = []
-    for dossier_id in _ids(app, (Dossier.SubmittedOnline, Dossier.ReceivedAtDesk)):
+    for dossier_id in _ids(app, (SubmittedOnline, ReceivedAtDesk)):
         dossier = app.get_dossier(dossier_id)
         dossiers.append(
             DossierFacts(

@@ -12,6 +12,7 @@ from api.cli import (
     calendar,
     demo,
     dossier,
+    pki,
     projections,
     reorganise,
     serve,
@@ -58,6 +59,7 @@ app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
 app.add_typer(reorganise.app, name="reorganise")
+app.add_typer(pki.app, name="pki")
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from application import reorganisation
 from application.onestop import OneStop
-from domain.dossier import Dossier
+from domain.dossier_events import TransferredToSuccessor
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import Holder, ReturnMethod
 from domain.errors import AgencyNotInForceError
@@ -116,7 +116,7 @@ class TestTransfer:
         after = list(app.events.get(dossier_id))
         assert after[: len(history)] == history  # nothing before it changed
         (transfer,) = after[len(history) :]
-        assert isinstance(transfer, Dossier.TransferredToSuccessor)
+        assert isinstance(transfer, TransferredToSuccessor)
         assert transfer.from_agency == JUSTICE
         assert transfer.from_holder == Holder(JUSTICE, "PHC")
         assert transfer.legal_act == LegalAct("202/2025/QH15", date(2025, 6, 12))
