@@ -61,6 +61,7 @@ class Agency(Aggregate):
             aggregate.level = self.level
             aggregate.departments = {}
             aggregate.parent = self.parent_code
+            aggregate.predecessors = tuple(self.predecessors)
             aggregate.established_on = self.effective_on
             aggregate.last_day = business_day(self.trace, self.effective_on)
 
@@ -138,6 +139,7 @@ class Agency(Aggregate):
     departments: dict[str, str]
     # Lifecycle state; class defaults keep snapshots taken before it readable.
     parent: str | None = None
+    predecessors: tuple[str, ...] = ()
     established_on: date | None = None
     ended_on: date | None = None
     end: str | None = None

@@ -588,6 +588,12 @@ def review(plan: Plan, world: World) -> Review:
 
     cycles: set[str] = set()
 
+    def departments(code: str) -> frozenset[str]:
+        if code in new:
+            return frozenset(d for d, _ in new[code].departments)
+        facts = world.units.get(code)
+        return facts.departments if facts is not None else frozenset()
+
     def competent_after(procedure: str, unit: str) -> str | _Cycle | None:
         try:
             moved = plan.procedures.get(procedure)
@@ -645,7 +651,10 @@ def review(plan: Plan, world: World) -> Review:
             except _Cycle as cycle:
                 cycles.add(str(cycle))
                 moved_holder = None
-            holder = Holder(moved_holder or after)
+            target = moved_holder or after
+            # The department goes along when the successor has one of that code.
+            kept = holder.department in departments(target)
+            holder = Holder(target, holder.department if kept else None)
         transfers.append(
             Transfer(
                 dossier.dossier_id,

@@ -112,13 +112,14 @@ class TestTransfer:
         assert dossier.status is DossierStatus.AWAITING_SUPPLEMENT
         assert dossier.paused_at == before.paused_at == at(0, 9)
         assert dossier.competent_agency == NEW_JUSTICE
-        assert dossier.holder == Holder(NEW_JUSTICE)
+        assert dossier.holder == Holder(NEW_JUSTICE, "PHC")
         after = list(app.events.get(dossier_id))
         assert after[: len(history)] == history  # nothing before it changed
         (transfer,) = after[len(history) :]
         assert isinstance(transfer, TransferredToSuccessor)
         assert transfer.from_agency == JUSTICE
         assert transfer.from_holder == Holder(JUSTICE, "PHC")
+        assert transfer.to_holder == Holder(NEW_JUSTICE, "PHC")
         assert transfer.legal_act == LegalAct("202/2025/QH15", date(2025, 6, 12))
         assert transfer.effective_on == EFFECTIVE
         assert transfer.trace.actor.id == reorganisation.REORGANISER.id
@@ -330,3 +331,37 @@ def test_new_units_carry_their_lifecycle(app: OneStop) -> None:
     assert app.get_agency(DISTRICT).end == "Dissolved"
     assert app.working_calendar("H48").calendar.is_working_day(EFFECTIVE)
     assert APPLICANT.id  # the applicant's own data is untouched by the plan
+
+
+def test_rename_reparent_and_code_change_are_dated_events(app: OneStop) -> None:
+    dossier_id = in_progress(app, when=at(0, 8))
+    recoded = "000.00.13.H34"
+    plan = {
+        "effective_on": EFFECTIVE.isoformat(),
+        "legal_act": {"number": "12/QĐ-UBND", "issued_on": "2026-02-20"},
+        "establish": [
+            {
+                "code": recoded,
+                "name": "Sở Tư pháp",
+                "level": "department",
+                "departments": [["PHC", "Phòng Hành chính tư pháp"]],
+            }
+        ],
+        "change_code": {JUSTICE: recoded},
+        "rename": {CONSTRUCTION: "Sở Xây dựng và Giao thông"},
+        "reparent": {COMMUNE: PROVINCE},
+    }
+    review = reorganisation.preview(app, parse_plan(plan))
+    assert review.counts["codeChanged"] == 1
+    assert review.counts["renamed"] == 1
+    assert review.counts["reparented"] == 1
+    reorganisation.apply(app, parse_plan(plan))
+    assert app.get_agency(JUSTICE).end == "CodeChanged"
+    assert app.get_agency(recoded).predecessors == (JUSTICE,)
+    assert app.get_agency(CONSTRUCTION).name == "Sở Xây dựng và Giao thông"
+    commune = app.get_agency(COMMUNE)
+    assert commune.parent_code is not None
+    assert commune.parent_code.value == PROVINCE
+    dossier = app.get_dossier(dossier_id)
+    assert dossier.competent_agency == recoded
+    assert dossier.holder == Holder(recoded, "PHC")  # its department goes along
