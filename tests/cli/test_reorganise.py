@@ -131,3 +131,32 @@ class TestBadPlans:
     def test_a_missing_file_is_a_usage_error(self, data_dir: Path) -> None:
         result = run("reorganise", "apply", "/nonexistent/plan.json", exit_code=2)
         assert "Traceback" not in result.output
+
+
+class TestDemoLivesThroughTheReorganisation:
+    def test_old_codes_move_to_successors_and_new_dossiers_use_the_new_units(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in list(os.environ):
+            if name.startswith("MOTCUA_"):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
+        result = runner.invoke(
+            app, ["demo", "--dossiers", "80", "--seed", "2", "--until", "2026-01-31"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "transferred to successor units" in result.output
+        rows = [r for r in listing() if r["code"]]
+        old = [r for r in rows if r["code"].split("-")[0].endswith("H34")]
+        new = [r for r in rows if r["code"].split("-")[0].endswith("H48")]
+        assert old
+        assert new
+        assert all(r["code"].split("-")[1] < "250701" for r in old)
+        assert all(r["code"].split("-")[1] >= "250701" for r in new)
+        assert all(r["agencyCode"].endswith("H48") for r in new)
+        moved = [r for r in old if r["agencyCode"].endswith("H48")]
+        assert moved  # in flight on 1 July 2025: handed to successor units
+        for row in moved:
+            shown = as_json(run("dossier", "show", row["code"], "--json"))
+            kinds = [e["type"] for e in shown["events"]]
+            assert "TransferredToSuccessor" in kinds, kinds
