@@ -32,7 +32,7 @@ from application.onestop import OneStop
 from application.public_holidays import public_holidays
 from domain.agency import Agency
 from domain.calendar import Calendar
-from domain.dossier_events import ReceivedAtDesk, SubmittedOnline
+from domain.dossier_events import DossierEvent, ReceivedAtDesk, SubmittedOnline
 from domain.dossier_rules import LEGAL_FROM, Command
 from domain.procedure import Procedure
 from domain.reorganisation import (
@@ -96,6 +96,12 @@ def read_world(app: OneStop) -> World:
     dossiers = []
     for dossier_id in _ids(app, (SubmittedOnline, ReceivedAtDesk)):
         dossier = app.get_dossier(dossier_id)
+        in_flight = dossier.status in _IN_FLIGHT
+        last_day = None
+        if in_flight:
+            (last,) = app.events.get(dossier.id, desc=True, limit=1)
+            assert isinstance(last, DossierEvent)
+            last_day = last.trace.at.astimezone(_VIETNAM).date()
         dossiers.append(
             DossierFacts(
                 dossier.id,
@@ -103,7 +109,8 @@ def read_world(app: OneStop) -> World:
                 dossier.procedure_code,
                 dossier.competent_agency,
                 dossier.holder,
-                dossier.status in _IN_FLIGHT,
+                in_flight,
+                last_day,
             )
         )
     return World(units, procedures, dossiers)

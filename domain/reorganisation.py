@@ -393,6 +393,8 @@ class DossierFacts:
     competent: str
     holder: Holder
     open: bool
+    last_day: date | None = None
+    """Business day of its latest event (in-flight dossiers only)."""
 
 
 @dataclass(frozen=True)
@@ -630,6 +632,18 @@ def review(plan: Plan, world: World) -> Review:
         holder_unit = dossier.holder.agency_code
         if dossier.competent not in endings and holder_unit not in endings:
             continue
+        if dossier.last_day is not None and dossier.last_day >= plan.effective_on:
+            problems.append(
+                Problem(
+                    "effective_date",
+                    f"hồ sơ {dossier.code or dossier.dossier_id} đã được xử lý ngày"
+                    f" {dossier.last_day}, không trước ngày hiệu lực"
+                    f" {plan.effective_on}",
+                    f"dossier {dossier.code or dossier.dossier_id} was handled on"
+                    f" {dossier.last_day}, not before the effective date"
+                    f" {plan.effective_on}",
+                )
+            )
         after = competent_after(dossier.procedure_code, dossier.competent)
         if isinstance(after, _Cycle):
             continue

@@ -271,6 +271,18 @@ class TestBadPlans:
         assert "cycle" in message
         assert positions(app) == before
 
+    def test_a_dossier_handled_on_or_after_the_effective_date_is_a_problem(
+        self, app: OneStop
+    ) -> None:
+        late = in_progress(app, when=at(8, 8))  # 10 March, after 9 March
+        before = positions(app)
+        with pytest.raises(PlanRejectedError) as raised:
+            reorganisation.apply(app, parse_plan(PLAN))
+        (problem,) = raised.value.problems
+        assert problem.kind == "effective_date"
+        assert str(app.get_dossier(late).code) in problem.en
+        assert positions(app) == before
+
     def test_format_problems_are_listed_together(self) -> None:
         with pytest.raises(PlanRejectedError) as raised:
             parse_plan(
