@@ -37,7 +37,7 @@ def read_plan(path: Path) -> ReorganisationPlan:
     if path.stat().st_size > MAX_PLAN_BYTES:
         raise PlanRejectedError([_problem(f"{path} > {MAX_PLAN_BYTES} bytes")])
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is fine
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PlanRejectedError([_problem(f"{path}: {error}")]) from None
     return parse_plan(data)

@@ -14,6 +14,7 @@ from application.onestop import OneStop
 from domain.dossier_status import DossierStatus
 from domain.reorganisation import parse_plan
 from projections.citizen import CitizenView
+from projections.control_sheet import ControlSheetView
 from projections.directory import DirectoryView
 from projections.ports import ReadStore
 from projections.public_status import Completion, PublicStatusView
@@ -108,3 +109,16 @@ def test_successor_officers_see_the_transferred_dossier(
     mine = CitizenView(reorganised.store).dossier(APPLICANT.id, dossier.code)
     assert mine is not None
     assert mine.agency_code == NEW_JUSTICE
+
+
+def test_the_control_sheet_hands_the_open_step_to_the_successor(
+    reorganised: Reorganised,
+) -> None:
+    steps = ControlSheetView(reorganised.store).steps(reorganised.paused)
+    handed, taken = steps[-2], steps[-1]
+    assert handed.completed_at is not None
+    assert taken.completed_at is None
+    assert taken.to_agency == NEW_JUSTICE
+    assert taken.from_agency == JUSTICE
+    assert taken.from_officer == "motcua-reorganise"
+    assert taken.planned_due_at == handed.planned_due_at
