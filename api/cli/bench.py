@@ -20,6 +20,7 @@ from rich.table import Table
 from adapters.bench.report import BenchReport
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
+from api.bench.integrate import run_integrate_benchmark
 from api.bench.lag import run_lag_benchmark
 from api.bench.lookup import Topology, run_lookup_benchmark
 from api.bench.project import run_project_benchmark
@@ -117,12 +118,20 @@ def lag_bench(options: BenchOptions) -> BenchReport:
     )
 
 
+def integrate_bench(options: BenchOptions) -> BenchReport:
+    dossiers, rounds = (100, 1) if options.quick else (1500, 3)
+    return run_integrate_benchmark(
+        options.database_url, dossiers=dossiers, rounds=rounds
+    )
+
+
 #: Benchmarks ``motcua bench all`` runs, in order.
 BENCHES: dict[str, Bench] = {
     "write": write_bench,
     "lookup": lookup_bench,
     "project": project_bench,
     "lag": lag_bench,
+    "integrate": integrate_bench,
 }
 
 
@@ -233,6 +242,13 @@ def lag(quick: QuickOption = False, json: JsonOption = False) -> None:
     """Commit → new status visible via dossierStatus (p50/p99 ms) under a steady
     100 commands/s; serve and projector as processes on PostgreSQL + Redis."""
     _run("lag", quick, json)
+
+
+@app.command("integrate")
+def integrate(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """Events published to JetStream per second by the outbox vs a bare nats-py
+    publish loop (each in its own process); legacy import events/s vs raw COPY."""
+    _run("integrate", quick, json)
 
 
 def _run(name: str, quick: bool, json: bool) -> None:

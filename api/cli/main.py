@@ -12,6 +12,8 @@ from api.cli import (
     calendar,
     demo,
     dossier,
+    imports,
+    integrator,
     pki,
     projections,
     reorganise,
@@ -54,12 +56,14 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("token")(token.token)
 app.command("projector")(projections.projector)
+app.command("integrator")(integrator.integrator)
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
 app.add_typer(reorganise.app, name="reorganise")
 app.add_typer(pki.app, name="pki")
+app.add_typer(imports.app, name="import")
 
 
 def main() -> None:
