@@ -6,6 +6,7 @@ from projections.base import Projection
 from projections.catalogue import CatalogueProjection
 from projections.citizen import CitizenProjection
 from projections.control_sheet import ControlSheetProjection
+from projections.directory import DirectoryProjection
 from projections.public_status import PublicStatusProjection
 from projections.timeline import TimelineProjection
 from projections.worklist import WorklistProjection
@@ -17,6 +18,7 @@ READ_MODELS: dict[str, type[Projection]] = {
     "timeline": TimelineProjection,
     "catalogue": CatalogueProjection,
     "control_sheet": ControlSheetProjection,
+    "directory": DirectoryProjection,
 }
 
 

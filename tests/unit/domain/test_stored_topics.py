@@ -12,11 +12,19 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from application.transcodings import register_value_transcodings
-from domain import agency, calendar, dossier, dossier_code, dossier_events, procedure
+from domain import (
+    agency,
+    calendar,
+    dossier,
+    dossier_code,
+    dossier_events,
+    procedure,
+    reorganisation,
+)
 from domain.dossier_events import DOSSIER_EVENTS
 
 PINNED = Path(__file__).with_name("stored_topics.txt")
-MODULES = (agency, calendar, dossier, dossier_code, procedure)
+MODULES = (agency, calendar, dossier, dossier_code, procedure, reorganisation)
 
 
 def current_topics() -> set[str]:
