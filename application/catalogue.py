@@ -6,8 +6,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
@@ -33,7 +35,11 @@ from application.transcodings import register_value_transcodings
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.dossier_values import VersionedCalendar
-from domain.errors import UnregisteredAgencyError
+from domain.errors import (
+    AgencyNotInForceError,
+    InvalidAgencyCodeError,
+    UnregisteredAgencyError,
+)
 from domain.fields import check_field
 from domain.procedure import (
     Procedure,
@@ -43,6 +49,18 @@ from domain.procedure import (
 )
 from domain.values import AgencyCode, AgencyLevel, Trace
 from domain.working_time import DEFAULT_SESSIONS, Session
+
+_VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class Lifespan:
+    """When a unit existed, and who carries it on after it ended."""
+
+    established_on: date | None
+    ended_on: date | None
+    successors: tuple[str, ...]
+
 
 _V = TypeVar("_V")
 
@@ -124,6 +142,7 @@ class Catalogue(Application[UUID]):
         self._procedures: _RecentlyRead[PublishedProcedure] = _RecentlyRead(seconds)
         self._calendars: _RecentlyRead[VersionedCalendar] = _RecentlyRead(seconds)
         self._departments: _RecentlyRead[frozenset[str] | None] = _RecentlyRead(seconds)
+        self._lifespans: _RecentlyRead[Lifespan | None] = _RecentlyRead(seconds)
 
     def construct_recorder(self) -> ApplicationRecorder:
         return _retrying_catalog_races(super().construct_recorder)
@@ -146,6 +165,7 @@ class Catalogue(Application[UUID]):
                 self._procedures.evict(changed)
                 self._calendars.evict(changed)
                 self._departments.evict(changed)
+                self._lifespans.evict(changed)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -193,6 +213,35 @@ class Catalogue(Application[UUID]):
                 return None
 
         return self._departments.get(Agency.create_id(AgencyCode(code)), read)
+
+    def check_in_force(self, code: str, at: datetime) -> None:
+        """Refuse a unit acting on a day it did not exist: before it was
+        established or on/after the day it merged, split, changed code or
+        was dissolved (its old code stays valid for the history it has).
+        Unregistered units are left to the domain's own check."""
+
+        def read() -> Lifespan | None:
+            try:
+                agency = self.get_agency(code)
+            except AgencyNotFoundError:
+                return None
+            return Lifespan(agency.established_on, agency.ended_on, agency.successors)
+
+        try:
+            agency_id = Agency.create_id(AgencyCode(code))
+        except InvalidAgencyCodeError:
+            return  # the domain refuses it, after its visibility rule
+        span = self._lifespans.get(agency_id, read)
+        if span is None:
+            return
+        day = at.astimezone(_VIETNAM).date()
+        if span.ended_on is not None and day >= span.ended_on:
+            successors = ", ".join(span.successors)
+            raise AgencyNotInForceError(
+                code, day.isoformat(), f" → {successors}" if successors else ""
+            )
+        if span.established_on is not None and day < span.established_on:
+            raise AgencyNotInForceError(code, day.isoformat(), "")
 
     def get_agency(self, code: str) -> Agency:
         try:

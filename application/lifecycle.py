@@ -206,6 +206,8 @@ class DossierLifecycle(Catalogue):
         """Receive a paper dossier at the desk: code, receipt time and due time."""
         procedure = self.published_procedure(procedure_code)
         definition = procedure.definition
+        if trace.actor.agency_code is not None:
+            self.check_in_force(trace.actor.agency_code, trace.at)
         calendar = self.working_calendar(definition.competent_agency.level1)
         dossier_id = uuid4()
 
@@ -233,6 +235,8 @@ class DossierLifecycle(Catalogue):
     ) -> Reception:
         """Accept an online submission: it gets its code and due time now."""
         first = self._load(dossier_id, expected_version, trace.actor)
+        if trace.actor.agency_code is not None:
+            self.check_in_force(trace.actor.agency_code, trace.at)
         unit = self._code_unit(trace, first.competent_agency)
 
         def build(code: str) -> list[Any]:

@@ -140,6 +140,7 @@ class OneStop(DossierLifecycle):
         expected_version: int | None = None,
     ) -> CommandOutcome:
         """Hand the dossier to a registered department or agency of the province."""
+        self.check_in_force(to.agency_code, trace.at)
         return self.execute(
             dossier_id,
             lambda d, c: d.forward(

@@ -8,7 +8,7 @@ visibility in ``domain.visibility``.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -66,7 +66,7 @@ from domain.errors import (
 )
 from domain.errors import Bilingual as B
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
-from domain.values import Actor, AgencyCode, Role, Trace
+from domain.values import Actor, AgencyCode, LegalAct, Role, Trace
 from domain.visibility import DossierNotVisibleError
 from domain.working_time import check_instant
 
@@ -905,6 +905,40 @@ class Dossier(Aggregate):
             return int(pause.total_seconds()), None
         due = self.time_limit.extend(self.due_at, pause, calendar.calendar)
         return int(pause.total_seconds()), max(due, self.due_at)
+
+    # -- reorganisation ----------------------------------------------------
+
+    def transfer_to_successor(
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        to_agency: str,
+        to_holder: Holder,
+        legal_act: LegalAct,
+        effective_on: date,
+        reason: str,
+        plan_id: str = "",
+    ) -> None:
+        """Move competence (and the holder) to successor units; nothing else."""
+        self._check(Command.TRANSFER_TO_SUCCESSOR, trace)
+        AgencyCode(to_agency)
+        AgencyCode(to_holder.agency_code)
+        if to_agency == self.competent_agency and to_holder == self.holder:
+            return
+        self._record(
+            events.TransferredToSuccessor,
+            trace,
+            calendar,
+            from_agency=self.competent_agency,
+            to_agency=to_agency,
+            from_holder=self.holder,
+            to_holder=to_holder,
+            legal_act=legal_act,
+            effective_on=effective_on,
+            reason=required_text(reason, "reason"),
+            plan_id=bounds.text(plan_id, "planId", bounds.CODE_LENGTH),
+        )
 
 
 # Stored topics name the events ``domain.dossier:Dossier.<Name>``: resolving one

@@ -11,7 +11,7 @@ commands check).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
@@ -35,7 +35,7 @@ from domain.dossier_values import (
     Satisfaction,
 )
 from domain.procedure import Fee
-from domain.values import Trace
+from domain.values import LegalAct, Trace
 
 STORED_AS = "domain.dossier:Dossier"
 """Where dossier events were declared first: the prefix of their stored topics."""
@@ -187,6 +187,20 @@ class Rated(DossierEvent):
     comment: str
 
 
+class TransferredToSuccessor(DossierEvent):
+    """Handed to the successor of a unit that ceased to exist (a reorganisation
+    plan): the code, due time, pauses and clock stay as they were."""
+
+    from_agency: str
+    to_agency: str
+    from_holder: Holder
+    to_holder: Holder
+    legal_act: LegalAct
+    effective_on: date
+    reason: str
+    plan_id: str = ""
+
+
 DOSSIER_EVENTS: tuple[type[DossierEvent], ...] = (
     Lodged,
     SubmittedOnline,
@@ -208,5 +222,6 @@ DOSSIER_EVENTS: tuple[type[DossierEvent], ...] = (
     Resolved,
     Returned,
     Rated,
+    TransferredToSuccessor,
 )
 """Every dossier event class declared here (a test checks none is missing)."""

@@ -26,6 +26,7 @@ class Command(Enum):
     RESOLVE = "resolve"
     RETURN_RESULT = "return_result"
     RATE = "rate"
+    TRANSFER_TO_SUCCESSOR = "transfer_to_successor"
 
     def label(self, language: str = "vi") -> str:
         vi, en = _LABELS[self]
@@ -53,6 +54,10 @@ _LABELS = {
     Command.RESOLVE: ("trả kết quả giải quyết", "resolve"),
     Command.RETURN_RESULT: ("trả kết quả", "return the result of"),
     Command.RATE: ("đánh giá", "rate"),
+    Command.TRANSFER_TO_SUCCESSOR: (
+        "chuyển cho đơn vị kế thừa",
+        "transfer to the successor unit",
+    ),
 }
 
 _WORKING = frozenset({S.RECEIVED, S.IN_PROGRESS})
@@ -82,6 +87,17 @@ LEGAL_FROM: dict[Command, frozenset[S]] = {
     Command.RESOLVE: frozenset({S.IN_PROGRESS}),
     Command.RETURN_RESULT: frozenset({S.RESOLVED}),
     Command.RATE: frozenset({S.RETURNED}),
+    # In flight: not yet finished, or resolved and waiting to be returned.
+    Command.TRANSFER_TO_SUCCESSOR: frozenset(
+        {
+            S.SUBMITTED,
+            S.RECEIVED,
+            S.IN_PROGRESS,
+            S.AWAITING_SUPPLEMENT,
+            S.AWAITING_PAYMENT,
+            S.RESOLVED,
+        }
+    ),
 }
 
 _DESK = frozenset({Role.DESK})
@@ -104,4 +120,5 @@ ALLOWED_ROLES: dict[Command, frozenset[Role]] = {
     Command.RESOLVE: frozenset({Role.LEADER}),
     Command.RETURN_RESULT: frozenset({Role.DESK, Role.SYSTEM}),
     Command.RATE: frozenset({Role.CITIZEN}),
+    Command.TRANSFER_TO_SUCCESSOR: frozenset({Role.SYSTEM}),
 }

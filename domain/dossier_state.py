@@ -33,6 +33,7 @@ from domain.dossier_events import (
     Stopped,
     SupplementReceived,
     SupplementRequested,
+    TransferredToSuccessor,
     Withdrawn,
 )
 from domain.dossier_status import PAUSED, Completion, DossierStatus
@@ -310,3 +311,17 @@ def _returned(_state: DossierState, event: Returned) -> Changes:
 @rule(Rated)
 def _rated(_state: DossierState, event: Rated) -> Changes:
     return {"satisfaction": event.satisfaction}
+
+
+@rule(TransferredToSuccessor)
+def _transferred(state: DossierState, event: TransferredToSuccessor) -> Changes:
+    """Competence and the holder move to successors; code, clock and due stay."""
+    involved = state.involved_agencies
+    for unit in (event.to_agency, event.to_holder.agency_code):
+        if unit not in involved:
+            involved = (*involved, unit)
+    return {
+        "competent_agency": event.to_agency,
+        "holder": event.to_holder,
+        "involved_agencies": involved,
+    }

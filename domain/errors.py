@@ -227,6 +227,31 @@ class AlreadyHeldError(DomainError):
     en = "The dossier is already held by this unit: {a0}"
 
 
+class AgencyEndedError(DomainError):
+    """A unit that merged, split, changed code or was dissolved changes no more."""
+
+    code = "AGENCY_ENDED"
+    vi = "Đơn vị {a0} đã chấm dứt hoạt động từ ngày {a1}"
+    en = "Unit {a0} ceased to exist on {a1}"
+
+
+class AgencyNotInForceError(DomainError):
+    """A unit acts on a day it did not exist (before it was established or
+    after it ended): history stays valid, new work goes to its successors."""
+
+    code = "AGENCY_NOT_IN_FORCE"
+    vi = "Đơn vị {a0} không hoạt động vào ngày {a1}{a2}"
+    en = "Unit {a0} did not exist on {a1}{a2}"
+
+
+class EffectiveDateError(DomainError):
+    """A change may not take effect before what is already recorded for the unit."""
+
+    code = "EFFECTIVE_DATE_BEFORE_HISTORY"
+    vi = "Ngày hiệu lực {a1} của {a0} trước sự kiện đã ghi ngày {a2}"
+    en = "Effective date {a1} for {a0} is before its recorded change of {a2}"
+
+
 class SupplementError(DomainError):
     code = "INVALID_SUPPLEMENT"
     vi = "Hồ sơ bổ sung không hợp lệ: {a0}"

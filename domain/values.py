@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from uuid import UUID
 
@@ -165,3 +165,22 @@ class Trace:
 
     def __post_init__(self) -> None:
         bounds.instant(self.at, "at")
+
+
+@dataclass(frozen=True)
+class LegalAct:
+    """The legal act a change rests on: its number/symbol and date of issue,
+    e.g. ``LegalAct("202/2025/QH15", date(2025, 6, 12))``."""
+
+    number: str
+    issued_on: date
+
+    def __post_init__(self) -> None:
+        number = bounds.text(
+            self.number, "legalAct.number", bounds.SHORT_TEXT_LENGTH, required=True
+        )
+        object.__setattr__(self, "number", number.strip())
+        bounds.document_date(self.issued_on, "legalAct.issuedOn")
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.issued_on:%d/%m/%Y})"

@@ -26,6 +26,7 @@ from domain.dossier_events import (
     Stopped,
     SupplementReceived,
     SupplementRequested,
+    TransferredToSuccessor,
     Withdrawn,
 )
 from domain.dossier_state import DossierState
@@ -338,9 +339,10 @@ _STEPS = (
     Stopped,
     Withdrawn,
     Received,
+    TransferredToSuccessor,
 )
 """Events shown as a step besides those with their own handler (a step each)."""
-_HAND_OVERS = (Lodged, Received, Forwarded)
+_HAND_OVERS = (Lodged, Received, Forwarded, TransferredToSuccessor)
 
 
 class CitizenView:

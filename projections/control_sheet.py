@@ -19,6 +19,7 @@ from domain.dossier_events import (
     Resolved,
     Stopped,
     SupplementReceived,
+    TransferredToSuccessor,
     Withdrawn,
 )
 from domain.dossier_status import DossierStatus
@@ -130,6 +131,31 @@ class ControlSheetProjection(Projection):
             DossierStatus.IN_PROGRESS.national_code,
             follows_due=planned is not None and planned == due,
             due=due,
+        )
+
+    @apply.register
+    def transferred(self, event: TransferredToSuccessor, sql: Sql) -> None:
+        """A reorganisation hands the open step over to the successor unit,
+        with the same plan for it (the clock is the dossier's own)."""
+        key = str(event.originator_id)
+        rows = self.steps.rows(key)
+        open_rows = [r for r in rows if r["completed_at"] is None]
+        if not open_rows:
+            return  # resolved and waiting to be returned: nothing to hand over
+        current = open_rows[-1]
+        self._close(key, event.trace.at, None)
+        self._insert(
+            key,
+            max(r["step"] for r in rows) + 1,
+            (event.from_holder.agency_code, event.from_holder.department),
+            event.trace.actor.id,
+            (event.to_holder.agency_code, event.to_holder.department),
+            None,
+            event.trace.at,
+            current["planned_due_at"],
+            current["status_code"],
+            follows_due=current["planned_follows_due"] == 1,
+            due=current["dossier_due_at"],
         )
 
     @apply.register

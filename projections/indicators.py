@@ -36,39 +36,13 @@ class IndicatorProjection(Projection):
         "dossier": "dossier_id TEXT PRIMARY KEY, received_on TEXT, "
         "competent_agency TEXT NOT NULL, procedure_code TEXT NOT NULL, "
         "code TEXT, facts TEXT NOT NULL",
-        "changes": "seq BIGINT PRIMARY KEY, competent_agency TEXT NOT NULL, "
-        "received_on TEXT NOT NULL",
+        "changes": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
+        "seq BIGINT NOT NULL, PRIMARY KEY (competent_agency, received_on)",
     }
-    indexes = (("dossier", "received_on"),)
+    indexes = (("dossier", "received_on"), ("changes", "seq"))
 
     def table(self, logical: str) -> str:
         return f"rm_{self.name}_v{DEFINITIONS_VERSION}_{logical}{self.suffix}"
-
-    def __init__(self, suffix: str = "") -> None:
-        super().__init__(suffix)
-        self.touched: set[tuple[str, str]] = set()
-        """(competent unit, reception day) buckets this batch changed."""
-
-    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
-        self.touched = set()
-
-    def end_batch(self, sql: Sql) -> None:
-        """Number the changed buckets for the national pull (one projector writes)."""
-        if not self.touched:
-            return
-        ((last,),) = sql.query(
-            f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
-        )
-        rows = [
-            (int(last) + n, agency, day)
-            for n, (agency, day) in enumerate(sorted(self.touched), start=1)
-        ]
-        sql.executemany(
-            f"INSERT INTO {self.table('changes')} (seq, competent_agency, received_on) "
-            "VALUES (?, ?, ?)",
-            rows,
-        )
-        self.touched = set()
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -103,8 +77,21 @@ class IndicatorProjection(Projection):
         )
         day = reception_day(after)
         if day is not None:
-            self.touched.add((after.competent_agency, day))
+            self._touch(sql, after.competent_agency, day)
         self.changed.add(after.competent_agency)
+
+    def _touch(self, sql: Sql, agency: str, day: str) -> None:
+        """Move the bucket to the head of the national pull's order: one step per
+        event, so the numbering is the same whatever the batch size."""
+        ((last,),) = sql.query(
+            f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
+        )
+        sql.execute(
+            f"INSERT INTO {self.table('changes')} (competent_agency, received_on, seq) "
+            "VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "
+            "DO UPDATE SET seq = excluded.seq",
+            (agency, day, int(last) + 1),
+        )
 
 
 def period_end(last_day: date) -> datetime:
@@ -147,7 +134,7 @@ class IndicatorView:
         return [DossierFacts.from_json(text) for (text,) in rows]
 
     def changes(self, after: int, limit: int) -> tuple[int, list[tuple[str, str]]]:
-        """Buckets changed after cursor ``after``, each once, and the new cursor."""
+        """Buckets changed after cursor ``after`` and the new cursor."""
         rows = self.store.query(
             f"SELECT seq, competent_agency, received_on FROM {self.changes_table} "
             "WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -155,8 +142,7 @@ class IndicatorView:
         )
         if not rows:
             return after, []
-        buckets = list(dict.fromkeys((str(a), str(d)) for _, a, d in rows))
-        return int(rows[-1][0]), buckets
+        return int(rows[-1][0]), [(str(a), str(d)) for _, a, d in rows]
 
     def synced(self, table: str) -> frozenset[str]:
         """Dossiers the national portal has accepted (``table``: the DVCQG sync

@@ -7,6 +7,7 @@ from projections.catalogue import CatalogueProjection
 from projections.citizen import CitizenProjection
 from projections.complaints import ComplaintProjection
 from projections.control_sheet import ControlSheetProjection
+from projections.directory import DirectoryProjection
 from projections.indicators import IndicatorProjection
 from projections.public_status import PublicStatusProjection
 from projections.timeline import TimelineProjection
@@ -21,6 +22,7 @@ READ_MODELS: dict[str, type[Projection]] = {
     "control_sheet": ControlSheetProjection,
     "indicators": IndicatorProjection,
     "complaints": ComplaintProjection,
+    "directory": DirectoryProjection,
 }
 
 

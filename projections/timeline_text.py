@@ -23,6 +23,7 @@ from domain.dossier_events import (
     SubmittedOnline,
     SupplementReceived,
     SupplementRequested,
+    TransferredToSuccessor,
     Withdrawn,
 )
 
@@ -108,5 +109,12 @@ def describe(event: Any) -> tuple[str, str]:
             return (
                 f"Đánh giá: {event.satisfaction.value}",
                 f"Rated: {event.satisfaction.value}",
+            )
+        case TransferredToSuccessor():
+            return (
+                f"Chuyển cho đơn vị kế thừa {event.to_agency} (thay"
+                f" {event.from_agency}) theo {event.legal_act}",
+                f"Transferred to successor {event.to_agency} (was"
+                f" {event.from_agency}) under {event.legal_act}",
             )
     return (type(event).__name__, type(event).__name__)

@@ -35,4 +35,9 @@ def seed_province(app: OneStop, *, at: datetime, years: range) -> None:
         try:
             app.publish_procedure(trace=trace, definition=definition)
         except AlreadyExistsError:
+            published = app.published_procedure(definition.code).definition
+            if app.get_agency(published.competent_agency.value).is_ended:
+                continue  # never hand a procedure back to a unit that ended
+            if app.get_agency(definition.competent_agency.value).is_ended:
+                continue  # reorganised since: the successor's version stands
             app.revise_procedure(trace=trace, definition=definition)

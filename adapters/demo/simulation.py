@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -56,11 +56,27 @@ _GIVEN = (
 _DEPARTMENTS = {a.code: [d for d, _ in a.departments] for a in AGENCIES}
 
 
+@dataclass(frozen=True)
+class Structure:
+    """The units and procedures dossiers meet in one period of the province."""
+
+    procedures: tuple[ProcedureDefinition, ...]
+    desks: tuple[str, ...]
+    """Units running a one-stop desk (Bộ phận Một cửa / Trung tâm PVHCC)."""
+    departments: Mapping[str, list[str]]
+    province: str
+    """Level-1 code whose working calendar applies."""
+
+
+KON_TUM_BEFORE_2025 = Structure(PROCEDURES, DESK_UNITS, _DEPARTMENTS, "H34")
+
+
 @dataclass
 class Summary:
     dossiers: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     refused_commands: int = 0
+    transferred: int = 0
 
 
 @dataclass
@@ -88,22 +104,62 @@ class _Story:
 
 
 class Simulation:
-    def __init__(self, app: OneStop, *, seed: int, start: date, end: date) -> None:
+    def __init__(
+        self,
+        app: OneStop,
+        *,
+        seed: int,
+        start: date,
+        end: date,
+        structure: Structure = KON_TUM_BEFORE_2025,
+    ) -> None:
         self.app = app
         self.rng = random.Random(seed)
-        self.start, self.end = start, end
         self.summary = Summary()
         self.warehouse: dict[str, dict[str, UUID]] = {}
         self.people: list[Applicant] = []
-        self.calendar = app.working_calendar("H34").calendar
+        self.rush_from: date | None = None
+        """Receive a share of the dossiers in the last days before ``end``
+        (so that some are still in flight when the period ends)."""
+        self.period(start, end, structure)
+
+    def period(self, start: date, end: date, structure: Structure) -> None:
+        """Go on in another period, under another structure (same people,
+        same random stream: the same seed still gives the same dossiers)."""
+        self.start, self.end = start, end
+        self.structure = structure
+        self.calendar = self.app.working_calendar(structure.province).calendar
         self._end_at = datetime.combine(end, time(0), tzinfo=VN)
 
     def run(self, dossiers: int, progress: Callable[[int], None]) -> Summary:
-        self.people = [self._person(i) for i in range(max(40, dossiers // 3))]
+        if not self.people:
+            self.people = [self._person(i) for i in range(max(40, dossiers // 3))]
         for _ in range(dossiers):
             self._one()
             progress(1)
         return self.summary
+
+    def carry_on(self, dossier_ids: Iterable[UUID], at: datetime) -> None:
+        """Officers of the successor units finish dossiers handed to them."""
+        for dossier_id in dossier_ids:
+            dossier = self.app.get_dossier(dossier_id)
+            before = dossier.status.value
+            unit = dossier.competent_agency
+            desk = Actor(f"cb-mc-{self.rng.randrange(1, 6)}", Role.DESK, unit, "MC")
+            story = _Story(
+                self.app,
+                self.rng,
+                self.calendar,
+                self._end_at,
+                dossier_id,
+                at,
+                desk,
+                dossier.applicant,
+            )
+            self._finish_transferred(story, dossier)
+            after = self.app.get_dossier(dossier_id).status.value
+            self.summary.statuses[before] -= 1
+            self.summary.statuses[after] += 1
 
     # -- people and places ---------------------------------------------------
 
@@ -122,19 +178,23 @@ class Simulation:
 
     def _desk_for(self, procedure: ProcedureDefinition) -> str:
         competent = procedure.competent_agency
+        desks = self.structure.desks
         if self.rng.random() < 0.08:
-            return self.rng.choice(DESK_UNITS)
+            return self.rng.choice(desks)
         node: AgencyCode | None = competent
         while node is not None:
-            if node.value in DESK_UNITS:
+            if node.value in desks:
                 return node.value
             node = node.parent
         return competent.province.value
 
     def _reception_time(self) -> datetime:
         rng = self.rng
-        span = (self.end - self.start).days
-        day = self.start + timedelta(days=rng.randrange(max(span, 1)))
+        first = self.start
+        if self.rush_from is not None and rng.random() < 0.3:
+            first = max(self.start, self.rush_from)
+        span = (self.end - first).days
+        day = first + timedelta(days=rng.randrange(max(span, 1)))
         while not self.calendar.is_working_day(day):
             day += timedelta(days=1)
         if rng.random() < 0.05:
@@ -150,7 +210,7 @@ class Simulation:
 
     def _one(self) -> None:
         rng = self.rng
-        procedure = rng.choice(PROCEDURES)
+        procedure = rng.choice(self.structure.procedures)
         applicant = rng.choice(self.people)
         desk_unit = self._desk_for(procedure)
         desk = Actor(f"cb-mc-{rng.randrange(1, 6)}", Role.DESK, desk_unit, "MC")
@@ -207,7 +267,7 @@ class Simulation:
             account = DigitalAccount(verified or rng.random() < 0.5, verified, 2)
             act(s, app.check_digital_account, s.desk, account=account)
         competent = procedure.competent_agency.value
-        departments = _DEPARTMENTS.get(competent) or []
+        departments = self.structure.departments.get(competent) or []
         department = rng.choice(departments) if departments else None
         specialist = Actor(f"cv-{rng.randrange(1, 9)}", Role.SPECIALIST, competent)
         leader = Actor(f"ld-{rng.randrange(1, 3)}", Role.LEADER, competent)
@@ -296,6 +356,69 @@ class Simulation:
         if rng.random() < 0.6 and s.later(rng.uniform(0.5, 24)) is not None:
             satisfaction = rng.choices(list(Satisfaction), weights=(50, 42, 8))[0]
             act(s, app.rate_dossier, citizen, satisfaction=satisfaction)
+
+    def _finish_transferred(self, s: _Story, dossier: Any) -> None:
+        """The rest of a transferred dossier's life, by the successor's staff."""
+        app, act, rng = self.app, self._act, self.rng
+        unit = dossier.competent_agency
+        leader = Actor(f"ld-{rng.randrange(1, 3)}", Role.LEADER, unit)
+        status = dossier.status.value
+        if status == "submitted":
+            act(s, app.receive_submitted_dossier, s.desk)
+            status = "received"
+        if status == "awaiting_supplement":
+            if s.later(rng.uniform(1, 16)) is None:
+                return
+            asked = (
+                dossier.supplement_items
+                or tuple(
+                    c for c, state in dossier.components.items() if state.mandatory
+                )[:1]
+            )
+            act(
+                s,
+                app.receive_supplement,
+                Actor(dossier.applicant.id, Role.CITIZEN),
+                documents={code: self._scan(code) for code in asked},
+            )
+        if status == "awaiting_payment":
+            if s.later(rng.uniform(1, 8)) is None:
+                return
+            act(
+                s,
+                app.confirm_payment,
+                s.desk,
+                channel=rng.choice(list(PaymentChannel)),
+                receipt=f"BL{rng.randrange(10**6):06d}",
+            )
+        if status == "received":
+            departments = self.structure.departments.get(unit) or []
+            department = rng.choice(departments) if departments else None
+            if s.later(rng.uniform(0.5, 4)) is None:
+                return
+            act(s, app.forward_dossier, s.desk, to=Holder(unit, department))
+        if status != "resolved":
+            if s.later(rng.uniform(4, 40)) is None:
+                return
+            results = tuple(
+                IssuedResult(
+                    code,
+                    self._uuid(),
+                    _sha(f"{s.dossier_id}{code}"),
+                    f"{rng.randrange(1, 999)}/QĐ",
+                )
+                for code in dossier.result_codes
+            )
+            act(
+                s,
+                app.resolve_dossier,
+                leader,
+                results=results,
+                decision="Đơn vị kế thừa giải quyết theo đề nghị",
+            )
+        if s.later(rng.uniform(1, 24)) is None:
+            return
+        act(s, app.return_result, s.desk, method=rng.choice(list(ReturnMethod)))
 
     def _digitize(self, s: _Story, procedure: ProcedureDefinition) -> None:
         owned = self.warehouse.setdefault(s.applicant.id, {})

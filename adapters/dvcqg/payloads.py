@@ -71,6 +71,7 @@ STEP_LABELS: dict[str, str] = {
     "Resolved": "Có kết quả giải quyết",
     "Returned": "Trả kết quả",
     "Rated": "Đánh giá mức độ hài lòng",
+    "TransferredToSuccessor": "Chuyển cho đơn vị kế thừa (sắp xếp đơn vị hành chính)",
 }
 
 

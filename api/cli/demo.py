@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from adapters.demo.lifetime import REORGANISED_ON, live
 from adapters.demo.seeding import seed_province
-from adapters.demo.simulation import Simulation
 from api.cli.common import application
 from api.cli.inputs import iso_date
 
@@ -19,6 +19,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DOSSIERS = 1_000_000
 MAX_DAYS = 3660
 MAX_SEED = 2**63 - 1
+DEFAULT_START = date(2024, 10, 1)
 
 
 def demo(
@@ -33,9 +34,15 @@ def demo(
         ),
     ] = 1,
     days: Annotated[
-        int,
-        typer.Option(help="Length of the simulated period.", min=1, max=MAX_DAYS),
-    ] = 90,
+        int | None,
+        typer.Option(
+            help="Length of the simulated period in days (default: from"
+            " 1 October 2024, so the demo lives through the 1 July 2025"
+            " reorganisation).",
+            min=1,
+            max=MAX_DAYS,
+        ),
+    ] = None,
     until: Annotated[
         str | None,
         typer.Option(help="Last day of the period (ISO date); default today."),
@@ -43,15 +50,19 @@ def demo(
 ) -> None:
     """Seed the Kon Tum catalogue and drive dossiers through varied lifecycles."""
     end = iso_date("--until", until) if until else datetime.now(VN).date()
-    start = end - timedelta(days=days)
+    if days is None:
+        start = min(end - timedelta(days=90), DEFAULT_START)
+    else:
+        start = end - timedelta(days=days)
     console = Console(stderr=True)
+    # The Kon Tum catalogue exists before the period and before 1 July 2025.
+    seeded = min(start, REORGANISED_ON) - timedelta(days=1)
     with application() as app:
         seed_province(
             app,
-            at=datetime.combine(start - timedelta(days=1), time(8), tzinfo=VN),
-            years=range(start.year - 1, end.year + 2),
+            at=datetime.combine(seeded, time(8), tzinfo=VN),
+            years=range(seeded.year - 1, end.year + 2),
         )
-        simulation = Simulation(app, seed=seed, start=start, end=end)
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -60,8 +71,21 @@ def demo(
             console=console,
         ) as progress:
             task = progress.add_task("Hồ sơ / dossiers", total=dossiers)
-            summary = simulation.run(dossiers, lambda n: progress.advance(task, n))
+            summary = live(
+                app,
+                seed=seed,
+                start=start,
+                end=end,
+                dossiers=dossiers,
+                progress=lambda n: progress.advance(task, n),
+            )
     console.print(
         f"{summary.dossiers} dossiers {start}…{end}: "
-        + ", ".join(f"{k}={v}" for k, v in sorted(summary.statuses.items()))
+        + ", ".join(f"{k}={v}" for k, v in sorted(summary.statuses.items()) if v)
     )
+    if start < REORGANISED_ON <= end:
+        console.print(
+            f"{REORGANISED_ON}: Kon Tum → Quảng Ngãi (NQ 202/2025/QH15,"
+            f" NQ 1677/NQ-UBTVQH15); {summary.transferred} dossiers in flight"
+            " transferred to successor units"
+        )

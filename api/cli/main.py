@@ -16,6 +16,7 @@ from api.cli import (
     integrator,
     pki,
     projections,
+    reorganise,
     serve,
     token,
 )
@@ -60,6 +61,7 @@ app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
+app.add_typer(reorganise.app, name="reorganise")
 app.add_typer(pki.app, name="pki")
 app.add_typer(imports.app, name="import")
 

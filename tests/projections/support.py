@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import cast
 from uuid import UUID
 
+from application.complaints import Complaints
 from application.onestop import OneStop
 from domain.deadline import TimeLimit, TimeUnit
 from domain.dossier_status import DossierStatus
@@ -261,4 +262,15 @@ def populate(app: OneStop) -> Scenario:
         procedure_code=BIRTH,
         documents={"TP1": document("TP1"), "TP2": document("TP2")},
     )
+
+    # a complaint, so that every read model has events to rebuild from
+    complaints = Complaints(app)
+    c = complaints.submit(
+        trace=trace(citizen(), at(12)),
+        agency_code=JUSTICE,
+        subject="Chậm trả kết quả",
+        content="Hồ sơ quá hạn",
+        dossier_code=app.get_dossier(s.ids["reappointed"]).code,
+    )
+    complaints.answer(c, trace=trace(specialist(), at(13)), answer="Đã xử lý")
     return s

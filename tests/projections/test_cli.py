@@ -39,7 +39,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         for key, value in environment(directory).items():
             patch.setenv(key, value)
-        result = runner.invoke(app, ["demo", "--dossiers", "30", "--seed", "3"])
+        # Before the 2025 reorganisation: the factories' dossiers below are
+        # received by Kon Tum units, which end on 1 July 2025.
+        result = runner.invoke(
+            app,
+            ["demo", "--dossiers", "30", "--seed", "3", "--until", "2025-06-20"],
+        )
     assert result.exit_code == 0, result.output
     return directory
 

@@ -45,6 +45,7 @@ class TestTopicsComeFromHandlers:
             events.Resolved,
             events.Stopped,
             events.Withdrawn,
+            events.TransferredToSuccessor,
         )
         assert CatalogueProjection().topics == topics(
             Agency.Registered,

@@ -20,11 +20,20 @@ from domain import (
     dossier_code,
     dossier_events,
     procedure,
+    reorganisation,
 )
 from domain.dossier_events import DOSSIER_EVENTS
 
 PINNED = Path(__file__).with_name("stored_topics.txt")
-MODULES = (agency, calendar, complaint, dossier, dossier_code, procedure)
+MODULES = (
+    agency,
+    calendar,
+    complaint,
+    dossier,
+    dossier_code,
+    procedure,
+    reorganisation,
+)
 
 
 def current_topics() -> set[str]:
