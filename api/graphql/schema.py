@@ -30,6 +30,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.edge_settings import EdgeSettings
+from api.graphql.complaints import ComplaintMutation, ComplaintQuery
 from api.graphql.documents import DocumentCaches, bounded_documents
 from api.graphql.monitoring import MonitoringQuery
 from api.graphql.mutations.citizen import CitizenMutation
@@ -101,8 +102,10 @@ class MotcuaSchema(strawberry.Schema):
                 )
 
 
-Mutation = merge_types("Mutation", (OfficerMutation, CitizenMutation))
-Query = merge_types("Query", (OneStopQuery, MonitoringQuery))
+Mutation = merge_types(
+    "Mutation", (OfficerMutation, CitizenMutation, ComplaintMutation)
+)
+Query = merge_types("Query", (OneStopQuery, MonitoringQuery, ComplaintQuery))
 
 
 def build_schema(
