@@ -15,6 +15,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from adapters.settings import Settings
 from api.body_limit import BodyLimitMiddleware
+from api.dashboard import router as dashboard_router
 from api.edge_settings import EdgeSettings
 from api.graphql.context import get_context
 from api.graphql.documents import DocumentCaches
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.insert(0, direct_post(graphql, "/graphql", fast))
     app.include_router(graphql, prefix="/graphql")
     app.include_router(slips_router)
+    app.include_router(dashboard_router)
 
     @app.exception_handler(LabelledError)
     async def refused(request: Request, error: Exception) -> Response:

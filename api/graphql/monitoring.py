@@ -27,6 +27,7 @@ from projections.complaints import ComplaintView
 from projections.indicators import IndicatorView, period_end
 
 MAX_DAYS = 3 * 366
+AVERAGE = "2.2"
 MAX_CHANGES = 1000
 
 
@@ -51,7 +52,12 @@ class IndicatorFigure:
     )
     numerator: float
     denominator: int
-    percent: float | None = strawberry.field(description="null: N/A (mẫu số 0)")
+    percent: float | None = strawberry.field(
+        description="null: N/A (mẫu số 0) hoặc chỉ số không phải tỷ lệ (2.2)"
+    )
+    average: float | None = strawberry.field(
+        description="2.2: số giờ giải quyết trung bình (tử số / mẫu số)"
+    )
     points: float | None
     max_points: int
     target_percent: float | None
@@ -67,7 +73,12 @@ class IndicatorFigure:
             clock=d.clock,
             numerator=float(figure.numerator),
             denominator=figure.denominator,
-            percent=None if ratio is None else float(percent(ratio)),
+            percent=None
+            if ratio is None or d.code == AVERAGE
+            else float(percent(ratio)),
+            average=None
+            if ratio is None or d.code != AVERAGE
+            else round(float(ratio), 2),
             points=None if figure.points is None else float(figure.points),
             max_points=d.max_points,
             target_percent=None if d.target is None else float(d.target * 100),

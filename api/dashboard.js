@@ -1,0 +1,157 @@
+// The monitoring dashboard: every number comes from the GraphQL monitoring API.
+"use strict";
+
+const QUERY = `
+query D($agency: String!, $from: Date!, $to: Date!) {
+  total: indicators(agencyCode: $agency, from: $from, to: $to, groupBy: AGENCY) {
+    total { score computedMax
+      groups { number name maxPoints points computedMax }
+      indicators { code name clock numerator denominator percent average points maxPoints } }
+    rows { key score }
+  }
+  trend: indicators(agencyCode: $agency, from: $from, to: $to, groupBy: MONTH) {
+    rows { key score }
+  }
+  late: indicatorDossiers(agencyCode: $agency, indicator: "2.1", from: $from, to: $to) {
+    code procedureCode competentAgency receivedOn reason
+  }
+}`;
+
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const fmt = (n) => (n === null || n === undefined ? "N/A" : Number(n).toFixed(2));
+
+function el(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function cells(row, values, numeric) {
+  const tr = document.createElement("tr");
+  values.forEach((v, i) => {
+    const td = document.createElement("td");
+    td.textContent = v;
+    if (numeric.includes(i)) td.className = "num";
+    tr.appendChild(td);
+  });
+  row.appendChild(tr);
+  return tr;
+}
+
+function groupBars(groups) {
+  const svg = $("groups");
+  svg.replaceChildren();
+  groups.forEach((g, i) => {
+    const y = 8 + i * 32;
+    const width = 200;
+    svg.appendChild(el("text", { x: 0, y: y + 12 }, `${g.number}. ${g.name}`.slice(0, 30)));
+    svg.appendChild(el("rect", { x: 0, y: y + 16, width, height: 10, fill: "#e6ebef", rx: 3 }));
+    svg.appendChild(el("rect", { x: 0, y: y + 16, width: (width * g.points) / g.maxPoints, height: 10, fill: "#b3261e", rx: 3 }));
+    svg.appendChild(el("text", { x: width + 8, y: y + 25 }, `${fmt(g.points)} / ${g.maxPoints}`));
+  });
+}
+
+function trendLine(rows) {
+  const svg = $("trend");
+  svg.replaceChildren();
+  if (!rows.length) {
+    svg.appendChild(el("text", { x: 10, y: 20 }, "Chưa có số liệu"));
+    return;
+  }
+  const max = 100, left = 30, top = 10, w = 310, h = 120;
+  for (const tick of [0, 50, 100]) {
+    const y = top + h - (h * tick) / max;
+    svg.appendChild(el("line", { x1: left, x2: left + w, y1: y, y2: y, stroke: "#d9e1e7" }));
+    svg.appendChild(el("text", { x: 0, y: y + 4 }, String(tick)));
+  }
+  const step = rows.length > 1 ? w / (rows.length - 1) : 0;
+  const points = rows.map((r, i) => [left + i * step, top + h - (h * r.score) / max]);
+  svg.appendChild(el("polyline", { points: points.map((p) => p.join(",")).join(" "), fill: "none", stroke: "#b3261e", "stroke-width": 2 }));
+  points.forEach(([x, y], i) => {
+    svg.appendChild(el("circle", { cx: x, cy: y, r: 3, fill: "#b3261e" }));
+    svg.appendChild(el("text", { x: x - 16, y: top + h + 16 }, rows[i].key));
+    svg.appendChild(el("text", { x: x - 10, y: y - 6, "data-score": rows[i].score }, fmt(rows[i].score)));
+  });
+}
+
+function render(data) {
+  const total = data.total.total;
+  $("score").innerHTML = "";
+  $("score").append(fmt(total.score));
+  const small = document.createElement("small");
+  small.textContent = " / 100";
+  $("score").append(small);
+  $("score-note").textContent =
+    `Tính được từ dữ liệu hồ sơ: tối đa ${total.computedMax} điểm (các chỉ số về công bố TTHC lấy từ CSDL quốc gia).`;
+  groupBars(total.groups);
+
+  const ranking = $("ranking").tBodies[0];
+  ranking.replaceChildren();
+  [...data.total.rows].sort((a, b) => b.score - a.score).forEach((r, i) => {
+    const tr = cells(ranking, [String(i + 1), r.key, fmt(r.score), ""], [2]);
+    const bar = document.createElement("div");
+    bar.className = "bar";
+    bar.style.width = `${Math.max(2, r.score)}%`;
+    tr.lastChild.appendChild(bar);
+  });
+
+  trendLine(data.trend.rows);
+
+  const table = $("indicators").tBodies[0];
+  table.replaceChildren();
+  total.indicators.forEach((f) => {
+    const tr = cells(
+      table,
+      [f.code, f.name, fmt(f.numerator), String(f.denominator),
+       f.average !== null ? `${fmt(f.average)} giờ` : f.percent === null ? "N/A" : `${fmt(f.percent)} %`,
+       f.maxPoints ? `${fmt(f.points)} / ${f.maxPoints}` : "theo dõi",
+       f.clock === "dvcqg" ? "như Cổng DVCQG" : "đồng hồ địa phương"],
+      [2, 3, 4, 5],
+    );
+    tr.dataset.code = f.code;
+  });
+
+  const late = $("late").tBodies[0];
+  late.replaceChildren();
+  data.late.forEach((d) => cells(late, [d.code, d.procedureCode, d.competentAgency, d.receivedOn, d.reason], []));
+  if (!data.late.length) cells(late, ["Không có hồ sơ trễ hạn", "", "", "", ""], []);
+}
+
+async function load() {
+  const token = $("token").value || sessionStorage.getItem("motcua-token") || "";
+  if (token) sessionStorage.setItem("motcua-token", token);
+  const variables = { agency: $("agency").value.trim(), from: $("from").value, to: $("to").value };
+  const response = await fetch("/graphql", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: QUERY, variables }),
+  });
+  const body = await response.json();
+  const error = $("error");
+  if (body.errors && body.errors.length) {
+    error.hidden = false;
+    error.textContent = body.errors[0].message;
+    document.body.dataset.state = "error";
+    return;
+  }
+  error.hidden = true;
+  render(body.data);
+  document.body.dataset.state = "ready";
+}
+
+function start() {
+  const params = new URLSearchParams(location.hash.slice(1) || location.search.slice(1));
+  const today = new Date();
+  const first = new Date(today.getFullYear(), 0, 1);
+  const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  $("from").value = params.get("from") || iso(first);
+  $("to").value = params.get("to") || iso(today);
+  if (params.get("agency")) $("agency").value = params.get("agency");
+  if (params.get("token")) $("token").value = params.get("token");
+  $("filters").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  if ($("token").value || sessionStorage.getItem("motcua-token")) load();
+}
+
+start();
