@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from domain.indicator_facts import DossierFacts
+from domain.indicator_facts import END_RESOLVED, DossierFacts
 from domain.indicators import (
     DEFINITIONS_VERSION,
     ComplaintFacts,
@@ -216,3 +216,34 @@ def behind(
 
 def today() -> date:
     return datetime.now(VIETNAM).date()
+
+
+@dataclass(frozen=True)
+class Digitization:
+    """R-27: what the provincial digitization plan reports, per unit and period."""
+
+    received: int
+    with_digitized_components: int
+    with_reused_components: int
+    from_national_warehouse: int
+    components_digitized: int
+    components_signed: int
+    components_reused: int
+    resolved: int
+    results_electronic: int
+
+
+def digitization(dossiers: Sequence[DossierFacts]) -> Digitization:
+    received = [f for f in dossiers if f.accepted]
+    resolved = [f for f in received if f.end_kind == END_RESOLVED]
+    return Digitization(
+        received=len(received),
+        with_digitized_components=sum(f.digitized_components > 0 for f in received),
+        with_reused_components=sum(f.reused_components > 0 for f in received),
+        from_national_warehouse=sum(f.national_warehouse for f in received),
+        components_digitized=sum(f.digitized_components for f in received),
+        components_signed=sum(f.signed_components for f in received),
+        components_reused=sum(f.reused_components for f in received),
+        resolved=len(resolved),
+        results_electronic=sum(f.electronic_result for f in resolved),
+    )

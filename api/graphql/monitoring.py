@@ -125,6 +125,19 @@ class IndicatorScorecard:
         )
 
 
+@strawberry.type(description="Thống kê số hóa (R-27): hồ sơ, thành phần, kết quả")
+class DigitizationFigures:
+    received: int
+    with_digitized_components: int
+    with_reused_components: int
+    from_national_warehouse: int
+    components_digitized: int
+    components_signed: int
+    components_reused: int
+    resolved: int
+    results_electronic: int
+
+
 @strawberry.type(description="Bộ chỉ số QĐ 766 của một đơn vị (và cấp dưới) trong kỳ")
 class IndicatorReport:
     agency_code: str
@@ -133,6 +146,7 @@ class IndicatorReport:
     definition_version: int
     total: IndicatorScorecard
     rows: list[IndicatorScorecard]
+    digitization: DigitizationFigures
 
 
 @strawberry.type(description="Một hồ sơ đứng sau một con số (không có dữ liệu cá nhân)")
@@ -251,6 +265,7 @@ class MonitoringQuery:
             definition_version=built.version,
             total=IndicatorScorecard.of(built.total),
             rows=[IndicatorScorecard.of(r) for r in built.rows],
+            digitization=DigitizationFigures(**vars(monitoring.digitization(facts))),
         )
 
     @strawberry.field(

@@ -32,6 +32,8 @@ query I($agency: String!, $from: Date!, $to: Date!, $groupBy: IndicatorGrouping!
             groups { number maxPoints points computedMax }
             indicators { code clock numerator denominator percent points maxPoints } }
     rows { key score indicators { code numerator denominator } }
+    digitization { received withDigitizedComponents withReusedComponents
+                   componentsDigitized componentsSigned resolved resultsElectronic }
   }
 }
 """
@@ -112,6 +114,15 @@ class TestIndicators:
         assert figures["4.1"]["numerator"] == 3
         # 5.4 = 100 % − (late 2/4 + disliked 1/4)
         assert figures["5.4"]["percent"] == 25.0
+        assert report["indicators"]["digitization"] == {
+            "received": 4,
+            "withDigitizedComponents": 4,
+            "withReusedComponents": 0,
+            "componentsDigitized": 8,  # TP1 and TP2 of each
+            "componentsSigned": 8,
+            "resolved": 3,
+            "resultsElectronic": 3,
+        }
         rows = report["indicators"]["rows"]
         assert [r["key"] for r in rows] == [JUSTICE]
 
