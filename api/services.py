@@ -10,6 +10,8 @@ import orjson
 import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.files.blobs import BlobStore
+from adapters.files.scans import ScanLimits
 from adapters.settings import Settings
 from adapters.workers import (
     Generation,
@@ -32,7 +34,13 @@ from api.live import (
 )
 from api.metrics import ApiMetrics
 from api.read_your_writes import ReadYourWrites
-from api.wiring import build_application, build_projector, build_read_store
+from api.wiring import (
+    build_application,
+    build_blob_store,
+    build_projector,
+    build_read_store,
+    scan_limits,
+)
 from application.onestop import OneStop
 from projections.catalogue import CatalogueView
 from projections.citizen import CitizenView
@@ -79,6 +87,8 @@ class Services:
     subscription_idle_seconds: int
     subscriptions_per_connection: int
     reads: ReadYourWrites
+    blobs: BlobStore
+    scan_limits: ScanLimits
     workers: int = 1
     inline_reads: bool = False
     """Read-model reads on the event loop (SQLite: a local file) instead of a thread."""
@@ -199,7 +209,8 @@ class Services:
 
 
 def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
-    onestop = build_application(settings)
+    blobs = build_blob_store(settings)
+    onestop = build_application(settings, blobs)
     store = build_read_store(settings)
     projector = build_projector(onestop, store)
     embedded = (
@@ -246,4 +257,6 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         generation=generation,
         inline_reads=not settings.is_postgres,
         reads=reads,
+        blobs=blobs,
+        scan_limits=scan_limits(settings),
     )

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
+from application.errors import (
+    ConcurrentWriteError,
+    DocumentExistsError,
+    DocumentNotFoundError,
+)
 from application.lifecycle import CommandOutcome, DossierLifecycle, Reception
+from domain.digitized_document import DigitizedDocument
+from domain.dossier import Dossier
 from domain.dossier_values import (
     DigitalAccount,
     DocumentMetadata,
@@ -13,13 +22,16 @@ from domain.dossier_values import (
     IssuedResult,
     PaymentChannel,
     ReturnMethod,
-    ReuseSource,
     Satisfaction,
+    VersionedCalendar,
 )
+from domain.files import StoredFile
 from domain.procedure import Fee
-from domain.values import Trace
+from domain.values import Role, Trace
 
 __all__ = ["CommandOutcome", "OneStop", "Reception"]
+
+_ACCESS_ATTEMPTS = 5
 
 
 class OneStop(DossierLifecycle):
@@ -70,17 +82,25 @@ class OneStop(DossierLifecycle):
         document: DocumentMetadata,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Record a scanned component with its TT 01/2023 metadata."""
-        return self.execute(
-            dossier_id,
-            lambda d, c: d.digitize_component(
+        """Record a scanned component with its TT 01/2023 metadata.
+
+        ``document.sha256`` names an uploaded file; the scan enters the
+        owner's warehouse as ``document.document_id`` in the same save.
+        """
+
+        def digitize(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            if self.id_taken(document.document_id):
+                raise DocumentExistsError(str(document.document_id))
+            return dossier.digitize_component(
                 trace=trace,
-                calendar=c,
+                calendar=calendar,
                 component_code=component_code,
                 document=document,
-            ),
-            expected_version=expected_version,
-            actor=trace.actor,
+                file=self.files.facts(document.sha256),
+            )
+
+        return self.execute(
+            dossier_id, digitize, expected_version=expected_version, actor=trace.actor
         )
 
     def reuse_component(
@@ -90,22 +110,48 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         component_code: str,
         document_id: UUID,
-        source: ReuseSource,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Attach a document already in the warehouse instead of asking for paper."""
-        return self.execute(
-            dossier_id,
-            lambda d, c: d.reuse_component(
+        """Attach a valid document of the same owner and type from the warehouse."""
+
+        def reuse(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            return dossier.reuse_component(
                 trace=trace,
-                calendar=c,
+                calendar=calendar,
                 component_code=component_code,
-                document_id=document_id,
-                source=source,
-            ),
-            expected_version=expected_version,
-            actor=trace.actor,
+                document=self.warehouse_document(document_id),
+            )
+
+        return self.execute(
+            dossier_id, reuse, expected_version=expected_version, actor=trace.actor
         )
+
+    def open_document(
+        self, document_id: UUID, *, trace: Trace
+    ) -> tuple[DigitizedDocument, bytes]:
+        """The document and its file's bytes (re-hashed), for one who may open it.
+
+        An officer's download is recorded on the document (its owner sees
+        who accessed it); the owner's own downloads are not.
+        """
+        for _ in range(_ACCESS_ATTEMPTS):
+            document = self.warehouse_document(document_id)
+            if document is None:
+                raise DocumentNotFoundError(str(document_id))
+            related = [document.origin.dossier_id, *document.reused_by]
+            dossiers = [self.get_dossier(i) for i in dict.fromkeys(related) if i]
+            if not document.may_open(trace.actor, dossiers):
+                raise DocumentNotFoundError(str(document_id))
+            data = self.files.read(document.file.sha256)
+            if trace.actor.role is Role.CITIZEN:
+                return document, data
+            document.record_access(trace=trace)
+            try:
+                self.save(document)
+            except IntegrityError:
+                continue  # reused meanwhile: record on the newer version
+            return document, data
+        raise ConcurrentWriteError()
 
     def sign_component(
         self,
@@ -301,11 +347,21 @@ class OneStop(DossierLifecycle):
                 calendar=c,
                 results=results,
                 decision=decision,
+                files=self._new_documents(results),
                 granularity=self.granularity,
             ),
             expected_version=expected_version,
             actor=trace.actor,
         )
+
+    def _new_documents(
+        self, results: tuple[IssuedResult, ...]
+    ) -> dict[str, StoredFile | None]:
+        """The stored file of each result, once its warehouse id is known free."""
+        for result in results:
+            if self.id_taken(result.document_id):
+                raise DocumentExistsError(str(result.document_id))
+        return {r.sha256: self.files.facts(r.sha256) for r in results}
 
     def return_result(
         self,

@@ -11,8 +11,10 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import (
     deadline,
+    digitized_document,
     dossier_status,
     dossier_values,
+    files,
     procedure,
     values,
     working_time,
@@ -104,8 +106,21 @@ class TimeAsISO(Transcoding):
         return time.fromisoformat(data)
 
 
-_MODULES = (values, deadline, procedure, dossier_values, dossier_status, working_time)
-_NOT_STORED = {working_time.WorkingCalendar, dossier_values.VersionedCalendar}
+_MODULES = (
+    values,
+    deadline,
+    procedure,
+    dossier_values,
+    dossier_status,
+    working_time,
+    files,
+    digitized_document,
+)
+_NOT_STORED = {
+    working_time.WorkingCalendar,
+    dossier_values.VersionedCalendar,
+    digitized_document.DigitizedDocument,
+}
 
 
 def stored_value_types() -> tuple[list[type[Enum]], list[type[Any]]]:

@@ -1,6 +1,7 @@
 # Storage contract: event classes below only gain fields; rename/move = register_topic.
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -10,6 +11,14 @@ from eventsourcing.domain import Aggregate
 from domain import bounds
 from domain.agency import AgencyRegistry
 from domain.deadline import Granularity, TimeLimit, Timeliness, classify
+from domain.digitized_document import NOT_FOUND as NO_SUCH_DOCUMENT
+from domain.digitized_document import (
+    DigitizedDocument,
+    DocumentKind,
+    Origin,
+    ReuseRefusedError,
+    local_date,
+)
 from domain.dossier_code import DOSSIER_CODE
 from domain.dossier_rules import ALLOWED_ROLES, LEGAL_FROM, Command
 from domain.dossier_status import DossierStatus
@@ -51,6 +60,7 @@ from domain.errors import (
     shown,
 )
 from domain.errors import Bilingual as B
+from domain.files import StoredFile, UnknownFileError
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
 from domain.values import Actor, AgencyCode, Role, Trace
 from domain.visibility import DossierNotVisibleError, may_see
@@ -133,6 +143,9 @@ class Dossier(Aggregate):
     class ComponentDigitized(Event):
         component_code: str
         document: DocumentMetadata
+        file: StoredFile | None = None
+        """The stored scan (hash, size, pages, type); None in events recorded
+        before scans were kept as files."""
 
         def apply(self, aggregate: Dossier) -> None:
             aggregate._set_component(
@@ -147,12 +160,16 @@ class Dossier(Aggregate):
         component_code: str
         document_id: UUID
         source: ReuseSource
+        sha256: str = ""
+        """The reused document's file; empty in events recorded before the
+        warehouse kept files."""
 
         def apply(self, aggregate: Dossier) -> None:
             aggregate._set_component(
                 self.component_code,
                 status=ComponentStatus.REUSED,
                 document_id=self.document_id,
+                sha256=self.sha256,
                 reuse_source=self.source,
             )
 
@@ -465,16 +482,33 @@ class Dossier(Aggregate):
         calendar: VersionedCalendar,
         component_code: str,
         document: DocumentMetadata,
-    ) -> None:
+        file: StoredFile | None,
+    ) -> DigitizedDocument:
+        """Record the scan of a component (``file``: the upload ``document.sha256``
+        names, None if there is none); it enters the owner's warehouse."""
         self._check(Command.DIGITIZE_COMPONENT, trace)
-        _digitizable(self.components, component_code)
+        component = _digitizable(self.components, component_code)
+        if file is None:
+            raise UnknownFileError(document.sha256)
+        assert trace.actor.agency_code is not None  # desk role checked above
+        stored = DigitizedDocument.register(
+            trace=trace,
+            owner_id=self.applicant.id,
+            kind=DocumentKind.COMPONENT,
+            type_code=component.document_type_code,
+            metadata=document,
+            file=file,
+            origin=Origin(trace.actor.agency_code, self.id, self.code, component_code),
+        )
         self._record(
             self.ComponentDigitized,
             trace,
             calendar,
             component_code=component_code,
             document=document,
+            file=file,
         )
+        return stored
 
     def reuse_component(
         self,
@@ -482,20 +516,36 @@ class Dossier(Aggregate):
         trace: Trace,
         calendar: VersionedCalendar,
         component_code: str,
-        document_id: UUID,
-        source: ReuseSource,
-    ) -> None:
+        document: DigitizedDocument | None,
+    ) -> DigitizedDocument:
+        """Take a valid document of the same owner and type from the warehouse
+        (``None``: no such document); the reuse is recorded on the dossier and
+        on the document."""
         self._check(Command.REUSE_COMPONENT, trace)
-        _digitizable(self.components, component_code)
-        bounds.uuid(document_id, "documentId")
+        component = _digitizable(self.components, component_code)
+        if document is None:
+            raise ReuseRefusedError(NO_SUCH_DOCUMENT)
+        document.check_reusable(
+            owner_id=self.applicant.id,
+            type_codes={component.document_type_code},
+            on=local_date(trace.at),
+        )
         self._record(
             self.ComponentReused,
             trace,
             calendar,
             component_code=component_code,
-            document_id=document_id,
-            source=source,
+            document_id=document.id,
+            source=document.kind.reuse_source,
+            sha256=document.file.sha256,
         )
+        document.record_reuse(
+            trace=trace,
+            dossier_id=self.id,
+            dossier_code=self.code,
+            component_code=component_code,
+        )
+        return document
 
     def sign_component(
         self,
@@ -728,8 +778,12 @@ class Dossier(Aggregate):
         calendar: VersionedCalendar,
         results: tuple[IssuedResult, ...],
         decision: str,
+        files: Mapping[str, StoredFile | None],
         granularity: Granularity = Granularity.DATE,
-    ) -> None:
+    ) -> list[DigitizedDocument]:
+        """Issue the results; each enters the owner's warehouse (hidden from
+        the owner until returned, R-25). ``files``: the stored file of each
+        result's ``sha256`` (None: no such upload)."""
         self._check(Command.RESOLVE, trace)
         bounds.bounded(results, "results", bounds.MAX_RESULTS)
         unknown = [
@@ -739,6 +793,11 @@ class Dossier(Aggregate):
             raise ResultError(", ".join(unknown))
         if self.result_codes and not results:
             raise ResultError(B("chưa có văn bản kết quả", "no result document"))
+        if len({r.document_id for r in results}) != len(results):
+            raise ResultError(B("trùng mã giấy tờ", "a document id is repeated"))
+        documents = [
+            self._result_document(trace, r, files.get(r.sha256)) for r in results
+        ]
         timeliness = classify(
             trace.at,
             self.due_at,
@@ -755,6 +814,34 @@ class Dossier(Aggregate):
             decision=_required(decision, "decision"),
             timeliness=timeliness,
             late_without_apology=past_due is Timeliness.LATE and not self.reappointed,
+        )
+        return documents
+
+    def _result_document(
+        self, trace: Trace, result: IssuedResult, file: StoredFile | None
+    ) -> DigitizedDocument:
+        if file is None:
+            raise UnknownFileError(result.sha256)
+        assert trace.actor.agency_code is not None  # a leader of a unit
+        return DigitizedDocument.register(
+            trace=trace,
+            owner_id=self.applicant.id,
+            kind=DocumentKind.RESULT,
+            type_code=result.result_code,
+            metadata=DocumentMetadata(
+                document_id=result.document_id,
+                sha256=result.sha256,
+                number_symbol=result.number_symbol,
+                issued_on=local_date(trace.at),
+                issuer=trace.actor.agency_code,
+                signer=trace.actor.id,
+                valid_until=result.valid_until,
+                permanent=result.permanent,
+            ),
+            file=file,
+            origin=Origin(
+                trace.actor.agency_code, self.id, self.code, result.result_code
+            ),
         )
 
     def return_result(
@@ -783,6 +870,11 @@ class Dossier(Aggregate):
         )
 
     # -- helpers ----------------------------------------------------------
+
+    @property
+    def result_returned(self) -> bool:
+        """The result was handed over: the citizen may now see it (R-25)."""
+        return self.returned_at is not None
 
     @property
     def national_status_code(self) -> int:

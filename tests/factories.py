@@ -20,6 +20,7 @@ from domain.procedure import (
     ResultDocument,
 )
 from domain.values import Actor, AgencyCode, AgencyLevel, Role, Trace
+from tests.scans import store
 
 VN = timezone(timedelta(hours=7))
 PROVINCE = "000.00.00.H34"
@@ -66,9 +67,15 @@ def sha(text: str = "scan") -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def document(text: str = "scan") -> DocumentMetadata:
+def document(text: str = "scan", app: OneStop | None = None) -> DocumentMetadata:
+    """Metadata of the scan of ``text``; uploaded to ``app``'s files when given."""
+    if app is None:
+        return DocumentMetadata(
+            document_id=uuid4(), sha256=sha(text), number_symbol="01/GKS"
+        )
+    stored = store(app.files, text)
     return DocumentMetadata(
-        document_id=uuid4(), sha256=sha(text), number_symbol="01/GKS"
+        document_id=uuid4(), sha256=stored.sha256, number_symbol="01/GKS"
     )
 
 
@@ -163,7 +170,7 @@ def digitize_and_sign(app: OneStop, dossier_id: UUID, when: datetime = MONDAY) -
             dossier_id,
             trace=trace(desk(), when),
             component_code=code,
-            document=document(code),
+            document=document(code, app),
         )
         app.sign_component(
             dossier_id,
@@ -182,5 +189,25 @@ def in_progress(app: OneStop, when: datetime = MONDAY) -> UUID:
     return dossier_id
 
 
-def result() -> IssuedResult:
-    return IssuedResult("KQ.H34.000001", uuid4(), sha("result"), "123/GKS")
+def result(app: OneStop, text: str = "result") -> IssuedResult:
+    """A signed result document uploaded to ``app``'s files."""
+    stored = store(app.files, text)
+    return IssuedResult("KQ.H34.000001", uuid4(), stored.sha256, "123/GKS")
+
+
+def warehouse_document(
+    app: OneStop,
+    component: str = "TP2",
+    *,
+    applicant: Applicant = APPLICANT,
+    when: datetime = MONDAY,
+    metadata: DocumentMetadata | None = None,
+) -> UUID:
+    """A document of ``applicant`` in the warehouse: scanned for ``component``
+    of an earlier birth-registration dossier."""
+    earlier = receive(app, applicant=applicant, when=when).dossier_id
+    scanned = metadata or document(f"{component}-{uuid4()}", app)
+    app.digitize_component(
+        earlier, trace=trace(desk(), when), component_code=component, document=scanned
+    )
+    return scanned.document_id

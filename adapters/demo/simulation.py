@@ -17,6 +17,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from adapters.demo.kontum import AGENCIES, DESK_UNITS, PROCEDURES
+from adapters.demo.paper import store_page
 from application.clock import trace_for
 from application.onestop import OneStop
 from domain.dossier_values import (
@@ -28,7 +29,6 @@ from domain.dossier_values import (
     IssuedResult,
     PaymentChannel,
     ReturnMethod,
-    ReuseSource,
     Satisfaction,
 )
 from domain.errors import LabelledError
@@ -163,7 +163,7 @@ class Simulation:
                 applicant=applicant,
                 procedure_code=procedure.code,
                 documents={
-                    c.code: self._scan(c.code)
+                    c.code: self._scan(c.name, applicant)
                     for c in procedure.components
                     if c.scope is DigitizationScope.IN_SCOPE
                 },
@@ -237,7 +237,7 @@ class Simulation:
                 s,
                 app.receive_supplement,
                 citizen,
-                documents={asked[0]: self._scan(asked[0])},
+                documents={asked[0]: self._scan(asked[0], s.applicant)},
             )
         if procedure.has_fees and rng.random() < 0.4:
             if s.later(rng.uniform(0.5, 4)) is None:
@@ -271,13 +271,7 @@ class Simulation:
         if s.later(max(limit * share * rng.uniform(0.6, 1.0), 0.5)) is None:
             return
         results = tuple(
-            IssuedResult(
-                r.result_code,
-                self._uuid(),
-                _sha(f"{s.dossier_id}{r}"),
-                f"{rng.randrange(1, 999)}/QĐ",
-            )
-            for r in procedure.results
+            self._result(r.result_code, r.name, s.applicant) for r in procedure.results
         )
         act(
             s,
@@ -312,10 +306,9 @@ class Simulation:
                     s.desk,
                     component_code=component.code,
                     document_id=reusable,
-                    source=ReuseSource.WAREHOUSE_COMPONENT,
                 )
                 continue
-            scan = self._scan(component.code)
+            scan = self._scan(component.name, s.applicant)
             self._act(
                 s,
                 self.app.digitize_component,
@@ -343,15 +336,26 @@ class Simulation:
         except LabelledError:
             self.summary.refused_commands += 1
 
+    def _result(self, code: str, name: str, applicant: Applicant) -> IssuedResult:
+        number = f"{self.rng.randrange(1, 999)}/QĐ"
+        stored = store_page(
+            self.app.files,
+            [name.upper(), f"Số: {number}", f"Cấp cho: {applicant.name}", applicant.id],
+        )
+        return IssuedResult(code, self._uuid(), stored.sha256, number)
+
     def _uuid(self) -> UUID:
         return UUID(int=self.rng.getrandbits(128), version=4)
 
-    def _scan(self, name: str) -> DocumentMetadata:
-        document_id = self._uuid()
+    def _scan(self, name: str, applicant: Applicant) -> DocumentMetadata:
+        """The paper the applicant brought, scanned at the desk (a real PDF)."""
+        number = f"{self.rng.randrange(1, 9999)}/GT"
+        stored = store_page(
+            self.app.files,
+            [name, f"Số: {number}", f"Họ và tên: {applicant.name}", applicant.id],
+        )
         return DocumentMetadata(
-            document_id=document_id,
-            sha256=_sha(f"{name}{document_id}"),
-            number_symbol=f"{self.rng.randrange(1, 9999)}/GT",
+            document_id=self._uuid(), sha256=stored.sha256, number_symbol=number
         )
 
 

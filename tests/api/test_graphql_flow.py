@@ -12,6 +12,7 @@ from tests.api.conftest import (
     document,
     eventually,
     receive_paper,
+    result_file,
 )
 from tests.factories import APPLICANT, BIRTH, JUSTICE
 
@@ -53,9 +54,9 @@ mutation U($code: String!, $doc: DocumentInput!) {{
                    documents: [{{componentCode: "TP2", document: $doc}}]) {{ {OUTCOME} }}
 }}"""
 RESOLVE = f"""
-mutation V($code: String!, $doc: ID!) {{
+mutation V($code: String!, $sha: String!) {{
   resolveDossier(dossier: {{code: $code}}, decision: "Cấp giấy khai sinh",
-    results: [{{resultCode: "KQ.H34.000001", documentId: $doc, sha256: "{"ab" * 32}",
+    results: [{{resultCode: "KQ.H34.000001", sha256: $sha,
                numberSymbol: "123/GKS"}}]) {{ {OUTCOME} }}
 }}"""
 RETURN = f"""
@@ -128,7 +129,7 @@ class TestPaperDossierFlow:
                 tokens.desk(),
                 code=code,
                 component=component,
-                doc=document(component),
+                doc=document(component, api),
             )
             position = command(
                 api, SIGN, tokens.desk(), code=code, component=component, sig="cd" * 32
@@ -162,7 +163,7 @@ class TestPaperDossierFlow:
         eventually(lambda: public_completion(api, code), "IN_PROGRESS")
 
         position = command(
-            api, RESOLVE, tokens.leader(), code=code, doc=str(received["dossierId"])
+            api, RESOLVE, tokens.leader(), code=code, sha=result_file(api)
         )
         assert officer_view(api, code, position)["status"] == "RESOLVED"
         mine = api.data(

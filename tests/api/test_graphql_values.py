@@ -67,7 +67,7 @@ def in_progress(api: Api) -> str:
             api.tokens.desk(),
             code=code,
             component=component,
-            doc=document(component),
+            doc=document(component, api),
         )
         command(
             api, SIGN, api.tokens.desk(), code=code, component=component, sig="cd" * 32

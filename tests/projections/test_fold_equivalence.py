@@ -295,7 +295,10 @@ class Driver:
         officer = trace(self._actor(desk(), choice), when)
         for code in COMPONENTS[self.procedures[dossier_id]]:
             self.app.digitize_component(
-                dossier_id, trace=officer, component_code=code, document=document(code)
+                dossier_id,
+                trace=officer,
+                component_code=code,
+                document=document(code, self.app),
             )
             self.app.sign_component(
                 dossier_id,

@@ -22,7 +22,6 @@ from domain.dossier_values import (
     Holder,
     PaymentChannel,
     ReturnMethod,
-    ReuseSource,
     Satisfaction,
 )
 from domain.errors import (
@@ -56,6 +55,7 @@ from tests.factories import (
     sha,
     specialist,
     trace,
+    warehouse_document,
 )
 
 OUTSIDER = specialist("000.00.15.H34", "outsider")
@@ -87,6 +87,9 @@ class DossierMachine(RuleBasedStateMachine):
         self.status: dict[UUID, DossierStatus] = {}
         self.signed: dict[UUID, set[str]] = {}
         self.due: dict[UUID, datetime | None] = {}
+        self.warehouse = {
+            code: warehouse_document(self.app, code) for code in ("TP1", "TP2", "TP4")
+        }
 
     def tick(self, minutes: int) -> datetime:
         self.now += timedelta(minutes=minutes)
@@ -219,7 +222,7 @@ class DossierMachine(RuleBasedStateMachine):
                 d,
                 trace=trace(who, self.now),
                 component_code=code,
-                document=document(code),
+                document=document(code, self.app),
             ),
         ):
             self.signed[d].discard(code)
@@ -256,8 +259,7 @@ class DossierMachine(RuleBasedStateMachine):
                 d,
                 trace=trace(who, self.now),
                 component_code=code,
-                document_id=document().document_id,
-                source=ReuseSource.WAREHOUSE_COMPONENT,
+                document_id=self.warehouse[code],
             ),
         )
 
@@ -400,7 +402,7 @@ class DossierMachine(RuleBasedStateMachine):
             lambda: self.app.resolve_dossier(
                 d,
                 trace=trace(who, self.tick(minutes)),
-                results=(result(),),
+                results=(result(self.app),),
                 decision="Đồng ý",
             ),
         ):

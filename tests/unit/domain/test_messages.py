@@ -299,7 +299,7 @@ def test_the_reasons_found_read_in_one_language(app: OneStop) -> None:
             dossier_id,
             trace=trace(desk()),
             component_code="TP3",
-            document=document(),
+            document=document(app=app),
         ),
         _raised(app.stop_dossier, dossier_id, trace=trace(leader()), reason=" "),
         _raised(app.withdraw_dossier, dossier_id, trace=trace(specialist())),

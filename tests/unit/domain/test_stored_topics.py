@@ -10,10 +10,17 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from application.transcodings import register_value_transcodings
-from domain import agency, calendar, dossier, dossier_code, procedure
+from domain import (
+    agency,
+    calendar,
+    digitized_document,
+    dossier,
+    dossier_code,
+    procedure,
+)
 
 PINNED = Path(__file__).with_name("stored_topics.txt")
-MODULES = (agency, calendar, dossier, dossier_code, procedure)
+MODULES = (agency, calendar, digitized_document, dossier, dossier_code, procedure)
 
 
 def current_topics() -> set[str]:
