@@ -33,6 +33,7 @@ from domain.files import (
     FileIntegrityError,
     FileTooLargeError,
     FileTypeMismatchError,
+    SignatureRefusedError,
     UnsupportedFileError,
 )
 from domain.values import Role
@@ -54,6 +55,7 @@ _STATUS: tuple[tuple[type[LabelledError], int], ...] = (
     (UnsupportedFileError, 415),
     (FileTypeMismatchError, 415),
     (EncryptedPdfError, 422),
+    (SignatureRefusedError, 422),
     (CorruptFileError, 422),
     (DocumentNotFoundError, 404),
     (FileIntegrityError, 500),
@@ -105,7 +107,9 @@ async def _principal(request: Request, services: Services) -> Principal:
         "(what was uploaded). Needs a citizen or officer token. Refusals store "
         "nothing: 413 `FILE_TOO_LARGE` (bytes, pages or pixels — decompression "
         "bombs), 415 `UNSUPPORTED_FILE_TYPE` / `FILE_TYPE_MISMATCH`, 422 "
-        "`CORRUPT_FILE` / `ENCRYPTED_PDF`."
+        "`CORRUPT_FILE` / `ENCRYPTED_PDF` / `SIGNATURE_INVALID` (a signed PDF whose "
+        "signature does not validate against the trust roots: untrusted, expired or "
+        "revoked signer, or changed after signing)."
     ),
     openapi_extra={
         "requestBody": {
@@ -152,7 +156,11 @@ async def upload_file(request: Request) -> Any:
             data = await part.read(limits.max_bytes + 1)
             declared = part.content_type
         stored = await anyio.to_thread.run_sync(
-            services.blobs.ingest, data, limits, declared
+            services.blobs.ingest,
+            data,
+            limits,
+            declared,
+            services.onestop.signing.check_upload,
         )
     except LabelledError as error:
         return _refused(request, error)

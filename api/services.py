@@ -49,6 +49,7 @@ from projections.ports import ReadStore
 from projections.public_status import PublicStatus, PublicStatusView
 from projections.runtime import Doorbell, Projector
 from projections.timeline import TimelineView
+from projections.warehouse import WarehouseView
 from projections.worklist import WorklistView
 
 log = structlog.get_logger("services")
@@ -89,6 +90,7 @@ class Services:
     reads: ReadYourWrites
     blobs: BlobStore
     scan_limits: ScanLimits
+    warehouse: WarehouseView
     workers: int = 1
     inline_reads: bool = False
     """Read-model reads on the event loop (SQLite: a local file) instead of a thread."""
@@ -259,4 +261,5 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         reads=reads,
         blobs=blobs,
         scan_limits=scan_limits(settings),
+        warehouse=WarehouseView(store),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
+from adapters.identity import DevelopmentIdentityProvider
+from adapters.pki.lazy import LazyPki
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import Settings, persistence_env
@@ -27,7 +29,10 @@ def scan_limits(settings: Settings) -> ScanLimits:
 
 def build_application(settings: Settings, files: BlobStore | None = None) -> OneStop:
     return OneStop(
-        env=settings.eventsourcing_env(), files=files or build_blob_store(settings)
+        env=settings.eventsourcing_env(),
+        files=files or build_blob_store(settings),
+        signatures=LazyPki(settings),
+        identity=DevelopmentIdentityProvider(),
     )
 
 

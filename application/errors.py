@@ -75,3 +75,9 @@ class DocumentNotFoundError(ApplicationError):
     code = "DOCUMENT_NOT_FOUND"
     vi = "Không tìm thấy giấy tờ {a0}"
     en = "Document {a0} not found"
+
+
+class IdentityUnavailableError(ApplicationError):
+    code = "IDENTITY_PROVIDER_UNAVAILABLE"
+    vi = "Chưa kết nối nhà cung cấp định danh (DVCQG/VNeID) để kiểm tra tài khoản số"
+    en = "No identity provider (DVCQG/VNeID) is connected to check the account"

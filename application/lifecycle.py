@@ -24,6 +24,9 @@ from application.errors import (
     VersionConflictError,
 )
 from application.files import FileStore, MemoryFiles
+from application.identity import IdentityProvider
+from application.signatures import Signatures
+from application.signing import FileSigning
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.deadline import Granularity
@@ -151,10 +154,17 @@ class DossierLifecycle(Catalogue):
     }
 
     def __init__(
-        self, env: dict[str, str] | None = None, *, files: FileStore | None = None
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        files: FileStore | None = None,
+        signatures: Signatures | None = None,
+        identity: IdentityProvider | None = None,
     ) -> None:
         super().__init__(env)
+        self.identity = identity
         self.files: FileStore = files if files is not None else MemoryFiles()
+        self.signing = FileSigning(self.files, signatures)
         self.codes = CodeAllocator(self.repository)
         self._listeners: list[Callable[[int], None]] = []
         self.granularity = Granularity(self.setting("TIMELINESS_GRANULARITY", "date"))

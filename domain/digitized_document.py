@@ -19,7 +19,7 @@ from domain import bounds
 from domain.dossier_values import DocumentMetadata, ReuseSource
 from domain.errors import Bilingual as B
 from domain.errors import DomainError, InvalidValueError
-from domain.files import StoredFile
+from domain.files import SignatureCheck, StoredFile
 from domain.values import Actor, Role, Trace
 
 _VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -32,6 +32,16 @@ DEFAULT_VALIDITY = timedelta(days=183)
 def local_date(moment: datetime) -> date:
     """The calendar day of ``moment`` in Vietnam (validity is counted in days)."""
     return moment.astimezone(_VIETNAM).date()
+
+
+def validity_end(metadata: DocumentMetadata, digitized_at: datetime) -> date | None:
+    """Last day a document is valid; None when permanent. Neither an end nor
+    "permanent" given: ``DEFAULT_VALIDITY`` from its digitization."""
+    if metadata.permanent:
+        return None
+    if metadata.valid_until is not None:
+        return metadata.valid_until
+    return local_date(digitized_at + DEFAULT_VALIDITY)
 
 
 class DocumentKind(Enum):
@@ -125,6 +135,26 @@ class DigitizedDocument(Aggregate):
         def apply(self, aggregate: DigitizedDocument) -> None:
             aggregate.reused_by = [*aggregate.reused_by, self.dossier_id]
 
+    class Signed(Event):
+        """The file now carries one more signature (the signed copy replaces it)."""
+
+        file: StoredFile
+        check: SignatureCheck
+
+        def apply(self, aggregate: DigitizedDocument) -> None:
+            aggregate.file = self.file
+            aggregate.checks = [*aggregate.checks, self.check]
+
+    class SignaturesValidated(Event):
+        """The signatures the file carries, validated now (appended, never
+        replacing an earlier validation)."""
+
+        checks: tuple[SignatureCheck, ...]
+        indication: str
+
+        def apply(self, aggregate: DigitizedDocument) -> None:
+            aggregate.checks = list(self.checks)
+
     class Accessed(Event):
         """An officer downloaded the document (visible to its owner)."""
 
@@ -143,6 +173,8 @@ class DigitizedDocument(Aggregate):
 
     def __init__(self) -> None:
         self.reused_by = []
+        self.checks: list[SignatureCheck] = []
+        """The latest validation of each signature the file carries."""
 
     @classmethod
     def register(
@@ -178,11 +210,7 @@ class DigitizedDocument(Aggregate):
     @property
     def valid_until(self) -> date | None:
         """Last day of validity; None when permanent (ThoiHanVinhVien)."""
-        if self.metadata.permanent:
-            return None
-        if self.metadata.valid_until is not None:
-            return self.metadata.valid_until
-        return local_date(self.digitized_at + DEFAULT_VALIDITY)
+        return validity_end(self.metadata, self.digitized_at)
 
     def valid_on(self, day: date) -> bool:
         end = self.valid_until
@@ -237,6 +265,18 @@ class DigitizedDocument(Aggregate):
             dossier_id=dossier_id,
             dossier_code=dossier_code,
             component_code=component_code,
+        )
+
+    def record_signature(
+        self, *, trace: Trace, file: StoredFile, check: SignatureCheck
+    ) -> None:
+        self.trigger_event(self.Signed, trace=trace, file=file, check=check)
+
+    def record_validation(
+        self, *, trace: Trace, checks: tuple[SignatureCheck, ...], indication: str
+    ) -> None:
+        self.trigger_event(
+            self.SignaturesValidated, trace=trace, checks=checks, indication=indication
         )
 
     def record_access(self, *, trace: Trace) -> None:

@@ -71,7 +71,7 @@ from domain.errors import (
     UnsignedComponentsError,
 )
 from domain.errors import Bilingual as B
-from domain.files import StoredFile, UnknownFileError
+from domain.files import SignatureCheck, StoredFile, UnknownFileError
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
 from domain.values import Actor, AgencyCode, Role, Trace
 from domain.visibility import DossierNotVisibleError, may_see
@@ -345,14 +345,8 @@ class Dossier(Aggregate):
         )
         return document
 
-    def sign_component(
-        self,
-        *,
-        trace: Trace,
-        calendar: VersionedCalendar,
-        component_code: str,
-        signature_sha256: str,
-    ) -> None:
+    def awaiting_signature(self, trace: Trace, component_code: str) -> ComponentState:
+        """The digitized, unsigned component ``trace.actor`` may sign now."""
         self._check(Command.SIGN_COMPONENT, trace)
         component = self._component(component_code)
         if component.status is not ComponentStatus.DIGITIZED or component.signed_by:
@@ -362,13 +356,39 @@ class Dossier(Aggregate):
                     f"{component_code} is not awaiting a signature",
                 )
             )
+        return component
+
+    def sign_component(
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        component_code: str,
+        document: DigitizedDocument,
+        signed: StoredFile,
+        check: SignatureCheck,
+    ) -> DigitizedDocument:
+        """Record the receiving officer's PAdES signature on the scan: the
+        signed copy replaces it on the dossier and in the warehouse."""
+        component = self.awaiting_signature(trace, component_code)
+        if document.id != component.document_id or not check.passed:
+            raise ComponentError(
+                B(
+                    f"{component_code}: chữ ký không khớp bản quét",
+                    f"{component_code}: the signature does not match the scan",
+                )
+            )
         self._record(
             events.ComponentSigned,
             trace,
             calendar,
             component_code=component_code,
-            signature_sha256=bounds.sha256(signature_sha256, "signatureSha256"),
+            signature_sha256=signed.sha256,
+            file=signed,
+            check=check,
         )
+        document.record_signature(trace=trace, file=signed, check=check)
+        return document
 
     def forward(
         self,
@@ -708,8 +728,11 @@ class Dossier(Aggregate):
                     reuse_source=event.source,
                 )
             case events.ComponentSigned():
+                signed = event.file
                 self._set_component(
-                    event.component_code, signed_by=event.trace.actor.id
+                    event.component_code,
+                    signed_by=event.trace.actor.id,
+                    **({"sha256": signed.sha256} if signed else {}),
                 )
             case events.Forwarded():
                 self.holder = event.to_holder

@@ -34,7 +34,7 @@ from domain.dossier_values import (
     ReuseSource,
     Satisfaction,
 )
-from domain.files import StoredFile
+from domain.files import SignatureCheck, StoredFile
 from domain.procedure import Fee
 from domain.values import Trace
 
@@ -126,6 +126,11 @@ class ComponentReused(DossierEvent):
 class ComponentSigned(DossierEvent):
     component_code: str
     signature_sha256: str
+    """The SHA-256 of the signed PDF (before real signatures: any digest)."""
+    file: StoredFile | None = None
+    """The signed copy of the scan; None in events recorded before PAdES."""
+    check: SignatureCheck | None = None
+    """The signature's validation when it was made."""
 
 
 class Forwarded(DossierEvent):

@@ -235,6 +235,9 @@ class DigitalAccount:
     has_account: bool
     verified_with_vneid: bool = False
     eid_level: int = 0
+    provider: str = ""
+    """Who answered: an identity provider's name, or "officer" when the desk
+    entered it (empty in events recorded before the provider port)."""
 
     def __post_init__(self) -> None:
         if type(self.eid_level) is not int or self.eid_level not in (0, 1, 2):

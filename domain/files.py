@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from domain import bounds
@@ -39,6 +40,24 @@ class StoredFile:
                 raise InvalidValueError(
                     f"file.{name}", "số nguyên dương", "a positive integer"
                 )
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """The validation of one signature of a PDF, as recorded (ETSI indication,
+    who signed according to the certificate, when, PAdES level)."""
+
+    indication: str
+    sub_indication: str = ""
+    signer: str = ""
+    signing_time: datetime | None = None
+    level: str = ""
+    certificate_sha256: str = ""
+    field_name: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.indication == "TOTAL_PASSED"
 
 
 class FileRefusedError(DomainError):
@@ -91,3 +110,18 @@ class FileIntegrityError(DomainError):
     code = "FILE_INTEGRITY"
     vi = "Tệp lưu trữ không còn khớp mã băm {a0}"
     en = "The stored file no longer matches its hash {a0}"
+
+
+class SignatureRefusedError(FileRefusedError):
+    """A signature that does not validate (untrusted, expired, revoked signer,
+    or the file changed after signing)."""
+
+    code = "SIGNATURE_INVALID"
+    vi = "Chữ ký số không hợp lệ ({indication} {sub}) — người ký: {signer}"
+    en = "Invalid digital signature ({indication} {sub}) — signer: {signer}"
+
+
+class SigningUnavailableError(DomainError):
+    code = "SIGNING_UNAVAILABLE"
+    vi = "Chưa cấu hình chữ ký số (PKI) cho hệ thống"
+    en = "No digital signature service (PKI) is configured"

@@ -8,6 +8,7 @@ from projections.citizen import CitizenProjection
 from projections.control_sheet import ControlSheetProjection
 from projections.public_status import PublicStatusProjection
 from projections.timeline import TimelineProjection
+from projections.warehouse import WarehouseProjection
 from projections.worklist import WorklistProjection
 
 READ_MODELS: dict[str, type[Projection]] = {
@@ -17,6 +18,7 @@ READ_MODELS: dict[str, type[Projection]] = {
     "timeline": TimelineProjection,
     "catalogue": CatalogueProjection,
     "control_sheet": ControlSheetProjection,
+    "warehouse": WarehouseProjection,
 }
 
 

@@ -20,6 +20,7 @@ from domain.procedure import (
     ResultDocument,
 )
 from domain.values import Actor, AgencyCode, AgencyLevel, Role, Trace
+from tests.pki import ensure_pki
 from tests.scans import store
 
 VN = timezone(timedelta(hours=7))
@@ -165,6 +166,7 @@ def receive(
 
 
 def digitize_and_sign(app: OneStop, dossier_id: UUID, when: datetime = MONDAY) -> None:
+    ensure_pki(app)
     for code in ("TP1", "TP2"):
         app.digitize_component(
             dossier_id,
@@ -176,7 +178,6 @@ def digitize_and_sign(app: OneStop, dossier_id: UUID, when: datetime = MONDAY) -
             dossier_id,
             trace=trace(desk(), when),
             component_code=code,
-            signature_sha256=sha(f"sig-{code}"),
         )
 
 
@@ -190,7 +191,8 @@ def in_progress(app: OneStop, when: datetime = MONDAY) -> UUID:
 
 
 def result(app: OneStop, text: str = "result") -> IssuedResult:
-    """A signed result document uploaded to ``app``'s files."""
+    """A result document uploaded to ``app``'s files (signed when resolved)."""
+    ensure_pki(app)
     stored = store(app.files, text)
     return IssuedResult("KQ.H34.000001", uuid4(), stored.sha256, "123/GKS")
 

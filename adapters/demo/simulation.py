@@ -6,7 +6,6 @@ and period give the same codes, statuses and due times.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -321,7 +320,6 @@ class Simulation:
                 self.app.sign_component,
                 s.desk,
                 component_code=component.code,
-                signature_sha256=_sha(f"sig{scan.document_id}"),
             )
             owned[component.document_type_code] = scan.document_id
 
@@ -357,7 +355,3 @@ class Simulation:
         return DocumentMetadata(
             document_id=self._uuid(), sha256=stored.sha256, number_symbol=number
         )
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -26,10 +27,17 @@ class BlobStore:
         self.root = root
 
     def ingest(
-        self, data: bytes, limits: ScanLimits, declared: str | None = None
+        self,
+        data: bytes,
+        limits: ScanLimits,
+        declared: str | None = None,
+        check: Callable[[bytes], object] | None = None,
     ) -> StoredFile:
-        """Check, normalise to PDF and keep an upload; refusals store nothing."""
+        """Check, normalise to PDF and keep an upload; refusals store nothing.
+        ``check`` sees the PDF before it is kept (signature validation)."""
         scan: Scan = to_pdf(data, limits, declared)
+        if check is not None:
+            check(scan.pdf)
         digest = hashlib.sha256(scan.pdf).hexdigest()
         facts = StoredFile(digest, len(scan.pdf), scan.pages, scan.media_type)
         return self.add(scan.pdf, facts)

@@ -34,9 +34,8 @@ mutation D($code: String!, $component: String!, $doc: DocumentInput!) {{
                     document: $doc) {{ {OUTCOME} }}
 }}"""
 SIGN = f"""
-mutation S($code: String!, $component: String!, $sig: String!) {{
-  signComponent(dossier: {{code: $code}}, componentCode: $component,
-                signatureSha256: $sig) {{ {OUTCOME} }}
+mutation S($code: String!, $component: String!) {{
+  signComponent(dossier: {{code: $code}}, componentCode: $component) {{ {OUTCOME} }}
 }}"""
 FORWARD = f"""
 mutation F($code: String!, $to: String!) {{
@@ -131,9 +130,7 @@ class TestPaperDossierFlow:
                 component=component,
                 doc=document(component, api),
             )
-            position = command(
-                api, SIGN, tokens.desk(), code=code, component=component, sig="cd" * 32
-            )
+            position = command(api, SIGN, tokens.desk(), code=code, component=component)
         assert officer_view(api, code, position)["version"] == 5
 
         position = command(api, FORWARD, tokens.desk(), code=code, to=JUSTICE)

@@ -37,7 +37,6 @@ from tests.factories import (
     receive,
     result,
     seed_catalogue,
-    sha,
     specialist,
     trace,
     warehouse_document,
@@ -72,7 +71,6 @@ class TestForwardDossier:
             dossier_id,
             trace=trace(desk()),
             component_code="TP1",
-            signature_sha256=sha("sig"),
         )
         app.forward_dossier(dossier_id, trace=trace(desk()), to=Holder(JUSTICE, "PHC"))
         dossier = app.get_dossier(dossier_id)

@@ -12,7 +12,7 @@ from domain.values import Role
 from tests.api.conftest import RECEIVE
 from tests.api.test_graphql_flow import DIGITIZE, SIGN
 from tests.api.test_graphql_rules import FORWARD, REAPPOINT, SHEET
-from tests.factories import APPLICANT, BIRTH, JUSTICE, PROVINCE, sha
+from tests.factories import APPLICANT, BIRTH, JUSTICE, PROVINCE
 from tests.scans import pdf_bytes
 from tests.served import Served, seeded_settings, served
 
@@ -70,7 +70,7 @@ def test_refusals_write_nothing_and_the_sheet_shows_the_hand_over(
             signed = data(
                 motcua,
                 SIGN,
-                {"code": code, "component": component, "sig": sha("s" + component)},
+                {"code": code, "component": component},
                 desk,
             )
             assert signed["__typename"] == "DossierUpdated", signed

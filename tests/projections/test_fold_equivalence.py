@@ -62,6 +62,7 @@ from tests.factories import (
     specialist,
     trace,
 )
+from tests.pki import ensure_pki
 from tests.projections.support import (
     COMPLETION,
     Fault,
@@ -292,6 +293,7 @@ class Driver:
         commands[operation]()
 
     def _digitize(self, dossier_id: UUID, when: datetime, choice: int) -> None:
+        ensure_pki(self.app)
         officer = trace(self._actor(desk(), choice), when)
         for code in COMPONENTS[self.procedures[dossier_id]]:
             self.app.digitize_component(
@@ -304,7 +306,6 @@ class Driver:
                 dossier_id,
                 trace=officer,
                 component_code=code,
-                signature_sha256=sha(f"ký-{code}"),
             )
 
 

@@ -243,25 +243,34 @@ class OfficerMutation:
             ),
         )
 
-    @strawberry.mutation(description="Ghi nhận kiểm tra tài khoản số của người nộp")
+    @strawberry.mutation(
+        description="Kiểm tra tài khoản số của người nộp qua nhà cung cấp định danh; "
+        "nếu cán bộ nhập hasAccount thì ghi theo cán bộ / check the applicant's "
+        "digital account with the identity provider (or as the desk entered it)"
+    )
     async def check_digital_account(
         self,
         info: Info,
         dossier: DossierRef,
-        has_account: bool,
+        has_account: bool | None = None,
         verified_with_vneid: bool = False,
         eid_level: int = 0,
     ) -> Outcome:
+
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
+            entered = (
+                None
+                if has_account is None
+                else DigitalAccount(
+                    has_account, verified_with_vneid, eid_level, "officer"
+                )
+            )
+            return app.check_digital_account(
+                i, trace=t, account=entered, expected_version=v
+            )
+
         return await run_command(
-            info.context,
-            dossier,
-            Command.CHECK_DIGITAL_ACCOUNT,
-            lambda app, i, t, v: app.check_digital_account(
-                i,
-                trace=t,
-                account=DigitalAccount(has_account, verified_with_vneid, eid_level),
-                expected_version=v,
-            ),
+            info.context, dossier, Command.CHECK_DIGITAL_ACCOUNT, run
         )
 
     @strawberry.mutation(description="Số hóa một thành phần hồ sơ")
@@ -304,13 +313,15 @@ class OfficerMutation:
 
         return await run_command(info.context, dossier, Command.REUSE_COMPONENT, run)
 
-    @strawberry.mutation(description="Ký số thành phần đã số hóa")
+    @strawberry.mutation(
+        description="Cán bộ tiếp nhận ký số (PAdES) bản quét đã lưu của thành phần / "
+        "the receiving officer signs the stored scan (PAdES)"
+    )
     async def sign_component(
         self,
         info: Info,
         dossier: DossierRef,
         component_code: str,
-        signature_sha256: str,
     ) -> Outcome:
         return await run_command(
             info.context,
@@ -320,9 +331,6 @@ class OfficerMutation:
                 i,
                 trace=t,
                 component_code=bounds.code(component_code, "componentCode"),
-                signature_sha256=bounds.sha256(
-                    _digest(signature_sha256), "signatureSha256"
-                ),
                 expected_version=v,
             ),
         )

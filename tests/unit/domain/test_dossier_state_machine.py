@@ -52,11 +52,11 @@ from tests.factories import (
     leader,
     result,
     seed_catalogue,
-    sha,
     specialist,
     trace,
     warehouse_document,
 )
+from tests.pki import ensure_pki
 
 OUTSIDER = specialist("000.00.15.H34", "outsider")
 # (target, registered in this province's catalogue?)
@@ -75,7 +75,7 @@ FORWARD_TARGETS = [
 class DossierMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.app = OneStop(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        self.app = ensure_pki(OneStop(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
         seed_catalogue(self.app)
         for department in ("PHC", "PHT"):
             self.app.add_department(
@@ -241,7 +241,6 @@ class DossierMachine(RuleBasedStateMachine):
                 d,
                 trace=trace(who, self.now),
                 component_code=code,
-                signature_sha256=sha(code),
             ),
             ComponentError,
         ):

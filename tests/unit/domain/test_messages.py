@@ -292,7 +292,6 @@ def test_the_reasons_found_read_in_one_language(app: OneStop) -> None:
             dossier_id,
             trace=trace(desk()),
             component_code="TP1",
-            signature_sha256="ab" * 32,
         ),
         _raised(
             app.digitize_component,
