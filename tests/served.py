@@ -109,16 +109,17 @@ class Served:
         self,
         data: bytes,
         *,
-        token: str,
+        token: str | None,
         filename: str = "scan.pdf",
         content_type: str = "application/pdf",
     ) -> httpx.Response:
         """``POST /api/files`` as real HTTP multipart."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         with self.client() as client:
             return client.post(
                 "/api/files",
                 files={"file": (filename, data, content_type)},
-                headers={"Authorization": f"Bearer {token}"},
+                headers=headers,
             )
 
     def download(self, document_id: str, *, token: str | None) -> httpx.Response:
