@@ -94,6 +94,7 @@ class Simulation:
         self.summary = Summary()
         self.warehouse: dict[str, dict[str, UUID]] = {}
         self.people: list[Applicant] = []
+        self.returning: list[tuple[Applicant, ProcedureDefinition]] = []
         self.calendar = app.working_calendar("H34").calendar
         self._end_at = datetime.combine(end, time(0), tzinfo=VN)
 
@@ -151,11 +152,17 @@ class Simulation:
         rng = self.rng
         procedure = rng.choice(PROCEDURES)
         applicant = rng.choice(self.people)
+        if self.returning and rng.random() < 0.3:
+            # People come back (another extract, a renewal, the same permit for
+            # a second plot): the desk finds their papers in the warehouse.
+            applicant, procedure = rng.choice(self.returning)
         desk_unit = self._desk_for(procedure)
         desk = Actor(f"cb-mc-{rng.randrange(1, 6)}", Role.DESK, desk_unit, "MC")
         received_at = self._reception_time()
         self.summary.dossiers += 1
         online = procedure.online_level is not OnlineLevel.NONE and rng.random() < 0.35
+        if not online:
+            self.returning.append((applicant, procedure))
         if online:
             dossier_id, _ = self.app.submit_dossier(
                 trace=trace_for(Actor(applicant.id, Role.CITIZEN), at=received_at),
