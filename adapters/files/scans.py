@@ -12,9 +12,8 @@ import warnings
 from dataclasses import dataclass
 
 import img2pdf
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageSequence
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from domain.errors import Bilingual as B
 from domain.files import (
@@ -108,10 +107,12 @@ def _pdf_pages(data: bytes, limits: ScanLimits) -> int:
                 page.mediabox  # noqa: B018
     except EncryptedPdfError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError):
-        raise CorruptFileError(B("PDF không đọc được", "unreadable PDF")) from None
     except RecursionError:
         raise CorruptFileError(B("PDF lồng quá sâu", "PDF nested too deep")) from None
+    except Exception:
+        # Untrusted bytes: whatever the parser trips over (IndexError,
+        # struct.error…), the file is one we cannot read.
+        raise CorruptFileError(B("PDF không đọc được", "unreadable PDF")) from None
     if pages < 1:
         raise CorruptFileError(B("PDF không có trang nào", "PDF without pages"))
     if pages > limits.max_pages:
@@ -153,7 +154,8 @@ def _image_pdf(data: bytes, kind: MediaType, limits: ScanLimits) -> bytes:
         raise FileTooLargeError(
             B("ảnh nén bất thường (bom giải nén)", "decompression bomb")
         ) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+    except Exception:
+        # As for PDFs: any failure of the decoder on these bytes is a corrupt image.
         raise CorruptFileError(B("ảnh không đọc được", "unreadable image")) from None
     try:
         pdf = img2pdf.convert(pages, rotation=img2pdf.Rotation.ifvalid)
