@@ -141,11 +141,11 @@ class WarehouseProjection(Projection):
             "",
         )
         marks = ", ".join("?" * len(row))
-        sql.append(f"INSERT INTO {self.table('documents')} VALUES ({marks})", row)
+        sql.execute(f"INSERT INTO {self.table('documents')} VALUES ({marks})", row)
 
     @apply.register
     def reused(self, event: DigitizedDocument.Reused, sql: Sql) -> None:
-        sql.append(
+        sql.execute(
             f"UPDATE {self.table('documents')} SET reuse_count = reuse_count + 1 "
             "WHERE document_id = ?",
             (str(event.originator_id),),
@@ -153,7 +153,7 @@ class WarehouseProjection(Projection):
 
     @apply.register
     def signed(self, event: DigitizedDocument.Signed, sql: Sql) -> None:
-        sql.append(
+        sql.execute(
             f"UPDATE {self.table('documents')} SET sha256 = ?, size = ?, pages = ?, "
             "signatures = ? WHERE document_id = ?",
             (
@@ -167,14 +167,14 @@ class WarehouseProjection(Projection):
 
     @apply.register
     def validated(self, event: DigitizedDocument.SignaturesValidated, sql: Sql) -> None:
-        sql.append(
+        sql.execute(
             f"UPDATE {self.table('documents')} SET signatures = ? WHERE document_id = ?",
             (event.indication, str(event.originator_id)),
         )
 
     @apply.register
     def returned(self, event: events.Returned, sql: Sql) -> None:
-        sql.append(
+        sql.execute(
             f"UPDATE {self.table('documents')} SET hidden = 0 "
             "WHERE dossier_id = ? AND kind = ?",
             (str(event.originator_id), DocumentKind.RESULT.value),
