@@ -10,6 +10,8 @@ import orjson
 import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.files.blobs import BlobStore
+from adapters.files.scans import ScanLimits
 from adapters.integration import integrator as integration
 from adapters.settings import Settings
 from adapters.workers import (
@@ -33,7 +35,13 @@ from api.live import (
 )
 from api.metrics import ApiMetrics
 from api.read_your_writes import ReadYourWrites
-from api.wiring import build_application, build_projector, build_read_store
+from api.wiring import (
+    build_application,
+    build_blob_store,
+    build_projector,
+    build_read_store,
+    scan_limits,
+)
 from application.onestop import OneStop
 from projections.catalogue import CatalogueView
 from projections.citizen import CitizenView
@@ -42,6 +50,7 @@ from projections.ports import ReadStore
 from projections.public_status import PublicStatus, PublicStatusView
 from projections.runtime import Doorbell, Projector
 from projections.timeline import TimelineView
+from projections.warehouse import WarehouseView
 from projections.worklist import WorklistView
 
 log = structlog.get_logger("services")
@@ -80,6 +89,9 @@ class Services:
     subscription_idle_seconds: int
     subscriptions_per_connection: int
     reads: ReadYourWrites
+    blobs: BlobStore
+    scan_limits: ScanLimits
+    warehouse: WarehouseView
     workers: int = 1
     inline_reads: bool = False
     """Read-model reads on the event loop (SQLite: a local file) instead of a thread."""
@@ -227,7 +239,8 @@ class Services:
 
 
 def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
-    onestop = build_application(settings)
+    blobs = build_blob_store(settings)
+    onestop = build_application(settings, blobs)
     store = build_read_store(settings)
     projector = build_projector(onestop, store)
     embedded = not settings.is_postgres or settings.value("PROJECTOR") == "embedded"
@@ -272,4 +285,7 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         generation=generation,
         inline_reads=not settings.is_postgres,
         reads=reads,
+        blobs=blobs,
+        scan_limits=scan_limits(settings),
+        warehouse=WarehouseView(store),
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from adapters.files.blobs import BlobStore
+from adapters.files.scans import ScanLimits
+from adapters.identity import DevelopmentIdentityProvider
+from adapters.pki.lazy import LazyPki
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import Settings, persistence_env
@@ -11,8 +15,26 @@ from projections.registry import all_projections
 from projections.runtime import Projector
 
 
-def build_application(settings: Settings) -> OneStop:
-    return OneStop(env=settings.eventsourcing_env(), options=settings.onestop_options())
+def build_blob_store(settings: Settings) -> BlobStore:
+    return BlobStore(settings.data_dir / "blobs")
+
+
+def scan_limits(settings: Settings) -> ScanLimits:
+    return ScanLimits(
+        max_bytes=settings.value("MAX_UPLOAD_BYTES"),
+        max_pages=settings.value("MAX_SCAN_PAGES"),
+        max_pixels=settings.value("MAX_SCAN_PIXELS"),
+    )
+
+
+def build_application(settings: Settings, files: BlobStore | None = None) -> OneStop:
+    return OneStop(
+        env=settings.eventsourcing_env(),
+        options=settings.onestop_options(),
+        files=files or build_blob_store(settings),
+        signatures=LazyPki(settings),
+        identity=DevelopmentIdentityProvider(),
+    )
 
 
 def build_read_store(settings: Settings) -> ReadStore:

@@ -9,6 +9,7 @@ from projections.control_sheet import ControlSheetProjection
 from projections.directory import DirectoryProjection
 from projections.public_status import PublicStatusProjection
 from projections.timeline import TimelineProjection
+from projections.warehouse import WarehouseProjection
 from projections.worklist import WorklistProjection
 
 READ_MODELS: dict[str, type[Projection]] = {
@@ -19,6 +20,7 @@ READ_MODELS: dict[str, type[Projection]] = {
     "catalogue": CatalogueProjection,
     "control_sheet": ControlSheetProjection,
     "directory": DirectoryProjection,
+    "warehouse": WarehouseProjection,
 }
 
 

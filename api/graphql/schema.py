@@ -33,9 +33,10 @@ from api.edge_settings import EdgeSettings
 from api.graphql.documents import DocumentCaches, bounded_documents
 from api.graphql.mutations.citizen import CitizenMutation
 from api.graphql.mutations.officer import OfficerMutation
-from api.graphql.queries import Query
+from api.graphql.queries import Query as OneStopQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.types.scalars import SCALAR_OVERRIDES
+from api.graphql.warehouse import WarehouseMutation, WarehouseQuery
 
 log = structlog.get_logger("graphql")
 
@@ -100,7 +101,10 @@ class MotcuaSchema(strawberry.Schema):
                 )
 
 
-Mutation = merge_types("Mutation", (OfficerMutation, CitizenMutation))
+Mutation = merge_types(
+    "Mutation", (OfficerMutation, CitizenMutation, WarehouseMutation)
+)
+Query = merge_types("Query", (OneStopQuery, WarehouseQuery))
 
 
 def build_schema(

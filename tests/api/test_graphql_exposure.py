@@ -8,7 +8,7 @@ import pytest
 
 from api.auth import AccessLevel
 from tests.api.conftest import STATUS, Api, receive_paper
-from tests.factories import APPLICANT, JUSTICE
+from tests.factories import APPLICANT, JUSTICE, desk, document, trace
 
 LEVELS = ("anonymous", "citizen", "officer", "monitor", "reviewer")
 EVERYONE = frozenset(LEVELS)
@@ -23,6 +23,8 @@ ROOT_ACCESS: dict[str, frozenset[str]] = {
     "Query.dossier": CITIZEN,
     "Query.worklist": STAFF,
     "Query.officerDossier": STAFF,
+    "Query.myDocuments": CITIZEN,
+    "Query.warehouseDocuments": frozenset({"officer"}),
     "Subscription.dossierStatusChanged": EVERYONE,
     "Subscription.apologyDue": frozenset({"officer"}),
 }
@@ -62,6 +64,8 @@ TYPE_LEVELS: dict[str, frozenset[str]] = {
     "OfficerDossier": STAFF,
     "TimelineItem": STAFF,
     "ControlSheetLine": STAFF,
+    "WarehouseDocument": ACTORS,  # the owner's own, and the desk's lookup
+    "DocumentValidated": ACTORS,
     **dict.fromkeys(OUTCOMES, ACTORS),
 }
 """Every object type of the schema, and the levels that can reach it."""
@@ -105,6 +109,10 @@ QUERIES = {
     "dossier": "query Q($code: String!) { dossier(code: $code) { code } }",
     "worklist": "{ worklist { code } }",
     "officerDossier": "query Q($code: String!) { officerDossier(code: $code) { code } }",
+    "myDocuments": "{ myDocuments { documentId } }",
+    "warehouseDocuments": '{ warehouseDocuments(ownerId: "%s") { documentId } }'.replace(
+        "%s", APPLICANT.id
+    ),
 }
 
 
@@ -176,6 +184,14 @@ class TestExposureMatrix:
 
     def test_each_level_gets_exactly_the_root_fields_it_may_use(self, api: Api) -> None:
         code = receive_paper(api)["code"]
+        onestop = api.services.onestop
+        onestop.digitize_component(
+            onestop.dossier_id_for(code),
+            trace=trace(desk()),
+            component_code="TP1",
+            document=document("TP1", onestop),
+        )
+        api.settle()
         tokens = {
             "anonymous": None,
             "citizen": api.tokens.citizen(),

@@ -15,6 +15,7 @@ from application.transcodings import register_value_transcodings
 from domain import (
     agency,
     calendar,
+    digitized_document,
     dossier,
     dossier_code,
     dossier_events,
@@ -24,7 +25,15 @@ from domain import (
 from domain.dossier_events import DOSSIER_EVENTS
 
 PINNED = Path(__file__).with_name("stored_topics.txt")
-MODULES = (agency, calendar, dossier, dossier_code, procedure, reorganisation)
+MODULES = (
+    agency,
+    calendar,
+    digitized_document,
+    dossier,
+    dossier_code,
+    procedure,
+    reorganisation,
+)
 
 
 def current_topics() -> set[str]:
