@@ -87,6 +87,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("PROJECTOR", choice("embedded", "separate"), None, "`embedded` follows the log inside the API process (always on SQLite); on PostgreSQL the default is a separate `motcua projector`", "embedded on SQLite"),
     Variable("WORKERS", integer(1, 64), "1", "worker processes of `motcua serve` (same as `--workers`); one of them follows the log when the projector is embedded (a lock in the data directory elects it)"),
     Variable("PROJECTOR_BATCH_SIZE", integer(1, 100_000), "1000", "notifications applied per read-model transaction by `motcua projector`"),
+    Variable("AUDIT_CHECKPOINT_EVENTS", integer(1, 100_000_000), "10000", "the log sealer (in `motcua projector`, the embedded follower or `motcua audit seal`) signs its head with the agency key after this many new events"),
+    Variable("AUDIT_CHECKPOINT_SECONDS", integer(1, 86_400), "300", "…or when this many seconds passed since the last signed checkpoint and new events were sealed"),
     Variable("LOOKUP_RATE_LIMIT", integer(1, 1_000_000_000), "60", "anonymous `dossierStatus` lookups per client per window"),
     Variable("LOOKUP_RATE_WINDOW", integer(1, 86_400), "60", "the rate-limit window in seconds"),
     Variable("JWT_ISSUER", text(), "motcua", "expected `iss` of bearer tokens"),

@@ -32,7 +32,12 @@ from api.live import (
 )
 from api.metrics import ApiMetrics
 from api.read_your_writes import ReadYourWrites
-from api.wiring import build_application, build_projector, build_read_store
+from api.wiring import (
+    build_application,
+    build_projector,
+    build_read_store,
+    build_sealer,
+)
 from application.onestop import OneStop
 from projections.catalogue import CatalogueView
 from projections.citizen import CitizenView
@@ -141,6 +146,8 @@ class Services:
         """Follow the log in this process (embedded default, or when configured)."""
         doorbell = self._doorbell = Doorbell()
         self.onestop.subscribe(doorbell.ring)
+        sealer = build_sealer(self.settings, self.onestop, self.store)
+        self.projector.followers.append(sealer.catch_up)
         if self.generation is not None:
             # Before the commit (no entry read from now on outlives it) and
             # after (none read while it committed survives it).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.audit_keys import FileCheckpointSigner
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import Settings, persistence_env
@@ -9,6 +10,7 @@ from application.onestop import OneStop
 from projections.ports import ReadStore
 from projections.registry import all_projections
 from projections.runtime import Projector
+from projections.seal import Sealer
 
 
 def build_application(settings: Settings) -> OneStop:
@@ -32,3 +34,14 @@ def build_projector(
 ) -> Projector:
     projections = [p for p in all_projections() if names is None or p.name in names]
     return Projector(app, store, projections, batch_size=batch_size)
+
+
+def build_sealer(settings: Settings, app: OneStop, store: ReadStore) -> Sealer:
+    """The log sealer, signing checkpoints with the agency key of the data dir."""
+    return Sealer(
+        app,
+        store,
+        FileCheckpointSigner(settings.data_dir),
+        checkpoint_events=settings.value("AUDIT_CHECKPOINT_EVENTS"),
+        checkpoint_seconds=settings.value("AUDIT_CHECKPOINT_SECONDS"),
+    )

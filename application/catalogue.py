@@ -17,10 +17,17 @@ from eventsourcing.persistence import (
     IntegrityError,
     InternalError,
     JSONTranscoder,
+    Mapper,
     ProgrammingError,
     Recording,
 )
 
+from application.chain import (
+    ChainedEventStore,
+    ChainHeads,
+    ChainMapper,
+    SnapshotStore,
+)
 from application.errors import (
     AgencyNotFoundError,
     AlreadyExistsError,
@@ -113,6 +120,7 @@ class Catalogue(Application[UUID]):
     # deep-copies on every get. Commands use the project's own caches
     # (saved dossiers, recently read catalogue entries) instead.
     env: ClassVar[dict[str, str]] = {}
+    chain_heads: ChainHeads
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
@@ -124,11 +132,25 @@ class Catalogue(Application[UUID]):
         self._calendars: _RecentlyRead[VersionedCalendar] = _RecentlyRead(seconds)
         self._departments: _RecentlyRead[frozenset[str] | None] = _RecentlyRead(seconds)
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=ChainMapper
+        )
+
     def construct_recorder(self) -> ApplicationRecorder:
         return _retrying_catalog_races(super().construct_recorder)
 
+    def construct_event_store(self) -> EventStore[UUID]:
+        # Every event carries its stream's hash chain (application/chain.py).
+        self.chain_heads = ChainHeads()
+        return ChainedEventStore(self.mapper, self.recorder, self.chain_heads)
+
     def construct_snapshot_store(self) -> EventStore[UUID]:
-        return _retrying_catalog_races(super().construct_snapshot_store)
+        def construct() -> EventStore[UUID]:
+            recorder = self.factory.aggregate_recorder(purpose="snapshots")
+            return SnapshotStore(self.mapper, recorder, self.chain_heads)
+
+        return _retrying_catalog_races(construct)
 
     def save(
         self,

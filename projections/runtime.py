@@ -112,6 +112,8 @@ class Projector:
         self.on_dead_letter: list[Callable[[str], None]] = []
         """Called after a commit once per event a read model dead-lettered."""
         self._dead_lettered: list[str] = []
+        self.followers: list[Callable[[], object]] = []
+        """Other log followers run after each catch-up (e.g. the log sealer)."""
         self.setup()
 
     def setup(self) -> None:
@@ -548,6 +550,8 @@ class Projector:
         while not stop.is_set():
             try:
                 self.catch_up()
+                for follower in self.followers:
+                    follower()
             except Exception:
                 log.exception("projection_batch_failed")
                 stop.wait(1.0)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli import bench, calendar, demo, dossier, projections, serve, token
+from api.cli import audit, bench, calendar, demo, dossier, projections, serve, token
 from api.cli.failures import MotcuaGroup, check_settings
 from api.logging import configure_logging
 
@@ -48,6 +48,7 @@ app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:
