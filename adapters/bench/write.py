@@ -28,8 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse, urlunparse
 
 import psycopg
+from eventsourcing.persistence import EventStore
 from psycopg import sql
 
 from adapters.bench.catalogue import (
@@ -47,6 +49,7 @@ from adapters.services.postgres import (
     TemporaryPostgres,
 )
 from adapters.settings import persistence_env
+from application.chain import ChainHeads
 from application.clock import trace_for
 from application.onestop import OneStop
 
@@ -76,6 +79,8 @@ class WriteRound:
     """Of ``app_seconds``: inside the event recorder's ``insert_events``."""
     app_read_seconds: float = 0.0
     """Of ``app_seconds``: inside the event recorder's ``select_events``."""
+    unchained_commands_per_second: float | None = None
+    """The same commands without the per-stream hash chain (``compare_unchained``)."""
 
     @property
     def ratio(self) -> float:
@@ -141,6 +146,7 @@ def run_write_benchmark(
     warmup: int | None = None,
     keep_database: bool = False,
     writers: int = 1,
+    compare_unchained: bool = False,
 ) -> WriteResult:
     """Measure ``rounds`` rounds of ``commands`` commands against raw inserts.
 
@@ -150,6 +156,9 @@ def run_write_benchmark(
     starts a temporary, durable (``fsync=on``) server for the run.
     ``warmup`` dossiers (default: up to 60, at least 1) run untimed first on
     the application side, twice as many rows on the reference side.
+    ``compare_unchained`` adds a third side in each round: the same commands
+    through an application without the per-stream hash chain, in a sibling
+    database on the same server (the chain's cost, measured in the same run).
     """
     if commands < 2 or commands % 2:
         raise ValueError("commands must be an even number ≥ 2 (receive + forward)")
@@ -163,8 +172,12 @@ def run_write_benchmark(
     with _scratch_database(database_url, keep=keep_database) as (url, server):
         raw = _RawSide(url, writers)
         app_side = _AppSide(url, writers)
+        plain_url = _sibling_database(url, "_plain") if compare_unchained else None
+        plain = _AppSide(plain_url, writers, chained=False) if plain_url else None
         try:
             server += f", {raw.settings()}"
+            if plain is not None:
+                plain.run(warm)
             app_side.run(warm)
             state_bytes, topic_chars = app_side.mean_stored_event()
             raw.prepare(state_bytes, topic_chars)
@@ -172,12 +185,17 @@ def run_write_benchmark(
             measured: list[WriteRound] = []
             for index in range(rounds):
                 app_first = index % 2 == 0
+                plain_seconds = None
+                if plain is not None and not app_first:
+                    plain_seconds = plain.run(pairs)
                 if app_first:
                     app_seconds = app_side.run(pairs)
                     raw_seconds = raw.run(commands)
                 else:
                     raw_seconds = raw.run(commands)
                     app_seconds = app_side.run(pairs)
+                if plain is not None and app_first:
+                    plain_seconds = plain.run(pairs)
                 measured.append(
                     WriteRound(
                         app_commands_per_second=commands / app_seconds,
@@ -187,6 +205,9 @@ def run_write_benchmark(
                         order="app,reference" if app_first else "reference,app",
                         app_write_seconds=app_side.write_seconds,
                         app_read_seconds=app_side.read_seconds,
+                        unchained_commands_per_second=(
+                            commands / plain_seconds if plain_seconds else None
+                        ),
                     )
                 )
             configuration = app_side.configuration()
@@ -196,6 +217,10 @@ def run_write_benchmark(
         finally:
             app_side.close()
             raw.close()
+            if plain is not None:
+                plain.close()
+            if plain_url is not None:
+                _drop_database(url, plain_url)
         expected = app_side.dossiers * EVENTS_PER_DOSSIER
         if events_written != expected:
             raise RuntimeError(
@@ -213,7 +238,26 @@ def run_write_benchmark(
         app_us = per_command(r.app_seconds for r in measured)
         write_us = per_command(r.app_write_seconds for r in measured)
         read_us = per_command(r.app_read_seconds for r in measured)
+        chain_notes: tuple[str, ...] = ()
+        if compare_unchained:
+            plain_rates = [
+                r.unchained_commands_per_second
+                for r in measured
+                if r.unchained_commands_per_second
+            ]
+            plain_median = statistics.median(plain_rates)
+            per_round = statistics.median(
+                r.app_commands_per_second / r.unchained_commands_per_second
+                for r in measured
+                if r.unchained_commands_per_second
+            )
+            chain_notes = (
+                f"hash chain: {app_median:.0f} cmd/s chained vs {plain_median:.0f} "
+                f"unchained (same run): ratio {app_median / plain_median:.3f}, "
+                f"median of per-round ratios {per_round:.3f}",
+            )
         notes = (
+            *chain_notes,
             f"writers: {writers} concurrent on each side; app group transactions "
             f"(> 1 save): {groups}",
             f"app: {pairs} dossiers per round through OneStop: receive_dossier "
@@ -285,15 +329,42 @@ def _scratch_database(
             temporary.stop()
 
 
+def _sibling_database(url: str, suffix: str) -> str:
+    parts = urlparse(url)
+    name = parts.path.strip("/") + suffix
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlunparse(parts._replace(path="/" + name))
+
+
+def _drop_database(url: str, sibling: str) -> None:
+    name = urlparse(sibling).path.strip("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+
+
+class _UnchainedOneStop(OneStop):
+    """The application without the per-stream hash chain (bench reference only)."""
+
+    def construct_event_store(self) -> EventStore[uuid.UUID]:
+        self.chain_heads = ChainHeads()
+        return EventStore(self.mapper, self.recorder)
+
+
 class _AppSide:
     """``OneStop`` on the benchmark database, seeded with the bench catalogue."""
 
-    def __init__(self, url: str, writers: int = 1) -> None:
+    def __init__(self, url: str, writers: int = 1, *, chained: bool = True) -> None:
         self.url = url
         self.writers = writers
         self._pool = ThreadPoolExecutor(writers, thread_name_prefix="bench-app")
         self._count_lock = threading.Lock()
-        self.app = OneStop(env=persistence_env(url))
+        kind = OneStop if chained else _UnchainedOneStop
+        self.app = kind(env=persistence_env(url))
         seed_bench_catalogue(self.app)
         self.catalogue_rows = self._count()
         self.catalogue_last = int(

@@ -6,6 +6,7 @@ import signal
 import threading
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 
@@ -13,7 +14,10 @@ from adapters.append_only import HISTORY_TABLES, protect_postgres
 from adapters.audit_keys import CheckpointVerifier, FileCheckpointSigner
 from adapters.settings import Settings
 from api.cli.common import application, fail, print_json
+from api.cli.inputs import iso_instant
+from api.presenters import plain
 from api.wiring import build_read_store, build_sealer
+from application.history import DossierAsOf, dossier_history
 from projections.audit_verify import KINDS, verify_log
 
 app = typer.Typer(
@@ -130,3 +134,69 @@ def protect_command(
             store.close()
     protect_postgres(settings.database_url, app_role)
     typer.echo(f"{', '.join(HISTORY_TABLES)}: SELECT, INSERT only for {app_role}")
+
+
+@app.command("history")
+def history_command(
+    reference: Annotated[
+        str,
+        typer.Argument(metavar="CODE_OR_ID", help="Dossier code or dossier id."),
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="ISO 8601 time with offset: the dossier as the system knew it then "
+            "(events recorded up to it). Default: now.",
+        ),
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The dossier as known at a time: status, documents, due time with its
+    derivation, and every step with who, role, agency, reason and times."""
+    moment = iso_instant("--as-of", as_of) if as_of is not None else None
+    with application() as onestop:
+        try:
+            target: str | UUID = UUID(reference.strip())
+        except ValueError:
+            target = reference.strip()
+        found = dossier_history(onestop, target, moment)
+    if json:
+        print_json(plain(found))
+        return
+    _show_history(found)
+
+
+def _show_history(found: DossierAsOf) -> None:
+    when = found.as_of.isoformat() if found.as_of else "now"
+    if not found.known:
+        typer.echo(f"{found.dossier_id}: not yet recorded at {when}")
+        return
+    typer.echo(
+        f"{found.code or found.dossier_id} as known at {when}: {found.status} "
+        f"(national {found.national_status_code}), version {found.version}, "
+        f"held by {found.holder_agency} {found.holder_department or ''}".rstrip()
+    )
+    if found.due is not None:
+        typer.echo(f"due {found.due.due_at.isoformat() if found.due.due_at else '—'}:")
+        for line in found.due.explanation:
+            typer.echo(f"  {line}")
+    typer.echo("documents:")
+    for doc in found.documents:
+        signed = f", signed by {doc.signed_by}" if doc.signed_by else ""
+        typer.echo(f"  {doc.component_code} {doc.status}{signed}")
+    typer.echo("steps:")
+    for step in found.steps:
+        unit = f"{step.agency_code or ''}/{step.department or ''}".strip("/")
+        effective = (
+            f" (effective {step.effective_at.isoformat()})"
+            if step.effective_at != step.recorded_at
+            else ""
+        )
+        reason = f" — {step.reason}" if step.reason else ""
+        typer.echo(
+            f"  v{step.version} {step.recorded_at.isoformat()}{effective} "
+            f"{step.event} by {step.actor_id} ({step.role}{', ' + unit if unit else ''})"
+            f" procedure v{step.procedure_version} calendar v{step.calendar_version}"
+            f"{reason}"
+        )

@@ -67,6 +67,7 @@ def write_bench(
     commands: int | None = None,
     rounds: int | None = None,
     writers: int = 1,
+    compare_unchained: bool = False,
 ) -> BenchReport:
     result = run_write_benchmark(
         options.database_url,
@@ -74,6 +75,7 @@ def write_bench(
         or (WRITE_QUICK_COMMANDS if options.quick else WRITE_COMMANDS),
         rounds=rounds or (WRITE_QUICK_ROUNDS if options.quick else WRITE_ROUNDS),
         writers=writers,
+        compare_unchained=compare_unchained,
     )
     return result.report()
 
@@ -158,6 +160,14 @@ def write(
             "process) vs OneStop direct.",
         ),
     ] = "direct",
+    chain_cost: Annotated[
+        bool,
+        typer.Option(
+            "--chain-cost",
+            help="Also run the commands without the per-stream hash chain "
+            "(same run, sibling database) and report the ratio.",
+        ),
+    ] = False,
 ) -> None:
     """Commands/s through the application vs raw INSERT transactions/s.
 
@@ -184,7 +194,13 @@ def write(
             writers=writers,
         )
     else:
-        report = write_bench(options, commands=commands, rounds=rounds, writers=writers)
+        report = write_bench(
+            options,
+            commands=commands,
+            rounds=rounds,
+            writers=writers,
+            compare_unchained=chain_cost,
+        )
     if json:
         print_json(report.to_json())
     else:

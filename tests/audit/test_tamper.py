@@ -307,3 +307,32 @@ def test_old_unchained_events_still_load_and_the_chain_continues(
     finally:
         again.app.close()
         again.store.close()
+
+
+def test_cli_seal_and_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli.main import app as cli
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    backend = open_backend("sqlite", url)
+    try:
+        populate(backend.app)
+    finally:
+        backend.app.close()
+        backend.store.close()
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", url)
+    monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    sealed = runner.invoke(cli, ["audit", "seal"])
+    assert sealed.exit_code == 0, sealed.output
+    intact = runner.invoke(cli, ["audit", "verify", "--json"])
+    assert intact.exit_code == 0, intact.output
+    conn = sqlite3.connect(tmp_path / "cli.db", isolation_level=None)
+    conn.execute("DROP TRIGGER stored_events_append_only_delete")
+    conn.execute("DELETE FROM stored_events WHERE rowid = 7")
+    conn.close()
+    broken = runner.invoke(cli, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "removed event at position 7" in broken.stderr
+    assert "vị trí 7" in broken.stderr
