@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -34,7 +35,7 @@ def test_every_version_equals_the_stored_aggregate_at_that_version(
 ) -> None:
     app, _ = scenario
     for dossier_id in _dossiers(scenario):
-        events = list(app.events.get(dossier_id))
+        events: list[Any] = list(app.events.get(dossier_id))
         for event in events:
             found = dossier_as_of(events, dossier_id, event.timestamp)
             stored: Dossier = app.repository.get(
@@ -61,7 +62,7 @@ def test_any_instant_sees_exactly_the_events_recorded_by_then(
 ) -> None:
     app, _ = scenario
     dossier_id = data.draw(st.sampled_from(_dossiers(scenario)))
-    events = list(app.events.get(dossier_id))
+    events: list[Any] = list(app.events.get(dossier_id))
     first, last = events[0].timestamp, events[-1].timestamp
     span = (last - first) + timedelta(milliseconds=2)
     offset = data.draw(st.integers(-1000, int(span / timedelta(microseconds=1))))
@@ -84,8 +85,9 @@ def test_the_due_time_is_explained_by_pauses_and_the_reappointment(
     app, s = scenario
     found = dossier_history(app, s["reappointed"])
     due = found.due
-    assert due is not None and due.reappointment is not None
-    events = list(app.events.get(s["reappointed"]))
+    assert due is not None
+    assert due.reappointment is not None
+    events: list[Any] = list(app.events.get(s["reappointed"]))
     reception = events[0]
     assert isinstance(reception, Dossier.ReceivedAtDesk)
     assert due.initial_due_at == reception.due_at
@@ -97,8 +99,10 @@ def test_the_due_time_is_explained_by_pauses_and_the_reappointment(
     paid = dossier_history(app, s["payment"]).due
     assert paid is not None
     (pause,) = paid.pauses
-    assert pause.kind == "payment" and pause.ended_at is not None
-    assert pause.paused_seconds is not None and pause.paused_seconds > 0
+    assert pause.kind == "payment"
+    assert pause.ended_at is not None
+    assert pause.paused_seconds is not None
+    assert pause.paused_seconds > 0
     assert pause.due_after == paid.due_at
     assert pause.due_before == paid.initial_due_at
 
@@ -118,11 +122,12 @@ def test_before_the_first_event_the_dossier_is_not_known(
     scenario: tuple[OneStop, Scenario],
 ) -> None:
     app, s = scenario
-    events = list(app.events.get(s["returned"]))
+    events: list[Any] = list(app.events.get(s["returned"]))
     found = dossier_as_of(
         events, s["returned"], events[0].timestamp - timedelta(seconds=1)
     )
-    assert not found.known and found.steps == []
+    assert not found.known
+    assert found.steps == []
 
 
 def test_other_streams_are_not_dossiers(scenario: tuple[OneStop, Scenario]) -> None:
@@ -146,7 +151,7 @@ def test_cli_history(
     monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
     code = app.get_dossier(s["returned"]).code
     assert code is not None
-    events = list(app.events.get(s["returned"]))
+    events: list[Any] = list(app.events.get(s["returned"]))
     runner = CliRunner()
     at = events[2].timestamp.isoformat()
     result = runner.invoke(cli, ["audit", "history", code, "--as-of", at, "--json"])
@@ -158,7 +163,8 @@ def test_cli_history(
     assert [s["version"] for s in body["steps"]] == [1, 2, 3]
     assert body["due"]["calendarVersion"] == events[0].calendar_version
     text = runner.invoke(cli, ["audit", "history", code])
-    assert text.exit_code == 0 and "Rated by" in text.stdout
+    assert text.exit_code == 0
+    assert "Rated by" in text.stdout
     bad = runner.invoke(cli, ["audit", "history", code, "--as-of", "yesterday"])
     assert bad.exit_code == 2
     unknown = runner.invoke(cli, ["audit", "history", "000.00.00.H34-990101-0001"])
