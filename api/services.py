@@ -18,7 +18,8 @@ from adapters.workers import (
     SharedGeneration,
     shared_dir,
 )
-from api.auth import AuthSettings, TokenVerifier
+from api.access_log import AccessJournal
+from api.auth import AccessLevel, AuthSettings, Principal, TokenVerifier
 from api.health import ReadSideMetrics
 from api.live import (
     FOLLOW_SECONDS,
@@ -39,6 +40,7 @@ from api.wiring import (
     build_sealer,
 )
 from application.onestop import OneStop
+from projections.access_log import AccessLogView
 from projections.catalogue import CatalogueView
 from projections.citizen import CitizenView
 from projections.control_sheet import ControlSheetView
@@ -90,6 +92,9 @@ class Services:
     generation: Generation | None = None
     """In-process cache (no Redis): an entry is valid in the generation it was
     read in; the projector bumps it around each commit (shared by workers)."""
+    access: AccessJournal | None = None
+    """Reads of personal data by officers and reviewers (api/access_log.py)."""
+    access_view: AccessLogView | None = None
     _lease: ProjectorLease | None = None
     _fanout: LocalFanout | None = None
     _standby: threading.Thread | None = None
@@ -98,9 +103,36 @@ class Services:
     _doorbell: Doorbell | None = None
     _listener: ChangeListener | None = None
 
+    def record_access(
+        self, principal: Principal, dossier_ids: object, purpose: str
+    ) -> None:
+        """An officer or reviewer read this dossier's personal data (spooled
+        before the response; see api/access_log.py)."""
+        if self.access is None or principal.level not in (
+            AccessLevel.OFFICER,
+            AccessLevel.REVIEWER,
+        ):
+            return
+        roles = ",".join(r.value for r in principal.roles)
+        ids = (
+            [str(d) for d in dossier_ids]
+            if isinstance(dossier_ids, list | tuple)
+            else [str(dossier_ids)]
+        )
+        self.access.record(
+            *ids,
+            actor_id=principal.subject or "",
+            role=f"{principal.level.value}:{roles}" if roles else principal.level.value,
+            agency_code=principal.agency_code,
+            department=principal.department,
+            purpose=purpose,
+        )
+
     def start_followers(self, loop: asyncio.AbstractEventLoop) -> None:
         """The embedded projector if configured, and the feed of live updates."""
         self.feed.on_commit.append(self.reads.advanced)
+        if self.access is not None:
+            self.access.start()
         if self.embedded and self.workers > 1:
             self._elect_projector(loop)
         elif self.embedded:
@@ -186,6 +218,8 @@ class Services:
         self._thread.start()
 
     def close(self) -> None:
+        if self.access is not None:
+            self.access.close()
         if self._listener is not None:
             self._listener.stop()
         self._stop.set()
@@ -253,4 +287,10 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         generation=generation,
         inline_reads=not settings.is_postgres,
         reads=reads,
+        access=AccessJournal(
+            shared_dir(settings.data_dir, settings.database_url) / "access-log",
+            store,
+            interval=float(settings.value("ACCESS_LOG_FLUSH_SECONDS")),
+        ),
+        access_view=AccessLogView(store),
     )

@@ -109,6 +109,9 @@ class DossierAsOf:
     documents: list[Document]
     due: DueDerivation | None
     steps: list[Step]
+    involved_agencies: list[str] = field(default_factory=list)
+    """Every unit that ever held or acted on the dossier (all events, not only
+    those known at ``as_of``): who may review it does not change with time."""
 
 
 def known_events(events: list[Any], as_of: datetime | None) -> list[Any]:
@@ -137,6 +140,7 @@ def dossier_as_of(
     if not events or not isinstance(events[0], Dossier.Lodged):
         raise DossierNotFoundError(str(dossier_id))
     known = known_events(events, as_of)
+    involved = _involved(events)
     dossier = replay(known)
     if dossier is None:
         return DossierAsOf(
@@ -154,6 +158,7 @@ def dossier_as_of(
             [],
             None,
             [],
+            involved,
         )
     return DossierAsOf(
         dossier_id=dossier_id,
@@ -180,7 +185,22 @@ def dossier_as_of(
         ],
         due=derive_due(dossier, known),
         steps=[step_of(e) for e in known],
+        involved_agencies=involved,
     )
+
+
+def _involved(events: list[Any]) -> list[str]:
+    units: list[str] = []
+    for event in events:
+        found = [event.trace.actor.agency_code]
+        if isinstance(event, Dossier.Lodged):
+            found.append(event.procedure.competent_agency)
+        if isinstance(event, Dossier.Forwarded):
+            found.append(event.to_holder.agency_code)
+        for unit in found:
+            if unit and unit not in units:
+                units.append(unit)
+    return units
 
 
 def step_of(event: Any) -> Step:
