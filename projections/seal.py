@@ -128,6 +128,10 @@ def ensure_seal_tables(sql: Sql) -> None:
         "running_hash TEXT NOT NULL, sealed_at TEXT NOT NULL, key_id TEXT NOT NULL, "
         "algorithm TEXT NOT NULL, signature TEXT NOT NULL, timestamp_token TEXT)"
     )
+    sql.execute(
+        f"CREATE INDEX IF NOT EXISTS ix_{SEAL}_stream "
+        f"ON {SEAL} (originator_id, originator_version)"
+    )
     if sql.dialect == "sqlite":  # PostgreSQL: grants (adapters/append_only.py)
         for table in (SEAL, CHECKPOINTS):
             for statement in sqlite_append_only(table):

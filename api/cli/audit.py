@@ -15,6 +15,7 @@ from adapters.audit_keys import CheckpointVerifier, FileCheckpointSigner
 from adapters.settings import Settings
 from api.cli.common import application, fail, print_json
 from api.cli.inputs import iso_instant
+from api.evidence import BundleError, export_bundle, verify_bundle
 from api.presenters import plain
 from api.wiring import build_read_store, build_sealer
 from application.history import DossierAsOf, dossier_history
@@ -200,3 +201,78 @@ def _show_history(found: DossierAsOf) -> None:
             f" procedure v{step.procedure_version} calendar v{step.calendar_version}"
             f"{reason}"
         )
+
+
+@app.command("export")
+def export_command(
+    reference: Annotated[
+        str, typer.Argument(metavar="CODE_OR_ID", help="Dossier code or dossier id.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The bundle to write (.zip).")],
+) -> None:
+    """Write the dossier's evidence bundle: events, chain proof to the nearest
+    signed checkpoint, the checkpoint, the reconstructed history, the public key."""
+    settings = Settings.from_env()
+    signer = FileCheckpointSigner(settings.data_dir)
+    with application() as onestop:
+        store = build_read_store(settings)
+        try:
+            data = export_bundle(
+                onestop,
+                store,
+                build_sealer(settings, onestop, store),
+                reference,
+                signer.public_pem(),
+            )
+        finally:
+            store.close()
+    out.write_bytes(data)
+    typer.echo(f"{out}: {len(data)} bytes, key {signer.key_id}")
+
+
+@app.command("verify-bundle")
+def verify_bundle_command(
+    bundle: Annotated[Path, typer.Argument(help="A bundle from `audit export`.")],
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            help="The agency's public key, obtained separately (`audit public-key`). "
+            "Without it the bundle's own key is used and its id printed to compare.",
+        ),
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Verify a bundle offline (no database): exit 1 naming what does not verify."""
+    data = bundle.read_bytes()
+    pem = public_key.read_bytes() if public_key is not None else None
+    try:
+        report = verify_bundle(data, pem)
+    except BundleError as error:
+        typer.echo(
+            f"Lỗi: gói chứng cứ không hợp lệ — {error} / Error: the bundle does not "
+            f"verify — {error}",
+            err=True,
+        )
+        raise typer.Exit(TAMPERED) from None
+    if json:
+        print_json(plain(report))
+        return
+    typer.echo(
+        f"OK: {report.events} events of dossier {report.code or report.dossier_id}, "
+        f"chained and sealed up to checkpoint {report.checkpoint_position} signed "
+        f"{report.signed_at} by key {report.key_id}"
+    )
+    if report.key_from_bundle:
+        typer.echo(
+            "(khoá công khai lấy từ chính gói: hãy so mã khoá với khoá của cơ quan / "
+            "the public key came from the bundle itself: compare its id with the "
+            "agency's published key)"
+        )
+
+
+@app.command("public-key")
+def public_key_command() -> None:
+    """Print the agency's checkpoint public key (PEM) to publish or carry offline."""
+    settings = Settings.from_env()
+    typer.echo(FileCheckpointSigner(settings.data_dir).public_pem().decode(), nl=False)
