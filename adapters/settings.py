@@ -234,6 +234,9 @@ class Settings:
                 group_commit=self.value("POSTGRES_GROUP_COMMIT"),
             )
         )
+        # Per-data-subject keys for personal data in events (crypto-shredding).
+        env["SUBJECT_KEYS_TOPIC"] = "adapters.subject_keys:FileSubjectKeys"
+        env["SUBJECT_KEYS_DIR"] = str(self.data_dir / "keys" / "subjects")
         return env
 
 

@@ -42,6 +42,7 @@ from api.presenters import plain
 from application.chain import GENESIS, ChainMapper, event_hash, open_state
 from application.history import dossier_as_of
 from application.lifecycle import DossierLifecycle
+from application.personal_data import SealedApplicant
 from application.transcodings import register_value_transcodings
 from projections.ports import ReadStore
 from projections.seal import (
@@ -175,7 +176,9 @@ def export_bundle(
             }
         ),
         "checkpoint.json": _json(checkpoint.as_json()),
-        "history.json": _history_json(app.mapper, list(stored), dossier_id),  # type: ignore[arg-type]
+        # Without subject keys: the bundle carries personal data only as
+        # ciphertext, and the offline verifier recomputes the same view.
+        "history.json": _history_json(_keyless_mapper(), list(stored), dossier_id),
         "public-key.pem": public_pem,
     }
     members["manifest.json"] = _json(
@@ -339,6 +342,10 @@ def _check_proof(
         raise BundleError("the proof does not lead to the signed checkpoint")
 
 
+def _keyless_mapper() -> ChainMapper:
+    return ChainMapper(transcoder=_transcoder())
+
+
 def _transcoder() -> JSONTranscoder:
     from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, UUIDAsHex
 
@@ -347,4 +354,5 @@ def _transcoder() -> JSONTranscoder:
     transcoder.register(DecimalAsStr())
     transcoder.register(DatetimeAsISO())
     register_value_transcodings(transcoder)
+    transcoder.register(SealedApplicant(None))
     return transcoder

@@ -21,6 +21,7 @@ from eventsourcing.persistence import (
     ProgrammingError,
     Recording,
 )
+from eventsourcing.utils import resolve_topic
 
 from application.chain import (
     ChainedEventStore,
@@ -34,6 +35,7 @@ from application.errors import (
     CalendarNotDefinedError,
     ProcedureNotFoundError,
 )
+from application.personal_data import SealedApplicant, SubjectKeys
 from application.public_holidays import public_holidays
 from application.transcodings import register_value_transcodings
 from domain.agency import Agency
@@ -171,6 +173,13 @@ class Catalogue(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
+        # Personal data under per-subject keys (application/personal_data.py).
+        topic = self.env.get("SUBJECT_KEYS_TOPIC")
+        directory = self.env.get("SUBJECT_KEYS_DIR")
+        self.subject_keys: SubjectKeys | None = None
+        if topic and directory:
+            self.subject_keys = resolve_topic(topic)(directory)
+            transcoder.register(SealedApplicant(self.subject_keys))
 
     def setting(self, key: str, default: str) -> str:
         return str(self.env.get(key, default))

@@ -13,13 +13,17 @@ import typer
 from adapters.append_only import HISTORY_TABLES, protect_postgres
 from adapters.audit_keys import CheckpointVerifier, FileCheckpointSigner
 from adapters.settings import Settings
+from adapters.subject_keys import FileSubjectKeys
 from api.cli.common import application, fail, print_json
 from api.cli.inputs import iso_instant
 from api.evidence import BundleError, export_bundle, verify_bundle
 from api.presenters import plain
 from api.wiring import build_read_store, build_sealer
 from application.history import DossierAsOf, dossier_history
+from domain.dossier_values import canonical_applicant_id
 from projections.audit_verify import KINDS, verify_log
+from projections.rebuild import rebuild
+from projections.registry import READ_MODELS
 
 app = typer.Typer(
     help="Accountability: seal and verify the event log.", no_args_is_help=True
@@ -276,3 +280,31 @@ def public_key_command() -> None:
     """Print the agency's checkpoint public key (PEM) to publish or carry offline."""
     settings = Settings.from_env()
     typer.echo(FileCheckpointSigner(settings.data_dir).public_pem().decode(), nl=False)
+
+
+@app.command("shred")
+def shred_command(
+    subject: Annotated[
+        str,
+        typer.Argument(help="The data subject's identifier (CCCD, tax code…)."),
+    ],
+) -> None:
+    """End of retention: destroy the subject's key (their personal data in every
+    stored event becomes unreadable; the chain still verifies), then rebuild the
+    read models so no plaintext copy stays there. Restart running services."""
+    settings = Settings.from_env()
+    keys = FileSubjectKeys(settings.data_dir / "keys" / "subjects")
+    subject = canonical_applicant_id(subject.strip())
+    if not keys.destroy(subject):
+        raise fail(
+            "không có khoá cho chủ thể này (đã xoá hoặc chưa từng có) / no key for "
+            "this subject (already destroyed or never created)"
+        )
+    with application() as onestop:
+        store = build_read_store(settings)
+        try:
+            for name in READ_MODELS:
+                rebuild(onestop, store, name)
+        finally:
+            store.close()
+    typer.echo(f"key destroyed; {len(READ_MODELS)} read models rebuilt")
