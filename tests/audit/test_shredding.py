@@ -4,6 +4,7 @@ chain and the seal still verify."""
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from typer.testing import CliRunner
@@ -33,15 +34,18 @@ def _applicants(settings: Settings) -> dict[str, str]:
     """Dossier id → applicant id as a fresh process reads it."""
     app = build_application(settings)
     try:
-        found = {}
+        found: dict[str, str] = {}
         position = 0
         while True:
             page = app.recorder.select_notifications(start=position, limit=500)
             if not page:
                 return found
             for n in page:
-                if n.topic.startswith("domain.dossier:Dossier.") and n.originator_version == 1:
-                    dossier = app.get_dossier(n.originator_id)
+                if (
+                    n.topic.startswith("domain.dossier:Dossier.")
+                    and n.originator_version == 1
+                ):
+                    dossier = app.get_dossier(UUID(str(n.originator_id)))
                     found[str(dossier.id)] = dossier.applicant.id
             position = page[-1].id + 1
     finally:
@@ -68,9 +72,7 @@ def test_shredding_one_subject(settings: Settings) -> None:
     assert not keys.destroy(APPLICANT.id)
 
     after = _applicants(settings)
-    assert after == {
-        d: (ERASED if a == APPLICANT.id else a) for d, a in before.items()
-    }
+    assert after == {d: (ERASED if a == APPLICANT.id else a) for d, a in before.items()}
     app = build_application(settings)
     store = build_read_store(settings)
     try:
@@ -79,7 +81,9 @@ def test_shredding_one_subject(settings: Settings) -> None:
         assert shredded.status.value == "received"  # the rest of the history stays
         other = app.get_dossier(scenario["district"])
         assert other.applicant.id == OTHER_APPLICANT.id
-        verifier = CheckpointVerifier(FileCheckpointSigner(settings.data_dir).public_pem())
+        verifier = CheckpointVerifier(
+            FileCheckpointSigner(settings.data_dir).public_pem()
+        )
         report = verify_log(app, store, verifier)
         assert report.ok, [f.describe() for f in report.findings]
         assert report.sealed == report.events
