@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from adapters.bench.audit import run_audit_benchmark
 from adapters.bench.report import BenchReport
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
@@ -119,12 +120,18 @@ def lag_bench(options: BenchOptions) -> BenchReport:
     )
 
 
+def audit_bench(options: BenchOptions) -> BenchReport:
+    dossiers, rounds, samples = (200, 3, 100) if options.quick else (5000, 5, 1000)
+    return run_audit_benchmark(dossiers=dossiers, rounds=rounds, samples=samples)
+
+
 #: Benchmarks ``motcua bench all`` runs, in order.
 BENCHES: dict[str, Bench] = {
     "write": write_bench,
     "lookup": lookup_bench,
     "project": project_bench,
     "lag": lag_bench,
+    "audit": audit_bench,
 }
 
 
@@ -249,6 +256,13 @@ def lag(quick: QuickOption = False, json: JsonOption = False) -> None:
     """Commit → new status visible via dossierStatus (p50/p99 ms) under a steady
     100 commands/s; serve and projector as processes on PostgreSQL + Redis."""
     _run("lag", quick, json)
+
+
+@app.command("audit")
+def audit(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """`audit verify` events/s vs SHA-256 over the same bytes in a loop; as-of
+    reconstruction latency of a 20-event dossier (median, p99)."""
+    _run("audit", quick, json)
 
 
 def _run(name: str, quick: bool, json: bool) -> None:
