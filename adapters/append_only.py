@@ -23,7 +23,12 @@ from psycopg import sql
 
 from projections.seal import sqlite_append_only
 
-HISTORY_TABLES = ("motcua_events", "audit_seal", "audit_checkpoints")
+HISTORY_TABLES = (
+    "motcua_events",
+    "audit_seal",
+    "audit_checkpoints",
+    "audit_access_log",
+)
 LOCK_FUNCTION = "motcua_lock_events"
 _REFUSE = "motcua_refuse_change"
 

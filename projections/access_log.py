@@ -13,12 +13,14 @@ from typing import Any
 
 from projections.base import local_time
 from projections.ports import ReadStore, Sql
-from projections.seal import sqlite_append_only
+from projections.seal import exists, sqlite_append_only
 
 ACCESS_LOG = "audit_access_log"
 
 
 def ensure_access_log(sql: Sql) -> None:
+    if exists(sql, f"ix_{ACCESS_LOG}_dossier"):
+        return
     sql.execute(
         f"CREATE TABLE IF NOT EXISTS {ACCESS_LOG} (spool TEXT NOT NULL, "
         "spool_offset BIGINT NOT NULL, dossier_id TEXT NOT NULL, at TEXT NOT NULL, "

@@ -550,12 +550,15 @@ class Projector:
         while not stop.is_set():
             try:
                 self.catch_up()
-                for follower in self.followers:
-                    follower()
             except Exception:
                 log.exception("projection_batch_failed")
                 stop.wait(1.0)
                 continue
+            for follower in self.followers:
+                try:
+                    follower()
+                except Exception:  # never holds up the read models
+                    log.exception("log_follower_failed")
             if wakeup is not None:
                 wakeup(1.0)
             else:

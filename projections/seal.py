@@ -117,7 +117,17 @@ def sqlite_append_only(table: str) -> list[str]:
     ]
 
 
+def exists(sql: Sql, relation: str) -> bool:
+    """Whether a table or index exists (PostgreSQL: DDL on tables an
+    administrator owns is refused even with IF NOT EXISTS, so it is skipped)."""
+    if sql.dialect != "postgres":
+        return False
+    return bool(sql.query("SELECT to_regclass(?) IS NOT NULL", (relation,))[0][0])
+
+
 def ensure_seal_tables(sql: Sql) -> None:
+    if exists(sql, f"ix_{SEAL}_stream"):
+        return
     sql.execute(
         f"CREATE TABLE IF NOT EXISTS {SEAL} (position BIGINT PRIMARY KEY, "
         "originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL, "

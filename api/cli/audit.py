@@ -21,6 +21,7 @@ from api.presenters import plain
 from api.wiring import build_read_store, build_sealer
 from application.history import DossierAsOf, dossier_history
 from domain.dossier_values import canonical_applicant_id
+from projections.access_log import AccessLogView
 from projections.audit_verify import KINDS, verify_log
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
@@ -135,6 +136,7 @@ def protect_command(
         store = build_read_store(settings)
         try:
             build_sealer(settings, onestop, store)  # creates the seal tables
+            AccessLogView(store)  # and the access log
         finally:
             store.close()
     protect_postgres(settings.database_url, app_role)

@@ -13,6 +13,7 @@ from adapters.append_only import HISTORY_TABLES, protect_postgres
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.settings import persistence_env
 from application.onestop import OneStop
+from projections.access_log import AccessLogView
 from projections.audit_verify import verify_log
 from projections.seal import Sealer
 from tests.factories import MONDAY, at, citizen, receive, seed_catalogue, trace
@@ -59,6 +60,7 @@ def test_postgres_app_role_may_only_insert_and_select(postgres_url: str) -> None
     setup = OneStop(env=persistence_env(postgres_url))
     store = PostgresReadStore(postgres_url)
     Sealer(setup, store).catch_up()
+    AccessLogView(store)
     setup.close()
     store.close()
     protect_postgres(postgres_url, role)
@@ -74,9 +76,10 @@ def test_postgres_app_role_may_only_insert_and_select(postgres_url: str) -> None
         assert verify_log(app, app_store).ok
         with psycopg.connect(app_url, autocommit=True) as conn:
             for table in HISTORY_TABLES:
-                column = (
-                    "originator_version" if table == "motcua_events" else "position"
-                )
+                column = {
+                    "motcua_events": "originator_version",
+                    "audit_access_log": "spool_offset",
+                }.get(table, "position")
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(f"UPDATE {table} SET {column} = {column}")
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
