@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,15 +214,21 @@ class Sealer:
         self.checkpoint_seconds = checkpoint_seconds
         self.timestamper = timestamper
         self.clock = clock
+        self._sealed = 0
+        """The seal head as last seen (a quick no-op when the log is no longer)."""
+        self._checked = float("-inf")
         with store.transaction() as sql:
             ensure_seal_tables(sql)
 
     def step(self) -> int:
         """Seal one batch; returns how many notifications it covered."""
+        if (self.app.recorder.max_notification_id() or 0) <= self._sealed:
+            return 0  # nothing new: no write transaction at all
         with self.store.transaction() as sql:
             if sql.dialect == "postgres":
                 sql.execute("SELECT pg_advisory_xact_lock(?)", (_LOCK_KEY,))
             position, running_hex = seal_head(sql)
+            self._sealed = position
             head = self.app.recorder.max_notification_id() or 0
             if head <= position:
                 return 0
@@ -250,17 +257,23 @@ class Sealer:
                 "row_hash, running_hash) VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
-            return len(rows)
+            sealed = len(rows)
+        self._sealed = max(self._sealed, rows[-1][0] if rows else 0)
+        return sealed
 
     def catch_up(self) -> int:
         total = 0
         while True:
             count = self.step()
             total += count
+            if not count:
+                break
+        now = time.monotonic()
+        if total or now - self._checked >= 1.0:  # time-based checkpoints too
+            self._checked = now
             if self._checkpoint_due():
                 self.checkpoint()
-            if not count:
-                return total
+        return total
 
     def _checkpoint_due(self) -> bool:
         if self.signer is None:
