@@ -139,6 +139,22 @@ def url(*schemes: str) -> Kind:
     )
 
 
+def _tsa_source(value: str) -> str:
+    value = value.strip()
+    if value in ("none", "development"):
+        return value
+    return str(url("https", "http").parse(value))
+
+
+def tsa_source() -> Kind:
+    return Kind(
+        _tsa_source,
+        "none, development, hoặc URL http(s):// của máy chủ cấp dấu thời gian",
+        "none, development, or the http(s):// URL of an RFC 3161 timestamp authority",
+        "`none`, `development` or `https://…`",
+    )
+
+
 def _database_url(value: str) -> str:
     value = value.strip()
     if value.startswith("memory:"):

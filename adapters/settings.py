@@ -30,8 +30,10 @@ from adapters.setting_kinds import (
     integer,
     number,
     pem_public_key_file,
+    readable_file,
     redacted,
     text,
+    tsa_source,
     url,
 )
 from domain.errors import LabelledError
@@ -81,7 +83,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DATABASE_URL", database_url(), None, "event store and read models", "`sqlite:///$MOTCUA_DATA_DIR/motcua.db`"),
     Variable("REDIS_URL", url("redis", "rediss", "unix"), None, "Redis for the public-lookup cache, rate limits, idempotency keys; absent = in-process"),
     Variable("NATS_URL", url("nats", "tls"), None, "NATS JetStream for integration events (next issue); absent = in-process"),
-    Variable("DATA_DIR", directory(), "./var", "SQLite file, development signing key (`keys/dev-signing-key.pem`)"),
+    Variable("DATA_DIR", directory(), "./var", "SQLite file, development signing key (`keys/dev-signing-key.pem`), development PKI (`pki/`, see *Digital signatures*)"),
     Variable("ENV", choice("development", "production"), "development", "`production` turns off introspection, \"Did you mean\" suggestions, GraphiQL, `/docs` `/redoc` `/openapi.json`, open `/metrics`, and refuses to start with the development signing key"),
     Variable("DEBUG", flag(), "n", "CLI: print the traceback of an unexpected failure (same as `motcua --debug`)"),
     Variable("PROJECTOR", choice("embedded", "separate"), None, "`embedded` follows the log inside the API process (always on SQLite); on PostgreSQL the default is a separate `motcua projector`", "embedded on SQLite"),
@@ -122,6 +124,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("METRICS_TOKEN", text(), None, "`/metrics` on the main port needs `Authorization: Bearer <token>` (≥ 16 characters). Production without port or token: 404"),
     Variable("CORS_ORIGINS", text(), None, "comma-separated exact origins (`https://dichvucong.example.gov.vn`) allowed to call the API from a browser; absent = no cross-origin access"),
     Variable("TRUSTED_PROXIES", text(), None, "comma-separated addresses/CIDRs of reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (client address for rate limits, HTTPS for HSTS); absent = none"),
+    Variable("PKI_TSA", tsa_source(), "development", "timestamp authority for PAdES B-T: the built-in development TSA, an RFC 3161 URL, or `none` (B-B only); `development` is refused in production"),
+    Variable("PKI_PKCS12_DIR", directory(), None, "production signing keys: `person/<officer id>.p12` and `agency/<agency code>.p12`; absent = the development PKI under `$MOTCUA_DATA_DIR/pki` (refused in production)", "development PKI"),
+    Variable("PKI_PKCS12_PASSPHRASE_FILE", readable_file(), None, "file holding the passphrase of the PKCS#12 files in `MOTCUA_PKI_PKCS12_DIR`"),
+    Variable("PKI_TRUST_ROOTS", readable_file(), None, "PEM bundle of the root certificates signatures are validated against (e.g. Ban Cơ yếu Chính phủ, public CAs)", "development root"),
+    Variable("PKI_CRL_DIR", directory(), None, "directory of CRL files (DER or PEM) used when validating signatures, beside the development PKI's own"),
+    Variable("PKI_FETCH_REVOCATION", flag(), "n", "fetch CRLs/OCSP responses over the network while validating signatures"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
 )
 # fmt: on

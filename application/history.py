@@ -18,6 +18,7 @@ from uuid import UUID
 
 from application.errors import DossierNotFoundError
 from application.lifecycle import DossierLifecycle
+from domain import dossier_events as happened
 from domain.dossier import Dossier
 
 # Event fields that are a reason or note an officer gave.
@@ -137,7 +138,7 @@ def replay(events: list[Any]) -> Dossier | None:
 def dossier_as_of(
     events: list[Any], dossier_id: UUID, as_of: datetime | None
 ) -> DossierAsOf:
-    if not events or not isinstance(events[0], Dossier.Lodged):
+    if not events or not isinstance(events[0], happened.Lodged):
         raise DossierNotFoundError(str(dossier_id))
     known = known_events(events, as_of)
     involved = _involved(events)
@@ -193,9 +194,9 @@ def _involved(events: list[Any]) -> list[str]:
     units: list[str] = []
     for event in events:
         found = [event.trace.actor.agency_code]
-        if isinstance(event, Dossier.Lodged):
+        if isinstance(event, happened.Lodged):
             found.append(event.procedure.competent_agency)
-        if isinstance(event, Dossier.Forwarded):
+        if isinstance(event, happened.Forwarded):
             found.append(event.to_holder.agency_code)
         for unit in found:
             if unit and unit not in units:
@@ -255,7 +256,7 @@ def derive_due(dossier: Dossier, events: list[Any]) -> DueDerivation:
     due: datetime | None = None
     for event in events:
         at = event.trace.at
-        if isinstance(event, Dossier.ReceivedAtDesk | Dossier.Received):
+        if isinstance(event, happened.ReceivedAtDesk | happened.Received):
             initial = due = event.due_at
             calendar_version = event.calendar_version
             lines.append(
@@ -264,20 +265,20 @@ def derive_due(dossier: Dossier, events: list[Any]) -> DueDerivation:
                 f"working calendar version {event.calendar_version}: due "
                 f"{_iso(event.due_at)}"
             )
-        elif isinstance(event, Dossier.SupplementRequested):
+        elif isinstance(event, happened.SupplementRequested):
             open_pause = ("supplement", at, due)
             lines.append(
                 f"{at.isoformat()}: supplement requested by {event.trace.actor.id} "
                 f"({event.reason}); the clock stops"
             )
-        elif isinstance(event, Dossier.FinancialObligationRequested):
+        elif isinstance(event, happened.FinancialObligationRequested):
             open_pause = ("payment", at, due)
             lines.append(
                 f"{at.isoformat()}: payment requested by {event.trace.actor.id}; "
                 "the clock stops"
             )
         elif isinstance(
-            event, Dossier.SupplementReceived | Dossier.FinancialObligationPaid
+            event, happened.SupplementReceived | happened.FinancialObligationPaid
         ):
             kind, started, before = open_pause or ("?", at, due)
             due = event.due_at
@@ -290,7 +291,7 @@ def derive_due(dossier: Dossier, events: list[Any]) -> DueDerivation:
                 f"working time (calendar version {event.calendar_version}): due "
                 f"{_iso(before)} → {_iso(event.due_at)}"
             )
-        elif isinstance(event, Dossier.Reappointed):
+        elif isinstance(event, happened.Reappointed):
             due = event.due_at
             reappointment = Reappointment(
                 at,
@@ -304,7 +305,7 @@ def derive_due(dossier: Dossier, events: list[Any]) -> DueDerivation:
                 f"{event.trace.actor.id} ({event.reason}): due "
                 f"{_iso(event.previous_due_at)} → {_iso(event.due_at)}"
             )
-        elif isinstance(event, Dossier.Resolved):
+        elif isinstance(event, happened.Resolved):
             why = []
             if dossier.supplement_requests > 1:
                 why.append(

@@ -1,4 +1,10 @@
-# Storage contract: event classes below only gain fields; rename/move = register_topic.
+"""The dossier aggregate: commands check the rules and record events.
+
+Events are in ``domain.dossier_events``; which command is legal when in
+``domain.dossier_rules``; checks of command input in ``domain.dossier_checks``;
+visibility in ``domain.visibility``.
+"""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -8,9 +14,20 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain import bounds
+from domain import dossier_events as events
 from domain.agency import AgencyRegistry
 from domain.deadline import Granularity, TimeLimit, Timeliness, classify
-from domain.dossier_code import DOSSIER_CODE
+from domain.dossier_checks import (
+    check_forward_target,
+    check_receiving_unit,
+    check_registered_desk,
+    components_of,
+    digitizable,
+    optional_text,
+    required_text,
+    summary_text,
+)
+from domain.dossier_events import DossierEvent
 from domain.dossier_rules import ALLOWED_ROLES, LEGAL_FROM, Command
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import (
@@ -36,7 +53,6 @@ from domain.errors import (
     AlreadyHeldError,
     AlreadyRatedError,
     ComponentError,
-    CrossProvinceForwardError,
     IllegalTransitionError,
     InvalidProcedureError,
     MissingDataError,
@@ -44,11 +60,7 @@ from domain.errors import (
     ReappointmentError,
     ResultError,
     SupplementError,
-    UnregisteredAgencyError,
-    UnregisteredUnitError,
     UnsignedComponentsError,
-    field_name,
-    shown,
 )
 from domain.errors import Bilingual as B
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
@@ -60,216 +72,8 @@ from domain.working_time import check_instant
 class Dossier(Aggregate):
     """One applicant's dossier for one procedure, from submission to rating."""
 
-    class Event(Aggregate.Event):
-        trace: Trace
-        procedure_version: int
-        calendar_version: int
-
-    class Lodged(Event, Aggregate.Created):
-        """Base of the two ways a dossier begins; never recorded itself."""
-
-        applicant: Applicant
-        procedure_id: UUID
-        procedure: AppliedProcedure
-        channel: Channel
-        components: dict[str, ComponentState]
-        summary: str
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.applicant = self.applicant
-            aggregate.procedure_id = self.procedure_id
-            aggregate.procedure_code = self.procedure.code
-            aggregate.procedure_name = self.procedure.name
-            aggregate.procedure_version = self.procedure_version
-            aggregate.time_limit = self.procedure.time_limit
-            aggregate.result_codes = list(self.procedure.result_codes)
-            aggregate.competent_agency = self.procedure.competent_agency
-            aggregate.channel = self.channel
-            aggregate.components = dict(self.components)
-            aggregate.summary = self.summary
-            aggregate.submitted_at = self.trace.at
-
-    class SubmittedOnline(Lodged):
-        def apply(self, aggregate: Dossier) -> None:
-            super().apply(aggregate)
-            aggregate.status = DossierStatus.SUBMITTED
-            aggregate.holder = Holder(aggregate.competent_agency)
-            aggregate.involved_agencies = [aggregate.competent_agency]
-
-    class ReceivedAtDesk(Lodged):
-        code: str
-        receiving_agency: str
-        due_at: datetime | None
-
-        def apply(self, aggregate: Dossier) -> None:
-            super().apply(aggregate)
-            aggregate._accept(
-                self.code, self.receiving_agency, self.trace.at, self.due_at
-            )
-
-    class Received(Event):
-        code: str
-        receiving_agency: str
-        due_at: datetime | None
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate._accept(
-                self.code, self.receiving_agency, self.trace.at, self.due_at
-            )
-
-    class Refused(Event):
-        reason: str
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.status = DossierStatus.REFUSED
-            aggregate.finished_at = self.trace.at
-
-    class DigitalAccountChecked(Event):
-        account: DigitalAccount
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.digital_account = self.account
-
-    class ComponentDigitized(Event):
-        component_code: str
-        document: DocumentMetadata
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate._set_component(
-                self.component_code,
-                status=ComponentStatus.DIGITIZED,
-                signed_by="",
-                document_id=self.document.document_id,
-                sha256=self.document.sha256,
-            )
-
-    class ComponentReused(Event):
-        component_code: str
-        document_id: UUID
-        source: ReuseSource
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate._set_component(
-                self.component_code,
-                status=ComponentStatus.REUSED,
-                document_id=self.document_id,
-                reuse_source=self.source,
-            )
-
-    class ComponentSigned(Event):
-        component_code: str
-        signature_sha256: str
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate._set_component(self.component_code, signed_by=self.trace.actor.id)
-
-    class Forwarded(Event):
-        from_holder: Holder
-        to_holder: Holder
-        kind: ForwardKind
-        note: str
-        planned_due_at: datetime | None = None
-        """When this step should be finished (control sheet, R-10/R-11); events
-        recorded before it existed read as None: no planned time was recorded."""
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.holder = self.to_holder
-            if self.to_holder.agency_code not in aggregate.involved_agencies:
-                aggregate.involved_agencies.append(self.to_holder.agency_code)
-            aggregate.status = DossierStatus.IN_PROGRESS
-
-    class SupplementRequested(Event):
-        items: tuple[str, ...]
-        reason: str
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate._pause(DossierStatus.AWAITING_SUPPLEMENT, self.trace.at)
-            aggregate.supplement_requests += 1
-            aggregate.supplement_items = tuple(self.items)
-
-    class SupplementReceived(Event):
-        documents: dict[str, DocumentMetadata]
-        paused_seconds: int
-        due_at: datetime | None
-
-        def apply(self, aggregate: Dossier) -> None:
-            for code, document in self.documents.items():
-                aggregate._set_component(
-                    code,
-                    status=ComponentStatus.ELECTRONIC,
-                    document_id=document.document_id,
-                    sha256=document.sha256,
-                )
-            aggregate._resume(self.paused_seconds, self.due_at)
-
-    class FinancialObligationRequested(Event):
-        fees: tuple[Fee, ...]
-        reason: str
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate._pause(DossierStatus.AWAITING_PAYMENT, self.trace.at)
-            aggregate.fees_requested = list(self.fees)
-
-    class FinancialObligationPaid(Event):
-        channel: PaymentChannel
-        receipt: str
-        paused_seconds: int
-        due_at: datetime | None
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.paid_via = self.channel
-            aggregate._resume(self.paused_seconds, self.due_at)
-
-    class Reappointed(Event):
-        """Apology letter (Mẫu 04) with the one allowed new appointment."""
-
-        reason: str
-        previous_due_at: datetime
-        due_at: datetime
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.due_at = self.due_at
-            aggregate.reappointed = True
-
-    class Stopped(Event):
-        reason: str
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate._finish(DossierStatus.STOPPED, self.trace.at)
-
-    class Withdrawn(Event):
-        reason: str
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate._finish(DossierStatus.WITHDRAWN, self.trace.at)
-
-    class Resolved(Event):
-        results: tuple[IssuedResult, ...]
-        decision: str
-        timeliness: Timeliness
-        late_without_apology: bool = False
-        """Late against the due time and no apology/re-appointment was made (R-12)."""
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.results = list(self.results)
-            aggregate.timeliness = self.timeliness
-            aggregate.late_without_apology = self.late_without_apology
-            aggregate._finish(DossierStatus.RESOLVED, self.trace.at)
-
-    class Returned(Event):
-        method: ReturnMethod
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.status = DossierStatus.RETURNED
-            aggregate.returned_at = self.trace.at
-            aggregate.return_method = self.method
-
-    class Rated(Event):
-        satisfaction: Satisfaction
-        comment: str
-
-        def apply(self, aggregate: Dossier) -> None:
-            aggregate.satisfaction = self.satisfaction
+    Event = DossierEvent
+    """Its events are in ``domain.dossier_events`` (aliased below by name)."""
 
     code: str | None
     status: DossierStatus
@@ -349,9 +153,9 @@ class Dossier(Aggregate):
                 )
             )
         bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
-        components = _components(procedure)
+        components = components_of(procedure)
         for code, document in documents.items():
-            _digitizable(components, code)
+            digitizable(components, code)
             components[code] = replace(
                 components[code],
                 status=ComponentStatus.ELECTRONIC,
@@ -368,7 +172,7 @@ class Dossier(Aggregate):
         if missing:
             raise MissingDataError(", ".join(missing))
         return cls._create(
-            cls.SubmittedOnline,
+            events.SubmittedOnline,
             id=dossier_id,
             trace=trace,
             applicant=applicant,
@@ -378,7 +182,7 @@ class Dossier(Aggregate):
             calendar_version=calendar.version,
             channel=Channel.ONLINE,
             components=components,
-            summary=_summary(summary),
+            summary=summary_text(summary),
         )
 
     @classmethod
@@ -405,10 +209,10 @@ class Dossier(Aggregate):
                     "only a one-stop desk officer receives dossiers",
                 )
             )
-        _check_receiving_unit(actor.agency_code, procedure.competent_agency.value, code)
-        _check_registered_desk(actor.agency_code, registry)
+        check_receiving_unit(actor.agency_code, procedure.competent_agency.value, code)
+        check_registered_desk(actor.agency_code, registry)
         return cls._create(
-            cls.ReceivedAtDesk,
+            events.ReceivedAtDesk,
             id=dossier_id,
             trace=trace,
             applicant=applicant,
@@ -417,8 +221,8 @@ class Dossier(Aggregate):
             procedure_version=procedure_version,
             calendar_version=calendar.version,
             channel=channel,
-            components=_components(procedure),
-            summary=_summary(summary),
+            components=components_of(procedure),
+            summary=summary_text(summary),
             code=code,
             receiving_agency=actor.agency_code,
             due_at=procedure.time_limit.due_at(trace.at, calendar.calendar),
@@ -436,10 +240,10 @@ class Dossier(Aggregate):
     ) -> None:
         self._check(Command.RECEIVE, trace)
         assert trace.actor.agency_code is not None  # guaranteed by the desk role check
-        _check_receiving_unit(trace.actor.agency_code, self.competent_agency, code)
-        _check_registered_desk(trace.actor.agency_code, registry)
+        check_receiving_unit(trace.actor.agency_code, self.competent_agency, code)
+        check_registered_desk(trace.actor.agency_code, registry)
         self._record(
-            self.Received,
+            events.Received,
             trace,
             calendar,
             code=code,
@@ -449,14 +253,16 @@ class Dossier(Aggregate):
 
     def refuse(self, *, trace: Trace, calendar: VersionedCalendar, reason: str) -> None:
         self._check(Command.REFUSE, trace)
-        self._record(self.Refused, trace, calendar, reason=_required(reason, "reason"))
+        self._record(
+            events.Refused, trace, calendar, reason=required_text(reason, "reason")
+        )
 
     def check_digital_account(
         self, *, trace: Trace, calendar: VersionedCalendar, account: DigitalAccount
     ) -> None:
         self._check(Command.CHECK_DIGITAL_ACCOUNT, trace)
         if account != self.digital_account:
-            self._record(self.DigitalAccountChecked, trace, calendar, account=account)
+            self._record(events.DigitalAccountChecked, trace, calendar, account=account)
 
     def digitize_component(
         self,
@@ -467,9 +273,9 @@ class Dossier(Aggregate):
         document: DocumentMetadata,
     ) -> None:
         self._check(Command.DIGITIZE_COMPONENT, trace)
-        _digitizable(self.components, component_code)
+        digitizable(self.components, component_code)
         self._record(
-            self.ComponentDigitized,
+            events.ComponentDigitized,
             trace,
             calendar,
             component_code=component_code,
@@ -486,10 +292,10 @@ class Dossier(Aggregate):
         source: ReuseSource,
     ) -> None:
         self._check(Command.REUSE_COMPONENT, trace)
-        _digitizable(self.components, component_code)
+        digitizable(self.components, component_code)
         bounds.uuid(document_id, "documentId")
         self._record(
-            self.ComponentReused,
+            events.ComponentReused,
             trace,
             calendar,
             component_code=component_code,
@@ -515,7 +321,7 @@ class Dossier(Aggregate):
                 )
             )
         self._record(
-            self.ComponentSigned,
+            events.ComponentSigned,
             trace,
             calendar,
             component_code=component_code,
@@ -542,7 +348,7 @@ class Dossier(Aggregate):
         if unsigned:
             raise UnsignedComponentsError(", ".join(unsigned))
         target = AgencyCode(to.agency_code)
-        _check_forward_target(to, self.competent_agency, registry)
+        check_forward_target(to, self.competent_agency, registry)
         if to == self.holder:
             raise AlreadyHeldError(
                 f"{to.agency_code} / {to.department}"
@@ -557,13 +363,13 @@ class Dossier(Aggregate):
         else:
             kind = ForwardKind.CROSS_BOUNDARY
         self._record(
-            self.Forwarded,
+            events.Forwarded,
             trace,
             calendar,
             from_holder=self.holder,
             to_holder=to,
             kind=kind,
-            note=_text(note, "note"),
+            note=optional_text(note, "note"),
             planned_due_at=planned,
         )
 
@@ -582,11 +388,11 @@ class Dossier(Aggregate):
         for code in items:
             self._component(code)
         self._record(
-            self.SupplementRequested,
+            events.SupplementRequested,
             trace,
             calendar,
             items=tuple(items),
-            reason=_required(reason, "reason"),
+            reason=required_text(reason, "reason"),
         )
 
     def receive_supplement(
@@ -599,11 +405,11 @@ class Dossier(Aggregate):
         self._check(Command.RECEIVE_SUPPLEMENT, trace)
         bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
         for code in documents:
-            _digitizable(self.components, code)
+            digitizable(self.components, code)
         self._check_supplement(trace.actor.role, documents)
         paused, due = self._resumed_clock(trace.at, calendar)
         self._record(
-            self.SupplementReceived,
+            events.SupplementReceived,
             trace,
             calendar,
             documents=dict(documents),
@@ -624,11 +430,11 @@ class Dossier(Aggregate):
             raise MissingDataError(B("các khoản phí, lệ phí", "fees"))
         bounds.bounded(fees, "fees", bounds.MAX_FEES)
         self._record(
-            self.FinancialObligationRequested,
+            events.FinancialObligationRequested,
             trace,
             calendar,
             fees=tuple(fees),
-            reason=_text(reason, "reason"),
+            reason=optional_text(reason, "reason"),
         )
 
     def confirm_payment(
@@ -642,11 +448,11 @@ class Dossier(Aggregate):
         self._check(Command.CONFIRM_PAYMENT, trace)
         paused, due = self._resumed_clock(trace.at, calendar)
         self._record(
-            self.FinancialObligationPaid,
+            events.FinancialObligationPaid,
             trace,
             calendar,
             channel=channel,
-            receipt=_required(receipt, "receipt", bounds.SHORT_TEXT_LENGTH),
+            receipt=required_text(receipt, "receipt", bounds.SHORT_TEXT_LENGTH),
             paused_seconds=paused,
             due_at=due,
         )
@@ -701,25 +507,29 @@ class Dossier(Aggregate):
                 )
             )
         self._record(
-            self.Reappointed,
+            events.Reappointed,
             trace,
             calendar,
-            reason=_required(reason, "reason"),
+            reason=required_text(reason, "reason"),
             previous_due_at=self.due_at,
             due_at=due_at,
         )
 
     def stop(self, *, trace: Trace, calendar: VersionedCalendar, reason: str) -> None:
         self._check(Command.STOP, trace)
-        self._record(self.Stopped, trace, calendar, reason=_required(reason, "reason"))
+        self._record(
+            events.Stopped, trace, calendar, reason=required_text(reason, "reason")
+        )
 
     def withdraw(
         self, *, trace: Trace, calendar: VersionedCalendar, reason: str
     ) -> None:
         self._check(Command.WITHDRAW, trace)
         if trace.actor.role is not Role.CITIZEN:
-            _required(reason, "reason")
-        self._record(self.Withdrawn, trace, calendar, reason=_text(reason, "reason"))
+            required_text(reason, "reason")
+        self._record(
+            events.Withdrawn, trace, calendar, reason=optional_text(reason, "reason")
+        )
 
     def resolve(
         self,
@@ -748,11 +558,11 @@ class Dossier(Aggregate):
         )
         past_due = classify(trace.at, self.due_at, 0, calendar.calendar, granularity)
         self._record(
-            self.Resolved,
+            events.Resolved,
             trace,
             calendar,
             results=tuple(results),
-            decision=_required(decision, "decision"),
+            decision=required_text(decision, "decision"),
             timeliness=timeliness,
             late_without_apology=past_due is Timeliness.LATE and not self.reappointed,
         )
@@ -761,7 +571,7 @@ class Dossier(Aggregate):
         self, *, trace: Trace, calendar: VersionedCalendar, method: ReturnMethod
     ) -> None:
         self._check(Command.RETURN_RESULT, trace)
-        self._record(self.Returned, trace, calendar, method=method)
+        self._record(events.Returned, trace, calendar, method=method)
 
     def rate(
         self,
@@ -775,12 +585,108 @@ class Dossier(Aggregate):
         if self.satisfaction is not None:
             raise AlreadyRatedError()
         self._record(
-            self.Rated,
+            events.Rated,
             trace,
             calendar,
             satisfaction=satisfaction,
-            comment=_text(comment, "comment"),
+            comment=optional_text(comment, "comment"),
         )
+
+    # -- how events change the dossier ------------------------------------
+
+    def _absorb(self, event: DossierEvent) -> None:
+        """Every event's effect on the aggregate, in one place."""
+        at = event.trace.at
+        match event:
+            case events.Lodged():
+                self._lodge(event)
+                if isinstance(event, events.ReceivedAtDesk):
+                    self._accept(event.code, event.receiving_agency, at, event.due_at)
+                else:
+                    self.status = DossierStatus.SUBMITTED
+                    self.holder = Holder(self.competent_agency)
+                    self.involved_agencies = [self.competent_agency]
+            case events.Received():
+                self._accept(event.code, event.receiving_agency, at, event.due_at)
+            case events.Refused():
+                self._finish(DossierStatus.REFUSED, at)
+            case events.DigitalAccountChecked():
+                self.digital_account = event.account
+            case events.ComponentDigitized():
+                self._set_component(
+                    event.component_code,
+                    status=ComponentStatus.DIGITIZED,
+                    signed_by="",
+                    document_id=event.document.document_id,
+                    sha256=event.document.sha256,
+                )
+            case events.ComponentReused():
+                self._set_component(
+                    event.component_code,
+                    status=ComponentStatus.REUSED,
+                    document_id=event.document_id,
+                    reuse_source=event.source,
+                )
+            case events.ComponentSigned():
+                self._set_component(
+                    event.component_code, signed_by=event.trace.actor.id
+                )
+            case events.Forwarded():
+                self.holder = event.to_holder
+                if event.to_holder.agency_code not in self.involved_agencies:
+                    self.involved_agencies.append(event.to_holder.agency_code)
+                self.status = DossierStatus.IN_PROGRESS
+            case events.SupplementRequested():
+                self._pause(DossierStatus.AWAITING_SUPPLEMENT, at)
+                self.supplement_requests += 1
+                self.supplement_items = tuple(event.items)
+            case events.SupplementReceived():
+                for code, document in event.documents.items():
+                    self._set_component(
+                        code,
+                        status=ComponentStatus.ELECTRONIC,
+                        document_id=document.document_id,
+                        sha256=document.sha256,
+                    )
+                self._resume(event.paused_seconds, event.due_at)
+            case events.FinancialObligationRequested():
+                self._pause(DossierStatus.AWAITING_PAYMENT, at)
+                self.fees_requested = list(event.fees)
+            case events.FinancialObligationPaid():
+                self.paid_via = event.channel
+                self._resume(event.paused_seconds, event.due_at)
+            case events.Reappointed():
+                self.due_at = event.due_at
+                self.reappointed = True
+            case events.Stopped():
+                self._finish(DossierStatus.STOPPED, at)
+            case events.Withdrawn():
+                self._finish(DossierStatus.WITHDRAWN, at)
+            case events.Resolved():
+                self.results = list(event.results)
+                self.timeliness = event.timeliness
+                self.late_without_apology = event.late_without_apology
+                self._finish(DossierStatus.RESOLVED, at)
+            case events.Returned():
+                self.status = DossierStatus.RETURNED
+                self.returned_at = at
+                self.return_method = event.method
+            case events.Rated():
+                self.satisfaction = event.satisfaction
+
+    def _lodge(self, event: events.Lodged) -> None:
+        self.applicant = event.applicant
+        self.procedure_id = event.procedure_id
+        self.procedure_code = event.procedure.code
+        self.procedure_name = event.procedure.name
+        self.procedure_version = event.procedure_version
+        self.time_limit = event.procedure.time_limit
+        self.result_codes = list(event.procedure.result_codes)
+        self.competent_agency = event.procedure.competent_agency
+        self.channel = event.channel
+        self.components = dict(event.components)
+        self.summary = event.summary
+        self.submitted_at = event.trace.at
 
     # -- helpers ----------------------------------------------------------
 
@@ -905,7 +811,7 @@ class Dossier(Aggregate):
 
     def _record(
         self,
-        event_class: type[Dossier.Event],
+        event_class: type[DossierEvent],
         trace: Trace,
         calendar: VersionedCalendar,
         **fields: object,
@@ -967,81 +873,7 @@ class Dossier(Aggregate):
         self.finished_at = at
 
 
-def _components(procedure: ProcedureDefinition) -> dict[str, ComponentState]:
-    return {c.code: ComponentState.from_component(c) for c in procedure.components}
-
-
-def _required(value: str, name: str, limit: int = bounds.REASON_LENGTH) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise MissingDataError(field_name(name))
-    return bounds.text(value, name, limit, required=True, multiline=True)
-
-
-def _text(value: str, name: str) -> str:
-    """Optional free text (notes, comments): bounded like a reason."""
-    return bounds.text(value, name, bounds.REASON_LENGTH, multiline=True)
-
-
-def _summary(value: str) -> str:
-    return bounds.text(value, "summary", bounds.SUMMARY_LENGTH, multiline=True)
-
-
-def _digitizable(components: dict[str, ComponentState], code: str) -> ComponentState:
-    """A component of this procedure that is in digitization scope.
-
-    Every path that attaches a document (desk scan, online submission,
-    supplement, reuse) goes through here: out-of-scope components (shared
-    data, photocopies, shown only, classified) never carry a document.
-    """
-    bounds.code(code, "componentCode")
-    component = components.get(code)
-    if component is None:
-        raise ComponentError(code)
-    if component.scope is not DigitizationScope.IN_SCOPE:
-        raise ComponentError(
-            B(
-                f"{code} không thuộc phạm vi số hóa ({component.scope.label('vi')})",
-                f"{code} is not digitized ({component.scope.label('en')})",
-            )
-        )
-    return component
-
-
-def _check_receiving_unit(receiving: str, competent: str, code: str) -> None:
-    """The desk must be in the competent agency's province; R-17 code unit."""
-    match = DOSSIER_CODE.match(code)
-    if match is None:
-        raise MissingDataError(
-            B(f"mã hồ sơ {shown(code)}", f"dossier code {shown(code)}")
-        )
-    if AgencyCode(receiving).level1 != AgencyCode(competent).level1:
-        raise ActorNotAllowedError(
-            B(
-                f"{receiving} không thuộc tỉnh của {competent}",
-                f"{receiving} is outside the province of {competent}",
-            )
-        )
-    if match.group(1) not in (receiving, competent):
-        raise MissingDataError(
-            B(
-                f"mã hồ sơ {shown(code)} của đơn vị {receiving}",
-                f"dossier code {shown(code)} for unit {receiving}",
-            )
-        )
-
-
-def _check_registered_desk(unit: str, registry: AgencyRegistry) -> None:
-    """R-03: only units in the agency catalogue receive dossiers and issue codes."""
-    if registry.departments_of(unit) is None:
-        raise UnregisteredUnitError(unit)
-
-
-def _check_forward_target(to: Holder, competent: str, registry: AgencyRegistry) -> None:
-    target = AgencyCode(to.agency_code)
-    if target.level1 != AgencyCode(competent).level1:
-        raise CrossProvinceForwardError(target.value)
-    departments = registry.departments_of(target.value)
-    if departments is None:
-        raise UnregisteredAgencyError(target.value)
-    if to.department is not None and departments and to.department not in departments:
-        raise UnregisteredAgencyError(f"{target.value} / {to.department}")
+# Stored topics name the events ``domain.dossier:Dossier.<Name>``: resolving one
+# by import (before ``domain.dossier_events`` registered it) reads these names.
+for _event_class in events.DOSSIER_EVENTS:
+    setattr(Dossier, _event_class.__name__, _event_class)

@@ -14,7 +14,25 @@ from typing import Any, ClassVar
 
 from eventsourcing.utils import get_topic
 
-from domain.dossier import Dossier
+from domain.dossier_events import (
+    DossierEvent,
+    FinancialObligationPaid,
+    FinancialObligationRequested,
+    Forwarded,
+    Lodged,
+    Rated,
+    Reappointed,
+    Received,
+    ReceivedAtDesk,
+    Refused,
+    Resolved,
+    Returned,
+    Stopped,
+    SubmittedOnline,
+    SupplementReceived,
+    SupplementRequested,
+    Withdrawn,
+)
 from domain.dossier_status import DossierStatus
 from projections.base import Projection, local_iso, local_time, utc
 from projections.ports import ReadStore, Sql
@@ -121,21 +139,21 @@ class CitizenResult:
 
 
 _STEP_EVENTS = (
-    Dossier.SubmittedOnline,
-    Dossier.ReceivedAtDesk,
-    Dossier.Received,
-    Dossier.Refused,
-    Dossier.Forwarded,
-    Dossier.SupplementRequested,
-    Dossier.SupplementReceived,
-    Dossier.FinancialObligationRequested,
-    Dossier.FinancialObligationPaid,
-    Dossier.Reappointed,
-    Dossier.Stopped,
-    Dossier.Withdrawn,
-    Dossier.Resolved,
-    Dossier.Returned,
-    Dossier.Rated,
+    SubmittedOnline,
+    ReceivedAtDesk,
+    Received,
+    Refused,
+    Forwarded,
+    SupplementRequested,
+    SupplementReceived,
+    FinancialObligationRequested,
+    FinancialObligationPaid,
+    Reappointed,
+    Stopped,
+    Withdrawn,
+    Resolved,
+    Returned,
+    Rated,
 )
 
 
@@ -202,19 +220,17 @@ class CitizenProjection(Projection):
         """Other events are not shown to the citizen."""
 
     @apply.register
-    def lodged(self, event: Dossier.Lodged, sql: Sql) -> None:
-        received = isinstance(event, Dossier.ReceivedAtDesk)
+    def lodged(self, event: Lodged, sql: Sql) -> None:
+        received = isinstance(event, ReceivedAtDesk)
         status = DossierStatus.RECEIVED if received else DossierStatus.SUBMITTED
         competent = event.procedure.competent_agency
         agency = (
-            event.receiving_agency
-            if isinstance(event, Dossier.ReceivedAtDesk)
-            else competent
+            event.receiving_agency if isinstance(event, ReceivedAtDesk) else competent
         )
         row = (
             str(event.originator_id),
             event.applicant.id,
-            event.code if isinstance(event, Dossier.ReceivedAtDesk) else None,
+            event.code if isinstance(event, ReceivedAtDesk) else None,
             event.procedure.code,
             event.procedure.name,
             event.channel.value,
@@ -224,7 +240,7 @@ class CitizenProjection(Projection):
             None,
             utc(event.trace.at),
             utc(event.trace.at) if received else None,
-            utc(event.due_at) if isinstance(event, Dossier.ReceivedAtDesk) else None,
+            utc(event.due_at) if isinstance(event, ReceivedAtDesk) else None,
             None,
             None,
             None,
@@ -235,7 +251,7 @@ class CitizenProjection(Projection):
         self._step(event, sql, agency)
 
     @apply.register
-    def received(self, event: Dossier.Received, sql: Sql) -> None:
+    def received(self, event: Received, sql: Sql) -> None:
         self._update(
             event,
             sql,
@@ -248,7 +264,7 @@ class CitizenProjection(Projection):
         self._step(event, sql, event.receiving_agency)
 
     @apply.register
-    def forwarded(self, event: Dossier.Forwarded, sql: Sql) -> None:
+    def forwarded(self, event: Forwarded, sql: Sql) -> None:
         to = event.to_holder
         self._update(
             event,
@@ -260,9 +276,7 @@ class CitizenProjection(Projection):
         self._step(event, sql, to.agency_code, to.department)
 
     @apply.register
-    def supplement_requested(
-        self, event: Dossier.SupplementRequested, sql: Sql
-    ) -> None:
+    def supplement_requested(self, event: SupplementRequested, sql: Sql) -> None:
         self._update(event, sql, DossierStatus.AWAITING_SUPPLEMENT, pause=True)
         values = (
             str(event.originator_id),
@@ -276,7 +290,7 @@ class CitizenProjection(Projection):
         self._step(event, sql)
 
     @apply.register
-    def supplement_received(self, event: Dossier.SupplementReceived, sql: Sql) -> None:
+    def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
         for row in self.supplements.rows(str(event.originator_id)):
             if row["received_at"] is None:
                 row["received_at"] = utc(event.trace.at)
@@ -284,9 +298,7 @@ class CitizenProjection(Projection):
         self._resume(event, sql, event.due_at)
 
     @apply.register
-    def payment_requested(
-        self, event: Dossier.FinancialObligationRequested, sql: Sql
-    ) -> None:
+    def payment_requested(self, event: FinancialObligationRequested, sql: Sql) -> None:
         self._update(event, sql, DossierStatus.AWAITING_PAYMENT, pause=True)
         lines = [(f.code, f.name, int(f.amount)) for f in event.fees]
         values = (
@@ -302,7 +314,7 @@ class CitizenProjection(Projection):
         self._step(event, sql)
 
     @apply.register
-    def payment_made(self, event: Dossier.FinancialObligationPaid, sql: Sql) -> None:
+    def payment_made(self, event: FinancialObligationPaid, sql: Sql) -> None:
         for row in self.fees_folded.rows(str(event.originator_id)):
             if row["paid_at"] is None:
                 row["paid_at"] = utc(event.trace.at)
@@ -311,24 +323,24 @@ class CitizenProjection(Projection):
         self._resume(event, sql, event.due_at)
 
     @apply.register
-    def reappointed(self, event: Dossier.Reappointed, sql: Sql) -> None:
+    def reappointed(self, event: Reappointed, sql: Sql) -> None:
         self._update(event, sql, None, due_at=utc(event.due_at))
         self._step(event, sql)
 
     @apply.register
-    def refused(self, event: Dossier.Refused, sql: Sql) -> None:
+    def refused(self, event: Refused, sql: Sql) -> None:
         self._finish(event, sql, DossierStatus.REFUSED)
 
     @apply.register
-    def stopped(self, event: Dossier.Stopped, sql: Sql) -> None:
+    def stopped(self, event: Stopped, sql: Sql) -> None:
         self._finish(event, sql, DossierStatus.STOPPED)
 
     @apply.register
-    def withdrawn(self, event: Dossier.Withdrawn, sql: Sql) -> None:
+    def withdrawn(self, event: Withdrawn, sql: Sql) -> None:
         self._finish(event, sql, DossierStatus.WITHDRAWN)
 
     @apply.register
-    def resolved(self, event: Dossier.Resolved, sql: Sql) -> None:
+    def resolved(self, event: Resolved, sql: Sql) -> None:
         self._finish(event, sql, DossierStatus.RESOLVED)
         for r in event.results:
             values = (
@@ -340,7 +352,7 @@ class CitizenProjection(Projection):
             self.pending.put(dict(zip(_RESULT_COLUMNS, values, strict=True)))
 
     @apply.register
-    def returned(self, event: Dossier.Returned, sql: Sql) -> None:
+    def returned(self, event: Returned, sql: Sql) -> None:
         self._update(
             event,
             sql,
@@ -356,14 +368,14 @@ class CitizenProjection(Projection):
         self._step(event, sql)
 
     @apply.register
-    def rated(self, event: Dossier.Rated, sql: Sql) -> None:
+    def rated(self, event: Rated, sql: Sql) -> None:
         self._update(event, sql, None, satisfaction=event.satisfaction.value)
 
     # -- writes --------------------------------------------------------------
 
     def _update(
         self,
-        event: Dossier.Event,
+        event: DossierEvent,
         sql: Sql,
         status: DossierStatus | None,
         *,
@@ -383,7 +395,7 @@ class CitizenProjection(Projection):
         row.update(values)
         self.folded.changed(key)
 
-    def _resume(self, event: Dossier.Event, sql: Sql, due_at: datetime | None) -> None:
+    def _resume(self, event: DossierEvent, sql: Sql, due_at: datetime | None) -> None:
         row = self.folded.get(str(event.originator_id))
         if row is not None:
             resumed = DossierStatus(
@@ -393,13 +405,13 @@ class CitizenProjection(Projection):
             self._update(event, sql, resumed, due_at=utc(due_at))
         self._step(event, sql)
 
-    def _finish(self, event: Dossier.Event, sql: Sql, status: DossierStatus) -> None:
+    def _finish(self, event: DossierEvent, sql: Sql, status: DossierStatus) -> None:
         self._update(event, sql, status, finished_at=utc(event.trace.at))
         self._step(event, sql)
 
     def _step(
         self,
-        event: Dossier.Event,
+        event: DossierEvent,
         sql: Sql,
         agency: str | None = None,
         department: str | None = None,

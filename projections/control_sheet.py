@@ -9,7 +9,18 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 from uuid import UUID
 
-from domain.dossier import Dossier
+from domain.dossier_events import (
+    DossierEvent,
+    FinancialObligationPaid,
+    Forwarded,
+    Reappointed,
+    Received,
+    ReceivedAtDesk,
+    Resolved,
+    Stopped,
+    SupplementReceived,
+    Withdrawn,
+)
 from domain.dossier_status import DossierStatus
 from projections.base import Projection, event_topics, local_iso, utc
 from projections.ports import ReadStore, Sql
@@ -60,7 +71,7 @@ class ControlStep:
 
 class ControlSheetProjection(Projection):
     name = "control_sheet"
-    topics = event_topics(Dossier.Event)
+    topics = event_topics(DossierEvent)
     tables: ClassVar[dict[str, str]] = {
         "steps": "dossier_id TEXT NOT NULL, step INTEGER NOT NULL, from_agency TEXT, "
         "from_department TEXT, from_officer TEXT, to_agency TEXT NOT NULL, "
@@ -90,15 +101,15 @@ class ControlSheetProjection(Projection):
         """Events that hand nothing over leave the sheet unchanged."""
 
     @apply.register
-    def received_at_desk(self, event: Dossier.ReceivedAtDesk, sql: Sql) -> None:
+    def received_at_desk(self, event: ReceivedAtDesk, sql: Sql) -> None:
         self._reception(event, event.receiving_agency, event.due_at)
 
     @apply.register
-    def received(self, event: Dossier.Received, sql: Sql) -> None:
+    def received(self, event: Received, sql: Sql) -> None:
         self._reception(event, event.receiving_agency, event.due_at)
 
     @apply.register
-    def forwarded(self, event: Dossier.Forwarded, sql: Sql) -> None:
+    def forwarded(self, event: Forwarded, sql: Sql) -> None:
         key = str(event.originator_id)
         rows = self.steps.rows(key)
         last = max((r["step"] for r in rows), default=0)
@@ -123,32 +134,32 @@ class ControlSheetProjection(Projection):
         )
 
     @apply.register
-    def supplement_received(self, event: Dossier.SupplementReceived, sql: Sql) -> None:
+    def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
         self._due_moved(str(event.originator_id), event.due_at)
 
     @apply.register
-    def payment_made(self, event: Dossier.FinancialObligationPaid, sql: Sql) -> None:
+    def payment_made(self, event: FinancialObligationPaid, sql: Sql) -> None:
         self._due_moved(str(event.originator_id), event.due_at)
 
     @apply.register
-    def reappointed(self, event: Dossier.Reappointed, sql: Sql) -> None:
+    def reappointed(self, event: Reappointed, sql: Sql) -> None:
         self._due_moved(str(event.originator_id), event.due_at)
 
     @apply.register
-    def resolved(self, event: Dossier.Resolved, sql: Sql) -> None:
+    def resolved(self, event: Resolved, sql: Sql) -> None:
         self._close(str(event.originator_id), event.trace.at, DossierStatus.RESOLVED)
 
     @apply.register
-    def stopped(self, event: Dossier.Stopped, sql: Sql) -> None:
+    def stopped(self, event: Stopped, sql: Sql) -> None:
         self._close(str(event.originator_id), event.trace.at, DossierStatus.STOPPED)
 
     @apply.register
-    def withdrawn(self, event: Dossier.Withdrawn, sql: Sql) -> None:
+    def withdrawn(self, event: Withdrawn, sql: Sql) -> None:
         key = str(event.originator_id)
         self._close(key, event.trace.at, DossierStatus.WITHDRAWN)
 
     def _reception(
-        self, event: Dossier.Event, receiving_agency: str, due_at: datetime | None
+        self, event: DossierEvent, receiving_agency: str, due_at: datetime | None
     ) -> None:
         actor = event.trace.actor
         due = utc(due_at)

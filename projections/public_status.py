@@ -9,7 +9,20 @@ from typing import ClassVar
 
 from eventsourcing.utils import get_topic
 
-from domain.dossier import Dossier
+from domain.dossier_events import (
+    DossierEvent,
+    FinancialObligationPaid,
+    FinancialObligationRequested,
+    Forwarded,
+    Received,
+    ReceivedAtDesk,
+    Resolved,
+    Returned,
+    Stopped,
+    SupplementReceived,
+    SupplementRequested,
+    Withdrawn,
+)
 from projections.base import Projection, utc
 from projections.ports import ReadStore, Sql
 from projections.rows import RowFold
@@ -55,17 +68,17 @@ class PublicStatusProjection(Projection):
     topics = frozenset(
         get_topic(e)
         for e in (
-            Dossier.ReceivedAtDesk,
-            Dossier.Received,
-            Dossier.Forwarded,
-            Dossier.SupplementRequested,
-            Dossier.SupplementReceived,
-            Dossier.FinancialObligationRequested,
-            Dossier.FinancialObligationPaid,
-            Dossier.Stopped,
-            Dossier.Withdrawn,
-            Dossier.Resolved,
-            Dossier.Returned,
+            ReceivedAtDesk,
+            Received,
+            Forwarded,
+            SupplementRequested,
+            SupplementReceived,
+            FinancialObligationRequested,
+            FinancialObligationPaid,
+            Stopped,
+            Withdrawn,
+            Resolved,
+            Returned,
         )
     )
     tables: ClassVar[dict[str, str]] = {
@@ -86,9 +99,7 @@ class PublicStatusProjection(Projection):
     def end_batch(self, sql: Sql) -> None:
         self.folded.flush(sql)
 
-    def _insert(
-        self, event: Dossier.ReceivedAtDesk | Dossier.Received, sql: Sql
-    ) -> None:
+    def _insert(self, event: ReceivedAtDesk | Received, sql: Sql) -> None:
         key = str(event.originator_id)
         self.folded.put(
             {
@@ -101,7 +112,7 @@ class PublicStatusProjection(Projection):
         )
         self.changed.add(event.code)
 
-    def _set(self, event: Dossier.Event, completion: Completion, sql: Sql) -> None:
+    def _set(self, event: DossierEvent, completion: Completion, sql: Sql) -> None:
         key = str(event.originator_id)
         row = self.folded.get(key)
         if row is None:
@@ -116,62 +127,60 @@ class PublicStatusProjection(Projection):
         """Other events do not change what the public sees."""
 
     @apply.register
-    def received_at_desk(self, event: Dossier.ReceivedAtDesk, sql: Sql) -> None:
+    def received_at_desk(self, event: ReceivedAtDesk, sql: Sql) -> None:
         self._insert(event, sql)
 
     @apply.register
-    def received(self, event: Dossier.Received, sql: Sql) -> None:
+    def received(self, event: Received, sql: Sql) -> None:
         self._insert(event, sql)
 
     @apply.register
-    def forwarded(self, event: Dossier.Forwarded, sql: Sql) -> None:
+    def forwarded(self, event: Forwarded, sql: Sql) -> None:
         self._set(event, Completion.IN_PROGRESS, sql)
 
     @apply.register
-    def supplement_requested(
-        self, event: Dossier.SupplementRequested, sql: Sql
-    ) -> None:
+    def supplement_requested(self, event: SupplementRequested, sql: Sql) -> None:
         self._pause(event, sql)
 
     @apply.register
     def financial_obligation_requested(
-        self, event: Dossier.FinancialObligationRequested, sql: Sql
+        self, event: FinancialObligationRequested, sql: Sql
     ) -> None:
         self._pause(event, sql)
 
     @apply.register
-    def supplement_received(self, event: Dossier.SupplementReceived, sql: Sql) -> None:
+    def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
         self._resume(event, sql)
 
     @apply.register
     def financial_obligation_paid(
-        self, event: Dossier.FinancialObligationPaid, sql: Sql
+        self, event: FinancialObligationPaid, sql: Sql
     ) -> None:
         self._resume(event, sql)
 
     @apply.register
-    def stopped(self, event: Dossier.Stopped, sql: Sql) -> None:
+    def stopped(self, event: Stopped, sql: Sql) -> None:
         self._set(event, Completion.CLOSED, sql)
 
     @apply.register
-    def withdrawn(self, event: Dossier.Withdrawn, sql: Sql) -> None:
+    def withdrawn(self, event: Withdrawn, sql: Sql) -> None:
         self._set(event, Completion.CLOSED, sql)
 
     @apply.register
-    def resolved(self, event: Dossier.Resolved, sql: Sql) -> None:
+    def resolved(self, event: Resolved, sql: Sql) -> None:
         self._set(event, Completion.RESULT_READY, sql)
 
     @apply.register
-    def returned(self, event: Dossier.Returned, sql: Sql) -> None:
+    def returned(self, event: Returned, sql: Sql) -> None:
         self._set(event, Completion.RETURNED, sql)
 
-    def _pause(self, event: Dossier.Event, sql: Sql) -> None:
+    def _pause(self, event: DossierEvent, sql: Sql) -> None:
         row = self.folded.get(str(event.originator_id))
         if row is not None:
             row["paused_from"] = row["completion"]
             self._set(event, Completion.WAITING_FOR_APPLICANT, sql)
 
-    def _resume(self, event: Dossier.Event, sql: Sql) -> None:
+    def _resume(self, event: DossierEvent, sql: Sql) -> None:
         row = self.folded.get(str(event.originator_id))
         if row is not None:
             resumed = Completion(row["paused_from"] or Completion.IN_PROGRESS.value)

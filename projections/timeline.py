@@ -8,7 +8,7 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 from uuid import UUID
 
-from domain.dossier import Dossier
+from domain.dossier_events import DossierEvent
 from projections.base import Projection, event_topics, local_iso, utc
 from projections.ports import ReadStore, Sql
 from projections.timeline_text import describe
@@ -35,7 +35,7 @@ class TimelineEntry:
 
 class TimelineProjection(Projection):
     name = "timeline"
-    topics = event_topics(Dossier.Event)
+    topics = event_topics(DossierEvent)
     tables: ClassVar[dict[str, str]] = {
         "entries": "dossier_id TEXT NOT NULL, version BIGINT NOT NULL, "
         "event_type TEXT NOT NULL, at TEXT NOT NULL, recorded_at TEXT NOT NULL, "
@@ -49,7 +49,7 @@ class TimelineProjection(Projection):
         """Only dossier events appear on a timeline."""
 
     @apply.register
-    def dossier_event(self, event: Dossier.Event, sql: Sql) -> None:
+    def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
         vi, en = describe(event)
         actor = event.trace.actor
         sql.append(

@@ -7,7 +7,24 @@ from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from domain.dossier import Dossier
+from domain.dossier_events import (
+    DossierEvent,
+    FinancialObligationPaid,
+    FinancialObligationRequested,
+    Forwarded,
+    Lodged,
+    Reappointed,
+    Received,
+    ReceivedAtDesk,
+    Refused,
+    Resolved,
+    Returned,
+    Stopped,
+    SubmittedOnline,
+    SupplementReceived,
+    SupplementRequested,
+    Withdrawn,
+)
 from domain.dossier_status import OPEN, DossierStatus
 from domain.values import AgencyCode
 from projections.base import Projection, event_topics, local_iso, utc
@@ -99,7 +116,7 @@ _STORED = (*_COLUMNS, "paused_from")
 class WorklistProjection(Projection):
     name = "worklist"
     version = 2
-    topics = event_topics(Dossier.Event)
+    topics = event_topics(DossierEvent)
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, code TEXT, applicant_id TEXT NOT NULL, "
         "applicant_name TEXT NOT NULL, procedure_code TEXT NOT NULL, "
@@ -128,7 +145,7 @@ class WorklistProjection(Projection):
         """Other events do not change the worklist."""
 
     @apply.register
-    def submitted_online(self, event: Dossier.SubmittedOnline, sql: Sql) -> None:
+    def submitted_online(self, event: SubmittedOnline, sql: Sql) -> None:
         self._insert(
             event,
             sql,
@@ -140,7 +157,7 @@ class WorklistProjection(Projection):
         )
 
     @apply.register
-    def received_at_desk(self, event: Dossier.ReceivedAtDesk, sql: Sql) -> None:
+    def received_at_desk(self, event: ReceivedAtDesk, sql: Sql) -> None:
         self._insert(
             event,
             sql,
@@ -152,7 +169,7 @@ class WorklistProjection(Projection):
         )
 
     @apply.register
-    def received(self, event: Dossier.Received, sql: Sql) -> None:
+    def received(self, event: Received, sql: Sql) -> None:
         self._update(
             event,
             sql,
@@ -166,11 +183,11 @@ class WorklistProjection(Projection):
         )
 
     @apply.register
-    def refused(self, event: Dossier.Refused, sql: Sql) -> None:
+    def refused(self, event: Refused, sql: Sql) -> None:
         self._update(event, sql, DossierStatus.REFUSED, finished_at=utc(event.trace.at))
 
     @apply.register
-    def forwarded(self, event: Dossier.Forwarded, sql: Sql) -> None:
+    def forwarded(self, event: Forwarded, sql: Sql) -> None:
         self._update(
             event,
             sql,
@@ -180,41 +197,37 @@ class WorklistProjection(Projection):
         )
 
     @apply.register
-    def supplement_requested(
-        self, event: Dossier.SupplementRequested, sql: Sql
-    ) -> None:
+    def supplement_requested(self, event: SupplementRequested, sql: Sql) -> None:
         self._pause(event, sql, DossierStatus.AWAITING_SUPPLEMENT)
 
     @apply.register
-    def payment_requested(
-        self, event: Dossier.FinancialObligationRequested, sql: Sql
-    ) -> None:
+    def payment_requested(self, event: FinancialObligationRequested, sql: Sql) -> None:
         self._pause(event, sql, DossierStatus.AWAITING_PAYMENT)
 
     @apply.register
-    def supplement_received(self, event: Dossier.SupplementReceived, sql: Sql) -> None:
+    def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
         self._resume(event, sql, event.due_at)
 
     @apply.register
-    def payment_made(self, event: Dossier.FinancialObligationPaid, sql: Sql) -> None:
+    def payment_made(self, event: FinancialObligationPaid, sql: Sql) -> None:
         self._resume(event, sql, event.due_at)
 
     @apply.register
-    def reappointed(self, event: Dossier.Reappointed, sql: Sql) -> None:
+    def reappointed(self, event: Reappointed, sql: Sql) -> None:
         self._update(event, sql, None, due_at=utc(event.due_at), reappointed=1)
 
     @apply.register
-    def stopped(self, event: Dossier.Stopped, sql: Sql) -> None:
+    def stopped(self, event: Stopped, sql: Sql) -> None:
         self._update(event, sql, DossierStatus.STOPPED, finished_at=utc(event.trace.at))
 
     @apply.register
-    def withdrawn(self, event: Dossier.Withdrawn, sql: Sql) -> None:
+    def withdrawn(self, event: Withdrawn, sql: Sql) -> None:
         self._update(
             event, sql, DossierStatus.WITHDRAWN, finished_at=utc(event.trace.at)
         )
 
     @apply.register
-    def resolved(self, event: Dossier.Resolved, sql: Sql) -> None:
+    def resolved(self, event: Resolved, sql: Sql) -> None:
         self._update(
             event,
             sql,
@@ -225,11 +238,11 @@ class WorklistProjection(Projection):
         )
 
     @apply.register
-    def returned(self, event: Dossier.Returned, sql: Sql) -> None:
+    def returned(self, event: Returned, sql: Sql) -> None:
         self._update(event, sql, DossierStatus.RETURNED)
 
     @apply.register
-    def other(self, event: Dossier.Event, sql: Sql) -> None:
+    def other(self, event: DossierEvent, sql: Sql) -> None:
         self._update(event, sql, None)
 
     # -- writes (folded per batch, see RowFold) -----------------------------
@@ -242,7 +255,7 @@ class WorklistProjection(Projection):
 
     def _insert(
         self,
-        event: Dossier.Lodged,
+        event: Lodged,
         sql: Sql,
         status: DossierStatus,
         *,
@@ -282,7 +295,7 @@ class WorklistProjection(Projection):
 
     def _update(
         self,
-        event: Dossier.Event,
+        event: DossierEvent,
         sql: Sql,
         status: DossierStatus | None,
         **values: Any,
@@ -299,7 +312,7 @@ class WorklistProjection(Projection):
         row.update(values)
         self.folded.changed(key)
 
-    def _pause(self, event: Dossier.Event, sql: Sql, status: DossierStatus) -> None:
+    def _pause(self, event: DossierEvent, sql: Sql, status: DossierStatus) -> None:
         row = self.folded.get(str(event.originator_id))
         if row is not None:
             row["paused_from"] = row["status"]
@@ -307,7 +320,7 @@ class WorklistProjection(Projection):
                 row["supplement_requests"] += 1
         self._update(event, sql, status)
 
-    def _resume(self, event: Dossier.Event, sql: Sql, due_at: datetime | None) -> None:
+    def _resume(self, event: DossierEvent, sql: Sql, due_at: datetime | None) -> None:
         row = self.folded.get(str(event.originator_id))
         if row is None:
             return

@@ -18,7 +18,7 @@ from eventsourcing.persistence import StoredEvent
 from application.chain import open_state
 from application.onestop import OneStop
 from domain.bounds import MAX_MONEY_VND
-from domain.dossier import Dossier
+from domain.dossier_events import FinancialObligationRequested
 from domain.procedure import Fee
 from domain.values import AgencyCode
 from projections.citizen import CitizenProjection
@@ -100,7 +100,7 @@ class CitizenCappingSomeFees(CitizenProjection):
     FIXED_UP_TO = 10**35
 
     def apply(self, event: object, sql: Any) -> None:
-        if isinstance(event, Dossier.FinancialObligationRequested) and all(
+        if isinstance(event, FinancialObligationRequested) and all(
             f.amount <= self.FIXED_UP_TO for f in event.fees
         ):
             fees = tuple(
@@ -118,7 +118,7 @@ class CitizenCappingFees(CitizenProjection):
     failing the event."""
 
     def apply(self, event: object, sql: Any) -> None:
-        if isinstance(event, Dossier.FinancialObligationRequested):
+        if isinstance(event, FinancialObligationRequested):
             fees = tuple(
                 dataclasses.replace(f, amount=min(f.amount, Decimal(MAX_MONEY_VND)))
                 for f in event.fees

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from api.cli import audit, bench, calendar, demo, dossier, projections, serve, token
+from api.cli import (
+    audit,
+    bench,
+    calendar,
+    demo,
+    dossier,
+    pki,
+    projections,
+    serve,
+    token,
+)
 from api.cli.failures import MotcuaGroup, check_settings
 from api.logging import configure_logging
 
@@ -49,6 +59,7 @@ app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
 app.add_typer(audit.app, name="audit")
+app.add_typer(pki.app, name="pki")
 
 
 def main() -> None:

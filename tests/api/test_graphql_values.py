@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 
 from api.auth import AccessLevel
-from domain.dossier import Dossier
+from domain.dossier_events import SubmittedOnline
 from domain.values import Authentication
 from tests.api.conftest import OUTCOME, Api, document, receive_paper
 from tests.api.test_graphql_flow import DIGITIZE, FORWARD, SIGN, command
@@ -314,7 +314,7 @@ def test_a_citizen_submission_records_issuer_and_eid_level(api: Api) -> None:
     assert submitted["__typename"] == "DossierSubmitted", submitted
     onestop = api.services.onestop
     (event,) = onestop.events.get(UUID(submitted["dossierId"]))
-    assert isinstance(event, Dossier.SubmittedOnline)
+    assert isinstance(event, SubmittedOnline)
     assert event.trace.actor.authentication == Authentication("motcua", 2)
     assert event.procedure.code == BIRTH
 

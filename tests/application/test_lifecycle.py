@@ -8,7 +8,7 @@ import pytest
 from application.errors import DossierNotFoundError, VersionConflictError
 from application.onestop import OneStop
 from domain.deadline import Timeliness
-from domain.dossier import Dossier
+from domain.dossier_events import DossierEvent
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import (
     ComponentStatus,
@@ -281,7 +281,7 @@ class TestFullLifecycle:
     def test_every_event_records_actor_trace_and_versions(self, app: OneStop) -> None:
         dossier_id = in_progress(app)
         for event in events_of(app, dossier_id):
-            assert isinstance(event, Dossier.Event)
+            assert isinstance(event, DossierEvent)
             assert event.trace.actor.id
             assert event.trace.correlation_id
             assert event.procedure_version == 1

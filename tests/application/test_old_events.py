@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 from application.onestop import OneStop
-from domain.dossier import Dossier
+from domain.dossier_events import Forwarded, Resolved
 from tests.factories import at, in_progress, leader, result, trace
 
 
@@ -28,15 +28,15 @@ def test_an_old_forward_has_no_planned_time_and_an_old_resolution_no_flag(
         dossier_id, trace=trace(leader(), at(9, 9)), results=(result(),), decision="OK"
     )
     events = list(app.events.get(dossier_id))
-    forward = next(e for e in events if isinstance(e, Dossier.Forwarded))
-    resolved = next(e for e in events if isinstance(e, Dossier.Resolved))
+    forward = next(e for e in events if isinstance(e, Forwarded))
+    resolved = next(e for e in events if isinstance(e, Resolved))
     assert forward.planned_due_at is not None
     assert resolved.late_without_apology is True
     old_forward = stored_without(app, forward, "planned_due_at")
     old_resolved = stored_without(app, resolved, "late_without_apology")
-    assert isinstance(old_forward, Dossier.Forwarded)
+    assert isinstance(old_forward, Forwarded)
     assert old_forward.planned_due_at is None
     assert old_forward.to_holder == forward.to_holder
-    assert isinstance(old_resolved, Dossier.Resolved)
+    assert isinstance(old_resolved, Resolved)
     assert old_resolved.late_without_apology is False
     assert old_resolved.timeliness is resolved.timeliness

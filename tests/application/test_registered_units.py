@@ -8,8 +8,8 @@ from uuid import UUID
 import pytest
 
 from application.onestop import OneStop
-from domain.dossier import Dossier
 from domain.dossier_code import DossierCode, format_dossier_code
+from domain.dossier_events import Forwarded
 from domain.dossier_values import Holder
 from domain.errors import (
     CrossProvinceForwardError,
@@ -129,10 +129,8 @@ class TestForwardsGoToRegisteredUnitsOfTheProvince:
 
 
 class TestPlannedDeadlineOfAStep:
-    def forwarded(self, app: OneStop, dossier_id: UUID) -> Dossier.Forwarded:
-        events = [
-            e for e in app.events.get(dossier_id) if isinstance(e, Dossier.Forwarded)
-        ]
+    def forwarded(self, app: OneStop, dossier_id: UUID) -> Forwarded:
+        events = [e for e in app.events.get(dossier_id) if isinstance(e, Forwarded)]
         return events[-1]
 
     def test_without_a_plan_the_step_is_due_with_the_dossier(

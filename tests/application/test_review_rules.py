@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from adapters.settings import persistence_env
 from application.onestop import OneStop
-from domain.dossier import Dossier
+from domain.dossier_events import ReceivedAtDesk
 from domain.dossier_values import Applicant, ApplicantKind, Holder
 from domain.errors import (
     AlreadyHeldError,
@@ -347,7 +347,7 @@ def test_both_spellings_of_a_branch_code_are_one_owner(
     ids = {app.get_dossier(r.dossier_id).applicant.id for r in (plain, dashed)}
     assert ids == {"0101234567-001"}
     first = next(iter(app.events.get(plain.dossier_id)))
-    assert isinstance(first, Dossier.ReceivedAtDesk)
+    assert isinstance(first, ReceivedAtDesk)
     assert first.applicant.id == "0101234567-001"
 
 

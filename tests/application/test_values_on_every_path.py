@@ -20,7 +20,7 @@ import pytest
 from adapters.settings import persistence_env
 from application.clock import trace_for
 from application.onestop import OneStop
-from domain.dossier import Dossier
+from domain.dossier_events import DossierEvent, ReceivedAtDesk
 from domain.dossier_values import (
     Applicant,
     ApplicantKind,
@@ -245,7 +245,7 @@ def test_every_applicant_kind_is_received_and_recorded(
     reception = receive(app, applicant=applicant)
     assert app.get_dossier(reception.dossier_id).applicant == applicant
     first = next(iter(app.events.get(reception.dossier_id)))
-    assert isinstance(first, Dossier.ReceivedAtDesk)
+    assert isinstance(first, ReceivedAtDesk)
     assert first.applicant.kind is kind
 
 
@@ -288,5 +288,5 @@ def test_citizen_events_record_the_authentication(app: OneStop) -> None:
     assert [e.trace.actor.authentication for e in events] == [login, login]  # type: ignore[attr-defined]
     officer_event = receive(app).dossier_id
     first = next(iter(app.events.get(officer_event)))
-    assert isinstance(first, Dossier.Event)
+    assert isinstance(first, DossierEvent)
     assert first.trace.actor.authentication is None

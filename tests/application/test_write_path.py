@@ -22,7 +22,7 @@ from adapters.postgres_recorder import GroupCommitRecorder, SingleRoundTripRecor
 from adapters.settings import persistence_env
 from application.errors import VersionConflictError
 from application.onestop import OneStop
-from domain.dossier import Dossier
+from domain.dossier_events import DossierEvent, Forwarded
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import Holder, ReuseSource
 from domain.errors import ResultError
@@ -69,10 +69,10 @@ def apps(shared_url: str) -> Iterator[tuple[OneStop, OneStop]]:
     yield from _pair(shared_url)
 
 
-def last_event(app: OneStop, dossier_id: UUID) -> Dossier.Event:
+def last_event(app: OneStop, dossier_id: UUID) -> DossierEvent:
     events = list(app.events.get(dossier_id))
     event = events[-1]
-    assert isinstance(event, Dossier.Event)
+    assert isinstance(event, DossierEvent)
     return event
 
 
@@ -90,7 +90,7 @@ class TestDossierSavedHere:
             dossier_id, trace=trace(specialist()), to=Holder(JUSTICE, "PHT")
         )
         event = last_event(here, dossier_id)
-        assert isinstance(event, Dossier.Forwarded)
+        assert isinstance(event, Forwarded)
         assert event.from_holder == Holder(JUSTICE, "PTP")
         assert event.originator_version == version + 2
 

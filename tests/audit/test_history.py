@@ -15,6 +15,7 @@ from adapters.settings import persistence_env
 from application.errors import DossierNotFoundError
 from application.history import dossier_as_of, dossier_history
 from application.onestop import OneStop
+from domain import dossier_events as happened
 from domain.dossier import Dossier
 from tests.projections.support import Scenario, populate
 
@@ -89,7 +90,7 @@ def test_the_due_time_is_explained_by_pauses_and_the_reappointment(
     assert due.reappointment is not None
     events: list[Any] = list(app.events.get(s["reappointed"]))
     reception = events[0]
-    assert isinstance(reception, Dossier.ReceivedAtDesk)
+    assert isinstance(reception, happened.ReceivedAtDesk)
     assert due.initial_due_at == reception.due_at
     assert due.calendar_version == reception.calendar_version
     assert due.reappointment.previous_due_at == reception.due_at

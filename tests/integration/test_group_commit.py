@@ -19,7 +19,7 @@ from adapters.postgres_recorder import GroupCommitRecorder
 from adapters.settings import persistence_env
 from application.errors import VersionConflictError
 from application.onestop import OneStop
-from domain.dossier import Dossier
+from domain.dossier_events import ComponentDigitized
 from tests.factories import desk, document, receive, seed_catalogue, trace
 
 pytestmark = pytest.mark.postgres
@@ -56,7 +56,7 @@ def stored_correlations(app: OneStop, dossier_id: UUID) -> Counter[UUID]:
     return Counter(
         e.trace.correlation_id
         for e in app.events.get(dossier_id)
-        if isinstance(e, Dossier.ComponentDigitized)
+        if isinstance(e, ComponentDigitized)
     )
 
 

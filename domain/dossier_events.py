@@ -1,0 +1,212 @@
+"""What happened to a dossier: the events, as data (a storage contract).
+
+Event classes only gain fields, with defaults. Their stored topics stay
+``domain.dossier:Dossier.<Name>``, where they were first declared: every class
+derived from ``DossierEvent`` writes and reads that topic, wherever it lives,
+so moving one never leaves old events behind (``register_topic`` below, and the
+aliases on ``Dossier``). How an event changes a dossier is written once, in
+``domain.dossier_state`` (the lifecycle) and ``Dossier._absorb`` (details the
+commands check).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
+
+from domain.deadline import Timeliness
+from domain.dossier_values import (
+    Applicant,
+    AppliedProcedure,
+    Channel,
+    ComponentState,
+    DigitalAccount,
+    DocumentMetadata,
+    ForwardKind,
+    Holder,
+    IssuedResult,
+    PaymentChannel,
+    ReturnMethod,
+    ReuseSource,
+    Satisfaction,
+)
+from domain.procedure import Fee
+from domain.values import Trace
+
+STORED_AS = "domain.dossier:Dossier"
+"""Where dossier events were declared first: the prefix of their stored topics."""
+
+
+class Absorbs(Protocol):
+    """An aggregate that takes a dossier event in (``Dossier``)."""
+
+    def _absorb(self, event: DossierEvent) -> None: ...
+
+
+class DossierEvent(Aggregate.Event):
+    """Base of every dossier event: who, when, under which versions."""
+
+    TOPIC: ClassVar[str] = f"{STORED_AS}.Event"
+
+    trace: Trace
+    procedure_version: int
+    calendar_version: int
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # An inherited TOPIC would store a subclass under its parent's name.
+        if "TOPIC" not in cls.__dict__:
+            cls.TOPIC = f"{STORED_AS}.{cls.__name__}"
+        register_topic(cls.TOPIC, cls)
+        super().__init_subclass__(**kwargs)
+
+    def apply(self, aggregate: Absorbs) -> None:
+        aggregate._absorb(self)
+
+
+register_topic(DossierEvent.TOPIC, DossierEvent)
+
+
+class Lodged(DossierEvent, Aggregate.Created):
+    """Base of the two ways a dossier begins; never recorded itself."""
+
+    applicant: Applicant
+    procedure_id: UUID
+    procedure: AppliedProcedure
+    channel: Channel
+    components: dict[str, ComponentState]
+    summary: str
+
+
+class SubmittedOnline(Lodged):
+    pass
+
+
+class ReceivedAtDesk(Lodged):
+    code: str
+    receiving_agency: str
+    due_at: datetime | None
+
+
+class Received(DossierEvent):
+    code: str
+    receiving_agency: str
+    due_at: datetime | None
+
+
+class Refused(DossierEvent):
+    reason: str
+
+
+class DigitalAccountChecked(DossierEvent):
+    account: DigitalAccount
+
+
+class ComponentDigitized(DossierEvent):
+    component_code: str
+    document: DocumentMetadata
+
+
+class ComponentReused(DossierEvent):
+    component_code: str
+    document_id: UUID
+    source: ReuseSource
+
+
+class ComponentSigned(DossierEvent):
+    component_code: str
+    signature_sha256: str
+
+
+class Forwarded(DossierEvent):
+    from_holder: Holder
+    to_holder: Holder
+    kind: ForwardKind
+    note: str
+    planned_due_at: datetime | None = None
+    """When this step should be finished (control sheet, R-10/R-11); events
+    recorded before it existed read as None: no planned time was recorded."""
+
+
+class SupplementRequested(DossierEvent):
+    items: tuple[str, ...]
+    reason: str
+
+
+class SupplementReceived(DossierEvent):
+    documents: dict[str, DocumentMetadata]
+    paused_seconds: int
+    due_at: datetime | None
+
+
+class FinancialObligationRequested(DossierEvent):
+    fees: tuple[Fee, ...]
+    reason: str
+
+
+class FinancialObligationPaid(DossierEvent):
+    channel: PaymentChannel
+    receipt: str
+    paused_seconds: int
+    due_at: datetime | None
+
+
+class Reappointed(DossierEvent):
+    """Apology letter (Mẫu 04) with the one allowed new appointment."""
+
+    reason: str
+    previous_due_at: datetime
+    due_at: datetime
+
+
+class Stopped(DossierEvent):
+    reason: str
+
+
+class Withdrawn(DossierEvent):
+    reason: str
+
+
+class Resolved(DossierEvent):
+    results: tuple[IssuedResult, ...]
+    decision: str
+    timeliness: Timeliness
+    late_without_apology: bool = False
+    """Late against the due time and no apology/re-appointment was made (R-12)."""
+
+
+class Returned(DossierEvent):
+    method: ReturnMethod
+
+
+class Rated(DossierEvent):
+    satisfaction: Satisfaction
+    comment: str
+
+
+DOSSIER_EVENTS: tuple[type[DossierEvent], ...] = (
+    Lodged,
+    SubmittedOnline,
+    ReceivedAtDesk,
+    Received,
+    Refused,
+    DigitalAccountChecked,
+    ComponentDigitized,
+    ComponentReused,
+    ComponentSigned,
+    Forwarded,
+    SupplementRequested,
+    SupplementReceived,
+    FinancialObligationRequested,
+    FinancialObligationPaid,
+    Reappointed,
+    Stopped,
+    Withdrawn,
+    Resolved,
+    Returned,
+    Rated,
+)
+"""Every dossier event class declared here (a test checks none is missing)."""
