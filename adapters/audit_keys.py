@@ -7,15 +7,18 @@ without touching the sealer or the verifier, which only need a public key.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
 import tempfile
 from pathlib import Path
 
+from asn1crypto import cms
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from pyhanko.sign.timestamps import TimeStamper
 
 from projections.seal import Checkpoint
 
@@ -74,6 +77,10 @@ class CheckpointVerifier:
     def __call__(self, checkpoint: Checkpoint) -> bool:
         if checkpoint.algorithm != ALGORITHM or checkpoint.key_id != self.key_id:
             return False
+        if checkpoint.timestamp_token is not None and not timestamp_matches(
+            bytes.fromhex(checkpoint.timestamp_token), checkpoint.message()
+        ):
+            return False
         try:
             self._key.verify(bytes.fromhex(checkpoint.signature), checkpoint.message())
         except (InvalidSignature, ValueError):
@@ -99,3 +106,30 @@ def _create(path: Path) -> None:
             os.link(temporary, path)
     finally:
         os.unlink(temporary)
+
+
+class RfcTimestamper:
+    """RFC 3161 time-stamp tokens for checkpoints from a pyhanko ``TimeStamper``
+    (an HTTP TSA, or the development PKI's in-process one)."""
+
+    def __init__(self, timestamper: TimeStamper) -> None:
+        self._timestamper = timestamper
+
+    def timestamp(self, message: bytes) -> bytes:
+        digest = hashlib.sha256(message).digest()
+        token = asyncio.run(self._timestamper.async_timestamp(digest, "sha256"))
+        der: bytes = token.dump()
+        return der
+
+
+def timestamp_matches(token_der: bytes, message: bytes) -> bool:
+    """Whether an RFC 3161 token stamps exactly ``message`` (SHA-256 imprint)."""
+    try:
+        info = cms.ContentInfo.load(token_der)
+        tst = info["content"]["encap_content_info"]["content"].parsed
+        imprint = tst["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        hashed = imprint["hashed_message"].native
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return bool(algorithm == "sha256" and hashed == hashlib.sha256(message).digest())

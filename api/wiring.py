@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.audit_keys import FileCheckpointSigner
+from pyhanko.sign.timestamps import HTTPTimeStamper
+
+from adapters.audit_keys import FileCheckpointSigner, RfcTimestamper
+from adapters.pki.service import DEVELOPMENT_TSA, NO_TSA
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import Settings, persistence_env
@@ -38,10 +41,17 @@ def build_projector(
 
 def build_sealer(settings: Settings, app: OneStop, store: ReadStore) -> Sealer:
     """The log sealer, signing checkpoints with the agency key of the data dir."""
+    tsa = settings.value("PKI_TSA")
+    timestamper = (
+        RfcTimestamper(HTTPTimeStamper(tsa))
+        if tsa not in (DEVELOPMENT_TSA, NO_TSA)
+        else None  # the development TSA stamps PDFs only (see README)
+    )
     return Sealer(
         app,
         store,
         FileCheckpointSigner(settings.data_dir),
+        timestamper=timestamper,
         checkpoint_events=settings.value("AUDIT_CHECKPOINT_EVENTS"),
         checkpoint_seconds=settings.value("AUDIT_CHECKPOINT_SECONDS"),
     )

@@ -144,3 +144,57 @@ def test_cli_export_and_verify_bundle(cli_env: str, tmp_path: Path) -> None:
     broken = runner.invoke(cli, ["audit", "verify-bundle", str(out)])
     assert broken.exit_code == 1
     assert "does not verify" in broken.stderr
+
+
+def test_checkpoints_carry_an_rfc3161_timestamp_when_a_tsa_is_configured(
+    tmp_path: Path,
+) -> None:
+    from adapters.audit_keys import CheckpointVerifier, RfcTimestamper
+    from adapters.pki.service import Pki
+    from projections.audit_verify import verify_log
+    from projections.seal import Checkpoint
+
+    pki = Pki.development_pki(tmp_path / "pki")
+    assert pki.timestamper is not None
+    backend = open_backend("sqlite", f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        scenario = populate(backend.app)
+        signer = FileCheckpointSigner(tmp_path)
+        sealer = Sealer(
+            backend.app,
+            backend.store,
+            signer,
+            timestamper=RfcTimestamper(pki.timestamper),
+        )
+        sealer.catch_up()  # the first checkpoint is due at once
+        with backend.store.transaction() as sql:
+            from projections.seal import checkpoints
+
+            (made,) = checkpoints(sql)
+        assert made.timestamp_token is not None
+        verifier = CheckpointVerifier(signer.public_pem())
+        assert verifier(made)
+        assert verify_log(backend.app, backend.store, verifier).ok
+        other = RfcTimestamper(pki.timestamper).timestamp(b"another message").hex()
+        forged = Checkpoint(
+            made.position,
+            made.running_hash,
+            made.sealed_at,
+            made.key_id,
+            made.algorithm,
+            made.signature,
+            other,
+        )
+        assert not verifier(forged)  # signed, but the token stamps another message
+        code = backend.app.get_dossier(scenario["returned"]).code
+        assert code is not None
+        data = export_bundle(
+            backend.app, backend.store, sealer, code, signer.public_pem()
+        )
+        report = verify_bundle(data, signer.public_pem())
+        assert report.checkpoint_position == made.position
+        body = json.loads(zipfile.ZipFile(BytesIO(data)).read("checkpoint.json"))
+        assert body["timestampToken"] == made.timestamp_token
+    finally:
+        backend.app.close()
+        backend.store.close()
