@@ -276,3 +276,14 @@ def pem_public_key_file() -> Kind:
 def redacted(value: str) -> str:
     """``value`` with any URL password hidden, for messages and logs."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", value)
+
+
+def pattern(regex: str, vi: str, en: str, values: str) -> Kind:
+    """Text matching ``regex`` in full (codes that end up in names and subjects)."""
+
+    def parse(value: str) -> str:
+        if not re.fullmatch(regex, value.strip()):
+            raise ValueError(value)
+        return value.strip()
+
+    return Kind(parse, vi, en, values)

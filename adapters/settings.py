@@ -29,6 +29,7 @@ from adapters.setting_kinds import (
     flag,
     integer,
     number,
+    pattern,
     pem_public_key_file,
     readable_file,
     redacted,
@@ -36,7 +37,7 @@ from adapters.setting_kinds import (
     tsa_source,
     url,
 )
-from domain.errors import LabelledError
+from domain.errors import Bilingual, LabelledError
 
 PREFIX = "MOTCUA_"
 
@@ -82,7 +83,7 @@ class Variable:
 VARIABLES: tuple[Variable, ...] = (
     Variable("DATABASE_URL", database_url(), None, "event store and read models", "`sqlite:///$MOTCUA_DATA_DIR/motcua.db`"),
     Variable("REDIS_URL", url("redis", "rediss", "unix"), None, "Redis for the public-lookup cache, rate limits, idempotency keys; absent = in-process"),
-    Variable("NATS_URL", url("nats", "tls"), None, "NATS JetStream for integration events (next issue); absent = in-process"),
+    Variable("NATS_URL", url("nats", "tls"), None, "NATS JetStream for integration events (`motcua integrator` publishes the event log to it); absent = nothing leaves the process (see *Integration*)"),
     Variable("DATA_DIR", directory(), "./var", "SQLite file, development signing key (`keys/dev-signing-key.pem`), development PKI (`pki/`, see *Digital signatures*)"),
     Variable("ENV", choice("development", "production"), "development", "`production` turns off introspection, \"Did you mean\" suggestions, GraphiQL, `/docs` `/redoc` `/openapi.json`, open `/metrics`, and refuses to start with the development signing key"),
     Variable("DEBUG", flag(), "n", "CLI: print the traceback of an unexpected failure (same as `motcua --debug`)"),
@@ -130,6 +131,18 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("PKI_TRUST_ROOTS", readable_file(), None, "PEM bundle of the root certificates signatures are validated against (e.g. Ban Cơ yếu Chính phủ, public CAs)", "development root"),
     Variable("PKI_CRL_DIR", directory(), None, "directory of CRL files (DER or PEM) used when validating signatures, beside the development PKI's own"),
     Variable("PKI_FETCH_REVOCATION", flag(), "n", "fetch CRLs/OCSP responses over the network while validating signatures"),
+    Variable("PROVINCE", pattern(r"[A-Z][0-9]{2}", "mã tỉnh QCVN 102 (chữ hoa và 2 chữ số, ví dụ H34)", "a QCVN 102 province code (a capital letter and 2 digits, e.g. H34)", "province code such as `H34`"), "H34", "this instance's province: the `<province>` in NATS subjects `motcua.<province>.<aggregate>.<event>` and the stream name `MOTCUA_<province>`"),
+    Variable("INTEGRATOR", choice("embedded", "separate"), None, "`embedded` runs the integrator (outbox → NATS, DVCQG sync) inside `motcua serve`; `separate` leaves it to `motcua integrator`", "embedded on SQLite"),
+    Variable("INTEGRATOR_BATCH_SIZE", integer(1, 10_000), "500", "events the integrator publishes before it records its position (one position write per batch)"),
+    Variable("NATS_DUPLICATE_WINDOW", integer(10, 604_800), "7200", "seconds JetStream remembers a `Nats-Msg-Id` (the stream's duplicate window, set when the integrator creates it): a republish within it is dropped"),
+    Variable("NATS_ACK_TIMEOUT", number("0.1", "600"), "5", "seconds the integrator waits for JetStream to acknowledge a batch before it treats NATS as down and retries"),
+    Variable("DVCQG_URL", url("https", "http"), None, "the national portal's adapter endpoint: `DongBoHoSoMC` / `CapNhatTienDoHoSoMC` calls are POSTed here; absent = no DVCQG sync"),
+    Variable("DVCQG_AUTH_URL", url("https", "http"), None, "the portal's login endpoint (`{username, password}` → `session`)", "`$MOTCUA_DVCQG_URL/login`"),
+    Variable("DVCQG_USERNAME", text(), None, "account for the portal login"),
+    Variable("DVCQG_PASSWORD", text(), None, "password for the portal login"),
+    Variable("DVCQG_TIMEOUT", number("0.1", "300"), "10", "seconds one portal call may take before it counts as failed (and is retried)"),
+    Variable("DVCQG_RETRIES", integer(0, 10), "3", "immediate retries of a failed portal call (5xx, timeout, refused connection, malformed reply; backoff 0.5 s doubling); then the dossier waits 1 s doubling to 5 min before its next try"),
+    Variable("DVCQG_DOWNLOAD_BASE_URL", url("https", "http"), "http://127.0.0.1:8000", "public base URL the portal downloads documents and results from (`<base>/api/documents/<id>`)"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
 )
 # fmt: on
@@ -179,6 +192,14 @@ class Settings:
         for name, raw in self.options.items():
             if name in KNOWN:
                 KNOWN[name].parse(raw)
+        portal = ("DVCQG_USERNAME", "DVCQG_PASSWORD")
+        if "DVCQG_URL" in self.options and not all(self.options.get(n) for n in portal):
+            raise ConfigurationError(
+                Bilingual(
+                    "MOTCUA_DVCQG_URL cần MOTCUA_DVCQG_USERNAME và MOTCUA_DVCQG_PASSWORD",
+                    "MOTCUA_DVCQG_URL needs MOTCUA_DVCQG_USERNAME and MOTCUA_DVCQG_PASSWORD",
+                )
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -10,6 +10,7 @@ import orjson
 import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.integration import integrator as integration
 from adapters.settings import Settings
 from adapters.workers import (
     Generation,
@@ -102,6 +103,7 @@ class Services:
     _thread: threading.Thread | None = None
     _doorbell: Doorbell | None = None
     _listener: ChangeListener | None = None
+    _integrator: integration.Integrator | None = None
 
     def record_access(
         self, principal: Principal, dossier_ids: object, purpose: str
@@ -137,6 +139,14 @@ class Services:
             self._elect_projector(loop)
         elif self.embedded:
             self.start_embedded_projector(loop)
+        elif integration.embedded(self.settings):
+            if self.workers == 1:
+                self._start_integrator()
+            else:  # no lease to elect one worker without the embedded projector
+                log.warning(
+                    "integrator_not_started",
+                    reason="separate projector, workers > 1: run motcua integrator",
+                )
         if self.settings.is_postgres:
             # The projector may be another process: its NOTIFY reaches us here.
             self._listener = ChangeListener(self.settings.database_url, self.feed, loop)
@@ -209,6 +219,8 @@ class Services:
                 log.exception("outside_changes_failed")
             doorbell.wait(pause)
 
+        if integration.embedded(self.settings):
+            self._start_integrator()
         self._thread = threading.Thread(
             target=self.projector.run_forever,
             args=(self._stop, follow),
@@ -217,9 +229,25 @@ class Services:
         )
         self._thread.start()
 
+    def _start_integrator(self) -> None:
+        """In this process (embedded default): each follower rings its own bell."""
+        running = integration.build_integrator(self.settings, self.onestop, self.store)
+        if not running.followers:
+            return
+        self._integrator = running
+
+        def bell() -> Doorbell:
+            doorbell = Doorbell()
+            self.onestop.subscribe(doorbell.ring)
+            return doorbell
+
+        running.start(lambda: bell().wait)
+
     def close(self) -> None:
         if self.access is not None:
             self.access.close()
+        if self._integrator is not None:
+            self._integrator.close()
         if self._listener is not None:
             self._listener.stop()
         self._stop.set()

@@ -132,6 +132,7 @@ def served(
     extra_env: Mapping[str, str] | None = None,
     serve_args: Sequence[str] = (),
     projector: bool = False,
+    integrator: bool = False,
 ) -> Iterator[Served]:
     """Run ``motcua serve`` (and, when asked, ``motcua projector``) on ``settings``.
 
@@ -148,6 +149,10 @@ def served(
             worker = Process(["projector"], env, logs / "projector.log")
             worker.start()
             processes.append(worker)
+        if integrator:
+            follower = Process(["integrator"], env, logs / "integrator.log")
+            follower.start()
+            processes.append(follower)
         server = Process(
             ["serve", "--host", "127.0.0.1", "--port", str(port), *serve_args],
             env,

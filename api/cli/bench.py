@@ -21,6 +21,7 @@ from adapters.bench.audit import run_audit_benchmark
 from adapters.bench.report import BenchReport
 from adapters.bench.write import is_postgres_url, run_write_benchmark
 from adapters.settings import Settings
+from api.bench.integrate import run_integrate_benchmark
 from api.bench.lag import run_lag_benchmark
 from api.bench.lookup import Topology, run_lookup_benchmark
 from api.bench.project import run_project_benchmark
@@ -125,6 +126,13 @@ def audit_bench(options: BenchOptions) -> BenchReport:
     return run_audit_benchmark(dossiers=dossiers, rounds=rounds, samples=samples)
 
 
+def integrate_bench(options: BenchOptions) -> BenchReport:
+    dossiers, rounds = (100, 1) if options.quick else (1500, 3)
+    return run_integrate_benchmark(
+        options.database_url, dossiers=dossiers, rounds=rounds
+    )
+
+
 #: Benchmarks ``motcua bench all`` runs, in order.
 BENCHES: dict[str, Bench] = {
     "write": write_bench,
@@ -132,6 +140,7 @@ BENCHES: dict[str, Bench] = {
     "project": project_bench,
     "lag": lag_bench,
     "audit": audit_bench,
+    "integrate": integrate_bench,
 }
 
 
@@ -263,6 +272,13 @@ def audit(quick: QuickOption = False, json: JsonOption = False) -> None:
     """`audit verify` events/s vs SHA-256 over the same bytes in a loop; as-of
     reconstruction latency of a 20-event dossier (median, p99)."""
     _run("audit", quick, json)
+
+
+@app.command("integrate")
+def integrate(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """Events published to JetStream per second by the outbox vs a bare nats-py
+    publish loop (each in its own process); legacy import events/s vs raw COPY."""
+    _run("integrate", quick, json)
 
 
 def _run(name: str, quick: bool, json: bool) -> None:

@@ -28,7 +28,7 @@ from domain.errors import LabelledError
 
 BAD_INPUT = 2
 RUNTIME_FAILURE = 1
-LONG_RUNNING = frozenset({"serve", "projector"})
+LONG_RUNNING = frozenset({"serve", "projector", "integrator"})
 DEBUG_KEY = "motcua.debug"
 HELP_KEY = "motcua.help"
 

@@ -13,6 +13,8 @@ from api.cli import (
     calendar,
     demo,
     dossier,
+    imports,
+    integrator,
     pki,
     projections,
     serve,
@@ -54,12 +56,14 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("token")(token.token)
 app.command("projector")(projections.projector)
+app.command("integrator")(integrator.integrator)
 app.add_typer(dossier.app, name="dossier")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
 app.add_typer(audit.app, name="audit")
 app.add_typer(pki.app, name="pki")
+app.add_typer(imports.app, name="import")
 
 
 def main() -> None:

@@ -186,7 +186,7 @@ def test_compose_environment_is_known_and_valid() -> None:
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
-        (("integrator",), "no such command"),
+        (("integrate",), "no such command"),
         (("projections", "frobnicate"), "no such command"),
         (("serve", "--port", "0"), "port"),
         (("serve", "--workers", "0"), "workers"),

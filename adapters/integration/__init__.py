@@ -1,0 +1,1 @@
+"""Integration: the event log leaves the province (NATS JetStream, DVCQG sync)."""
