@@ -263,10 +263,14 @@ class Settings:
                 group_commit=self.value("POSTGRES_GROUP_COMMIT"),
             )
         )
-        # Per-data-subject keys for personal data in events (crypto-shredding).
-        env["SUBJECT_KEYS_TOPIC"] = "adapters.subject_keys:FileSubjectKeys"
-        env["SUBJECT_KEYS_DIR"] = str(self.data_dir / "keys" / "subjects")
+        if self.is_postgres:  # SQLite: beside the database file (persistence_env)
+            env.update(subject_keys_env(self.data_dir / "keys" / "subjects"))
         return env
+
+    @property
+    def subject_keys_dir(self) -> Path | None:
+        found = self.eventsourcing_env().get("SUBJECT_KEYS_DIR")
+        return Path(found) if found else None
 
 
 def persistence_env(
@@ -284,9 +288,12 @@ def persistence_env(
         path = database_url.removeprefix("sqlite:///")
         if not path:
             raise ConfigurationError(database_url)
+        keys: dict[str, str] = {}
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {
+            # Whoever opens the file finds its subjects' keys beside it.
+            keys = subject_keys_env(Path(path).parent / "keys" / "subjects")
+        return keys | {
             "PERSISTENCE_MODULE": "adapters.sqlite_writer:SerializedSQLiteFactory",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "10",
@@ -314,6 +321,14 @@ def persistence_env(
             else {}
         )
     raise ConfigurationError(redacted(database_url))
+
+
+def subject_keys_env(directory: Path) -> dict[str, str]:
+    """Per-data-subject keys for personal data in events (crypto-shredding)."""
+    return {
+        "SUBJECT_KEYS_TOPIC": "adapters.subject_keys:FileSubjectKeys",
+        "SUBJECT_KEYS_DIR": str(directory),
+    }
 
 
 def _recorder_topic(group_commit: bool) -> str:

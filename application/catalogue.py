@@ -180,6 +180,9 @@ class Catalogue(Application[UUID]):
         if topic and directory:
             self.subject_keys = resolve_topic(topic)(directory)
             transcoder.register(SealedApplicant(self.subject_keys))
+        else:
+            # Without keys: writes stay plain, sealed values read as erased.
+            transcoder.names[SealedApplicant.name] = SealedApplicant(None)
 
     def setting(self, key: str, default: str) -> str:
         return str(self.env.get(key, default))

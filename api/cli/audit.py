@@ -295,7 +295,10 @@ def shred_command(
     stored event becomes unreadable; the chain still verifies), then rebuild the
     read models so no plaintext copy stays there. Restart running services."""
     settings = Settings.from_env()
-    keys = FileSubjectKeys(settings.data_dir / "keys" / "subjects")
+    directory = settings.subject_keys_dir
+    if directory is None:
+        raise fail("không có kho khoá chủ thể / no subject key store configured")
+    keys = FileSubjectKeys(directory)
     subject = canonical_applicant_id(subject.strip())
     if not keys.destroy(subject):
         raise fail(

@@ -67,7 +67,8 @@ def test_shredding_one_subject(settings: Settings) -> None:
     before = _applicants(settings)
     assert set(before.values()) == {APPLICANT.id, OTHER_APPLICANT.id}
 
-    keys = FileSubjectKeys(settings.data_dir / "keys" / "subjects")
+    assert settings.subject_keys_dir is not None
+    keys = FileSubjectKeys(settings.subject_keys_dir)
     assert keys.destroy(APPLICANT.id)
     assert not keys.destroy(APPLICANT.id)
 
