@@ -21,7 +21,8 @@ from adapters.workers import (
     SharedGeneration,
     shared_dir,
 )
-from api.auth import AuthSettings, TokenVerifier
+from api.access_log import AccessJournal
+from api.auth import AccessLevel, AuthSettings, Principal, TokenVerifier
 from api.health import ReadSideMetrics
 from api.live import (
     FOLLOW_SECONDS,
@@ -40,9 +41,11 @@ from api.wiring import (
     build_blob_store,
     build_projector,
     build_read_store,
+    build_sealer,
     scan_limits,
 )
 from application.onestop import OneStop
+from projections.access_log import AccessLogView
 from projections.catalogue import CatalogueView
 from projections.citizen import CitizenView
 from projections.control_sheet import ControlSheetView
@@ -98,6 +101,9 @@ class Services:
     generation: Generation | None = None
     """In-process cache (no Redis): an entry is valid in the generation it was
     read in; the projector bumps it around each commit (shared by workers)."""
+    access: AccessJournal | None = None
+    """Reads of personal data by officers and reviewers (api/access_log.py)."""
+    access_view: AccessLogView | None = None
     _lease: ProjectorLease | None = None
     _fanout: LocalFanout | None = None
     _standby: threading.Thread | None = None
@@ -107,9 +113,36 @@ class Services:
     _listener: ChangeListener | None = None
     _integrator: integration.Integrator | None = None
 
+    def record_access(
+        self, principal: Principal, dossier_ids: object, purpose: str
+    ) -> None:
+        """An officer or reviewer read this dossier's personal data (spooled
+        before the response; see api/access_log.py)."""
+        if self.access is None or principal.level not in (
+            AccessLevel.OFFICER,
+            AccessLevel.REVIEWER,
+        ):
+            return
+        roles = ",".join(r.value for r in principal.roles)
+        ids = (
+            [str(d) for d in dossier_ids]
+            if isinstance(dossier_ids, list | tuple)
+            else [str(dossier_ids)]
+        )
+        self.access.record(
+            *ids,
+            actor_id=principal.subject or "",
+            role=f"{principal.level.value}:{roles}" if roles else principal.level.value,
+            agency_code=principal.agency_code,
+            department=principal.department,
+            purpose=purpose,
+        )
+
     def start_followers(self, loop: asyncio.AbstractEventLoop) -> None:
         """The embedded projector if configured, and the feed of live updates."""
         self.feed.on_commit.append(self.reads.advanced)
+        if self.access is not None:
+            self.access.start()
         if self.embedded and self.workers > 1:
             self._elect_projector(loop)
         elif self.embedded:
@@ -163,6 +196,8 @@ class Services:
         """Follow the log in this process (embedded default, or when configured)."""
         doorbell = self._doorbell = Doorbell()
         self.onestop.subscribe(doorbell.ring)
+        sealer = build_sealer(self.settings, self.onestop, self.store)
+        self.projector.followers.append(sealer.catch_up)
         if self.generation is not None:
             # Before the commit (no entry read from now on outlives it) and
             # after (none read while it committed survives it).
@@ -217,6 +252,8 @@ class Services:
         running.start(lambda: bell().wait)
 
     def close(self) -> None:
+        if self.access is not None:
+            self.access.close()
         if self._integrator is not None:
             self._integrator.close()
         if self._listener is not None:
@@ -288,4 +325,10 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         blobs=blobs,
         scan_limits=scan_limits(settings),
         warehouse=WarehouseView(store),
+        access=AccessJournal(
+            shared_dir(settings.data_dir, settings.database_url) / "access-log",
+            store,
+            interval=float(settings.value("ACCESS_LOG_FLUSH_SECONDS")),
+        ),
+        access_view=AccessLogView(store),
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pyhanko.sign.timestamps import HTTPTimeStamper
+
+from adapters.audit_keys import FileCheckpointSigner, RfcTimestamper
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
 from adapters.identity import DevelopmentIdentityProvider
 from adapters.pki.lazy import LazyPki
+from adapters.pki.service import DEVELOPMENT_TSA, NO_TSA
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import Settings, persistence_env
@@ -13,6 +17,7 @@ from application.onestop import OneStop
 from projections.ports import ReadStore
 from projections.registry import all_projections
 from projections.runtime import Projector
+from projections.seal import Sealer
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
@@ -54,3 +59,21 @@ def build_projector(
 ) -> Projector:
     projections = [p for p in all_projections() if names is None or p.name in names]
     return Projector(app, store, projections, batch_size=batch_size)
+
+
+def build_sealer(settings: Settings, app: OneStop, store: ReadStore) -> Sealer:
+    """The log sealer, signing checkpoints with the agency key of the data dir."""
+    tsa = settings.value("PKI_TSA")
+    timestamper = (
+        RfcTimestamper(HTTPTimeStamper(tsa))
+        if tsa not in (DEVELOPMENT_TSA, NO_TSA)
+        else None  # the development TSA stamps PDFs only (see README)
+    )
+    return Sealer(
+        app,
+        store,
+        FileCheckpointSigner(settings.data_dir),
+        timestamper=timestamper,
+        checkpoint_events=settings.value("AUDIT_CHECKPOINT_EVENTS"),
+        checkpoint_seconds=settings.value("AUDIT_CHECKPOINT_SECONDS"),
+    )
