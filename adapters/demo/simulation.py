@@ -129,6 +129,14 @@ class Simulation:
         self.start, self.end = start, end
         self.structure = structure
         self.calendar = self.app.working_calendar(structure.province).calendar
+        # Returning applicants file under the procedures in force now (a
+        # reorganisation gives them new versions under successor units).
+        current = {p.code: p for p in structure.procedures}
+        self.returning = [
+            (applicant, current[p.code])
+            for applicant, p in self.returning
+            if p.code in current
+        ]
         self._end_at = datetime.combine(end, time(0), tzinfo=VN)
 
     def run(self, dossiers: int, progress: Callable[[int], None]) -> Summary:
