@@ -46,6 +46,8 @@ from psycopg import ClientCursor
 from psycopg.pq import TransactionStatus
 from psycopg.sql import SQL, Composable, Identifier
 
+from adapters.append_only import LOCK_FUNCTION
+
 _ROW = b"(%s, %s, %s, %s)"
 
 
@@ -61,14 +63,10 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
             assert isinstance(statement, Composable), statement
             statements.append(statement)
         statements.append(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
-        statements.append(
-            SQL(
-                "INSERT INTO {0}.{1} "
-                "(originator_id, originator_version, topic, state) VALUES "
-            ).format(
-                Identifier(self.datastore.schema), Identifier(self.events_table_name)
-            )
-        )
+        self._insert_head = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) VALUES "
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        statements.append(self._insert_head)
         self._head = SQL("; ").join(statements)
         self._head_bytes: bytes | None = None
 
@@ -82,6 +80,48 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
         return self._insert_in_one_query(stored_events)
+
+    def create_table(self) -> None:
+        """Tables an administrator set up for this role (append-only grants,
+        adapters/append_only.py) are not this role's to create or alter."""
+        table = f"{self.datastore.schema}.{self.events_table_name}"
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(
+                "SELECT pg_get_userbyid(relowner) = current_user AS own FROM pg_class "
+                "WHERE oid = to_regclass(%s)",
+                (table,),
+            ).fetchone()
+            conn.commit()
+        if row is not None and not row["own"]:
+            return
+        super().create_table()
+
+    def _choose_lock(self, conn: psycopg.Connection[Any]) -> None:
+        """A role with only SELECT and INSERT on the events table (append-only
+        set-up, adapters/append_only.py) may not LOCK it EXCLUSIVE itself: it
+        takes the same lock through the set-up's SECURITY DEFINER function."""
+        table = f"{self.datastore.schema}.{self.events_table_name}"
+        row = conn.execute(
+            "SELECT has_table_privilege(%s, 'UPDATE, DELETE, TRUNCATE') AS may, "
+            "to_regprocedure(%s) IS NOT NULL AS via",
+            (table, f"{self.datastore.schema}.{LOCK_FUNCTION}()"),
+        ).fetchone()
+        conn.commit()
+        if row is None or row["may"] or not row["via"]:
+            return
+        self.lock_table_statements = [
+            self.lock_table_statements[0],  # SET LOCAL lock_timeout
+            SQL("SELECT {0}.{1}()").format(
+                Identifier(self.datastore.schema), Identifier(LOCK_FUNCTION)
+            ),
+        ]
+        statements: list[Composable] = [SQL("BEGIN")]
+        statements += [
+            s for s in self.lock_table_statements if isinstance(s, Composable)
+        ]
+        statements.append(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
+        statements.append(self._insert_head)
+        self._head = SQL("; ").join(statements)
 
     def _library_path(self, kwargs: dict[str, Any]) -> bool:
         return self.datastore.enable_db_functions or any(
@@ -100,6 +140,7 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
             )
         with self.datastore.get_connection() as conn:
             if self._head_bytes is None:
+                self._choose_lock(conn)
                 self._head_bytes = self._head.as_bytes(conn)
             query = b"".join(
                 (
@@ -119,7 +160,10 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
                     raise
                 notification_ids: list[int] = []
                 while True:
-                    if cursor.description is not None:
+                    if (
+                        cursor.description is not None
+                        and cursor.description[0].name == "notification_id"
+                    ):
                         notification_ids = [
                             row["notification_id"] for row in cursor.fetchall()
                         ]

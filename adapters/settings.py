@@ -95,6 +95,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("PROJECTOR", choice("embedded", "separate"), None, "`embedded` follows the log inside the API process (always on SQLite); on PostgreSQL the default is a separate `motcua projector`", "embedded on SQLite"),
     Variable("WORKERS", integer(1, 64), "1", "worker processes of `motcua serve` (same as `--workers`); one of them follows the log when the projector is embedded (a lock in the data directory elects it)"),
     Variable("PROJECTOR_BATCH_SIZE", integer(1, 100_000), "1000", "notifications applied per read-model transaction by `motcua projector`"),
+    Variable("AUDIT_CHECKPOINT_EVENTS", integer(1, 100_000_000), "10000", "the log sealer (in `motcua projector`, the embedded follower or `motcua audit seal`) signs its head with the agency key after this many new events"),
+    Variable("AUDIT_CHECKPOINT_SECONDS", integer(1, 86_400), "300", "…or when this many seconds passed since the last signed checkpoint and new events were sealed"),
+    Variable("ACCESS_LOG_FLUSH_SECONDS", number("0.01", "3600"), "0.5", "how often each API process moves its access-log spool (reads of personal data by officers and reviewers, appended before each response) into the `audit_access_log` table"),
     Variable("LOOKUP_RATE_LIMIT", integer(1, 1_000_000_000), "60", "anonymous `dossierStatus` lookups per client per window"),
     Variable("LOOKUP_RATE_WINDOW", integer(1, 86_400), "60", "the rate-limit window in seconds"),
     Variable("JWT_ISSUER", text(), "motcua", "expected `iss` of bearer tokens"),
@@ -118,6 +121,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("APOLOGY_CUTOFF_HOURS", integer(0, 80), str(_APP.apology_cutoff_hours), "working hours before the due time after which an apology and re-appointment is too late (Decree 61 Art. 19: one working day); `0` = until the due time"),
     Variable("APOLOGY_NOTICE_HOURS", integer(0, 80), "8", "working hours before that cut-off from which the worklist flags **needs apology** and `apologyDue` announces it"),
     Variable("MAX_BODY_BYTES", integer(1024, 1_073_741_824), "1048576", "largest HTTP request body (with or without `Content-Length`); larger → 413"),
+    Variable("MAX_UPLOAD_BYTES", integer(1024, 1_073_741_824), "20971520", "largest file accepted by `POST /api/files` (a scan or PDF); larger → 413 `FILE_TOO_LARGE`, nothing stored"),
+    Variable("MAX_SCAN_PAGES", integer(1, 10_000), "300", "most pages of an uploaded PDF or multi-page TIFF"),
+    Variable("MAX_SCAN_PIXELS", integer(10_000, 1_000_000_000), "80000000", "most pixels of one uploaded image page (A3 at 600 dpi is 70 million); more is refused as a decompression bomb before it is decoded"),
     Variable("MAX_WS_MESSAGE_BYTES", integer(1024, 1_073_741_824), "1048576", "largest websocket message (uvicorn `ws_max_size`, and close 1009 in the app)"),
     Variable("MAX_QUERY_COST", integer(1, 100_000_000), "20000", "most a GraphQL operation may cost (see *Limits at the edge*); more → `QUERY_TOO_EXPENSIVE` before anything runs"),
     Variable("DOCUMENT_CACHE_ENTRIES", integer(1, 1_000_000), "512", "parsed and validated GraphQL documents kept (half each for parse and validation results)"),
@@ -260,11 +266,14 @@ class Settings:
         """The ``env`` mapping for the eventsourcing Application: persistence
         only (our own settings reach the application typed, never through the
         library's environment)."""
-        return persistence_env(
+        env = persistence_env(
             self.database_url,
             single_round_trip=self.value("POSTGRES_SINGLE_ROUND_TRIP"),
             group_commit=self.value("POSTGRES_GROUP_COMMIT"),
         )
+        if self.is_postgres:  # SQLite: beside the database file (persistence_env)
+            env.update(subject_keys_env(self.data_dir / "keys" / "subjects"))
+        return env
 
     def onestop_options(self) -> OneStopOptions:
         return OneStopOptions(
@@ -274,6 +283,11 @@ class Settings:
             saved_dossiers_cache=self.value("SAVED_DOSSIERS_CACHE"),
             catalogue_cache_seconds=float(self.value("CATALOGUE_CACHE_SECONDS")),
         )
+
+    @property
+    def subject_keys_dir(self) -> Path | None:
+        found = self.eventsourcing_env().get("SUBJECT_KEYS_DIR")
+        return Path(found) if found else None
 
 
 def persistence_env(
@@ -291,9 +305,12 @@ def persistence_env(
         path = database_url.removeprefix("sqlite:///")
         if not path:
             raise ConfigurationError(database_url)
+        keys: dict[str, str] = {}
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {
+            # Whoever opens the file finds its subjects' keys beside it.
+            keys = subject_keys_env(Path(path).parent / "keys" / "subjects")
+        return keys | {
             "PERSISTENCE_MODULE": "adapters.sqlite_writer:SerializedSQLiteFactory",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "10",
@@ -321,6 +338,14 @@ def persistence_env(
             else {}
         )
     raise ConfigurationError(redacted(database_url))
+
+
+def subject_keys_env(directory: Path) -> dict[str, str]:
+    """Per-data-subject keys for personal data in events (crypto-shredding)."""
+    return {
+        "SUBJECT_KEYS_TOPIC": "adapters.subject_keys:FileSubjectKeys",
+        "SUBJECT_KEYS_DIR": str(directory),
+    }
 
 
 def _recorder_topic(group_commit: bool) -> str:

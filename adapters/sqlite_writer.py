@@ -24,9 +24,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import ApplicationRecorder, OperationalError
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteFactory
 from eventsourcing.utils import Environment, EnvType
+
+from adapters.append_only import sqlite_triggers
 
 WRITER_TIMEOUT_SECONDS = 30.0
 """How long a write waits for the file's other writers in this process."""
@@ -85,6 +87,15 @@ class SerializedSQLiteDatastore(SQLiteDatastore):
 
 class SerializedSQLiteFactory(SQLiteFactory):
     """``PERSISTENCE_MODULE`` for the embedded default (see module docstring)."""
+
+    def application_recorder(self) -> ApplicationRecorder:
+        recorder = super().application_recorder()
+        if self.env_create_table():
+            # History is append-only (adapters/append_only.py).
+            with self.datastore.transaction(commit=True) as cursor:
+                for statement in sqlite_triggers("stored_events"):
+                    cursor.execute(statement)
+        return recorder
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)

@@ -17,6 +17,8 @@ from adapters.settings import Settings
 from api.body_limit import BodyLimitMiddleware
 from api.dashboard import router as dashboard_router
 from api.edge_settings import EdgeSettings
+from api.files import UPLOAD_PATH
+from api.files import router as files_router
 from api.graphql.context import get_context
 from api.graphql.documents import DocumentCaches
 from api.graphql.fast_path import FastQueries
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graphql, prefix="/graphql")
     app.include_router(slips_router)
     app.include_router(dashboard_router)
+    app.include_router(files_router)
 
     @app.exception_handler(LabelledError)
     async def refused(request: Request, error: Exception) -> Response:
@@ -129,6 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_body_bytes=edge.max_body_bytes,
         max_ws_bytes=edge.max_ws_message_bytes,
+        upload_paths=(UPLOAD_PATH,),
+        max_upload_bytes=edge.max_upload_bytes,
     )
     add_edge_security(app, edge)
     app.add_middleware(MetricsMiddleware, metrics=api_metrics)

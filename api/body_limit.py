@@ -21,11 +21,29 @@ from api.refusals import (
 MESSAGE_TOO_BIG = 1009
 
 
+#: Room for a multipart envelope (boundaries, part headers) around an upload.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_ws_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_ws_bytes: int,
+        upload_paths: tuple[str, ...] = (),
+        max_upload_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_ws_bytes = max_ws_bytes
+        self.upload_paths = frozenset(upload_paths)
+        # A file upload may be larger than any other body (a scan, not a query);
+        # the route itself then checks the file part against the exact limit.
+        self.max_upload_body = max(
+            max_body_bytes, max_upload_bytes + MULTIPART_OVERHEAD
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -36,6 +54,11 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = (
+            self.max_upload_body
+            if scope.get("method") == "POST" and scope.get("path") in self.upload_paths
+            else self.max_body_bytes
+        )
         headers = dict(scope.get("headers", []))
         language = language_of(headers.get(b"accept-language"))
         declared = headers.get(b"content-length")
@@ -43,8 +66,8 @@ class BodyLimitMiddleware:
             if not declared.strip().isdigit():
                 await send_refusal(send, MalformedBodyError("Content-Length"), language)
                 return
-            if int(declared) > self.max_body_bytes:
-                await self._too_large(send, language)
+            if int(declared) > limit:
+                await self._too_large(send, language, limit)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -54,8 +77,8 @@ class BodyLimitMiddleware:
                 return  # the client went away before sending its body
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
-                await self._too_large(send, language)
+            if size > limit:
+                await self._too_large(send, language, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -72,10 +95,10 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send, language: str) -> None:
+    async def _too_large(self, send: Send, language: str, limit: int) -> None:
         await send_refusal(
             send,
-            BodyTooLargeError(self.max_body_bytes),
+            BodyTooLargeError(limit),
             language,
             headers=[(b"connection", b"close")],
         )

@@ -21,6 +21,7 @@ class EdgeSettings:
     production: bool = False
     max_body_bytes: int = MIB
     max_ws_message_bytes: int = MIB
+    max_upload_bytes: int = 20 * MIB
     max_query_cost: int = 20_000
     document_cache_entries: int = 512
     document_cache_bytes: int = 32 * MIB
@@ -50,6 +51,7 @@ class EdgeSettings:
             production=production,
             max_body_bytes=settings.value("MAX_BODY_BYTES"),
             max_ws_message_bytes=settings.value("MAX_WS_MESSAGE_BYTES"),
+            max_upload_bytes=settings.value("MAX_UPLOAD_BYTES"),
             max_query_cost=settings.value("MAX_QUERY_COST"),
             document_cache_entries=settings.value("DOCUMENT_CACHE_ENTRIES"),
             document_cache_bytes=settings.value("DOCUMENT_CACHE_BYTES"),

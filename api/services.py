@@ -10,6 +10,8 @@ import orjson
 import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.files.blobs import BlobStore
+from adapters.files.scans import ScanLimits
 from adapters.integration import integrator as integration
 from adapters.settings import Settings
 from adapters.workers import (
@@ -19,7 +21,8 @@ from adapters.workers import (
     SharedGeneration,
     shared_dir,
 )
-from api.auth import AuthSettings, TokenVerifier
+from api.access_log import AccessJournal
+from api.auth import AccessLevel, AuthSettings, Principal, TokenVerifier
 from api.health import ReadSideMetrics
 from api.live import (
     FOLLOW_SECONDS,
@@ -33,8 +36,16 @@ from api.live import (
 )
 from api.metrics import ApiMetrics
 from api.read_your_writes import ReadYourWrites
-from api.wiring import build_application, build_projector, build_read_store
+from api.wiring import (
+    build_application,
+    build_blob_store,
+    build_projector,
+    build_read_store,
+    build_sealer,
+    scan_limits,
+)
 from application.onestop import OneStop
+from projections.access_log import AccessLogView
 from projections.catalogue import CatalogueView
 from projections.citizen import CitizenView
 from projections.control_sheet import ControlSheetView
@@ -42,6 +53,7 @@ from projections.ports import ReadStore
 from projections.public_status import PublicStatus, PublicStatusView
 from projections.runtime import Doorbell, Projector
 from projections.timeline import TimelineView
+from projections.warehouse import WarehouseView
 from projections.worklist import WorklistView
 
 log = structlog.get_logger("services")
@@ -80,12 +92,18 @@ class Services:
     subscription_idle_seconds: int
     subscriptions_per_connection: int
     reads: ReadYourWrites
+    blobs: BlobStore
+    scan_limits: ScanLimits
+    warehouse: WarehouseView
     workers: int = 1
     inline_reads: bool = False
     """Read-model reads on the event loop (SQLite: a local file) instead of a thread."""
     generation: Generation | None = None
     """In-process cache (no Redis): an entry is valid in the generation it was
     read in; the projector bumps it around each commit (shared by workers)."""
+    access: AccessJournal | None = None
+    """Reads of personal data by officers and reviewers (api/access_log.py)."""
+    access_view: AccessLogView | None = None
     _lease: ProjectorLease | None = None
     _fanout: LocalFanout | None = None
     _standby: threading.Thread | None = None
@@ -95,9 +113,36 @@ class Services:
     _listener: ChangeListener | None = None
     _integrator: integration.Integrator | None = None
 
+    def record_access(
+        self, principal: Principal, dossier_ids: object, purpose: str
+    ) -> None:
+        """An officer or reviewer read this dossier's personal data (spooled
+        before the response; see api/access_log.py)."""
+        if self.access is None or principal.level not in (
+            AccessLevel.OFFICER,
+            AccessLevel.REVIEWER,
+        ):
+            return
+        roles = ",".join(r.value for r in principal.roles)
+        ids = (
+            [str(d) for d in dossier_ids]
+            if isinstance(dossier_ids, list | tuple)
+            else [str(dossier_ids)]
+        )
+        self.access.record(
+            *ids,
+            actor_id=principal.subject or "",
+            role=f"{principal.level.value}:{roles}" if roles else principal.level.value,
+            agency_code=principal.agency_code,
+            department=principal.department,
+            purpose=purpose,
+        )
+
     def start_followers(self, loop: asyncio.AbstractEventLoop) -> None:
         """The embedded projector if configured, and the feed of live updates."""
         self.feed.on_commit.append(self.reads.advanced)
+        if self.access is not None:
+            self.access.start()
         if self.embedded and self.workers > 1:
             self._elect_projector(loop)
         elif self.embedded:
@@ -151,6 +196,8 @@ class Services:
         """Follow the log in this process (embedded default, or when configured)."""
         doorbell = self._doorbell = Doorbell()
         self.onestop.subscribe(doorbell.ring)
+        sealer = build_sealer(self.settings, self.onestop, self.store)
+        self.projector.followers.append(sealer.catch_up)
         if self.generation is not None:
             # Before the commit (no entry read from now on outlives it) and
             # after (none read while it committed survives it).
@@ -205,6 +252,8 @@ class Services:
         running.start(lambda: bell().wait)
 
     def close(self) -> None:
+        if self.access is not None:
+            self.access.close()
         if self._integrator is not None:
             self._integrator.close()
         if self._listener is not None:
@@ -227,7 +276,8 @@ class Services:
 
 
 def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
-    onestop = build_application(settings)
+    blobs = build_blob_store(settings)
+    onestop = build_application(settings, blobs)
     store = build_read_store(settings)
     projector = build_projector(onestop, store)
     embedded = not settings.is_postgres or settings.value("PROJECTOR") == "embedded"
@@ -272,4 +322,13 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         generation=generation,
         inline_reads=not settings.is_postgres,
         reads=reads,
+        blobs=blobs,
+        scan_limits=scan_limits(settings),
+        warehouse=WarehouseView(store),
+        access=AccessJournal(
+            shared_dir(settings.data_dir, settings.database_url) / "access-log",
+            store,
+            interval=float(settings.value("ACCESS_LOG_FLUSH_SECONDS")),
+        ),
+        access_view=AccessLogView(store),
     )

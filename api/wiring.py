@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from pyhanko.sign.timestamps import HTTPTimeStamper
+
+from adapters.audit_keys import FileCheckpointSigner, RfcTimestamper
+from adapters.files.blobs import BlobStore
+from adapters.files.scans import ScanLimits
+from adapters.identity import DevelopmentIdentityProvider
+from adapters.pki.lazy import LazyPki
+from adapters.pki.service import DEVELOPMENT_TSA, NO_TSA
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import Settings, persistence_env
@@ -9,10 +17,29 @@ from application.onestop import OneStop
 from projections.ports import ReadStore
 from projections.registry import all_projections
 from projections.runtime import Projector
+from projections.seal import Sealer
 
 
-def build_application(settings: Settings) -> OneStop:
-    return OneStop(env=settings.eventsourcing_env(), options=settings.onestop_options())
+def build_blob_store(settings: Settings) -> BlobStore:
+    return BlobStore(settings.data_dir / "blobs")
+
+
+def scan_limits(settings: Settings) -> ScanLimits:
+    return ScanLimits(
+        max_bytes=settings.value("MAX_UPLOAD_BYTES"),
+        max_pages=settings.value("MAX_SCAN_PAGES"),
+        max_pixels=settings.value("MAX_SCAN_PIXELS"),
+    )
+
+
+def build_application(settings: Settings, files: BlobStore | None = None) -> OneStop:
+    return OneStop(
+        env=settings.eventsourcing_env(),
+        options=settings.onestop_options(),
+        files=files or build_blob_store(settings),
+        signatures=LazyPki(settings),
+        identity=DevelopmentIdentityProvider(),
+    )
 
 
 def build_read_store(settings: Settings) -> ReadStore:
@@ -32,3 +59,21 @@ def build_projector(
 ) -> Projector:
     projections = [p for p in all_projections() if names is None or p.name in names]
     return Projector(app, store, projections, batch_size=batch_size)
+
+
+def build_sealer(settings: Settings, app: OneStop, store: ReadStore) -> Sealer:
+    """The log sealer, signing checkpoints with the agency key of the data dir."""
+    tsa = settings.value("PKI_TSA")
+    timestamper = (
+        RfcTimestamper(HTTPTimeStamper(tsa))
+        if tsa not in (DEVELOPMENT_TSA, NO_TSA)
+        else None  # the development TSA stamps PDFs only (see README)
+    )
+    return Sealer(
+        app,
+        store,
+        FileCheckpointSigner(settings.data_dir),
+        timestamper=timestamper,
+        checkpoint_events=settings.value("AUDIT_CHECKPOINT_EVENTS"),
+        checkpoint_seconds=settings.value("AUDIT_CHECKPOINT_SECONDS"),
+    )

@@ -19,10 +19,18 @@ from eventsourcing.persistence import (
     IntegrityError,
     InternalError,
     JSONTranscoder,
+    Mapper,
     ProgrammingError,
     Recording,
 )
+from eventsourcing.utils import resolve_topic
 
+from application.chain import (
+    ChainedEventStore,
+    ChainHeads,
+    ChainMapper,
+    SnapshotStore,
+)
 from application.errors import (
     AgencyNotFoundError,
     AlreadyExistsError,
@@ -30,6 +38,7 @@ from application.errors import (
     ProcedureNotFoundError,
 )
 from application.options import OneStopOptions
+from application.personal_data import SealedApplicant, SubjectKeys
 from application.public_holidays import public_holidays
 from application.transcodings import register_value_transcodings
 from domain.agency import Agency
@@ -131,6 +140,7 @@ class Catalogue(Application[UUID]):
     # deep-copies on every get. Commands use the project's own caches
     # (saved dossiers, recently read catalogue entries) instead.
     env: ClassVar[dict[str, str]] = {}
+    chain_heads: ChainHeads
 
     def __init__(
         self, env: dict[str, str] | None = None, options: OneStopOptions | None = None
@@ -144,11 +154,25 @@ class Catalogue(Application[UUID]):
         self._departments: _RecentlyRead[frozenset[str] | None] = _RecentlyRead(seconds)
         self._lifespans: _RecentlyRead[Lifespan | None] = _RecentlyRead(seconds)
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=ChainMapper
+        )
+
     def construct_recorder(self) -> ApplicationRecorder:
         return _retrying_catalog_races(super().construct_recorder)
 
+    def construct_event_store(self) -> EventStore[UUID]:
+        # Every event carries its stream's hash chain (application/chain.py).
+        self.chain_heads = ChainHeads()
+        return ChainedEventStore(self.mapper, self.recorder, self.chain_heads)
+
     def construct_snapshot_store(self) -> EventStore[UUID]:
-        return _retrying_catalog_races(super().construct_snapshot_store)
+        def construct() -> EventStore[UUID]:
+            recorder = self.factory.aggregate_recorder(purpose="snapshots")
+            return SnapshotStore(self.mapper, recorder, self.chain_heads)
+
+        return _retrying_catalog_races(construct)
 
     def save(
         self,
@@ -170,6 +194,16 @@ class Catalogue(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
+        # Personal data under per-subject keys (application/personal_data.py).
+        topic = self.env.get("SUBJECT_KEYS_TOPIC")
+        directory = self.env.get("SUBJECT_KEYS_DIR")
+        self.subject_keys: SubjectKeys | None = None
+        if topic and directory:
+            self.subject_keys = resolve_topic(topic)(directory)
+            transcoder.register(SealedApplicant(self.subject_keys))
+        else:
+            # Without keys: writes stay plain, sealed values read as erased.
+            transcoder.names[SealedApplicant.name] = SealedApplicant(None)
 
     def _save_new(self, *aggregates: Any, what: str) -> int:
         try:

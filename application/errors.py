@@ -61,3 +61,23 @@ class CodeAllocationError(VersionConflictError):
 
     vi = "Chưa cấp được mã hồ sơ do nhiều yêu cầu đồng thời; hãy thử lại"
     en = "No dossier code could be allocated under contention; try again"
+
+
+class DocumentExistsError(ApplicationError):
+    code = "DOCUMENT_EXISTS"
+    vi = "Mã giấy tờ {a0} đã có trong kho dữ liệu"
+    en = "Document id {a0} is already in the warehouse"
+
+
+class DocumentNotFoundError(ApplicationError):
+    """Also the answer for a document the asker may not open."""
+
+    code = "DOCUMENT_NOT_FOUND"
+    vi = "Không tìm thấy giấy tờ {a0}"
+    en = "Document {a0} not found"
+
+
+class IdentityUnavailableError(ApplicationError):
+    code = "IDENTITY_PROVIDER_UNAVAILABLE"
+    vi = "Chưa kết nối nhà cung cấp định danh (DVCQG/VNeID) để kiểm tra tài khoản số"
+    en = "No identity provider (DVCQG/VNeID) is connected to check the account"

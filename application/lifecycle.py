@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from application.catalogue import Catalogue
@@ -22,10 +23,15 @@ from application.errors import (
     DossierNotFoundError,
     VersionConflictError,
 )
+from application.files import FileStore, MemoryFiles
+from application.identity import IdentityProvider
 from application.options import OneStopOptions
+from application.signatures import Signatures
+from application.signing import FileSigning
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.deadline import Granularity
+from domain.digitized_document import DigitizedDocument
 from domain.dossier import Dossier
 from domain.dossier_code import DossierCode, is_dossier_code
 from domain.dossier_values import (
@@ -39,6 +45,10 @@ from domain.values import Actor, AgencyCode, Trace
 from domain.visibility import DossierNotVisibleError
 
 _CODE_ATTEMPTS = 200
+
+DossierCommand = Callable[[Dossier, VersionedCalendar], object]
+"""A dossier command; an aggregate it returns (a warehouse document it
+created or changed) is saved in the same transaction as the dossier."""
 
 
 class _Stale:
@@ -145,9 +155,18 @@ class DossierLifecycle(Catalogue):
     }
 
     def __init__(
-        self, env: dict[str, str] | None = None, options: OneStopOptions | None = None
+        self,
+        env: dict[str, str] | None = None,
+        options: OneStopOptions | None = None,
+        *,
+        files: FileStore | None = None,
+        signatures: Signatures | None = None,
+        identity: IdentityProvider | None = None,
     ) -> None:
         super().__init__(env, options)
+        self.identity = identity
+        self.files: FileStore = files if files is not None else MemoryFiles()
+        self.signing = FileSigning(self.files, signatures)
         self.codes = CodeAllocator(self.repository)
         self._listeners: list[Callable[[int], None]] = []
         self.granularity: Granularity = self.options.granularity
@@ -252,7 +271,7 @@ class DossierLifecycle(Catalogue):
     def execute(
         self,
         dossier_id: UUID,
-        command: Callable[[Dossier, VersionedCalendar], None],
+        command: DossierCommand,
         *,
         expected_version: int | None = None,
         actor: Actor | None = None,
@@ -292,7 +311,7 @@ class DossierLifecycle(Catalogue):
     def _run(
         self,
         dossier: Dossier,
-        command: Callable[[Dossier, VersionedCalendar], None],
+        command: DossierCommand,
         *,
         verified: bool,
         expected_version: int | None = None,
@@ -300,7 +319,7 @@ class DossierLifecycle(Catalogue):
         """Run and save ``command``; ``_STALE`` when an unverified run must be redone."""
         version = dossier.version
         try:
-            command(dossier, self._calendar_of(dossier))
+            produced = command(dossier, self._calendar_of(dossier))
         except Exception:
             if verified:
                 raise
@@ -312,8 +331,14 @@ class DossierLifecycle(Catalogue):
             return CommandOutcome(dossier.id, dossier.code, dossier.version, None)
         pending = list(dossier.pending_events)
         event = type(pending[-1]).__name__
+        if isinstance(produced, Aggregate):
+            others = [produced]
+        elif isinstance(produced, list):
+            others = [a for a in produced if isinstance(a, Aggregate)]
+        else:
+            others = []
         try:
-            recordings = self.save(dossier)
+            recordings = self.save(dossier, *others)
         except IntegrityError:
             if self._already_recorded(dossier.id, version, pending):
                 position = self.recorder.max_notification_id()
@@ -359,6 +384,22 @@ class DossierLifecycle(Catalogue):
         if not isinstance(dossier, Dossier):
             raise DossierNotFoundError(str(dossier_id))
         return dossier
+
+    def id_taken(self, aggregate_id: UUID) -> bool:
+        """Any aggregate (dossier, document…) already has this id."""
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def warehouse_document(self, document_id: UUID) -> DigitizedDocument | None:
+        """A document of the warehouse, or None (any other aggregate: None)."""
+        try:
+            found: object = self.repository.get(document_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, DigitizedDocument) else None
 
     def dossier_id_for(self, code: str) -> UUID:
         if not is_dossier_code(code):

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
+from application.errors import (
+    ConcurrentWriteError,
+    DocumentExistsError,
+    DocumentNotFoundError,
+    IdentityUnavailableError,
+)
 from application.lifecycle import CommandOutcome, DossierLifecycle, Reception
+from application.signing import check_of
+from domain.digitized_document import DigitizedDocument
+from domain.dossier import Dossier
 from domain.dossier_values import (
     DigitalAccount,
     DocumentMetadata,
@@ -13,13 +24,16 @@ from domain.dossier_values import (
     IssuedResult,
     PaymentChannel,
     ReturnMethod,
-    ReuseSource,
     Satisfaction,
+    VersionedCalendar,
 )
+from domain.files import StoredFile, UnknownFileError
 from domain.procedure import Fee
-from domain.values import Trace
+from domain.values import Role, Trace
 
 __all__ = ["CommandOutcome", "OneStop", "Reception"]
+
+_ACCESS_ATTEMPTS = 5
 
 
 class OneStop(DossierLifecycle):
@@ -48,17 +62,23 @@ class OneStop(DossierLifecycle):
         dossier_id: UUID,
         *,
         trace: Trace,
-        account: DigitalAccount,
+        account: DigitalAccount | None = None,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Record the applicant's digital account check (R-20)."""
+        """Record the applicant's digital account (R-20): as the identity
+        provider answers it, or as the desk ``account`` entered it."""
+
+        def check(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            found = account
+            if found is None:
+                if self.identity is None:
+                    raise IdentityUnavailableError()
+                found = self.identity.account_of(dossier.applicant)
+            dossier.check_digital_account(trace=trace, calendar=calendar, account=found)
+            return None
+
         return self.execute(
-            dossier_id,
-            lambda d, c: d.check_digital_account(
-                trace=trace, calendar=c, account=account
-            ),
-            expected_version=expected_version,
-            actor=trace.actor,
+            dossier_id, check, expected_version=expected_version, actor=trace.actor
         )
 
     def digitize_component(
@@ -70,17 +90,27 @@ class OneStop(DossierLifecycle):
         document: DocumentMetadata,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Record a scanned component with its TT 01/2023 metadata."""
-        return self.execute(
-            dossier_id,
-            lambda d, c: d.digitize_component(
+        """Record a scanned component with its TT 01/2023 metadata.
+
+        ``document.sha256`` names an uploaded file; the scan enters the
+        owner's warehouse as ``document.document_id`` in the same save.
+        """
+
+        def digitize(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            if self.id_taken(document.document_id):
+                raise DocumentExistsError(str(document.document_id))
+            stored = dossier.digitize_component(
                 trace=trace,
-                calendar=c,
+                calendar=calendar,
                 component_code=component_code,
                 document=document,
-            ),
-            expected_version=expected_version,
-            actor=trace.actor,
+                file=self.files.facts(document.sha256),
+            )
+            self._record_signatures(stored, trace)
+            return stored
+
+        return self.execute(
+            dossier_id, digitize, expected_version=expected_version, actor=trace.actor
         )
 
     def reuse_component(
@@ -90,22 +120,46 @@ class OneStop(DossierLifecycle):
         trace: Trace,
         component_code: str,
         document_id: UUID,
-        source: ReuseSource,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Attach a document already in the warehouse instead of asking for paper."""
-        return self.execute(
-            dossier_id,
-            lambda d, c: d.reuse_component(
+        """Attach a valid document of the same owner and type from the warehouse."""
+
+        def reuse(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            return dossier.reuse_component(
                 trace=trace,
-                calendar=c,
+                calendar=calendar,
                 component_code=component_code,
-                document_id=document_id,
-                source=source,
-            ),
-            expected_version=expected_version,
-            actor=trace.actor,
+                document=self.warehouse_document(document_id),
+            )
+
+        return self.execute(
+            dossier_id, reuse, expected_version=expected_version, actor=trace.actor
         )
+
+    def open_document(
+        self, document_id: UUID, *, trace: Trace
+    ) -> tuple[DigitizedDocument, bytes]:
+        """The document and its file's bytes (re-hashed), for one who may open it.
+
+        An officer's download is recorded on the document (its owner sees
+        who accessed it); the owner's own downloads are not.
+        """
+        for _ in range(_ACCESS_ATTEMPTS):
+            document = self.warehouse_document(document_id)
+            if document is None:
+                raise DocumentNotFoundError(str(document_id))
+            if not self._may_open(document, trace):
+                raise DocumentNotFoundError(str(document_id))
+            data = self.files.read(document.file.sha256)
+            if trace.actor.role is Role.CITIZEN:
+                return document, data
+            document.record_access(trace=trace)
+            try:
+                self.save(document)
+            except IntegrityError:
+                continue  # reused meanwhile: record on the newer version
+            return document, data
+        raise ConcurrentWriteError()
 
     def sign_component(
         self,
@@ -113,21 +167,58 @@ class OneStop(DossierLifecycle):
         *,
         trace: Trace,
         component_code: str,
-        signature_sha256: str,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Record the receiving officer's signature on a digitized component."""
-        return self.execute(
-            dossier_id,
-            lambda d, c: d.sign_component(
+        """The receiving officer signs the stored scan (PAdES); the signed copy
+        replaces it on the dossier and in the warehouse."""
+
+        def sign(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            component = dossier.awaiting_signature(trace, component_code)
+            document = (
+                None
+                if component.document_id is None
+                else self.warehouse_document(component.document_id)
+            )
+            if document is None:  # scanned before files were kept
+                raise UnknownFileError(component.sha256 or component_code)
+            signed, check = self.signing.sign(
+                document.file, trace.actor, "Số hóa thành phần hồ sơ"
+            )
+            return dossier.sign_component(
                 trace=trace,
-                calendar=c,
+                calendar=calendar,
                 component_code=component_code,
-                signature_sha256=signature_sha256,
-            ),
-            expected_version=expected_version,
-            actor=trace.actor,
+                document=document,
+                signed=signed,
+                check=check,
+            )
+
+        return self.execute(
+            dossier_id, sign, expected_version=expected_version, actor=trace.actor
         )
+
+    def validate_document(
+        self, document_id: UUID, *, trace: Trace
+    ) -> DigitizedDocument:
+        """Validate the signatures of a document's file again; the outcome is
+        appended to the document (an earlier one is never overwritten)."""
+        for _ in range(_ACCESS_ATTEMPTS):
+            document = self.warehouse_document(document_id)
+            if document is None or not self._may_open(document, trace):
+                raise DocumentNotFoundError(str(document_id))
+            validation = self.signing.port().validate(
+                self.files.read(document.file.sha256)
+            )
+            checks = tuple(check_of(r) for r in validation.signatures)
+            document.record_validation(
+                trace=trace, checks=checks, indication=validation.indication.value
+            )
+            try:
+                self.save(document)
+            except IntegrityError:
+                continue
+            return document
+        raise ConcurrentWriteError()
 
     def forward_dossier(
         self,
@@ -297,16 +388,65 @@ class OneStop(DossierLifecycle):
         """Issue the signed result (status 9); the citizen sees it once returned."""
         return self.execute(
             dossier_id,
-            lambda d, c: d.resolve(
-                trace=trace,
-                calendar=c,
-                results=results,
-                decision=decision,
-                granularity=self.granularity,
+            lambda d, c: self._signed_results(
+                d.resolve(
+                    trace=trace,
+                    calendar=c,
+                    results=results,
+                    decision=decision,
+                    files=self._new_documents(results),
+                    granularity=self.granularity,
+                ),
+                trace,
             ),
             expected_version=expected_version,
             actor=trace.actor,
         )
+
+    def _record_signatures(self, document: DigitizedDocument, trace: Trace) -> bool:
+        """Validate the signatures an uploaded file already carries and record
+        the outcome on its document; a signature that fails refuses it all.
+        False when the file carries none."""
+        validation = self.signing.validate(document.file)
+        if validation is None:
+            return False
+        document.record_validation(
+            trace=trace,
+            checks=tuple(check_of(r) for r in validation.signatures),
+            indication=validation.indication.value,
+        )
+        return True
+
+    def _signed_results(
+        self, documents: list[DigitizedDocument], trace: Trace
+    ) -> list[DigitizedDocument]:
+        """Results arrive signed (validated, recorded) or are signed now by the
+        competent person and sealed by the agency (Decree 30/2020 Art. 5)."""
+        for document in documents:
+            if self._record_signatures(document, trace):
+                continue
+            signed, checks = self.signing.sign_result(
+                document.file, trace.actor, "Kết quả giải quyết thủ tục hành chính"
+            )
+            document.record_signature(trace=trace, file=signed, check=checks[-1])
+            document.record_validation(
+                trace=trace, checks=checks, indication=checks[-1].indication
+            )
+        return documents
+
+    def _may_open(self, document: DigitizedDocument, trace: Trace) -> bool:
+        related = [document.origin.dossier_id, *document.reused_by]
+        dossiers = [self.get_dossier(i) for i in dict.fromkeys(related) if i]
+        return document.may_open(trace.actor, dossiers)
+
+    def _new_documents(
+        self, results: tuple[IssuedResult, ...]
+    ) -> dict[str, StoredFile | None]:
+        """The stored file of each result, once its warehouse id is known free."""
+        for result in results:
+            if self.id_taken(result.document_id):
+                raise DocumentExistsError(str(result.document_id))
+        return {r.sha256: self.files.facts(r.sha256) for r in results}
 
     def return_result(
         self,

@@ -11,9 +11,11 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import (
     deadline,
+    digitized_document,
     dossier_state,
     dossier_status,
     dossier_values,
+    files,
     procedure,
     values,
     working_time,
@@ -113,8 +115,14 @@ _MODULES = (
     dossier_status,
     dossier_state,
     working_time,
+    files,
+    digitized_document,
 )
-_NOT_STORED = {working_time.WorkingCalendar, dossier_values.VersionedCalendar}
+_NOT_STORED = {
+    working_time.WorkingCalendar,
+    dossier_values.VersionedCalendar,
+    digitized_document.DigitizedDocument,
+}
 
 
 def stored_value_types() -> tuple[list[type[Enum]], list[type[Any]]]:

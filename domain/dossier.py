@@ -7,6 +7,7 @@ visibility in ``domain.visibility``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,14 @@ from domain import bounds
 from domain import dossier_events as events
 from domain.agency import AgencyRegistry
 from domain.deadline import Granularity, TimeLimit, Timeliness, classify
+from domain.digitized_document import NOT_FOUND as NO_SUCH_DOCUMENT
+from domain.digitized_document import (
+    DigitizedDocument,
+    DocumentKind,
+    Origin,
+    ReuseRefusedError,
+    local_date,
+)
 from domain.dossier_checks import (
     check_forward_target,
     check_receiving_unit,
@@ -45,7 +54,6 @@ from domain.dossier_values import (
     IssuedResult,
     PaymentChannel,
     ReturnMethod,
-    ReuseSource,
     Satisfaction,
     VersionedCalendar,
     canonical_applicant_id,
@@ -65,6 +73,7 @@ from domain.errors import (
     UnsignedComponentsError,
 )
 from domain.errors import Bilingual as B
+from domain.files import SignatureCheck, StoredFile, UnknownFileError
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
 from domain.values import Actor, AgencyCode, LegalAct, Role, Trace
 from domain.visibility import DossierNotVisibleError
@@ -378,16 +387,33 @@ class Dossier(Aggregate):
         calendar: VersionedCalendar,
         component_code: str,
         document: DocumentMetadata,
-    ) -> None:
+        file: StoredFile | None,
+    ) -> DigitizedDocument:
+        """Record the scan of a component (``file``: the upload ``document.sha256``
+        names, None if there is none); it enters the owner's warehouse."""
         self._check(Command.DIGITIZE_COMPONENT, trace)
-        digitizable(self.components, component_code)
+        component = digitizable(self.components, component_code)
+        if file is None:
+            raise UnknownFileError(document.sha256)
+        assert trace.actor.agency_code is not None  # desk role checked above
+        stored = DigitizedDocument.register(
+            trace=trace,
+            owner_id=self.applicant.id,
+            kind=DocumentKind.COMPONENT,
+            type_code=component.document_type_code,
+            metadata=document,
+            file=file,
+            origin=Origin(trace.actor.agency_code, self.id, self.code, component_code),
+        )
         self._record(
             events.ComponentDigitized,
             trace,
             calendar,
             component_code=component_code,
             document=document,
+            file=file,
         )
+        return stored
 
     def reuse_component(
         self,
@@ -395,29 +421,39 @@ class Dossier(Aggregate):
         trace: Trace,
         calendar: VersionedCalendar,
         component_code: str,
-        document_id: UUID,
-        source: ReuseSource,
-    ) -> None:
+        document: DigitizedDocument | None,
+    ) -> DigitizedDocument:
+        """Take a valid document of the same owner and type from the warehouse
+        (``None``: no such document); the reuse is recorded on the dossier and
+        on the document."""
         self._check(Command.REUSE_COMPONENT, trace)
-        digitizable(self.components, component_code)
-        bounds.uuid(document_id, "documentId")
+        component = digitizable(self.components, component_code)
+        if document is None:
+            raise ReuseRefusedError(NO_SUCH_DOCUMENT)
+        document.check_reusable(
+            owner_id=self.applicant.id,
+            type_codes={component.document_type_code},
+            on=local_date(trace.at),
+        )
         self._record(
             events.ComponentReused,
             trace,
             calendar,
             component_code=component_code,
-            document_id=document_id,
-            source=source,
+            document_id=document.id,
+            source=document.kind.reuse_source,
+            sha256=document.file.sha256,
         )
+        document.record_reuse(
+            trace=trace,
+            dossier_id=self.id,
+            dossier_code=self.code,
+            component_code=component_code,
+        )
+        return document
 
-    def sign_component(
-        self,
-        *,
-        trace: Trace,
-        calendar: VersionedCalendar,
-        component_code: str,
-        signature_sha256: str,
-    ) -> None:
+    def awaiting_signature(self, trace: Trace, component_code: str) -> ComponentState:
+        """The digitized, unsigned component ``trace.actor`` may sign now."""
         self._check(Command.SIGN_COMPONENT, trace)
         component = self._component(component_code)
         if component.status is not ComponentStatus.DIGITIZED or component.signed_by:
@@ -427,13 +463,39 @@ class Dossier(Aggregate):
                     f"{component_code} is not awaiting a signature",
                 )
             )
+        return component
+
+    def sign_component(
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        component_code: str,
+        document: DigitizedDocument,
+        signed: StoredFile,
+        check: SignatureCheck,
+    ) -> DigitizedDocument:
+        """Record the receiving officer's PAdES signature on the scan: the
+        signed copy replaces it on the dossier and in the warehouse."""
+        component = self.awaiting_signature(trace, component_code)
+        if document.id != component.document_id or not check.passed:
+            raise ComponentError(
+                B(
+                    f"{component_code}: chữ ký không khớp bản quét",
+                    f"{component_code}: the signature does not match the scan",
+                )
+            )
         self._record(
             events.ComponentSigned,
             trace,
             calendar,
             component_code=component_code,
-            signature_sha256=bounds.sha256(signature_sha256, "signatureSha256"),
+            signature_sha256=signed.sha256,
+            file=signed,
+            check=check,
         )
+        document.record_signature(trace=trace, file=signed, check=check)
+        return document
 
     def forward(
         self,
@@ -645,8 +707,12 @@ class Dossier(Aggregate):
         calendar: VersionedCalendar,
         results: tuple[IssuedResult, ...],
         decision: str,
+        files: Mapping[str, StoredFile | None],
         granularity: Granularity = Granularity.DATE,
-    ) -> None:
+    ) -> list[DigitizedDocument]:
+        """Issue the results; each enters the owner's warehouse (hidden from
+        the owner until returned, R-25). ``files``: the stored file of each
+        result's ``sha256`` (None: no such upload)."""
         self._check(Command.RESOLVE, trace)
         bounds.bounded(results, "results", bounds.MAX_RESULTS)
         unknown = [
@@ -656,6 +722,11 @@ class Dossier(Aggregate):
             raise ResultError(", ".join(unknown))
         if self.result_codes and not results:
             raise ResultError(B("chưa có văn bản kết quả", "no result document"))
+        if len({r.document_id for r in results}) != len(results):
+            raise ResultError(B("trùng mã giấy tờ", "a document id is repeated"))
+        documents = [
+            self._result_document(trace, r, files.get(r.sha256)) for r in results
+        ]
         timeliness = classify(
             trace.at,
             self.due_at,
@@ -672,6 +743,34 @@ class Dossier(Aggregate):
             decision=required_text(decision, "decision"),
             timeliness=timeliness,
             late_without_apology=past_due is Timeliness.LATE and not self.reappointed,
+        )
+        return documents
+
+    def _result_document(
+        self, trace: Trace, result: IssuedResult, file: StoredFile | None
+    ) -> DigitizedDocument:
+        if file is None:
+            raise UnknownFileError(result.sha256)
+        assert trace.actor.agency_code is not None  # a leader of a unit
+        return DigitizedDocument.register(
+            trace=trace,
+            owner_id=self.applicant.id,
+            kind=DocumentKind.RESULT,
+            type_code=result.result_code,
+            metadata=DocumentMetadata(
+                document_id=result.document_id,
+                sha256=result.sha256,
+                number_symbol=result.number_symbol,
+                issued_on=local_date(trace.at),
+                issuer=trace.actor.agency_code,
+                signer=trace.actor.id,
+                valid_until=result.valid_until,
+                permanent=result.permanent,
+            ),
+            file=file,
+            origin=Origin(
+                trace.actor.agency_code, self.id, self.code, result.result_code
+            ),
         )
 
     def return_result(
@@ -731,11 +830,15 @@ class Dossier(Aggregate):
                     event.component_code,
                     status=ComponentStatus.REUSED,
                     document_id=event.document_id,
+                    sha256=event.sha256,
                     reuse_source=event.source,
                 )
             case events.ComponentSigned():
+                signed = event.file
                 self._set_component(
-                    event.component_code, signed_by=event.trace.actor.id
+                    event.component_code,
+                    signed_by=event.trace.actor.id,
+                    **({"sha256": signed.sha256} if signed else {}),
                 )
             case events.SupplementRequested():
                 self.supplement_items = tuple(event.items)
@@ -757,6 +860,11 @@ class Dossier(Aggregate):
                 self.results = list(event.results)
 
     # -- helpers ----------------------------------------------------------
+
+    @property
+    def result_returned(self) -> bool:
+        """The result was handed over: the citizen may now see it (R-25)."""
+        return self.returned_at is not None
 
     @property
     def national_status_code(self) -> int:

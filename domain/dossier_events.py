@@ -34,6 +34,7 @@ from domain.dossier_values import (
     ReuseSource,
     Satisfaction,
 )
+from domain.files import SignatureCheck, StoredFile
 from domain.procedure import Fee
 from domain.values import LegalAct, Trace
 
@@ -108,17 +109,28 @@ class DigitalAccountChecked(DossierEvent):
 class ComponentDigitized(DossierEvent):
     component_code: str
     document: DocumentMetadata
+    file: StoredFile | None = None
+    """The stored scan (hash, size, pages, type); None in events recorded
+    before scans were kept as files."""
 
 
 class ComponentReused(DossierEvent):
     component_code: str
     document_id: UUID
     source: ReuseSource
+    sha256: str = ""
+    """The reused document's file; empty in events recorded before the
+    warehouse kept files."""
 
 
 class ComponentSigned(DossierEvent):
     component_code: str
     signature_sha256: str
+    """The SHA-256 of the signed PDF (before real signatures: any digest)."""
+    file: StoredFile | None = None
+    """The signed copy of the scan; None in events recorded before PAdES."""
+    check: SignatureCheck | None = None
+    """The signature's validation when it was made."""
 
 
 class Forwarded(DossierEvent):

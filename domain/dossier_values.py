@@ -148,6 +148,11 @@ class DocumentMetadata:
     issuer: str = ""
     valid_until: date | None = None
     summary: str = ""
+    signer: str = ""
+    permanent: bool = False
+    """Valid without end (ThoiHanVinhVien); then ``valid_until`` stays empty."""
+    validity_scope: str = ""
+    """Where the document is valid (PhamViHieuLuc), e.g. "toàn quốc"."""
 
     def __post_init__(self) -> None:
         bounds.uuid(self.document_id, "document.documentId")
@@ -156,6 +161,8 @@ class DocumentMetadata:
             ("number_symbol", "numberSymbol", bounds.SHORT_TEXT_LENGTH),
             ("issuer", "issuer", bounds.SHORT_TEXT_LENGTH),
             ("summary", "summary", bounds.SUMMARY_LENGTH),
+            ("signer", "signer", bounds.NAME_LENGTH),
+            ("validity_scope", "validityScope", bounds.SHORT_TEXT_LENGTH),
         ):
             value = bounds.text(
                 getattr(self, name), f"document.{field}", limit, multiline=True
@@ -163,6 +170,24 @@ class DocumentMetadata:
             object.__setattr__(self, name, value)
         bounds.document_date(self.issued_on, "document.issuedOn")
         bounds.document_date(self.valid_until, "document.validUntil")
+        if type(self.permanent) is not bool:
+            raise InvalidValueError("document.permanent", "đúng/sai", "true or false")
+        if self.permanent and self.valid_until is not None:
+            raise InvalidValueError(
+                "document.validUntil",
+                "giấy tờ vô thời hạn không có ngày hết hiệu lực",
+                "a permanent document has no end of validity",
+            )
+        if (
+            self.valid_until is not None
+            and self.issued_on is not None
+            and self.valid_until < self.issued_on
+        ):
+            raise InvalidValueError(
+                "document.validUntil",
+                "hết hiệu lực trước ngày ban hành",
+                "ends before the issue date",
+            )
 
 
 @dataclass(frozen=True)
@@ -210,6 +235,9 @@ class DigitalAccount:
     has_account: bool
     verified_with_vneid: bool = False
     eid_level: int = 0
+    provider: str = ""
+    """Who answered: an identity provider's name, or "officer" when the desk
+    entered it (empty in events recorded before the provider port)."""
 
     def __post_init__(self) -> None:
         if type(self.eid_level) is not int or self.eid_level not in (0, 1, 2):
@@ -248,6 +276,8 @@ class IssuedResult:
     document_id: UUID
     sha256: str
     number_symbol: str = ""
+    valid_until: date | None = None
+    permanent: bool = False
 
     def __post_init__(self) -> None:
         bounds.code(self.result_code, "results.resultCode")
@@ -257,6 +287,15 @@ class IssuedResult:
             self.number_symbol, "results.numberSymbol", bounds.SHORT_TEXT_LENGTH
         )
         object.__setattr__(self, "number_symbol", number_symbol)
+        bounds.document_date(self.valid_until, "results.validUntil")
+        if type(self.permanent) is not bool or (
+            self.permanent and self.valid_until is not None
+        ):
+            raise InvalidValueError(
+                "results.permanent",
+                "vô thời hạn thì không có ngày hết hiệu lực",
+                "a permanent result has no end of validity",
+            )
 
 
 @dataclass(frozen=True)

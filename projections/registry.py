@@ -11,6 +11,7 @@ from projections.directory import DirectoryProjection
 from projections.indicators import IndicatorProjection
 from projections.public_status import PublicStatusProjection
 from projections.timeline import TimelineProjection
+from projections.warehouse import WarehouseProjection
 from projections.worklist import WorklistProjection
 
 READ_MODELS: dict[str, type[Projection]] = {
@@ -23,6 +24,7 @@ READ_MODELS: dict[str, type[Projection]] = {
     "indicators": IndicatorProjection,
     "complaints": ComplaintProjection,
     "directory": DirectoryProjection,
+    "warehouse": WarehouseProjection,
 }
 
 

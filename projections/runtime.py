@@ -112,6 +112,8 @@ class Projector:
         self.on_dead_letter: list[Callable[[str], None]] = []
         """Called after a commit once per event a read model dead-lettered."""
         self._dead_lettered: list[str] = []
+        self.followers: list[Callable[[], object]] = []
+        """Other log followers run after each catch-up (e.g. the log sealer)."""
         self.setup()
 
     def setup(self) -> None:
@@ -552,6 +554,11 @@ class Projector:
                 log.exception("projection_batch_failed")
                 stop.wait(1.0)
                 continue
+            for follower in self.followers:
+                try:
+                    follower()
+                except Exception:  # never holds up the read models
+                    log.exception("log_follower_failed")
             if wakeup is not None:
                 wakeup(1.0)
             else:

@@ -20,6 +20,8 @@ from domain.procedure import (
     ResultDocument,
 )
 from domain.values import Actor, AgencyCode, AgencyLevel, Role, Trace
+from tests.pki import ensure_pki
+from tests.scans import store
 
 VN = timezone(timedelta(hours=7))
 PROVINCE = "000.00.00.H34"
@@ -66,9 +68,15 @@ def sha(text: str = "scan") -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def document(text: str = "scan") -> DocumentMetadata:
+def document(text: str = "scan", app: OneStop | None = None) -> DocumentMetadata:
+    """Metadata of the scan of ``text``; uploaded to ``app``'s files when given."""
+    if app is None:
+        return DocumentMetadata(
+            document_id=uuid4(), sha256=sha(text), number_symbol="01/GKS"
+        )
+    stored = store(app.files, text)
     return DocumentMetadata(
-        document_id=uuid4(), sha256=sha(text), number_symbol="01/GKS"
+        document_id=uuid4(), sha256=stored.sha256, number_symbol="01/GKS"
     )
 
 
@@ -158,18 +166,18 @@ def receive(
 
 
 def digitize_and_sign(app: OneStop, dossier_id: UUID, when: datetime = MONDAY) -> None:
+    ensure_pki(app)
     for code in ("TP1", "TP2"):
         app.digitize_component(
             dossier_id,
             trace=trace(desk(), when),
             component_code=code,
-            document=document(code),
+            document=document(code, app),
         )
         app.sign_component(
             dossier_id,
             trace=trace(desk(), when),
             component_code=code,
-            signature_sha256=sha(f"sig-{code}"),
         )
 
 
@@ -182,5 +190,26 @@ def in_progress(app: OneStop, when: datetime = MONDAY) -> UUID:
     return dossier_id
 
 
-def result() -> IssuedResult:
-    return IssuedResult("KQ.H34.000001", uuid4(), sha("result"), "123/GKS")
+def result(app: OneStop, text: str = "result") -> IssuedResult:
+    """A result document uploaded to ``app``'s files (signed when resolved)."""
+    ensure_pki(app)
+    stored = store(app.files, text)
+    return IssuedResult("KQ.H34.000001", uuid4(), stored.sha256, "123/GKS")
+
+
+def warehouse_document(
+    app: OneStop,
+    component: str = "TP2",
+    *,
+    applicant: Applicant = APPLICANT,
+    when: datetime = MONDAY,
+    metadata: DocumentMetadata | None = None,
+) -> UUID:
+    """A document of ``applicant`` in the warehouse: scanned for ``component``
+    of an earlier birth-registration dossier."""
+    earlier = receive(app, applicant=applicant, when=when).dossier_id
+    scanned = metadata or document(f"{component}-{uuid4()}", app)
+    app.digitize_component(
+        earlier, trace=trace(desk(), when), component_code=component, document=scanned
+    )
+    return scanned.document_id

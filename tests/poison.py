@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from application.chain import open_state
 from application.onestop import OneStop
 from domain.bounds import MAX_MONEY_VND
 from domain.dossier_events import FinancialObligationRequested
@@ -60,7 +61,7 @@ def poisoned_payment(app: OneStop, amount: int = HUGE_FEE) -> tuple[UUID, int]:
         fees=(Fee("LP1", "Lệ phí", Decimal(8000)),),
     )
     template = _last_stored(app, dossier_id)
-    state = json.loads(template.state)
+    state = json.loads(open_state(template.state).payload)
     state["fees"][0]["_data_"]["amount"]["_data_"] = str(amount)
     return dossier_id, inject(app, dossier_id, template.topic, state)
 

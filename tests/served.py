@@ -105,6 +105,28 @@ class Served:
                 headers=sent,
             )
 
+    def upload(
+        self,
+        data: bytes,
+        *,
+        token: str | None,
+        filename: str = "scan.pdf",
+        content_type: str = "application/pdf",
+    ) -> httpx.Response:
+        """``POST /api/files`` as real HTTP multipart."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        with self.client() as client:
+            return client.post(
+                "/api/files",
+                files={"file": (filename, data, content_type)},
+                headers=headers,
+            )
+
+    def download(self, document_id: str, *, token: str | None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        with self.client() as client:
+            return client.get(f"/api/documents/{document_id}", headers=headers)
+
     def readyz(self) -> dict[str, Any]:
         with self.client() as client:
             body: dict[str, Any] = client.get("/readyz").json()

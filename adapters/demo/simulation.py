@@ -6,7 +6,6 @@ and period give the same codes, statuses and due times.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -17,6 +16,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from adapters.demo.kontum import AGENCIES, DESK_UNITS, PROCEDURES
+from adapters.demo.paper import store_page
 from application.clock import trace_for
 from application.onestop import OneStop
 from domain.dossier_values import (
@@ -28,7 +28,6 @@ from domain.dossier_values import (
     IssuedResult,
     PaymentChannel,
     ReturnMethod,
-    ReuseSource,
     Satisfaction,
 )
 from domain.errors import LabelledError
@@ -118,6 +117,7 @@ class Simulation:
         self.summary = Summary()
         self.warehouse: dict[str, dict[str, UUID]] = {}
         self.people: list[Applicant] = []
+        self.returning: list[tuple[Applicant, ProcedureDefinition]] = []
         self.rush_from: date | None = None
         """Receive a share of the dossiers in the last days before ``end``
         (so that some are still in flight when the period ends)."""
@@ -129,6 +129,14 @@ class Simulation:
         self.start, self.end = start, end
         self.structure = structure
         self.calendar = self.app.working_calendar(structure.province).calendar
+        # Returning applicants file under the procedures in force now (a
+        # reorganisation gives them new versions under successor units).
+        current = {p.code: p for p in structure.procedures}
+        self.returning = [
+            (applicant, current[p.code])
+            for applicant, p in self.returning
+            if p.code in current
+        ]
         self._end_at = datetime.combine(end, time(0), tzinfo=VN)
 
     def run(self, dossiers: int, progress: Callable[[int], None]) -> Summary:
@@ -212,18 +220,24 @@ class Simulation:
         rng = self.rng
         procedure = rng.choice(self.structure.procedures)
         applicant = rng.choice(self.people)
+        if self.returning and rng.random() < 0.3:
+            # People come back (another extract, a renewal, the same permit for
+            # a second plot): the desk finds their papers in the warehouse.
+            applicant, procedure = rng.choice(self.returning)
         desk_unit = self._desk_for(procedure)
         desk = Actor(f"cb-mc-{rng.randrange(1, 6)}", Role.DESK, desk_unit, "MC")
         received_at = self._reception_time()
         self.summary.dossiers += 1
         online = procedure.online_level is not OnlineLevel.NONE and rng.random() < 0.35
+        if not online:
+            self.returning.append((applicant, procedure))
         if online:
             dossier_id, _ = self.app.submit_dossier(
                 trace=trace_for(Actor(applicant.id, Role.CITIZEN), at=received_at),
                 applicant=applicant,
                 procedure_code=procedure.code,
                 documents={
-                    c.code: self._scan(c.code)
+                    c.code: self._scan(c.name, applicant)
                     for c in procedure.components
                     if c.scope is DigitizationScope.IN_SCOPE
                 },
@@ -297,7 +311,7 @@ class Simulation:
                 s,
                 app.receive_supplement,
                 citizen,
-                documents={asked[0]: self._scan(asked[0])},
+                documents={asked[0]: self._scan(asked[0], s.applicant)},
             )
         if procedure.has_fees and rng.random() < 0.4:
             if s.later(rng.uniform(0.5, 4)) is None:
@@ -331,13 +345,7 @@ class Simulation:
         if s.later(max(limit * share * rng.uniform(0.6, 1.0), 0.5)) is None:
             return
         results = tuple(
-            IssuedResult(
-                r.result_code,
-                self._uuid(),
-                _sha(f"{s.dossier_id}{r}"),
-                f"{rng.randrange(1, 999)}/QĐ",
-            )
-            for r in procedure.results
+            self._result(r.result_code, r.name, s.applicant) for r in procedure.results
         )
         act(
             s,
@@ -379,7 +387,7 @@ class Simulation:
                 s,
                 app.receive_supplement,
                 Actor(dossier.applicant.id, Role.CITIZEN),
-                documents={code: self._scan(code) for code in asked},
+                documents={code: self._scan(code, dossier.applicant) for code in asked},
             )
         if status == "awaiting_payment":
             if s.later(rng.uniform(1, 8)) is None:
@@ -401,12 +409,7 @@ class Simulation:
             if s.later(rng.uniform(4, 40)) is None:
                 return
             results = tuple(
-                IssuedResult(
-                    code,
-                    self._uuid(),
-                    _sha(f"{s.dossier_id}{code}"),
-                    f"{rng.randrange(1, 999)}/QĐ",
-                )
+                self._result(code, code, dossier.applicant)
                 for code in dossier.result_codes
             )
             act(
@@ -435,10 +438,9 @@ class Simulation:
                     s.desk,
                     component_code=component.code,
                     document_id=reusable,
-                    source=ReuseSource.WAREHOUSE_COMPONENT,
                 )
                 continue
-            scan = self._scan(component.code)
+            scan = self._scan(component.name, s.applicant)
             self._act(
                 s,
                 self.app.digitize_component,
@@ -451,7 +453,6 @@ class Simulation:
                 self.app.sign_component,
                 s.desk,
                 component_code=component.code,
-                signature_sha256=_sha(f"sig{scan.document_id}"),
             )
             owned[component.document_type_code] = scan.document_id
 
@@ -466,17 +467,24 @@ class Simulation:
         except LabelledError:
             self.summary.refused_commands += 1
 
+    def _result(self, code: str, name: str, applicant: Applicant) -> IssuedResult:
+        number = f"{self.rng.randrange(1, 999)}/QĐ"
+        stored = store_page(
+            self.app.files,
+            [name.upper(), f"Số: {number}", f"Cấp cho: {applicant.name}", applicant.id],
+        )
+        return IssuedResult(code, self._uuid(), stored.sha256, number)
+
     def _uuid(self) -> UUID:
         return UUID(int=self.rng.getrandbits(128), version=4)
 
-    def _scan(self, name: str) -> DocumentMetadata:
-        document_id = self._uuid()
-        return DocumentMetadata(
-            document_id=document_id,
-            sha256=_sha(f"{name}{document_id}"),
-            number_symbol=f"{self.rng.randrange(1, 9999)}/GT",
+    def _scan(self, name: str, applicant: Applicant) -> DocumentMetadata:
+        """The paper the applicant brought, scanned at the desk (a real PDF)."""
+        number = f"{self.rng.randrange(1, 9999)}/GT"
+        stored = store_page(
+            self.app.files,
+            [name, f"Số: {number}", f"Họ và tên: {applicant.name}", applicant.id],
         )
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+        return DocumentMetadata(
+            document_id=self._uuid(), sha256=stored.sha256, number_symbol=number
+        )

@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import Mapper, Notification
 
+from application.chain import open_state
+
 STREAM_PREFIX = "MOTCUA_"
 
 
@@ -42,7 +44,8 @@ def message_id(notification: Notification) -> str:
 
 
 def stored_json(mapper: Mapper[Any], notification: Notification) -> bytes:
-    state = notification.state
+    # Without the stream's hash-chain prefix (application/chain.py).
+    state = open_state(notification.state).payload
     if mapper.cipher:
         state = mapper.cipher.decrypt(state)
     if mapper.compressor:

@@ -30,8 +30,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse, urlunparse
 
 import psycopg
+from eventsourcing.persistence import EventStore
 from psycopg import sql
 
 from adapters.settings import persistence_env
@@ -49,6 +51,7 @@ from api.bench.servers.postgres import (
     PostgresServer,
     TemporaryPostgres,
 )
+from application.chain import ChainHeads
 from application.clock import trace_for
 from application.onestop import OneStop
 
@@ -71,6 +74,8 @@ class WriteRound:
     app_seconds: float
     reference_seconds: float
     order: str
+    unchained_commands_per_second: float | None = None
+    """The same commands without the per-stream hash chain (``compare_unchained``)."""
 
     @property
     def ratio(self) -> float:
@@ -173,6 +178,7 @@ def run_write_benchmark(
     warmup: int | None = None,
     keep_database: bool = False,
     writers: int = 1,
+    compare_unchained: bool = False,
 ) -> WriteResult:
     """Measure ``rounds`` rounds of ``commands`` commands against raw inserts.
 
@@ -182,6 +188,9 @@ def run_write_benchmark(
     starts a temporary, durable (``fsync=on``) server for the run.
     ``warmup`` dossiers (default: up to 60, at least 1) run untimed first on
     the application side, twice as many rows on the reference side.
+    ``compare_unchained`` adds a third side in each round: the same commands
+    through an application without the per-stream hash chain, in a sibling
+    database on the same server (the chain's cost, measured in the same run).
     """
     if commands < 2 or commands % 2:
         raise ValueError("commands must be an even number ≥ 2 (receive + forward)")
@@ -195,8 +204,12 @@ def run_write_benchmark(
     with _scratch_database(database_url, keep=keep_database) as (url, server):
         raw = _RawSide(url, writers)
         app_side = _AppSide(url, writers)
+        plain_url = _sibling_database(url, "_plain") if compare_unchained else None
+        plain = _AppSide(plain_url, writers, chained=False) if plain_url else None
         try:
             server += f", {raw.settings()}"
+            if plain is not None:
+                plain.run(warm)
             # One writer: the second half of the (untimed) warm-up runs under
             # the profiler, to say where a command's time goes.
             profiled = warm // 2 if writers == 1 else 0
@@ -208,12 +221,17 @@ def run_write_benchmark(
             measured: list[WriteRound] = []
             for index in range(rounds):
                 app_first = index % 2 == 0
+                plain_seconds = None
+                if plain is not None and not app_first:
+                    plain_seconds = plain.run(pairs)
                 if app_first:
                     app_seconds = app_side.run(pairs)
                     raw_seconds = raw.run(commands)
                 else:
                     raw_seconds = raw.run(commands)
                     app_seconds = app_side.run(pairs)
+                if plain is not None and app_first:
+                    plain_seconds = plain.run(pairs)
                 measured.append(
                     WriteRound(
                         app_commands_per_second=commands / app_seconds,
@@ -221,6 +239,9 @@ def run_write_benchmark(
                         app_seconds=app_seconds,
                         reference_seconds=raw_seconds,
                         order="app,reference" if app_first else "reference,app",
+                        unchained_commands_per_second=(
+                            commands / plain_seconds if plain_seconds else None
+                        ),
                     )
                 )
             configuration = app_side.configuration()
@@ -230,6 +251,10 @@ def run_write_benchmark(
         finally:
             app_side.close()
             raw.close()
+            if plain is not None:
+                plain.close()
+            if plain_url is not None:
+                _drop_database(url, plain_url)
         expected = app_side.dossiers * EVENTS_PER_DOSSIER
         if events_written != expected:
             raise RuntimeError(
@@ -245,7 +270,26 @@ def run_write_benchmark(
             return statistics.median(seconds) / commands * 1e6
 
         app_us = per_command(r.app_seconds for r in measured)
+        chain_notes: tuple[str, ...] = ()
+        if compare_unchained:
+            plain_rates = [
+                r.unchained_commands_per_second
+                for r in measured
+                if r.unchained_commands_per_second
+            ]
+            plain_median = statistics.median(plain_rates)
+            per_round = statistics.median(
+                r.app_commands_per_second / r.unchained_commands_per_second
+                for r in measured
+                if r.unchained_commands_per_second
+            )
+            chain_notes = (
+                f"hash chain: {app_median:.0f} cmd/s chained vs {plain_median:.0f} "
+                f"unchained (same run): ratio {app_median / plain_median:.3f}, "
+                f"median of per-round ratios {per_round:.3f}",
+            )
         notes = (
+            *chain_notes,
             f"writers: {writers} concurrent on each side; app group transactions "
             f"(> 1 save): {groups}",
             f"app: {pairs} dossiers per round through OneStop: receive_dossier "
@@ -307,15 +351,42 @@ def _scratch_database(
             temporary.stop()
 
 
+def _sibling_database(url: str, suffix: str) -> str:
+    parts = urlparse(url)
+    name = parts.path.strip("/") + suffix
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlunparse(parts._replace(path="/" + name))
+
+
+def _drop_database(url: str, sibling: str) -> None:
+    name = urlparse(sibling).path.strip("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+
+
+class _UnchainedOneStop(OneStop):
+    """The application without the per-stream hash chain (bench reference only)."""
+
+    def construct_event_store(self) -> EventStore[uuid.UUID]:
+        self.chain_heads = ChainHeads()
+        return EventStore(self.mapper, self.recorder)
+
+
 class _AppSide:
     """``OneStop`` on the benchmark database, seeded with the bench catalogue."""
 
-    def __init__(self, url: str, writers: int = 1) -> None:
+    def __init__(self, url: str, writers: int = 1, *, chained: bool = True) -> None:
         self.url = url
         self.writers = writers
         self._pool = ThreadPoolExecutor(writers, thread_name_prefix="bench-app")
         self._count_lock = threading.Lock()
-        self.app = OneStop(env=persistence_env(url))
+        kind = OneStop if chained else _UnchainedOneStop
+        self.app = kind(env=persistence_env(url))
         seed_bench_catalogue(self.app)
         self.catalogue_rows = self._count()
         self.catalogue_last = int(

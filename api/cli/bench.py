@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.settings import KNOWN, PREFIX, ConfigurationError
+from api.bench.audit import run_audit_benchmark
 from api.bench.integrate import run_integrate_benchmark
 from api.bench.lag import run_lag_benchmark
 from api.bench.lookup import Topology, run_lookup_benchmark
@@ -70,6 +71,7 @@ def write_bench(
     commands: int | None = None,
     rounds: int | None = None,
     writers: int = 1,
+    compare_unchained: bool = False,
 ) -> BenchReport:
     result = run_write_benchmark(
         options.database_url,
@@ -77,6 +79,7 @@ def write_bench(
         or (WRITE_QUICK_COMMANDS if options.quick else WRITE_COMMANDS),
         rounds=rounds or (WRITE_QUICK_ROUNDS if options.quick else WRITE_ROUNDS),
         writers=writers,
+        compare_unchained=compare_unchained,
     )
     return result.report()
 
@@ -127,6 +130,11 @@ def lag_bench(options: BenchOptions) -> BenchReport:
     )
 
 
+def audit_bench(options: BenchOptions) -> BenchReport:
+    dossiers, rounds, samples = (200, 3, 100) if options.quick else (5000, 5, 1000)
+    return run_audit_benchmark(dossiers=dossiers, rounds=rounds, samples=samples)
+
+
 def integrate_bench(options: BenchOptions) -> BenchReport:
     dossiers, rounds = (100, 1) if options.quick else (1500, 3)
     return run_integrate_benchmark(
@@ -145,6 +153,7 @@ BENCHES: dict[str, Bench] = {
     "lookup": lookup_bench,
     "project": project_bench,
     "lag": lag_bench,
+    "audit": audit_bench,
     "integrate": integrate_bench,
     "sign": sign_bench,
 }
@@ -182,6 +191,14 @@ def write(
             "process) vs OneStop direct.",
         ),
     ] = "direct",
+    chain_cost: Annotated[
+        bool,
+        typer.Option(
+            "--chain-cost",
+            help="Also run the commands without the per-stream hash chain "
+            "(same run, sibling database) and report the ratio.",
+        ),
+    ] = False,
 ) -> None:
     """Commands/s through the application vs raw INSERT transactions/s.
 
@@ -208,7 +225,13 @@ def write(
             writers=writers,
         )
     else:
-        report = write_bench(options, commands=commands, rounds=rounds, writers=writers)
+        report = write_bench(
+            options,
+            commands=commands,
+            rounds=rounds,
+            writers=writers,
+            compare_unchained=chain_cost,
+        )
     if json:
         print_json(report.to_json())
     else:
@@ -285,6 +308,13 @@ def lag(quick: QuickOption = False, json: JsonOption = False) -> None:
     """Commit → new status visible via dossierStatus (p50/p99 ms) under a steady
     100 commands/s; serve and projector as processes on PostgreSQL + Redis."""
     _run("lag", quick, json)
+
+
+@app.command("audit")
+def audit(quick: QuickOption = False, json: JsonOption = False) -> None:
+    """`audit verify` events/s vs SHA-256 over the same bytes in a loop; as-of
+    reconstruction latency of a 20-event dossier (median, p99)."""
+    _run("audit", quick, json)
 
 
 @app.command("integrate")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from api.cli import (
+    audit,
     bench,
     calendar,
     demo,
@@ -62,6 +63,7 @@ app.add_typer(calendar.app, name="calendar")
 app.add_typer(bench.app, name="bench")
 app.add_typer(projections.app, name="projections")
 app.add_typer(reorganise.app, name="reorganise")
+app.add_typer(audit.app, name="audit")
 app.add_typer(pki.app, name="pki")
 app.add_typer(imports.app, name="import")
 

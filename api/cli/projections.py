@@ -17,7 +17,7 @@ from adapters.readstore.listen import PostgresWakeup
 from api.cli.common import application, fail, print_json
 from api.cli.common import settings as read_settings
 from api.live import ProjectorHooks
-from api.wiring import build_projector, build_read_store
+from api.wiring import build_projector, build_read_store, build_sealer
 from projections.rebuild import checksum, rebuild
 from projections.registry import READ_MODELS
 
@@ -199,6 +199,7 @@ def projector() -> None:
         batch_size = settings.value("PROJECTOR_BATCH_SIZE")
         runner = build_projector(onestop, store, batch_size=batch_size)
         hooks.attach(runner)
+        runner.followers.append(build_sealer(settings, onestop, store).catch_up)
         wakeup = None
         if settings.is_postgres:
             recorder = cast("PostgresApplicationRecorder", onestop.recorder)

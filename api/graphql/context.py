@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import anyio
 from fastapi import Request, WebSocket
@@ -28,6 +29,7 @@ class Context(BaseContext):
         client: str,
         request_id: str,
         refusal: LabelledError | None = None,
+        stated_purpose: str = "",
     ) -> None:
         super().__init__()
         self.services = services
@@ -36,7 +38,16 @@ class Context(BaseContext):
         self.client = client
         self.request_id = request_id
         self.refusal = refusal
+        self.stated_purpose = stated_purpose
+        """``X-Access-Purpose`` as sent (see ``purpose``)."""
         """Why a websocket handshake is refused (the router answers it)."""
+
+    def purpose(self, field: str) -> str:
+        """Why personal data is read: the field, and the client's stated reason
+        (``X-Access-Purpose``, percent-encoded UTF-8, bounded) when it gives one."""
+        stated = unquote(self.stated_purpose[:2000], errors="replace")
+        stated = "".join(c for c in stated if c.isprintable())[:200].strip()
+        return f"{field}: {stated}" if stated else field
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """The event store and read store are synchronous: never on the loop."""
@@ -97,7 +108,15 @@ async def get_context(
             refusal = error  # a websocket handshake: denied by the router
     client = connection.client.host if connection.client else "unknown"
     request_id = connection.scope.get("state", {}).get("request_id", uuid.uuid4().hex)
-    return Context(services, principal, language, client, request_id, refusal)
+    return Context(
+        services,
+        principal,
+        language,
+        client,
+        request_id,
+        refusal,
+        connection.headers.get("x-access-purpose", ""),
+    )
 
 
 async def authenticate(services: Services, authorization: str) -> Principal:

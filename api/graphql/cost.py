@@ -52,6 +52,8 @@ PAGES: Mapping[str, Page] = {
     "Query.procedures": Page(50, 200),
     "Query.myDossiers": Page(50, 200),
     "Query.worklist": Page(100, 500),
+    "Query.myDocuments": Page(50, 200),
+    "Query.warehouseDocuments": Page(50, 200),
 }
 """Root lists: the resolvers clamp ``limit`` to ``maximum`` too."""
 

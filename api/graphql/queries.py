@@ -16,10 +16,13 @@ from api.graphql.officer_view import OfficerPresentation
 from api.graphql.types.catalogue import Procedure
 from api.graphql.types.citizen import CitizenDossier
 from api.graphql.types.common import DossierStatus
+from api.graphql.types.history import DossierHistory
 from api.graphql.types.officer import OfficerDossier
 from api.graphql.types.public import PublicDossierStatus
 from api.read_your_writes import ReadWaitRefusedError
 from api.services import encode_status, status_key
+from application.errors import DossierNotFoundError
+from application.history import dossier_history
 from domain.dossier_code import is_dossier_code
 from projections.citizen import CitizenDossier as CitizenRow
 from projections.public_status import Completion, PublicStatus
@@ -283,7 +286,39 @@ class Query:
                 items = [i for i in items if not view.needs_apology(i)]
             return [OfficerDossier.of(i, context.language, view) for i in items]
 
-        return await context.read(load)
+        found = await context.read(load)
+        context.services.record_access(
+            principal, [d.dossier_id for d in found], context.purpose("worklist")
+        )
+        return found
+
+    @strawberry.field(
+        description="Hồ sơ như hệ thống biết tại thời điểm asOf: trạng thái, tài liệu, "
+        "hạn và cách tính, từng bước (thanh tra) / the dossier as known at asOf "
+        "(reviewers)"
+    )
+    async def dossier_history(
+        self, info: Info, code: str, as_of: datetime | None = None
+    ) -> DossierHistory | None:
+        context = info.context
+        principal = context.require(AccessLevel.REVIEWER)
+        if as_of is not None and as_of.tzinfo is None:
+            raise GraphQLError(
+                context.text("asOf cần múi giờ", "asOf needs a UTC offset"),
+                extensions={"code": "INVALID_VALUE"},
+            )
+        onestop = context.services.onestop
+        try:
+            found = await context.run(dossier_history, onestop, code.strip(), as_of)
+        except DossierNotFoundError:
+            return None
+        # The domain rule over every unit the dossier passed through (as of then).
+        if not any(principal.can_see_agency(c) for c in found.involved_agencies if c):
+            return None
+        context.services.record_access(
+            principal, found.dossier_id, context.purpose("dossierHistory")
+        )
+        return DossierHistory.of(found)
 
     @strawberry.field(
         description="Chi tiết hồ sơ và dòng thời gian (cán bộ, thanh tra)"
@@ -298,6 +333,9 @@ class Query:
         item = await context.read(services.worklist.by_code, code)
         if item is None or not _officer_sees(context, item):
             return None
+        services.record_access(
+            context.principal, item.dossier_id, context.purpose("officerDossier")
+        )
         timeline = await context.read(services.timeline.entries, item.dossier_id)
         steps = await context.read(services.control_sheet.steps, item.dossier_id)
         view = await context.run(

@@ -38,6 +38,7 @@ from api.graphql.mutations.officer import OfficerMutation
 from api.graphql.queries import Query as OneStopQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.types.scalars import SCALAR_OVERRIDES
+from api.graphql.warehouse import WarehouseMutation, WarehouseQuery
 
 log = structlog.get_logger("graphql")
 
@@ -103,9 +104,12 @@ class MotcuaSchema(strawberry.Schema):
 
 
 Mutation = merge_types(
-    "Mutation", (OfficerMutation, CitizenMutation, ComplaintMutation)
+    "Mutation",
+    (OfficerMutation, CitizenMutation, WarehouseMutation, ComplaintMutation),
 )
-Query = merge_types("Query", (OneStopQuery, MonitoringQuery, ComplaintQuery))
+Query = merge_types(
+    "Query", (OneStopQuery, WarehouseQuery, MonitoringQuery, ComplaintQuery)
+)
 
 
 def build_schema(

@@ -29,6 +29,7 @@ from api.app import create_app
 from api.auth import AccessLevel, AuthSettings, TokenIssuer
 from api.services import Services
 from domain.values import Role
+from tests import scans
 from tests.factories import (
     APPLICANT,
     BIRTH,
@@ -207,8 +208,35 @@ OUTCOME = """
 """
 
 
-def document(text: str) -> dict[str, str]:
-    return {"documentId": str(uuid4()), "sha256": sha(text), "numberSymbol": "01/GT"}
+def document(text: str, api: Api | None = None) -> dict[str, str]:
+    """A ``DocumentInput``; with ``api``, its file is the scan of ``text``
+    uploaded to ``POST /api/files`` (multipart), as a desk would."""
+    digest = sha(text) if api is None else upload(api, scans.pdf_bytes(text))["sha256"]
+    return {"documentId": str(uuid4()), "sha256": digest, "numberSymbol": "01/GT"}
+
+
+def result_file(api: Api, text: str = "Giấy khai sinh") -> str:
+    """The SHA-256 of a result PDF uploaded by the competent leader."""
+    return str(upload(api, scans.pdf_bytes(text), token=api.tokens.leader())["sha256"])
+
+
+def upload(
+    api: Api,
+    data: bytes,
+    *,
+    token: str | None = None,
+    filename: str = "scan.pdf",
+    content_type: str = "application/pdf",
+) -> dict[str, Any]:
+    """Upload ``data`` as an officer would; the stored file's facts."""
+    response = api.client.post(
+        "/api/files",
+        files={"file": (filename, data, content_type)},
+        headers={"Authorization": f"Bearer {token or api.tokens.desk()}"},
+    )
+    assert response.status_code == 201, response.text
+    facts: dict[str, Any] = response.json()
+    return facts
 
 
 def receive_paper(api: Api, applicant_id: str = APPLICANT.id) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from tests.api.conftest import (
     document,
     eventually,
     receive_paper,
+    result_file,
 )
 from tests.factories import APPLICANT, BIRTH, JUSTICE
 
@@ -33,9 +34,8 @@ mutation D($code: String!, $component: String!, $doc: DocumentInput!) {{
                     document: $doc) {{ {OUTCOME} }}
 }}"""
 SIGN = f"""
-mutation S($code: String!, $component: String!, $sig: String!) {{
-  signComponent(dossier: {{code: $code}}, componentCode: $component,
-                signatureSha256: $sig) {{ {OUTCOME} }}
+mutation S($code: String!, $component: String!) {{
+  signComponent(dossier: {{code: $code}}, componentCode: $component) {{ {OUTCOME} }}
 }}"""
 FORWARD = f"""
 mutation F($code: String!, $to: String!) {{
@@ -53,9 +53,9 @@ mutation U($code: String!, $doc: DocumentInput!) {{
                    documents: [{{componentCode: "TP2", document: $doc}}]) {{ {OUTCOME} }}
 }}"""
 RESOLVE = f"""
-mutation V($code: String!, $doc: ID!) {{
+mutation V($code: String!, $sha: String!) {{
   resolveDossier(dossier: {{code: $code}}, decision: "Cấp giấy khai sinh",
-    results: [{{resultCode: "KQ.H34.000001", documentId: $doc, sha256: "{"ab" * 32}",
+    results: [{{resultCode: "KQ.H34.000001", sha256: $sha,
                numberSymbol: "123/GKS"}}]) {{ {OUTCOME} }}
 }}"""
 RETURN = f"""
@@ -128,11 +128,9 @@ class TestPaperDossierFlow:
                 tokens.desk(),
                 code=code,
                 component=component,
-                doc=document(component),
+                doc=document(component, api),
             )
-            position = command(
-                api, SIGN, tokens.desk(), code=code, component=component, sig="cd" * 32
-            )
+            position = command(api, SIGN, tokens.desk(), code=code, component=component)
         assert officer_view(api, code, position)["version"] == 5
 
         position = command(api, FORWARD, tokens.desk(), code=code, to=JUSTICE)
@@ -162,7 +160,7 @@ class TestPaperDossierFlow:
         eventually(lambda: public_completion(api, code), "IN_PROGRESS")
 
         position = command(
-            api, RESOLVE, tokens.leader(), code=code, doc=str(received["dossierId"])
+            api, RESOLVE, tokens.leader(), code=code, sha=result_file(api)
         )
         assert officer_view(api, code, position)["status"] == "RESOLVED"
         mine = api.data(

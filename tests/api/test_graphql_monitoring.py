@@ -59,7 +59,7 @@ def resolve(api: Api, dossier_id: UUID, day: int) -> None:
     onestop.resolve_dossier(
         dossier_id,
         trace=trace(leader(), at(day, 9)),
-        results=(result(),),
+        results=(result(onestop),),
         decision="Cấp giấy khai sinh",
     )
 

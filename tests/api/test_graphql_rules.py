@@ -7,14 +7,21 @@ import itertools
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from domain.deadline import TimeLimit, TimeUnit
 from domain.dossier_values import Holder
 from domain.values import Role
-from tests.api.conftest import OUTCOME, RECEIVE, Api, receive, receive_paper
+from tests.api.conftest import (
+    OUTCOME,
+    RECEIVE,
+    Api,
+    document,
+    receive,
+    receive_paper,
+    result_file,
+)
 from tests.api.test_graphql_flow import DIGITIZE, RESOLVE, SIGN
 from tests.factories import (
     ADMIN,
@@ -27,7 +34,6 @@ from tests.factories import (
     desk,
     digitize_and_sign,
     leader,
-    sha,
     specialist,
     trace,
 )
@@ -79,20 +85,16 @@ def digitize_and_sign_over_http(api: Api, code: str) -> None:
     for component in ("TP1", "TP2"):
         done = api.data(
             DIGITIZE,
-            {"code": code, "component": component, "doc": _document(component)},
+            {"code": code, "component": component, "doc": document(component, api)},
             token=api.tokens.desk(),
         )["digitizeComponent"]
         assert done["__typename"] == "DossierUpdated", done
         signed = api.data(
             SIGN,
-            {"code": code, "component": component, "sig": sha(f"sig-{component}")},
+            {"code": code, "component": component},
             token=api.tokens.desk(),
         )["signComponent"]
         assert signed["__typename"] == "DossierUpdated", signed
-
-
-def _document(text: str) -> dict[str, str]:
-    return {"documentId": str(UUID(int=len(text))), "sha256": sha(text)}
 
 
 def forward(
@@ -176,7 +178,7 @@ class TestControlSheet:
             "__typename"
         ] == ("DossierUpdated")
         resolved = api.data(
-            RESOLVE, {"code": code, "doc": str(UUID(int=7))}, token=tokens.leader()
+            RESOLVE, {"code": code, "sha": result_file(api)}, token=tokens.leader()
         )["resolveDossier"]
         assert resolved["__typename"] == "DossierUpdated", resolved
         api.settle()
@@ -225,7 +227,7 @@ class TestControlSheet:
         assert open_step["timeliness"] is None
         resolved = api.data(
             RESOLVE,
-            {"code": reception.code, "doc": str(UUID(int=8))},
+            {"code": reception.code, "sha": result_file(api)},
             token=api.tokens.leader(),
         )["resolveDossier"]
         assert resolved["__typename"] == "DossierUpdated"
@@ -457,7 +459,7 @@ class TestApologyDuty:
             )
         resolved = api.data(
             RESOLVE,
-            {"code": reception.code, "doc": str(UUID(int=9))},
+            {"code": reception.code, "sha": result_file(api)},
             token=api.tokens.leader(),
         )["resolveDossier"]
         assert resolved["__typename"] == "DossierUpdated"

@@ -67,11 +67,9 @@ def in_progress(api: Api) -> str:
             api.tokens.desk(),
             code=code,
             component=component,
-            doc=document(component),
+            doc=document(component, api),
         )
-        command(
-            api, SIGN, api.tokens.desk(), code=code, component=component, sig="cd" * 32
-        )
+        command(api, SIGN, api.tokens.desk(), code=code, component=component)
     command(api, FORWARD, api.tokens.desk(), code=code, to=JUSTICE)
     return code
 

@@ -8,6 +8,7 @@ import pytest
 from adapters.settings import persistence_env
 from application.onestop import OneStop
 from tests.factories import seed_catalogue
+from tests.pki import ensure_pki
 
 STORES = ("memory", "sqlite", "postgres")
 
@@ -24,7 +25,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(store_url: str) -> Iterator[OneStop]:
-    application = OneStop(env=persistence_env(store_url))
+    application = ensure_pki(OneStop(env=persistence_env(store_url)))
     seed_catalogue(application)
     yield application
     application.close()

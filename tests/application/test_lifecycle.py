@@ -16,7 +16,6 @@ from domain.dossier_values import (
     Holder,
     PaymentChannel,
     ReturnMethod,
-    ReuseSource,
     Satisfaction,
 )
 from domain.errors import (
@@ -39,9 +38,9 @@ from tests.factories import (
     receive,
     result,
     seed_catalogue,
-    sha,
     specialist,
     trace,
+    warehouse_document,
 )
 
 
@@ -55,14 +54,16 @@ class TestForwardDossier:
     ) -> None:
         dossier_id = receive(app).dossier_id
         app.digitize_component(
-            dossier_id, trace=trace(desk()), component_code="TP1", document=document()
+            dossier_id,
+            trace=trace(desk()),
+            component_code="TP1",
+            document=document(app=app),
         )
         app.reuse_component(
             dossier_id,
             trace=trace(desk()),
             component_code="TP2",
-            document_id=document().document_id,
-            source=ReuseSource.WAREHOUSE_RESULT,
+            document_id=warehouse_document(app, "TP2"),
         )
         with pytest.raises(UnsignedComponentsError) as raised:
             app.forward_dossier(dossier_id, trace=trace(desk()), to=Holder(JUSTICE))
@@ -71,7 +72,6 @@ class TestForwardDossier:
             dossier_id,
             trace=trace(desk()),
             component_code="TP1",
-            signature_sha256=sha("sig"),
         )
         app.forward_dossier(dossier_id, trace=trace(desk()), to=Holder(JUSTICE, "PHC"))
         dossier = app.get_dossier(dossier_id)
@@ -145,7 +145,7 @@ class TestSupplement:
         app.resolve_dossier(
             dossier_id,
             trace=trace(leader(), at(1, 11)),
-            results=(result(),),
+            results=(result(app),),
             decision="Cấp giấy khai sinh",
         )
         assert app.get_dossier(dossier_id).timeliness is Timeliness.LATE
@@ -253,7 +253,7 @@ class TestFullLifecycle:
         app.resolve_dossier(
             dossier_id,
             trace=trace(leader(), at(1, 9)),
-            results=(result(),),
+            results=(result(app),),
             decision="Đồng ý",
         )
         app.return_result(
@@ -325,13 +325,13 @@ class TestSnapshots:
         self, app: OneStop
     ) -> None:
         dossier_id = in_progress(app)
-        for i in range(30):
+        proxy = warehouse_document(app, "TP4")
+        for _ in range(30):
             app.reuse_component(
                 dossier_id,
                 trace=trace(desk()),
                 component_code="TP4",
-                document_id=document(str(i)).document_id,
-                source=ReuseSource.NATIONAL_WAREHOUSE,
+                document_id=proxy,
             )
         assert app.snapshots is not None
         assert list(app.snapshots.get(dossier_id))

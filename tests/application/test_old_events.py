@@ -25,7 +25,10 @@ def test_an_old_forward_has_no_planned_time_and_an_old_resolution_no_flag(
 ) -> None:
     dossier_id = in_progress(app, when=at(0, 8))
     app.resolve_dossier(
-        dossier_id, trace=trace(leader(), at(9, 9)), results=(result(),), decision="OK"
+        dossier_id,
+        trace=trace(leader(), at(9, 9)),
+        results=(result(app),),
+        decision="OK",
     )
     events = list(app.events.get(dossier_id))
     forward = next(e for e in events if isinstance(e, Forwarded))

@@ -148,7 +148,7 @@ class TestTransfer:
         app.resolve_dossier(
             dossier_id,
             trace=trace(leader(NEW_JUSTICE), at(8, 10)),
-            results=(result(),),
+            results=(result(app),),
             decision="Đồng ý",
         )
         assert app.get_dossier(dossier_id).status is DossierStatus.RESOLVED
@@ -183,7 +183,7 @@ class TestTransfer:
         app.resolve_dossier(
             dossier_id,
             trace=trace(leader(), at(1, 10)),
-            results=(result(),),
+            results=(result(app),),
             decision="Đồng ý",
         )
         app.return_result(

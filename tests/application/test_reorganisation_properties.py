@@ -123,7 +123,7 @@ def build(app: OneStop, world: dict[str, Any]) -> list[UUID]:
         app.resolve_dossier(
             dossier_id,
             trace=trace(leader(old_unit(unit)), at(1, 9)),
-            results=(result(),),
+            results=(result(app),),
             decision="ok",
         )
         if stage == "returned":

@@ -25,7 +25,6 @@ from domain.dossier_values import (
     Applicant,
     ApplicantKind,
     DocumentMetadata,
-    ReuseSource,
 )
 from domain.errors import (
     ComponentError,
@@ -52,6 +51,7 @@ from tests.factories import (
     sha,
     specialist,
     trace,
+    warehouse_document,
 )
 
 TEN_MB = 10 * 1024 * 1024
@@ -212,14 +212,14 @@ class TestScopeOnEveryPath:
 
     def test_reuse(self, app: OneStop) -> None:
         dossier_id = receive(app).dossier_id
+        kept = warehouse_document(app, "TP2")
         for code in ("TP3", "TP9"):
             with refused(app, ComponentError):
                 app.reuse_component(
                     dossier_id,
                     trace=trace(desk()),
                     component_code=code,
-                    document_id=uuid4(),
-                    source=ReuseSource.WAREHOUSE_COMPONENT,
+                    document_id=kept,
                 )
 
 

@@ -25,7 +25,7 @@ from application.onestop import OneStop
 from application.options import OneStopOptions
 from domain.dossier_events import DossierEvent, Forwarded
 from domain.dossier_status import DossierStatus
-from domain.dossier_values import Holder, ReuseSource
+from domain.dossier_values import Holder
 from domain.errors import ResultError
 from tests.factories import (
     ADMIN,
@@ -40,6 +40,7 @@ from tests.factories import (
     seed_catalogue,
     specialist,
     trace,
+    warehouse_document,
 )
 
 SHARED_STORES = ("sqlite", "postgres")
@@ -146,13 +147,13 @@ class TestDossierSavedHere:
         here, _ = apps
         dossier_id = in_progress(here)
         version = here.get_dossier(dossier_id).version
-        wrong = result().__class__("KQ.UNKNOWN", document().document_id, "0" * 64)
+        wrong = result(here).__class__("KQ.UNKNOWN", document().document_id, "0" * 64)
         with pytest.raises(ResultError):
             here.resolve_dossier(
                 dossier_id, trace=trace(leader()), results=(wrong,), decision="ok"
             )
         here.resolve_dossier(
-            dossier_id, trace=trace(leader()), results=(result(),), decision="ok"
+            dossier_id, trace=trace(leader()), results=(result(here),), decision="ok"
         )
         dossier = here.get_dossier(dossier_id)
         assert dossier.status is DossierStatus.RESOLVED
@@ -163,19 +164,19 @@ class TestDossierSavedHere:
     ) -> None:
         here, elsewhere = apps
         dossier_id = in_progress(here)
+        proxy = warehouse_document(here, "TP4")
         start = here.get_dossier(dossier_id).version
         outcomes: list[str] = []
         lock = threading.Lock()
 
         def reuse(app: OneStop, n: int) -> None:
-            for i in range(8):
+            for _ in range(8):
                 try:
                     app.reuse_component(
                         dossier_id,
                         trace=trace(desk()),
                         component_code="TP4",
-                        document_id=document(f"{n}-{i}").document_id,
-                        source=ReuseSource.NATIONAL_WAREHOUSE,
+                        document_id=proxy,
                     )
                     outcome = "ok"
                 except VersionConflictError:

@@ -66,7 +66,7 @@ def seed(settings_dir: Path) -> Settings:
             app.resolve_dossier(
                 dossier_id,
                 trace=trace(leader(), at(finished, 9)),
-                results=(result(),),
+                results=(result(app),),
                 decision="Cấp giấy khai sinh",
             )
             app.return_result(

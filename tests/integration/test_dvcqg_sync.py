@@ -148,7 +148,7 @@ def full_life(app: OneStop) -> UUID:
     app.resolve_dossier(
         dossier_id,
         trace=trace(leader(), at(1, 14)),
-        results=(result(),),
+        results=(result(app),),
         decision="Cấp giấy khai sinh",
     )
     app.return_result(
@@ -234,7 +234,7 @@ def test_create_then_update_with_every_step_once(
     app.resolve_dossier(
         dossier_id,
         trace=trace(leader(), at(0, 10)),
-        results=(result(),),
+        results=(result(app),),
         decision="Cấp",
     )
     drain(sync)
@@ -280,7 +280,10 @@ def test_an_update_the_portal_does_not_know_creates_the_dossier_again(
     code = str(app.get_dossier(dossier_id).code)
     portal.portal.dossiers.clear()  # the portal lost it
     app.resolve_dossier(
-        dossier_id, trace=trace(leader(), at(0, 10)), results=(result(),), decision="x"
+        dossier_id,
+        trace=trace(leader(), at(0, 10)),
+        results=(result(app),),
+        decision="x",
     )
     drain(sync)
     assert portal.portal.dossiers[code]["TrangThaiHoSo"] == "9"

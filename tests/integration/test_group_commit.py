@@ -21,6 +21,7 @@ from application.errors import VersionConflictError
 from application.onestop import OneStop
 from domain.dossier_events import ComponentDigitized
 from tests.factories import desk, document, receive, seed_catalogue, trace
+from tests.scans import store
 
 pytestmark = pytest.mark.postgres
 
@@ -47,7 +48,7 @@ def digitize(app: OneStop, dossier_id: UUID) -> UUID:
     """One command; returns its correlation id once it is acknowledged."""
     t = trace(desk())
     app.digitize_component(
-        dossier_id, trace=t, component_code="TP1", document=document()
+        dossier_id, trace=t, component_code="TP1", document=document(app=app)
     )
     return t.correlation_id
 
@@ -138,7 +139,8 @@ def test_a_conflict_in_a_group_does_not_lose_the_others(
             trace=trace(desk()),
             calendar=app.working_calendar("H34"),
             component_code="TP2",
-            document=document(),
+            document=document("stale", app),
+            file=store(app.files, "stale"),
         )
         return app.save(stale)
 

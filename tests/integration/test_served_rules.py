@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from api.auth import AccessLevel
 from api.wiring import build_application
@@ -13,7 +12,8 @@ from domain.values import Role
 from tests.api.conftest import RECEIVE
 from tests.api.test_graphql_flow import DIGITIZE, SIGN
 from tests.api.test_graphql_rules import FORWARD, REAPPOINT, SHEET
-from tests.factories import APPLICANT, BIRTH, JUSTICE, PROVINCE, sha
+from tests.factories import APPLICANT, BIRTH, JUSTICE, PROVINCE
+from tests.scans import pdf_bytes
 from tests.served import Served, seeded_settings, served
 
 
@@ -57,7 +57,9 @@ def test_refusals_write_nothing_and_the_sheet_shows_the_hand_over(
         received = data(motcua, RECEIVE, receive, desk)
         code = received["code"]
         for component in ("TP1", "TP2"):
-            doc = {"documentId": str(UUID(int=1)), "sha256": sha(component)}
+            uploaded = motcua.upload(pdf_bytes(component), token=desk)
+            assert uploaded.status_code == 201, uploaded.text
+            doc = {"sha256": uploaded.json()["sha256"]}
             done = data(
                 motcua,
                 DIGITIZE,
@@ -68,7 +70,7 @@ def test_refusals_write_nothing_and_the_sheet_shows_the_hand_over(
             signed = data(
                 motcua,
                 SIGN,
-                {"code": code, "component": component, "sig": sha("s" + component)},
+                {"code": code, "component": component},
                 desk,
             )
             assert signed["__typename"] == "DossierUpdated", signed

@@ -207,7 +207,7 @@ def populate(app: OneStop) -> Scenario:
 
     s.ids["returned"] = d = in_progress(app, at(7))
     app.resolve_dossier(
-        d, trace=trace(leader(), at(8)), results=(result(),), decision="Cấp giấy"
+        d, trace=trace(leader(), at(8)), results=(result(app),), decision="Cấp giấy"
     )
     app.return_result(d, trace=trace(desk(), at(8, 15)), method=ReturnMethod.DESK)
     app.rate_dossier(
@@ -216,7 +216,7 @@ def populate(app: OneStop) -> Scenario:
 
     s.ids["resolved"] = d = in_progress(app, at(8))
     app.resolve_dossier(
-        d, trace=trace(leader(), at(9)), results=(result(),), decision="Cấp giấy"
+        d, trace=trace(leader(), at(9)), results=(result(app),), decision="Cấp giấy"
     )
 
     s.ids["stopped"] = d = in_progress(app, at(9))

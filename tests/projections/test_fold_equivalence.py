@@ -67,6 +67,7 @@ from tests.factories import (
     specialist,
     trace,
 )
+from tests.pki import ensure_pki
 from tests.projections.support import (
     COMPLETION,
     Fault,
@@ -297,16 +298,19 @@ class Driver:
         commands[operation]()
 
     def _digitize(self, dossier_id: UUID, when: datetime, choice: int) -> None:
+        ensure_pki(self.app)
         officer = trace(self._actor(desk(), choice), when)
         for code in COMPONENTS[self.procedures[dossier_id]]:
             self.app.digitize_component(
-                dossier_id, trace=officer, component_code=code, document=document(code)
+                dossier_id,
+                trace=officer,
+                component_code=code,
+                document=document(code, self.app),
             )
             self.app.sign_component(
                 dossier_id,
                 trace=officer,
                 component_code=code,
-                signature_sha256=sha(f"ký-{code}"),
             )
 
 

@@ -123,7 +123,7 @@ def write(app: OneStop, scripts: list[Script], order: list[int]) -> Written:
             app.resolve_dossier(
                 dossier,
                 trace=trace_of(leader(), when),
-                results=(result(),),
+                results=(result(app),),
                 decision="x",
             )
         else:

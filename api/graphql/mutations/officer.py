@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import strawberry
 
@@ -51,25 +51,45 @@ ReceiveOutcome = Annotated[
 ]
 
 
-@strawberry.input
+@strawberry.input(
+    description="Siêu dữ liệu giấy tờ số hóa (TT 01/2023) và tệp đã tải lên "
+    "(POST /api/files) / TT 01/2023 metadata of a document and its uploaded file"
+)
 class DocumentInput:
-    document_id: strawberry.ID
-    sha256: str
+    sha256: str = strawberry.field(
+        description="SHA-256 của tệp đã tải lên / the uploaded file's SHA-256"
+    )
+    document_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Mã giấy tờ trong kho (UUID mới; bỏ trống để hệ thống cấp) / "
+        "the warehouse id to give it (a new UUID; omit to have one issued)",
+    )
     number_symbol: str = ""
     issued_on: date | None = None
     issuer: str = ""
     valid_until: date | None = None
     summary: str = ""
+    signer: str = ""
+    permanent: bool = False
+    validity_scope: str = ""
 
     def metadata(self) -> DocumentMetadata:
+        document_id = (
+            uuid4()
+            if self.document_id is None
+            else bounds.uuid(str(self.document_id), "document.documentId")
+        )
         return DocumentMetadata(
-            document_id=bounds.uuid(str(self.document_id), "document.documentId"),
+            document_id=document_id,
             sha256=_digest(self.sha256),
             number_symbol=self.number_symbol,
             issued_on=self.issued_on,
             issuer=self.issuer,
             valid_until=self.valid_until,
             summary=self.summary,
+            signer=self.signer,
+            permanent=self.permanent,
+            validity_scope=self.validity_scope,
         )
 
 
@@ -89,9 +109,33 @@ class ReceiveDossierInput:
 @strawberry.input
 class ResultInput:
     result_code: str
-    document_id: strawberry.ID
-    sha256: str
+    sha256: str = strawberry.field(
+        description="SHA-256 của tệp kết quả đã ký, đã tải lên (POST /api/files) / "
+        "the uploaded signed result file's SHA-256"
+    )
+    document_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Mã giấy tờ trong kho (UUID mới; bỏ trống để hệ thống cấp) / "
+        "the warehouse id to give it (a new UUID; omit to have one issued)",
+    )
     number_symbol: str = ""
+    valid_until: date | None = None
+    permanent: bool = False
+
+    def issued(self) -> IssuedResult:
+        document_id = (
+            uuid4()
+            if self.document_id is None
+            else bounds.uuid(str(self.document_id), "results.documentId")
+        )
+        return IssuedResult(
+            self.result_code,
+            document_id,
+            _digest(self.sha256),
+            self.number_symbol,
+            self.valid_until,
+            self.permanent,
+        )
 
 
 @strawberry.input
@@ -199,25 +243,34 @@ class OfficerMutation:
             ),
         )
 
-    @strawberry.mutation(description="Ghi nhận kiểm tra tài khoản số của người nộp")
+    @strawberry.mutation(
+        description="Kiểm tra tài khoản số của người nộp qua nhà cung cấp định danh; "
+        "nếu cán bộ nhập hasAccount thì ghi theo cán bộ / check the applicant's "
+        "digital account with the identity provider (or as the desk entered it)"
+    )
     async def check_digital_account(
         self,
         info: Info,
         dossier: DossierRef,
-        has_account: bool,
+        has_account: bool | None = None,
         verified_with_vneid: bool = False,
         eid_level: int = 0,
     ) -> Outcome:
+
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
+            entered = (
+                None
+                if has_account is None
+                else DigitalAccount(
+                    has_account, verified_with_vneid, eid_level, "officer"
+                )
+            )
+            return app.check_digital_account(
+                i, trace=t, account=entered, expected_version=v
+            )
+
         return await run_command(
-            info.context,
-            dossier,
-            Command.CHECK_DIGITAL_ACCOUNT,
-            lambda app, i, t, v: app.check_digital_account(
-                i,
-                trace=t,
-                account=DigitalAccount(has_account, verified_with_vneid, eid_level),
-                expected_version=v,
-            ),
+            info.context, dossier, Command.CHECK_DIGITAL_ACCOUNT, run
         )
 
     @strawberry.mutation(description="Số hóa một thành phần hồ sơ")
@@ -248,7 +301,6 @@ class OfficerMutation:
         dossier: DossierRef,
         component_code: str,
         document_id: strawberry.ID,
-        source: ReuseSource,
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
             return app.reuse_component(
@@ -256,19 +308,20 @@ class OfficerMutation:
                 trace=t,
                 component_code=bounds.code(component_code, "componentCode"),
                 document_id=bounds.uuid(str(document_id), "documentId"),
-                source=source,
                 expected_version=v,
             )
 
         return await run_command(info.context, dossier, Command.REUSE_COMPONENT, run)
 
-    @strawberry.mutation(description="Ký số thành phần đã số hóa")
+    @strawberry.mutation(
+        description="Cán bộ tiếp nhận ký số (PAdES) bản quét đã lưu của thành phần / "
+        "the receiving officer signs the stored scan (PAdES)"
+    )
     async def sign_component(
         self,
         info: Info,
         dossier: DossierRef,
         component_code: str,
-        signature_sha256: str,
     ) -> Outcome:
         return await run_command(
             info.context,
@@ -278,9 +331,6 @@ class OfficerMutation:
                 i,
                 trace=t,
                 component_code=bounds.code(component_code, "componentCode"),
-                signature_sha256=bounds.sha256(
-                    _digest(signature_sha256), "signatureSha256"
-                ),
                 expected_version=v,
             ),
         )
@@ -424,15 +474,7 @@ class OfficerMutation:
     ) -> Outcome:
         def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
             bounds.bounded(results, "results", bounds.MAX_RESULTS)
-            issued = [
-                IssuedResult(
-                    r.result_code,
-                    bounds.uuid(str(r.document_id), "results.documentId"),
-                    _digest(r.sha256),
-                    r.number_symbol,
-                )
-                for r in results
-            ]
+            issued = [r.issued() for r in results]
             return app.resolve_dossier(
                 i,
                 trace=t,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -57,6 +58,21 @@ class ResultDocument:
     number_symbol: str
 
 
+@strawberry.type(
+    description="Một lần cán bộ hoặc thanh tra mở hồ sơ / one time an officer or "
+    "reviewer opened the dossier"
+)
+class DossierAccess:
+    at: datetime
+    officer_id: str = strawberry.field(
+        description="Cán bộ/thanh tra đã mở / the officer or reviewer who opened it"
+    )
+    role: str
+    agency_code: str | None
+    department: str | None
+    purpose: str
+
+
 @strawberry.type(description="Hồ sơ của chính công dân / the applicant's own dossier")
 class CitizenDossier:
     code: str | None
@@ -78,6 +94,25 @@ class CitizenDossier:
     fees: list[FeeRequest]
     results: list[ResultDocument]
     dossier_id: strawberry.ID
+
+    @strawberry.field(description="Ai đã mở hồ sơ của tôi / who opened my dossier")
+    async def opened_by(self, info: strawberry.Info[Any, None]) -> list[DossierAccess]:
+        context = info.context
+        view = context.services.access_view
+        if view is None:
+            return []
+        entries = await context.read(view.for_dossier, str(self.dossier_id))
+        return [
+            DossierAccess(
+                at=e.at,
+                officer_id=e.actor_id,
+                role=e.role,
+                agency_code=e.agency_code,
+                department=e.department,
+                purpose=e.purpose,
+            )
+            for e in entries
+        ]
 
     @classmethod
     def of(

@@ -22,7 +22,6 @@ from domain.dossier_values import (
     Holder,
     PaymentChannel,
     ReturnMethod,
-    ReuseSource,
     Satisfaction,
 )
 from domain.errors import (
@@ -53,10 +52,11 @@ from tests.factories import (
     leader,
     result,
     seed_catalogue,
-    sha,
     specialist,
     trace,
+    warehouse_document,
 )
+from tests.pki import ensure_pki
 
 OUTSIDER = specialist("000.00.15.H34", "outsider")
 # (target, registered in this province's catalogue?)
@@ -75,7 +75,7 @@ FORWARD_TARGETS = [
 class DossierMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.app = OneStop(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        self.app = ensure_pki(OneStop(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
         seed_catalogue(self.app)
         for department in ("PHC", "PHT"):
             self.app.add_department(
@@ -87,6 +87,9 @@ class DossierMachine(RuleBasedStateMachine):
         self.status: dict[UUID, DossierStatus] = {}
         self.signed: dict[UUID, set[str]] = {}
         self.due: dict[UUID, datetime | None] = {}
+        self.warehouse = {
+            code: warehouse_document(self.app, code) for code in ("TP1", "TP2", "TP4")
+        }
 
     def tick(self, minutes: int) -> datetime:
         self.now += timedelta(minutes=minutes)
@@ -219,7 +222,7 @@ class DossierMachine(RuleBasedStateMachine):
                 d,
                 trace=trace(who, self.now),
                 component_code=code,
-                document=document(code),
+                document=document(code, self.app),
             ),
         ):
             self.signed[d].discard(code)
@@ -238,7 +241,6 @@ class DossierMachine(RuleBasedStateMachine):
                 d,
                 trace=trace(who, self.now),
                 component_code=code,
-                signature_sha256=sha(code),
             ),
             ComponentError,
         ):
@@ -256,8 +258,7 @@ class DossierMachine(RuleBasedStateMachine):
                 d,
                 trace=trace(who, self.now),
                 component_code=code,
-                document_id=document().document_id,
-                source=ReuseSource.WAREHOUSE_COMPONENT,
+                document_id=self.warehouse[code],
             ),
         )
 
@@ -400,7 +401,7 @@ class DossierMachine(RuleBasedStateMachine):
             lambda: self.app.resolve_dossier(
                 d,
                 trace=trace(who, self.tick(minutes)),
-                results=(result(),),
+                results=(result(self.app),),
                 decision="Đồng ý",
             ),
         ):

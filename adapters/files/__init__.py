@@ -1,0 +1,1 @@
+"""Uploaded files: sniffing and normalising to PDF, and the content-addressed store."""

@@ -1,0 +1,172 @@
+"""Every read of personal data by an officer or reviewer, never lost.
+
+``record`` appends one JSON line to this process's spool file with a single
+``write`` on an ``O_APPEND`` descriptor before the response is sent: from
+then on the line is in the kernel, so a crash of the API process (even
+``kill -9``) cannot lose it. A background thread moves the spool into the
+``audit_access_log`` table in batches (``fsync`` first, then one
+transaction; rows keyed by spool file and offset, so a batch applied twice
+counts once). Each process holds an exclusive ``flock`` on its own spool;
+the spool of a process that died is unlocked, and any other process drains
+it and deletes it (at start and every pass). A machine crash can lose only
+lines written since the last pass (at most ``interval`` seconds), not yet
+fsynced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import structlog
+
+from projections.access_log import ensure_access_log, insert_accesses
+from projections.ports import ReadStore
+
+log = structlog.get_logger("access_log")
+SUFFIX = ".spool"
+
+
+@dataclass(frozen=True)
+class Access:
+    dossier_id: str
+    at: str
+    actor_id: str
+    role: str
+    agency_code: str | None
+    department: str | None
+    purpose: str
+
+
+class AccessJournal:
+    def __init__(
+        self, directory: Path, store: ReadStore, interval: float = 0.5
+    ) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.store = store
+        self.interval = interval
+        self.path = directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}{SUFFIX}"
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)  # ours while this process lives
+        self._offset = 0
+        self._drain_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        with store.transaction() as sql:
+            ensure_access_log(sql)
+
+    def record(
+        self,
+        *dossier_ids: str,
+        actor_id: str,
+        role: str,
+        agency_code: str | None,
+        department: str | None,
+        purpose: str,
+    ) -> None:
+        if not dossier_ids:
+            return
+        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        lines = b"".join(
+            orjson.dumps(
+                asdict(Access(d, at, actor_id, role, agency_code, department, purpose))
+            )
+            + b"\n"
+            for d in dossier_ids
+        )
+        os.write(self._fd, lines)  # one append: whole or not at all
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name="motcua-access-log", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:  # a first pass at once: spools a crashed process left
+            try:
+                self.flush()
+            except Exception:
+                log.exception("access_log_flush_failed")
+            if self._stop.wait(self.interval):
+                return
+
+    def flush(self) -> int:
+        """Move spooled lines (ours and those of dead processes) into the table."""
+        with self._drain_lock:
+            moved = self._drain(self.path, self._fd, own=True)
+            for path in sorted(self.directory.glob(f"*{SUFFIX}")):
+                if path != self.path:
+                    moved += self._drain_orphan(path)
+            return moved
+
+    def _drain_orphan(self, path: Path) -> int:
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return 0
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return 0  # its process is alive and drains it itself
+            moved = self._drain(path, fd, own=False)
+            path.unlink(missing_ok=True)
+            return moved
+        finally:
+            os.close(fd)
+
+    def _drain(self, path: Path, fd: int, *, own: bool) -> int:
+        start = self._offset if own else 0
+        with open(path, "rb") as spool:
+            spool.seek(start)
+            data = spool.read()
+        end = data.rfind(b"\n") + 1  # a torn last line waits (or was never whole)
+        if end <= 0:
+            return 0
+        os.fsync(fd)
+        rows = []
+        offset = start
+        for line in data[:end].splitlines(keepends=True):
+            with contextlib.suppress(ValueError):
+                item = orjson.loads(line)
+                rows.append(
+                    (
+                        path.name,
+                        offset,
+                        item["dossier_id"],
+                        item["at"],
+                        item["actor_id"],
+                        item["role"],
+                        item["agency_code"],
+                        item["department"],
+                        item["purpose"],
+                    )
+                )
+            offset += len(line)
+        with self.store.transaction() as sql:
+            insert_accesses(sql, rows)
+        if own:
+            self._offset = start + end
+        return len(rows)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        try:
+            self.flush()
+        except Exception:
+            log.exception("access_log_flush_failed")
+        else:
+            if os.fstat(self._fd).st_size == self._offset:
+                self.path.unlink(missing_ok=True)
+        os.close(self._fd)

@@ -1,0 +1,227 @@
+"""The warehouse read model (Kho dữ liệu): documents per owner, searchable by
+owner, type and validity; results hidden from their owner until returned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import singledispatchmethod
+from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
+
+from domain import dossier_events as events
+from domain.digitized_document import DigitizedDocument, DocumentKind, validity_end
+from projections.base import Projection, local_iso, utc
+from projections.ports import ReadStore, Sql
+
+_COLUMNS = (
+    "document_id",
+    "owner_id",
+    "kind",
+    "type_code",
+    "number_symbol",
+    "issued_on",
+    "issuer",
+    "signer",
+    "valid_until",
+    "permanent",
+    "validity_scope",
+    "summary",
+    "digitizer",
+    "agency_code",
+    "dossier_id",
+    "dossier_code",
+    "item_code",
+    "sha256",
+    "size",
+    "pages",
+    "media_type",
+    "digitized_at",
+    "hidden",
+    "reuse_count",
+    "signatures",
+)
+
+
+@dataclass(frozen=True)
+class WarehouseDocument:
+    document_id: str
+    owner_id: str
+    kind: DocumentKind
+    type_code: str
+    number_symbol: str
+    issued_on: date | None
+    issuer: str
+    signer: str
+    valid_until: date | None
+    permanent: bool
+    validity_scope: str
+    summary: str
+    digitizer: str
+    agency_code: str
+    dossier_id: str | None
+    dossier_code: str | None
+    item_code: str
+    sha256: str
+    size: int
+    pages: int
+    media_type: str
+    digitized_at: datetime | None
+    hidden: bool
+    reuse_count: int
+    signatures: str
+    """The latest validation's indication ("" when the file carries none)."""
+
+    def valid_on(self, day: date) -> bool:
+        return self.permanent or self.valid_until is None or day <= self.valid_until
+
+
+class WarehouseProjection(Projection):
+    name = "warehouse"
+    topics = frozenset(
+        get_topic(e)
+        for e in (
+            DigitizedDocument.Registered,
+            DigitizedDocument.Reused,
+            DigitizedDocument.Signed,
+            DigitizedDocument.SignaturesValidated,
+            events.Returned,
+        )
+    )
+    tables: ClassVar[dict[str, str]] = {
+        "documents": "document_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, "
+        "kind TEXT NOT NULL, type_code TEXT NOT NULL, number_symbol TEXT NOT NULL, "
+        "issued_on TEXT, issuer TEXT NOT NULL, signer TEXT NOT NULL, valid_until TEXT, "
+        "permanent INTEGER NOT NULL, validity_scope TEXT NOT NULL, summary TEXT NOT NULL, "
+        "digitizer TEXT NOT NULL, agency_code TEXT NOT NULL, dossier_id TEXT, "
+        "dossier_code TEXT, item_code TEXT NOT NULL, sha256 TEXT NOT NULL, "
+        "size BIGINT NOT NULL, pages INTEGER NOT NULL, media_type TEXT NOT NULL, "
+        "digitized_at TEXT NOT NULL, hidden INTEGER NOT NULL, "
+        "reuse_count INTEGER NOT NULL, signatures TEXT NOT NULL",
+    }
+    indexes = (
+        ("documents", "owner_id, type_code"),
+        ("documents", "dossier_id"),
+    )
+
+    @singledispatchmethod
+    def apply(self, event: object, sql: Sql) -> None:
+        """Other events do not change the warehouse."""
+
+    @apply.register
+    def registered(self, event: DigitizedDocument.Registered, sql: Sql) -> None:
+        meta, origin, file = event.metadata, event.origin, event.file
+        end = validity_end(meta, event.trace.at)
+        row = (
+            str(event.originator_id),
+            event.owner_id,
+            event.kind.value,
+            event.type_code,
+            meta.number_symbol,
+            None if meta.issued_on is None else meta.issued_on.isoformat(),
+            meta.issuer,
+            meta.signer,
+            None if end is None else end.isoformat(),
+            int(meta.permanent),
+            meta.validity_scope,
+            meta.summary,
+            event.trace.actor.id,
+            origin.agency_code,
+            None if origin.dossier_id is None else str(origin.dossier_id),
+            origin.dossier_code,
+            origin.item_code,
+            file.sha256,
+            file.size,
+            file.pages,
+            file.media_type.value,
+            utc(event.trace.at),
+            int(event.kind is DocumentKind.RESULT),
+            0,
+            "",
+        )
+        marks = ", ".join("?" * len(row))
+        sql.execute(f"INSERT INTO {self.table('documents')} VALUES ({marks})", row)
+
+    @apply.register
+    def reused(self, event: DigitizedDocument.Reused, sql: Sql) -> None:
+        sql.execute(
+            f"UPDATE {self.table('documents')} SET reuse_count = reuse_count + 1 "
+            "WHERE document_id = ?",
+            (str(event.originator_id),),
+        )
+
+    @apply.register
+    def signed(self, event: DigitizedDocument.Signed, sql: Sql) -> None:
+        sql.execute(
+            f"UPDATE {self.table('documents')} SET sha256 = ?, size = ?, pages = ?, "
+            "signatures = ? WHERE document_id = ?",
+            (
+                event.file.sha256,
+                event.file.size,
+                event.file.pages,
+                event.check.indication,
+                str(event.originator_id),
+            ),
+        )
+
+    @apply.register
+    def validated(self, event: DigitizedDocument.SignaturesValidated, sql: Sql) -> None:
+        sql.execute(
+            f"UPDATE {self.table('documents')} SET signatures = ? WHERE document_id = ?",
+            (event.indication, str(event.originator_id)),
+        )
+
+    @apply.register
+    def returned(self, event: events.Returned, sql: Sql) -> None:
+        sql.execute(
+            f"UPDATE {self.table('documents')} SET hidden = 0 "
+            "WHERE dossier_id = ? AND kind = ?",
+            (str(event.originator_id), DocumentKind.RESULT.value),
+        )
+
+
+class WarehouseView:
+    def __init__(self, store: ReadStore) -> None:
+        self.store = store
+        self.table = WarehouseProjection().table("documents")
+
+    def search(
+        self,
+        owner_id: str,
+        type_code: str | None = None,
+        valid_on: date | None = None,
+        *,
+        include_hidden: bool = True,
+        limit: int = 200,
+    ) -> list[WarehouseDocument]:
+        """An owner's documents, newest first; of one type, valid on a day."""
+        where = ["owner_id = ?"]
+        params: list[Any] = [owner_id]
+        if type_code is not None:
+            where.append("type_code = ?")
+            params.append(type_code)
+        if valid_on is not None:
+            where.append("(valid_until IS NULL OR valid_until >= ?)")
+            params.append(valid_on.isoformat())
+        if not include_hidden:
+            where.append("hidden = 0")
+        rows = self.store.query(
+            f"SELECT {', '.join(_COLUMNS)} FROM {self.table} "
+            f"WHERE {' AND '.join(where)} ORDER BY digitized_at DESC, document_id "
+            f"LIMIT {int(limit)}",
+            tuple(params),
+        )
+        return [_document(row) for row in rows]
+
+
+def _document(row: tuple[Any, ...]) -> WarehouseDocument:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["kind"] = DocumentKind(values["kind"])
+    for key in ("issued_on", "valid_until"):
+        values[key] = date.fromisoformat(values[key]) if values[key] else None
+    values["digitized_at"] = local_iso(values["digitized_at"])
+    values["permanent"] = bool(values["permanent"])
+    values["hidden"] = bool(values["hidden"])
+    values["size"] = int(values["size"])
+    return WarehouseDocument(**values)
