@@ -296,9 +296,7 @@ def _satisfaction(
     total = len(received)
     late = [f for f, j in zip(received, judged, strict=True) if not j.on_time]
     unhappy = [
-        f
-        for f in received
-        if f.satisfaction == "dissatisfied" or f.code in complained
+        f for f in received if f.satisfaction == "dissatisfied" or f.code in complained
     ]
     if total == 0:
         return Figure(BY_CODE["5.4"], Fraction(0), 0)

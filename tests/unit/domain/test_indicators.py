@@ -233,5 +233,7 @@ class TestFigures:
 
     def test_a_complained_dossier_counts_as_unsatisfied(self) -> None:
         facts = [dossier(n) for n in range(4)]
-        inputs = Inputs(facts, DUE, complained_dossiers=frozenset({facts[0].code or ""}))
+        inputs = Inputs(
+            facts, DUE, complained_dossiers=frozenset({facts[0].code or ""})
+        )
         assert figure("5.4", inputs).ratio == Fraction(3, 4)
