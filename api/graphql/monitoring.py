@@ -20,6 +20,7 @@ from api.auth import AccessLevel, Principal
 from api.graphql.context import Context
 from application import monitoring
 from domain.errors import InvalidAgencyCodeError
+from domain.evaluation import UnitEvaluation, evaluate
 from domain.indicators import DEFINITIONS_VERSION, Figure, GroupScore, percent
 from domain.values import AgencyCode
 from domain.visibility import unit_sees
@@ -138,6 +139,23 @@ class DigitizationFigures:
     results_electronic: int
 
 
+@strawberry.type
+class EvaluationIndex:
+    index: int
+    score: float
+
+
+@strawberry.type(description="Đánh giá theo TT 01/2018: chỉ số bình quân trên hồ sơ")
+class UnitEvaluationFigures:
+    dossiers: int
+    indices: list[EvaluationIndex]
+    total: float
+    maximum: int = strawberry.field(
+        description="18 khi đã có đủ 9 chỉ số; chỉ số 2, 5, 6, 8, 9 do đơn vị nhập"
+    )
+    classification: str | None
+
+
 @strawberry.type(description="Bộ chỉ số QĐ 766 của một đơn vị (và cấp dưới) trong kỳ")
 class IndicatorReport:
     agency_code: str
@@ -147,6 +165,7 @@ class IndicatorReport:
     total: IndicatorScorecard
     rows: list[IndicatorScorecard]
     digitization: DigitizationFigures
+    evaluation: UnitEvaluationFigures
 
 
 @strawberry.type(description="Một hồ sơ đứng sau một con số (không có dữ liệu cá nhân)")
@@ -173,6 +192,18 @@ class IndicatorChanges:
     as_of: date
     definition_version: int
     buckets: list[IndicatorBucket]
+
+
+def _evaluation(found: UnitEvaluation) -> UnitEvaluationFigures:
+    scores: dict[int, float] = {i: float(v) for i, v in found.averages.items()}
+    scores.update({i: float(v) for i, v in found.entered.items()})
+    return UnitEvaluationFigures(
+        dossiers=found.dossiers,
+        indices=[EvaluationIndex(index=i, score=scores[i]) for i in sorted(scores)],
+        total=float(found.total),
+        maximum=found.maximum,
+        classification=found.classification,
+    )
 
 
 def _refuse(context: Context, vi: str, en: str, code: str = "INVALID_INPUT") -> None:
@@ -266,6 +297,7 @@ class MonitoringQuery:
             total=IndicatorScorecard.of(built.total),
             rows=[IndicatorScorecard.of(r) for r in built.rows],
             digitization=DigitizationFigures(**vars(monitoring.digitization(facts))),
+            evaluation=_evaluation(evaluate(facts, period_end(to), complained)),
         )
 
     @strawberry.field(

@@ -34,6 +34,7 @@ query I($agency: String!, $from: Date!, $to: Date!, $groupBy: IndicatorGrouping!
     rows { key score indicators { code numerator denominator } }
     digitization { received withDigitizedComponents withReusedComponents
                    componentsDigitized componentsSigned resolved resultsElectronic }
+    evaluation { dossiers indices { index score } total maximum classification }
   }
 }
 """
@@ -123,6 +124,12 @@ class TestIndicators:
             "resolved": 3,
             "resultsElectronic": 3,
         }
+        evaluation = report["indicators"]["evaluation"]
+        # the first two finished days before their due day (2 each), the late and
+        # the pending-late one score 0: index 1 averages 1.00
+        assert evaluation["indices"][0] == {"index": 1, "score": 1.0}
+        assert evaluation["maximum"] == 8
+        assert evaluation["classification"] is None  # 5, 8, 9 not entered
         rows = report["indicators"]["rows"]
         assert [r["key"] for r in rows] == [JUSTICE]
 
