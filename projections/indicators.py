@@ -158,3 +158,10 @@ class IndicatorView:
             f"SELECT dossier_id FROM {table} WHERE state = 'synced'"
         )
         return frozenset(str(dossier_id) for (dossier_id,) in rows)
+
+    def head(self) -> int:
+        """The newest change's cursor (a subscription starts after it)."""
+        ((last,),) = self.store.query(
+            f"SELECT COALESCE(MAX(seq), 0) FROM {self.changes_table}"
+        )
+        return int(last)

@@ -7,6 +7,9 @@ officers and reviewers see their own subtree.
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncGenerator
 from datetime import date
 from enum import Enum
 from typing import Annotated
@@ -251,6 +254,46 @@ def _period(context: Context, first: date, last: date) -> None:
         )
 
 
+async def _report(
+    context: Context,
+    scope: str,
+    from_: date,
+    to: date,
+    group_by: IndicatorGrouping = IndicatorGrouping.NONE,
+) -> IndicatorReport:
+    view = IndicatorView(context.services.store)
+    facts = await context.read(view.facts, scope, from_, to)
+    synced = await context.read(view.synced, SYNC_TABLE)
+    complaints, complained = await context.read(
+        ComplaintView(context.services.store).facts,
+        scope,
+        from_,
+        to,
+        period_end(to),
+    )
+    built = monitoring.report(
+        scope,
+        from_,
+        to,
+        facts,
+        period_end(to),
+        monitoring.Grouping(group_by.value),
+        synced,
+        complaints,
+        complained,
+    )
+    return IndicatorReport(
+        agency_code=scope,
+        from_day=from_,
+        to_day=to,
+        definition_version=built.version,
+        total=IndicatorScorecard.of(built.total),
+        rows=[IndicatorScorecard.of(r) for r in built.rows],
+        digitization=DigitizationFigures(**vars(monitoring.digitization(facts))),
+        evaluation=_evaluation(evaluate(facts, period_end(to), complained)),
+    )
+
+
 @strawberry.type
 class MonitoringQuery:
     @strawberry.field(
@@ -268,37 +311,7 @@ class MonitoringQuery:
         context = info.context
         scope = _scope(context, agency_code)
         _period(context, from_, to)
-        view = IndicatorView(context.services.store)
-        facts = await context.read(view.facts, scope, from_, to)
-        synced = await context.read(view.synced, SYNC_TABLE)
-        complaints, complained = await context.read(
-            ComplaintView(context.services.store).facts,
-            scope,
-            from_,
-            to,
-            period_end(to),
-        )
-        built = monitoring.report(
-            scope,
-            from_,
-            to,
-            facts,
-            period_end(to),
-            monitoring.Grouping(group_by.value),
-            synced,
-            complaints,
-            complained,
-        )
-        return IndicatorReport(
-            agency_code=scope,
-            from_day=from_,
-            to_day=to,
-            definition_version=built.version,
-            total=IndicatorScorecard.of(built.total),
-            rows=[IndicatorScorecard.of(r) for r in built.rows],
-            digitization=DigitizationFigures(**vars(monitoring.digitization(facts))),
-            evaluation=_evaluation(evaluate(facts, period_end(to), complained)),
-        )
+        return await _report(context, scope, from_, to, group_by)
 
     @strawberry.field(
         description="Các hồ sơ đứng sau một chỉ số (vd. 2.1: hồ sơ trễ hạn và lý do)"
@@ -367,3 +380,35 @@ class MonitoringQuery:
             definition_version=DEFINITIONS_VERSION,
             buckets=found,
         )
+
+
+@strawberry.type
+class MonitoringSubscription:
+    @strawberry.subscription(
+        description="Bộ chỉ số của đơn vị trong kỳ, gửi lại mỗi khi số liệu của kỳ đổi"
+    )
+    async def indicators_changed(
+        self,
+        info: Info[Context, None],
+        agency_code: str,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        interval_seconds: float = 5.0,
+    ) -> AsyncGenerator[IndicatorReport, None]:
+        context = info.context
+        scope = _scope(context, agency_code)
+        _period(context, from_, to)
+        view = IndicatorView(context.services.store)
+        pause = max(0.5, min(interval_seconds, 300.0))
+        cursor = await context.read(view.head)
+        ends = time.monotonic() + context.services.subscription_seconds
+        yield await _report(context, scope, from_, to)
+        first, last = from_.isoformat(), to.isoformat()
+        while time.monotonic() < ends:
+            await asyncio.sleep(pause)
+            cursor, buckets = await context.read(view.changes, cursor, MAX_CHANGES)
+            if any(
+                first <= day <= last and unit_sees(scope, agency)
+                for agency, day in buckets
+            ):
+                yield await _report(context, scope, from_, to)

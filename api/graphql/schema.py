@@ -32,11 +32,11 @@ from strawberry.types import ExecutionContext
 from api.edge_settings import EdgeSettings
 from api.graphql.complaints import ComplaintMutation, ComplaintQuery
 from api.graphql.documents import DocumentCaches, bounded_documents
-from api.graphql.monitoring import MonitoringQuery
+from api.graphql.monitoring import MonitoringQuery, MonitoringSubscription
 from api.graphql.mutations.citizen import CitizenMutation
 from api.graphql.mutations.officer import OfficerMutation
 from api.graphql.queries import Query as OneStopQuery
-from api.graphql.subscriptions import Subscription
+from api.graphql.subscriptions import Subscription as DossierSubscription
 from api.graphql.types.scalars import SCALAR_OVERRIDES
 from api.graphql.warehouse import WarehouseMutation, WarehouseQuery
 
@@ -106,6 +106,9 @@ class MotcuaSchema(strawberry.Schema):
 Mutation = merge_types(
     "Mutation",
     (OfficerMutation, CitizenMutation, WarehouseMutation, ComplaintMutation),
+)
+Subscription = merge_types(
+    "Subscription", (DossierSubscription, MonitoringSubscription)
 )
 Query = merge_types(
     "Query", (OneStopQuery, WarehouseQuery, MonitoringQuery, ComplaintQuery)
