@@ -16,6 +16,9 @@ CITIZEN = frozenset({"citizen"})
 STAFF = frozenset({"officer", "reviewer"})
 REVIEWER = frozenset({"reviewer"})
 ACTORS = frozenset({"citizen", "officer"})  # the others get NotAllowed
+MONITORING = frozenset(
+    {"monitor", "officer", "reviewer"}
+)  # aggregates, no personal data
 
 ROOT_ACCESS: dict[str, frozenset[str]] = {
     "Query.dossierStatus": EVERYONE,
@@ -29,6 +32,11 @@ ROOT_ACCESS: dict[str, frozenset[str]] = {
     "Query.dossierHistory": REVIEWER,
     "Subscription.dossierStatusChanged": EVERYONE,
     "Subscription.apologyDue": frozenset({"officer"}),
+    "Query.indicators": MONITORING,
+    "Query.indicatorDossiers": MONITORING,
+    "Query.indicatorChanges": MONITORING,
+    "Subscription.indicatorsChanged": MONITORING,
+    "Query.myComplaints": CITIZEN,
 }
 """Who may use each root field; every mutation is for citizens and officers."""
 
@@ -81,6 +89,24 @@ TYPE_LEVELS: dict[str, frozenset[str]] = {
     "WarehouseDocument": ACTORS,  # the owner's own, and the desk's lookup
     "DocumentValidated": ACTORS,
     **dict.fromkeys(OUTCOMES, ACTORS),
+    **dict.fromkeys(
+        (
+            "IndicatorReport",
+            "IndicatorScorecard",
+            "IndicatorGroup",
+            "IndicatorFigure",
+            "DigitizationFigures",
+            "EvaluationIndex",
+            "UnitEvaluationFigures",
+            "IndicatorDossier",
+            "IndicatorChanges",
+            "IndicatorBucket",
+        ),
+        MONITORING,
+    ),
+    "MyComplaint": CITIZEN,
+    "ComplaintRecorded": ACTORS,
+    "ComplaintNotFound": ACTORS,
 }
 """Every object type of the schema, and the levels that can reach it."""
 
