@@ -51,7 +51,7 @@ ensure-uv:
 # with the dev dependencies); install the server packages when they are missing,
 # wrk, the load generator of `motcua bench lookup`, and the independent PAdES
 # validators the signature tests use (poppler's pdfsig with an NSS trust store,
-# openssl cms).
+# openssl cms), and chromium for the dashboard test (headless screenshots).
 # A failed apt-get is only a warning: the tests then fail with a clear message.
 ensure-services:
 	@SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
@@ -61,6 +61,8 @@ ensure-services:
 	command -v pdfsig >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v certutil >/dev/null 2>&1 || missing="$$missing libnss3-tools"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	command -v chromium >/dev/null 2>&1 || \
+	    command -v chromium-browser >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if ! command -v initdb >/dev/null 2>&1 && \
 	    ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		missing="$$missing postgresql"; \
