@@ -58,7 +58,9 @@ from tests.factories import (
 )
 from tests.pki import ensure_pki
 
-OUTSIDER = specialist("000.00.15.H34", "outsider")
+# A unit no rule ever forwards to (CONSTRUCTION is a forward target: its staff
+# may legitimately take part once a dossier reaches it).
+OUTSIDER = specialist("000.00.16.H34", "outsider")
 # (target, registered in this province's catalogue?)
 FORWARD_TARGETS = [
     (Holder(JUSTICE, "PHC"), True),
