@@ -39,6 +39,7 @@ WORKLIST = "query W($agency: String) { worklist(agencyCode: $agency) { code } }"
 
 
 def version_of(api: Api, code: str) -> int:
+    api.settle()  # the officer view is a projection: read it once it has caught up
     found = api.data(OFFICER_DOSSIER, {"code": code}, token=api.tokens.desk())
     return int(found["officerDossier"]["version"])
 
