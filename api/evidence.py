@@ -14,13 +14,20 @@ timestamps, so the same content always gives the same bytes) with:
 - ``history.json``: the dossier as reconstructed from those events (status,
   documents with their signature digests, due time and its derivation, steps);
 - ``public-key.pem``: the agency key the checkpoint claims;
+- ``root.pem``: the root certificate(s) signatures are validated against;
+- ``documents/<sha256>.pdf`` with ``.validation.json`` and ``.validation.txt``:
+  every stored file an event names (scans, signed copies, results), with its
+  PAdES validation against ``root.pem`` (api/evidence_documents.py); the
+  events of the result documents' own streams (their signed copies) are in
+  ``events.jsonl`` too;
 - ``manifest.json``: what the bundle is, with the SHA-256 of each file.
 
 ``verify_bundle`` needs nothing but the file and, ideally, the agency's
 public key obtained separately (``motcua audit public-key``): it rebuilds the
 canonical zip from the members (any changed byte of the file fails), checks
 each event's stream chain and row hash, recomputes the running hash to the
-checkpoint, verifies its signature and recomputes ``history.json``.
+checkpoint, verifies its signature, recomputes ``history.json`` and
+re-validates every PDF with only the root certificate.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -38,6 +45,13 @@ from uuid import UUID
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
 
 from adapters.audit_keys import CheckpointVerifier
+from api.evidence_documents import (
+    MEMBER,
+    check_documents,
+    document_members,
+    load_roots,
+    referenced_files,
+)
 from api.presenters import plain
 from application.chain import GENESIS, ChainMapper, event_hash, open_state
 from application.history import dossier_as_of
@@ -64,6 +78,7 @@ _ORDER = (
     "checkpoint.json",
     "history.json",
     "public-key.pem",
+    "root.pem",
 )
 
 
@@ -80,12 +95,20 @@ class BundleReport:
     signed_at: str
     key_id: str
     key_from_bundle: bool
+    documents: dict[str, str] = field(default_factory=dict)
+    """Each bundled PDF's SHA-256 and its verdict, re-validated offline."""
+    missing_documents: list[str] = field(default_factory=list)
+    """Files the events name that the export's store did not hold."""
+    root_from_bundle: bool = True
+    dossier_events: int = 0
+    """Of ``events``, the dossier's own (the rest: its documents' streams)."""
 
 
 def _canonical(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
+    documents = sorted(n for n in members if n not in _ORDER)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name in _ORDER:
+        for name in (*_ORDER, *documents):
             info = zipfile.ZipInfo(name, date_time=_STAMP)
             info.external_attr = 0o644 << 16
             info.create_system = 3
@@ -97,19 +120,13 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1).encode()
 
 
-def _history_json(
-    mapper: ChainMapper, stored: list[StoredEvent], dossier_id: UUID
-) -> bytes:
-    events = [mapper.to_domain_event(s) for s in stored]
-    return _json(plain(dossier_as_of(events, dossier_id, None)))
-
-
 def export_bundle(
     app: DossierLifecycle,
     store: ReadStore,
     sealer: Sealer,
     reference: str,
     public_pem: bytes,
+    root_pem: bytes,
 ) -> bytes:
     try:
         dossier_id = UUID(reference.strip())
@@ -118,9 +135,17 @@ def export_bundle(
     code = app.get_dossier(dossier_id).code
     sealer.catch_up()
     sealer.checkpoint()  # the dossier's last event is covered by a signature
-    stored = app.recorder.select_events(dossier_id)
-    positions = _positions(store, dossier_id, len(stored))
-    first, last = min(positions.values()), max(positions.values())
+    mapper = _keyless_mapper()
+    dossier_events = _sealed_events(app, store, dossier_id)
+    domain_events = [mapper.to_domain_event(s) for _, s in dossier_events]
+    streams = [dossier_events] + [
+        sealed
+        for document_id in referenced_documents(domain_events)
+        if (sealed := _sealed_events(app, store, document_id, required=False))
+    ]
+    every = [pair for stream in streams for pair in stream]
+    first = min(p for p, _ in every)
+    last = max(p for p, _ in every)
     with store.transaction() as sql:
         found = sql.query(
             f"SELECT position, running_hash, sealed_at, key_id, algorithm, signature, "
@@ -152,11 +177,11 @@ def export_bundle(
         (first, checkpoint.position),
     )
     events = []
-    for s in stored:
+    for position, s in every:
         envelope = open_state(s.state)
         events.append(
             {
-                "position": positions[s.originator_version],
+                "position": position,
                 "originatorId": str(s.originator_id),
                 "version": s.originator_version,
                 "topic": s.topic,
@@ -165,6 +190,15 @@ def export_bundle(
                 "own": envelope.own.hex() if envelope.own else None,
             }
         )
+    roots = load_roots(root_pem)
+    documents: dict[str, bytes] = {}
+    missing = []
+    all_domain = [mapper.to_domain_event(s) for _, s in every]
+    for sha256 in referenced_files(all_domain):
+        if app.files.facts(sha256) is None:
+            missing.append(sha256)
+            continue
+        documents.update(document_members(sha256, app.files.read(sha256), roots))
     members = {
         "events.jsonl": b"".join(
             json.dumps(e, sort_keys=True).encode() + b"\n" for e in events
@@ -178,8 +212,10 @@ def export_bundle(
         "checkpoint.json": _json(checkpoint.as_json()),
         # Without subject keys: the bundle carries personal data only as
         # ciphertext, and the offline verifier recomputes the same view.
-        "history.json": _history_json(_keyless_mapper(), list(stored), dossier_id),
+        "history.json": _json(plain(dossier_as_of(domain_events, dossier_id, None))),
         "public-key.pem": public_pem,
+        "root.pem": root_pem,
+        **documents,
     }
     members["manifest.json"] = _json(
         {
@@ -188,30 +224,63 @@ def export_bundle(
             "code": code,
             "exportedAt": datetime.now(UTC).isoformat(),
             "files": {n: hashlib.sha256(b).hexdigest() for n, b in members.items()},
-            "signatures": "component signatures are recorded as SHA-256 digests "
-            "(history.json documents); PAdES files and their validation reports "
-            "join the bundle with the digitization work",
+            "streams": [str(stream[0][1].originator_id) for stream in streams],
+            "missingDocuments": missing,
         }
     )
     return _canonical(members)
 
 
-def _positions(store: ReadStore, dossier_id: UUID, count: int) -> dict[int, int]:
+def referenced_documents(events: list[Any]) -> list[UUID]:
+    """Warehouse documents the dossier's events name (results, reused and
+    digitized documents): their streams hold the signed copies."""
+    found: dict[UUID, None] = {}
+    for event in events:
+        for result in getattr(event, "results", ()):
+            found[result.document_id] = None
+        document = getattr(event, "document", None)
+        for candidate in (
+            getattr(event, "document_id", None),
+            getattr(document, "document_id", None),
+        ):
+            if isinstance(candidate, UUID):
+                found[candidate] = None
+    return list(found)
+
+
+def _sealed_events(
+    app: DossierLifecycle,
+    store: ReadStore,
+    originator_id: UUID,
+    *,
+    required: bool = True,
+) -> list[tuple[int, StoredEvent]]:
+    """The stream's events the seal holds (a prefix: events written after
+    the export's checkpoint are left out), with their log positions."""
     rows = store.query(
         f"SELECT originator_version, position FROM {SEAL} WHERE originator_id = ?",
-        (str(dossier_id),),
+        (str(originator_id),),
     )
-    found = {int(v): int(p) for v, p in rows}
-    if len(found) != count:
+    positions = {int(v): int(p) for v, p in rows}
+    stored = [
+        s
+        for s in app.recorder.select_events(originator_id)
+        if s.originator_version in positions
+    ]
+    if [s.originator_version for s in stored] != list(range(1, len(stored) + 1)) or (
+        required and not stored
+    ):
         msg = "the seal does not hold every event of this dossier yet"
         raise BundleError(msg)
-    return found
+    return [(positions[s.originator_version], s) for s in stored]
 
 
-def verify_bundle(data: bytes, public_pem: bytes | None = None) -> BundleReport:
+def verify_bundle(
+    data: bytes, public_pem: bytes | None = None, root_pem: bytes | None = None
+) -> BundleReport:
     """Raise ``BundleError`` naming the first thing that does not verify."""
     try:
-        return _verify(data, public_pem)
+        return _verify(data, public_pem, root_pem)
     except BundleError:
         raise
     except Exception as error:  # malformed content of a well-formed zip
@@ -220,12 +289,16 @@ def verify_bundle(data: bytes, public_pem: bytes | None = None) -> BundleReport:
         ) from None
 
 
-def _verify(data: bytes, public_pem: bytes | None) -> BundleReport:
+def _read_members(data: bytes) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            if sorted(names) != sorted(_ORDER):
+            extra = [n for n in names if n not in _ORDER]
+            if len(set(names)) != len(names) or not set(_ORDER) <= set(names):
                 raise BundleError(f"unexpected files: {names}")
+            for name in extra:
+                if MEMBER.fullmatch(name) is None:
+                    raise BundleError(f"unexpected file: {name}")
             members = {name: archive.read(name) for name in names}
     except (
         zipfile.BadZipFile,
@@ -237,9 +310,18 @@ def _verify(data: bytes, public_pem: bytes | None) -> BundleReport:
         raise BundleError(f"not a readable bundle: {e}") from None
     if _canonical(members) != data:
         raise BundleError("the file's bytes differ from the bundle it contains")
+    return members
+
+
+def _verify(
+    data: bytes, public_pem: bytes | None, root_pem: bytes | None
+) -> BundleReport:
+    members = _read_members(data)
     manifest = json.loads(members["manifest.json"])
     if manifest.get("format") != FORMAT:
         raise BundleError("unknown bundle format")
+    if sorted(manifest["files"]) != sorted(n for n in members if n != "manifest.json"):
+        raise BundleError("the manifest does not list exactly the bundle's files")
     for name, digest in manifest["files"].items():
         if hashlib.sha256(members[name]).hexdigest() != digest:
             raise BundleError(f"{name} does not match the manifest")
@@ -254,22 +336,35 @@ def _verify(data: bytes, public_pem: bytes | None) -> BundleReport:
             f"{verifier.key_id}"
         )
     events = [json.loads(line) for line in members["events.jsonl"].splitlines()]
-    stored = _check_events(events, manifest["dossierId"])
+    dossier_id = UUID(manifest["dossierId"])
+    streams = _check_events(events, str(dossier_id))
     _check_proof(json.loads(members["proof.json"]), events, checkpoint)
-    mapper = ChainMapper(transcoder=_transcoder())
-    if (
-        _history_json(mapper, stored, UUID(manifest["dossierId"]))
-        != members["history.json"]
-    ):
+    mapper = _keyless_mapper()
+    decoded = {
+        key: [mapper.to_domain_event(s) for s in stored]
+        for key, stored in streams.items()
+    }
+    history = _json(plain(dossier_as_of(decoded[str(dossier_id)], dossier_id, None)))
+    if history != members["history.json"]:
         raise BundleError("history.json is not what the events say")
+    referenced = referenced_files([e for found in decoded.values() for e in found])
+    root_from_bundle = root_pem is None
+    try:
+        verdicts = check_documents(members, referenced, root_pem or members["root.pem"])
+    except ValueError as error:
+        raise BundleError(str(error)) from None
     return BundleReport(
-        manifest["dossierId"],
+        str(dossier_id),
         manifest.get("code"),
         len(events),
         checkpoint.position,
         checkpoint.sealed_at,
         verifier.key_id,
         key_from_bundle,
+        documents=verdicts,
+        missing_documents=[str(m) for m in manifest.get("missingDocuments", [])],
+        root_from_bundle=root_from_bundle,
+        dossier_events=len(streams[str(dossier_id)]),
     )
 
 
@@ -285,32 +380,39 @@ def _checkpoint_fields(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_events(events: list[dict[str, Any]], dossier_id: str) -> list[StoredEvent]:
-    link = GENESIS
-    stored = []
-    for expected, event in enumerate(events, start=1):
+def _check_events(
+    events: list[dict[str, Any]], dossier_id: str
+) -> dict[str, list[StoredEvent]]:
+    """Each stream's chain, from version 1 on; the dossier's stream first."""
+    streams: dict[str, list[StoredEvent]] = {}
+    links: dict[str, bytes] = {}
+    for event in events:
+        key = str(event["originatorId"])
+        if not streams and key != dossier_id:
+            raise BundleError("the bundle does not start with the dossier's events")
+        stored = streams.setdefault(key, [])
+        expected = len(stored) + 1
+        link = links.get(key, GENESIS)
         where = (
             f"event version {event.get('version')} at position {event.get('position')}"
         )
-        if event["originatorId"] != dossier_id or event["version"] != expected:
-            raise BundleError(f"{where}: not the dossier's next event")
+        if event["version"] != expected:
+            raise BundleError(f"{where}: not the stream's next event")
         state = base64.b64decode(event["state"])
         envelope = open_state(state)
         if envelope.own is None:
-            own = event_hash(link, dossier_id, expected, event["topic"], state)
+            own = event_hash(link, key, expected, event["topic"], state)
         else:
             own = event_hash(
-                envelope.prev or b"",
-                dossier_id,
-                expected,
-                event["topic"],
-                envelope.payload,
+                envelope.prev or b"", key, expected, event["topic"], envelope.payload
             )
             if own != envelope.own or envelope.prev != link:
                 raise BundleError(f"{where}: its stream chain is broken")
-        link = own
-        stored.append(StoredEvent(UUID(dossier_id), expected, event["topic"], state))
-    return stored
+        links[key] = own
+        stored.append(StoredEvent(UUID(key), expected, event["topic"], state))
+    if dossier_id not in streams:
+        raise BundleError("the bundle holds no event of its dossier")
+    return streams
 
 
 def _check_proof(

@@ -12,6 +12,7 @@ import typer
 
 from adapters.append_only import HISTORY_TABLES, protect_postgres
 from adapters.audit_keys import CheckpointVerifier, FileCheckpointSigner
+from adapters.pki.service import Pki
 from adapters.settings import Settings
 from adapters.subject_keys import FileSubjectKeys
 from api.cli.common import application, fail, print_json
@@ -217,9 +218,11 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="The bundle to write (.zip).")],
 ) -> None:
     """Write the dossier's evidence bundle: events, chain proof to the nearest
-    signed checkpoint, the checkpoint, the reconstructed history, the public key."""
+    signed checkpoint, the checkpoint, the reconstructed history, the signed
+    documents with their validation reports, the public key and root certificate."""
     settings = Settings.from_env()
     signer = FileCheckpointSigner(settings.data_dir)
+    root_pem = Pki.from_settings(settings).root_pem()
     with application() as onestop:
         store = build_read_store(settings)
         try:
@@ -229,6 +232,7 @@ def export_command(
                 build_sealer(settings, onestop, store),
                 reference,
                 signer.public_pem(),
+                root_pem,
             )
         finally:
             store.close()
@@ -247,13 +251,23 @@ def verify_bundle_command(
             "Without it the bundle's own key is used and its id printed to compare.",
         ),
     ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            help="The root certificate(s) to validate the documents' signatures "
+            "against (PEM, e.g. from `motcua pki export-root`). Without it the "
+            "bundle's own root.pem is used and its fingerprint printed to compare.",
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Verify a bundle offline (no database): exit 1 naming what does not verify."""
     data = bundle.read_bytes()
     pem = public_key.read_bytes() if public_key is not None else None
+    root_pem = root.read_bytes() if root is not None else None
     try:
-        report = verify_bundle(data, pem)
+        report = verify_bundle(data, pem, root_pem)
     except BundleError as error:
         typer.echo(
             f"Lỗi: gói chứng cứ không hợp lệ — {error} / Error: the bundle does not "
@@ -269,6 +283,16 @@ def verify_bundle_command(
         f"chained and sealed up to checkpoint {report.checkpoint_position} signed "
         f"{report.signed_at} by key {report.key_id}"
     )
+    for sha256, verdict in report.documents.items():
+        typer.echo(f"  document {sha256}: {verdict}")
+    for sha256 in report.missing_documents:
+        typer.echo(f"  document {sha256}: not in the bundle (not kept when exported)")
+    if report.root_from_bundle:
+        typer.echo(
+            "(chứng thư gốc lấy từ chính gói: hãy so với chứng thư gốc của tỉnh / "
+            "the root certificate came from the bundle itself: compare it with "
+            "the province's published root, or pass --root)"
+        )
     if report.key_from_bundle:
         typer.echo(
             "(khoá công khai lấy từ chính gói: hãy so mã khoá với khoá của cơ quan / "

@@ -13,11 +13,18 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from adapters.audit_keys import FileCheckpointSigner
+from adapters.settings import Settings
 from api.cli.main import app as cli
 from api.evidence import BundleError, export_bundle, verify_bundle
+from api.wiring import build_application
 from projections.seal import Sealer
+from tests.pki import shared_pki
 from tests.projections.conftest import BACKENDS, database_url, open_backend
 from tests.projections.support import populate
+
+
+def ROOT() -> bytes:
+    return shared_pki().root_pem()
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +38,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes, in
         code = backend.app.get_dossier(scenario["returned"]).code
         assert code is not None
         data = export_bundle(
-            backend.app, backend.store, sealer, code, signer.public_pem()
+            backend.app, backend.store, sealer, code, signer.public_pem(), ROOT()
         )
         count = len(backend.app.recorder.select_events(scenario["returned"]))
         return data, signer.public_pem(), count
@@ -45,7 +52,8 @@ def test_a_bundle_verifies_with_the_agency_key_only(
 ) -> None:
     data, key, count = exported
     report = verify_bundle(data, key)
-    assert report.events == count
+    assert report.dossier_events == count
+    assert report.events > count  # and the result document's stream
     assert not report.key_from_bundle
     history = json.loads(zipfile.ZipFile(BytesIO(data)).read("history.json"))
     assert history["status"] == "returned"
@@ -112,15 +120,16 @@ def cli_env(
 ) -> str:
     kind = str(request.param)
     url = database_url(kind, request, tmp_path)
-    backend = open_backend(kind, url)
-    try:
-        scenario = populate(backend.app)
-        code = backend.app.get_dossier(scenario["reappointed"]).code
-    finally:
-        backend.app.close()
-        backend.store.close()
     monkeypatch.setenv("MOTCUA_DATABASE_URL", url)
     monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path / "data"))
+    # Files and signatures of the data directory: the export finds the PDFs
+    # and validates them against that PKI's root.
+    app = build_application(Settings.from_env())
+    try:
+        scenario = populate(app)
+        code = app.get_dossier(scenario["returned"]).code
+    finally:
+        app.close()
     assert code is not None
     return code
 
@@ -133,11 +142,25 @@ def test_cli_export_and_verify_bundle(cli_env: str, tmp_path: Path) -> None:
     key = tmp_path / "agency.pem"
     published = runner.invoke(cli, ["audit", "public-key"])
     key.write_text(published.stdout)
+    root = tmp_path / "root.pem"
+    root.write_bytes(runner.invoke(cli, ["pki", "export-root"]).stdout_bytes)
     verified = runner.invoke(
-        cli, ["audit", "verify-bundle", str(out), "--public-key", str(key)]
+        cli,
+        [
+            *("audit", "verify-bundle", str(out)),
+            *("--public-key", str(key), "--root", str(root)),
+        ],
     )
     assert verified.exit_code == 0, verified.output
     assert cli_env in verified.stdout
+    assert verified.stdout.count(": TOTAL_PASSED") >= 3  # 2 components, result
+    other_root = tmp_path / "other-root.pem"
+    other_root.write_bytes(ROOT())
+    untrusted = runner.invoke(
+        cli, ["audit", "verify-bundle", str(out), "--root", str(other_root)]
+    )
+    assert untrusted.exit_code == 1
+    assert "validation report" in untrusted.stderr
     data = bytearray(out.read_bytes())
     data[len(data) // 2] ^= 0x20
     out.write_bytes(bytes(data))
@@ -189,7 +212,7 @@ def test_checkpoints_carry_an_rfc3161_timestamp_when_a_tsa_is_configured(
         code = backend.app.get_dossier(scenario["returned"]).code
         assert code is not None
         data = export_bundle(
-            backend.app, backend.store, sealer, code, signer.public_pem()
+            backend.app, backend.store, sealer, code, signer.public_pem(), ROOT()
         )
         report = verify_bundle(data, signer.public_pem())
         assert report.checkpoint_position == made.position
@@ -198,3 +221,149 @@ def test_checkpoints_carry_an_rfc3161_timestamp_when_a_tsa_is_configured(
     finally:
         backend.app.close()
         backend.store.close()
+
+
+def _members(bundle: bytes) -> dict[str, bytes]:
+    archive = zipfile.ZipFile(BytesIO(bundle))
+    return {n: archive.read(n) for n in archive.namelist()}
+
+
+def _rebuilt(members: dict[str, bytes]) -> bytes:
+    """The zip someone would make after editing members: manifest and
+    canonical form redone, so only the anchors can catch the edit."""
+    import hashlib
+
+    from api.evidence import _canonical
+
+    manifest = json.loads(members["manifest.json"])
+    manifest["files"] = {
+        n: hashlib.sha256(b).hexdigest()
+        for n, b in members.items()
+        if n != "manifest.json"
+    }
+    members["manifest.json"] = json.dumps(
+        manifest, ensure_ascii=False, sort_keys=True, indent=1
+    ).encode()
+    return _canonical(members)
+
+
+def _pdfs(bundle: bytes) -> list[str]:
+    return sorted(n for n in _members(bundle) if n.endswith(".pdf"))
+
+
+def test_the_bundle_carries_the_signed_documents_and_their_validation(
+    exported: tuple[bytes, bytes, int],
+) -> None:
+    data, key, _ = exported
+    members = _members(data)
+    report = verify_bundle(data, key, ROOT())
+    assert not report.root_from_bundle
+    assert set(report.documents) == {n[10:74] for n in _pdfs(data)}
+    reports = [
+        json.loads(members[n.replace(".pdf", ".validation.json")]) for n in _pdfs(data)
+    ]
+    signed = [r for r in reports if r["signatures"]]
+    # TP1 and TP2 signed by the desk; the result by the leader and the seal.
+    assert sorted(len(r["signatures"]) for r in signed) == [1, 1, 2]
+    assert all(r["indication"] == "TOTAL_PASSED" for r in signed)
+    assert all(
+        s["indication"] == "TOTAL_PASSED" and s["level"] == "B-T"
+        for r in signed
+        for s in r["signatures"]
+    )
+    root_fingerprint = shared_pki().trust_roots[0].sha256.hex()
+    assert all(r["trustRoots"] == [root_fingerprint] for r in reports)
+    sealed = next(r for r in signed if len(r["signatures"]) == 2)
+    text = members[f"documents/{sealed['sha256']}.validation.txt"].decode()
+    assert "ChuKyCoQuan2" in text
+    assert "TOTAL_PASSED" in text
+    # every document is named by a bundled event: the signed result's copy by
+    # the result document's own stream
+    manifest = json.loads(members["manifest.json"])
+    assert len(manifest["streams"]) > 1
+    assert manifest["missingDocuments"] == []
+
+
+def test_documents_validate_only_against_the_root_given(
+    exported: tuple[bytes, bytes, int], tmp_path: Path
+) -> None:
+    from adapters.pki import Pki
+
+    data, key, _ = exported
+    stranger = Pki.development_pki(tmp_path / "other", timestamps=False)
+    with pytest.raises(BundleError, match="validation report"):
+        verify_bundle(data, key, stranger.root_pem())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_altered_document_fails_even_in_a_rebuilt_bundle(
+    exported: tuple[bytes, bytes, int], data: st.DataObject
+) -> None:
+    """A changed byte of a PDF, with manifest and zip redone: under the same
+    name its hash no longer matches; renamed to its new hash (report redone
+    too), no event names it."""
+    bundle, key, _ = exported
+    members = _members(bundle)
+    name = data.draw(st.sampled_from(_pdfs(bundle)))
+    pdf = bytearray(members[name])
+    pdf[data.draw(st.integers(0, len(pdf) - 1))] ^= data.draw(st.integers(1, 255))
+    altered = bytes(pdf)
+    if data.draw(st.booleans()):
+        members[name] = altered
+        with pytest.raises(BundleError, match="not the file of that hash"):
+            verify_bundle(_rebuilt(members), key, ROOT())
+    else:
+        import hashlib
+
+        from api.evidence_documents import document_members, load_roots
+
+        old = name[10:74]
+        for suffix in (".pdf", ".validation.json", ".validation.txt"):
+            del members[f"documents/{old}{suffix}"]
+        members.update(
+            document_members(
+                hashlib.sha256(altered).hexdigest(), altered, load_roots(ROOT())
+            )
+        )
+        with pytest.raises(BundleError, match="no bundled event names"):
+            verify_bundle(_rebuilt(members), key, ROOT())
+
+
+def test_an_edited_validation_report_fails(
+    exported: tuple[bytes, bytes, int],
+) -> None:
+    bundle, key, _ = exported
+    members = _members(bundle)
+    name = next(
+        n.replace(".pdf", ".validation.json")
+        for n in _pdfs(bundle)
+        if json.loads(members[n.replace(".pdf", ".validation.json")])["signatures"]
+    )
+    body = json.loads(members[name])
+    body["signatures"][0]["signer"] = "Someone Else"
+    members[name] = json.dumps(body).encode()
+    with pytest.raises(BundleError, match="validation report"):
+        verify_bundle(_rebuilt(members), key, ROOT())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_changed_byte_of_a_document_member_fails(
+    exported: tuple[bytes, bytes, int], data: st.DataObject
+) -> None:
+    """Flips aimed at the documents' bytes inside the zip (the whole-file
+    test above rarely lands there by chance)."""
+    bundle, key, _ = exported
+    archive = zipfile.ZipFile(BytesIO(bundle))
+    info = data.draw(
+        st.sampled_from(
+            [i for i in archive.infolist() if i.filename[:10] == "documents/"]
+        )
+    )
+    start = info.header_offset + 30 + len(info.filename)
+    position = data.draw(st.integers(start, start + info.file_size - 1))
+    changed = bytearray(bundle)
+    changed[position] ^= data.draw(st.integers(1, 255))
+    with pytest.raises(BundleError):
+        verify_bundle(bytes(changed), key, ROOT())
