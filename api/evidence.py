@@ -6,11 +6,11 @@ timestamps, so the same content always gives the same bytes) with:
 - ``events.jsonl``: every stored event of the dossier exactly as stored (log
   position, stream, version, topic, state in base64), each with its chain
   fields and row hash;
-- ``proof.json``: the seal's running hash just before the dossier's first
-  event and the row hash of every log position from there to the nearest
-  signed checkpoint, so the checkpoint's running hash can be recomputed;
-- ``checkpoint.json``: that checkpoint (position, running hash, time, key id,
-  Ed25519 signature, RFC 3161 token when a TSA is configured);
+- ``proof.json``: for each event, its audit path in the Merkle tree of the
+  checkpoint span that holds it (api/evidence_proof.py: ⌈log₂ n⌉ hashes);
+- ``checkpoints.json``: those checkpoints (position, running hash, span and
+  its tree head, time, key id, Ed25519 signature, the agency seal's CMS
+  signature when a PKI is configured, RFC 3161 token when a TSA is);
 - ``history.json``: the dossier as reconstructed from those events (status,
   documents with their signature digests, due time and its derivation, steps);
 - ``public-key.pem``: the agency key the checkpoint claims;
@@ -52,6 +52,7 @@ from api.evidence_documents import (
     load_roots,
     referenced_files,
 )
+from api.evidence_proof import ProofError, build_proofs, check_proofs
 from api.presenters import plain
 from application.chain import GENESIS, ChainMapper, event_hash, open_state
 from application.history import dossier_as_of
@@ -59,23 +60,15 @@ from application.lifecycle import DossierLifecycle
 from application.personal_data import SealedApplicant
 from application.transcodings import register_value_transcodings
 from projections.ports import ReadStore
-from projections.seal import (
-    CHECKPOINTS,
-    SEAL,
-    ZERO,
-    Checkpoint,
-    Sealer,
-    row_hash,
-    running_hash,
-)
+from projections.seal import SEAL, Checkpoint, Sealer, checkpoints
 
-FORMAT = "motcua-evidence-1"
+FORMAT = "motcua-evidence-2"
 _STAMP = (2000, 1, 1, 0, 0, 0)
 _ORDER = (
     "manifest.json",
     "events.jsonl",
     "proof.json",
-    "checkpoint.json",
+    "checkpoints.json",
     "history.json",
     "public-key.pem",
     "root.pem",
@@ -102,6 +95,12 @@ class BundleReport:
     root_from_bundle: bool = True
     dossier_events: int = 0
     """Of ``events``, the dossier's own (the rest: its documents' streams)."""
+    checkpoints: int = 1
+    proof_hashes: int = 0
+    """Hashes in the events' proofs (Merkle audit paths)."""
+    sealed_by_agency: bool = False
+    """Every checkpoint co-signed by the agency seal, checked with the root."""
+    timestamped: bool = False
 
 
 def _canonical(members: dict[str, bytes]) -> bytes:
@@ -144,38 +143,12 @@ def export_bundle(
         if (sealed := _sealed_events(app, store, document_id, required=False))
     ]
     every = [pair for stream in streams for pair in stream]
-    first = min(p for p, _ in every)
-    last = max(p for p, _ in every)
     with store.transaction() as sql:
-        found = sql.query(
-            f"SELECT position, running_hash, sealed_at, key_id, algorithm, signature, "
-            f"timestamp_token FROM {CHECKPOINTS} WHERE position >= ? "
-            "ORDER BY position LIMIT 1",
-            (last,),
-        )
-        before = sql.query(
-            f"SELECT running_hash FROM {SEAL} WHERE position < ? "
-            "ORDER BY position DESC LIMIT 1",
-            (first,),
-        )
-    if not found:
-        msg = "no signed checkpoint covers this dossier (configure the signer)"
-        raise BundleError(msg)
-    row = found[0]
-    checkpoint = Checkpoint(
-        int(row[0]),
-        str(row[1]),
-        str(row[2]),
-        str(row[3]),
-        str(row[4]),
-        str(row[5]),
-        row[6],
-    )
-    rows = store.query(
-        f"SELECT position, row_hash FROM {SEAL} WHERE position >= ? AND position <= ? "
-        "ORDER BY position",
-        (first, checkpoint.position),
-    )
+        made = checkpoints(sql)
+    try:
+        proofs, used = build_proofs(store, [p for p, _ in every], made)
+    except ProofError as error:
+        raise BundleError(str(error)) from None
     events = []
     for position, s in every:
         envelope = open_state(s.state)
@@ -203,13 +176,8 @@ def export_bundle(
         "events.jsonl": b"".join(
             json.dumps(e, sort_keys=True).encode() + b"\n" for e in events
         ),
-        "proof.json": _json(
-            {
-                "runningBefore": str(before[0][0]) if before else ZERO,
-                "rows": [[int(p), str(h)] for p, h in rows],
-            }
-        ),
-        "checkpoint.json": _json(checkpoint.as_json()),
+        "proof.json": _json({"events": proofs}),
+        "checkpoints.json": _json([c.as_json() for c in used]),
         # Without subject keys: the bundle carries personal data only as
         # ciphertext, and the offline verifier recomputes the same view.
         "history.json": _json(plain(dossier_as_of(domain_events, dossier_id, None))),
@@ -326,19 +294,30 @@ def _verify(
         if hashlib.sha256(members[name]).hexdigest() != digest:
             raise BundleError(f"{name} does not match the manifest")
     key_from_bundle = public_pem is None
-    verifier = CheckpointVerifier(public_pem or members["public-key.pem"])
-    checkpoint = Checkpoint(
-        **_checkpoint_fields(json.loads(members["checkpoint.json"]))
+    root_from_bundle = root_pem is None
+    root = root_pem or members["root.pem"]
+    verifier = CheckpointVerifier(
+        public_pem or members["public-key.pem"], load_roots(root)
     )
-    if not verifier(checkpoint):
-        raise BundleError(
-            f"the checkpoint at {checkpoint.position} is not signed by key "
-            f"{verifier.key_id}"
-        )
+    made = [Checkpoint.from_json(c) for c in json.loads(members["checkpoints.json"])]
+    if not made:
+        raise BundleError("the bundle holds no checkpoint")
+    for checkpoint in made:
+        problem = verifier.problem(checkpoint)
+        if problem is not None:
+            raise BundleError(f"the checkpoint at {checkpoint.position}: {problem}")
     events = [json.loads(line) for line in members["events.jsonl"].splitlines()]
     dossier_id = UUID(manifest["dossierId"])
     streams = _check_events(events, str(dossier_id))
-    _check_proof(json.loads(members["proof.json"]), events, checkpoint)
+    try:
+        proof_hashes = check_proofs(
+            json.loads(members["proof.json"])["events"],
+            events,
+            {int(e["position"]): base64.b64decode(e["state"]) for e in events},
+            {c.position: c for c in made},
+        )
+    except ProofError as error:
+        raise BundleError(str(error)) from None
     mapper = _keyless_mapper()
     decoded = {
         key: [mapper.to_domain_event(s) for s in stored]
@@ -357,27 +336,19 @@ def _verify(
         str(dossier_id),
         manifest.get("code"),
         len(events),
-        checkpoint.position,
-        checkpoint.sealed_at,
+        made[-1].position,
+        made[-1].sealed_at,
         verifier.key_id,
         key_from_bundle,
         documents=verdicts,
         missing_documents=[str(m) for m in manifest.get("missingDocuments", [])],
         root_from_bundle=root_from_bundle,
         dossier_events=len(streams[str(dossier_id)]),
+        checkpoints=len(made),
+        proof_hashes=proof_hashes,
+        sealed_by_agency=all(c.seal_cms is not None for c in made),
+        timestamped=all(c.timestamp_token is not None for c in made),
     )
-
-
-def _checkpoint_fields(body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "position": int(body["position"]),
-        "running_hash": str(body["runningHash"]),
-        "sealed_at": str(body["sealedAt"]),
-        "key_id": str(body["keyId"]),
-        "algorithm": str(body["algorithm"]),
-        "signature": str(body["signature"]),
-        "timestamp_token": body.get("timestampToken"),
-    }
 
 
 def _check_events(
@@ -413,35 +384,6 @@ def _check_events(
     if dossier_id not in streams:
         raise BundleError("the bundle holds no event of its dossier")
     return streams
-
-
-def _check_proof(
-    proof: dict[str, Any], events: list[dict[str, Any]], checkpoint: Checkpoint
-) -> None:
-    rows = {int(p): str(h) for p, h in proof["rows"]}
-    for event in events:
-        state = base64.b64decode(event["state"])
-        computed = row_hash(
-            event["position"],
-            event["originatorId"],
-            event["version"],
-            event["topic"],
-            state,
-        ).hex()
-        if rows.get(event["position"]) != computed:
-            raise BundleError(
-                f"event version {event['version']}: not the row sealed at "
-                f"position {event['position']}"
-            )
-    running = bytes.fromhex(proof["runningBefore"])
-    last = -1
-    for position, hashed in proof["rows"]:
-        if position <= last:
-            raise BundleError("the proof's positions are out of order")
-        last = position
-        running = running_hash(running, bytes.fromhex(hashed))
-    if last != checkpoint.position or running.hex() != checkpoint.running_hash:
-        raise BundleError("the proof does not lead to the signed checkpoint")
 
 
 def _keyless_mapper() -> ChainMapper:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
-from adapters.audit_keys import FileCheckpointSigner, RfcTimestamper
+from adapters.audit_keys import (
+    FileCheckpointSigner,
+    LazyTimeStamper,
+    PkiCheckpointSeal,
+    RfcTimestamper,
+)
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
 from adapters.identity import DevelopmentIdentityProvider
@@ -17,7 +22,7 @@ from application.onestop import OneStop
 from projections.ports import ReadStore
 from projections.registry import all_projections
 from projections.runtime import Projector
-from projections.seal import Sealer
+from projections.seal import CheckpointTimestamper, Sealer
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
@@ -61,19 +66,32 @@ def build_projector(
     return Projector(app, store, projections, batch_size=batch_size)
 
 
+def seal_agency(settings: Settings) -> str | None:
+    """The agency whose seal co-signs checkpoints (None: Ed25519 only)."""
+    code: str | None = settings.value("AUDIT_SEAL_AGENCY")
+    if code is None:
+        return f"000.00.00.{settings.value('PROVINCE')}"
+    return None if code == "none" else code
+
+
 def build_sealer(settings: Settings, app: OneStop, store: ReadStore) -> Sealer:
-    """The log sealer, signing checkpoints with the agency key of the data dir."""
+    """The log sealer: checkpoints signed with the agency key of the data dir,
+    co-signed by the agency's seal certificate and stamped by the TSA of the
+    PKI settings (both built on first use)."""
     tsa = settings.value("PKI_TSA")
-    timestamper = (
-        RfcTimestamper(HTTPTimeStamper(tsa))
-        if tsa not in (DEVELOPMENT_TSA, NO_TSA)
-        else None  # the development TSA stamps PDFs only (see README)
-    )
+    pki = LazyPki(settings)
+    timestamper: CheckpointTimestamper | None = None
+    if tsa == DEVELOPMENT_TSA:
+        timestamper = LazyTimeStamper(lambda: pki.pki().timestamper)
+    elif tsa != NO_TSA:
+        timestamper = RfcTimestamper(HTTPTimeStamper(tsa))
+    agency = seal_agency(settings)
     return Sealer(
         app,
         store,
         FileCheckpointSigner(settings.data_dir),
         timestamper=timestamper,
+        seal=PkiCheckpointSeal(pki.pki, agency) if agency is not None else None,
         checkpoint_events=settings.value("AUDIT_CHECKPOINT_EVENTS"),
         checkpoint_seconds=settings.value("AUDIT_CHECKPOINT_SECONDS"),
     )

@@ -9,8 +9,10 @@ Three independent checks, each naming the event it trips on:
 - **the seal** (projections/seal.py): every sealed position is still there
   with the same row hash, nothing unsealed sits between sealed positions,
   and the running hash of the seal rows is unbroken;
-- **checkpoints**: each signature verifies with the agency's public key and
-  its running hash equals the seal's at that position.
+- **checkpoints**: each signature verifies with the agency's public key (and
+  the seal certificate and timestamp token with the trust roots, when given),
+  its running hash equals the seal's at that position and its Merkle tree
+  head that of the seal rows of its span.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
 from application.chain import GENESIS, event_hash, open_state
+from projections.merkle import TreeBuilder
 from projections.ports import ReadStore
 from projections.seal import (
     SEAL,
@@ -197,9 +200,14 @@ def verify_log(
     running = bytes.fromhex(ZERO)
     sealed_at: dict[int, str] = {}
     seal_head = 0
+    with store.transaction() as sql:
+        made = checkpoints(sql)
+    ends = {c.position for c in made}
+    span = TreeBuilder()
+    span_roots: dict[int, str] = {}
 
     def next_seal() -> tuple[int, str, int, str, str] | None:
-        nonlocal running, seal_head
+        nonlocal running, seal_head, span
         row = next(seals, None)
         if row is None:
             return None
@@ -217,6 +225,10 @@ def verify_log(
             )
             running = bytes.fromhex(running_hex)
         sealed_at[position] = running_hex
+        span.add(bytes.fromhex(row_hex))
+        if position in ends:
+            span_roots[position] = span.root().hex()
+            span = TreeBuilder()
         seal_head = position
         report.sealed += 1
         return row
@@ -278,7 +290,7 @@ def verify_log(
             Finding("removed", seal[0], seal[1], seal[2], "a sealed event is gone")
         )
         seal = next_seal()
-    _check_checkpoints(store, report, sealed_at, signature_valid)
+    _check_checkpoints(made, report, sealed_at, span_roots, signature_valid)
     return report
 
 
@@ -299,15 +311,16 @@ def sealed_position(
 
 
 def _check_checkpoints(
-    store: ReadStore,
+    made: list[Checkpoint],
     report: VerifyReport,
     sealed_at: dict[int, str],
+    span_roots: dict[int, str],
     signature_valid: Callable[[Checkpoint], bool] | None,
 ) -> None:
-    with store.transaction() as sql:
-        made = checkpoints(sql)
     report.checkpoints = len(made)
+    previous = 0
     for checkpoint in made:
+        span_start, previous = previous + 1, checkpoint.position
         if signature_valid is not None and not signature_valid(checkpoint):
             report.findings.append(
                 Finding(
@@ -327,6 +340,21 @@ def _check_checkpoints(
                     None,
                     None,
                     "the seal up to this signed checkpoint was rewritten",
+                )
+            )
+            continue
+        if checkpoint.merkle_root is not None and (
+            checkpoint.span_start != span_start
+            or span_roots.get(checkpoint.position) != checkpoint.merkle_root
+        ):
+            report.findings.append(
+                Finding(
+                    "seal_altered",
+                    checkpoint.position,
+                    None,
+                    None,
+                    "the seal rows of this checkpoint's span are not the ones "
+                    "its signed Merkle tree head covers",
                 )
             )
             continue

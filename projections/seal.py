@@ -9,9 +9,14 @@ never queue for a global hash. For each notification it stores one
                         | topic | stored state)
     running   = SHA-256(previous running | row_hash)
 
-and every so often a signed *checkpoint* (position, running hash, time) in
-``audit_checkpoints``. A checkpoint's signature vouches for every seal row up
-to it: an edited seal table no longer reproduces the signed running hash.
+and every so often a signed *checkpoint* (position, running hash, time, and
+the Merkle tree head of the rows since the previous checkpoint, see
+projections/merkle.py) in ``audit_checkpoints``. A checkpoint's signature
+vouches for every seal row up to it: an edited seal table no longer
+reproduces the signed running hash; one event's proof is its audit path in
+its span's tree. Besides the Ed25519 key, the agency's seal certificate signs
+the same message (CMS) when a PKI is configured, and an RFC 3161 authority
+stamps it when one is.
 Both tables are append-only like the event table (triggers; on PostgreSQL
 also grants, see adapters/audit_store.py).
 """
@@ -21,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -30,6 +35,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
+from projections.merkle import tree_root
 from projections.ports import ReadStore, Sql
 
 SEAL = "audit_seal"
@@ -76,6 +82,12 @@ class CheckpointTimestamper(Protocol):
     def timestamp(self, message: bytes) -> bytes: ...
 
 
+class CheckpointSeal(Protocol):
+    """The agency's seal certificate (PKI): a detached CMS signature (DER)."""
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     position: int
@@ -86,9 +98,22 @@ class Checkpoint:
     signature: str
     """Hex of the signature over ``message()``."""
     timestamp_token: str | None = None
+    span_start: int | None = None
+    """First log position of the span since the previous checkpoint."""
+    merkle_root: str | None = None
+    """Tree head of that span's row hashes; None on checkpoints made before
+    spans had one (their events prove by the running hash)."""
+    seal_cms: str | None = None
+    """Hex of the agency seal's detached CMS signature over ``message()``."""
 
     def message(self) -> bytes:
-        return checkpoint_message(self.position, self.running_hash, self.sealed_at)
+        return checkpoint_message(
+            self.position,
+            self.running_hash,
+            self.sealed_at,
+            self.span_start,
+            self.merkle_root,
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -99,12 +124,70 @@ class Checkpoint:
             "algorithm": self.algorithm,
             "signature": self.signature,
             "timestampToken": self.timestamp_token,
+            "spanStart": self.span_start,
+            "merkleRoot": self.merkle_root,
+            "sealCms": self.seal_cms,
         }
 
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Checkpoint:
+        def optional(name: str) -> str | None:
+            value = body.get(name)
+            return None if value is None else str(value)
 
-def checkpoint_message(position: int, running: str, sealed_at: str) -> bytes:
-    """The exact bytes a checkpoint signature covers (canonical JSON)."""
-    body = {"position": position, "runningHash": running, "sealedAt": sealed_at}
+        span = body.get("spanStart")
+        return cls(
+            position=int(body["position"]),
+            running_hash=str(body["runningHash"]),
+            sealed_at=str(body["sealedAt"]),
+            key_id=str(body["keyId"]),
+            algorithm=str(body["algorithm"]),
+            signature=str(body["signature"]),
+            timestamp_token=optional("timestampToken"),
+            span_start=None if span is None else int(span),
+            merkle_root=optional("merkleRoot"),
+            seal_cms=optional("sealCms"),
+        )
+
+
+_COLUMNS = (
+    "position, running_hash, sealed_at, key_id, algorithm, signature, "
+    "timestamp_token, span_start, merkle_root, seal_cms"
+)
+
+
+def checkpoint_of(row: Sequence[Any]) -> Checkpoint:
+    """A checkpoint from a row of ``SELECT {_COLUMNS}``."""
+    return Checkpoint(
+        int(row[0]),
+        str(row[1]),
+        str(row[2]),
+        str(row[3]),
+        str(row[4]),
+        str(row[5]),
+        row[6],
+        None if row[7] is None else int(row[7]),
+        row[8],
+        row[9],
+    )
+
+
+def checkpoint_message(
+    position: int,
+    running: str,
+    sealed_at: str,
+    span_start: int | None = None,
+    merkle_root: str | None = None,
+) -> bytes:
+    """The exact bytes a checkpoint signature covers (canonical JSON; the
+    span's tree head only on checkpoints that have one)."""
+    body: dict[str, Any] = {
+        "position": position,
+        "runningHash": running,
+        "sealedAt": sealed_at,
+    }
+    if merkle_root is not None:
+        body.update(merkleRoot=merkle_root, spanStart=span_start)
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -126,8 +209,13 @@ def exists(sql: Sql, relation: str) -> bool:
     return bool(sql.query("SELECT to_regclass(?) IS NOT NULL", (relation,))[0][0])
 
 
+_ADDED = (("span_start", "BIGINT"), ("merkle_root", "TEXT"), ("seal_cms", "TEXT"))
+"""Checkpoint columns added after the table first shipped."""
+
+
 def ensure_seal_tables(sql: Sql) -> None:
     if exists(sql, f"ix_{SEAL}_stream"):
+        _add_columns(sql)
         return
     sql.execute(
         f"CREATE TABLE IF NOT EXISTS {SEAL} (position BIGINT PRIMARY KEY, "
@@ -137,8 +225,10 @@ def ensure_seal_tables(sql: Sql) -> None:
     sql.execute(
         f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS} (position BIGINT PRIMARY KEY, "
         "running_hash TEXT NOT NULL, sealed_at TEXT NOT NULL, key_id TEXT NOT NULL, "
-        "algorithm TEXT NOT NULL, signature TEXT NOT NULL, timestamp_token TEXT)"
+        "algorithm TEXT NOT NULL, signature TEXT NOT NULL, timestamp_token TEXT, "
+        "span_start BIGINT, merkle_root TEXT, seal_cms TEXT)"
     )
+    _add_columns(sql)
     sql.execute(
         f"CREATE INDEX IF NOT EXISTS ix_{SEAL}_stream "
         f"ON {SEAL} (originator_id, originator_version)"
@@ -149,6 +239,25 @@ def ensure_seal_tables(sql: Sql) -> None:
                 sql.execute(statement)
 
 
+def _add_columns(sql: Sql) -> None:
+    """Columns a table made by an earlier version lacks (PostgreSQL: the
+    tables' owner, i.e. ``motcua audit protect``, adds them after an upgrade)."""
+    if sql.dialect == "postgres":
+        have = {
+            str(r[0])
+            for r in sql.query(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = current_schema()",
+                (CHECKPOINTS,),
+            )
+        }
+    else:
+        have = {str(r[1]) for r in sql.query(f"PRAGMA table_info({CHECKPOINTS})")}
+    for name, kind in _ADDED:
+        if name not in have:
+            sql.execute(f"ALTER TABLE {CHECKPOINTS} ADD COLUMN {name} {kind}")
+
+
 def seal_head(sql: Sql) -> tuple[int, str]:
     rows = sql.query(
         f"SELECT position, running_hash FROM {SEAL} ORDER BY position DESC LIMIT 1"
@@ -157,16 +266,28 @@ def seal_head(sql: Sql) -> tuple[int, str]:
 
 
 def checkpoints(sql: Sql) -> list[Checkpoint]:
+    rows = sql.query(f"SELECT {_COLUMNS} FROM {CHECKPOINTS} ORDER BY position")
+    return [checkpoint_of(r) for r in rows]
+
+
+def covering_checkpoint(sql: Sql, position: int) -> Checkpoint | None:
+    """The first checkpoint at or after ``position`` (the one whose span holds it)."""
     rows = sql.query(
-        f"SELECT position, running_hash, sealed_at, key_id, algorithm, signature, "
-        f"timestamp_token FROM {CHECKPOINTS} ORDER BY position"
+        f"SELECT {_COLUMNS} FROM {CHECKPOINTS} WHERE position >= ? "
+        "ORDER BY position LIMIT 1",
+        (position,),
     )
-    return [
-        Checkpoint(
-            int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), r[6]
-        )
-        for r in rows
-    ]
+    return checkpoint_of(rows[0]) if rows else None
+
+
+def span_rows(store: ReadStore | Sql, start: int, stop: int) -> list[tuple[int, bytes]]:
+    """(position, row hash) of the seal rows from ``start`` to ``stop``."""
+    rows = store.query(
+        f"SELECT position, row_hash FROM {SEAL} WHERE position >= ? "
+        "AND position <= ? ORDER BY position",
+        (start, stop),
+    )
+    return [(int(p), bytes.fromhex(str(h))) for p, h in rows]
 
 
 def seal_rows(
@@ -204,6 +325,7 @@ class Sealer:
         checkpoint_events: int = 10_000,
         checkpoint_seconds: float = 300.0,
         timestamper: CheckpointTimestamper | None = None,
+        seal: CheckpointSeal | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.app = app
@@ -213,6 +335,7 @@ class Sealer:
         self.checkpoint_events = checkpoint_events
         self.checkpoint_seconds = checkpoint_seconds
         self.timestamper = timestamper
+        self.seal = seal
         self.clock = clock
         self._sealed = 0
         """The seal head as last seen (a quick no-op when the log is no longer)."""
@@ -299,13 +422,14 @@ class Sealer:
             if sql.dialect == "postgres":
                 sql.execute("SELECT pg_advisory_xact_lock(?)", (_LOCK_KEY,))
             position, running = seal_head(sql)
-            done = sql.query(
-                f"SELECT 1 FROM {CHECKPOINTS} WHERE position >= ?", (position,)
-            )
-            if position == 0 or done:
+            previous = sql.query(f"SELECT MAX(position) FROM {CHECKPOINTS}")[0][0]
+            previous = 0 if previous is None else int(previous)
+            if position == 0 or previous >= position:
                 return None
+            start = previous + 1
+            root = tree_root([h for _, h in span_rows(sql, start, position)]).hex()
             sealed_at = self.clock().astimezone(UTC).isoformat()
-            message = checkpoint_message(position, running, sealed_at)
+            message = checkpoint_message(position, running, sealed_at, start, root)
             token = (
                 self.timestamper.timestamp(message).hex()
                 if self.timestamper is not None
@@ -319,11 +443,13 @@ class Sealer:
                 self.signer.algorithm,
                 self.signer.sign(message).hex(),
                 token,
+                start,
+                root,
+                self.seal.sign(message).hex() if self.seal is not None else None,
             )
             sql.execute(
-                f"INSERT INTO {CHECKPOINTS} (position, running_hash, sealed_at, "
-                "key_id, algorithm, signature, timestamp_token) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO {CHECKPOINTS} ({_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     made.position,
                     made.running_hash,
@@ -332,6 +458,9 @@ class Sealer:
                     made.algorithm,
                     made.signature,
                     made.timestamp_token,
+                    made.span_start,
+                    made.merkle_root,
+                    made.seal_cms,
                 ),
             )
             return made

@@ -9,6 +9,7 @@ signature that would not validate is refused, not produced.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -165,6 +166,16 @@ class Pki:
         self._signer(agency)  # both identities usable before anything is signed
         signed = self.sign(pdf_bytes, person, reason=reason)
         return self.sign(signed, agency, reason=reason)
+
+    def sign_data(self, data: bytes, signer: SignerRef) -> bytes:
+        """A detached CMS signature (DER) of ``data`` by ``signer`` (e.g. the
+        agency seal over an audit checkpoint)."""
+        simple = self._signer(signer)
+        info = asyncio.run(
+            simple.async_sign_general_data(data, "sha256", detached=True)
+        )
+        der: bytes = info.dump()
+        return der
 
     def validate(self, pdf_bytes: bytes) -> DocumentValidation:
         return pdf.validate(

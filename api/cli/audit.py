@@ -283,6 +283,11 @@ def verify_bundle_command(
         f"chained and sealed up to checkpoint {report.checkpoint_position} signed "
         f"{report.signed_at} by key {report.key_id}"
     )
+    if report.sealed_by_agency:
+        typer.echo("  checkpoints co-signed by the agency seal (chains to the root)")
+    if report.timestamped:
+        typer.echo("  checkpoints carry a verified RFC 3161 timestamp")
+    typer.echo(f"  proofs: {report.proof_hashes} hashes (Merkle audit paths)")
     for sha256, verdict in report.documents.items():
         typer.echo(f"  document {sha256}: {verdict}")
     for sha256 in report.missing_documents:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -154,13 +156,17 @@ def test_cli_export_and_verify_bundle(cli_env: str, tmp_path: Path) -> None:
     assert verified.exit_code == 0, verified.output
     assert cli_env in verified.stdout
     assert verified.stdout.count(": TOTAL_PASSED") >= 3  # 2 components, result
+    assert "agency seal" in verified.stdout
+    assert "RFC 3161" in verified.stdout
     other_root = tmp_path / "other-root.pem"
     other_root.write_bytes(ROOT())
     untrusted = runner.invoke(
         cli, ["audit", "verify-bundle", str(out), "--root", str(other_root)]
     )
     assert untrusted.exit_code == 1
-    assert "validation report" in untrusted.stderr
+    # the TSA's certificate (then the seal's, the documents') chains to the
+    # data directory's root, not to this one
+    assert "does not verify with the trust roots" in untrusted.stderr
     data = bytearray(out.read_bytes())
     data[len(data) // 2] ^= 0x20
     out.write_bytes(bytes(data))
@@ -169,16 +175,22 @@ def test_cli_export_and_verify_bundle(cli_env: str, tmp_path: Path) -> None:
     assert "does not verify" in broken.stderr
 
 
-def test_checkpoints_carry_an_rfc3161_timestamp_when_a_tsa_is_configured(
+def test_checkpoints_carry_an_rfc3161_timestamp_and_the_agency_seal(
     tmp_path: Path,
 ) -> None:
-    from adapters.audit_keys import CheckpointVerifier, RfcTimestamper
-    from adapters.pki.service import Pki
+    from adapters.audit_keys import (
+        CheckpointVerifier,
+        PkiCheckpointSeal,
+        RfcTimestamper,
+    )
+    from adapters.pki import Pki
+    from api.evidence_documents import load_roots
     from projections.audit_verify import verify_log
-    from projections.seal import Checkpoint
+    from projections.seal import Checkpoint, checkpoints
 
-    pki = Pki.development_pki(tmp_path / "pki")
+    pki = shared_pki()
     assert pki.timestamper is not None
+    roots = load_roots(ROOT())
     backend = open_backend("sqlite", f"sqlite:///{tmp_path / 'm.db'}")
     try:
         scenario = populate(backend.app)
@@ -188,39 +200,66 @@ def test_checkpoints_carry_an_rfc3161_timestamp_when_a_tsa_is_configured(
             backend.store,
             signer,
             timestamper=RfcTimestamper(pki.timestamper),
+            seal=PkiCheckpointSeal(lambda: pki, "000.00.00.H34"),
         )
         sealer.catch_up()  # the first checkpoint is due at once
         with backend.store.transaction() as sql:
-            from projections.seal import checkpoints
-
             (made,) = checkpoints(sql)
         assert made.timestamp_token is not None
-        verifier = CheckpointVerifier(signer.public_pem())
-        assert verifier(made)
+        assert made.seal_cms is not None
+        assert made.merkle_root is not None
+        assert made.span_start == 1
+        verifier = CheckpointVerifier(signer.public_pem(), roots)
+        assert verifier.problem(made) is None
         assert verify_log(backend.app, backend.store, verifier).ok
+
+        def forged(**changes: Any) -> Checkpoint:
+            return dataclasses.replace(made, **changes)
+
+        # signed, but the token stamps another message
         other = RfcTimestamper(pki.timestamper).timestamp(b"another message").hex()
-        forged = Checkpoint(
-            made.position,
-            made.running_hash,
-            made.sealed_at,
-            made.key_id,
-            made.algorithm,
-            made.signature,
-            other,
-        )
-        assert not verifier(forged)  # signed, but the token stamps another message
+        assert "another message" in str(verifier.problem(forged(timestamp_token=other)))
+        # the right imprint from a TSA under another root
+        stranger = Pki.development_pki(tmp_path / "other-pki")
+        assert stranger.timestamper is not None
+        foreign = RfcTimestamper(stranger.timestamper).timestamp(made.message()).hex()
+        problem = verifier.problem(forged(timestamp_token=foreign))
+        assert "timestamp token's signature" in str(problem)
+        # the right imprint, its signature bytes changed
+        token = bytearray(bytes.fromhex(made.timestamp_token))
+        token[-3] ^= 0x40  # inside the RSA signature, the token's last field
+        problem = verifier.problem(forged(timestamp_token=token.hex()))
+        assert "timestamp token's signature" in str(problem)
+        # the seal of another PKI's agency, or over another message
+        foreign_seal = stranger.sign_data(made.message(), _agency()).hex()
+        assert "seal" in str(verifier.problem(forged(seal_cms=foreign_seal)))
+        wrong = pki.sign_data(b"another message", _agency()).hex()
+        assert "seal" in str(verifier.problem(forged(seal_cms=wrong)))
+        # verify_log names the forged checkpoint
+        assert not verifier(forged(seal_cms=wrong))
+
         code = backend.app.get_dossier(scenario["returned"]).code
         assert code is not None
         data = export_bundle(
             backend.app, backend.store, sealer, code, signer.public_pem(), ROOT()
         )
-        report = verify_bundle(data, signer.public_pem())
-        assert report.checkpoint_position == made.position
-        body = json.loads(zipfile.ZipFile(BytesIO(data)).read("checkpoint.json"))
-        assert body["timestampToken"] == made.timestamp_token
+        report = verify_bundle(data, signer.public_pem(), ROOT())
+        assert report.sealed_by_agency
+        assert report.timestamped
+        bodies = json.loads(zipfile.ZipFile(BytesIO(data)).read("checkpoints.json"))
+        assert bodies[0]["timestampToken"] == made.timestamp_token
+        assert bodies[0]["sealCms"] == made.seal_cms
+        with pytest.raises(BundleError, match="trust roots"):
+            verify_bundle(data, signer.public_pem(), stranger.root_pem())
     finally:
         backend.app.close()
         backend.store.close()
+
+
+def _agency() -> Any:
+    from application.signatures import SignerRef
+
+    return SignerRef.agency("000.00.00.H34")
 
 
 def _members(bundle: bytes) -> dict[str, bytes]:
