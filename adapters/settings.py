@@ -99,6 +99,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("AUDIT_CHECKPOINT_SECONDS", integer(1, 86_400), "300", "…or when this many seconds passed since the last signed checkpoint and new events were sealed"),
     Variable("AUDIT_SEAL_AGENCY", pattern(r"none|\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", "mã cơ quan QCVN 102 (ví dụ 000.00.00.H34) hoặc none", "a QCVN 102 agency code (e.g. 000.00.00.H34) or none", "agency code such as `000.00.00.H34`, or `none`"), None, "whose seal certificate (PKCS#12 `agency/<code>.p12`, or the development PKI) co-signs each audit checkpoint (detached CMS, verifiable with the root certificate alone); `none`: Ed25519 only", "`000.00.00.<PROVINCE>`"),
     Variable("ACCESS_LOG_FLUSH_SECONDS", number("0.01", "3600"), "0.5", "how often each API process moves its access-log spool (reads of personal data by officers and reviewers, appended before each response) into the `audit_access_log` table"),
+    Variable("ACCESS_LOG_SYNC", flag(), "n", "`y`: each read's access-log line is `fdatasync`ed to disk before the response is sent (survives a power loss, costs a disk flush per read; `bench audit` measures it); `n`: in the kernel before the response, on disk at the next flush"),
     Variable("LOOKUP_RATE_LIMIT", integer(1, 1_000_000_000), "60", "anonymous `dossierStatus` lookups per client per window"),
     Variable("LOOKUP_RATE_WINDOW", integer(1, 86_400), "60", "the rate-limit window in seconds"),
     Variable("JWT_ISSUER", text(), "motcua", "expected `iss` of bearer tokens"),

@@ -8,9 +8,11 @@ then on the line is in the kernel, so a crash of the API process (even
 transaction; rows keyed by spool file and offset, so a batch applied twice
 counts once). Each process holds an exclusive ``flock`` on its own spool;
 the spool of a process that died is unlocked, and any other process drains
-it and deletes it (at start and every pass). A machine crash can lose only
-lines written since the last pass (at most ``interval`` seconds), not yet
-fsynced.
+it and deletes it (at start and every pass). A machine crash (power loss,
+kernel panic) can lose only lines written since the last pass (at most
+``interval`` seconds), not yet fsynced — unless ``sync`` is on
+(``MOTCUA_ACCESS_LOG_SYNC=y``): then each ``record`` is ``fdatasync``ed before
+it returns, so a read whose response was sent is on disk.
 """
 
 from __future__ import annotations
@@ -47,9 +49,15 @@ class Access:
 
 class AccessJournal:
     def __init__(
-        self, directory: Path, store: ReadStore, interval: float = 0.5
+        self,
+        directory: Path,
+        store: ReadStore,
+        interval: float = 0.5,
+        *,
+        sync: bool = False,
     ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
+        self.sync = sync
         self.directory = directory
         self.store = store
         self.interval = interval
@@ -83,6 +91,8 @@ class AccessJournal:
             for d in dossier_ids
         )
         os.write(self._fd, lines)  # one append: whole or not at all
+        if self.sync:
+            os.fdatasync(self._fd)  # the batch of this response, on disk
 
     def start(self) -> None:
         self._thread = threading.Thread(

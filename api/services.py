@@ -329,6 +329,7 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
             shared_dir(settings.data_dir, settings.database_url) / "access-log",
             store,
             interval=float(settings.value("ACCESS_LOG_FLUSH_SECONDS")),
+            sync=settings.value("ACCESS_LOG_SYNC"),
         ),
         access_view=AccessLogView(store),
     )

@@ -11,7 +11,12 @@ each round:
   already in memory.
 
 Also the latency of ``dossier_history`` (as-of reconstruction from the log)
-for the 20-event dossier at random instants: median and p99.
+for the 20-event dossier at random instants: median and p99; the size of
+that dossier's proofs to its checkpoint (Merkle audit paths) against the
+running-hash proof the bundle carried before (every row hash from the
+dossier's first event to the checkpoint); and the access log's ``record``
+rate with and without ``fdatasync`` per record (MOTCUA_ACCESS_LOG_SYNC),
+alternating, on the bench's temporary directory.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from adapters.audit_keys import FileCheckpointSigner
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import persistence_env
+from api.access_log import AccessJournal
 from api.bench.catalogue import (
     APPLICANT,
     DEPARTMENT,
@@ -37,12 +44,13 @@ from api.bench.catalogue import (
     seed_bench_catalogue,
 )
 from api.bench.report import BenchReport, RoundReport
+from api.evidence_proof import build_proofs
 from application.clock import trace_for
 from application.history import dossier_history
 from application.onestop import OneStop
 from domain.dossier_values import Holder
 from projections.audit_verify import log_notifications, verify_log
-from projections.seal import Sealer
+from projections.seal import SEAL, Sealer, checkpoints
 
 NAME = "audit"
 UNIT = "events/s verified (reference: the same bytes hashed with SHA-256 in a loop)"
@@ -55,8 +63,17 @@ def run_audit_benchmark(*, dossiers: int, rounds: int, samples: int) -> BenchRep
         app = OneStop(env=persistence_env(f"sqlite:///{path}"))
         store = SQLiteReadStore(str(path))
         try:
-            long_id = _populate(app, dossiers)
-            Sealer(app, store).catch_up()
+            first_id, long_id = _populate(app, dossiers)
+            sealer = Sealer(
+                app,
+                store,
+                FileCheckpointSigner(Path(directory)),
+                checkpoint_events=10**8,
+            )
+            sealer.catch_up()
+            sealer.checkpoint()  # one span over the whole log
+            proof = _proof_sizes(store, long_id)
+            early = _proof_sizes(store, first_id)
             payloads = [bytes(n.state) for n in log_notifications(app)]
             measured: list[RoundReport] = []
             for index in range(rounds):
@@ -75,6 +92,7 @@ def run_audit_benchmark(*, dossiers: int, rounds: int, samples: int) -> BenchRep
                     )
                 )
             latencies = _as_of_latencies(app, long_id, samples)
+            syncing = _access_log_rates(Path(directory), store, rounds)
         finally:
             app.close()
             store.close()
@@ -96,13 +114,23 @@ def run_audit_benchmark(*, dossiers: int, rounds: int, samples: int) -> BenchRep
             f"as-of reconstruction of the {LONG_DOSSIER_EVENTS}-event dossier "
             f"(dossier_history at random instants, {len(latencies)} samples): "
             f"median {statistics.median(latencies):.2f} ms, p99 {p99:.2f} ms",
+            f"proofs to the checkpoint (one span of {proof[2]} rows), Merkle "
+            "audit paths vs the running-hash proof (every row hash from the "
+            f"dossier's first event on): the log's first dossier (2 events) "
+            f"{early[0]} hashes (at most {early[3]} per event) vs {early[1]:,}; "
+            f"the {LONG_DOSSIER_EVENTS}-event dossier at the log's end {proof[0]} "
+            f"(at most {proof[3]} per event) vs {proof[1]}",
+            f"access log record (one line): {syncing[0]:,.0f}/s in the kernel vs "
+            f"{syncing[1]:,.0f}/s with fdatasync per record "
+            f"(MOTCUA_ACCESS_LOG_SYNC=y), median of {rounds} alternating rounds",
             f"median of {rounds} rounds, sides alternating",
         ),
     )
 
 
-def _populate(app: OneStop, dossiers: int) -> Any:
+def _populate(app: OneStop, dossiers: int) -> tuple[Any, Any]:
     seed_bench_catalogue(app)
+    first = None
     for index in range(dossiers):
         at = START + timedelta(days=7 * (index // 5000), minutes=index % 5000)
         reception = app.receive_dossier(
@@ -111,6 +139,7 @@ def _populate(app: OneStop, dossiers: int) -> Any:
         app.forward_dossier(
             reception.dossier_id, trace=trace_for(DESK, at=at), to=FORWARD_TO
         )
+        first = first or reception.dossier_id
     at = START + timedelta(hours=2)
     reception = app.receive_dossier(
         trace=trace_for(DESK, at=at), applicant=APPLICANT, procedure_code=PROCEDURE
@@ -122,7 +151,49 @@ def _populate(app: OneStop, dossiers: int) -> Any:
             trace=trace_for(DESK, at=at),
             to=FORWARD_TO if step % 2 == 0 else other,
         )
-    return reception.dossier_id
+    return first, reception.dossier_id
+
+
+def _proof_sizes(store: SQLiteReadStore, dossier_id: Any) -> tuple[int, int, int, int]:
+    """(Merkle hashes, running-proof hashes, span rows, longest path)."""
+    rows = store.query(
+        f"SELECT position FROM {SEAL} WHERE originator_id = ?", (str(dossier_id),)
+    )
+    positions = sorted(int(r[0]) for r in rows)
+    with store.transaction() as sql:
+        made = checkpoints(sql)
+    proofs, used = build_proofs(store, positions, made)
+    paths = [len(p["merkle"]["path"]) for p in proofs]
+    span = used[-1].position - (used[-1].span_start or 1) + 1
+    running = used[-1].position - positions[0] + 2  # rows + the hash before
+    return sum(paths), running, span, max(paths)
+
+
+def _access_log_rates(
+    directory: Path, store: SQLiteReadStore, rounds: int
+) -> tuple[float, float]:
+    count = 300
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    for index in range(rounds):
+        for sync in (False, True) if index % 2 == 0 else (True, False):
+            journal = AccessJournal(
+                directory / f"spool-{index}-{sync}", store, sync=sync
+            )
+            try:
+                started = time.perf_counter()
+                for n in range(count):
+                    journal.record(
+                        f"dossier-{n}",
+                        actor_id="officer-1",
+                        role="desk",
+                        agency_code="000.00.00.H34",
+                        department=None,
+                        purpose="bench",
+                    )
+                rates[sync].append(count / (time.perf_counter() - started))
+            finally:
+                journal.close()
+    return statistics.median(rates[False]), statistics.median(rates[True])
 
 
 def _verify_rate(app: OneStop, store: SQLiteReadStore) -> float:

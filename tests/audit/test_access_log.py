@@ -145,3 +145,35 @@ def test_the_stated_purpose_is_bounded(junk: str) -> None:
     purpose = context.purpose("worklist")
     assert len(purpose) <= len("worklist: ") + 200
     assert "\x00" not in purpose
+
+
+@pytest.mark.parametrize("sync", [False, True])
+def test_synced_and_unsynced_spools_record_and_drain_alike(
+    tmp_path: Path, sync: bool
+) -> None:
+    """MOTCUA_ACCESS_LOG_SYNC=y only adds an fdatasync per record: the lines
+    and what reaches the table are the same (a power loss itself is not
+    simulated here; `bench audit` measures the cost)."""
+    from adapters.readstore.sqlite import SQLiteReadStore
+    from api.access_log import AccessJournal
+    from projections.access_log import AccessLogView
+
+    store = SQLiteReadStore(str(tmp_path / "r.db"))
+    journal = AccessJournal(tmp_path / "spool", store, sync=sync)
+    try:
+        journal.record(
+            "d-1",
+            "d-2",
+            actor_id="desk-1",
+            role="desk",
+            agency_code=PROVINCE,
+            department=None,
+            purpose="kiểm tra",
+        )
+        assert journal.path.read_bytes().count(b"\n") == 2
+        assert journal.flush() == 2
+        seen = AccessLogView(store).for_dossier("d-2")
+        assert [(e.actor_id, e.purpose) for e in seen] == [("desk-1", "kiểm tra")]
+    finally:
+        journal.close()
+        store.close()

@@ -406,3 +406,88 @@ def test_any_changed_byte_of_a_document_member_fails(
     changed[position] ^= data.draw(st.integers(1, 255))
     with pytest.raises(BundleError):
         verify_bundle(bytes(changed), key, ROOT())
+
+
+def test_proofs_are_logarithmic_and_old_checkpoints_still_prove(
+    tmp_path: Path,
+) -> None:
+    """A checkpoint written before spans had a tree head (old message, no
+    Merkle root) still proves its events by the running hash; events after it
+    prove by audit paths of at most ⌈log₂ n⌉ hashes for a span of n rows."""
+    from adapters.audit_keys import CheckpointVerifier
+    from projections.audit_verify import verify_log
+    from projections.seal import (
+        CHECKPOINTS,
+        checkpoint_message,
+        checkpoints,
+        seal_head,
+    )
+    from tests.factories import receive
+
+    backend = open_backend("sqlite", f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        scenario = populate(backend.app)
+        signer = FileCheckpointSigner(tmp_path)
+        sealer = Sealer(backend.app, backend.store, signer)
+        while sealer.step():
+            pass
+        with backend.store.transaction() as sql:
+            position, running = seal_head(sql)
+            sealed_at = "2026-01-01T00:00:00+00:00"
+            old = checkpoint_message(position, running, sealed_at)
+            sql.execute(
+                f"INSERT INTO {CHECKPOINTS} (position, running_hash, sealed_at, "
+                "key_id, algorithm, signature) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    position,
+                    running,
+                    sealed_at,
+                    signer.key_id,
+                    signer.algorithm,
+                    signer.sign(old).hex(),
+                ),
+            )
+        legacy_end = position
+        returned = scenario["returned"]
+        late = receive(backend.app).dossier_id  # after the old checkpoint
+        for _ in range(40):  # a longer second span
+            receive(backend.app)
+        code = backend.app.get_dossier(returned).code
+        assert code is not None
+        data = export_bundle(
+            backend.app, backend.store, sealer, code, signer.public_pem(), ROOT()
+        )
+        verifier = CheckpointVerifier(signer.public_pem())
+        assert verify_log(backend.app, backend.store, verifier).ok
+        with backend.store.transaction() as sql:
+            made = checkpoints(sql)
+        assert [c.merkle_root is None for c in made] == [True, False]
+        assert made[1].span_start == legacy_end + 1
+        proofs = json.loads(zipfile.ZipFile(BytesIO(data)).read("proof.json"))
+        kinds = {"merkle" if "merkle" in p else "running" for p in proofs["events"]}
+        assert kinds == {"running"}  # the returned dossier is all in the old span
+        assert verify_bundle(data, signer.public_pem(), ROOT()).events > 0
+
+        # a dossier received after the old checkpoint proves by audit paths
+        late_code = backend.app.get_dossier(late).code
+        assert late_code is not None
+        data = export_bundle(
+            backend.app, backend.store, sealer, late_code, signer.public_pem(), ROOT()
+        )
+        report = verify_bundle(data, signer.public_pem(), ROOT())
+        proofs = json.loads(zipfile.ZipFile(BytesIO(data)).read("proof.json"))
+        with backend.store.transaction() as sql:
+            span = checkpoints(sql)[1]
+        assert span.span_start is not None
+        assert span.position - span.span_start > 40
+        size = span.position - span.span_start + 1
+        assert all("merkle" in p for p in proofs["events"])
+        assert all(
+            len(p["merkle"]["path"]) <= (size - 1).bit_length()
+            for p in proofs["events"]
+        )
+        assert report.proof_hashes <= report.events * (size - 1).bit_length()
+        assert report.proof_hashes < report.events * size / 4  # vs every row
+    finally:
+        backend.app.close()
+        backend.store.close()
