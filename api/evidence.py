@@ -57,7 +57,7 @@ from api.presenters import plain
 from application.chain import GENESIS, ChainMapper, event_hash, open_state
 from application.history import dossier_as_of
 from application.lifecycle import DossierLifecycle
-from application.personal_data import SealedApplicant
+from application.personal_data import register_personal_data
 from application.transcodings import register_value_transcodings
 from projections.ports import ReadStore
 from projections.seal import SEAL, Checkpoint, Sealer, checkpoints
@@ -398,5 +398,5 @@ def _transcoder() -> JSONTranscoder:
     transcoder.register(DecimalAsStr())
     transcoder.register(DatetimeAsISO())
     register_value_transcodings(transcoder)
-    transcoder.register(SealedApplicant(None))
+    register_personal_data(transcoder, None)
     return transcoder

@@ -28,7 +28,6 @@ from eventsourcing.utils import resolve_topic
 from application.chain import (
     ChainedEventStore,
     ChainHeads,
-    ChainMapper,
     SnapshotStore,
 )
 from application.errors import (
@@ -38,7 +37,12 @@ from application.errors import (
     ProcedureNotFoundError,
 )
 from application.options import OneStopOptions
-from application.personal_data import SealedApplicant, SubjectKeys
+from application.personal_data import (
+    PersonalDataMapper,
+    SubjectKeys,
+    register_personal_data,
+    saving_subjects,
+)
 from application.public_holidays import public_holidays
 from application.transcodings import register_value_transcodings
 from domain.agency import Agency
@@ -156,7 +160,7 @@ class Catalogue(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(
-            transcoder=self.construct_transcoder(), mapper_class=ChainMapper
+            transcoder=self.construct_transcoder(), mapper_class=PersonalDataMapper
         )
 
     def construct_recorder(self) -> ApplicationRecorder:
@@ -180,7 +184,8 @@ class Catalogue(Application[UUID]):
         **kwargs: Any,
     ) -> list[Recording[UUID]]:
         try:
-            return super().save(*objs, **kwargs)
+            with saving_subjects(objs):  # whose free text is whose (personal_data)
+                return super().save(*objs, **kwargs)
         finally:
             changed = [
                 o.id for o in objs if isinstance(o, Procedure | Calendar | Agency)
@@ -200,10 +205,8 @@ class Catalogue(Application[UUID]):
         self.subject_keys: SubjectKeys | None = None
         if topic and directory:
             self.subject_keys = resolve_topic(topic)(directory)
-            transcoder.register(SealedApplicant(self.subject_keys))
-        else:
-            # Without keys: writes stay plain, sealed values read as erased.
-            transcoder.names[SealedApplicant.name] = SealedApplicant(None)
+        # Without keys: writes stay plain, sealed values read as erased.
+        register_personal_data(transcoder, self.subject_keys)
 
     def _save_new(self, *aggregates: Any, what: str) -> int:
         try:

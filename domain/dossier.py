@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -93,6 +93,17 @@ class Dossier(Aggregate):
 
     class_version = 2
     """2: the lifecycle moved into ``state`` (older snapshots are upcast)."""
+
+    personal_text_fields: ClassVar[frozenset[str]] = frozenset(
+        {"reason", "note", "comment", "summary"}
+    )
+    """Free text of its events that can carry the applicant's personal data:
+    stored sealed under the applicant's key (application/personal_data.py)."""
+
+    @property
+    def data_subject(self) -> str:
+        """Whose personal data this dossier holds."""
+        return self.applicant.id
 
     applicant: Applicant
     procedure_id: UUID

@@ -3,6 +3,7 @@ chain and the seal still verify."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from uuid import UUID
 
@@ -14,10 +15,11 @@ from adapters.settings import Settings
 from adapters.subject_keys import FileSubjectKeys
 from api.cli.main import app as cli
 from api.wiring import build_application, build_read_store, build_sealer
+from application.history import dossier_history
 from application.personal_data import ERASED
 from domain.dossier import Dossier
 from projections.audit_verify import verify_log
-from tests.factories import APPLICANT, OTHER_APPLICANT
+from tests.factories import APPLICANT, OTHER_APPLICANT, citizen, receive, trace
 from tests.projections.conftest import BACKENDS, database_url
 from tests.projections.support import populate
 
@@ -116,3 +118,96 @@ def test_cli_shred_rebuilds_the_read_models(
     assert OTHER_APPLICANT.id in listed.stdout
     again = runner.invoke(cli, ["audit", "shred", APPLICANT.id])
     assert again.exit_code == 2
+
+
+def _dossier_states(settings: Settings) -> list[bytes]:
+    app = build_application(settings)
+    try:
+        found, position = [], 0
+        while page := app.recorder.select_notifications(start=position, limit=500):
+            found += [
+                bytes(n.state)
+                for n in page
+                if n.topic.startswith("domain.dossier:Dossier.")
+            ]
+            position = page[-1].id + 1
+        return found
+    finally:
+        app.close()
+
+
+def _spellings(text: str) -> list[bytes]:
+    """How a text can appear in stored JSON (raw UTF-8 or \\u-escaped)."""
+    return [text.encode(), json.dumps(text).encode()[1:-1]]
+
+
+def test_citizen_actors_and_reasons_are_shredded_with_their_subject(
+    settings: Settings,
+) -> None:
+    """A citizen's id in the traces and the free text of the dossiers
+    (reasons, notes, rating comment) are sealed under the applicant's key:
+    never stored in plain, readable before, erased after the shred — the
+    other applicant's stay readable, and chain and seal still verify."""
+    app = build_application(settings)
+    store = build_read_store(settings)
+    mine_reason, other_reason = "Ông An xin rút, SĐT 0905123456", "Bà Bình đổi ý"
+    try:
+        scenario = populate(app)
+        mine = receive(app).dossier_id
+        app.withdraw_dossier(mine, trace=trace(citizen()), reason=mine_reason)
+        theirs = receive(app, applicant=OTHER_APPLICANT).dossier_id
+        app.withdraw_dossier(
+            theirs, trace=trace(citizen(OTHER_APPLICANT)), reason=other_reason
+        )
+        supplement = scenario["supplement"]
+        build_sealer(settings, app, store).catch_up()
+    finally:
+        app.close()
+        store.close()
+    stored = b"".join(_dossier_states(settings))
+    for secret in (
+        APPLICANT.id,
+        OTHER_APPLICANT.id,
+        mine_reason,
+        other_reason,
+        "Bản chụp mờ",
+        "Thiếu chữ ký",
+        "Không đủ điều kiện",
+    ):
+        for spelling in _spellings(secret):
+            assert spelling not in stored, secret
+
+    def steps(dossier_id: UUID) -> list[tuple[str, str, str]]:
+        app = build_application(settings)
+        try:
+            found = dossier_history(app, dossier_id, None)
+        finally:
+            app.close()
+        return [(s.event, s.actor_id, s.reason) for s in found.steps]
+
+    assert ("Withdrawn", APPLICANT.id, mine_reason) in steps(mine)
+    assert ("Withdrawn", OTHER_APPLICANT.id, other_reason) in steps(theirs)
+    assert [r for _, _, r in steps(supplement) if r] == ["Bản chụp mờ", "Thiếu chữ ký"]
+
+    assert settings.subject_keys_dir is not None
+    assert FileSubjectKeys(settings.subject_keys_dir).destroy(APPLICANT.id)
+
+    assert ("Withdrawn", ERASED, ERASED) in steps(mine)
+    assert [r for _, _, r in steps(supplement) if r] == [ERASED, ERASED]
+    assert APPLICANT.id not in {a for _, a, _ in steps(supplement)}
+    # officers stay named: they are the accountable party
+    officers = {a for _, a, _ in steps(supplement)} - {ERASED}
+    assert officers
+    assert all(not a.startswith("0620") for a in officers)
+    assert ("Withdrawn", OTHER_APPLICANT.id, other_reason) in steps(theirs)
+    app = build_application(settings)
+    store = build_read_store(settings)
+    try:
+        verifier = CheckpointVerifier(
+            FileCheckpointSigner(settings.data_dir).public_pem()
+        )
+        report = verify_log(app, store, verifier)
+        assert report.ok, [f.describe() for f in report.findings]
+    finally:
+        app.close()
+        store.close()
