@@ -322,13 +322,17 @@ def _check_checkpoints(
     for checkpoint in made:
         span_start, previous = previous + 1, checkpoint.position
         if signature_valid is not None and not signature_valid(checkpoint):
+            explain = getattr(signature_valid, "problem", None)
+            detail = explain(checkpoint) if callable(explain) else None
             report.findings.append(
                 Finding(
                     "bad_signature",
                     checkpoint.position,
                     None,
                     None,
-                    f"checkpoint signature does not verify (key {checkpoint.key_id})",
+                    f"checkpoint {detail}"
+                    if detail
+                    else f"checkpoint signature does not verify (key {checkpoint.key_id})",
                 )
             )
             continue

@@ -18,6 +18,7 @@ from adapters.subject_keys import FileSubjectKeys
 from api.cli.common import application, fail, print_json
 from api.cli.inputs import iso_instant
 from api.evidence import BundleError, export_bundle, verify_bundle
+from api.evidence_documents import load_roots
 from api.presenters import plain
 from api.wiring import build_read_store, build_sealer
 from application.history import DossierAsOf, dossier_history
@@ -74,6 +75,15 @@ def verify_command(
             help="PEM public key of the checkpoints (default: the data directory's).",
         ),
     ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            help="Root certificate(s) (PEM) the agency seal's and the TSA's "
+            "signatures on checkpoints must chain to (default: the PKI's trust "
+            "roots, MOTCUA_PKI_TRUST_ROOTS or the development root).",
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Walk the log; exit 1 naming the first altered, removed, inserted or
@@ -84,7 +94,12 @@ def verify_command(
         if public_key is not None
         else FileCheckpointSigner(settings.data_dir).public_pem()
     )
-    verifier = CheckpointVerifier(pem)
+    roots = (
+        load_roots(root.read_bytes())
+        if root is not None
+        else Pki.from_settings(settings).trust_roots
+    )
+    verifier = CheckpointVerifier(pem, roots)
     with application() as onestop:
         store = build_read_store(settings)
         try:
