@@ -10,8 +10,8 @@ import pytest
 
 from adapters.settings import persistence_env
 from application import cross_province as cp
-from application.options import OneStopOptions
 from application.onestop import OneStop
+from application.options import OneStopOptions
 from domain.cross_province import (
     CrossBoundaryState,
     HeldByProvinceError,
@@ -104,7 +104,8 @@ def test_forward_process_and_return_shows_one_dossier(a: OneStop, b: OneStop) ->
     child = _open(a, b, source)
     assert _open(a, b, source) == child  # redelivered: nothing opened twice
     opened = b.get_dossier(child)
-    assert opened.version == 1 and opened.status is DossierStatus.SUBMITTED
+    assert opened.version == 1
+    assert opened.status is DossierStatus.SUBMITTED
     assert opened.state.source_code == a.get_dossier(source).code
     assert opened.state.is_child
 
@@ -114,7 +115,8 @@ def test_forward_process_and_return_shows_one_dossier(a: OneStop, b: OneStop) ->
     _sync(a, b, source, child)
     accepted = a.get_dossier(source).state
     assert accepted.across_state is CrossBoundaryState.RECEIVED
-    assert accepted.across_code == code and code.startswith(PEER_PROVINCE)
+    assert accepted.across_code == code
+    assert code.startswith(PEER_PROVINCE)
 
     for component in ("TP1", "TP2"):
         officer = trace(desk(PEER_PROVINCE), at(1, 8))
@@ -179,7 +181,7 @@ def test_request_b_cannot_open_is_refused_once(a: OneStop, b: OneStop) -> None:
     assert request is not None
     child = cp.open_child(b, request)
     assert cp.open_child(b, request) == child
-    refusal = b.repository.get(child)
+    refusal: object = b.repository.get(child)
     assert isinstance(refusal, InboundRefusal)
     assert refusal.error_code == "NOT_COMPETENT_IN_PROVINCE"
     report = cp.refusal_report("H35", refusal)
