@@ -106,6 +106,8 @@ class StatusReportedByProvince(DossierEvent):
     child_id: UUID
     child_version: int
     status: DossierStatus
+    child_code: str | None = None
+    """The child's code, when it has one (a report may overtake the acceptance)."""
 
 
 class ResultReturnedByProvince(DossierEvent):

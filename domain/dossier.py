@@ -643,6 +643,7 @@ class Dossier(Aggregate):
                 trace,
                 calendar,
                 status=status,
+                child_code=report.code,
                 **common,
             )
 

@@ -405,6 +405,8 @@ def _status_reported(_state: DossierState, event: StatusReportedByProvince) -> C
         "across_version": event.child_version,
         "status": event.status,
     }
+    if event.child_code is not None:
+        changes["across_code"] = event.child_code
     if event.status.is_terminal:
         changes["finished_at"] = event.trace.at
     return changes

@@ -21,6 +21,7 @@ from domain.cross_province import (
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import Holder, ReturnMethod
 from domain.errors import CrossProvinceForwardError
+from domain.indicator_facts import fold_facts
 from tests.factories import (
     at,
     desk,
@@ -153,6 +154,11 @@ def test_forward_process_and_return_shows_one_dossier(a: OneStop, b: OneStop) ->
     assert done.holder == Holder(desk().agency_code or "")
     assert [r.document_id for r in done.results] == [issued.document_id]
     assert _sync(a, b, source, child) == 0  # every report again: nothing new
+    facts = fold_facts(a.events.get(source))
+    assert facts is not None
+    assert facts.end_kind == "resolved"  # counted once, here, as resolved
+    assert done.timeliness is not None
+    assert facts.local_timeliness == done.timeliness.value
 
     a.return_result(source, trace=trace(desk(), at(2, 8)), method=ReturnMethod.DESK)
     assert a.get_dossier(source).status is DossierStatus.RETURNED
