@@ -78,10 +78,12 @@ def wait_for(condition: Callable[[], Any], timeout: float = 90.0) -> Any:
     raise AssertionError("condition not reached in time")
 
 
-def peer_settings(data_dir: Path, options: dict[str, str]) -> Settings:
+def peer_settings(
+    data_dir: Path, options: dict[str, str], database_url: str | None = None
+) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(
-        database_url=f"sqlite:///{data_dir / 'motcua.db'}",
+        database_url=database_url or f"sqlite:///{data_dir / 'motcua.db'}",
         redis_url=None,
         data_dir=data_dir,
         options=options,
@@ -95,15 +97,23 @@ def peer_settings(data_dir: Path, options: dict[str, str]) -> Settings:
 
 
 @contextmanager
-def two_provinces(tmp_path: Path, nats_url: str) -> Iterator[tuple[Served, Served]]:
+def two_provinces(
+    tmp_path: Path, nats_url: str, b_database_url: str | None = None
+) -> Iterator[tuple[Served, Served]]:
+    """A on SQLite (integrator inside ``serve``); B on SQLite too, or on
+    PostgreSQL with a separate ``motcua projector`` and ``motcua integrator``."""
     env = {"MOTCUA_NATS_URL": nats_url, "MOTCUA_NATS_ACK_TIMEOUT": "1"}
     a_settings = seeded_settings(
         tmp_path / "a", options={"PROVINCE": "H34", "PEER_PROVINCES": "H35"}
     )
     b_settings = peer_settings(
-        tmp_path / "b", {"PROVINCE": "H35", "PEER_PROVINCES": "H34"}
+        tmp_path / "b", {"PROVINCE": "H35", "PEER_PROVINCES": "H34"}, b_database_url
     )
-    with served(a_settings, extra_env=env) as a, served(b_settings, extra_env=env) as b:
+    separate = b_database_url is not None
+    with (
+        served(a_settings, extra_env=env) as a,
+        served(b_settings, extra_env=env, projector=separate, integrator=separate) as b,
+    ):
         yield a, b
 
 
@@ -316,3 +326,29 @@ def test_b_refuses_and_unknown_province_is_refused(tmp_path: Path) -> None:
         assert isinstance(refusal, across.InboundRefusal)
         assert refusal.error_code == "NOT_COMPETENT_IN_PROVINCE"
         wait_for(lambda: read(a.settings, source).state.across_state is None)
+
+
+def test_b_on_postgresql_with_a_separate_integrator(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    with (
+        TemporaryNats() as server,
+        two_provinces(tmp_path, server.url, postgres_url) as (a, b),
+    ):
+        source, code = received_and_signed(a.settings)
+        forwarded = forward(a, code)
+        assert forwarded["__typename"] == "DossierUpdated", forwarded
+        child = child_of(source, forwarded["version"])
+        wait_for(lambda: read(b.settings, child))
+        received = data(
+            b.graphql(RECEIVE, {"id": str(child)}, token=desk_token(b, PEER_PROVINCE))
+        )["receiveDossier"]
+        assert received["__typename"] == "DossierReceived", received
+        b_processes(b.settings, child)
+        done = wait_for(
+            lambda: (
+                (d := read(a.settings, source)).status is DossierStatus.RESOLVED and d
+            )
+        )
+        assert done.state.across_code == received["code"]
+        assert done.state.across_state is across.CrossBoundaryState.RETURNED
