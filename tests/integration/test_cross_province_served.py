@@ -65,6 +65,12 @@ CITIZEN = """
 query($code: String!) {
   dossier(code: $code) { code status agencyCode results { resultCode } }
 }"""
+OFFICER = """
+query($code: String!) {
+  officerDossier(code: $code) {
+    status holderAgency crossBoundary { state label province code }
+  }
+}"""
 PUBLIC = "query($code: String!) { dossierStatus(code: $code) { code completion } }"
 
 
@@ -165,6 +171,18 @@ def forward(a: Served, code: str, to: str = PEER_JUSTICE) -> dict[str, Any]:
     return result
 
 
+def officer_view(m: Served, code: str, agency: str = PROVINCE) -> dict[str, Any]:
+    found: dict[str, Any] = data(
+        m.graphql(OFFICER, {"code": code}, token=desk_token(m, agency))
+    )["officerDossier"]
+    return found
+
+
+def cross_state(m: Served, code: str) -> int | None:
+    found = officer_view(m, code)["crossBoundary"]
+    return None if found is None else int(found["state"])
+
+
 def citizen_view(a: Served, code: str) -> dict[str, Any]:
     found: dict[str, Any] = data(
         a.graphql(CITIZEN, {"code": code}, token=citizen_token(a))
@@ -235,6 +253,8 @@ def test_forward_process_return_redeliver_and_nats_restart(tmp_path: Path) -> No
         assert forwarded["__typename"] == "DossierUpdated", forwarded
         assert forwarded["event"] == "ForwardedToProvince"
         child = child_of(source, forwarded["version"])
+        wait_for(lambda: cross_state(a, code) == 4)  # awaiting the receiving unit
+        assert officer_view(a, code)["crossBoundary"]["province"] == "H35"
 
         opened = wait_for(lambda: read(b.settings, child))
         assert opened.status is DossierStatus.SUBMITTED
@@ -245,6 +265,15 @@ def test_forward_process_return_redeliver_and_nats_restart(tmp_path: Path) -> No
         assert received["__typename"] == "DossierReceived", received
         b_code = received["code"]
         wait_for(lambda: read(a.settings, source).state.across_code == b_code)
+        wait_for(lambda: cross_state(a, code) == 1)  # received by B
+        assert officer_view(a, code)["crossBoundary"]["code"] == b_code
+        child_view = officer_view(b, b_code, PEER_PROVINCE)["crossBoundary"]
+        assert child_view == {
+            "state": None,
+            "label": None,
+            "province": "H34",
+            "code": code,
+        }
         assert (
             read(a.settings, source).state.across_state
             is across.CrossBoundaryState.RECEIVED
@@ -268,6 +297,7 @@ def test_forward_process_return_redeliver_and_nats_restart(tmp_path: Path) -> No
         )
         assert view["code"] == code
         assert view["results"] == []  # hidden until A returns it (R-25)
+        wait_for(lambda: cross_state(a, code) == 3)  # result returned by B
         public = data(a.graphql(PUBLIC, {"code": code}))["dossierStatus"]
         assert public == {"code": code, "completion": "RESULT_READY"}
 
