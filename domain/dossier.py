@@ -1060,7 +1060,8 @@ class Dossier(Aggregate):
                     f"{actor.agency_code} is outside this dossier",
                 )
             )
-        if self._state.held_elsewhere:
+        # A reorganisation here still moves competence (TRANSFER_TO_SUCCESSOR).
+        if self._state.held_elsewhere and command is not Command.TRANSFER_TO_SUCCESSOR:
             raise across.HeldByProvinceError(self._state.across_province)
         if self.status not in LEGAL_FROM[command]:
             raise IllegalTransitionError(action=command, status=self.status)

@@ -36,6 +36,7 @@ from adapters.integration.nats_outbox import ensure_stream
 from application import cross_province as cp
 from application.onestop import OneStop
 from domain import cross_province as across
+from domain.errors import LabelledError
 from domain.values import AgencyCode
 from projections.dead_letters import describe
 from projections.ports import ReadStore, Sql
@@ -155,30 +156,52 @@ class Inbox:
     name = "inbox"
 
     def __init__(
-        self, app: OneStop, url: str, province: str, window: int, timeout: float
+        self,
+        app: OneStop,
+        url: str,
+        province: str,
+        window: int,
+        timeout: float,
+        peers: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.url = url
         self.province = province
+        self.peers = peers
+        """Only these provinces' messages are taken (others are dropped, logged)."""
         self.window = window
         self.timeout = timeout
         self.handled = 0
         """Messages stored (or found already stored) and acknowledged."""
 
     def handle(self, data: bytes) -> None:
-        """Store what one message says (idempotent); raises to have it redelivered."""
-        message: dict[str, Any] = self.app.mapper.transcoder.decode(data)
-        value = message.get("value")
-        if message.get("kind") == "forward" and isinstance(
-            value, across.ForwardRequest
-        ):
-            cp.open_child(self.app, value)
-        elif message.get("kind") == "report" and isinstance(
-            value, across.ProvinceReport
-        ):
-            cp.record_report(self.app, value)
+        """Store what one message says (idempotent). A message that can never
+        take effect (unreadable, from a province that is not a peer, refused by
+        a rule) is logged and dropped; anything else raises, so it is not
+        acknowledged and comes again."""
+        try:
+            message: dict[str, Any] = self.app.mapper.transcoder.decode(data)
+            kind, value = message.get("kind"), message.get("value")
+        except Exception as error:
+            log.warning("cross_province_message_unreadable", error=describe(error))
+            return
+        if isinstance(value, across.ForwardRequest):
+            sender = value.source_province
+        elif isinstance(value, across.ProvinceReport):
+            sender = value.province
         else:
-            log.warning("cross_province_message_unknown", kind=message.get("kind"))
+            log.warning("cross_province_message_unknown", kind=kind)
+            return
+        if sender not in self.peers:
+            log.warning("cross_province_message_not_from_a_peer", province=sender)
+            return
+        try:
+            if isinstance(value, across.ForwardRequest):
+                cp.open_child(self.app, value)
+            else:
+                cp.record_report(self.app, value)
+        except LabelledError as error:
+            log.warning("cross_province_message_refused", error=error.code)
 
     async def _connect(self) -> tuple[NatsClient, Any]:
         nc = await asyncio.wait_for(

@@ -107,6 +107,7 @@ def build_integrator(
                     options.province,
                     options.duplicate_window,
                     options.ack_timeout,
+                    options.peers,
                 )
             )
         followers.append(NatsOutbox(app, store, options, courier))
