@@ -586,7 +586,9 @@ class Dossier(Aggregate):
         """Record what the other province reports about the child, once.
 
         A report about another child, or not newer than the last one recorded,
-        changes nothing (redeliveries, and reports overtaken by a newer one).
+        changes nothing (redeliveries, and reports overtaken by a newer one);
+        nor does one that shows nothing new here (B's desk steps after its
+        reception, a status already shown).
         """
         state = self._state
         if (
@@ -637,7 +639,10 @@ class Dossier(Aggregate):
                 child_due_at=report.due_at,
                 **common,
             )
-        elif status not in (DossierStatus.SUBMITTED, DossierStatus.RETURNED):
+        elif status not in _NOT_REPORTED and not (
+            status is state.status
+            and state.across_state is across.CrossBoundaryState.PROCESSING
+        ):
             self._record(
                 across.StatusReportedByProvince,
                 trace,
@@ -1208,6 +1213,18 @@ class Dossier(Aggregate):
             reason=required_text(reason, "reason"),
             plan_id=bounds.text(plan_id, "planId", bounds.CODE_LENGTH),
         )
+
+
+_NOT_REPORTED = frozenset(
+    {
+        # Before or at B's reception (acceptance is its own event), and B's
+        # hand-over of the result (it came back with ResultReturnedByProvince).
+        DossierStatus.SUBMITTED,
+        DossierStatus.RECEIVED,
+        DossierStatus.RETURNED,
+    }
+)
+"""Child statuses a report records nothing for on the source dossier."""
 
 
 # Stored topics name the events ``domain.dossier:Dossier.<Name>``: resolving one

@@ -137,7 +137,8 @@ def test_forward_process_and_return_shows_one_dossier(a: OneStop, b: OneStop) ->
         items=("TP1",),
         reason="mờ",
     )
-    _sync(a, b, source, child)
+    # B's desk steps show nothing new; its hand-over and the request do.
+    assert _sync(a, b, source, child) == 2
     assert a.get_dossier(source).status is DossierStatus.AWAITING_SUPPLEMENT
     b.receive_supplement(child, trace=trace(desk(PEER_PROVINCE), at(1, 11)))
     issued = peer_result(b)
