@@ -287,3 +287,20 @@ def pattern(regex: str, vi: str, en: str, values: str) -> Kind:
         return value.strip()
 
     return Kind(parse, vi, en, values)
+
+
+def _provinces(value: str) -> frozenset[str]:
+    codes = [part.strip() for part in value.split(",")]
+    if not codes or any(not re.fullmatch(r"[A-Z][0-9]{2}", code) for code in codes):
+        raise ValueError(value)
+    return frozenset(codes)
+
+
+def provinces() -> Kind:
+    """Comma-separated QCVN 102 province codes (``H35,H36``)."""
+    return Kind(
+        _provinces,
+        "danh sách mã tỉnh cách nhau bởi dấu phẩy (ví dụ H35,H36)",
+        "comma-separated province codes (e.g. H35,H36)",
+        "province codes such as `H35,H36`",
+    )

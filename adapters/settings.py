@@ -31,6 +31,7 @@ from adapters.setting_kinds import (
     number,
     pattern,
     pem_public_key_file,
+    provinces,
     readable_file,
     redacted,
     text,
@@ -143,6 +144,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("PKI_CRL_DIR", directory(), None, "directory of CRL files (DER or PEM) used when validating signatures, beside the development PKI's own"),
     Variable("PKI_FETCH_REVOCATION", flag(), "n", "fetch CRLs/OCSP responses over the network while validating signatures"),
     Variable("PROVINCE", pattern(r"[A-Z][0-9]{2}", "mã tỉnh QCVN 102 (chữ hoa và 2 chữ số, ví dụ H34)", "a QCVN 102 province code (a capital letter and 2 digits, e.g. H34)", "province code such as `H34`"), "H34", "this instance's province: the `<province>` in NATS subjects `motcua.<province>.<aggregate>.<event>` and the stream name `MOTCUA_<province>`"),
+    Variable("PEER_PROVINCES", provinces(), None, "provinces whose instances share this NATS and receive cross-province forwards (R-17): `forwardDossier` to a unit of one of them opens a linked dossier there; a unit of any other province is refused (`CROSS_PROVINCE_FORWARD`). See *Cross-province forwarding*", "none"),
     Variable("INTEGRATOR", choice("embedded", "separate"), None, "`embedded` runs the integrator (outbox → NATS, DVCQG sync) inside `motcua serve`; `separate` leaves it to `motcua integrator`", "embedded on SQLite"),
     Variable("INTEGRATOR_BATCH_SIZE", integer(1, 10_000), "500", "events the integrator publishes before it records its position (one position write per batch)"),
     Variable("NATS_DUPLICATE_WINDOW", integer(10, 604_800), "7200", "seconds JetStream remembers a `Nats-Msg-Id` (the stream's duplicate window, set when the integrator creates it): a republish within it is dropped"),
@@ -284,6 +286,7 @@ class Settings:
             cross_boundary_code_unit=self.value("CROSS_BOUNDARY_CODE_UNIT"),
             saved_dossiers_cache=self.value("SAVED_DOSSIERS_CACHE"),
             catalogue_cache_seconds=float(self.value("CATALOGUE_CACHE_SECONDS")),
+            peer_provinces=frozenset(self.value("PEER_PROVINCES") or ()),
         )
 
     @property

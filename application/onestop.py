@@ -230,7 +230,8 @@ class OneStop(DossierLifecycle):
         planned_due_at: datetime | None = None,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Hand the dossier to a registered department or agency of the province."""
+        """Hand the dossier to a registered department or agency of the province,
+        or to a competent agency of a connected province (R-17)."""
         self.check_in_force(to.agency_code, trace.at)
         return self.execute(
             dossier_id,
@@ -241,6 +242,7 @@ class OneStop(DossierLifecycle):
                 registry=self,
                 note=note,
                 planned_due_at=planned_due_at,
+                peers=self.options.peer_provinces,
             ),
             expected_version=expected_version,
             actor=trace.actor,

@@ -23,6 +23,9 @@ class OneStopOptions:
     """Working hours before the due time after which an apology is too late
     (Decree 61 Art. 19: one working day; 0 = until the due time)."""
     cross_boundary_code_unit: CodeUnit = "competent"
+    peer_provinces: frozenset[str] = frozenset()
+    """Provinces whose instances this one forwards dossiers to over NATS (R-17);
+    a unit of any other province is refused."""
     saved_dossiers_cache: int = 2000
     """Dossiers kept after a save so the next command on them needs no read
     (0 = always read the dossier first, as eventsourcing does)."""

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain import (
+    cross_province_values,
     deadline,
     digitized_document,
     dossier_state,
@@ -109,6 +110,7 @@ class TimeAsISO(Transcoding):
 
 _MODULES = (
     values,
+    cross_province_values,
     deadline,
     procedure,
     dossier_values,

@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain import bounds
+from domain import cross_province as across
 from domain import dossier_events as events
 from domain.agency import AgencyRegistry
 from domain.deadline import Granularity, TimeLimit, Timeliness, classify
@@ -517,17 +518,24 @@ class Dossier(Aggregate):
         registry: AgencyRegistry,
         note: str = "",
         planned_due_at: datetime | None = None,
+        peers: frozenset[str] = frozenset(),
     ) -> None:
         """Hand over to a registered unit of this province, with the step's deadline.
 
         The step's planned deadline is the officer's, if given (it must lie
         after now and not after the dossier's due time), else the due time.
+        A unit of another province is reached only when that province is one
+        of ``peers`` (``_forward_to_province``); otherwise it is refused.
         """
         self._check(Command.FORWARD, trace)
         unsigned = [c.code for c in self.components.values() if not c.ready_to_forward]
         if unsigned:
             raise UnsignedComponentsError(", ".join(unsigned))
         target = AgencyCode(to.agency_code)
+        own = AgencyCode(self.competent_agency).level1
+        if target.level1 != own and peers:
+            self._forward_to_province(trace, calendar, to, own, peers, note)
+            return
         check_forward_target(to, self.competent_agency, registry)
         if to == self.holder:
             raise AlreadyHeldError(
@@ -551,6 +559,161 @@ class Dossier(Aggregate):
             kind=kind,
             note=optional_text(note, "note"),
             planned_due_at=planned,
+        )
+
+    def _forward_to_province(
+        self,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        to: Holder,
+        own: str,
+        peers: frozenset[str],
+        note: str,
+    ) -> None:
+        """R-17: to a competent agency of a connected province (its instance
+        opens the child dossier; ``record_province_report`` follows it)."""
+        province = across.check_peer(AgencyCode(to.agency_code).level1, own, peers)
+        if self.code is None:
+            raise IllegalTransitionError(action=Command.FORWARD, status=self.status)
+        source_event = across.event_id(self.id, self.version + 1)
+        self._record(
+            across.ForwardedToProvince,
+            trace,
+            calendar,
+            from_holder=self.holder,
+            to_holder=to,
+            province=province,
+            child_id=across.child_id(own, source_event),
+            note=optional_text(note, "note"),
+        )
+
+    def record_province_report(
+        self,
+        *,
+        trace: Trace,
+        calendar: VersionedCalendar,
+        report: across.ProvinceReport,
+    ) -> None:
+        """Record what the other province reports about the child, once.
+
+        A report about another child, or not newer than the last one recorded,
+        changes nothing (redeliveries, and reports overtaken by a newer one);
+        nor does one that shows nothing new here (B's desk steps after its
+        reception, a status already shown).
+        """
+        state = self._state
+        if (
+            trace.actor.role is not Role.SYSTEM
+            or state.across_child != str(report.child_id)
+            or report.province != state.across_province
+            or report.child_version <= state.across_version
+            or not state.held_elsewhere
+        ):
+            return
+        common = {
+            "province": report.province,
+            "child_id": report.child_id,
+            "child_version": report.child_version,
+        }
+        status = report.status
+        if status is DossierStatus.REFUSED:
+            self._record(
+                across.RefusedByProvince,
+                trace,
+                calendar,
+                reason=report.reason or "-",
+                **common,
+            )
+        elif status is DossierStatus.RESOLVED:
+            self._record(
+                across.ResultReturnedByProvince,
+                trace,
+                calendar,
+                results=tuple(report.results),
+                decision=report.decision,
+                timeliness=report.timeliness or Timeliness.ON_TIME,
+                late_without_apology=report.late_without_apology,
+                **common,
+            )
+        elif (
+            status is DossierStatus.RECEIVED
+            and report.code is not None
+            and (
+                state.across_state is across.CrossBoundaryState.AWAITING_RECEIVING_UNIT
+            )
+        ):
+            self._record(
+                across.AcceptedByProvince,
+                trace,
+                calendar,
+                child_code=report.code,
+                child_due_at=report.due_at,
+                **common,
+            )
+        elif status not in _NOT_REPORTED and not (
+            status is state.status
+            and state.across_state is across.CrossBoundaryState.PROCESSING
+        ):
+            self._record(
+                across.StatusReportedByProvince,
+                trace,
+                calendar,
+                status=status,
+                child_code=report.code,
+                **common,
+            )
+
+    @classmethod
+    def open_from_province(
+        cls,
+        *,
+        trace: Trace,
+        request: across.ForwardRequest,
+        procedure_id: UUID,
+        procedure: ProcedureDefinition,
+        procedure_version: int,
+        calendar: VersionedCalendar,
+        registry: AgencyRegistry,
+    ) -> Dossier:
+        """The child of another province's dossier, awaiting this province's desk.
+
+        The target must be a registered unit here, within the agency competent
+        for the procedure (else ``NotCompetentInProvinceError``).
+        """
+        if trace.actor.role is not Role.SYSTEM:
+            raise ActorNotAllowedError(
+                B("chỉ hệ thống liên thông mở hồ sơ", "only the integration opens it")
+            )
+        target = AgencyCode(request.to_holder.agency_code)
+        competent = procedure.competent_agency
+        if not target.is_within(competent) and not competent.is_within(target):
+            raise across.NotCompetentInProvinceError(target.value, procedure.code)
+        departments = registry.departments_of(target.value)
+        if departments is None:
+            raise across.NotCompetentInProvinceError(target.value, procedure.code)
+        department = request.to_holder.department
+        if department is not None and departments and department not in departments:
+            raise across.NotCompetentInProvinceError(
+                f"{target.value} / {department}", procedure.code
+            )
+        return cls._create(
+            across.OpenedFromProvince,
+            id=request.child_id,
+            trace=trace,
+            applicant=request.applicant,
+            procedure_id=procedure_id,
+            procedure=AppliedProcedure.of(procedure),
+            procedure_version=procedure_version,
+            calendar_version=calendar.version,
+            channel=request.channel,
+            components=components_of(procedure),
+            summary=summary_text(request.summary),
+            source_province=request.source_province,
+            source_id=request.source_id,
+            source_code=request.source_code,
+            source_event_id=request.source_event_id,
+            to_holder=request.to_holder,
+            note=optional_text(request.note, "note"),
         )
 
     def request_supplement(
@@ -867,7 +1030,7 @@ class Dossier(Aggregate):
             case events.FinancialObligationPaid():
                 self.paid_via = event.channel
                 self.supplement_items = ()
-            case events.Resolved():
+            case events.Resolved() | across.ResultReturnedByProvince():
                 self.results = list(event.results)
 
     # -- helpers ----------------------------------------------------------
@@ -913,6 +1076,9 @@ class Dossier(Aggregate):
                     f"{actor.agency_code} is outside this dossier",
                 )
             )
+        # A reorganisation here still moves competence (TRANSFER_TO_SUCCESSOR).
+        if self._state.held_elsewhere and command is not Command.TRANSFER_TO_SUCCESSOR:
+            raise across.HeldByProvinceError(self._state.across_province)
         if self.status not in LEGAL_FROM[command]:
             raise IllegalTransitionError(action=command, status=self.status)
 
@@ -1060,7 +1226,19 @@ class Dossier(Aggregate):
         )
 
 
+_NOT_REPORTED = frozenset(
+    {
+        # Before or at B's reception (acceptance is its own event), and B's
+        # hand-over of the result (it came back with ResultReturnedByProvince).
+        DossierStatus.SUBMITTED,
+        DossierStatus.RECEIVED,
+        DossierStatus.RETURNED,
+    }
+)
+"""Child statuses a report records nothing for on the source dossier."""
+
+
 # Stored topics name the events ``domain.dossier:Dossier.<Name>``: resolving one
 # by import (before ``domain.dossier_events`` registered it) reads these names.
-for _event_class in events.DOSSIER_EVENTS:
+for _event_class in (*events.DOSSIER_EVENTS, *across.CROSS_PROVINCE_EVENTS):
     setattr(Dossier, _event_class.__name__, _event_class)

@@ -16,6 +16,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from domain.cross_province import (
+    AcceptedByProvince,
+    CrossBoundaryState,
+    ForwardedToProvince,
+    OpenedFromProvince,
+    RefusedByProvince,
+    ResultReturnedByProvince,
+    StatusReportedByProvince,
+)
 from domain.deadline import Timeliness
 from domain.dossier_events import (
     DossierEvent,
@@ -72,6 +81,31 @@ class DossierState:
     returned_at: datetime | None = None
     return_method: ReturnMethod | None = None
     satisfaction: Satisfaction | None = None
+    across_state: CrossBoundaryState | None = None
+    """R-17 state while (or after) another province handles it (``domain.cross_province``)."""
+    across_province: str | None = None
+    across_child: str | None = None
+    """The child dossier's id in that province."""
+    across_code: str | None = None
+    """The child's code in that province, once its desk received it."""
+    across_version: int = 0
+    """The child's last reported version (older reports change nothing)."""
+    across_from: Holder | None = None
+    """Who forwarded it across: holds it again on a refusal or the result."""
+    source_province: str | None = None
+    """A child dossier: the province of its source dossier..."""
+    source_code: str | None = None
+    """...and the source's code there (the one the citizen knows)."""
+
+    @property
+    def held_elsewhere(self) -> bool:
+        """Another province holds it: commands here wait for its reports."""
+        return self.across_state is not None and self.across_state.held_elsewhere
+
+    @property
+    def is_child(self) -> bool:
+        """Opened for another province's dossier (never counted or synced alone)."""
+        return self.source_province is not None
 
     @property
     def national_code(self) -> int:
@@ -161,6 +195,13 @@ def begin(event: Lodged) -> DossierState:
     )
     if isinstance(event, ReceivedAtDesk):
         return replace(state, **_accepted(state, event))
+    if isinstance(event, OpenedFromProvince):
+        return replace(
+            state,
+            holder=event.to_holder,
+            source_province=event.source_province,
+            source_code=event.source_code,
+        )
     return state
 
 
@@ -243,10 +284,14 @@ def _resolved(_state: DossierState, event: Resolved) -> Changes:
 
 @rule(Forwarded)
 def _forwarded(state: DossierState, event: Forwarded) -> Changes:
-    unit = event.to_holder.agency_code
+    return _handed_to(state, event.to_holder)
+
+
+def _handed_to(state: DossierState, to: Holder) -> Changes:
+    unit = to.agency_code
     involved = state.involved_agencies
     return {
-        "holder": event.to_holder,
+        "holder": to,
         "involved_agencies": involved if unit in involved else (*involved, unit),
         "status": DossierStatus.IN_PROGRESS,
     }
@@ -324,4 +369,70 @@ def _transferred(state: DossierState, event: TransferredToSuccessor) -> Changes:
         "competent_agency": event.to_agency,
         "holder": event.to_holder,
         "involved_agencies": involved,
+    }
+
+
+# -- cross-province forwarding (R-17, ``domain.cross_province``) -------------
+
+
+@rule(ForwardedToProvince)
+def _forwarded_to_province(state: DossierState, event: ForwardedToProvince) -> Changes:
+    return {
+        **_handed_to(state, event.to_holder),
+        "across_state": CrossBoundaryState.AWAITING_RECEIVING_UNIT,
+        "across_province": event.province,
+        "across_child": str(event.child_id),
+        "across_code": None,
+        "across_version": 0,
+        "across_from": event.from_holder,
+    }
+
+
+@rule(AcceptedByProvince)
+def _accepted_by_province(_state: DossierState, event: AcceptedByProvince) -> Changes:
+    return {
+        "across_state": CrossBoundaryState.RECEIVED,
+        "across_code": event.child_code,
+        "across_version": event.child_version,
+    }
+
+
+@rule(StatusReportedByProvince)
+def _status_reported(_state: DossierState, event: StatusReportedByProvince) -> Changes:
+    """The citizen's one dossier shows the status the other province reports."""
+    changes: Changes = {
+        "across_state": CrossBoundaryState.PROCESSING,
+        "across_version": event.child_version,
+        "status": event.status,
+    }
+    if event.child_code is not None:
+        changes["across_code"] = event.child_code
+    if event.status.is_terminal:
+        changes["finished_at"] = event.trace.at
+    return changes
+
+
+@rule(ResultReturnedByProvince)
+def _result_returned(state: DossierState, event: ResultReturnedByProvince) -> Changes:
+    """Resolved there; the result is back with the unit that forwarded it."""
+    return {
+        **_finished(DossierStatus.RESOLVED, event),
+        "timeliness": event.timeliness,
+        "late_without_apology": event.late_without_apology,
+        "across_state": CrossBoundaryState.RETURNED,
+        "across_version": event.child_version,
+        "holder": state.across_from or state.holder,
+    }
+
+
+@rule(RefusedByProvince)
+def _refused_by_province(state: DossierState, event: RefusedByProvince) -> Changes:
+    """Not taken: back with the unit that forwarded it, in progress here."""
+    return {
+        "across_state": None,
+        "across_child": None,
+        "across_code": None,
+        "across_version": event.child_version,
+        "holder": state.across_from or state.holder,
+        "status": DossierStatus.IN_PROGRESS,
     }

@@ -190,11 +190,12 @@ class UnregisteredAgencyError(DomainError):
 
 
 class CrossProvinceForwardError(DomainError):
-    """Forwards to another province go through the cross-province path (later issue)."""
+    """Another province, and this instance has no cross-province peers
+    (``domain.cross_province``: with peers, an unknown one is ``UNKNOWN_PROVINCE``)."""
 
     code = "CROSS_PROVINCE_FORWARD"
-    vi = "Không chuyển hồ sơ sang tỉnh khác ({a0}) theo cách này: dùng liên thông liên tỉnh"
-    en = "A dossier is not forwarded to another province ({a0}) this way: use the cross-province path"
+    vi = "Không chuyển hồ sơ sang tỉnh khác ({a0}): chưa cấu hình liên thông liên tỉnh (MOTCUA_PEER_PROVINCES)"
+    en = "A dossier is not forwarded to another province ({a0}): no cross-province peers are configured (MOTCUA_PEER_PROVINCES)"
 
 
 class PlannedDueError(DomainError):

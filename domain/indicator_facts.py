@@ -13,6 +13,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.cross_province import (
+    OpenedFromProvince,
+    ResultReturnedByProvince,
+    StatusReportedByProvince,
+)
 from domain.dossier_events import (
     ComponentDigitized,
     ComponentReused,
@@ -33,6 +38,7 @@ from domain.dossier_events import (
     SupplementRequested,
     Withdrawn,
 )
+from domain.dossier_status import DossierStatus
 from domain.dossier_values import PaymentChannel, ReuseSource
 
 END_RESOLVED = "resolved"
@@ -136,9 +142,16 @@ def _ended(facts: DossierFacts, kind: str, at: datetime) -> DossierFacts:
     return replace(facts, end_kind=kind, end_at=at)
 
 
+class NotCountedHere(TypeError):
+    """A child of another province's dossier (R-17): the source dossier is the
+    one counted, in its own province, once; the child has no facts here."""
+
+
 def evolve_facts(facts: DossierFacts | None, event: DossierEvent) -> DossierFacts:
     """The facts after ``event``; ``None`` before the lodging."""
     if facts is None:
+        if isinstance(event, OpenedFromProvince):
+            raise NotCountedHere(str(event.originator_id))
         if not isinstance(event, Lodged):
             raise TypeError(f"a dossier begins with its lodging, not {type(event)}")
         return begin_facts(event)
@@ -174,6 +187,18 @@ def evolve_facts(facts: DossierFacts | None, event: DossierEvent) -> DossierFact
             local_timeliness=event.timeliness.value,
             electronic_result=bool(event.results),
         )
+    if isinstance(event, ResultReturnedByProvince):
+        # The other province resolved it: this dossier's end, counted here.
+        return replace(
+            facts,
+            end_kind=END_RESOLVED,
+            end_at=at,
+            local_timeliness=event.timeliness.value,
+            electronic_result=bool(event.results),
+        )
+    if isinstance(event, StatusReportedByProvince):
+        ended = _REPORTED_ENDS.get(event.status)
+        return facts if ended is None else _ended(facts, ended, at)
     if isinstance(event, Returned):
         return _ended(facts, END_RETURNED, at)
     if isinstance(event, Stopped):
@@ -196,6 +221,12 @@ def evolve_facts(facts: DossierFacts | None, event: DossierEvent) -> DossierFact
     if isinstance(event, ComponentSigned):
         return replace(facts, signed_components=facts.signed_components + 1)
     return facts
+
+
+_REPORTED_ENDS = {
+    DossierStatus.STOPPED: END_STOPPED,
+    DossierStatus.WITHDRAWN: END_WITHDRAWN,
+}
 
 
 def _due(

@@ -12,6 +12,12 @@ from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
+from domain.cross_province import (
+    AcceptedByProvince,
+    ForwardedToProvince,
+    RefusedByProvince,
+    ResultReturnedByProvince,
+)
 from domain.dossier_events import (
     DossierEvent,
     FinancialObligationPaid,
@@ -158,7 +164,7 @@ def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
 
 class CitizenProjection(Projection):
     name = "citizen"
-    version = 2
+    version = 3
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, code TEXT, "
         "procedure_code TEXT NOT NULL, procedure_name TEXT NOT NULL, channel TEXT NOT NULL, "
@@ -299,6 +305,20 @@ class CitizenProjection(Projection):
         self._step(event, sql)
 
     @apply.register
+    def result_from_province(self, event: ResultReturnedByProvince, sql: Sql) -> None:
+        """Another province's result (R-17): shown once this one returns it."""
+        self.folded.fold(event, str(event.originator_id))
+        for r in event.results:
+            values = (
+                str(event.originator_id),
+                r.result_code,
+                str(r.document_id),
+                r.number_symbol,
+            )
+            self.pending.put(dict(zip(_RESULT_COLUMNS, values, strict=True)))
+        self._step(event, sql)
+
+    @apply.register
     def returned(self, event: Returned, sql: Sql) -> None:
         self.folded.fold(event, str(event.originator_id))
         for row in self.pending.rows(str(event.originator_id)):
@@ -340,9 +360,20 @@ _STEPS = (
     Withdrawn,
     Received,
     TransferredToSuccessor,
+    ForwardedToProvince,
+    AcceptedByProvince,
+    RefusedByProvince,
 )
 """Events shown as a step besides those with their own handler (a step each)."""
-_HAND_OVERS = (Lodged, Received, Forwarded, TransferredToSuccessor)
+_HAND_OVERS = (
+    Lodged,
+    Received,
+    Forwarded,
+    TransferredToSuccessor,
+    ForwardedToProvince,
+    RefusedByProvince,
+    ResultReturnedByProvince,
+)
 
 
 class CitizenView:

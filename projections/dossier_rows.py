@@ -46,8 +46,8 @@ def _codec(hint: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
         )
     if kind is Holder:
         return (
-            lambda v: [v.agency_code, v.department],
-            lambda v: Holder(v[0], v[1]),
+            lambda v: [v.agency_code, v.department] if v is not None else None,
+            lambda v: Holder(v[0], v[1]) if v is not None else None,
         )
     if getattr(kind, "__origin__", None) is tuple:
         return list, tuple

@@ -59,7 +59,7 @@ class IndicatorProjection(Projection):
             return  # a dossier lodged before this read model existed: rebuilt later
         try:
             after = evolve_facts(before, event)
-        except TypeError:
+        except TypeError:  # incl. NotCountedHere: another province's child
             return
         sql.execute(
             f"INSERT INTO {self.table('dossier')} (dossier_id, received_on, "

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.cross_province import (
+    AcceptedByProvince,
+    ForwardedToProvince,
+    OpenedFromProvince,
+    RefusedByProvince,
+    ResultReturnedByProvince,
+    StatusReportedByProvince,
+)
 from domain.dossier_events import (
     ComponentDigitized,
     ComponentReused,
@@ -117,4 +125,43 @@ def describe(event: Any) -> tuple[str, str]:
                 f"Transferred to successor {event.to_agency} (was"
                 f" {event.from_agency}) under {event.legal_act}",
             )
-    return (type(event).__name__, type(event).__name__)
+    return _across(event) or (type(event).__name__, type(event).__name__)
+
+
+def _across(event: Any) -> tuple[str, str] | None:
+    """Cross-province forwarding (R-17)."""
+    match event:
+        case ForwardedToProvince():
+            unit = event.to_holder.agency_code
+            return (
+                f"Chuyển liên thông đến {unit} (tỉnh {event.province})",
+                f"Forwarded to {unit} (province {event.province})",
+            )
+        case AcceptedByProvince():
+            return (
+                f"Tỉnh {event.province} đã tiếp nhận, mã {event.child_code}",
+                f"Received by province {event.province}, code {event.child_code}",
+            )
+        case StatusReportedByProvince():
+            return (
+                f"Tỉnh {event.province}: {event.status.label('vi')}",
+                f"Province {event.province}: {event.status.label('en')}",
+            )
+        case ResultReturnedByProvince():
+            return (
+                f"Tỉnh {event.province} đã có kết quả, chuyển về nơi tiếp nhận",
+                f"Resolved by province {event.province}, result sent back",
+            )
+        case RefusedByProvince():
+            return (
+                f"Tỉnh {event.province} không tiếp nhận: {event.reason}",
+                f"Not taken by province {event.province}: {event.reason}",
+            )
+        case OpenedFromProvince():
+            return (
+                f"Nhận liên thông từ tỉnh {event.source_province}"
+                f" (hồ sơ {event.source_code})",
+                f"Forwarded from province {event.source_province}"
+                f" (dossier {event.source_code})",
+            )
+    return None

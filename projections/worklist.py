@@ -41,6 +41,11 @@ _COLUMNS = (
     "reappointed",
     "late_without_apology",
     "involved_agencies",
+    "cross_boundary",
+    "cross_province",
+    "cross_code",
+    "source_province",
+    "source_code",
 )
 APOLOGY_STATUSES = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
 """Where the clock runs and an apology with re-appointment may be made (R-12)."""
@@ -72,6 +77,14 @@ class WorkItem:
     late_without_apology: bool = False
     involved_agencies: tuple[str, ...] = ()
     """Every unit the dossier has been with since reception."""
+    cross_boundary: int | None = None
+    """R-17 state 1–4 while (or after) another province handles it."""
+    cross_province: str | None = None
+    cross_code: str | None = None
+    """Its code in that province."""
+    source_province: str | None = None
+    """A child of another province's dossier: that province and its code."""
+    source_code: str | None = None
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> WorkItem:
@@ -133,12 +146,17 @@ def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
         "reappointed": int(state.reappointed),
         "late_without_apology": int(state.late_without_apology),
         "involved_agencies": units_text(state.involved_agencies),
+        "cross_boundary": state.across_state.value if state.across_state else None,
+        "cross_province": state.across_province,
+        "cross_code": state.across_code,
+        "source_province": state.source_province,
+        "source_code": state.source_code,
     }
 
 
 class WorklistProjection(Projection):
     name = "worklist"
-    version = 3
+    version = 4
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, code TEXT, applicant_id TEXT NOT NULL, "
         "applicant_name TEXT NOT NULL, procedure_code TEXT NOT NULL, "
@@ -149,7 +167,8 @@ class WorklistProjection(Projection):
         "supplement_requests INTEGER NOT NULL, timeliness TEXT, version BIGINT NOT NULL, "
         "updated_at TEXT NOT NULL, reappointed INTEGER NOT NULL, "
         "late_without_apology INTEGER NOT NULL, involved_agencies TEXT NOT NULL, "
-        "state TEXT NOT NULL",
+        "cross_boundary INTEGER, cross_province TEXT, cross_code TEXT, "
+        "source_province TEXT, source_code TEXT, state TEXT NOT NULL",
     }
     indexes = (
         ("dossiers", "code"),

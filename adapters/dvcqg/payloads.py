@@ -103,9 +103,7 @@ def is_synced(dossier: Dossier) -> bool:
 def is_child(dossier: Dossier) -> bool:
     """An inter-agency (liên thông) or cross-province child dossier: its parent
     is the one the citizen filed, and only the parent is synced (R-52)."""
-    return bool(
-        getattr(dossier, "parent_code", None) or getattr(dossier, "parent_id", None)
-    )
+    return dossier.state.is_child
 
 
 def identity(dossier: Dossier) -> dict[str, Any]:

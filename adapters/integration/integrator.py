@@ -17,8 +17,10 @@ from eventsourcing.application import Application
 
 from adapters.dvcqg.client import PortalOptions
 from adapters.dvcqg.sync import DvcqgSync, SyncOptions
+from adapters.integration.inbox import Courier, Inbox
 from adapters.integration.nats_outbox import NatsOutbox, OutboxOptions, run_in_thread
 from adapters.settings import Settings
+from application.onestop import OneStop
 from projections.ports import ReadStore
 
 
@@ -47,6 +49,7 @@ def outbox_options(settings: Settings) -> OutboxOptions | None:
         batch_size=settings.value("INTEGRATOR_BATCH_SIZE"),
         duplicate_window=settings.value("NATS_DUPLICATE_WINDOW"),
         ack_timeout=float(settings.value("NATS_ACK_TIMEOUT")),
+        peers=frozenset(settings.value("PEER_PROVINCES") or ()),
     )
 
 
@@ -93,7 +96,21 @@ def build_integrator(
     followers: list[Any] = []
     options = outbox_options(settings)
     if options is not None:
-        followers.append(NatsOutbox(app, store, options))
+        courier = None
+        if options.peers and isinstance(app, OneStop):
+            # Cross-province forwarding: out with the outbox, in by the inbox.
+            courier = Courier(app, store, options.province)
+            followers.append(
+                Inbox(
+                    app,
+                    options.url,
+                    options.province,
+                    options.duplicate_window,
+                    options.ack_timeout,
+                    options.peers,
+                )
+            )
+        followers.append(NatsOutbox(app, store, options, courier))
     sync = sync_options(settings)
     if sync is not None:
         followers.append(DvcqgSync(app, store, sync))

@@ -16,7 +16,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import nats
@@ -32,6 +32,9 @@ from adapters.integration.positions import Positions
 from projections.dead_letters import describe
 from projections.ports import ReadStore
 
+if TYPE_CHECKING:
+    from adapters.integration.inbox import Courier
+
 log = structlog.get_logger("integrator")
 
 NAME = "nats"
@@ -46,6 +49,8 @@ class OutboxOptions:
     batch_size: int = 500
     duplicate_window: int = 7200
     ack_timeout: float = 5.0
+    peers: frozenset[str] = frozenset()
+    """Provinces this one forwards to (``adapters.integration.inbox``)."""
 
 
 async def ensure_stream(js: JetStreamContext, province: str, window: int) -> None:
@@ -71,9 +76,16 @@ class NatsOutbox:
     name = NAME
 
     def __init__(
-        self, app: Application[UUID], store: ReadStore, options: OutboxOptions
+        self,
+        app: Application[UUID],
+        store: ReadStore,
+        options: OutboxOptions,
+        courier: Courier | None = None,
     ) -> None:
         self.app = app
+        self.courier = courier
+        """Adds the cross-province messages of each batch (``inbox.Courier``)."""
+        self._streams: set[str] = set()
         self.options = options
         self.positions = Positions(store, NAME)
         self.published = 0
@@ -103,10 +115,12 @@ class NatsOutbox:
         )
         js = nc.jetstream(
             timeout=self.options.ack_timeout,
-            publish_async_max_pending=max(self.options.batch_size, 1),
+            # A batch may add one cross-province message per event.
+            publish_async_max_pending=2 * max(self.options.batch_size, 1),
         )
         await ensure_stream(js, self.options.province, self.options.duplicate_window)
         self.connected = True
+        self._streams = {self.options.province}
         self._position = None  # read again: an operator may have reset it
         log.info("nats_connected", url=self.options.url)
         return nc, js
@@ -137,6 +151,21 @@ class NatsOutbox:
                     headers=envelope.headers(notification),
                 )
             )
+        if self.courier is not None:
+            for message in await asyncio.to_thread(
+                self.courier.messages, notifications
+            ):
+                if message.province not in self._streams:
+                    # The peer's instance may not have created its stream yet.
+                    await ensure_stream(
+                        js, message.province, self.options.duplicate_window
+                    )
+                    self._streams.add(message.province)
+                pending.append(
+                    await js.publish_async(
+                        message.subject, message.body, headers=message.headers
+                    )
+                )
         acks = await asyncio.wait_for(
             asyncio.gather(*pending), timeout=self.options.ack_timeout
         )

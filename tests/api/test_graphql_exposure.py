@@ -86,6 +86,7 @@ TYPE_LEVELS: dict[str, frozenset[str]] = {
     "OfficerDossier": STAFF,
     "TimelineItem": STAFF,
     "ControlSheetLine": STAFF,
+    "CrossBoundary": STAFF,
     "WarehouseDocument": ACTORS,  # the owner's own, and the desk's lookup
     "DocumentValidated": ACTORS,
     **dict.fromkeys(OUTCOMES, ACTORS),

@@ -76,12 +76,13 @@ class TestStoredState:
             involved_agencies=("000.00.12.H34",),
             submitted_at=datetime(2026, 3, 2, 8, tzinfo=UTC),
             satisfaction=Satisfaction.SATISFIED,
+            source_code="000.00.00.H35-260302-0001",
         )
         stored = json.loads(encode_state(state))
-        assert stored[-1] == "satisfied"  # the last field declared
+        assert stored[-1] == "000.00.00.H35-260302-0001"  # the last field declared
         older = json.dumps(stored[:-1])
         assert decode_state(older) == DossierState(
-            **{**vars(state), "satisfaction": None}
+            **{**vars(state), "source_code": None}
         )
 
     @given(st.lists(UNITS, max_size=4, unique=True))

@@ -8,6 +8,7 @@ import strawberry
 
 from api.graphql.officer_view import OfficerPresentation
 from api.graphql.types.common import DossierStatus
+from domain.cross_province_values import CrossBoundaryState
 from domain.dossier_status import DossierStatus as Status
 from projections.control_sheet import ControlStep
 from projections.timeline import TimelineEntry
@@ -100,6 +101,43 @@ class TimelineItem:
         )
 
 
+@strawberry.type(
+    description="Liên thông liên tỉnh (phi địa giới, R-17) / cross-province forwarding"
+)
+class CrossBoundary:
+    state: int | None = strawberry.field(
+        description="1 đã tiếp nhận, 2 đang xử lý, 3 đã trả kết quả, 4 chờ đơn vị "
+        "tiếp nhận / 1 received, 2 processing, 3 returned, 4 awaiting the receiving "
+        "unit (source dossier); null on a child dossier"
+    )
+    label: str | None
+    province: str = strawberry.field(
+        description="the other province (target of a source, source of a child)"
+    )
+    code: str | None = strawberry.field(
+        description="the dossier's code in the other province"
+    )
+
+    @classmethod
+    def of(cls, item: WorkItem, language: str) -> CrossBoundary | None:
+        if item.source_province is not None:
+            return cls(
+                state=None,
+                label=None,
+                province=item.source_province,
+                code=item.source_code,
+            )
+        if item.cross_province is None or item.cross_boundary is None:
+            return None
+        state = CrossBoundaryState(item.cross_boundary)
+        return cls(
+            state=state.value,
+            label=state.label(language),
+            province=item.cross_province,
+            code=item.cross_code,
+        )
+
+
 @strawberry.type(description="Hồ sơ trong danh sách công việc của cán bộ")
 class OfficerDossier:
     dossier_id: strawberry.ID
@@ -137,6 +175,10 @@ class OfficerDossier:
         description="Giải quyết quá hạn mà không có văn bản xin lỗi, hẹn lại"
     )
     control_sheet: list[ControlSheetLine]
+    cross_boundary: CrossBoundary | None = strawberry.field(
+        default=None,
+        description="Liên thông liên tỉnh / forwarded across provinces (R-17)",
+    )
 
     @classmethod
     def of(
@@ -175,4 +217,5 @@ class OfficerDossier:
             reappointed=item.reappointed,
             late_without_apology=item.late_without_apology,
             control_sheet=[ControlSheetLine.of(s, language, view) for s in steps or []],
+            cross_boundary=CrossBoundary.of(item, language),
         )

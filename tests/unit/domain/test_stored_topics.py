@@ -16,6 +16,7 @@ from domain import (
     agency,
     calendar,
     complaint,
+    cross_province,
     digitized_document,
     dossier,
     dossier_code,
@@ -30,6 +31,7 @@ MODULES = (
     agency,
     calendar,
     complaint,
+    cross_province,
     digitized_document,
     dossier,
     dossier_code,
@@ -106,7 +108,7 @@ class TestStoredTopics:
             "from eventsourcing.utils import resolve_topic\n"
             "for t in sys.argv[1:]:\n"
             "    c = resolve_topic(t)\n"
-            "    assert c.__module__ in ('domain.dossier_events', 'domain.dossier'), t\n"
+            "    assert c.__module__ in ('domain.dossier_events', 'domain.dossier', 'domain.cross_province'), t\n"
             "    print(t, c.__module__, c.__name__)\n"
         )
         done = subprocess.run(
