@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from adapters.settings import Settings
-from api.body_limit import BodyLimitMiddleware
 from api.dashboard import router as dashboard_router
+from api.edge import Edge
 from api.edge_settings import EdgeSettings
 from api.files import UPLOAD_PATH
 from api.files import router as files_router
@@ -25,11 +25,9 @@ from api.graphql.fast_path import FastQueries
 from api.graphql.router import MotcuaGraphQLRouter, direct_post
 from api.graphql.schema import build_schema
 from api.health import readiness, refresh_metrics
-from api.idempotency import IdempotencyMiddleware
-from api.logging import RequestIdMiddleware, configure_logging
-from api.metrics import ApiMetrics, MetricsMiddleware
+from api.logging import configure_logging
+from api.metrics import ApiMetrics
 from api.refusals import language_of, refusal_body, status_of
-from api.security import add_edge_security, add_trusted_proxies
 from api.services import build_services
 from api.slips import router as slips_router
 from api.websocket_protocol import install as install_websocket_protocol
@@ -124,19 +122,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await refresh_metrics(request.app.state.services)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    # Added innermost first: the last one added sees the request first.
+    # One layer: request id, access log, metrics, security headers, CORS,
+    # the /metrics gate, body limits, idempotency (``api.edge``).
     app.add_middleware(
-        IdempotencyMiddleware, max_response_bytes=edge.idempotency_max_response_bytes
+        Edge, edge=edge, metrics=api_metrics, upload_paths=(UPLOAD_PATH,)
     )
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_body_bytes=edge.max_body_bytes,
-        max_ws_bytes=edge.max_ws_message_bytes,
-        upload_paths=(UPLOAD_PATH,),
-        max_upload_bytes=edge.max_upload_bytes,
-    )
-    add_edge_security(app, edge)
-    app.add_middleware(MetricsMiddleware, metrics=api_metrics)
-    app.add_middleware(RequestIdMiddleware)
-    add_trusted_proxies(app, edge)
     return app
