@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None if edge.production else "/docs",
         redoc_url=None if edge.production else "/redoc",
         openapi_url=None if edge.production else "/openapi.json",
+        # Metrics are Prometheus (api.metrics); FastAPI's own OpenTelemetry
+        # would otherwise ask the global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.edge = edge
     app.state.document_caches = DocumentCaches.create(
