@@ -9,7 +9,7 @@ memory. Websocket messages over the limit close the connection with 1009
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from api.refusals import (
     BodyTooLargeError,
@@ -25,17 +25,15 @@ MESSAGE_TOO_BIG = 1009
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-class BodyLimitMiddleware:
+class BodyLimits:
     def __init__(
         self,
-        app: ASGIApp,
         *,
         max_body_bytes: int,
         max_ws_bytes: int,
         upload_paths: tuple[str, ...] = (),
         max_upload_bytes: int = 0,
     ) -> None:
-        self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_ws_bytes = max_ws_bytes
         self.upload_paths = frozenset(upload_paths)
@@ -45,55 +43,55 @@ class BodyLimitMiddleware:
             max_body_bytes, max_upload_bytes + MULTIPART_OVERHEAD
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self._http(scope, receive, send)
-        elif scope["type"] == "websocket":
-            await self.app(scope, self._bounded_ws(receive, send), send)
-        else:
-            await self.app(scope, receive, send)
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def read(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole body, or None when it was refused here (answered on
+        ``send``) or the client went away before sending it."""
         limit = (
             self.max_upload_body
             if scope.get("method") == "POST" and scope.get("path") in self.upload_paths
             else self.max_body_bytes
         )
-        headers = dict(scope.get("headers", []))
-        language = language_of(headers.get(b"accept-language"))
-        declared = headers.get(b"content-length")
+        declared: bytes | None = None
+        language_header: bytes | None = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                declared = value
+            elif name == b"accept-language":
+                language_header = value
         if declared is not None:
             if not declared.strip().isdigit():
-                await send_refusal(send, MalformedBodyError("Content-Length"), language)
-                return
+                await send_refusal(
+                    send,
+                    MalformedBodyError("Content-Length"),
+                    language_of(language_header),
+                )
+                return None
             if int(declared) > limit:
-                await self._too_large(send, language, limit)
-                return
-        chunks: list[bytes] = []
-        size = 0
+                await self._too_large(send, language_of(language_header), limit)
+                return None
+        message = await receive()
+        if message["type"] != "http.request":
+            return None  # the client went away before sending its body
+        body: bytes = message.get("body", b"")
+        if len(body) > limit:
+            await self._too_large(send, language_of(language_header), limit)
+            return None
+        if not message.get("more_body", False):
+            return body  # the common case: one message
+        chunks = [body]
+        size = len(body)
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                return  # the client went away before sending its body
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await self._too_large(send, language, limit)
-                return
+                await self._too_large(send, language_of(language_header), limit)
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()  # disconnect, when it comes
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+                return b"".join(chunks)
 
     async def _too_large(self, send: Send, language: str, limit: int) -> None:
         await send_refusal(
@@ -103,7 +101,7 @@ class BodyLimitMiddleware:
             headers=[(b"connection", b"close")],
         )
 
-    def _bounded_ws(self, receive: Receive, send: Send) -> Receive:
+    def bounded_ws(self, receive: Receive, send: Send) -> Receive:
         limit = self.max_ws_bytes
 
         async def bounded() -> Message:

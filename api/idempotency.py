@@ -40,29 +40,37 @@ _REUSED = error_body(
 )
 
 
-class IdempotencyMiddleware:
+class Idempotency:
     """The store comes from ``app.state.services``, built in the lifespan."""
 
-    def __init__(self, app: ASGIApp, *, max_response_bytes: int = 64 * 1024) -> None:
-        self.app = app
+    def __init__(self, *, max_response_bytes: int = 64 * 1024) -> None:
         self.max_response_bytes = max_response_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", []))
-        raw_key = headers.get(b"idempotency-key", b"").strip()
-        if scope["type"] != "http" or scope.get("method") != "POST" or not raw_key:
-            await self.app(scope, receive, send)
+    async def __call__(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, body: bytes
+    ) -> None:
+        """``app`` answers ``scope`` (whose body, already read, is ``body``),
+        once per key when it is an authenticated mutation with one."""
+        raw_key = b""
+        authorization: bytes | None = None
+        if scope.get("method") == "POST":
+            for name, value in scope.get("headers", ()):
+                if name == b"idempotency-key":
+                    raw_key = value.strip()
+                elif name == b"authorization":
+                    authorization = value
+        if not raw_key:
+            await app(scope, receive, send)
             return
-        body = await _read(receive)
-        replay_body = _once(body, receive)
-        principal = await _principal(scope, headers.get(b"authorization"))
+        principal = await _principal(scope, authorization)
         if principal is None or not _is_mutation(body):
-            await self.app(scope, replay_body, send)  # nothing kept
+            await app(scope, receive, send)  # nothing kept
             return
-        await self._idempotent(scope, replay_body, send, body, principal, raw_key)
+        await self._idempotent(app, scope, receive, send, body, principal, raw_key)
 
     async def _idempotent(
         self,
+        app: ASGIApp,
         scope: Scope,
         receive: Receive,
         send: Send,
@@ -102,7 +110,7 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, capture)
+            await app(scope, receive, capture)
         except BaseException:
             await store.abandon(key)
             raise
@@ -127,29 +135,6 @@ def _not_kept() -> bytes:
         "to keep for replay, query the dossier instead",
         "IDEMPOTENT_RESPONSE_NOT_KEPT",
     )
-
-
-async def _read(receive: Receive) -> bytes:
-    """The body is already bounded by the body-limit middleware outside us."""
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if message["type"] != "http.request" or not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _once(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 async def _principal(scope: Scope, authorization: bytes | None) -> Principal | None:

@@ -6,30 +6,43 @@ import logging
 import os
 import re
 import sys
-import time
-import uuid
 from typing import Any
 
 import orjson
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _configured = False
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def _dumps(value: Any, **_: Any) -> str:
+def _dumps(value: Any, **_: Any) -> bytes:
+    return orjson.dumps(value, default=str)
+
+
+def _dumps_text(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
 class _CurrentStderr:
-    """Whatever ``sys.stderr`` is at write time (test runners swap it)."""
+    """Whatever ``sys.stderr`` is at write time (test runners swap it), fed
+    bytes (text for the standard library's handler)."""
 
-    def write(self, text: str) -> int:
-        return sys.stderr.write(text)
+    def write(self, data: bytes | str) -> int:
+        stream = sys.stderr
+        if isinstance(data, str):
+            return stream.write(data)
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            return stream.write(data.decode())
+        stream.flush()  # nothing of the text layer's may come after this line
+        return int(buffer.write(data))
 
     def flush(self) -> None:
-        sys.stderr.flush()
+        stream = sys.stderr
+        getattr(stream, "buffer", stream).flush()
+
+
+_STDERR = _CurrentStderr()
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -49,7 +62,7 @@ def configure_logging(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(serializer=_dumps),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),  # type: ignore[arg-type]
+        logger_factory=structlog.BytesLoggerFactory(_STDERR),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -57,7 +70,7 @@ def configure_logging(level: int = logging.INFO) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(serializer=_dumps),
+            structlog.processors.JSONRenderer(serializer=_dumps_text),
         ],
     )
     handler = logging.StreamHandler(_CurrentStderr())
@@ -73,45 +86,29 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("uvicorn.access").propagate = False
 
 
-class RequestIdMiddleware:
-    """Pure ASGI: binds a request id for every log line and echoes it back."""
+def request_id_of(incoming: bytes) -> str:
+    """The client's ``X-Request-Id`` when well-formed, else a new one (a
+    random UUID v4 in hex, made without building a ``uuid.UUID``)."""
+    if incoming:
+        text = incoming.decode("latin-1")
+        if _REQUEST_ID.match(text):
+            return text
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
 
-    def __init__(self, app: ASGIApp, header: str = "x-request-id") -> None:
-        self.app = app
-        self.header = header.encode()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(self.header, b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            request_id=request_id, path=scope["path"], method=scope.get("method", "WS")
-        )
-        log = structlog.get_logger("access")
-        started = time.perf_counter()
-        status = 0
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", []).append(
-                    (self.header, request_id.encode())
-                )
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            if scope["type"] == "http":
-                log.info(
-                    "request",
-                    status=status,
-                    pid=os.getpid(),  # which worker of `serve --workers N`
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
-            structlog.contextvars.clear_contextvars()
+def access_logger() -> Any:
+    """One JSON line per request, built once and reused: its fields are given
+    (no context merge), orjson renders bytes written as they are."""
+    bound: Any = structlog.make_filtering_bound_logger(logging.INFO)
+    return bound(
+        structlog.BytesLogger(_STDERR),  # type: ignore[arg-type]
+        [
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(serializer=_dumps),
+        ],
+        {},
+    )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 @dataclass
@@ -47,37 +45,13 @@ class ApiMetrics:
         )
 
 
-_KNOWN = ("/graphql", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
+_KNOWN = frozenset(
+    ("/graphql", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
+)
 
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        route = (
-            path
-            if path in _KNOWN
-            else ("/api" if path.startswith("/api/") else "other")
-        )
-        started = time.perf_counter()
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            self.metrics.requests.labels(
-                scope.get("method", ""), route, str(status)
-            ).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+def route_of(path: str) -> str:
+    """The route label of ``path``: known paths as such, few labels otherwise."""
+    if path in _KNOWN:
+        return path
+    return "/api" if path.startswith("/api/") else "other"

@@ -1,9 +1,5 @@
-"""Security headers, the /metrics gate, CORS and trusted proxies.
-
-Order matters (outermost first): trusted proxies rewrite the client address
-and scheme before anything reads them; security headers then cover every
-response, refusals included.
-"""
+"""Security headers, the /metrics gate and trusted proxies (``api.edge``
+applies them in order, with CORS)."""
 
 from __future__ import annotations
 
@@ -11,9 +7,7 @@ import hmac
 import ipaddress
 from collections.abc import Iterable
 
-from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.edge_settings import EdgeSettings
 
@@ -60,79 +54,66 @@ def _csp(path: str) -> bytes:
     return STRICT_CSP
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        secure = scope.get("scheme") == "https"
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                html = any(
-                    name.lower() == b"content-type" and value.startswith(b"text/html")
-                    for name, value in headers
-                )
-                wanted = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                    (
-                        b"content-security-policy",
-                        _csp(scope["path"]) if html else STRICT_CSP,
-                    ),
-                ]
-                if secure:
-                    wanted.append((b"strict-transport-security", HSTS))
-                headers.extend(h for h in wanted if h[0] not in present)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+def security_headers(
+    given: list[tuple[bytes, bytes]], path: str, secure: bool
+) -> list[tuple[bytes, bytes]]:
+    """A response's headers with the security headers it does not set itself."""
+    headers = list(given)
+    present = set()
+    html = False
+    for name, value in headers:
+        lower = name.lower()
+        present.add(lower)
+        if lower == b"content-type" and value.startswith(b"text/html"):
+            html = True
+    wanted = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", _csp(path) if html else STRICT_CSP),
+    ]
+    if secure:
+        wanted.append((b"strict-transport-security", HSTS))
+    headers.extend(h for h in wanted if h[0] not in present)
+    return headers
 
 
-class MetricsGateMiddleware:
+class MetricsGate:
     """``/metrics`` on the separate listener, or with the bearer token, or (in
     development only, when neither is configured) openly."""
 
-    def __init__(self, app: ASGIApp, edge: EdgeSettings) -> None:
-        self.app = app
+    def __init__(self, edge: EdgeSettings) -> None:
         self.edge = edge
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def admits(self, scope: Scope, send: Send) -> bool:
+        """Whether the request goes on; when not, it was answered on ``send``."""
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return True
         on_listener = bool(scope.get(METRICS_LISTENER))
         if scope["path"] != "/metrics":
             if on_listener:
                 await _plain(send, 404, b"Not Found")
-            else:
-                await self.app(scope, receive, send)
-            return
+                return False
+            return True
         if on_listener:
-            await self.app(scope, receive, send)
-        elif self.edge.metrics_port is not None:
+            return True
+        if self.edge.metrics_port is not None:
             await _plain(send, 404, b"Not Found")
-        elif self.edge.metrics_token is not None:
+            return False
+        if self.edge.metrics_token is not None:
             if hmac.compare_digest(_bearer(scope), self.edge.metrics_token.encode()):
-                await self.app(scope, receive, send)
-            else:
-                await _plain(
-                    send,
-                    401,
-                    b"Unauthorized",
-                    [(b"www-authenticate", b'Bearer realm="metrics"')],
-                )
-        elif self.edge.production:
+                return True
+            await _plain(
+                send,
+                401,
+                b"Unauthorized",
+                [(b"www-authenticate", b'Bearer realm="metrics"')],
+            )
+            return False
+        if self.edge.production:
             await _plain(send, 404, b"Not Found")
-        else:
-            await self.app(scope, receive, send)
+            return False
+        return True
 
 
 def _bearer(scope: Scope) -> bytes:
@@ -171,26 +152,6 @@ def metrics_listener(app: ASGIApp) -> ASGIApp:
     return listener
 
 
-def add_edge_security(app: FastAPI, edge: EdgeSettings) -> None:
-    """The middlewares that must wrap everything else; call it last."""
-    app.add_middleware(MetricsGateMiddleware, edge=edge)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(edge.cors_origins),
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=[
-            "Authorization",
-            "Content-Type",
-            "Accept-Language",
-            "Idempotency-Key",
-            "X-Request-Id",
-        ],
-        expose_headers=["X-Request-Id", "Idempotent-Replayed", "Retry-After"],
-        max_age=600,
-    )
-    app.add_middleware(SecurityHeadersMiddleware)
-
-
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 FORWARDED_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 
@@ -218,7 +179,7 @@ def ip_of(text: str) -> IPAddress | None:
     return address
 
 
-class TrustedProxyMiddleware:
+class TrustedProxies:
     """The client address and scheme a trusted proxy reports.
 
     ``X-Forwarded-For`` is read right to left from the peer: trusted proxies
@@ -228,8 +189,7 @@ class TrustedProxyMiddleware:
     bucket of their own. Addresses are normalised (one spelling per address).
     """
 
-    def __init__(self, app: ASGIApp, trusted: Iterable[str]) -> None:
-        self.app = app
+    def __init__(self, trusted: Iterable[str]) -> None:
         self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in trusted)
 
     def trusts(self, address: IPAddress | None) -> bool:
@@ -246,14 +206,11 @@ class TrustedProxyMiddleware:
             hop = address
         return hop
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+    def rewrite(self, scope: Scope) -> Scope:
+        """``scope`` as the trusted proxy saw the request (itself otherwise)."""
         peer = ip_of(scope["client"][0]) if scope.get("client") else None
         if peer is None or not self.trusts(peer):
-            await self.app(scope, receive, send)
-            return
+            return scope
         forwarded: list[str] = []
         proto: str | None = None
         for name, value in scope.get("headers", []):
@@ -270,10 +227,4 @@ class TrustedProxyMiddleware:
                 scope["scheme"] = "https" if secure else "http"
         if forwarded:
             scope["client"] = (str(self.client(peer, forwarded)), 0)
-        await self.app(scope, receive, send)
-
-
-def add_trusted_proxies(app: FastAPI, edge: EdgeSettings) -> None:
-    """Outermost: X-Forwarded-For/-Proto count only from the listed proxies."""
-    if edge.trusted_proxies:
-        app.add_middleware(TrustedProxyMiddleware, trusted=edge.trusted_proxies)
+        return scope

@@ -89,33 +89,45 @@ def language_of(header: str | None) -> str:
     return "en" if header and header.strip().lower().startswith("en") else "vi"
 
 
+_READ = frozenset((b"accept-language", b"authorization", b"x-access-purpose"))
+
+
 async def get_context(
     request: Request = None,  # type: ignore[assignment]
     websocket: WebSocket = None,  # type: ignore[assignment]
 ) -> Context:
     connection: Request | WebSocket = request or websocket
     services: Services = connection.app.state.services
-    language = language_of(connection.headers.get("accept-language"))
-    authorization = connection.headers.get("authorization", "")
+    scope = connection.scope
+    # One pass over the raw headers (Starlette's Headers scans them per get);
+    # the first of a repeated header counts, as with Headers.get.
+    found: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        if name in _READ and name not in found:
+            found[name] = value
+    language_header = found.get(b"accept-language", b"")
+    authorization = found.get(b"authorization", b"")
+    purpose = found.get(b"x-access-purpose", b"")
+    language = language_of(language_header.decode("latin-1"))
     principal = ANONYMOUS
     refusal: LabelledError | None = None
     if authorization:
         try:
-            principal = await authenticate(services, authorization)
+            principal = await authenticate(services, authorization.decode("latin-1"))
         except LabelledError as error:
             if request is not None:
                 raise  # answered in GraphQL's error shape by the app
             refusal = error  # a websocket handshake: denied by the router
-    client = connection.client.host if connection.client else "unknown"
-    request_id = connection.scope.get("state", {}).get("request_id", uuid.uuid4().hex)
+    client = scope.get("client")
+    request_id = scope.get("state", {}).get("request_id") or uuid.uuid4().hex
     return Context(
         services,
         principal,
         language,
-        client,
+        client[0] if client else "unknown",
         request_id,
         refusal,
-        connection.headers.get("x-access-purpose", ""),
+        purpose.decode("latin-1"),
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -182,7 +183,22 @@ def _leaf(parent: GraphQLObjectType, selection: Any) -> Leaf | None:
     if not isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType):
         return None
     key = selection.alias.value if selection.alias else selection.name.value
-    return Leaf(key, resolve, leaf_type, non_null)
+    return Leaf(key, _plain_read(field) or resolve, leaf_type, non_null)
+
+
+def _plain_read(field: Any) -> Callable[[Any], Any] | None:
+    """``getattr(source, python_name)`` as one C call, when that is all
+    strawberry's basic-field resolver would do (no resolver of its own, the
+    default resolver ``getattr``)."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if (
+        definition is None
+        or getattr(definition, "base_resolver", True) is not None
+        or getattr(definition, "default_resolver", None) is not getattr
+        or not isinstance(getattr(definition, "python_name", None), str)
+    ):
+        return None
+    return attrgetter(definition.python_name)
 
 
 def root_path(shape: Shape, query: GraphQLObjectType) -> Path:

@@ -18,8 +18,8 @@ ran: other fields, mutations and subscriptions, batches, GET, streaming
 ``Accept`` headers, other content types, malformed bodies, documents that do
 not parse or validate, an operation over the cost limit. Auth, the rate
 limiter, read-your-writes and caches live in the context and the resolvers,
-which both paths share; the middlewares (request id, access log, metrics,
-body limit, idempotency) sit outside the route. ``MOTCUA_GRAPHQL_FAST_PATH=n``
+which both paths share; the edge layer (``api.edge``: request id, access
+log, metrics, body limit, idempotency) sits outside the route. ``MOTCUA_GRAPHQL_FAST_PATH=n``
 turns it off (the equivalence tests compare the two).
 """
 

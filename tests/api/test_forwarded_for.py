@@ -7,7 +7,7 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.security import TrustedProxyMiddleware, ip_of
+from api.security import TrustedProxies, ip_of
 
 
 def spellings(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[str]:
@@ -71,7 +71,7 @@ def test_the_client_is_the_first_untrusted_valid_address_from_the_right(
     chain: list[str],
 ) -> None:
     proxy = ipaddress.ip_address("10.0.0.1")
-    middleware = TrustedProxyMiddleware(app=None, trusted=["10.0.0.0/8"])  # type: ignore[arg-type]
+    middleware = TrustedProxies(["10.0.0.0/8"])
     client = middleware.client(proxy, chain)
     readable = [ip_of(entry) for entry in chain]
     assert client == proxy or client in readable
