@@ -33,6 +33,7 @@ from domain.files import (
     FileIntegrityError,
     FileTooLargeError,
     FileTypeMismatchError,
+    SignatureCheck,
     SignatureRefusedError,
     UnsupportedFileError,
 )
@@ -147,7 +148,9 @@ async def _principal(request: Request, services: Services) -> Principal:
 async def upload_file(request: Request) -> Any:
     services: Services = request.app.state.services
     try:
-        await _principal(request, services)
+        principal = await _principal(request, services)
+        role = Role.CITIZEN if principal.level is AccessLevel.CITIZEN else None
+        trace = trace_for(principal.actor_for(role))
         limits = services.scan_limits
         async with request.form(max_files=1, max_fields=4) as form:
             part = form.get("file")
@@ -155,12 +158,17 @@ async def upload_file(request: Request) -> Any:
                 raise MalformedBodyError("file")
             data = await part.read(limits.max_bytes + 1)
             declared = part.content_type
+        checks: list[tuple[SignatureCheck, ...]] = []
+
+        def check(pdf: bytes) -> None:
+            checks.append(services.onestop.signing.check_upload(pdf))
+
         stored = await anyio.to_thread.run_sync(
-            services.blobs.ingest,
-            data,
-            limits,
-            declared,
-            services.onestop.signing.check_upload,
+            services.blobs.ingest, data, limits, declared, check
+        )
+        # Who uploaded it: an online dossier may only name its citizen's uploads.
+        await anyio.to_thread.run_sync(
+            services.onestop.record_upload, trace, stored, checks[0] if checks else ()
         )
     except LabelledError as error:
         return _refused(request, error)

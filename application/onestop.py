@@ -273,14 +273,25 @@ class OneStop(DossierLifecycle):
         documents: dict[str, DocumentMetadata] | None = None,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Record the supplement; the due time moves by the paused working time."""
+        """Record the supplement; the due time moves by the paused working time.
+        Each document names a file its supplier may use (a citizen: their own
+        upload); in-scope files of a received dossier enter the warehouse."""
+        given = documents or {}
+
+        def supplement(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            self.check_new_documents(given)
+            entered = dossier.receive_supplement(
+                trace=trace,
+                calendar=calendar,
+                documents=given,
+                files=self.uploaded_files(trace.actor, given),
+            )
+            for document in entered:
+                self.record_validation(document, trace)
+            return entered
+
         return self.execute(
-            dossier_id,
-            lambda d, c: d.receive_supplement(
-                trace=trace, calendar=c, documents=documents or {}
-            ),
-            expected_version=expected_version,
-            actor=trace.actor,
+            dossier_id, supplement, expected_version=expected_version, actor=trace.actor
         )
 
     def request_payment(

@@ -22,6 +22,7 @@ from domain import (
     dossier_events,
     procedure,
     reorganisation,
+    upload,
 )
 from domain.dossier_events import DOSSIER_EVENTS
 
@@ -35,6 +36,7 @@ MODULES = (
     dossier_code,
     procedure,
     reorganisation,
+    upload,
 )
 
 
