@@ -43,6 +43,7 @@ from domain.dossier_values import (
     VersionedCalendar,
 )
 from domain.files import SignatureCheck, StoredFile
+from domain.issued_slip import IssuedSlip, slip_id
 from domain.procedure import Procedure
 from domain.upload import Upload, upload_id
 from domain.values import Actor, AgencyCode, Role, Trace
@@ -446,6 +447,33 @@ class DossierLifecycle(Catalogue):
             return
         with suppress(IntegrityError):  # a concurrent identical upload recorded it
             self.save(Upload.record(trace=trace, file=file, checks=checks))
+
+    def issued_slip(
+        self, dossier_id: UUID, kind: str, number: int = 0
+    ) -> IssuedSlip | None:
+        """The slip as it was first handed out, or None if it never was."""
+        try:
+            found: object = self.repository.get(slip_id(dossier_id, kind, number))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, IssuedSlip) else None
+
+    def keep_slip(
+        self, trace: Trace, pdf: bytes, file: StoredFile, **facts: Any
+    ) -> IssuedSlip:
+        """Keep a slip handed out for the first time (its signed PDF in the blob
+        store, an ``IssuedSlip`` event with hash, kind and signer); when another
+        request issued it meanwhile, that one stands and is returned."""
+        stored = self.files.add(pdf, file)
+        slip = IssuedSlip.issue(trace=trace, file=stored, **facts)
+        try:
+            self.save(slip)
+        except IntegrityError:
+            kept = self.issued_slip(slip.dossier_id, slip.kind, slip.number)
+            if kept is None:
+                raise
+            return kept
+        return slip
 
     def record_validation(self, document: DigitizedDocument, trace: Trace) -> None:
         """Validate the signatures a received file carries and record the
