@@ -27,6 +27,7 @@ from application.errors import (
 )
 from application.files import FileStore, MemoryFiles
 from application.identity import IdentityProvider
+from application.national_warehouse import NationalWarehouse
 from application.options import OneStopOptions
 from application.signatures import Signatures
 from application.signing import FileSigning, check_of
@@ -167,9 +168,11 @@ class DossierLifecycle(Catalogue):
         files: FileStore | None = None,
         signatures: Signatures | None = None,
         identity: IdentityProvider | None = None,
+        national_warehouse: NationalWarehouse | None = None,
     ) -> None:
         super().__init__(env, options)
         self.identity = identity
+        self.national_warehouse = national_warehouse
         self.files: FileStore = files if files is not None else MemoryFiles()
         self.signing = FileSigning(self.files, signatures)
         self.codes = CodeAllocator(self.repository)

@@ -446,6 +446,12 @@ class Dossier(Aggregate):
         )
         return stored
 
+    def reusable_component(self, trace: Trace, component_code: str) -> ComponentState:
+        """The component ``trace.actor`` may fill by reuse now (checked before
+        asking a remote warehouse)."""
+        self._check(Command.REUSE_COMPONENT, trace)
+        return digitizable(self.components, component_code)
+
     def reuse_component(
         self,
         *,
