@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from fontTools.subset import Options, Subsetter
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
@@ -26,6 +28,9 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields
 from pyhanko.stamp import TextStampStyle
 
+# fontTools logs every subsetting step at INFO (and a harmless FFTM warning).
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
 FONT = Path(__file__).parents[1] / "slips" / "fonts" / "DejaVuSerif.ttf"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_SIZE = 7
@@ -33,6 +38,22 @@ BOX_WIDTH = 190.0
 BOX_HEIGHT = 34.0
 GAP = 4.0
 TEXT = "Ký bởi: %(signer)s\nĐơn vị: %(unit)s\nThời gian: %(at)s"
+
+
+_VIETNAMESE = [
+    *range(0x20, 0x7F),
+    *range(0xA0, 0x180),  # Latin-1, Latin Extended-A (ă, đ, ĩ, ũ…)
+    0x1A0,
+    0x1A1,
+    0x1AF,
+    0x1B0,  # Ơ ơ Ư ư
+    *range(0x300, 0x324),  # combining marks
+    *range(0x1EA0, 0x1EFA),  # Latin Extended Additional (ạ…ỹ)
+    0x2013,
+    0x2014,
+    *range(0x2018, 0x201F),
+    0x2026,
+]
 
 
 @dataclass(frozen=True)
@@ -45,10 +66,15 @@ class Stamp:
 def _font_file() -> str:
     """DejaVu Serif at 1000 units per em, written once to the temp folder."""
     digest = hashlib.sha256(FONT.read_bytes()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"motcua-stamp-{digest}.ttf"
+    path = Path(tempfile.gettempdir()) / f"motcua-stamp-{digest}-vi1.ttf"
     if not path.exists():
         font = TTFont(str(FONT))
         scale_upem(font, 1000)
+        # Only what Vietnamese text needs: pyhanko subsets the font again on
+        # every signature, and a small font keeps that fast.
+        subsetter = Subsetter(Options(layout_features=["*"], name_IDs=["*"]))
+        subsetter.populate(unicodes=_VIETNAMESE)
+        subsetter.subset(font)
         with tempfile.NamedTemporaryFile(
             dir=path.parent, suffix=".ttf", delete=False
         ) as out:
