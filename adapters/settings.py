@@ -154,6 +154,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DVCQG_USERNAME", text(), None, "account for the portal login"),
     Variable("DVCQG_PASSWORD", text(), None, "password for the portal login"),
     Variable("DVCQG_TIMEOUT", number("0.1", "300"), "10", "seconds one portal call may take before it counts as failed (and is retried)"),
+    Variable("NATIONAL_WAREHOUSE_URL", url("https", "http"), None, "the national warehouse's `GetKetQuaGiayTo` endpoint (DVCQG Kho, domain.md §4.5): `reuseFromNationalWarehouse` asks it for the applicant's documents; files are fetched from the same origin only; absent = not configured (`NATIONAL_WAREHOUSE_UNAVAILABLE`)"),
+    Variable("NATIONAL_WAREHOUSE_TIMEOUT", number("0.1", "120"), "10", "seconds one national warehouse call (the lookup, then the file) may take before it is `NATIONAL_WAREHOUSE_UNAVAILABLE`"),
     Variable("DVCQG_RETRIES", integer(0, 10), "3", "immediate retries of a failed portal call (5xx, timeout, refused connection, malformed reply; backoff 0.5 s doubling); then the dossier waits 1 s doubling to 5 min before its next try"),
     Variable("DVCQG_DOWNLOAD_BASE_URL", url("https", "http"), "http://127.0.0.1:8000", "public base URL the portal downloads documents and results from (`<base>/api/documents/<id>`)"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),

@@ -33,6 +33,7 @@ from domain.files import (
     FileIntegrityError,
     FileTooLargeError,
     FileTypeMismatchError,
+    SignatureCheck,
     SignatureRefusedError,
     UnsupportedFileError,
 )
@@ -103,8 +104,10 @@ async def _principal(request: Request, services: Services) -> Principal:
         "Multipart form with one part `file`: a PDF, JPEG, PNG or TIFF (the type is "
         "read from the bytes; a declared type that disagrees is refused). Images "
         "become a PDF. Answers the stored file: `sha256` (use it as "
-        "`document.sha256` in `digitizeComponent`), `size`, `pages`, `mediaType` "
-        "(what was uploaded). Needs a citizen or officer token. Refusals store "
+        "`document.sha256` in `digitizeComponent`, `submitDossier`, "
+        "`submitSupplement`), `size`, `pages`, `mediaType` (what was uploaded). "
+        "Needs a citizen or officer token; the upload is recorded with its "
+        "uploader, and a citizen may only name their own uploads. Refusals store "
         "nothing: 413 `FILE_TOO_LARGE` (bytes, pages or pixels — decompression "
         "bombs), 415 `UNSUPPORTED_FILE_TYPE` / `FILE_TYPE_MISMATCH`, 422 "
         "`CORRUPT_FILE` / `ENCRYPTED_PDF` / `SIGNATURE_INVALID` (a signed PDF whose "
@@ -147,7 +150,9 @@ async def _principal(request: Request, services: Services) -> Principal:
 async def upload_file(request: Request) -> Any:
     services: Services = request.app.state.services
     try:
-        await _principal(request, services)
+        principal = await _principal(request, services)
+        role = Role.CITIZEN if principal.level is AccessLevel.CITIZEN else None
+        trace = trace_for(principal.actor_for(role))
         limits = services.scan_limits
         async with request.form(max_files=1, max_fields=4) as form:
             part = form.get("file")
@@ -155,12 +160,17 @@ async def upload_file(request: Request) -> Any:
                 raise MalformedBodyError("file")
             data = await part.read(limits.max_bytes + 1)
             declared = part.content_type
+        checks: list[tuple[SignatureCheck, ...]] = []
+
+        def check(pdf: bytes) -> None:
+            checks.append(services.onestop.signing.check_upload(pdf))
+
         stored = await anyio.to_thread.run_sync(
-            services.blobs.ingest,
-            data,
-            limits,
-            declared,
-            services.onestop.signing.check_upload,
+            services.blobs.ingest, data, limits, declared, check
+        )
+        # Who uploaded it: an online dossier may only name its citizen's uploads.
+        await anyio.to_thread.run_sync(
+            services.onestop.record_upload, trace, stored, checks[0] if checks else ()
         )
     except LabelledError as error:
         return _refused(request, error)

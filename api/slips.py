@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 
+from adapters.files.scans import to_pdf
 from adapters.pki import Pki
 from adapters.settings import ConfigurationError
 from adapters.slips.forms import SlipKind, SlipNotAvailableError
@@ -31,10 +32,14 @@ from api.auth import AccessLevel, Principal
 from api.graphql.context import authenticate
 from api.refusals import language_of
 from api.services import Services
+from application.clock import trace_for
 from application.errors import AgencyNotFoundError, DossierNotFoundError
 from application.signatures import SignatureError
+from domain.dossier_events import SupplementRequested
 from domain.errors import InvalidAgencyCodeError, LabelledError
-from domain.values import AgencyCode
+from domain.files import FileIntegrityError, StoredFile
+from domain.issued_slip import IssuedSlip
+from domain.values import AgencyCode, Role
 from projections.base import utc
 from projections.worklist import WorklistProjection, subtree_pattern
 
@@ -43,6 +48,17 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_REGISTER_DAYS = 366
 MAX_REGISTER_ROWS = 2000
 DOSSIER_SLIPS = tuple(kind for kind in SlipKind if kind is not SlipKind.REGISTER)
+KEPT = frozenset(
+    {
+        SlipKind.RECEIPT,
+        SlipKind.SUPPLEMENT,
+        SlipKind.REFUSAL,
+        SlipKind.APOLOGY,
+        SlipKind.STOP,
+    }
+)
+"""Slips kept as handed out. The control sheet grows with each hand-over
+and the register with the period asked for: they are issued anew each time."""
 
 _lock = threading.Lock()
 
@@ -103,16 +119,84 @@ def _answer(error: LabelledError, request: Request, status: int) -> Response:
 
 
 def _pdf(slip: Slip, code: str | None) -> Response:
+    return _answer_pdf(
+        slip.pdf, slip.filename(code), slip.form_number, slip.form_act, slip.sha256
+    )
+
+
+def _answer_pdf(
+    pdf: bytes,
+    filename: str,
+    form_number: str,
+    form_act: str,
+    sha256: str,
+    extra: dict[str, str] | None = None,
+) -> Response:
     return Response(
-        slip.pdf,
+        pdf,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{slip.filename(code)}"',
-            "X-Motcua-Form": f"{slip.form_number}; {slip.form_act.split()[-1]}",
-            "X-Motcua-Sha256": slip.sha256,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Motcua-Form": f"{form_number}; {form_act.split()[-1]}",
+            "X-Motcua-Sha256": sha256,
             "Cache-Control": "private, no-store",
+            **(extra or {}),
         },
     )
+
+
+def _number(kind: SlipKind, events: list[Any], n: int | None) -> int:
+    """Which slip of its kind: the n-th supplement request (default the
+    latest); 0 for the kinds a dossier has one of."""
+    if kind is not SlipKind.SUPPLEMENT:
+        return 0
+    if n is not None:
+        return n
+    return sum(isinstance(e, SupplementRequested) for e in events)
+
+
+def _handed_out(
+    services: Services,
+    slips: Slips,
+    principal: Principal,
+    kind: SlipKind,
+    events: list[Any],
+    n: int | None,
+) -> tuple[IssuedSlip, bytes]:
+    """The slip as first handed out; issued (rendered, signed, kept) now if
+    it never was. Later downloads return those bytes, re-hashed."""
+    onestop = services.onestop
+    dossier_id = events[0].originator_id
+    number = _number(kind, events, n)
+    kept = onestop.issued_slip(dossier_id, kind.value, number)
+    if kept is None:
+        slip = slips.issue(kind, events, supplement=n)
+        scan = to_pdf(slip.pdf, services.scan_limits)
+        file = StoredFile(slip.sha256, len(slip.pdf), scan.pages)
+        role = Role.CITIZEN if principal.level is AccessLevel.CITIZEN else None
+        kept = onestop.keep_slip(
+            trace_for(principal.actor_for(role)),
+            slip.pdf,
+            file,
+            dossier_id=dossier_id,
+            dossier_code=fold_code(events),
+            kind=kind.value,
+            number=number,
+            form_number=slip.form_number,
+            form_act=slip.form_act,
+            signer=slip.issued_by,
+            agency_code=slip.agency_code,
+            act_at=slip.issued_at,
+        )
+    return kept, onestop.files.read(kept.file.sha256)
+
+
+def fold_code(events: list[Any]) -> str | None:
+    """The dossier code the events gave it (None before reception)."""
+    code: str | None = None
+    for event in events:
+        code = getattr(event, "code", None) or code
+    return code
 
 
 @router.get(
@@ -141,9 +225,14 @@ async def dossier_slip(
             _visible_events, services, principal, code
         )
         slips = await anyio.to_thread.run_sync(_slips, request.app.state, services)
-        slip = await anyio.to_thread.run_sync(
-            lambda: slips.issue(chosen, events, supplement=n)
-        )
+        if chosen in KEPT:
+            kept, pdf = await anyio.to_thread.run_sync(
+                _handed_out, services, slips, principal, chosen, events, n
+            )
+        else:
+            slip = await anyio.to_thread.run_sync(
+                lambda: slips.issue(chosen, events, supplement=n)
+            )
     except UnauthenticatedError as error:
         return _answer(error, request, 401)
     except (DossierNotFoundError, SlipNotAvailableError) as error:
@@ -152,6 +241,21 @@ async def dossier_slip(
         return _answer(error, request, 404)
     except (SignatureError, ConfigurationError) as error:
         return _answer(error, request, 503)
+    except FileIntegrityError as error:
+        return _answer(error, request, 500)
+    if chosen in KEPT:
+        stem = (kept.dossier_code or "ho-so").replace("/", "-")
+        return _answer_pdf(
+            pdf,
+            f"{stem}-mau-{kept.form_number}-{kept.kind}.pdf",
+            kept.form_number,
+            kept.form_act,
+            kept.file.sha256,
+            {
+                "X-Motcua-Slip-Id": str(kept.id),
+                "X-Motcua-Issued-At": kept.issued_at.isoformat(),
+            },
+        )
     return _pdf(slip, code)
 
 

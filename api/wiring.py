@@ -13,6 +13,7 @@ from adapters.audit_keys import (
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
 from adapters.identity import DevelopmentIdentityProvider
+from adapters.national_warehouse import HttpNationalWarehouse
 from adapters.pki.lazy import LazyPki
 from adapters.pki.service import DEVELOPMENT_TSA, NO_TSA
 from adapters.readstore.postgres import PostgresReadStore
@@ -44,6 +45,18 @@ def build_application(settings: Settings, files: BlobStore | None = None) -> One
         files=files or build_blob_store(settings),
         signatures=LazyPki(settings),
         identity=DevelopmentIdentityProvider(),
+        national_warehouse=build_national_warehouse(settings),
+    )
+
+
+def build_national_warehouse(settings: Settings) -> HttpNationalWarehouse | None:
+    url = settings.value("NATIONAL_WAREHOUSE_URL")
+    if not url:
+        return None
+    return HttpNationalWarehouse(
+        str(url),
+        scan_limits(settings),
+        timeout=float(settings.value("NATIONAL_WAREHOUSE_TIMEOUT")),
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -20,14 +21,16 @@ from application.codes import CodeAllocator
 from application.errors import (
     CodeAllocationError,
     ConcurrentWriteError,
+    DocumentExistsError,
     DossierNotFoundError,
     VersionConflictError,
 )
 from application.files import FileStore, MemoryFiles
 from application.identity import IdentityProvider
+from application.national_warehouse import NationalWarehouse
 from application.options import OneStopOptions
 from application.signatures import Signatures
-from application.signing import FileSigning
+from application.signing import FileSigning, check_of
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.deadline import Granularity
@@ -40,8 +43,11 @@ from domain.dossier_values import (
     DocumentMetadata,
     VersionedCalendar,
 )
+from domain.files import SignatureCheck, StoredFile
+from domain.issued_slip import IssuedSlip, slip_id
 from domain.procedure import Procedure
-from domain.values import Actor, AgencyCode, Trace
+from domain.upload import Upload, upload_id
+from domain.values import Actor, AgencyCode, Role, Trace
 from domain.visibility import DossierNotVisibleError
 
 _CODE_ATTEMPTS = 200
@@ -162,9 +168,11 @@ class DossierLifecycle(Catalogue):
         files: FileStore | None = None,
         signatures: Signatures | None = None,
         identity: IdentityProvider | None = None,
+        national_warehouse: NationalWarehouse | None = None,
     ) -> None:
         super().__init__(env, options)
         self.identity = identity
+        self.national_warehouse = national_warehouse
         self.files: FileStore = files if files is not None else MemoryFiles()
         self.signing = FileSigning(self.files, signatures)
         self.codes = CodeAllocator(self.repository)
@@ -200,6 +208,8 @@ class DossierLifecycle(Catalogue):
         """Submit a dossier online (status 1, no code until the desk receives it)."""
         procedure = self.published_procedure(procedure_code)
         calendar = self.working_calendar(procedure.definition.competent_agency.level1)
+        documents = documents or {}
+        self.check_new_documents(documents)
         dossier = Dossier.submit_online(
             dossier_id=uuid4(),
             trace=trace,
@@ -208,7 +218,8 @@ class DossierLifecycle(Catalogue):
             procedure=procedure.definition,
             procedure_version=procedure.version,
             calendar=calendar,
-            documents=documents or {},
+            documents=documents,
+            files=self.uploaded_files(trace.actor, documents),
             summary=summary,
         )
         return dossier.id, self.save(dossier)[-1].notification.id
@@ -261,8 +272,18 @@ class DossierLifecycle(Catalogue):
         def build(code: str) -> list[Any]:
             dossier = self._load(dossier_id, expected_version, trace.actor)
             calendar = self._calendar_of(dossier)
-            dossier.receive(trace=trace, code=code, calendar=calendar, registry=self)
-            return [dossier, DossierCode.issue(code=code, dossier_id=dossier_id)]
+            entered = dossier.receive(
+                trace=trace, code=code, calendar=calendar, registry=self
+            )
+            for document in entered:
+                if self.id_taken(document.id):
+                    raise DocumentExistsError(str(document.id))
+                self.record_validation(document, trace)
+            return [
+                dossier,
+                DossierCode.issue(code=code, dossier_id=dossier_id),
+                *entered,
+            ]
 
         return self._claim_code(unit, trace, dossier_id, build)
 
@@ -392,6 +413,85 @@ class DossierLifecycle(Catalogue):
         except AggregateNotFoundError:
             return False
         return True
+
+    def check_new_documents(self, documents: Mapping[str, DocumentMetadata]) -> None:
+        """Each document id names a new warehouse document."""
+        for document in documents.values():
+            if self.id_taken(document.document_id):
+                raise DocumentExistsError(str(document.document_id))
+
+    def uploaded_files(
+        self, actor: Actor, documents: Mapping[str, DocumentMetadata]
+    ) -> dict[str, StoredFile]:
+        """The stored file behind each document's hash that ``actor`` may use:
+        a citizen only their own uploads, an officer any stored file. A hash
+        left out is refused by the dossier (``UNKNOWN_FILE``)."""
+        found: dict[str, StoredFile] = {}
+        for document in documents.values():
+            file = self.files.facts(document.sha256)
+            if file is None:
+                continue
+            if actor.role is Role.CITIZEN:
+                try:
+                    upload: object = self.repository.get(upload_id(actor, file.sha256))
+                except AggregateNotFoundError:
+                    continue
+                if not isinstance(upload, Upload):
+                    continue
+            found[file.sha256] = file
+        return found
+
+    def record_upload(
+        self, trace: Trace, file: StoredFile, checks: tuple[SignatureCheck, ...]
+    ) -> None:
+        """Record who uploaded ``file`` (and its signatures' validation); the
+        same person uploading the same bytes again changes nothing."""
+        if self.id_taken(upload_id(trace.actor, file.sha256)):
+            return
+        with suppress(IntegrityError):  # a concurrent identical upload recorded it
+            self.save(Upload.record(trace=trace, file=file, checks=checks))
+
+    def issued_slip(
+        self, dossier_id: UUID, kind: str, number: int = 0
+    ) -> IssuedSlip | None:
+        """The slip as it was first handed out, or None if it never was."""
+        try:
+            found: object = self.repository.get(slip_id(dossier_id, kind, number))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, IssuedSlip) else None
+
+    def keep_slip(
+        self, trace: Trace, pdf: bytes, file: StoredFile, **facts: Any
+    ) -> IssuedSlip:
+        """Keep a slip handed out for the first time (its signed PDF in the blob
+        store, an ``IssuedSlip`` event with hash, kind and signer); when another
+        request issued it meanwhile, that one stands and is returned."""
+        stored = self.files.add(pdf, file)
+        slip = IssuedSlip.issue(trace=trace, file=stored, **facts)
+        try:
+            self.save(slip)
+        except IntegrityError:
+            kept = self.issued_slip(slip.dossier_id, slip.kind, slip.number)
+            if kept is None:
+                raise
+            return kept
+        return slip
+
+    def record_validation(self, document: DigitizedDocument, trace: Trace) -> None:
+        """Validate the signatures a received file carries and record the
+        outcome on its document, passed or not (the officer sees it); a file
+        without signatures records nothing."""
+        if self.signing.signatures is None:
+            return
+        validation = self.signing.port().validate(self.files.read(document.file.sha256))
+        if not validation.signatures:
+            return
+        document.record_validation(
+            trace=trace,
+            checks=tuple(check_of(r) for r in validation.signatures),
+            indication=validation.indication.value,
+        )
 
     def warehouse_document(self, document_id: UUID) -> DigitizedDocument | None:
         """A document of the warehouse, or None (any other aggregate: None)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
@@ -14,8 +15,13 @@ from application.errors import (
     IdentityUnavailableError,
 )
 from application.lifecycle import CommandOutcome, DossierLifecycle, Reception
+from application.national_warehouse import (
+    NationalQuery,
+    NationalWarehouseUnavailableError,
+)
 from application.signing import check_of
-from domain.digitized_document import DigitizedDocument
+from domain import bounds
+from domain.digitized_document import DigitizedDocument, DocumentKind, Origin
 from domain.dossier import Dossier
 from domain.dossier_values import (
     DigitalAccount,
@@ -130,6 +136,82 @@ class OneStop(DossierLifecycle):
                 calendar=calendar,
                 component_code=component_code,
                 document=self.warehouse_document(document_id),
+            )
+
+        return self.execute(
+            dossier_id, reuse, expected_version=expected_version, actor=trace.actor
+        )
+
+    def reuse_from_national_warehouse(
+        self,
+        dossier_id: UUID,
+        *,
+        trace: Trace,
+        component_code: str,
+        result_code: str,
+        number_symbol: str = "",
+        expected_version: int | None = None,
+    ) -> CommandOutcome:
+        """Bring the applicant's document of ``result_code`` from the national
+        warehouse and reuse it for the component (R-21, DuocLayTuKhoDMQG): it
+        enters the provincial warehouse as a ``NATIONAL`` document (provenance:
+        the result code, issuer and number-symbol the warehouse gave; its
+        signatures validated) and the reuse is recorded with the source
+        ``national_warehouse``. Timeout, not found, malformed: typed, nothing
+        written."""
+        wanted = bounds.code(result_code, "resultCode")
+        symbol = bounds.text(number_symbol, "numberSymbol", bounds.SHORT_TEXT_LENGTH)
+
+        def reuse(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            component = dossier.reusable_component(trace, component_code)
+            if self.national_warehouse is None:
+                raise NationalWarehouseUnavailableError(
+                    "chưa cấu hình / not configured"
+                )
+            found = self.national_warehouse.find(
+                NationalQuery(
+                    owner_id=dossier.applicant.id,
+                    requester_id=trace.actor.id,
+                    requester_name=trace.actor.id,
+                    procedure_code=dossier.procedure_code,
+                    result_code=wanted,
+                    number_symbol=symbol,
+                )
+            )
+            checks = self.signing.check_upload(found.pdf)
+            digest = hashlib.sha256(found.pdf).hexdigest()
+            file = self.files.add(
+                found.pdf, StoredFile(digest, len(found.pdf), found.pages)
+            )
+            assert trace.actor.agency_code is not None  # desk role checked
+            document = DigitizedDocument.register(
+                trace=trace,
+                owner_id=dossier.applicant.id,
+                kind=DocumentKind.NATIONAL,
+                type_code=component.document_type_code,
+                metadata=DocumentMetadata(
+                    document_id=uuid4(),
+                    sha256=digest,
+                    number_symbol=found.number_symbol,
+                    issuer=found.issuer,
+                    summary=found.name,
+                ),
+                file=file,
+                origin=Origin(
+                    trace.actor.agency_code, dossier.id, dossier.code, found.result_code
+                ),
+            )
+            if checks:
+                document.record_validation(
+                    trace=trace,
+                    checks=checks,
+                    indication=checks[-1].indication,
+                )
+            return dossier.reuse_component(
+                trace=trace,
+                calendar=calendar,
+                component_code=component_code,
+                document=document,
             )
 
         return self.execute(
@@ -275,14 +357,25 @@ class OneStop(DossierLifecycle):
         documents: dict[str, DocumentMetadata] | None = None,
         expected_version: int | None = None,
     ) -> CommandOutcome:
-        """Record the supplement; the due time moves by the paused working time."""
+        """Record the supplement; the due time moves by the paused working time.
+        Each document names a file its supplier may use (a citizen: their own
+        upload); in-scope files of a received dossier enter the warehouse."""
+        given = documents or {}
+
+        def supplement(dossier: Dossier, calendar: VersionedCalendar) -> object:
+            self.check_new_documents(given)
+            entered = dossier.receive_supplement(
+                trace=trace,
+                calendar=calendar,
+                documents=given,
+                files=self.uploaded_files(trace.actor, given),
+            )
+            for document in entered:
+                self.record_validation(document, trace)
+            return entered
+
         return self.execute(
-            dossier_id,
-            lambda d, c: d.receive_supplement(
-                trace=trace, calendar=c, documents=documents or {}
-            ),
-            expected_version=expected_version,
-            actor=trace.actor,
+            dossier_id, supplement, expected_version=expected_version, actor=trace.actor
         )
 
     def request_payment(

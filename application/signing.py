@@ -54,13 +54,16 @@ class FileSigning:
             raise SigningUnavailableError()
         return self.signatures
 
-    def check_upload(self, pdf: bytes) -> None:
-        """Refuse an upload whose signatures do not validate (unsigned is fine)."""
+    def check_upload(self, pdf: bytes) -> tuple[SignatureCheck, ...]:
+        """Refuse an upload whose signatures do not validate (unsigned is fine);
+        the validation of each signature it carries, to record."""
         if self.signatures is None:
-            return
-        for report in self.signatures.validate(pdf).signatures:
+            return ()
+        reports = self.signatures.validate(pdf).signatures
+        for report in reports:
             if not report.passed:
                 raise refusal(report)
+        return tuple(check_of(r) for r in reports)
 
     def validate(self, file: StoredFile) -> DocumentValidation | None:
         """The signatures ``file`` carries, validated; None if it carries none.

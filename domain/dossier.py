@@ -81,6 +81,21 @@ from domain.visibility import DossierNotVisibleError
 from domain.working_time import check_instant
 
 
+def _uploaded(
+    documents: Mapping[str, DocumentMetadata], files: Mapping[str, StoredFile]
+) -> tuple[StoredFile, ...]:
+    """The stored file behind each document, as the store knows it (size,
+    pages, type are never the client's word); ``UnknownFileError`` for a
+    hash that is not among the supplier's uploads."""
+    found: dict[str, StoredFile] = {}
+    for document in documents.values():
+        file = files.get(document.sha256)
+        if file is None or file.sha256 != document.sha256:
+            raise UnknownFileError(document.sha256)
+        found[file.sha256] = file
+    return tuple(found.values())
+
+
 class Dossier(Aggregate):
     """One applicant's dossier for one procedure, from submission to rating.
 
@@ -119,6 +134,11 @@ class Dossier(Aggregate):
     supplement_items: tuple[str, ...] = ()
     """Components the open supplement request asks for (empty when none is open,
     or in a snapshot taken before this was kept: then only scope is checked)."""
+    pending_documents: tuple[tuple[str, DocumentMetadata], ...] = ()
+    """Files the citizen uploaded before reception, by component: they enter
+    the warehouse when an officer receives the dossier (R-22/R-23)."""
+    pending_files: tuple[StoredFile, ...] = ()
+    """The stored facts of those files."""
 
     def __init__(self) -> None:
         self.digital_account: DigitalAccount | None = None
@@ -261,8 +281,11 @@ class Dossier(Aggregate):
         procedure_version: int,
         calendar: VersionedCalendar,
         documents: dict[str, DocumentMetadata],
+        files: Mapping[str, StoredFile],
         summary: str = "",
     ) -> Dossier:
+        """``files``: the stored file of each document's hash that the
+        applicant uploaded (a hash missing from it is not theirs)."""
         if trace.actor.role not in (Role.CITIZEN, Role.SYSTEM) or (
             trace.actor.role is Role.CITIZEN
             and canonical_applicant_id(trace.actor.id) != applicant.id
@@ -299,6 +322,7 @@ class Dossier(Aggregate):
         ]
         if missing:
             raise MissingDataError(", ".join(missing))
+        uploaded = _uploaded(documents, files)
         return cls._create(
             events.SubmittedOnline,
             id=dossier_id,
@@ -311,6 +335,8 @@ class Dossier(Aggregate):
             channel=Channel.ONLINE,
             components=components,
             summary=summary_text(summary),
+            documents=dict(documents),
+            files=uploaded,
         )
 
     @classmethod
@@ -365,8 +391,12 @@ class Dossier(Aggregate):
         code: str,
         calendar: VersionedCalendar,
         registry: AgencyRegistry,
-    ) -> None:
+    ) -> list[DigitizedDocument]:
+        """Give an online submission its code; the in-scope files the citizen
+        uploaded enter the owner's warehouse, received by this officer."""
         self._check(Command.RECEIVE, trace)
+        documents = dict(self.pending_documents)
+        files = {f.sha256: f for f in self.pending_files}
         assert trace.actor.agency_code is not None  # guaranteed by the desk role check
         check_receiving_unit(trace.actor.agency_code, self.competent_agency, code)
         check_registered_desk(trace.actor.agency_code, registry)
@@ -378,6 +408,7 @@ class Dossier(Aggregate):
             receiving_agency=trace.actor.agency_code,
             due_at=self.time_limit.due_at(trace.at, calendar.calendar),
         )
+        return self._warehouse_entries(trace, documents, files)
 
     def refuse(self, *, trace: Trace, calendar: VersionedCalendar, reason: str) -> None:
         self._check(Command.REFUSE, trace)
@@ -426,6 +457,12 @@ class Dossier(Aggregate):
             file=file,
         )
         return stored
+
+    def reusable_component(self, trace: Trace, component_code: str) -> ComponentState:
+        """The component ``trace.actor`` may fill by reuse now (checked before
+        asking a remote warehouse)."""
+        self._check(Command.REUSE_COMPONENT, trace)
+        return digitizable(self.components, component_code)
 
     def reuse_component(
         self,
@@ -744,12 +781,17 @@ class Dossier(Aggregate):
         trace: Trace,
         calendar: VersionedCalendar,
         documents: dict[str, DocumentMetadata],
-    ) -> None:
+        files: Mapping[str, StoredFile],
+    ) -> list[DigitizedDocument]:
+        """Record a supplement; ``files``: the stored file of each document's
+        hash its supplier may use. Once the dossier has a code, the in-scope
+        files enter the owner's warehouse at once."""
         self._check(Command.RECEIVE_SUPPLEMENT, trace)
         bounds.bounded(documents, "documents", bounds.MAX_DOCUMENTS)
         for code in documents:
             digitizable(self.components, code)
         self._check_supplement(trace.actor.role, documents)
+        uploaded = _uploaded(documents, files)
         paused, due = self._resumed_clock(trace.at, calendar)
         self._record(
             events.SupplementReceived,
@@ -758,7 +800,11 @@ class Dossier(Aggregate):
             documents=dict(documents),
             paused_seconds=paused,
             due_at=due,
+            files=uploaded,
         )
+        if self.code is None:
+            return []
+        return self._warehouse_entries(trace, documents, files)
 
     def request_payment(
         self,
@@ -979,16 +1025,14 @@ class Dossier(Aggregate):
         lodged = isinstance(event, events.Lodged)
         self._state = evolve(None if lodged else self._state, event)
         match event:
+            case events.SubmittedOnline():
+                self._absorb_lodged(event)
+                self.pending_documents = tuple((event.documents or {}).items())
+                self.pending_files = tuple(event.files)
             case events.Lodged():
-                self.applicant = event.applicant
-                self.procedure_id = event.procedure_id
-                self.procedure_code = event.procedure.code
-                self.procedure_name = event.procedure.name
-                self.procedure_version = event.procedure_version
-                self.time_limit = event.procedure.time_limit
-                self.result_codes = list(event.procedure.result_codes)
-                self.components = dict(event.components)
-                self.summary = event.summary
+                self._absorb_lodged(event)
+            case events.Received():
+                self.pending_documents, self.pending_files = (), ()
             case events.DigitalAccountChecked():
                 self.digital_account = event.account
             case events.ComponentDigitized():
@@ -1025,6 +1069,11 @@ class Dossier(Aggregate):
                         sha256=document.sha256,
                     )
                 self.supplement_items = ()
+                if self.code is None:  # before reception: enters at reception
+                    self.pending_documents = tuple(
+                        {**dict(self.pending_documents), **event.documents}.items()
+                    )
+                    self.pending_files = (*self.pending_files, *event.files)
             case events.FinancialObligationRequested():
                 self.fees_requested = list(event.fees)
             case events.FinancialObligationPaid():
@@ -1033,7 +1082,53 @@ class Dossier(Aggregate):
             case events.Resolved() | across.ResultReturnedByProvince():
                 self.results = list(event.results)
 
+    def _absorb_lodged(self, event: events.Lodged) -> None:
+        self.applicant = event.applicant
+        self.procedure_id = event.procedure_id
+        self.procedure_code = event.procedure.code
+        self.procedure_name = event.procedure.name
+        self.procedure_version = event.procedure_version
+        self.time_limit = event.procedure.time_limit
+        self.result_codes = list(event.procedure.result_codes)
+        self.components = dict(event.components)
+        self.summary = event.summary
+
     # -- helpers ----------------------------------------------------------
+
+    def _warehouse_entries(
+        self,
+        trace: Trace,
+        documents: Mapping[str, DocumentMetadata],
+        files: Mapping[str, StoredFile],
+    ) -> list[DigitizedDocument]:
+        """In-scope components received as files enter the owner's warehouse
+        like desk scans (TT 01/2023: results of earlier procedures and what
+        sector law requires; R-22/R-23), with the dossier code as source.
+        Files recorded before their facts were kept stay out."""
+        agency = self.receiving_agency or self.competent_agency
+        entered = []
+        for code, metadata in documents.items():
+            component = self.components.get(code)
+            file = files.get(metadata.sha256)
+            if (
+                file is None
+                or component is None
+                or component.scope is not DigitizationScope.IN_SCOPE
+                or component.document_id != metadata.document_id
+            ):
+                continue
+            entered.append(
+                DigitizedDocument.register(
+                    trace=trace,
+                    owner_id=self.applicant.id,
+                    kind=DocumentKind.COMPONENT,
+                    type_code=component.document_type_code,
+                    metadata=metadata,
+                    file=file,
+                    origin=Origin(agency, self.id, self.code, code),
+                )
+            )
+        return entered
 
     @property
     def result_returned(self) -> bool:

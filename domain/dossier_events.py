@@ -83,7 +83,12 @@ class Lodged(DossierEvent, Aggregate.Created):
 
 
 class SubmittedOnline(Lodged):
-    pass
+    documents: dict[str, DocumentMetadata] | None = None
+    """The metadata of each uploaded component (None in events recorded
+    before online files were kept)."""
+    files: tuple[StoredFile, ...] = ()
+    """The stored facts (hash, size, pages, type) of each uploaded file, as
+    the store knows them; empty in events recorded before."""
 
 
 class ReceivedAtDesk(Lodged):
@@ -152,6 +157,9 @@ class SupplementReceived(DossierEvent):
     documents: dict[str, DocumentMetadata]
     paused_seconds: int
     due_at: datetime | None
+    files: tuple[StoredFile, ...] = ()
+    """The stored facts of each supplied file; empty in events recorded
+    before supplements carried real files."""
 
 
 class FinancialObligationRequested(DossierEvent):

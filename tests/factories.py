@@ -78,13 +78,18 @@ def sha(text: str = "scan") -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def document(text: str = "scan", app: OneStop | None = None) -> DocumentMetadata:
-    """Metadata of the scan of ``text``; uploaded to ``app``'s files when given."""
+def document(
+    text: str = "scan", app: OneStop | None = None, by: Actor | None = None
+) -> DocumentMetadata:
+    """Metadata of the scan of ``text``; uploaded to ``app``'s files when given
+    (and recorded as ``by``'s upload: a citizen may only name their own)."""
     if app is None:
         return DocumentMetadata(
             document_id=uuid4(), sha256=sha(text), number_symbol="01/GKS"
         )
     stored = store(app.files, text)
+    if by is not None:
+        app.record_upload(trace(by), stored, ())
     return DocumentMetadata(
         document_id=uuid4(), sha256=stored.sha256, number_symbol="01/GKS"
     )

@@ -237,7 +237,7 @@ class Simulation:
                 applicant=applicant,
                 procedure_code=procedure.code,
                 documents={
-                    c.code: self._scan(c.name, applicant)
+                    c.code: self._upload(c.name, applicant, received_at)
                     for c in procedure.components
                     if c.scope is DigitizationScope.IN_SCOPE
                 },
@@ -311,7 +311,7 @@ class Simulation:
                 s,
                 app.receive_supplement,
                 citizen,
-                documents={asked[0]: self._scan(asked[0], s.applicant)},
+                documents={asked[0]: self._upload(asked[0], s.applicant, s.now)},
             )
         if procedure.has_fees and rng.random() < 0.4:
             if s.later(rng.uniform(0.5, 4)) is None:
@@ -387,7 +387,9 @@ class Simulation:
                 s,
                 app.receive_supplement,
                 Actor(dossier.applicant.id, Role.CITIZEN),
-                documents={code: self._scan(code, dossier.applicant) for code in asked},
+                documents={
+                    code: self._upload(code, dossier.applicant, s.now) for code in asked
+                },
             )
         if status == "awaiting_payment":
             if s.later(rng.uniform(1, 8)) is None:
@@ -477,6 +479,18 @@ class Simulation:
 
     def _uuid(self) -> UUID:
         return UUID(int=self.rng.getrandbits(128), version=4)
+
+    def _upload(
+        self, name: str, applicant: Applicant, at: datetime
+    ) -> DocumentMetadata:
+        """A scan the applicant uploads themselves (online, supplements): the
+        upload is recorded as theirs, so their dossier may name it."""
+        scan = self._scan(name, applicant)
+        stored = self.app.files.facts(scan.sha256)
+        assert stored is not None
+        citizen = Actor(applicant.id, Role.CITIZEN)
+        self.app.record_upload(trace_for(citizen, at=at), stored, ())
+        return scan
 
     def _scan(self, name: str, applicant: Applicant) -> DocumentMetadata:
         """The paper the applicant brought, scanned at the desk (a real PDF)."""

@@ -22,6 +22,8 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from adapters.pki import stamp as stamps
+from adapters.pki.stamp import Stamp
 from application.signatures import (
     DocumentValidation,
     EncryptedPdfError,
@@ -71,8 +73,11 @@ def add_signature(
     reason: str = "",
     location: str = "",
     timestamper: TimeStamper | None = None,
+    stamp: Stamp | None = None,
+    index: int = 0,
 ) -> bytes:
-    """``pdf`` with one more PAdES signature (B-T when ``timestamper`` is set)."""
+    """``pdf`` with one more PAdES signature (B-T when ``timestamper`` is set),
+    visible as a ``stamp`` box (the ``index``-th on the page) when given."""
     open_pdf(pdf)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     metadata = signers.PdfSignatureMetadata(
@@ -83,7 +88,21 @@ def add_signature(
         location=location or None,
     )
     try:
-        out = signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper)
+        if stamp is None:
+            out = signers.sign_pdf(
+                writer, metadata, signer=signer, timestamper=timestamper
+            )
+        else:
+            pdf_signer = signers.PdfSigner(
+                metadata,
+                signer=signer,
+                timestamper=timestamper,
+                stamp_style=stamps.style(),
+                new_field_spec=stamps.field_spec(writer, field_name, index),
+            )
+            out = pdf_signer.sign_pdf(
+                writer, appearance_text_params=stamps.params(stamp)
+            )
     except OSError as error:  # the TSA's HTTP call
         raise TimestampUnavailableError(type(error).__name__) from None
     # Objects of a damaged file are parsed lazily, while signing; whatever
@@ -149,10 +168,10 @@ def report(field_name: str, status: PdfSignatureStatus) -> SignatureReport:
         field_name=field_name,
         indication=indication,
         sub_indication=sub,
-        signer=_common_name(certificate.subject),
+        signer=common_name(certificate.subject),
         signer_subject=certificate.subject.human_friendly,
         certificate_sha256=certificate.sha256.hex(),
-        issuer=_common_name(certificate.issuer),
+        issuer=common_name(certificate.issuer),
         signing_time=signing_time,
         level=SignatureLevel.B_T if timestamp is not None else SignatureLevel.B_B,
         covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
@@ -215,6 +234,6 @@ def _malformed(field_name: str, error: Exception) -> SignatureReport:
     )
 
 
-def _common_name(name: asn1_x509.Name) -> str:
+def common_name(name: asn1_x509.Name) -> str:
     value = name.native.get("common_name", "")
     return str(value[-1] if isinstance(value, list) else value)

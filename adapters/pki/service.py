@@ -27,6 +27,7 @@ from adapters.pki import pdf
 from adapters.pki.devpki import DevelopmentPki
 from adapters.pki.keys import KeptKeySigner, KeptKeyTimeStamper
 from adapters.pki.layout import identity_path
+from adapters.pki.stamp import Stamp
 from adapters.settings import ConfigurationError, Settings
 from application.signatures import (
     DocumentValidation,
@@ -145,12 +146,19 @@ class Pki:
     def sign(self, pdf_bytes: bytes, signer: SignerRef, *, reason: str = "") -> bytes:
         simple = self._signer(signer)
         fields_before = pdf.signature_count(pdf_bytes)
+        certificate = simple.signing_cert
+        certified = "" if certificate is None else pdf.common_name(certificate.subject)
         return pdf.add_signature(
             pdf_bytes,
             simple,
             field_name=f"{_FIELD_WORD[signer.kind]}{fields_before + 1}",
             reason=reason,
             timestamper=self.timestamper,
+            stamp=Stamp(
+                signer=signer.name or certified or signer.subject,
+                unit=signer.agency_name or signer.agency_code,
+            ),
+            index=fields_before,
         )
 
     def sign_result(

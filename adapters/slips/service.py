@@ -32,6 +32,8 @@ class Slip:
     form_act: str
     issued_at: datetime
     issued_by: str
+    agency_code: str = ""
+    """The unit in whose name it was issued."""
 
     @property
     def sha256(self) -> str:
@@ -59,7 +61,13 @@ class Slips:
         pdf = render(kind, facts, forms, issue, self.names, supplement=supplement)
         signed = self._sign(pdf, kind, issue, forms)
         return Slip(
-            kind, signed, forms.form(kind).number, forms.act, act.at, act.officer
+            kind,
+            signed,
+            forms.form(kind).number,
+            forms.act,
+            act.at,
+            act.officer,
+            agency,
         )
 
     def register(

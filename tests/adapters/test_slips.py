@@ -219,7 +219,7 @@ class TestOtherSlips:
             trace=trace(citizen(), MONDAY),
             applicant=APPLICANT,
             procedure_code="1.001193",
-            documents={code: document(code) for code in ("TP1", "TP2")},
+            documents={code: document(code, app, citizen()) for code in ("TP1", "TP2")},
         )
         app.refuse_dossier(
             dossier_id, trace=trace(desk(), at(0, 9)), reason=LONG_REASON.strip()

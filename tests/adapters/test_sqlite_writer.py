@@ -40,6 +40,13 @@ def test_parallel_saves_beside_a_following_projector(tmp_path: Path) -> None:
         seed_catalogue(onestop)
         follower.start()
         barrier = threading.Barrier(THREADS)
+        uploads = {  # the citizen's own uploads, before the timed part
+            n: {
+                "TP1": document(f"{n}a", onestop, citizen()),
+                "TP2": document(f"{n}b", onestop, citizen()),
+            }
+            for n in range(THREADS)
+        }
 
         def submit(n: int) -> float:
             barrier.wait(timeout=30)
@@ -48,7 +55,7 @@ def test_parallel_saves_beside_a_following_projector(tmp_path: Path) -> None:
                 trace=trace_for(citizen()),
                 applicant=APPLICANT,
                 procedure_code=BIRTH,
-                documents={"TP1": document(f"{n}a"), "TP2": document(f"{n}b")},
+                documents=uploads[n],
             )
             return time.monotonic() - started
 

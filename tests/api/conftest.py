@@ -208,10 +208,17 @@ OUTCOME = """
 """
 
 
-def document(text: str, api: Api | None = None) -> dict[str, str]:
+def document(
+    text: str, api: Api | None = None, token: str | None = None
+) -> dict[str, str]:
     """A ``DocumentInput``; with ``api``, its file is the scan of ``text``
-    uploaded to ``POST /api/files`` (multipart), as a desk would."""
-    digest = sha(text) if api is None else upload(api, scans.pdf_bytes(text))["sha256"]
+    uploaded to ``POST /api/files`` (multipart) with ``token`` (the desk's
+    by default; a citizen may only name their own uploads)."""
+    digest = (
+        sha(text)
+        if api is None
+        else upload(api, scans.pdf_bytes(text), token=token)["sha256"]
+    )
     return {"documentId": str(uuid4()), "sha256": digest, "numberSymbol": "01/GT"}
 
 

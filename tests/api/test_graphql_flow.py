@@ -151,7 +151,7 @@ class TestPaperDossierFlow:
             SUBMIT_SUPPLEMENT,
             tokens.citizen(),
             code=code,
-            doc=document("TP2-again"),
+            doc=document("TP2-again", api, tokens.citizen()),
         )
         mine = api.data(
             MY_DOSSIER, {"code": code, "after": position}, token=tokens.citizen()
@@ -206,7 +206,11 @@ class TestOnlineSubmission:
         api, tokens = stack_api, stack_api.tokens
         submitted = api.data(
             SUBMIT_ONLINE,
-            {"procedure": BIRTH, "doc1": document("TP1"), "doc2": document("TP2")},
+            {
+                "procedure": BIRTH,
+                "doc1": document("TP1", api, api.tokens.citizen()),
+                "doc2": document("TP2", api, api.tokens.citizen()),
+            },
             token=tokens.citizen(),
         )["submitDossier"]
         assert submitted["__typename"] == "DossierSubmitted", submitted

@@ -84,7 +84,12 @@ class TestSupplements:
             SUPPLEMENT,
             api.tokens.citizen(),
             code=code,
-            documents=uploads("TP2"),
+            documents=[
+                {
+                    "componentCode": "TP2",
+                    "document": document("TP2", api, api.tokens.citizen()),
+                }
+            ],
         )
 
     def test_the_desk_brings_only_requested_items(self, api: Api) -> None:

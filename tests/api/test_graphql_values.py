@@ -306,7 +306,10 @@ def test_a_citizen_submission_records_issuer_and_eid_level(api: Api) -> None:
             __typename ... on DossierSubmitted { dossierId }
           }
         }""",
-        {"d1": document("TP1"), "d2": document("TP2")},
+        {
+            "d1": document("TP1", api, api.tokens.citizen()),
+            "d2": document("TP2", api, api.tokens.citizen()),
+        },
         token=api.tokens.citizen(),
     )["submitDossier"]
     assert submitted["__typename"] == "DossierSubmitted", submitted

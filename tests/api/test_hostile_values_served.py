@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from api.auth import AccessLevel
 from domain.values import Role
+from tests import scans
 from tests.factories import APPLICANT, BIRTH, JUSTICE, PROVINCE, sha
 from tests.served import Served, seeded_settings, served
 
@@ -81,6 +82,18 @@ class Instance:
             roles=[Role.LEADER, Role.SPECIALIST],
         )
         self.citizen = issue(AccessLevel.CITIZEN, subject=APPLICANT.id, eid_level=2)
+        self._scans: dict[str, str] = {}
+
+    def citizen_scan(self, component: str) -> str:
+        """The SHA-256 of the citizen's own upload of a scan for ``component``
+        (uploaded once: an online document must name the citizen's upload)."""
+        if component not in self._scans:
+            response = self.motcua.upload(
+                scans.pdf_bytes(f"scan {component!r}"), token=self.citizen
+            )
+            assert response.status_code == 201, response.text
+            self._scans[component] = response.json()["sha256"]
+        return self._scans[component]
 
     def log_position(self) -> int:
         with psycopg.connect(self.database_url) as conn:
@@ -506,7 +519,10 @@ class TestCitizenSubmission:
         documents = [
             {
                 "componentCode": c,
-                "document": {"documentId": str(uuid.uuid4()), "sha256": sha(c)},
+                "document": {
+                    "documentId": str(uuid.uuid4()),
+                    "sha256": instance.citizen_scan(c),
+                },
             }
             for c in codes
         ]

@@ -110,7 +110,7 @@ class TestSupplement:
         app.receive_supplement(
             dossier_id,
             trace=trace(citizen(), at(1, 9)),
-            documents={"TP2": document("new")},
+            documents={"TP2": document("new", app, citizen())},
         )
         dossier = app.get_dossier(dossier_id)
         assert dossier.status is DossierStatus.IN_PROGRESS
@@ -241,7 +241,10 @@ class TestFullLifecycle:
             trace=trace(citizen(), at(0, 7)),
             applicant=APPLICANT,
             procedure_code=BIRTH,
-            documents={"TP1": document("a"), "TP2": document("b")},
+            documents={
+                "TP1": document("a", app, citizen()),
+                "TP2": document("b", app, citizen()),
+            },
         )
         assert app.get_dossier(dossier_id).national_status_code == 1
         reception = app.receive_submitted_dossier(

@@ -67,7 +67,10 @@ class TestOnlyRegisteredDesksReceive:
             trace=trace(citizen(), at(0, 8)),
             applicant=APPLICANT,
             procedure_code=BIRTH,
-            documents={"TP1": document("a"), "TP2": document("b")},
+            documents={
+                "TP1": document("a", app, citizen()),
+                "TP2": document("b", app, citizen()),
+            },
         )
         before = log_position(app)
         with pytest.raises(UnregisteredUnitError):

@@ -133,7 +133,7 @@ class TestTransfer:
         app.receive_supplement(
             dossier_id,
             trace=trace(citizen(), at(8, 9)),
-            documents={"TP2": document("new")},
+            documents={"TP2": document("new", app, citizen())},
         )
         dossier = app.get_dossier(dossier_id)
         assert dossier.paused_seconds == 48 * 3600

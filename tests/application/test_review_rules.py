@@ -115,7 +115,10 @@ class TestSupplements:
         app.receive_supplement(
             dossier_id,
             trace=trace(citizen(), at(1, 9)),
-            documents={"TP1": document("TP1"), "TP2": document("TP2")},
+            documents={
+                "TP1": document("TP1", app, citizen()),
+                "TP2": document("TP2", app, citizen()),
+            },
         )
         assert app.get_dossier(dossier_id).status.national_code == 4
 
@@ -124,7 +127,7 @@ class TestSupplements:
         app.receive_supplement(
             dossier_id,
             trace=trace(desk(), at(1, 9)),
-            documents={"TP2": document("TP2")},
+            documents={"TP2": document("TP2", app, desk())},
         )
         dossier = app.get_dossier(dossier_id)
         assert dossier.status.national_code == 4
@@ -163,18 +166,24 @@ class TestSupplements:
         calendar = app.working_calendar("H34")
         with pytest.raises(SupplementError):
             dossier.receive_supplement(
-                trace=trace(citizen(), at(1, 9)), calendar=calendar, documents={}
+                trace=trace(citizen(), at(1, 9)),
+                calendar=calendar,
+                documents={},
+                files={},
             )
         with pytest.raises(ComponentError):
             dossier.receive_supplement(
                 trace=trace(citizen(), at(1, 9)),
                 calendar=calendar,
                 documents={"TP3": document("TP3")},
+                files={},
             )
+        supplied = {"TP1": document("TP1", app, citizen())}
         dossier.receive_supplement(
             trace=trace(citizen(), at(1, 9)),
             calendar=calendar,
-            documents={"TP1": document("TP1")},
+            documents=supplied,
+            files=app.uploaded_files(citizen(), supplied),
         )
         assert dossier.status.national_code == 4
 
@@ -183,7 +192,7 @@ class TestSupplements:
         app.receive_supplement(
             dossier_id,
             trace=trace(citizen(), at(1, 9)),
-            documents={"TP2": document("TP2")},
+            documents={"TP2": document("TP2", app, citizen())},
         )
         app.request_supplement(
             dossier_id, trace=trace(specialist(), at(1, 10)), items=("TP1",), reason="X"
@@ -194,7 +203,7 @@ class TestSupplements:
             app.receive_supplement,
             dossier_id,
             trace=trace(citizen(), at(2, 9)),
-            documents={"TP2": document("TP2 again")},
+            documents={"TP2": document("TP2 again", app, citizen())},
         )
 
 
@@ -357,7 +366,10 @@ def test_a_branch_submits_online_under_either_spelling(app: OneStop) -> None:
         trace=trace(citizen(owner)),
         applicant=owner,
         procedure_code=BIRTH,
-        documents={"TP1": document("TP1"), "TP2": document("TP2")},
+        documents={
+            "TP1": document("TP1", app, citizen(owner)),
+            "TP2": document("TP2", app, citizen(owner)),
+        },
     )
     assert app.get_dossier(dossier_id).applicant.id == "0101234567-001"
 

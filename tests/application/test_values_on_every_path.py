@@ -7,6 +7,7 @@ typed error and leaves the log exactly as it was.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -74,12 +75,29 @@ def refused(app: OneStop, error: type[LabelledError]) -> Iterator[None]:
     assert app.recorder.max_notification_id() == before
 
 
+_UPLOADS: weakref.WeakKeyDictionary[OneStop, dict[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@pytest.fixture(autouse=True)
+def citizen_uploads(app: OneStop) -> None:
+    """The citizen's scans are uploaded before any test measures the log."""
+    _UPLOADS[app] = {
+        code: document(code, app, citizen()).sha256 for code in ("TP1", "TP2")
+    }
+
+
 def submit(app: OneStop, **changes: Any) -> UUID:
+    uploaded = {
+        code: DocumentMetadata(uuid4(), sha256)
+        for code, sha256 in _UPLOADS[app].items()
+    }
     arguments: dict[str, Any] = {
         "trace": trace(citizen()),
         "applicant": APPLICANT,
         "procedure_code": BIRTH,
-        "documents": {"TP1": document("TP1"), "TP2": document("TP2")},
+        "documents": uploaded,
         **changes,
     }
     return app.submit_dossier(**arguments)[0]
@@ -207,7 +225,9 @@ class TestScopeOnEveryPath:
                         dossier_id, trace=trace(who), documents={code: document()}
                     )
         app.receive_supplement(
-            dossier_id, trace=trace(citizen()), documents={"TP1": document("new")}
+            dossier_id,
+            trace=trace(citizen()),
+            documents={"TP1": document("new", app, citizen())},
         )
 
     def test_reuse(self, app: OneStop) -> None:

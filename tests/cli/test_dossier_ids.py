@@ -41,7 +41,10 @@ def dossiers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     try:
         seed_catalogue(onestop)
         paper = receive(onestop)
-        documents = {"TP1": document("a"), "TP2": document("b")}
+        documents = {
+            "TP1": document("a", onestop, citizen()),
+            "TP2": document("b", onestop, citizen()),
+        }
         waiting, _ = onestop.submit_dossier(
             trace=trace(citizen()),
             applicant=APPLICANT,

@@ -132,7 +132,9 @@ def full_life(app: OneStop) -> UUID:
         reason="Giấy chứng sinh bị mờ",
     )
     app.receive_supplement(
-        dossier_id, trace=trace(citizen(), at(1, 9)), documents={"TP2": document("n")}
+        dossier_id,
+        trace=trace(citizen(), at(1, 9)),
+        documents={"TP2": document("n", app, citizen())},
     )
     app.request_payment(
         dossier_id,
@@ -380,7 +382,10 @@ def test_online_submission_waits_for_reception(
         trace=trace(citizen()),
         applicant=APPLICANT,
         procedure_code=BIRTH,
-        documents={"TP1": document("a"), "TP2": document("b")},
+        documents={
+            "TP1": document("a", app, citizen()),
+            "TP2": document("b", app, citizen()),
+        },
     )
     drain(make_sync(app, store, portal))
     assert portal.portal.calls == []

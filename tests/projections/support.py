@@ -182,7 +182,9 @@ def populate(app: OneStop) -> Scenario:
         d, trace=trace(specialist(), at(2, 14)), items=("TP2",), reason="Bản chụp mờ"
     )
     app.receive_supplement(
-        d, trace=trace(citizen(), at(3)), documents={"TP2": document("TP2-lại")}
+        d,
+        trace=trace(citizen(), at(3)),
+        documents={"TP2": document("TP2-lại", app, citizen())},
     )
     app.request_supplement(
         d, trace=trace(specialist(), at(3, 15)), items=("TP1",), reason="Thiếu chữ ký"
@@ -260,7 +262,10 @@ def populate(app: OneStop) -> Scenario:
         trace=trace(citizen(), at(16)),
         applicant=APPLICANT,
         procedure_code=BIRTH,
-        documents={"TP1": document("TP1"), "TP2": document("TP2")},
+        documents={
+            "TP1": document("TP1", app, citizen()),
+            "TP2": document("TP2", app, citizen()),
+        },
     )
 
     # a complaint, so that every read model has events to rebuild from

@@ -197,7 +197,12 @@ class Driver:
                 trace=trace(self._actor(citizen(applicant), choice), when),
                 applicant=applicant,
                 procedure_code=procedure,
-                documents={code: document(code) for code in COMPONENTS[procedure]},
+                documents={
+                    code: document(
+                        code, self.app, self._actor(citizen(applicant), choice)
+                    )
+                    for code in COMPONENTS[procedure]
+                },
             )
         else:
             dossier_id = self.app.receive_dossier(
@@ -247,7 +252,7 @@ class Driver:
             "supplemented": lambda: app.receive_supplement(
                 dossier_id,
                 trace=trace(self._actor(owner, choice), when),
-                documents={"TP1": document("bổ sung")},
+                documents={"TP1": document("bổ sung", app, self._actor(owner, choice))},
             ),
             "payment": lambda: app.request_payment(
                 dossier_id,

@@ -314,6 +314,32 @@ class OfficerMutation:
         return await run_command(info.context, dossier, Command.REUSE_COMPONENT, run)
 
     @strawberry.mutation(
+        description="Lấy giấy tờ của người nộp từ Kho dữ liệu quốc gia (DVCQG) và tái "
+        "sử dụng cho thành phần / bring the applicant's document of a result code "
+        "from the national warehouse and reuse it (NATIONAL_WAREHOUSE_UNAVAILABLE, "
+        "NATIONAL_WAREHOUSE_MALFORMED, NATIONAL_DOCUMENT_NOT_FOUND write nothing)"
+    )
+    async def reuse_from_national_warehouse(
+        self,
+        info: Info,
+        dossier: DossierRef,
+        component_code: str,
+        result_code: str,
+        number_symbol: str = "",
+    ) -> Outcome:
+        def run(app: OneStop, i: UUID, t: Trace, v: int | None) -> CommandOutcome:
+            return app.reuse_from_national_warehouse(
+                i,
+                trace=t,
+                component_code=bounds.code(component_code, "componentCode"),
+                result_code=result_code,
+                number_symbol=number_symbol,
+                expected_version=v,
+            )
+
+        return await run_command(info.context, dossier, Command.REUSE_COMPONENT, run)
+
+    @strawberry.mutation(
         description="Cán bộ tiếp nhận ký số (PAdES) bản quét đã lưu của thành phần / "
         "the receiving officer signs the stored scan (PAdES)"
     )

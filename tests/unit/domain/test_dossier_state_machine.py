@@ -152,7 +152,10 @@ class DossierMachine(RuleBasedStateMachine):
             trace=trace(citizen(), self.tick(minutes)),
             applicant=APPLICANT,
             procedure_code=BIRTH,
-            documents={"TP1": document(), "TP2": document()},
+            documents={
+                "TP1": document("scan", self.app, citizen()),
+                "TP2": document("scan", self.app, citizen()),
+            },
         )
         self.track(dossier_id)
 
@@ -316,7 +319,7 @@ class DossierMachine(RuleBasedStateMachine):
             lambda: self.app.receive_supplement(
                 d,
                 trace=trace(citizen(), self.tick(minutes)),
-                documents={"TP2": document("TP2")},
+                documents={"TP2": document("TP2", self.app, citizen())},
             ),
         )
 

@@ -21,8 +21,10 @@ from domain import (
     dossier,
     dossier_code,
     dossier_events,
+    issued_slip,
     procedure,
     reorganisation,
+    upload,
 )
 from domain.dossier_events import DOSSIER_EVENTS
 
@@ -35,8 +37,10 @@ MODULES = (
     digitized_document,
     dossier,
     dossier_code,
+    issued_slip,
     procedure,
     reorganisation,
+    upload,
 )
 
 
