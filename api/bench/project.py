@@ -33,8 +33,18 @@ from projections.runtime import TRACKING, Projector, ensure_tracking
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+MEMORY_COPIES = 9
+"""Copies of the log's dossiers and documents added after the timed rounds, to
+show the projector's peak memory does not grow with the number of events."""
+
+
 def run_project_benchmark(
-    database_url: str | None, *, dossiers: int, rounds: int, batch_size: int = 1000
+    database_url: str | None,
+    *,
+    dossiers: int,
+    rounds: int,
+    batch_size: int = 1000,
+    memory_copies: int = MEMORY_COPIES,
 ) -> BenchReport:
     if dossiers < 1 or rounds < 1:
         raise ValueError("dossiers and rounds must be ≥ 1")
@@ -68,7 +78,7 @@ def run_project_benchmark(
                         order="app,reference" if first_app else "reference,app",
                     )
                 )
-            grown = _grow_log(url, MEMORY_COPIES)
+            grown = _grow_log(url, memory_copies)
             _, rss_grown = _rebuild_in_own_process(url, batch_size)
         finally:
             store.close()
@@ -87,15 +97,10 @@ def run_project_benchmark(
             f"projector memory: peak RSS {rss_peak / 1024:.0f} MiB of a process "
             f"rebuilding all {events} events ({rss_before / 1024:.0f} MiB before it), "
             f"{rss_grown / 1024:.0f} MiB rebuilding {grown} events (the dossiers and "
-            f"documents copied {MEMORY_COPIES} more times under new ids)",
+            f"documents copied {memory_copies} more times under new ids)",
             f"server: {server}",
         ),
     )
-
-
-MEMORY_COPIES = 9
-"""Copies of the log's dossiers and documents added after the timed rounds, to
-show the projector's peak memory does not grow with the number of events."""
 
 
 def _grow_log(url: str, copies: int) -> int:
