@@ -569,9 +569,10 @@ class Projector:
         The other log followers (the sealer's checkpoint signs) run on their own
         thread, so a new event waits for the read models only."""
         caught_up = threading.Event()
+        finished = threading.Event()
         followers = threading.Thread(
             target=self._follow,
-            args=(stop, caught_up),
+            args=(stop, finished, caught_up),
             name="motcua-log-followers",
             daemon=True,
         )
@@ -590,12 +591,18 @@ class Projector:
                 else:
                     stop.wait(0.2)
         finally:
+            finished.set()
             caught_up.set()
             followers.join(timeout=30)
 
-    def _follow(self, stop: threading.Event, caught_up: threading.Event) -> None:
+    def _follow(
+        self,
+        stop: threading.Event,
+        finished: threading.Event,
+        caught_up: threading.Event,
+    ) -> None:
         """After each catch-up (and at least every second): every follower."""
-        while not stop.is_set():
+        while not (stop.is_set() or finished.is_set()):
             caught_up.wait(1.0)
             caught_up.clear()
             for follower in self.followers:
