@@ -48,6 +48,9 @@ class IndicatorProjection(Projection):
         super().__init__(suffix)
         self._facts: dict[str, DossierFacts] = {}
         self._dirty: set[str] = set()
+        self._created: dict[str, tuple[str, str]] = {}
+        """Rows new in this batch: the agency and procedure they were inserted
+        with (an upsert never changes them, so later events of the batch must not)."""
         self._buckets: dict[tuple[str, str], int] = {}
         self._seq: int | None = None
 
@@ -56,6 +59,7 @@ class IndicatorProjection(Projection):
         changed row is written once (``end_batch``), not read and written per event."""
         self._facts.clear()
         self._dirty.clear()
+        self._created.clear()
         self._buckets.clear()
         self._seq = None
         for part in chunks(sorted(originators), 500):
@@ -71,12 +75,15 @@ class IndicatorProjection(Projection):
         rows = []
         for key in sorted(self._dirty):
             facts = self._facts[key]
+            agency, procedure = self._created.get(
+                key, (facts.competent_agency, facts.procedure_code)
+            )
             rows.append(
                 (
                     key,
                     reception_day(facts),
-                    facts.competent_agency,
-                    facts.procedure_code,
+                    agency,
+                    procedure,
                     facts.code,
                     facts.to_json(),
                 )
@@ -98,6 +105,7 @@ class IndicatorProjection(Projection):
         )
         self._facts.clear()
         self._dirty.clear()
+        self._created.clear()
         self._buckets.clear()
         self._seq = None
 
@@ -115,6 +123,8 @@ class IndicatorProjection(Projection):
             after = evolve_facts(before, event)
         except TypeError:
             return
+        if before is None:
+            self._created[key] = (after.competent_agency, after.procedure_code)
         self._facts[key] = after
         self._dirty.add(key)
         day = reception_day(after)
