@@ -18,7 +18,7 @@ from domain.indicator_facts import DossierFacts, evolve_facts
 from domain.indicators import DEFINITIONS_VERSION
 from domain.visibility import unit_sees
 from projections.base import Projection
-from projections.ports import ReadStore, Sql
+from projections.ports import ReadStore, Sql, chunks, insert_rows
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -44,6 +44,71 @@ class IndicatorProjection(Projection):
     def table(self, logical: str) -> str:
         return f"rm_{self.name}_v{DEFINITIONS_VERSION}_{logical}{self.suffix}"
 
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        self._facts: dict[str, DossierFacts] = {}
+        self._dirty: set[str] = set()
+        self._created: dict[str, tuple[str, str]] = {}
+        """Rows new in this batch: the agency and procedure they were inserted
+        with (an upsert never changes them, so later events of the batch must not)."""
+        self._buckets: dict[tuple[str, str], int] = {}
+        self._seq: int | None = None
+
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        """Load the batch's dossiers once; their events fold in memory and each
+        changed row is written once (``end_batch``), not read and written per event."""
+        self._facts.clear()
+        self._dirty.clear()
+        self._created.clear()
+        self._buckets.clear()
+        self._seq = None
+        for part in chunks(sorted(originators), 500):
+            marks = ", ".join("?" for _ in part)
+            for key, text in sql.query(
+                f"SELECT dossier_id, facts FROM {self.table('dossier')} "
+                f"WHERE dossier_id IN ({marks})",
+                part,
+            ):
+                self._facts[key] = DossierFacts.from_json(text)
+
+    def end_batch(self, sql: Sql) -> None:
+        rows = []
+        for key in sorted(self._dirty):
+            facts = self._facts[key]
+            agency, procedure = self._created.get(
+                key, (facts.competent_agency, facts.procedure_code)
+            )
+            rows.append(
+                (
+                    key,
+                    reception_day(facts),
+                    agency,
+                    procedure,
+                    facts.code,
+                    facts.to_json(),
+                )
+            )
+        insert_rows(
+            sql,
+            f"INSERT INTO {self.table('dossier')} (dossier_id, received_on, "
+            "competent_agency, procedure_code, code, facts) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dossier_id) DO UPDATE SET received_on = excluded.received_on, "
+            "code = excluded.code, facts = excluded.facts",
+            rows,
+        )
+        insert_rows(
+            sql,
+            f"INSERT INTO {self.table('changes')} (competent_agency, received_on, seq) "
+            "VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "
+            "DO UPDATE SET seq = excluded.seq",
+            [(*bucket, seq) for bucket, seq in sorted(self._buckets.items())],
+        )
+        self._facts.clear()
+        self._dirty.clear()
+        self._created.clear()
+        self._buckets.clear()
+        self._seq = None
+
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Only dossier events change the facts."""
@@ -51,30 +116,17 @@ class IndicatorProjection(Projection):
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
         key = str(event.originator_id)
-        found = sql.query(
-            f"SELECT facts FROM {self.table('dossier')} WHERE dossier_id = ?", (key,)
-        )
-        before = DossierFacts.from_json(found[0][0]) if found else None
+        before = self._facts.get(key)
         if before is None and event.originator_version != 1:
             return  # a dossier lodged before this read model existed: rebuilt later
         try:
             after = evolve_facts(before, event)
         except TypeError:  # incl. NotCountedHere: another province's child
             return
-        sql.execute(
-            f"INSERT INTO {self.table('dossier')} (dossier_id, received_on, "
-            "competent_agency, procedure_code, code, facts) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dossier_id) DO UPDATE SET received_on = excluded.received_on, "
-            "code = excluded.code, facts = excluded.facts",
-            (
-                key,
-                reception_day(after),
-                after.competent_agency,
-                after.procedure_code,
-                after.code,
-                after.to_json(),
-            ),
-        )
+        if before is None:
+            self._created[key] = (after.competent_agency, after.procedure_code)
+        self._facts[key] = after
+        self._dirty.add(key)
         day = reception_day(after)
         if day is not None:
             self._touch(sql, after.competent_agency, day)
@@ -83,15 +135,13 @@ class IndicatorProjection(Projection):
     def _touch(self, sql: Sql, agency: str, day: str) -> None:
         """Move the bucket to the head of the national pull's order: one step per
         event, so the numbering is the same whatever the batch size."""
-        ((last,),) = sql.query(
-            f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
-        )
-        sql.execute(
-            f"INSERT INTO {self.table('changes')} (competent_agency, received_on, seq) "
-            "VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "
-            "DO UPDATE SET seq = excluded.seq",
-            (agency, day, int(last) + 1),
-        )
+        if self._seq is None:
+            ((last,),) = sql.query(
+                f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
+            )
+            self._seq = int(last)
+        self._seq += 1
+        self._buckets[(agency, day)] = self._seq
 
 
 def period_end(last_day: date) -> datetime:

@@ -261,8 +261,9 @@ class Projector:
             return 0
         originators = {str(n.originator_id) for n in notifications}
         blocked = self._blocked(sql, originators)
-        for projection in self.projections:
-            projection.begin_batch(sql, originators)
+        involved = self._involved(notifications)
+        for projection, keys in involved.items():
+            projection.begin_batch(sql, keys)
         mapper = self.app.mapper
         for notification in notifications:
             wanting = self._wanting(notification, positions)
@@ -273,10 +274,25 @@ class Projector:
             event: Any = mapper.to_domain_event(notification)
             for projection in wanting:
                 projection.handler(type(event))(event, sql)
-        for projection in self.projections:
+        for projection in involved:
             projection.end_batch(sql)
         sql.flush()  # the deferred appends, inside the batch's transaction
         return self._advance(sql, positions, notifications, head, limit)
+
+    def _involved(
+        self, notifications: Sequence[Notification]
+    ) -> dict[Projection, set[str]]:
+        """Each read model with events in the batch, and their originators: only
+        those rows are loaded, and a read model with none costs no statement
+        (a live batch of one event would otherwise load rows in all of them)."""
+        involved: dict[Projection, set[str]] = {}
+        for notification in notifications:
+            interested = self._by_topic.get(notification.topic)
+            if interested:
+                origin = str(notification.originator_id)
+                for projection in interested:
+                    involved.setdefault(projection, set()).add(origin)
+        return involved
 
     def _apply_isolated(self, sql: Sql, limit: int) -> int:
         positions, notifications, head = self._select(sql, limit)
@@ -496,11 +512,13 @@ class Projector:
         total = 0
         while True:
             count = self.step()
-            if not count:
-                break
             total += count
-            if progress is not None:
+            if count and progress is not None:
                 progress(count)
+            # A batch short of the limit reached the head it saw: another
+            # step would only find nothing (newer events ring the wakeup).
+            if count < self.batch_size:
+                break
         with self._advanced:
             self._advanced.notify_all()
         return total
@@ -546,23 +564,52 @@ class Projector:
     def run_forever(
         self, stop: threading.Event, wakeup: Callable[[float], None] | None = None
     ) -> None:
-        """Follow the log until ``stop`` is set; ``wakeup`` blocks until new events."""
-        while not stop.is_set():
-            try:
-                self.catch_up()
-            except Exception:
-                log.exception("projection_batch_failed")
-                stop.wait(1.0)
-                continue
+        """Follow the log until ``stop`` is set; ``wakeup`` blocks until new events.
+
+        The other log followers (the sealer's checkpoint signs) run on their own
+        thread, so a new event waits for the read models only."""
+        caught_up = threading.Event()
+        finished = threading.Event()
+        followers = threading.Thread(
+            target=self._follow,
+            args=(stop, finished, caught_up),
+            name="motcua-log-followers",
+            daemon=True,
+        )
+        followers.start()
+        try:
+            while not stop.is_set():
+                try:
+                    self.catch_up()
+                except Exception:
+                    log.exception("projection_batch_failed")
+                    stop.wait(1.0)
+                    continue
+                caught_up.set()
+                if wakeup is not None:
+                    wakeup(1.0)
+                else:
+                    stop.wait(0.2)
+        finally:
+            finished.set()
+            caught_up.set()
+            followers.join(timeout=30)
+
+    def _follow(
+        self,
+        stop: threading.Event,
+        finished: threading.Event,
+        caught_up: threading.Event,
+    ) -> None:
+        """After each catch-up (and at least every second): every follower."""
+        while not (stop.is_set() or finished.is_set()):
+            caught_up.wait(1.0)
+            caught_up.clear()
             for follower in self.followers:
                 try:
                     follower()
                 except Exception:  # never holds up the read models
                     log.exception("log_follower_failed")
-            if wakeup is not None:
-                wakeup(1.0)
-            else:
-                stop.wait(0.2)
 
 
 class Doorbell:

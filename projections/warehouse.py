@@ -13,7 +13,7 @@ from eventsourcing.utils import get_topic
 from domain import dossier_events as events
 from domain.digitized_document import DigitizedDocument, DocumentKind, validity_end
 from projections.base import Projection, local_iso, utc
-from projections.ports import ReadStore, Sql
+from projections.ports import ReadStore, Sql, chunks, insert_rows
 
 _COLUMNS = (
     "document_id",
@@ -105,6 +105,55 @@ class WarehouseProjection(Projection):
         ("documents", "dossier_id"),
     )
 
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        self._rows: dict[str, dict[str, Any]] = {}
+        self._results: dict[str, list[str]] = {}
+        """Dossier id → its result documents among ``_rows`` (a return reveals them)."""
+        self._dirty: set[str] = set()
+
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        """The batch's documents (and those of its dossiers, which a return
+        reveals), folded in memory and each written once at ``end_batch``."""
+        self._rows.clear()
+        self._results.clear()
+        self._dirty.clear()
+        names = ", ".join(_COLUMNS)
+        for part in chunks(sorted(originators), 500):
+            marks = ", ".join("?" for _ in part)
+            for values in sql.query(
+                f"SELECT {names} FROM {self.table('documents')} "
+                f"WHERE document_id IN ({marks}) OR dossier_id IN ({marks})",
+                [*part, *part],
+            ):
+                self._keep(dict(zip(_COLUMNS, values, strict=True)))
+
+    def end_batch(self, sql: Sql) -> None:
+        names = ", ".join(_COLUMNS)
+        marks = ", ".join("?" for _ in _COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+        insert_rows(
+            sql,
+            f"INSERT INTO {self.table('documents')} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT (document_id) DO UPDATE SET {updates}",
+            [tuple(self._rows[k][c] for c in _COLUMNS) for k in sorted(self._dirty)],
+        )
+        self._rows.clear()
+        self._results.clear()
+        self._dirty.clear()
+
+    def _keep(self, row: dict[str, Any]) -> None:
+        key = row["document_id"]
+        self._rows[key] = row
+        if row["dossier_id"] is not None and row["kind"] == DocumentKind.RESULT.value:
+            self._results.setdefault(row["dossier_id"], []).append(key)
+
+    def _update(self, document_id: str, **changes: Any) -> None:
+        row = self._rows.get(document_id)
+        if row is not None:  # else registered before this read model saw it
+            row.update(changes)
+            self._dirty.add(document_id)
+
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Other events do not change the warehouse."""
@@ -140,45 +189,36 @@ class WarehouseProjection(Projection):
             0,
             "",
         )
-        marks = ", ".join("?" * len(row))
-        sql.execute(f"INSERT INTO {self.table('documents')} VALUES ({marks})", row)
+        if row[0] in self._rows:
+            raise ValueError(f"document {row[0]} is already registered")
+        self._keep(dict(zip(_COLUMNS, row, strict=True)))
+        self._dirty.add(row[0])
 
     @apply.register
     def reused(self, event: DigitizedDocument.Reused, sql: Sql) -> None:
-        sql.execute(
-            f"UPDATE {self.table('documents')} SET reuse_count = reuse_count + 1 "
-            "WHERE document_id = ?",
-            (str(event.originator_id),),
-        )
+        key = str(event.originator_id)
+        row = self._rows.get(key)
+        if row is not None:
+            self._update(key, reuse_count=int(row["reuse_count"]) + 1)
 
     @apply.register
     def signed(self, event: DigitizedDocument.Signed, sql: Sql) -> None:
-        sql.execute(
-            f"UPDATE {self.table('documents')} SET sha256 = ?, size = ?, pages = ?, "
-            "signatures = ? WHERE document_id = ?",
-            (
-                event.file.sha256,
-                event.file.size,
-                event.file.pages,
-                event.check.indication,
-                str(event.originator_id),
-            ),
+        self._update(
+            str(event.originator_id),
+            sha256=event.file.sha256,
+            size=event.file.size,
+            pages=event.file.pages,
+            signatures=event.check.indication,
         )
 
     @apply.register
     def validated(self, event: DigitizedDocument.SignaturesValidated, sql: Sql) -> None:
-        sql.execute(
-            f"UPDATE {self.table('documents')} SET signatures = ? WHERE document_id = ?",
-            (event.indication, str(event.originator_id)),
-        )
+        self._update(str(event.originator_id), signatures=event.indication)
 
     @apply.register
     def returned(self, event: events.Returned, sql: Sql) -> None:
-        sql.execute(
-            f"UPDATE {self.table('documents')} SET hidden = 0 "
-            "WHERE dossier_id = ? AND kind = ?",
-            (str(event.originator_id), DocumentKind.RESULT.value),
-        )
+        for key in self._results.get(str(event.originator_id), ()):
+            self._update(key, hidden=0)
 
 
 class WarehouseView:

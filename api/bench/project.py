@@ -33,8 +33,18 @@ from projections.runtime import TRACKING, Projector, ensure_tracking
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+MEMORY_COPIES = 9
+"""Copies of the log's dossiers and documents added after the timed rounds, to
+show the projector's peak memory does not grow with the number of events."""
+
+
 def run_project_benchmark(
-    database_url: str | None, *, dossiers: int, rounds: int, batch_size: int = 1000
+    database_url: str | None,
+    *,
+    dossiers: int,
+    rounds: int,
+    batch_size: int = 1000,
+    memory_copies: int = MEMORY_COPIES,
 ) -> BenchReport:
     if dossiers < 1 or rounds < 1:
         raise ValueError("dossiers and rounds must be ≥ 1")
@@ -68,6 +78,8 @@ def run_project_benchmark(
                         order="app,reference" if first_app else "reference,app",
                     )
                 )
+            grown = _grow_log(url, memory_copies)
+            _, rss_grown = _rebuild_in_own_process(url, batch_size)
         finally:
             store.close()
             app.close()
@@ -83,10 +95,34 @@ def run_project_benchmark(
             f"{events} events from {dossiers} simulated dossiers; every read model "
             f"({len(all_projections())}) rebuilt from position 0, batches of {batch_size}",
             f"projector memory: peak RSS {rss_peak / 1024:.0f} MiB of a process "
-            f"rebuilding all {events} events ({rss_before / 1024:.0f} MiB before it)",
+            f"rebuilding all {events} events ({rss_before / 1024:.0f} MiB before it), "
+            f"{rss_grown / 1024:.0f} MiB rebuilding {grown} events (the dossiers and "
+            f"documents copied {memory_copies} more times under new ids)",
             f"server: {server}",
         ),
     )
+
+
+def _grow_log(url: str, copies: int) -> int:
+    """Append ``copies`` copies of every dossier's and document's events under
+    new, deterministic ids (in log order per copy); returns the new event count.
+    Stored states are copied as they are: only the originator id changes."""
+    with psycopg.connect(url) as connection:
+        connection.execute(
+            "INSERT INTO motcua_events (originator_id, originator_version, topic, state) "
+            "SELECT md5(e.originator_id::text || ':' || k)::uuid, "
+            "e.originator_version, e.topic, e.state "
+            "FROM generate_series(1, %s) AS k, motcua_events AS e "
+            "WHERE e.originator_id IN (SELECT originator_id FROM motcua_events "
+            "WHERE originator_version = 1 AND (topic LIKE 'domain.dossier:%%' "
+            "OR topic LIKE 'domain.digitized_document:%%')) "
+            "ORDER BY k, e.notification_id",
+            (copies,),
+        )
+        (count,) = connection.execute(
+            "SELECT count(*) FROM motcua_events"
+        ).fetchone() or (0,)
+    return int(count)
 
 
 def _rebuild_all(app: OneStop, store: ReadStore, batch_size: int) -> float:

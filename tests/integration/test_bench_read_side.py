@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from api.bench.lookup import QUERIES, Topology, run_lookup_benchmark
@@ -49,3 +51,7 @@ class TestProjectBenchmark:
         assert report.notes[0].split()[0].isdigit()
         assert int(report.notes[0].split()[0]) > 15
         assert "peak RSS" in report.notes[1]
+        # The memory check rebuilds a log grown by copies of its dossiers.
+        grown = re.search(r"MiB rebuilding (\d+) events", report.notes[1])
+        assert grown is not None
+        assert int(grown.group(1)) > int(report.notes[0].split()[0])

@@ -17,10 +17,11 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 import projections.rebuild as rebuild_module
 from adapters.readstore.listen import PostgresWakeup
 from application.onestop import OneStop
-from projections.ports import ReadStore
+from projections.base import Projection
+from projections.ports import ReadStore, Sql
 from projections.rebuild import SHADOW, checksum, rebuild
 from projections.registry import READ_MODELS, all_projections
-from projections.runtime import TRACKING, Projector
+from projections.runtime import TRACKING, Doorbell, Projector
 from projections.timeline import TimelineProjection
 from projections.worklist import WorklistProjection, WorklistView
 from tests.factories import at, in_progress, receive, specialist, trace
@@ -565,3 +566,81 @@ class TestStatus:
         projector.catch_up()
         assert {s.lag for s in projector.status()} == {0}
         assert [s.name for s in projector.status()] == list(READ_MODELS)
+
+
+class TestLiveBatches:
+    def test_only_read_models_with_events_in_the_batch_load_rows(
+        self, backend: Backend
+    ) -> None:
+        app, store = backend.app, backend.store
+        populate(app)
+        loaded: dict[str, set[str]] = {}
+
+        def recording(factory: type[Projection]) -> Projection:
+            def begin_batch(self: Projection, sql: Sql, originators: set[str]) -> None:
+                loaded.setdefault(self.name, set()).update(originators)
+                factory.begin_batch(self, sql, originators)
+
+            subclass = cast(
+                "type[Projection]",
+                type(
+                    f"Recording{factory.__name__}",
+                    (factory,),
+                    {"begin_batch": begin_batch},
+                ),
+            )
+            return subclass()
+
+        projections = [recording(factory) for factory in READ_MODELS.values()]
+        projector = Projector(app, store, projections)
+        projector.catch_up()
+        before = head(app)
+        reception = receive(app, when=at(21))
+        loaded.clear()
+        projector.catch_up()
+        wanting = {
+            p.name
+            for p in projections
+            if any(
+                n.topic in p.topics
+                for n in app.recorder.select_notifications(start=before + 1, limit=100)
+            )
+        }
+        assert wanting, "a reception is an event of some read model"
+        assert set(loaded) == wanting
+        assert set(loaded) < set(READ_MODELS)
+        for originators in loaded.values():
+            assert str(reception.dossier_id) in originators
+        assert_matches_the_write_side(app, store)
+
+    def test_a_slow_log_follower_does_not_hold_up_the_read_models(
+        self, backend: Backend
+    ) -> None:
+        app, store = backend.app, backend.store
+        populate(app)
+        projector = Projector(app, store, all_projections())
+        projector.catch_up()
+        following = threading.Event()
+
+        def slow_follower() -> None:
+            following.set()
+            time.sleep(8.0)
+
+        projector.followers.append(slow_follower)
+        stop = threading.Event()
+        doorbell = Doorbell()
+        thread = threading.Thread(
+            target=projector.run_forever, args=(stop, doorbell.wait), daemon=True
+        )
+        thread.start()
+        try:
+            assert following.wait(10.0)  # the follower is now busy for 8 s
+            reception = receive(app, when=at(21))
+            started = time.monotonic()
+            doorbell.ring()
+            assert projector.wait(reception.notification_id, timeout=10.0)
+            assert time.monotonic() - started < 5.0  # not after the follower
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+        assert not thread.is_alive()
