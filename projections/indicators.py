@@ -8,6 +8,9 @@ definition builds beside the old one, which keeps serving until it is ready.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import singledispatchmethod
 from typing import ClassVar
@@ -15,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 from domain.dossier_events import DossierEvent
 from domain.indicator_facts import DossierFacts, evolve_facts
+from domain.indicator_tally import COLUMNS, NOTHING, Tally, settled_at, tally_of
 from domain.indicators import DEFINITIONS_VERSION
 from domain.visibility import unit_sees
-from projections.base import Projection
-from projections.ports import ReadStore, Sql
+from projections.base import Projection, utc
+from projections.ports import ReadStore, Row, Sql
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -29,20 +33,89 @@ def reception_day(facts: DossierFacts) -> str | None:
     return facts.received_at.astimezone(VIETNAM).date().isoformat()
 
 
+UnitOf = Callable[[str, str], str]
+"""(recorded unit, procedure) → the unit a figure is reported under."""
+
+_SUMS = ", ".join(f"{c} BIGINT NOT NULL" for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class BucketKey:
+    """A day bucket: the competent unit, the reception day and the procedure."""
+
+    agency: str
+    day: str
+    procedure: str
+
+
+def bucket_key(facts: DossierFacts) -> BucketKey | None:
+    day = reception_day(facts)
+    if day is None:
+        return None
+    return BucketKey(facts.competent_agency, day, facts.procedure_code)
+
+
+def _share(
+    facts: DossierFacts | None,
+) -> tuple[BucketKey, Tally, int, str | None] | None:
+    """What a dossier puts in its bucket: its tally once settled (judged at any
+    period end after it settled), else one pending dossier."""
+    if facts is None:
+        return None
+    key = bucket_key(facts)
+    if key is None:
+        return None
+    settled = settled_at(facts)
+    if settled is None:
+        return key, NOTHING, 1, None
+    return key, tally_of(facts, settled), 0, utc(settled)
+
+
 class IndicatorProjection(Projection):
     name = "indicators"
-    version = DEFINITIONS_VERSION
+    version = DEFINITIONS_VERSION * 100 + 2
+    """Definitions version and storage layout (2: pre-summed day buckets)."""
     tables: ClassVar[dict[str, str]] = {
         "dossier": "dossier_id TEXT PRIMARY KEY, received_on TEXT, "
         "competent_agency TEXT NOT NULL, procedure_code TEXT NOT NULL, "
         "code TEXT, facts TEXT NOT NULL",
         "changes": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
         "seq BIGINT NOT NULL, PRIMARY KEY (competent_agency, received_on)",
+        "bucket": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
+        "procedure_code TEXT NOT NULL, pending BIGINT NOT NULL, settled_until TEXT, "
+        f"{_SUMS}, PRIMARY KEY (competent_agency, received_on, procedure_code)",
     }
-    indexes = (("dossier", "received_on"), ("changes", "seq"))
+    indexes = (
+        ("dossier", "received_on"),
+        ("dossier", "code"),
+        ("changes", "seq"),
+        ("bucket", "received_on"),
+    )
+
+    def rows(self, sql: Sql) -> dict[str, list[Row]]:
+        found = super().rows(sql)
+        found["bucket"] = sql.query(
+            f"SELECT * FROM {self.table('bucket')} ORDER BY 1, 2, 3"
+        )
+        return found
+
+    def __init__(
+        self, suffix: str = "", definitions: int = DEFINITIONS_VERSION
+    ) -> None:
+        super().__init__(suffix)
+        self.definitions = definitions
+
+    @property
+    def tracking_name(self) -> str:
+        """Each definitions version is its own read model, rebuilt beside the
+        previous one (version 1 keeps the name it always had)."""
+        base = (
+            self.name if self.definitions == 1 else f"{self.name}_v{self.definitions}"
+        )
+        return base + self.suffix
 
     def table(self, logical: str) -> str:
-        return f"rm_{self.name}_v{DEFINITIONS_VERSION}_{logical}{self.suffix}"
+        return f"rm_{self.name}_v{self.definitions}_{logical}{self.suffix}"
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
@@ -75,10 +148,45 @@ class IndicatorProjection(Projection):
                 after.to_json(),
             ),
         )
+        self._move(sql, _share(before), _share(after))
         day = reception_day(after)
         if day is not None:
             self._touch(sql, after.competent_agency, day)
         self.changed.add(after.competent_agency)
+
+    def _move(
+        self,
+        sql: Sql,
+        old: tuple[BucketKey, Tally, int, str | None] | None,
+        new: tuple[BucketKey, Tally, int, str | None] | None,
+    ) -> None:
+        """Take the dossier's old share out of its bucket and put the new one in."""
+        deltas: dict[BucketKey, tuple[Tally, int, str | None]] = {}
+        if old is not None:
+            key, tally, pending, _ = old
+            deltas[key] = (NOTHING - tally, -pending, None)
+        if new is not None:
+            key, tally, pending, settled = new
+            was, waiting, _ = deltas.get(key, (NOTHING, 0, None))
+            deltas[key] = (was + tally, waiting + pending, settled)
+        table = self.table("bucket")
+        names = ", ".join(COLUMNS)
+        marks = ", ".join("?" for _ in COLUMNS)
+        sums = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COLUMNS)
+        for key, (tally, pending, settled) in deltas.items():
+            if tally.empty and pending == 0 and settled is None:
+                continue
+            sql.execute(
+                f"INSERT INTO {table} (competent_agency, received_on, procedure_code, "
+                f"pending, settled_until, {names}) VALUES (?, ?, ?, ?, ?, {marks}) "
+                "ON CONFLICT (competent_agency, received_on, procedure_code) DO UPDATE "
+                f"SET pending = {table}.pending + excluded.pending, "
+                "settled_until = CASE WHEN excluded.settled_until IS NOT NULL AND "
+                f"({table}.settled_until IS NULL OR excluded.settled_until > "
+                f"{table}.settled_until) THEN excluded.settled_until "
+                f"ELSE {table}.settled_until END, {sums}",
+                (key.agency, key.day, key.procedure, pending, settled, *tally.values()),
+            )
 
     def _touch(self, sql: Sql, agency: str, day: str) -> None:
         """Move the bucket to the head of the national pull's order: one step per
@@ -99,17 +207,59 @@ def period_end(last_day: date) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time(), VIETNAM)
 
 
+TRACKING = "rm_tracking"
+"""The runtime's position table (``projections.runtime.TRACKING``)."""
+_VERSIONED = re.compile(r"indicators(?:_v(\d+))?")
+
+
+def table_exists(store: ReadStore, table: str) -> bool:
+    exists = (
+        f"SELECT to_regclass('{table}') IS NOT NULL"
+        if store.dialect == "postgres"
+        else f"SELECT COUNT(*) FROM sqlite_master WHERE name = '{table}'"
+    )
+    return bool(store.query(exists)[0][0])
+
+
+def serving_definitions(store: ReadStore) -> int:
+    """The definitions version queries are answered from: the newest one whose
+    read model has caught up with the furthest of them. While a new version
+    rebuilds from the log, the previous one keeps serving; once the new one
+    has reached it, it takes over."""
+    if not table_exists(store, TRACKING):
+        return DEFINITIONS_VERSION
+    rows = store.query(f"SELECT name, position FROM {TRACKING}")
+    built: dict[int, int] = {}
+    for name, position in rows:
+        found = _VERSIONED.fullmatch(str(name))
+        if found is not None:
+            built[int(found.group(1) or 1)] = int(position)
+    if not built:
+        return DEFINITIONS_VERSION
+    furthest = max(built.values())
+    return max(v for v, position in built.items() if position >= furthest)
+
+
 class IndicatorView:
-    def __init__(self, store: ReadStore) -> None:
+    def __init__(self, store: ReadStore, definitions: int | None = None) -> None:
         self.store = store
-        projection = IndicatorProjection()
+        self.definitions = (
+            serving_definitions(store) if definitions is None else definitions
+        )
+        projection = IndicatorProjection(definitions=self.definitions)
+        self.projection = projection
         self.table = projection.table("dossier")
         self.changes_table = projection.table("changes")
 
     def facts(
-        self, agency_code: str, first_day: date, last_day: date
+        self,
+        agency_code: str,
+        first_day: date,
+        last_day: date,
+        unit_of: UnitOf | None = None,
     ) -> list[DossierFacts]:
-        """Dossiers received in the period whose competent unit lies in the subtree.
+        """Dossiers received in the period whose competent unit (reported as
+        ``unit_of`` says, see ``tallies``) lies in the subtree.
 
         A dossier counts once, for its competent unit, however many units it
         passed through."""
@@ -118,11 +268,107 @@ class IndicatorView:
             "WHERE received_on >= ? AND received_on <= ? ORDER BY received_on, dossier_id",
             (first_day.isoformat(), last_day.isoformat()),
         )
-        return [
-            DossierFacts.from_json(text)
-            for agency, text in rows
-            if unit_sees(agency_code, agency)
-        ]
+        found = []
+        for agency, text in rows:
+            if unit_of is None:
+                if unit_sees(agency_code, agency):
+                    found.append(DossierFacts.from_json(text))
+                continue
+            facts = DossierFacts.from_json(text)
+            if unit_sees(agency_code, unit_of(agency, facts.procedure_code)):
+                found.append(facts)
+        return found
+
+    def tallies(
+        self,
+        agency_code: str,
+        first_day: date,
+        last_day: date,
+        complained: frozenset[str] = frozenset(),
+        sync_table: str | None = None,
+        unit_of: UnitOf | None = None,
+    ) -> list[tuple[BucketKey, Tally]]:
+        """The period's counts per bucket, judged at the period's end.
+
+        ``unit_of(agency, procedure)`` names the unit a bucket is reported
+        under (today's successor, say) before the subtree is applied; by
+        default the unit recorded on the dossier.
+
+        Buckets whose dossiers all settled by then are read pre-summed; the
+        dossiers of the others (some still pending, or settled later) are
+        judged one by one. Synced dossiers (1.4) are counted by the database;
+        dossiers complained about (5.4, TT 01/2018 index 7) are corrected one
+        by one: there are few of them."""
+        end = period_end(last_day)
+        bounds = (first_day.isoformat(), last_day.isoformat())
+        bucket = self.projection.table("bucket")
+        found: list[tuple[BucketKey, Tally]] = []
+
+        def keep(agency: str, day: str, procedure: str, tally: Tally) -> None:
+            unit = agency if unit_of is None else unit_of(agency, procedure)
+            if unit_sees(agency_code, unit):
+                found.append((BucketKey(unit, day, procedure), tally))
+
+        names = ", ".join(COLUMNS)
+        for agency, day, procedure, *values in self.store.query(
+            f"SELECT competent_agency, received_on, procedure_code, {names} "
+            f"FROM {bucket} WHERE received_on >= ? AND received_on <= ? "
+            "AND pending = 0 AND received > 0 AND settled_until <= ?",
+            (*bounds, utc(end)),
+        ):
+            keep(agency, day, procedure, Tally(*map(int, values)))
+        for (text,) in self.store.query(
+            f"SELECT d.facts FROM {self.table} d JOIN {bucket} b "
+            "ON b.competent_agency = d.competent_agency "
+            "AND b.received_on = d.received_on AND b.procedure_code = d.procedure_code "
+            "WHERE d.received_on >= ? AND d.received_on <= ? "
+            "AND (b.pending > 0 OR b.settled_until > ?)",
+            (*bounds, utc(end)),
+        ):
+            facts = DossierFacts.from_json(text)
+            key = bucket_key(facts)
+            if key is not None:
+                keep(key.agency, key.day, key.procedure, tally_of(facts, end))
+        for facts in self._by_codes(sorted(complained), bounds):
+            key = bucket_key(facts)
+            if key is not None:
+                keep(
+                    key.agency,
+                    key.day,
+                    key.procedure,
+                    tally_of(facts, end, complained=True) - tally_of(facts, end),
+                )
+        if sync_table is not None and self._exists(sync_table):
+            for agency, day, procedure, count in self.store.query(
+                f"SELECT d.competent_agency, d.received_on, d.procedure_code, COUNT(*) "
+                f"FROM {self.table} d JOIN {sync_table} s "
+                "ON s.dossier_id = d.dossier_id AND s.state = 'synced' "
+                "WHERE d.received_on >= ? AND d.received_on <= ? "
+                "GROUP BY d.competent_agency, d.received_on, d.procedure_code",
+                bounds,
+            ):
+                keep(agency, day, procedure, Tally(synced=int(count)))
+        return found
+
+    def _by_codes(
+        self, codes: list[str], bounds: tuple[str, str]
+    ) -> list[DossierFacts]:
+        found: list[DossierFacts] = []
+        for start in range(0, len(codes), 500):
+            part = codes[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            found.extend(
+                DossierFacts.from_json(text)
+                for (text,) in self.store.query(
+                    f"SELECT facts FROM {self.table} WHERE code IN ({marks}) "
+                    "AND received_on >= ? AND received_on <= ?",
+                    (*part, *bounds),
+                )
+            )
+        return found
+
+    def _exists(self, table: str) -> bool:
+        return table_exists(self.store, table)
 
     def bucket(self, agency_code: str, day: str) -> list[DossierFacts]:
         """The dossiers of one competent unit received on one day."""
@@ -147,12 +393,7 @@ class IndicatorView:
     def synced(self, table: str) -> frozenset[str]:
         """Dossiers the national portal has accepted (``table``: the DVCQG sync
         state, absent when the sync never ran)."""
-        exists = (
-            f"SELECT to_regclass('{table}') IS NOT NULL"
-            if self.store.dialect == "postgres"
-            else f"SELECT COUNT(*) FROM sqlite_master WHERE name = '{table}'"
-        )
-        if not self.store.query(exists)[0][0]:
+        if not self._exists(table):
             return frozenset()
         rows = self.store.query(
             f"SELECT dossier_id FROM {table} WHERE state = 'synced'"

@@ -35,6 +35,7 @@ ROOT_ACCESS: dict[str, frozenset[str]] = {
     "Query.indicators": MONITORING,
     "Query.indicatorDossiers": MONITORING,
     "Query.indicatorChanges": MONITORING,
+    "Query.indicatorUnits": MONITORING,
     "Subscription.indicatorsChanged": MONITORING,
     "Query.myComplaints": CITIZEN,
 }
@@ -101,6 +102,7 @@ TYPE_LEVELS: dict[str, frozenset[str]] = {
             "IndicatorDossier",
             "IndicatorChanges",
             "IndicatorBucket",
+            "IndicatorUnit",
         ),
         MONITORING,
     ),
