@@ -18,7 +18,7 @@ from enum import Enum
 from domain.directory import ENDINGS, UnitChange, successors
 from domain.evaluation import DEFAULT_THRESHOLDS, UnitEvaluation, evaluate_sums
 from domain.indicator_facts import DossierFacts
-from domain.indicator_tally import Tally, figures_of, tally_of, total
+from domain.indicator_tally import NOTHING, Tally, figures_of, tally_of, total
 from domain.indicators import (
     DEFINITIONS_VERSION,
     ComplaintFacts,
@@ -49,6 +49,7 @@ class Grouping(Enum):
     YEAR = "year"
 
 
+@functools.lru_cache(maxsize=65536)
 def _child(agency: str, depth: int) -> str:
     """The unit at ``depth + 1`` that ``agency`` lies in (itself if higher)."""
     code = AgencyCode(agency)
@@ -169,16 +170,17 @@ def report(
 ) -> Report:
     """Complaints are split only by unit (they have no procedure); other splits
     leave 5.2 and 5.3 to the total."""
-    split: dict[str, Tally] = defaultdict(Tally)
+    parts: dict[str, list[Tally]] = defaultdict(list)
     key = KEYS[grouping](agency_code)
     for bucket, tally in counted:
-        split[key(bucket)] += tally
+        parts[key(bucket)].append(tally)
+    split = {k: total(v) for k, v in parts.items()}
     by_unit: dict[str, list[ComplaintFacts]] = defaultdict(list)
     if grouping is Grouping.AGENCY:
         depth = AgencyCode(agency_code).depth
         for complaint in complaints:
             by_unit[_child(complaint.agency, depth)].append(complaint)
-            split.setdefault(_child(complaint.agency, depth), Tally())
+            split.setdefault(_child(complaint.agency, depth), NOTHING)
     rows = (
         [tally_scorecard(k, split[k], by_unit.get(k, ())) for k in sorted(split)]
         if grouping is not Grouping.NONE

@@ -10,8 +10,9 @@ asked for, so its contribution can be summed into a bucket for good.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, fields
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from fractions import Fraction
 
@@ -64,32 +65,30 @@ class Tally:
     index7: int = 0
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(
-            *(a + b for a, b in zip(astuple(self), astuple(other), strict=True))
-        )
+        return Tally(*map(operator.add, _values(self), _values(other)))
 
     def __sub__(self, other: Tally) -> Tally:
-        return Tally(
-            *(a - b for a, b in zip(astuple(self), astuple(other), strict=True))
-        )
+        return Tally(*map(operator.sub, _values(self), _values(other)))
 
     def values(self) -> tuple[int, ...]:
-        return tuple(int(v) for v in astuple(self))
+        return _values(self)
 
     @property
     def empty(self) -> bool:
-        return not any(astuple(self))
+        return not any(_values(self))
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Tally))
+_values: Callable[[Tally], tuple[int, ...]] = operator.attrgetter(*COLUMNS)
 NOTHING = Tally()
 
 
 def total(tallies: Iterable[Tally]) -> Tally:
-    found = NOTHING
+    """The column sums (one pass: a province-quarter adds thousands of buckets)."""
+    columns = [0] * len(COLUMNS)
     for tally in tallies:
-        found = found + tally
-    return found
+        columns = list(map(operator.add, columns, _values(tally)))
+    return Tally(*columns)
 
 
 def settled_at(facts: DossierFacts) -> datetime | None:

@@ -8,6 +8,7 @@ definition builds beside the old one, which keeps serving until it is ready.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from domain.dossier_events import DossierEvent
+from domain.evaluation_sheet import EvaluationSheet
 from domain.indicator_facts import DossierFacts, evolve_facts
 from domain.indicator_tally import COLUMNS, NOTHING, Tally, settled_at, tally_of
 from domain.indicators import DEFINITIONS_VERSION
@@ -81,6 +83,9 @@ class IndicatorProjection(Projection):
         "code TEXT, facts TEXT NOT NULL",
         "changes": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
         "seq BIGINT NOT NULL, PRIMARY KEY (competent_agency, received_on)",
+        "sheet": "sheet_id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, "
+        "first_day TEXT NOT NULL, last_day TEXT NOT NULL, self_scores TEXT NOT NULL, "
+        "appraised_scores TEXT NOT NULL",
         "bucket": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
         "procedure_code TEXT NOT NULL, pending BIGINT NOT NULL, settled_until TEXT, "
         f"{_SUMS}, PRIMARY KEY (competent_agency, received_on, procedure_code)",
@@ -120,6 +125,35 @@ class IndicatorProjection(Projection):
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Only dossier events change the facts."""
+
+    @apply.register
+    def sheet_opened(self, event: EvaluationSheet.Opened, sql: Sql) -> None:
+        sql.execute(
+            f"INSERT INTO {self.table('sheet')} (sheet_id, agency_code, first_day, "
+            "last_day, self_scores, appraised_scores) VALUES (?, ?, ?, ?, '{}', '{}') "
+            "ON CONFLICT (sheet_id) DO NOTHING",
+            (
+                str(event.originator_id),
+                event.agency_code,
+                event.first_day.isoformat(),
+                event.last_day.isoformat(),
+            ),
+        )
+
+    @apply.register
+    def sheet_entered(self, event: EvaluationSheet.Entered, sql: Sql) -> None:
+        column = "appraised_scores" if event.appraised else "self_scores"
+        found = sql.query(
+            f"SELECT {column} FROM {self.table('sheet')} WHERE sheet_id = ?",
+            (str(event.originator_id),),
+        )
+        if not found:
+            return
+        scores = {**json.loads(found[0][0]), **event.scores}
+        sql.execute(
+            f"UPDATE {self.table('sheet')} SET {column} = ? WHERE sheet_id = ?",
+            (json.dumps(scores, sort_keys=True), str(event.originator_id)),
+        )
 
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
@@ -250,6 +284,7 @@ class IndicatorView:
         self.projection = projection
         self.table = projection.table("dossier")
         self.changes_table = projection.table("changes")
+        self.sheet_table = projection.table("sheet")
 
     def facts(
         self,
@@ -304,9 +339,14 @@ class IndicatorView:
         bucket = self.projection.table("bucket")
         found: list[tuple[BucketKey, Tally]] = []
 
+        inside: dict[str, bool] = {}
+
         def keep(agency: str, day: str, procedure: str, tally: Tally) -> None:
             unit = agency if unit_of is None else unit_of(agency, procedure)
-            if unit_sees(agency_code, unit):
+            seen = inside.get(unit)
+            if seen is None:
+                seen = inside[unit] = unit_sees(agency_code, unit)
+            if seen:
                 found.append((BucketKey(unit, day, procedure), tally))
 
         names = ", ".join(COLUMNS)
@@ -369,6 +409,22 @@ class IndicatorView:
 
     def _exists(self, table: str) -> bool:
         return table_exists(self.store, table)
+
+    def entered(
+        self, agency_code: str, first_day: date, last_day: date
+    ) -> dict[int, int]:
+        """TT 01/2018 indices the unit entered for exactly this period (the
+        appraised score where the unit above gave one)."""
+        rows = self.store.query(
+            f"SELECT self_scores, appraised_scores FROM {self.sheet_table} "
+            "WHERE agency_code = ? AND first_day = ? AND last_day = ?",
+            (agency_code, first_day.isoformat(), last_day.isoformat()),
+        )
+        if not rows:
+            return {}
+        own, appraised = rows[0]
+        merged = {**json.loads(own), **json.loads(appraised)}
+        return {int(index): int(score) for index, score in merged.items()}
 
     def bucket(self, agency_code: str, day: str) -> list[DossierFacts]:
         """The dossiers of one competent unit received on one day."""

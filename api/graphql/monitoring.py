@@ -300,6 +300,7 @@ async def _report(
     counted = await context.read(
         view.tallies, scope, from_, to, complained, SYNC_TABLE, unit_of
     )
+    entered = await context.read(view.entered, scope, from_, to)
     built = monitoring.report(
         scope,
         from_,
@@ -316,7 +317,7 @@ async def _report(
         total=IndicatorScorecard.of(built.total),
         rows=[IndicatorScorecard.of(r) for r in built.rows],
         digitization=DigitizationFigures(**vars(monitoring.digitization(built.tally))),
-        evaluation=_evaluation(monitoring.evaluation(built.tally)),
+        evaluation=_evaluation(monitoring.evaluation(built.tally, entered)),
     )
 
 

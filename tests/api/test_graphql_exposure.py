@@ -107,6 +107,8 @@ TYPE_LEVELS: dict[str, frozenset[str]] = {
         MONITORING,
     ),
     "MyComplaint": CITIZEN,
+    "EvaluationRecorded": ACTORS,
+    "EvaluationScoreEntry": ACTORS,
     "ComplaintRecorded": ACTORS,
     "ComplaintNotFound": ACTORS,
 }

@@ -20,6 +20,7 @@ from domain import (
     dossier,
     dossier_code,
     dossier_events,
+    evaluation_sheet,
     procedure,
     reorganisation,
 )
@@ -33,6 +34,7 @@ MODULES = (
     digitized_document,
     dossier,
     dossier_code,
+    evaluation_sheet,
     procedure,
     reorganisation,
 )
