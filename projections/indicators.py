@@ -109,6 +109,9 @@ class IndicatorProjection(Projection):
     ) -> None:
         super().__init__(suffix)
         self.definitions = definitions
+        self._batch: Sql | None = None
+        self._cached: dict[str, DossierFacts | None] = {}
+        self._last_seq: int | None = None
 
     @property
     def tracking_name(self) -> str:
@@ -125,6 +128,37 @@ class IndicatorProjection(Projection):
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Only dossier events change the facts."""
+
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        """Read the batch's dossiers and the change cursor once: a query per
+        event would wait for the pipeline every time. Only this batch's ``sql``
+        uses them (an event applied alone after a failed batch reads afresh)."""
+        self._batch = sql
+        self._cached = dict.fromkeys(originators)
+        keys = sorted(originators)
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            for dossier_id, text in sql.query(
+                f"SELECT dossier_id, facts FROM {self.table('dossier')} "
+                f"WHERE dossier_id IN ({marks})",
+                part,
+            ):
+                self._cached[str(dossier_id)] = DossierFacts.from_json(text)
+        self._last_seq = None
+
+    def end_batch(self, sql: Sql) -> None:
+        self._batch = None
+        self._cached = {}
+        self._last_seq = None
+
+    def _facts_of(self, sql: Sql, key: str) -> DossierFacts | None:
+        if self._batch is sql and key in self._cached:
+            return self._cached[key]
+        found = sql.query(
+            f"SELECT facts FROM {self.table('dossier')} WHERE dossier_id = ?", (key,)
+        )
+        return DossierFacts.from_json(found[0][0]) if found else None
 
     @apply.register
     def sheet_opened(self, event: EvaluationSheet.Opened, sql: Sql) -> None:
@@ -158,16 +192,15 @@ class IndicatorProjection(Projection):
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
         key = str(event.originator_id)
-        found = sql.query(
-            f"SELECT facts FROM {self.table('dossier')} WHERE dossier_id = ?", (key,)
-        )
-        before = DossierFacts.from_json(found[0][0]) if found else None
+        before = self._facts_of(sql, key)
         if before is None and event.originator_version != 1:
             return  # a dossier lodged before this read model existed: rebuilt later
         try:
             after = evolve_facts(before, event)
         except TypeError:
             return
+        if self._batch is sql:
+            self._cached[key] = after
         sql.execute(
             f"INSERT INTO {self.table('dossier')} (dossier_id, received_on, "
             "competent_agency, procedure_code, code, facts) VALUES (?, ?, ?, ?, ?, ?) "
@@ -225,9 +258,14 @@ class IndicatorProjection(Projection):
     def _touch(self, sql: Sql, agency: str, day: str) -> None:
         """Move the bucket to the head of the national pull's order: one step per
         event, so the numbering is the same whatever the batch size."""
-        ((last,),) = sql.query(
-            f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
-        )
+        if self._batch is sql and self._last_seq is not None:
+            last = self._last_seq
+        else:
+            ((last,),) = sql.query(
+                f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
+            )
+        if self._batch is sql:
+            self._last_seq = int(last) + 1
         sql.execute(
             f"INSERT INTO {self.table('changes')} (competent_agency, received_on, seq) "
             "VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "

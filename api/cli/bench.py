@@ -154,11 +154,11 @@ INDICATOR_DOSSIERS = 1_000_000
 def indicators_bench(
     options: BenchOptions, *, dossiers: int | None = None
 ) -> BenchReport:
-    simulated, rounds, samples = (150, 1, 5) if options.quick else (1500, 3, 40)
+    simulated, rounds, samples = (80, 1, 3) if options.quick else (400, 3, 15)
     return run_indicators_benchmark(
         options.database_url,
         simulated=simulated,
-        dossiers=dossiers or (20_000 if options.quick else INDICATOR_DOSSIERS),
+        dossiers=dossiers or (5_000 if options.quick else INDICATOR_DOSSIERS),
         rounds=rounds,
         samples=samples,
     )
@@ -357,7 +357,7 @@ def indicators(
         int | None,
         typer.Option(
             help=f"Dossiers in the read model (default {INDICATOR_DOSSIERS:,}, "
-            "quick 20,000).",
+            "quick 5,000).",
         ),
     ] = None,
 ) -> None:
