@@ -160,6 +160,21 @@ def entries(
     return found
 
 
+DAYS = {
+    Grouping.DAY: "day",
+    Grouping.MONTH: "month",
+    Grouping.QUARTER: "month",
+    Grouping.YEAR: "month",
+}
+
+
+def detail(grouping: Grouping, mapped: bool = False) -> tuple[str, bool]:
+    """How finely ``IndicatorView.tallies`` must sum for ``grouping``: its
+    ``days`` and ``procedures`` (by procedure too when units are mapped: a
+    split unit's successor depends on it)."""
+    return DAYS.get(grouping, "all"), mapped or grouping is Grouping.PROCEDURE
+
+
 def report(
     agency_code: str,
     first_day: date,

@@ -360,8 +360,15 @@ class IndicatorView:
         complained: frozenset[str] = frozenset(),
         sync_table: str | None = None,
         unit_of: UnitOf | None = None,
+        days: str = "day",
+        procedures: bool = True,
     ) -> list[tuple[BucketKey, Tally]]:
         """The period's counts per bucket, judged at the period's end.
+
+        The database sums the settled buckets as finely as the caller needs:
+        per ``days`` ("day"; "month": the key's day is the month's first;
+        "all": the period's first day) and per procedure only when asked
+        (a split unit's successor depends on it), always per unit.
 
         ``unit_of(agency, procedure)`` names the unit a bucket is reported
         under (today's successor, say) before the subtree is applied; by
@@ -387,14 +394,24 @@ class IndicatorView:
             if seen:
                 found.append((BucketKey(unit, day, procedure), tally))
 
-        names = ", ".join(COLUMNS)
+        day_key = {
+            "day": "received_on",
+            "month": "substr(received_on, 1, 7) || '-01'",
+            "all": "'" + bounds[0] + "'",
+        }[days]
+        procedure_key = "procedure_code" if procedures else "''"
+        groups = ["competent_agency"]  # constants are not grouped by (PostgreSQL)
+        groups += [day_key] if days != "all" else []
+        groups += [procedure_key] if procedures else []
+        sums = ", ".join(f"SUM({c})" for c in COLUMNS)
         for agency, day, procedure, *values in self.store.query(
-            f"SELECT competent_agency, received_on, procedure_code, {names} "
+            f"SELECT competent_agency, {day_key}, {procedure_key}, {sums} "
             f"FROM {bucket} WHERE received_on >= ? AND received_on <= ? "
-            "AND pending = 0 AND received > 0 AND settled_until <= ?",
+            "AND pending = 0 AND received > 0 AND settled_until <= ? "
+            f"GROUP BY {', '.join(groups)}",
             (*bounds, utc(end)),
         ):
-            keep(agency, day, procedure, Tally(*map(int, values)))
+            keep(str(agency), str(day), str(procedure), Tally(*map(int, values)))
         for (text,) in self.store.query(
             f"SELECT d.facts FROM {self.table} d JOIN {bucket} b "
             "ON b.competent_agency = d.competent_agency "

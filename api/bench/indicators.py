@@ -339,7 +339,16 @@ def _measure_queries(
 
     def through_app(query: Query) -> float:
         started = time.perf_counter()
-        counted = view.tallies(scope, query.first, query.last, frozenset(), SYNC_TABLE)
+        days, procedures = monitoring.detail(query.grouping)
+        counted = view.tallies(
+            scope,
+            query.first,
+            query.last,
+            frozenset(),
+            SYNC_TABLE,
+            days=days,
+            procedures=procedures,
+        )
         monitoring.report(scope, query.first, query.last, counted, query.grouping)
         return time.perf_counter() - started
 

@@ -297,8 +297,18 @@ async def _report(
         period_end(to),
         unit_of,
     )
+    grouping = monitoring.Grouping(group_by.value)
+    days, procedures = monitoring.detail(grouping, unit_of is not None)
     counted = await context.read(
-        view.tallies, scope, from_, to, complained, SYNC_TABLE, unit_of
+        view.tallies,
+        scope,
+        from_,
+        to,
+        complained,
+        SYNC_TABLE,
+        unit_of,
+        days,
+        procedures,
     )
     entered = await context.read(view.entered, scope, from_, to)
     built = monitoring.report(
