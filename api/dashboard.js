@@ -2,20 +2,23 @@
 "use strict";
 
 const QUERY = `
-query D($agency: String!, $from: Date!, $to: Date!) {
-  total: indicators(agencyCode: $agency, from: $from, to: $to, groupBy: AGENCY) {
+query D($agency: String!, $from: Date!, $to: Date!, $structure: IndicatorStructure!) {
+  total: indicators(agencyCode: $agency, from: $from, to: $to, groupBy: AGENCY, structure: $structure) {
     total { score computedMax
       groups { number name maxPoints points computedMax }
       indicators { code name clock numerator denominator percent average points maxPoints } }
     rows { key score }
   }
-  trend: indicators(agencyCode: $agency, from: $from, to: $to, groupBy: MONTH) {
+  trend: indicators(agencyCode: $agency, from: $from, to: $to, groupBy: MONTH, structure: $structure) {
     rows { key score }
   }
-  late: indicatorDossiers(agencyCode: $agency, indicator: "2.1", from: $from, to: $to) {
+  late: indicatorDossiers(agencyCode: $agency, indicator: "2.1", from: $from, to: $to, structure: $structure) {
     code procedureCode competentAgency receivedOn reason
   }
 }`;
+
+const UNITS = `query U { indicatorUnits { code name level parent } }`;
+const REFUSED = new Set(["UNAUTHENTICATED", "FORBIDDEN", "INVALID_TOKEN"]);
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -119,25 +122,80 @@ function render(data) {
   if (!data.late.length) cells(late, ["Không có hồ sơ trễ hạn", "", "", "", ""], []);
 }
 
-async function load() {
-  const token = $("token").value || sessionStorage.getItem("motcua-token") || "";
-  if (token) sessionStorage.setItem("motcua-token", token);
-  const variables = { agency: $("agency").value.trim(), from: $("from").value, to: $("to").value };
+function token() {
+  return $("token").value || sessionStorage.getItem("motcua-token") || "";
+}
+
+async function ask(query, variables) {
   const response = await fetch("/graphql", {
     method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: QUERY, variables }),
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token()}` },
+    body: JSON.stringify({ query, variables }),
   });
-  const body = await response.json();
+  return response.json();
+}
+
+function prompt(message) {
+  $("prompt").hidden = false;
+  document.querySelector("main").hidden = true;
   const error = $("error");
-  if (body.errors && body.errors.length) {
-    error.hidden = false;
-    error.textContent = body.errors[0].message;
-    document.body.dataset.state = "error";
+  error.hidden = !message;
+  error.textContent = message || "";
+  document.body.dataset.state = "needs-token";
+}
+
+function failed(body) {
+  if (!body.errors || !body.errors.length) return false;
+  const first = body.errors[0];
+  const code = first.extensions && first.extensions.code;
+  if (REFUSED.has(code)) {
+    sessionStorage.removeItem("motcua-token");
+    prompt(`Mã truy cập không dùng được: ${first.message}`);
+    return true;
+  }
+  $("error").hidden = false;
+  $("error").textContent = first.message;
+  document.body.dataset.state = "error";
+  return true;
+}
+
+async function defaultUnit() {
+  // Today's root unit from the directory (after a reorganisation: the successor).
+  const body = await ask(UNITS, {});
+  if (failed(body)) return null;
+  const units = body.data.indicatorUnits;
+  return units.length ? units[0] : null;
+}
+
+async function load() {
+  if (!token()) {
+    prompt("");
     return;
   }
-  error.hidden = true;
+  if ($("token").value) sessionStorage.setItem("motcua-token", $("token").value);
+  if (!$("agency").value.trim()) {
+    const unit = await defaultUnit();
+    if (!unit) {
+      if (document.body.dataset.state !== "needs-token" && document.body.dataset.state !== "error") {
+        prompt("Chưa có đơn vị nào trong danh mục.");
+      }
+      return;
+    }
+    $("agency").value = unit.code;
+    $("agency").setAttribute("value", unit.code);
+    $("agency").title = unit.name;
+  }
+  const variables = {
+    agency: $("agency").value.trim(), from: $("from").value, to: $("to").value,
+    structure: $("structure").value,
+  };
+  const body = await ask(QUERY, variables);
+  if (failed(body)) return;
+  $("error").hidden = true;
+  $("prompt").hidden = true;
+  document.querySelector("main").hidden = false;
   render(body.data);
+  document.body.dataset.agency = variables.agency;
   document.body.dataset.state = "ready";
 }
 
@@ -149,9 +207,10 @@ function start() {
   $("from").value = params.get("from") || iso(first);
   $("to").value = params.get("to") || iso(today);
   if (params.get("agency")) $("agency").value = params.get("agency");
+  if (params.get("structure") === "HISTORICAL") $("structure").value = "HISTORICAL";
   if (params.get("token")) $("token").value = params.get("token");
   $("filters").addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  if ($("token").value || sessionStorage.getItem("motcua-token")) load();
+  load();
 }
 
 start();

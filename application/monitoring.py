@@ -7,13 +7,18 @@ denominators as the whole period judged at the same period end.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 
-from domain.indicator_facts import END_RESOLVED, DossierFacts
+from domain.directory import ENDINGS, UnitChange, successors
+from domain.evaluation import DEFAULT_THRESHOLDS, UnitEvaluation, evaluate_sums
+from domain.indicator_facts import DossierFacts
+from domain.indicator_tally import NOTHING, Tally, figures_of, tally_of, total
 from domain.indicators import (
     DEFINITIONS_VERSION,
     ComplaintFacts,
@@ -25,7 +30,13 @@ from domain.indicators import (
     judge_dvcqg,
 )
 from domain.values import AgencyCode
-from projections.indicators import VIETNAM, reception_day
+from projections.indicators import (
+    VIETNAM,
+    BucketKey,
+    UnitOf,
+    bucket_key,
+    reception_day,
+)
 
 
 class Grouping(Enum):
@@ -38,6 +49,7 @@ class Grouping(Enum):
     YEAR = "year"
 
 
+@functools.lru_cache(maxsize=65536)
 def _child(agency: str, depth: int) -> str:
     """The unit at ``depth + 1`` that ``agency`` lies in (itself if higher)."""
     code = AgencyCode(agency)
@@ -49,25 +61,27 @@ def _child(agency: str, depth: int) -> str:
     return str(code)
 
 
-def _agency_key(scope: str) -> Callable[[DossierFacts], str]:
+def _agency_key(scope: str) -> Callable[[BucketKey], str]:
     depth = AgencyCode(scope).depth
-    return lambda facts: _child(facts.competent_agency, depth)
+    return lambda key: _child(key.agency, depth)
 
 
 def _day(facts: DossierFacts) -> str:
     return reception_day(facts) or ""
 
 
-KEYS: dict[Grouping, Callable[[str], Callable[[DossierFacts], str]]] = {
-    Grouping.NONE: lambda scope: lambda _f: scope,
+def _quarter(day: str) -> str:
+    return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}"
+
+
+KEYS: dict[Grouping, Callable[[str], Callable[[BucketKey], str]]] = {
+    Grouping.NONE: lambda scope: lambda _k: scope,
     Grouping.AGENCY: _agency_key,
-    Grouping.PROCEDURE: lambda _s: lambda f: f.procedure_code,
-    Grouping.DAY: lambda _s: _day,
-    Grouping.MONTH: lambda _s: lambda f: _day(f)[:7],
-    Grouping.QUARTER: lambda _s: (
-        lambda f: f"{_day(f)[:4]}-Q{(int(_day(f)[5:7]) - 1) // 3 + 1}"
-    ),
-    Grouping.YEAR: lambda _s: lambda f: _day(f)[:4],
+    Grouping.PROCEDURE: lambda _s: lambda k: k.procedure,
+    Grouping.DAY: lambda _s: lambda k: k.day,
+    Grouping.MONTH: lambda _s: lambda k: k.day[:7],
+    Grouping.QUARTER: lambda _s: lambda k: _quarter(k.day),
+    Grouping.YEAR: lambda _s: lambda k: k.day[:4],
 }
 
 
@@ -94,6 +108,8 @@ class Report:
     version: int
     total: Scorecard
     rows: list[Scorecard]
+    tally: Tally
+    """The whole period's counts (TT 01/2018 evaluation, R-27 statistics)."""
 
 
 def scorecard(
@@ -116,44 +132,84 @@ def scorecard(
     return Scorecard(key, figures, group_scores(figures))
 
 
+def tally_scorecard(
+    key: str, tally: Tally, complaints: Sequence[ComplaintFacts] = ()
+) -> Scorecard:
+    figures = figures_of(tally, complaints)
+    return Scorecard(key, figures, group_scores(figures))
+
+
+def entries(
+    dossiers: Sequence[DossierFacts],
+    end: datetime,
+    synced: frozenset[str] = frozenset(),
+    complained: frozenset[str] = frozenset(),
+) -> list[tuple[BucketKey, Tally]]:
+    """Dossier by dossier what the read model's buckets hold pre-summed."""
+    found = []
+    for facts in dossiers:
+        key = bucket_key(facts)
+        if key is not None:
+            tally = tally_of(
+                facts,
+                end,
+                synced=facts.dossier_id in synced,
+                complained=facts.code in complained,
+            )
+            found.append((key, tally))
+    return found
+
+
+DAYS = {
+    Grouping.DAY: "day",
+    Grouping.MONTH: "month",
+    Grouping.QUARTER: "month",
+    Grouping.YEAR: "month",
+}
+
+
+def detail(grouping: Grouping, mapped: bool = False) -> tuple[str, bool]:
+    """How finely ``IndicatorView.tallies`` must sum for ``grouping``: its
+    ``days`` and ``procedures`` (by procedure too when units are mapped: a
+    split unit's successor depends on it)."""
+    return DAYS.get(grouping, "all"), mapped or grouping is Grouping.PROCEDURE
+
+
 def report(
     agency_code: str,
     first_day: date,
     last_day: date,
-    dossiers: Sequence[DossierFacts],
-    end: datetime,
+    counted: Sequence[tuple[BucketKey, Tally]],
     grouping: Grouping = Grouping.NONE,
-    synced: frozenset[str] = frozenset(),
     complaints: Sequence[ComplaintFacts] = (),
-    complained: frozenset[str] = frozenset(),
 ) -> Report:
     """Complaints are split only by unit (they have no procedure); other splits
     leave 5.2 and 5.3 to the total."""
-    split: dict[str, list[DossierFacts]] = defaultdict(list)
+    parts: dict[str, list[Tally]] = defaultdict(list)
     key = KEYS[grouping](agency_code)
-    for facts in dossiers:
-        split[key(facts)].append(facts)
+    for bucket, tally in counted:
+        parts[key(bucket)].append(tally)
+    split = {k: total(v) for k, v in parts.items()}
     by_unit: dict[str, list[ComplaintFacts]] = defaultdict(list)
     if grouping is Grouping.AGENCY:
         depth = AgencyCode(agency_code).depth
         for complaint in complaints:
             by_unit[_child(complaint.agency, depth)].append(complaint)
-            split.setdefault(_child(complaint.agency, depth), [])
+            split.setdefault(_child(complaint.agency, depth), NOTHING)
     rows = (
-        [
-            scorecard(k, split[k], end, synced, by_unit.get(k, ()), complained)
-            for k in sorted(split)
-        ]
+        [tally_scorecard(k, split[k], by_unit.get(k, ())) for k in sorted(split)]
         if grouping is not Grouping.NONE
         else []
     )
+    whole = total(tally for _, tally in counted)
     return Report(
         agency_code,
         first_day,
         last_day,
         DEFINITIONS_VERSION,
-        scorecard(agency_code, dossiers, end, synced, complaints, complained),
+        tally_scorecard(agency_code, whole, complaints),
         rows,
+        whole,
     )
 
 
@@ -214,6 +270,23 @@ def behind(
     ]
 
 
+def successor_units(changes: Sequence[UnitChange], day: date) -> UnitOf:
+    """Report each unit under the living unit carrying it on ``day``: a split
+    unit's procedure goes to the successor the plan named for it (the first
+    successor when the plan named none, so a dossier still counts once); a
+    unit dissolved without successor stays under its own code."""
+    endings = {c.code for c in changes if c.kind in ENDINGS and c.effective_on <= day}
+
+    @functools.cache
+    def unit_of(agency: str, procedure: str) -> str:
+        if agency not in endings:
+            return agency
+        found = successors(changes, agency, day, procedure or None)
+        return found[0] if found else agency
+
+    return unit_of
+
+
 def today() -> date:
     return datetime.now(VIETNAM).date()
 
@@ -233,17 +306,25 @@ class Digitization:
     results_electronic: int
 
 
-def digitization(dossiers: Sequence[DossierFacts]) -> Digitization:
-    received = [f for f in dossiers if f.accepted]
-    resolved = [f for f in received if f.end_kind == END_RESOLVED]
+def digitization(tally: Tally) -> Digitization:
     return Digitization(
-        received=len(received),
-        with_digitized_components=sum(f.digitized_components > 0 for f in received),
-        with_reused_components=sum(f.reused_components > 0 for f in received),
-        from_national_warehouse=sum(f.national_warehouse for f in received),
-        components_digitized=sum(f.digitized_components for f in received),
-        components_signed=sum(f.signed_components for f in received),
-        components_reused=sum(f.reused_components for f in received),
-        resolved=len(resolved),
-        results_electronic=sum(f.electronic_result for f in resolved),
+        received=tally.received,
+        with_digitized_components=tally.with_digitized,
+        with_reused_components=tally.reused,
+        from_national_warehouse=tally.national,
+        components_digitized=tally.components_digitized,
+        components_signed=tally.components_signed,
+        components_reused=tally.components_reused,
+        resolved=tally.resolved,
+        results_electronic=tally.electronic_result,
     )
+
+
+def evaluation(
+    tally: Tally,
+    entered: Mapping[int, int] | None = None,
+    thresholds: Sequence[tuple[Decimal, str]] = DEFAULT_THRESHOLDS,
+) -> UnitEvaluation:
+    """TT 01/2018 for the period from the summed per-dossier indices."""
+    sums = {1: tally.index1, 3: tally.index3, 4: tally.index4, 7: tally.index7}
+    return evaluate_sums(tally.received, sums, entered, thresholds)

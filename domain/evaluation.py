@@ -76,22 +76,37 @@ def evaluate(
     thresholds: Sequence[tuple[Decimal, str]] = DEFAULT_THRESHOLDS,
 ) -> UnitEvaluation:
     received = [f for f in dossiers if f.accepted]
-    sums = dict.fromkeys(PER_DOSSIER, Fraction(0))
+    sums = dict.fromkeys(PER_DOSSIER, 0)
     for facts in received:
         for index, score in dossier_indices(
             facts, end, facts.code in complained
         ).items():
             sums[index] += score
+    return evaluate_sums(len(received), sums, entered, thresholds)
+
+
+def evaluate_sums(
+    received: int,
+    sums: Mapping[int, int],
+    entered: Mapping[int, int] | None = None,
+    thresholds: Sequence[tuple[Decimal, str]] = DEFAULT_THRESHOLDS,
+) -> UnitEvaluation:
+    """The unit's evaluation from the per-dossier indices summed over its
+    ``received`` dossiers (what the read model's buckets keep)."""
     averages = {
-        index: _two(total / len(received)) if received else Decimal("0.00")
-        for index, total in sums.items()
+        index: _two(Fraction(sums.get(index, 0), received))
+        if received
+        else Decimal("0.00")
+        for index in PER_DOSSIER
     }
-    given = {i: max(0, min(2, s)) for i, s in (entered or {}).items() if i not in sums}
+    given = {
+        i: max(0, min(2, s)) for i, s in (entered or {}).items() if i not in averages
+    }
     total = sum(averages.values(), Decimal(0)) + sum(given.values())
     maximum = 2 * (len(averages) + len(given))
-    complete = maximum == 18 and bool(received)
+    complete = maximum == 18 and received > 0
     return UnitEvaluation(
-        len(received),
+        received,
         averages,
         given,
         total,

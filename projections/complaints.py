@@ -15,7 +15,7 @@ from domain.complaint import Complaint, ComplaintStatus
 from domain.indicators import ComplaintFacts
 from domain.visibility import unit_sees
 from projections.base import Projection, local_time, utc
-from projections.indicators import VIETNAM
+from projections.indicators import VIETNAM, UnitOf
 from projections.ports import ReadStore, Sql
 
 
@@ -168,10 +168,16 @@ class ComplaintView:
         ]
 
     def facts(
-        self, agency_code: str, first_day: date, last_day: date, end: datetime
+        self,
+        agency_code: str,
+        first_day: date,
+        last_day: date,
+        end: datetime,
+        unit_of: UnitOf | None = None,
     ) -> tuple[list[ComplaintFacts], frozenset[str]]:
         """5.2/5.3 inputs of complaints submitted in the period to the subtree, and
-        the dossier codes complained about (5.4)."""
+        the dossier codes complained about (5.4); ``unit_of`` as for the
+        indicator buckets (complaints have no procedure)."""
         rows = self.store.query(
             f"SELECT handling_agency, agency_code, status, answer_due, publish_due, "
             f"late_steps, satisfied, dossier_code FROM {self.table} "
@@ -190,6 +196,9 @@ class ComplaintView:
             satisfied,
             code,
         ) in rows:
+            if unit_of is not None:
+                handling = unit_of(str(handling), "") if handling else handling
+                agency = unit_of(str(agency), "") if agency else agency
             if not (unit_sees(agency_code, handling) or unit_sees(agency_code, agency)):
                 continue
             if int(late):

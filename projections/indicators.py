@@ -8,17 +8,23 @@ definition builds beside the old one, which keeps serving until it is ready.
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import singledispatchmethod
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from domain.dossier_events import DossierEvent
+from domain.evaluation_sheet import EvaluationSheet
 from domain.indicator_facts import DossierFacts, evolve_facts
+from domain.indicator_tally import COLUMNS, NOTHING, Tally, settled_at, tally_of
 from domain.indicators import DEFINITIONS_VERSION
 from domain.visibility import unit_sees
-from projections.base import Projection
-from projections.ports import ReadStore, Sql, chunks, insert_rows
+from projections.base import Projection, utc
+from projections.ports import ReadStore, Row, Sql
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -29,119 +35,243 @@ def reception_day(facts: DossierFacts) -> str | None:
     return facts.received_at.astimezone(VIETNAM).date().isoformat()
 
 
+UnitOf = Callable[[str, str], str]
+"""(recorded unit, procedure) → the unit a figure is reported under."""
+
+_SUMS = ", ".join(f"{c} BIGINT NOT NULL" for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class BucketKey:
+    """A day bucket: the competent unit, the reception day and the procedure."""
+
+    agency: str
+    day: str
+    procedure: str
+
+
+def bucket_key(facts: DossierFacts) -> BucketKey | None:
+    day = reception_day(facts)
+    if day is None:
+        return None
+    return BucketKey(facts.competent_agency, day, facts.procedure_code)
+
+
+def _share(
+    facts: DossierFacts | None,
+) -> tuple[BucketKey, Tally, int, str | None] | None:
+    """What a dossier puts in its bucket: its tally once settled (judged at any
+    period end after it settled), else one pending dossier."""
+    if facts is None:
+        return None
+    key = bucket_key(facts)
+    if key is None:
+        return None
+    settled = settled_at(facts)
+    if settled is None:
+        return key, NOTHING, 1, None
+    return key, tally_of(facts, settled), 0, utc(settled)
+
+
 class IndicatorProjection(Projection):
     name = "indicators"
-    version = DEFINITIONS_VERSION
+    version = DEFINITIONS_VERSION * 100 + 2
+    """Definitions version and storage layout (2: pre-summed day buckets)."""
     tables: ClassVar[dict[str, str]] = {
         "dossier": "dossier_id TEXT PRIMARY KEY, received_on TEXT, "
         "competent_agency TEXT NOT NULL, procedure_code TEXT NOT NULL, "
         "code TEXT, facts TEXT NOT NULL",
         "changes": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
         "seq BIGINT NOT NULL, PRIMARY KEY (competent_agency, received_on)",
+        "sheet": "sheet_id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, "
+        "first_day TEXT NOT NULL, last_day TEXT NOT NULL, self_scores TEXT NOT NULL, "
+        "appraised_scores TEXT NOT NULL",
+        "bucket": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
+        "procedure_code TEXT NOT NULL, pending BIGINT NOT NULL, settled_until TEXT, "
+        f"{_SUMS}, PRIMARY KEY (competent_agency, received_on, procedure_code)",
     }
-    indexes = (("dossier", "received_on"), ("changes", "seq"))
+    indexes = (
+        ("dossier", "received_on"),
+        ("dossier", "code"),
+        ("changes", "seq"),
+        ("bucket", "received_on"),
+    )
+
+    def rows(self, sql: Sql) -> dict[str, list[Row]]:
+        found = super().rows(sql)
+        found["bucket"] = sql.query(
+            f"SELECT * FROM {self.table('bucket')} ORDER BY 1, 2, 3"
+        )
+        return found
+
+    def __init__(
+        self, suffix: str = "", definitions: int = DEFINITIONS_VERSION
+    ) -> None:
+        super().__init__(suffix)
+        self.definitions = definitions
+        self._batch: Sql | None = None
+        self._cached: dict[str, DossierFacts | None] = {}
+        self._last_seq: int | None = None
+
+    @property
+    def tracking_name(self) -> str:
+        """Each definitions version is its own read model, rebuilt beside the
+        previous one (version 1 keeps the name it always had)."""
+        base = (
+            self.name if self.definitions == 1 else f"{self.name}_v{self.definitions}"
+        )
+        return base + self.suffix
 
     def table(self, logical: str) -> str:
-        return f"rm_{self.name}_v{DEFINITIONS_VERSION}_{logical}{self.suffix}"
-
-    def __init__(self, suffix: str = "") -> None:
-        super().__init__(suffix)
-        self._facts: dict[str, DossierFacts] = {}
-        self._dirty: set[str] = set()
-        self._created: dict[str, tuple[str, str]] = {}
-        """Rows new in this batch: the agency and procedure they were inserted
-        with (an upsert never changes them, so later events of the batch must not)."""
-        self._buckets: dict[tuple[str, str], int] = {}
-        self._seq: int | None = None
-
-    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
-        """Load the batch's dossiers once; their events fold in memory and each
-        changed row is written once (``end_batch``), not read and written per event."""
-        self._facts.clear()
-        self._dirty.clear()
-        self._created.clear()
-        self._buckets.clear()
-        self._seq = None
-        for part in chunks(sorted(originators), 500):
-            marks = ", ".join("?" for _ in part)
-            for key, text in sql.query(
-                f"SELECT dossier_id, facts FROM {self.table('dossier')} "
-                f"WHERE dossier_id IN ({marks})",
-                part,
-            ):
-                self._facts[key] = DossierFacts.from_json(text)
-
-    def end_batch(self, sql: Sql) -> None:
-        rows = []
-        for key in sorted(self._dirty):
-            facts = self._facts[key]
-            agency, procedure = self._created.get(
-                key, (facts.competent_agency, facts.procedure_code)
-            )
-            rows.append(
-                (
-                    key,
-                    reception_day(facts),
-                    agency,
-                    procedure,
-                    facts.code,
-                    facts.to_json(),
-                )
-            )
-        insert_rows(
-            sql,
-            f"INSERT INTO {self.table('dossier')} (dossier_id, received_on, "
-            "competent_agency, procedure_code, code, facts) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dossier_id) DO UPDATE SET received_on = excluded.received_on, "
-            "code = excluded.code, facts = excluded.facts",
-            rows,
-        )
-        insert_rows(
-            sql,
-            f"INSERT INTO {self.table('changes')} (competent_agency, received_on, seq) "
-            "VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "
-            "DO UPDATE SET seq = excluded.seq",
-            [(*bucket, seq) for bucket, seq in sorted(self._buckets.items())],
-        )
-        self._facts.clear()
-        self._dirty.clear()
-        self._created.clear()
-        self._buckets.clear()
-        self._seq = None
+        return f"rm_{self.name}_v{self.definitions}_{logical}{self.suffix}"
 
     @singledispatchmethod
     def apply(self, event: object, sql: Sql) -> None:
         """Only dossier events change the facts."""
 
+    def begin_batch(self, sql: Sql, originators: set[str]) -> None:
+        """Read the batch's dossiers and the change cursor once: a query per
+        event would wait for the pipeline every time. Only this batch's ``sql``
+        uses them (an event applied alone after a failed batch reads afresh)."""
+        self._batch = sql
+        self._cached = dict.fromkeys(originators)
+        keys = sorted(originators)
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            for dossier_id, text in sql.query(
+                f"SELECT dossier_id, facts FROM {self.table('dossier')} "
+                f"WHERE dossier_id IN ({marks})",
+                part,
+            ):
+                self._cached[str(dossier_id)] = DossierFacts.from_json(text)
+        self._last_seq = None
+
+    def end_batch(self, sql: Sql) -> None:
+        self._batch = None
+        self._cached = {}
+        self._last_seq = None
+
+    def _facts_of(self, sql: Sql, key: str) -> DossierFacts | None:
+        if self._batch is sql and key in self._cached:
+            return self._cached[key]
+        found = sql.query(
+            f"SELECT facts FROM {self.table('dossier')} WHERE dossier_id = ?", (key,)
+        )
+        return DossierFacts.from_json(found[0][0]) if found else None
+
+    @apply.register
+    def sheet_opened(self, event: EvaluationSheet.Opened, sql: Sql) -> None:
+        sql.execute(
+            f"INSERT INTO {self.table('sheet')} (sheet_id, agency_code, first_day, "
+            "last_day, self_scores, appraised_scores) VALUES (?, ?, ?, ?, '{}', '{}') "
+            "ON CONFLICT (sheet_id) DO NOTHING",
+            (
+                str(event.originator_id),
+                event.agency_code,
+                event.first_day.isoformat(),
+                event.last_day.isoformat(),
+            ),
+        )
+
+    @apply.register
+    def sheet_entered(self, event: EvaluationSheet.Entered, sql: Sql) -> None:
+        column = "appraised_scores" if event.appraised else "self_scores"
+        found = sql.query(
+            f"SELECT {column} FROM {self.table('sheet')} WHERE sheet_id = ?",
+            (str(event.originator_id),),
+        )
+        if not found:
+            return
+        scores = {**json.loads(found[0][0]), **event.scores}
+        sql.execute(
+            f"UPDATE {self.table('sheet')} SET {column} = ? WHERE sheet_id = ?",
+            (json.dumps(scores, sort_keys=True), str(event.originator_id)),
+        )
+
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
         key = str(event.originator_id)
-        before = self._facts.get(key)
+        before = self._facts_of(sql, key)
         if before is None and event.originator_version != 1:
             return  # a dossier lodged before this read model existed: rebuilt later
         try:
             after = evolve_facts(before, event)
-        except TypeError:  # incl. NotCountedHere: another province's child
+        except TypeError:
             return
-        if before is None:
-            self._created[key] = (after.competent_agency, after.procedure_code)
-        self._facts[key] = after
-        self._dirty.add(key)
+        if self._batch is sql:
+            self._cached[key] = after
+        sql.execute(
+            f"INSERT INTO {self.table('dossier')} (dossier_id, received_on, "
+            "competent_agency, procedure_code, code, facts) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dossier_id) DO UPDATE SET received_on = excluded.received_on, "
+            "code = excluded.code, facts = excluded.facts",
+            (
+                key,
+                reception_day(after),
+                after.competent_agency,
+                after.procedure_code,
+                after.code,
+                after.to_json(),
+            ),
+        )
+        self._move(sql, _share(before), _share(after))
         day = reception_day(after)
         if day is not None:
             self._touch(sql, after.competent_agency, day)
         self.changed.add(after.competent_agency)
 
+    def _move(
+        self,
+        sql: Sql,
+        old: tuple[BucketKey, Tally, int, str | None] | None,
+        new: tuple[BucketKey, Tally, int, str | None] | None,
+    ) -> None:
+        """Take the dossier's old share out of its bucket and put the new one in."""
+        deltas: dict[BucketKey, tuple[Tally, int, str | None]] = {}
+        if old is not None:
+            key, tally, pending, _ = old
+            deltas[key] = (NOTHING - tally, -pending, None)
+        if new is not None:
+            key, tally, pending, settled = new
+            was, waiting, _ = deltas.get(key, (NOTHING, 0, None))
+            deltas[key] = (was + tally, waiting + pending, settled)
+        table = self.table("bucket")
+        names = ", ".join(COLUMNS)
+        marks = ", ".join("?" for _ in COLUMNS)
+        sums = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COLUMNS)
+        for key, (tally, pending, settled) in deltas.items():
+            if tally.empty and pending == 0 and settled is None:
+                continue
+            sql.execute(
+                f"INSERT INTO {table} (competent_agency, received_on, procedure_code, "
+                f"pending, settled_until, {names}) VALUES (?, ?, ?, ?, ?, {marks}) "
+                "ON CONFLICT (competent_agency, received_on, procedure_code) DO UPDATE "
+                f"SET pending = {table}.pending + excluded.pending, "
+                "settled_until = CASE WHEN excluded.settled_until IS NOT NULL AND "
+                f"({table}.settled_until IS NULL OR excluded.settled_until > "
+                f"{table}.settled_until) THEN excluded.settled_until "
+                f"ELSE {table}.settled_until END, {sums}",
+                (key.agency, key.day, key.procedure, pending, settled, *tally.values()),
+            )
+
     def _touch(self, sql: Sql, agency: str, day: str) -> None:
         """Move the bucket to the head of the national pull's order: one step per
         event, so the numbering is the same whatever the batch size."""
-        if self._seq is None:
+        if self._batch is sql and self._last_seq is not None:
+            last = self._last_seq
+        else:
             ((last,),) = sql.query(
                 f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
             )
-            self._seq = int(last)
-        self._seq += 1
-        self._buckets[(agency, day)] = self._seq
+        if self._batch is sql:
+            self._last_seq = int(last) + 1
+        sql.execute(
+            f"INSERT INTO {self.table('changes')} (competent_agency, received_on, seq) "
+            "VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "
+            "DO UPDATE SET seq = excluded.seq",
+            (agency, day, int(last) + 1),
+        )
 
 
 def period_end(last_day: date) -> datetime:
@@ -149,17 +279,60 @@ def period_end(last_day: date) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time(), VIETNAM)
 
 
+TRACKING = "rm_tracking"
+"""The runtime's position table (``projections.runtime.TRACKING``)."""
+_VERSIONED = re.compile(r"indicators(?:_v(\d+))?")
+
+
+def table_exists(store: ReadStore, table: str) -> bool:
+    exists = (
+        f"SELECT to_regclass('{table}') IS NOT NULL"
+        if store.dialect == "postgres"
+        else f"SELECT COUNT(*) FROM sqlite_master WHERE name = '{table}'"
+    )
+    return bool(store.query(exists)[0][0])
+
+
+def serving_definitions(store: ReadStore) -> int:
+    """The definitions version queries are answered from: the newest one whose
+    read model has caught up with the furthest of them. While a new version
+    rebuilds from the log, the previous one keeps serving; once the new one
+    has reached it, it takes over."""
+    if not table_exists(store, TRACKING):
+        return DEFINITIONS_VERSION
+    rows = store.query(f"SELECT name, position FROM {TRACKING}")
+    built: dict[int, int] = {}
+    for name, position in rows:
+        found = _VERSIONED.fullmatch(str(name))
+        if found is not None:
+            built[int(found.group(1) or 1)] = int(position)
+    if not built:
+        return DEFINITIONS_VERSION
+    furthest = max(built.values())
+    return max(v for v, position in built.items() if position >= furthest)
+
+
 class IndicatorView:
-    def __init__(self, store: ReadStore) -> None:
+    def __init__(self, store: ReadStore, definitions: int | None = None) -> None:
         self.store = store
-        projection = IndicatorProjection()
+        self.definitions = (
+            serving_definitions(store) if definitions is None else definitions
+        )
+        projection = IndicatorProjection(definitions=self.definitions)
+        self.projection = projection
         self.table = projection.table("dossier")
         self.changes_table = projection.table("changes")
+        self.sheet_table = projection.table("sheet")
 
     def facts(
-        self, agency_code: str, first_day: date, last_day: date
+        self,
+        agency_code: str,
+        first_day: date,
+        last_day: date,
+        unit_of: UnitOf | None = None,
     ) -> list[DossierFacts]:
-        """Dossiers received in the period whose competent unit lies in the subtree.
+        """Dossiers received in the period whose competent unit (reported as
+        ``unit_of`` says, see ``tallies``) lies in the subtree.
 
         A dossier counts once, for its competent unit, however many units it
         passed through."""
@@ -168,11 +341,145 @@ class IndicatorView:
             "WHERE received_on >= ? AND received_on <= ? ORDER BY received_on, dossier_id",
             (first_day.isoformat(), last_day.isoformat()),
         )
-        return [
-            DossierFacts.from_json(text)
-            for agency, text in rows
-            if unit_sees(agency_code, agency)
-        ]
+        found = []
+        for agency, text in rows:
+            if unit_of is None:
+                if unit_sees(agency_code, agency):
+                    found.append(DossierFacts.from_json(text))
+                continue
+            facts = DossierFacts.from_json(text)
+            if unit_sees(agency_code, unit_of(agency, facts.procedure_code)):
+                found.append(facts)
+        return found
+
+    def tallies(
+        self,
+        agency_code: str,
+        first_day: date,
+        last_day: date,
+        complained: frozenset[str] = frozenset(),
+        sync_table: str | None = None,
+        unit_of: UnitOf | None = None,
+        days: str = "day",
+        procedures: bool = True,
+    ) -> list[tuple[BucketKey, Tally]]:
+        """The period's counts per bucket, judged at the period's end.
+
+        The database sums the settled buckets as finely as the caller needs:
+        per ``days`` ("day"; "month": the key's day is the month's first;
+        "all": the period's first day) and per procedure only when asked
+        (a split unit's successor depends on it), always per unit.
+
+        ``unit_of(agency, procedure)`` names the unit a bucket is reported
+        under (today's successor, say) before the subtree is applied; by
+        default the unit recorded on the dossier.
+
+        Buckets whose dossiers all settled by then are read pre-summed; the
+        dossiers of the others (some still pending, or settled later) are
+        judged one by one. Synced dossiers (1.4) are counted by the database;
+        dossiers complained about (5.4, TT 01/2018 index 7) are corrected one
+        by one: there are few of them."""
+        end = period_end(last_day)
+        bounds = (first_day.isoformat(), last_day.isoformat())
+        bucket = self.projection.table("bucket")
+        found: list[tuple[BucketKey, Tally]] = []
+
+        inside: dict[str, bool] = {}
+
+        def keep(agency: str, day: str, procedure: str, tally: Tally) -> None:
+            unit = agency if unit_of is None else unit_of(agency, procedure)
+            seen = inside.get(unit)
+            if seen is None:
+                seen = inside[unit] = unit_sees(agency_code, unit)
+            if seen:
+                found.append((BucketKey(unit, day, procedure), tally))
+
+        day_key = {
+            "day": "received_on",
+            "month": "substr(received_on, 1, 7) || '-01'",
+            "all": "'" + bounds[0] + "'",
+        }[days]
+        procedure_key = "procedure_code" if procedures else "''"
+        groups = ["competent_agency"]  # constants are not grouped by (PostgreSQL)
+        groups += [day_key] if days != "all" else []
+        groups += [procedure_key] if procedures else []
+        sums = ", ".join(f"SUM({c})" for c in COLUMNS)
+        for agency, day, procedure, *values in self.store.query(
+            f"SELECT competent_agency, {day_key}, {procedure_key}, {sums} "
+            f"FROM {bucket} WHERE received_on >= ? AND received_on <= ? "
+            "AND pending = 0 AND received > 0 AND settled_until <= ? "
+            f"GROUP BY {', '.join(groups)}",
+            (*bounds, utc(end)),
+        ):
+            keep(str(agency), str(day), str(procedure), Tally(*map(int, values)))
+        for (text,) in self.store.query(
+            f"SELECT d.facts FROM {self.table} d JOIN {bucket} b "
+            "ON b.competent_agency = d.competent_agency "
+            "AND b.received_on = d.received_on AND b.procedure_code = d.procedure_code "
+            "WHERE d.received_on >= ? AND d.received_on <= ? "
+            "AND (b.pending > 0 OR b.settled_until > ?)",
+            (*bounds, utc(end)),
+        ):
+            facts = DossierFacts.from_json(text)
+            key = bucket_key(facts)
+            if key is not None:
+                keep(key.agency, key.day, key.procedure, tally_of(facts, end))
+        for facts in self._by_codes(sorted(complained), bounds):
+            key = bucket_key(facts)
+            if key is not None:
+                keep(
+                    key.agency,
+                    key.day,
+                    key.procedure,
+                    tally_of(facts, end, complained=True) - tally_of(facts, end),
+                )
+        if sync_table is not None and self._exists(sync_table):
+            for agency, day, procedure, count in self.store.query(
+                f"SELECT d.competent_agency, d.received_on, d.procedure_code, COUNT(*) "
+                f"FROM {self.table} d JOIN {sync_table} s "
+                "ON s.dossier_id = d.dossier_id AND s.state = 'synced' "
+                "WHERE d.received_on >= ? AND d.received_on <= ? "
+                "GROUP BY d.competent_agency, d.received_on, d.procedure_code",
+                bounds,
+            ):
+                keep(agency, day, procedure, Tally(synced=int(count)))
+        return found
+
+    def _by_codes(
+        self, codes: list[str], bounds: tuple[str, str]
+    ) -> list[DossierFacts]:
+        found: list[DossierFacts] = []
+        for start in range(0, len(codes), 500):
+            part = codes[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            found.extend(
+                DossierFacts.from_json(text)
+                for (text,) in self.store.query(
+                    f"SELECT facts FROM {self.table} WHERE code IN ({marks}) "
+                    "AND received_on >= ? AND received_on <= ?",
+                    (*part, *bounds),
+                )
+            )
+        return found
+
+    def _exists(self, table: str) -> bool:
+        return table_exists(self.store, table)
+
+    def entered(
+        self, agency_code: str, first_day: date, last_day: date
+    ) -> dict[int, int]:
+        """TT 01/2018 indices the unit entered for exactly this period (the
+        appraised score where the unit above gave one)."""
+        rows = self.store.query(
+            f"SELECT self_scores, appraised_scores FROM {self.sheet_table} "
+            "WHERE agency_code = ? AND first_day = ? AND last_day = ?",
+            (agency_code, first_day.isoformat(), last_day.isoformat()),
+        )
+        if not rows:
+            return {}
+        own, appraised = rows[0]
+        merged = {**json.loads(own), **json.loads(appraised)}
+        return {int(index): int(score) for index, score in merged.items()}
 
     def bucket(self, agency_code: str, day: str) -> list[DossierFacts]:
         """The dossiers of one competent unit received on one day."""
@@ -197,12 +504,7 @@ class IndicatorView:
     def synced(self, table: str) -> frozenset[str]:
         """Dossiers the national portal has accepted (``table``: the DVCQG sync
         state, absent when the sync never ran)."""
-        exists = (
-            f"SELECT to_regclass('{table}') IS NOT NULL"
-            if self.store.dialect == "postgres"
-            else f"SELECT COUNT(*) FROM sqlite_master WHERE name = '{table}'"
-        )
-        if not self.store.query(exists)[0][0]:
+        if not self._exists(table):
             return frozenset()
         rows = self.store.query(
             f"SELECT dossier_id FROM {table} WHERE state = 'synced'"

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from adapters.settings import KNOWN, PREFIX, ConfigurationError
 from api.bench.audit import run_audit_benchmark
+from api.bench.indicators import run_indicators_benchmark
 from api.bench.integrate import run_integrate_benchmark
 from api.bench.lag import run_lag_benchmark
 from api.bench.lookup import Topology, run_lookup_benchmark
@@ -150,6 +151,22 @@ def sign_bench(options: BenchOptions) -> BenchReport:
     return run_sign_benchmark(documents=documents, rounds=rounds)
 
 
+INDICATOR_DOSSIERS = 1_000_000
+
+
+def indicators_bench(
+    options: BenchOptions, *, dossiers: int | None = None
+) -> BenchReport:
+    simulated, rounds, samples = (80, 1, 3) if options.quick else (400, 3, 15)
+    return run_indicators_benchmark(
+        options.database_url,
+        simulated=simulated,
+        dossiers=dossiers or (5_000 if options.quick else INDICATOR_DOSSIERS),
+        rounds=rounds,
+        samples=samples,
+    )
+
+
 #: Benchmarks ``motcua bench all`` runs, in order.
 BENCHES: dict[str, Bench] = {
     "write": write_bench,
@@ -159,6 +176,7 @@ BENCHES: dict[str, Bench] = {
     "audit": audit_bench,
     "integrate": integrate_bench,
     "sign": sign_bench,
+    "indicators": indicators_bench,
 }
 
 
@@ -332,6 +350,26 @@ def sign(quick: QuickOption = False, json: JsonOption = False) -> None:
     """PAdES documents signed (B-T, development TSA) and validated per second,
     1-page and 20-page scans, beside SHA-256 of the same bytes per second."""
     _run("sign", quick, json)
+
+
+@app.command("indicators")
+def indicators(
+    quick: QuickOption = False,
+    json: JsonOption = False,
+    dossiers: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Dossiers in the read model (default {INDICATOR_DOSSIERS:,}, "
+            "quick 5,000).",
+        ),
+    ] = None,
+) -> None:
+    """Province-quarter/month indicator queries by groupBy (p50/p99) vs a SUM over
+    a flat dossier table; indicator projection rebuild vs a raw events scan."""
+    if dossiers is not None and not 1 <= dossiers <= 10_000_000:
+        raise fail("--dossiers phải trong khoảng 1..10000000 (must be 1..10000000)")
+    options = BenchOptions(quick=quick, database_url=default_database_url())
+    _print([indicators_bench(options, dossiers=dossiers)], json)
 
 
 def _run(name: str, quick: bool, json: bool) -> None:

@@ -23,12 +23,13 @@ from api.auth import AccessLevel, Principal
 from api.graphql.context import Context
 from application import monitoring
 from domain.errors import InvalidAgencyCodeError
-from domain.evaluation import UnitEvaluation, evaluate
-from domain.indicators import DEFINITIONS_VERSION, Figure, GroupScore, percent
+from domain.evaluation import UnitEvaluation
+from domain.indicators import Figure, GroupScore, percent
 from domain.values import AgencyCode
 from domain.visibility import unit_sees
 from projections.complaints import ComplaintView
-from projections.indicators import IndicatorView, period_end
+from projections.directory import DirectoryView
+from projections.indicators import IndicatorView, UnitOf, period_end
 
 MAX_DAYS = 3 * 366
 AVERAGE = "2.2"
@@ -44,6 +45,15 @@ class IndicatorGrouping(Enum):
     MONTH = "month"
     QUARTER = "quarter"
     YEAR = "year"
+
+
+@strawberry.enum(
+    description="Cơ cấu đơn vị của số liệu: như khi tiếp nhận, hoặc quy về đơn vị "
+    "kế thừa hiện nay (sau sắp xếp)"
+)
+class IndicatorStructure(Enum):
+    HISTORICAL = "historical"
+    CURRENT = "current"
 
 
 @strawberry.type(description="Một chỉ số QĐ 766 trong một kỳ")
@@ -180,6 +190,14 @@ class IndicatorDossier:
     reason: str
 
 
+@strawberry.type(description="Một đơn vị đang hoạt động (cơ cấu hôm nay)")
+class IndicatorUnit:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+
+
 @strawberry.type
 class IndicatorBucket:
     agency_code: str
@@ -254,43 +272,62 @@ def _period(context: Context, first: date, last: date) -> None:
         )
 
 
+async def _unit_of(context: Context, structure: IndicatorStructure) -> UnitOf | None:
+    if structure is IndicatorStructure.HISTORICAL:
+        return None
+    changes = await context.read(DirectoryView(context.services.store).changes)
+    return monitoring.successor_units(changes, monitoring.today())
+
+
 async def _report(
     context: Context,
     scope: str,
     from_: date,
     to: date,
     group_by: IndicatorGrouping = IndicatorGrouping.NONE,
+    structure: IndicatorStructure = IndicatorStructure.HISTORICAL,
 ) -> IndicatorReport:
     view = IndicatorView(context.services.store)
-    facts = await context.read(view.facts, scope, from_, to)
-    synced = await context.read(view.synced, SYNC_TABLE)
+    unit_of = await _unit_of(context, structure)
     complaints, complained = await context.read(
         ComplaintView(context.services.store).facts,
         scope,
         from_,
         to,
         period_end(to),
+        unit_of,
     )
+    grouping = monitoring.Grouping(group_by.value)
+    days, procedures = monitoring.detail(grouping, unit_of is not None)
+    counted = await context.read(
+        view.tallies,
+        scope,
+        from_,
+        to,
+        complained,
+        SYNC_TABLE,
+        unit_of,
+        days,
+        procedures,
+    )
+    entered = await context.read(view.entered, scope, from_, to)
     built = monitoring.report(
         scope,
         from_,
         to,
-        facts,
-        period_end(to),
+        counted,
         monitoring.Grouping(group_by.value),
-        synced,
         complaints,
-        complained,
     )
     return IndicatorReport(
         agency_code=scope,
         from_day=from_,
         to_day=to,
-        definition_version=built.version,
+        definition_version=view.definitions,
         total=IndicatorScorecard.of(built.total),
         rows=[IndicatorScorecard.of(r) for r in built.rows],
-        digitization=DigitizationFigures(**vars(monitoring.digitization(facts))),
-        evaluation=_evaluation(evaluate(facts, period_end(to), complained)),
+        digitization=DigitizationFigures(**vars(monitoring.digitization(built.tally))),
+        evaluation=_evaluation(monitoring.evaluation(built.tally, entered)),
     )
 
 
@@ -307,11 +344,42 @@ class MonitoringQuery:
         from_: Annotated[date, strawberry.argument(name="from")],
         to: date,
         group_by: IndicatorGrouping = IndicatorGrouping.NONE,
+        structure: Annotated[
+            IndicatorStructure,
+            strawberry.argument(
+                description="HISTORICAL: theo đơn vị ghi trên hồ sơ; CURRENT: quy "
+                "về đơn vị kế thừa hôm nay (đơn vị bị chia: theo thủ tục)"
+            ),
+        ] = IndicatorStructure.HISTORICAL,
     ) -> IndicatorReport:
         context = info.context
         scope = _scope(context, agency_code)
         _period(context, from_, to)
-        return await _report(context, scope, from_, to, group_by)
+        return await _report(context, scope, from_, to, group_by, structure)
+
+    @strawberry.field(
+        description="Các đơn vị đang hoạt động vào ngày day (mặc định hôm nay) trong "
+        "phạm vi được xem, đơn vị cấp trên trước: đơn vị gốc hiện nay của bảng theo dõi"
+    )
+    async def indicator_units(
+        self, info: Info[Context, None], day: date | None = None
+    ) -> list[IndicatorUnit]:
+        principal = _principal(info.context)
+        directory = DirectoryView(info.context.services.store)
+        units = await info.context.read(
+            directory.structure_as_of, day or monitoring.today()
+        )
+        seen = [
+            u
+            for u in units
+            if principal.agency_code is None or unit_sees(principal.agency_code, u.code)
+        ]
+        codes = {u.code for u in seen}
+        seen.sort(key=lambda u: (u.parent in codes, AgencyCode(u.code).depth, u.code))
+        return [
+            IndicatorUnit(code=u.code, name=u.name, level=u.level, parent=u.parent)
+            for u in seen
+        ]
 
     @strawberry.field(
         description="Các hồ sơ đứng sau một chỉ số (vd. 2.1: hồ sơ trễ hạn và lý do)"
@@ -324,12 +392,14 @@ class MonitoringQuery:
         from_: Annotated[date, strawberry.argument(name="from")],
         to: date,
         limit: int = 200,
+        structure: IndicatorStructure = IndicatorStructure.HISTORICAL,
     ) -> list[IndicatorDossier]:
         context = info.context
         scope = _scope(context, agency_code)
         _period(context, from_, to)
         view = IndicatorView(context.services.store)
-        facts = await context.read(view.facts, scope, from_, to)
+        unit_of = await _unit_of(context, structure)
+        facts = await context.read(view.facts, scope, from_, to, unit_of)
         found = monitoring.behind(facts, period_end(to), indicator[:10])
         return [
             IndicatorDossier(
@@ -377,7 +447,7 @@ class MonitoringQuery:
         return IndicatorChanges(
             cursor=cursor,
             as_of=end_day,
-            definition_version=DEFINITIONS_VERSION,
+            definition_version=view.definitions,
             buckets=found,
         )
 

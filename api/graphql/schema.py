@@ -32,6 +32,7 @@ from strawberry.types import ExecutionContext
 from api.edge_settings import EdgeSettings
 from api.graphql.complaints import ComplaintMutation, ComplaintQuery
 from api.graphql.documents import DocumentCaches, bounded_documents
+from api.graphql.evaluation import EvaluationMutation
 from api.graphql.monitoring import MonitoringQuery, MonitoringSubscription
 from api.graphql.mutations.citizen import CitizenMutation
 from api.graphql.mutations.officer import OfficerMutation
@@ -105,7 +106,13 @@ class MotcuaSchema(strawberry.Schema):
 
 Mutation = merge_types(
     "Mutation",
-    (OfficerMutation, CitizenMutation, WarehouseMutation, ComplaintMutation),
+    (
+        OfficerMutation,
+        CitizenMutation,
+        WarehouseMutation,
+        ComplaintMutation,
+        EvaluationMutation,
+    ),
 )
 Subscription = merge_types(
     "Subscription", (DossierSubscription, MonitoringSubscription)

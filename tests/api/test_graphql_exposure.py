@@ -35,6 +35,7 @@ ROOT_ACCESS: dict[str, frozenset[str]] = {
     "Query.indicators": MONITORING,
     "Query.indicatorDossiers": MONITORING,
     "Query.indicatorChanges": MONITORING,
+    "Query.indicatorUnits": MONITORING,
     "Subscription.indicatorsChanged": MONITORING,
     "Query.myComplaints": CITIZEN,
 }
@@ -102,10 +103,13 @@ TYPE_LEVELS: dict[str, frozenset[str]] = {
             "IndicatorDossier",
             "IndicatorChanges",
             "IndicatorBucket",
+            "IndicatorUnit",
         ),
         MONITORING,
     ),
     "MyComplaint": CITIZEN,
+    "EvaluationRecorded": ACTORS,
+    "EvaluationScoreEntry": ACTORS,
     "ComplaintRecorded": ACTORS,
     "ComplaintNotFound": ACTORS,
 }

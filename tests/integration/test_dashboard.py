@@ -13,8 +13,11 @@ import pytest
 from adapters.settings import Settings
 from api.auth import AccessLevel
 from api.wiring import build_application
+from application import reorganisation
 from domain.dossier_values import ReturnMethod
-from tests.factories import at, desk, in_progress, leader, result, trace
+from domain.reorganisation import parse_plan
+from tests.application.test_reorganisation import NEW_PROVINCE, PLAN
+from tests.factories import PROVINCE, at, desk, in_progress, leader, result, trace
 from tests.served import seeded_settings, served
 
 PERIOD = {"agency": "000.00.00.H34", "from": "2026-03-01", "to": "2026-03-31"}
@@ -119,7 +122,7 @@ class TestDashboard:
             Path("/tmp/motcua-dashboard.png").write_bytes(shot.read_bytes())
             Path("/tmp/motcua-dashboard-phone.png").write_bytes(phone.read_bytes())
 
-    def test_without_a_monitor_token_the_page_shows_the_refusal(
+    def test_without_a_monitor_token_the_page_asks_for_one(
         self, tmp_path: Path
     ) -> None:
         settings = seed(tmp_path / "d")
@@ -132,5 +135,58 @@ class TestDashboard:
                     body = client.get(asset).text
                     assert "https://" not in body
                     assert "cdn" not in body.lower()
-            dom = browse(f"{motcua.url}/dashboard#token=not-a-token", "--dump-dom")
-            assert 'data-state="error"' in dom
+            dom = browse(f"{motcua.url}/dashboard", "--dump-dom")
+            assert 'data-state="needs-token"' in dom, dom[-3000:]
+            assert '<section id="prompt" class="prompt">' in dom  # shown
+            assert "<main hidden" in dom  # no empty frame
+            assert "motcua token --role monitor" in dom
+            shot = tmp_path / "prompt.png"
+            browse(
+                f"{motcua.url}/dashboard",
+                f"--screenshot={shot}",
+                "--window-size=1280,700",
+            )
+            assert shot.stat().st_size > 5_000
+            Path("/tmp/motcua-dashboard-prompt.png").write_bytes(shot.read_bytes())
+
+            refused = browse(f"{motcua.url}/dashboard#token=not-a-token", "--dump-dom")
+            assert 'data-state="needs-token"' in refused, refused[-3000:]
+            assert '<section id="prompt" class="prompt">' in refused
+            assert "Mã truy cập không dùng được" in refused
+
+    def test_the_default_unit_is_todays_root_from_the_directory(
+        self, tmp_path: Path
+    ) -> None:
+        settings = seed(tmp_path / "d")
+        app = build_application(settings)
+        try:
+            reorganisation.apply(app, parse_plan(PLAN))
+        finally:
+            app.close()
+        with served(settings) as motcua:
+            token = motcua.tokens.issue(AccessLevel.MONITOR, subject="monitor-1")
+            old = motcua.graphql(QUERY, PERIOD, token=token).json()
+            assert not old.get("errors"), old
+            total = old["data"]["indicators"]["total"]
+            assert total["indicators"][1]["denominator"] == 4
+            period = {k: v for k, v in PERIOD.items() if k != "agency"}
+            fragment = "&".join(
+                f"{k}={v}" for k, v in {**period, "token": token}.items()
+            )
+            url = f"{motcua.url}/dashboard#{fragment}"
+            dom = browse(url, "--dump-dom")
+            assert 'data-state="ready"' in dom, dom[-3000:]
+            assert f'data-agency="{NEW_PROVINCE}"' in dom
+            assert f'value="{NEW_PROVINCE}"' in dom
+            assert PROVINCE != NEW_PROVINCE
+            # The old units' dossiers are counted under today's root.
+            row = re.search(r'<tr data-code="2.1">(.*?)</tr>', dom)
+            assert row is not None
+            numbers = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+            assert int(numbers[1]) == total["indicators"][1]["denominator"]
+            score = re.search(r'id="score">([0-9.]+)<', dom)
+            assert score is not None
+            assert float(score.group(1)) == pytest.approx(total["score"], abs=0.005)
+            shot = tmp_path / "today.png"
+            browse(url, f"--screenshot={shot}", "--window-size=1280,1400")
+            Path("/tmp/motcua-dashboard-today.png").write_bytes(shot.read_bytes())

@@ -8,18 +8,22 @@ and any unit subtree, and the stored facts must equal the fold of the log.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from adapters.dvcqg.sync import TABLE as SYNC_TABLE
 from adapters.dvcqg.sync import ensure
+from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import persistence_env
+from application import monitoring
 from application.onestop import OneStop
 from domain.dossier_events import (
     ComponentReused,
@@ -36,7 +40,9 @@ from domain.dossier_events import (
 )
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import Channel, ReuseSource
+from domain.evaluation import evaluate
 from domain.indicator_facts import fold_facts
+from domain.indicator_tally import figures_of, settled_at, tally_of, total
 from domain.indicators import Inputs, compute
 from domain.visibility import unit_sees
 from projections.indicators import (
@@ -45,6 +51,7 @@ from projections.indicators import (
     IndicatorView,
     period_end,
 )
+from projections.ports import ReadStore
 from projections.runtime import Projector
 from tests.factories import (
     CONSTRUCTION,
@@ -59,6 +66,7 @@ from tests.factories import (
 )
 from tests.projections.conftest import Backend
 from tests.projections.test_fold_equivalence import OPERATIONS, ROGUES, Driver, Step
+from tests.services import PostgresServer
 
 steps = st.lists(
     st.tuples(
@@ -170,55 +178,190 @@ def brute_force(
     return {code: (n, d) for code, (n, d) in counts.items()}
 
 
+HISTORIES = {
+    "script": steps,
+    "pace": st.lists(st.integers(0, 6), min_size=1, max_size=8),
+    "first": st.integers(-5, 20),
+    "length": st.integers(0, 60),
+    "scope": st.sampled_from((PROVINCE, JUSTICE, CONSTRUCTION)),
+    "marks": st.lists(st.booleans(), min_size=1, max_size=12),
+}
+
+
 class TestIndicatorsAreAFoldOfTheLog:
     @settings(
         max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
     )
-    @given(
-        script=steps,
-        pace=st.lists(st.integers(0, 6), min_size=1, max_size=8),
-        first=st.integers(-5, 20),
-        length=st.integers(0, 60),
-        scope=st.sampled_from((PROVINCE, JUSTICE, CONSTRUCTION)),
-    )
+    @given(**HISTORIES)
     def test_indicators_equal_a_brute_force_count(
-        self, script: list[Step], pace: list[int], first: int, length: int, scope: str
+        self,
+        script: list[Step],
+        pace: list[int],
+        first: int,
+        length: int,
+        scope: str,
+        marks: list[bool],
     ) -> None:
-        driver = drive(script, pace)
-        app = driver.app
         store = SQLiteReadStore(":memory:")
         try:
-            Projector(app, store, [IndicatorProjection()]).catch_up()
-            view = IndicatorView(store)
-            first_day = MONDAY.date() + timedelta(days=first)
-            last_day = first_day + timedelta(days=length)
-            facts = view.facts(scope, first_day, last_day)
-
-            stored = {f.dossier_id: f for f in view.facts(PROVINCE, date.min, date.max)}
-            for dossier_id in driver.dossiers:
-                folded = fold_facts(raw_events(app, dossier_id))
-                assert folded is not None
-                if folded.accepted:
-                    assert stored[str(dossier_id)] == folded
-
-            figures = {
-                f.definition.code: f
-                for f in compute(Inputs(facts, period_end(last_day)))
-            }
-            expected = brute_force(app, driver.dossiers, scope, first_day, last_day)
-            late = expected["2.1"][1] - expected["2.1"][0]
-            event(f"late dossiers: {min(late, 3)}")
-            twice = sum(
-                sum(isinstance(e, SupplementRequested) for e in raw_events(app, d)) > 1
-                for d in driver.dossiers
-            )
-            event(f"asked twice for supplements: {min(twice, 2)}")
-            for code, (numerator, denominator) in expected.items():
-                assert figures[code].denominator == denominator, code
-                assert figures[code].numerator == Fraction(numerator), code
+            check_against_brute_force(store, script, pace, first, length, scope, marks)
         finally:
             store.close()
-            app.close()
+
+    @pytest.mark.postgres
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+        ],
+    )
+    @given(**HISTORIES)
+    def test_on_postgresql_too(
+        self,
+        postgres_server: PostgresServer,
+        script: list[Step],
+        pace: list[int],
+        first: int,
+        length: int,
+        scope: str,
+        marks: list[bool],
+    ) -> None:
+        name = f"ind_{uuid.uuid4().hex[:20]}"
+        store = PostgresReadStore(postgres_server.create_database(name))
+        try:
+            check_against_brute_force(store, script, pace, first, length, scope, marks)
+        finally:
+            store.close()
+            postgres_server.drop_database(name)
+
+
+def check_against_brute_force(
+    store: ReadStore,
+    script: list[Step],
+    pace: list[int],
+    first: int,
+    length: int,
+    scope: str,
+    marks: list[bool],
+) -> None:
+    driver = drive(script, pace)
+    app = driver.app
+    try:
+        Projector(app, store, [IndicatorProjection()]).catch_up()
+        view = IndicatorView(store)
+        first_day = MONDAY.date() + timedelta(days=first)
+        last_day = first_day + timedelta(days=length)
+        facts = view.facts(scope, first_day, last_day)
+
+        stored = {f.dossier_id: f for f in view.facts(PROVINCE, date.min, date.max)}
+        for dossier_id in driver.dossiers:
+            folded = fold_facts(raw_events(app, dossier_id))
+            assert folded is not None
+            if folded.accepted:
+                assert stored[str(dossier_id)] == folded
+
+        figures = {
+            f.definition.code: f for f in compute(Inputs(facts, period_end(last_day)))
+        }
+        expected = brute_force(app, driver.dossiers, scope, first_day, last_day)
+        late = expected["2.1"][1] - expected["2.1"][0]
+        event(f"late dossiers: {min(late, 3)}")
+        twice = sum(
+            sum(isinstance(e, SupplementRequested) for e in raw_events(app, d)) > 1
+            for d in driver.dossiers
+        )
+        event(f"asked twice for supplements: {min(twice, 2)}")
+        for code, (numerator, denominator) in expected.items():
+            assert figures[code].denominator == denominator, code
+            assert figures[code].numerator == Fraction(numerator), code
+        buckets_equal_dossiers(store, view, scope, first_day, last_day, marks)
+    finally:
+        app.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    script=steps,
+    pace=st.lists(st.integers(0, 6), min_size=1, max_size=8),
+    later=st.integers(0, 400),
+)
+def test_a_settled_dossier_counts_the_same_at_any_later_period_end(
+    script: list[Step], pace: list[int], later: int
+) -> None:
+    """What lets a bucket keep a dossier pre-summed for good."""
+    driver = drive(script, pace)
+    try:
+        for dossier_id in driver.dossiers:
+            facts = fold_facts(raw_events(driver.app, dossier_id))
+            assert facts is not None
+            settled = settled_at(facts)
+            if settled is None:
+                continue
+            moment = settled + timedelta(hours=later)
+            for complained in (False, True):
+                assert tally_of(facts, moment, complained=complained) == tally_of(
+                    facts, settled, complained=complained
+                )
+    finally:
+        driver.app.close()
+
+
+def buckets_equal_dossiers(
+    store: ReadStore,
+    view: IndicatorView,
+    scope: str,
+    first_day: date,
+    last_day: date,
+    marks: list[bool],
+) -> None:
+    """The pre-summed buckets answer what the dossiers one by one answer: every
+    figure, grouping, the TT 01/2018 evaluation and the R-27 statistics, with
+    some dossiers synced to DVCQG and some complained about."""
+    dossiers = view.facts(scope, first_day, last_day)
+    everyone = view.facts(PROVINCE, date.min, date.max)
+    chosen = [
+        f for f, mark in zip(everyone, marks * len(everyone), strict=False) if mark
+    ]
+    complained = frozenset(f.code for f in chosen[::2] if f.code)
+    synced = frozenset(f.dossier_id for f in chosen[1::2])
+    with store.transaction() as sql:
+        ensure(sql)
+        sql.execute(f"DELETE FROM {SYNC_TABLE}")
+        for dossier_id in sorted(synced):
+            sql.execute(
+                f"INSERT INTO {SYNC_TABLE} VALUES (?, 'x', 1, 1, 1, 1, 'synced', 0, "
+                "'', '', '')",
+                (dossier_id,),
+            )
+    end = period_end(last_day)
+    counted = view.tallies(scope, first_day, last_day, complained, SYNC_TABLE)
+    expected = compute(
+        Inputs(dossiers, end, synced=synced, complained_dossiers=complained)
+    )
+    got = figures_of(total(t for _, t in counted))
+    assert [(f.definition.code, f.numerator, f.denominator) for f in got] == [
+        (f.definition.code, f.numerator, f.denominator) for f in expected
+    ]
+    assert monitoring.evaluation(total(t for _, t in counted)) == evaluate(
+        dossiers, end, complained
+    )
+    one_by_one = monitoring.entries(dossiers, end, synced, complained)
+    for grouping in monitoring.Grouping:
+        days, procedures = monitoring.detail(grouping)
+        summed = view.tallies(
+            scope,
+            first_day,
+            last_day,
+            complained,
+            SYNC_TABLE,
+            days=days,
+            procedures=procedures,
+        )
+        fast = monitoring.report(scope, first_day, last_day, summed, grouping)
+        slow = monitoring.report(scope, first_day, last_day, one_by_one, grouping)
+        assert fast == slow, grouping
 
 
 class TestOnEachBackend:
