@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import ClassVar
 from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
@@ -173,6 +174,17 @@ class Complaint(Aggregate):
 
         def apply(self, aggregate: Complaint) -> None:
             aggregate.satisfied = self.satisfied
+
+    personal_text_fields: ClassVar[frozenset[str]] = frozenset(
+        {"author_id", "subject", "content", "reason", "answer"}
+    )
+    """The author's id and the free text, which can carry personal data: stored
+    sealed under the author's key (application/personal_data.py)."""
+
+    @property
+    def data_subject(self) -> str:
+        """Whose personal data this complaint holds."""
+        return self.author_id
 
     author_id: str
     agency_code: str

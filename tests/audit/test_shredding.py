@@ -15,11 +15,23 @@ from adapters.settings import Settings
 from adapters.subject_keys import FileSubjectKeys
 from api.cli.main import app as cli
 from api.wiring import build_application, build_read_store, build_sealer
+from application.complaints import ComplaintNotFoundError, Complaints
 from application.history import dossier_history
 from application.personal_data import ERASED
+from domain.complaint import Complaint
 from domain.dossier import Dossier
+from domain.values import Actor
 from projections.audit_verify import verify_log
-from tests.factories import APPLICANT, OTHER_APPLICANT, citizen, receive, trace
+from tests.factories import (
+    APPLICANT,
+    JUSTICE,
+    OTHER_APPLICANT,
+    citizen,
+    receive,
+    seed_catalogue,
+    specialist,
+    trace,
+)
 from tests.projections.conftest import BACKENDS, database_url
 from tests.projections.support import populate
 
@@ -121,15 +133,15 @@ def test_cli_shred_rebuilds_the_read_models(
 
 
 def _dossier_states(settings: Settings) -> list[bytes]:
+    return _states(settings, "domain.dossier:Dossier.")
+
+
+def _states(settings: Settings, prefix: str) -> list[bytes]:
     app = build_application(settings)
     try:
         found, position = [], 0
         while page := app.recorder.select_notifications(start=position, limit=500):
-            found += [
-                bytes(n.state)
-                for n in page
-                if n.topic.startswith("domain.dossier:Dossier.")
-            ]
+            found += [bytes(n.state) for n in page if n.topic.startswith(prefix)]
             position = page[-1].id + 1
         return found
     finally:
@@ -200,6 +212,84 @@ def test_citizen_actors_and_reasons_are_shredded_with_their_subject(
     assert officers
     assert all(not a.startswith("0620") for a in officers)
     assert ("Withdrawn", OTHER_APPLICANT.id, other_reason) in steps(theirs)
+    app = build_application(settings)
+    store = build_read_store(settings)
+    try:
+        verifier = CheckpointVerifier(
+            FileCheckpointSigner(settings.data_dir).public_pem()
+        )
+        report = verify_log(app, store, verifier)
+        assert report.ok, [f.describe() for f in report.findings]
+    finally:
+        app.close()
+        store.close()
+
+
+def test_a_complaints_author_and_text_are_shredded_with_their_author(
+    settings: Settings,
+) -> None:
+    """A complaint names its author as its data subject: the author's id, the
+    subject line, the content and the officers' reasons and answer are sealed
+    under the author's key — erased with it; another author's complaint stays
+    readable and the log still verifies."""
+    app = build_application(settings)
+    store = build_read_store(settings)
+    secrets = {
+        "subject": "Ông An, SĐT 0905123456, chậm trả",
+        "content": "Hồ sơ của Nguyễn Văn An quá hạn, nhà ở 12 Lê Lợi.",
+        "reason": "Xin ông An bổ sung số hồ sơ",
+        "answer": "Đã trả kết quả cho ông An ngày 05/3",
+    }
+    try:
+        seed_catalogue(app)
+        complaints = Complaints(app)
+        mine = complaints.submit(
+            trace=trace(citizen()),
+            agency_code=JUSTICE,
+            subject=secrets["subject"],
+            content=secrets["content"],
+        )
+        officer = trace(specialist())
+        complaints.request_supplement(mine, trace=officer, reason=secrets["reason"])
+        complaints.answer(mine, trace=officer, answer=secrets["answer"])
+        theirs = complaints.submit(
+            trace=trace(citizen(OTHER_APPLICANT)),
+            agency_code=JUSTICE,
+            subject="Bà Bình hỏi lệ phí",
+            content="Lệ phí khai sinh là bao nhiêu?",
+        )
+        build_sealer(settings, app, store).catch_up()
+    finally:
+        app.close()
+        store.close()
+    stored = b"".join(_states(settings, "domain.complaint:Complaint."))
+    assert stored
+    for secret in (*secrets.values(), APPLICANT.id, OTHER_APPLICANT.id):
+        for spelling in _spellings(secret):
+            assert spelling not in stored, secret
+
+    def read(complaint_id: UUID, actor: Actor) -> Complaint:
+        app = build_application(settings)
+        try:
+            return Complaints(app).get(complaint_id, trace(actor))
+        finally:
+            app.close()
+
+    before = read(mine, citizen())
+    assert (before.author_id, before.subject) == (APPLICANT.id, secrets["subject"])
+
+    assert settings.subject_keys_dir is not None
+    assert FileSubjectKeys(settings.subject_keys_dir).destroy(APPLICANT.id)
+
+    after = read(mine, specialist())
+    assert (after.author_id, after.subject) == (ERASED, ERASED)
+    with pytest.raises(ComplaintNotFoundError):
+        read(mine, citizen())  # nobody is its author any more
+    other = read(theirs, citizen(OTHER_APPLICANT))
+    assert (other.author_id, other.subject) == (
+        OTHER_APPLICANT.id,
+        "Bà Bình hỏi lệ phí",
+    )
     app = build_application(settings)
     store = build_read_store(settings)
     try:
