@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Protocol
+from typing import ClassVar, Protocol
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -160,6 +160,15 @@ class DigitizedDocument(Aggregate):
 
         def apply(self, aggregate: DigitizedDocument) -> None:
             pass
+
+    personal_text_fields: ClassVar[frozenset[str]] = frozenset({"owner_id"})
+    """The owner's id: stored sealed under the owner's key, so shredding the
+    owner leaves the document's trail without naming them."""
+
+    @property
+    def data_subject(self) -> str:
+        """Whose personal data this document is."""
+        return self.owner_id
 
     owner_id: str
     kind: DocumentKind

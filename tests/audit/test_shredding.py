@@ -31,6 +31,7 @@ from tests.factories import (
     seed_catalogue,
     specialist,
     trace,
+    warehouse_document,
 )
 from tests.projections.conftest import BACKENDS, database_url
 from tests.projections.support import populate
@@ -301,3 +302,37 @@ def test_a_complaints_author_and_text_are_shredded_with_their_author(
     finally:
         app.close()
         store.close()
+
+
+def test_a_warehouse_documents_owner_is_shredded_with_them(
+    settings: Settings,
+) -> None:
+    """The owner id of a digitized document is sealed under the owner's key:
+    erased with it, another owner's stays readable."""
+    app = build_application(settings)
+    try:
+        seed_catalogue(app)
+        mine = warehouse_document(app)
+        theirs = warehouse_document(app, applicant=OTHER_APPLICANT)
+    finally:
+        app.close()
+    stored = b"".join(_states(settings, "domain.digitized_document:"))
+    assert stored
+    for secret in (APPLICANT.id, OTHER_APPLICANT.id):
+        for spelling in _spellings(secret):
+            assert spelling not in stored, secret
+
+    def owner(document_id: UUID) -> str:
+        app = build_application(settings)
+        try:
+            found = app.warehouse_document(document_id)
+            assert found is not None
+            return found.owner_id
+        finally:
+            app.close()
+
+    assert owner(mine) == APPLICANT.id
+    assert settings.subject_keys_dir is not None
+    assert FileSubjectKeys(settings.subject_keys_dir).destroy(APPLICANT.id)
+    assert owner(mine) == ERASED
+    assert owner(theirs) == OTHER_APPLICANT.id
