@@ -32,11 +32,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
 from projections.merkle import tree_root
 from projections.ports import ReadStore, Sql
+
+_log = structlog.get_logger(__name__)
 
 SEAL = "audit_seal"
 CHECKPOINTS = "audit_checkpoints"
@@ -414,6 +417,20 @@ class Sealer:
         age = self.clock() - datetime.fromisoformat(str(last[0][1]))
         return age.total_seconds() >= self.checkpoint_seconds
 
+    def _optional(
+        self, what: str, make: Callable[[bytes], bytes] | None, message: bytes
+    ) -> str | None:
+        """A timestamp or seal that cannot be had now (TSA down, no PKI
+        configured) leaves the checkpoint with its own signature rather than
+        leaving the log unsigned: ``audit verify`` accepts either."""
+        if make is None:
+            return None
+        try:
+            return make(message).hex()
+        except Exception as error:  # any failure of the third party
+            _log.warning(f"checkpoint_{what}_unavailable", error=str(error))
+            return None
+
     def checkpoint(self) -> Checkpoint | None:
         """Sign the current seal head (nothing when it is signed already)."""
         if self.signer is None:
@@ -430,10 +447,13 @@ class Sealer:
             root = tree_root([h for _, h in span_rows(sql, start, position)]).hex()
             sealed_at = self.clock().astimezone(UTC).isoformat()
             message = checkpoint_message(position, running, sealed_at, start, root)
-            token = (
-                self.timestamper.timestamp(message).hex()
-                if self.timestamper is not None
-                else None
+            token = self._optional(
+                "timestamp",
+                self.timestamper.timestamp if self.timestamper else None,
+                message,
+            )
+            seal_cms = self._optional(
+                "seal", self.seal.sign if self.seal else None, message
             )
             made = Checkpoint(
                 position,
@@ -445,7 +465,7 @@ class Sealer:
                 token,
                 start,
                 root,
-                self.seal.sign(message).hex() if self.seal is not None else None,
+                seal_cms,
             )
             sql.execute(
                 f"INSERT INTO {CHECKPOINTS} ({_COLUMNS}) "

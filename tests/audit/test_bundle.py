@@ -491,3 +491,55 @@ def test_proofs_are_logarithmic_and_old_checkpoints_still_prove(
     finally:
         backend.app.close()
         backend.store.close()
+
+
+def test_a_checkpoint_is_signed_even_when_tsa_and_seal_are_unavailable(
+    tmp_path: Path,
+) -> None:
+    """A TSA that does not answer and a seal whose PKI is not configured
+    leave the checkpoint with its own signature: the log is still signed and
+    verifies, instead of the sealer failing on every attempt."""
+    import socket
+
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    from adapters.audit_keys import (
+        CheckpointVerifier,
+        PkiCheckpointSeal,
+        RfcTimestamper,
+    )
+    from adapters.settings import ConfigurationError
+    from projections.audit_verify import verify_log
+    from projections.seal import checkpoints
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+
+    def no_pki() -> Any:
+        raise ConfigurationError("production needs MOTCUA_PKI_PKCS12_DIR")
+
+    backend = open_backend("sqlite", f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        populate(backend.app)
+        signer = FileCheckpointSigner(tmp_path)
+        Sealer(
+            backend.app,
+            backend.store,
+            signer,
+            timestamper=RfcTimestamper(
+                HTTPTimeStamper(f"http://127.0.0.1:{closed}/tsa", timeout=2)
+            ),
+            seal=PkiCheckpointSeal(no_pki, "000.00.00.H34"),
+        ).catch_up()
+        with backend.store.transaction() as sql:
+            (made,) = checkpoints(sql)
+        assert made.signature
+        assert made.timestamp_token is None
+        assert made.seal_cms is None
+        verifier = CheckpointVerifier(signer.public_pem())
+        assert verifier.problem(made) is None
+        assert verify_log(backend.app, backend.store, verifier).ok
+    finally:
+        backend.app.close()
+        backend.store.close()
