@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx
 import nats
 import pytest
 
@@ -29,6 +30,7 @@ from api.wiring import build_application
 from domain import cross_province as across
 from domain.dossier_status import DossierStatus
 from domain.values import Role
+from tests.dvcqg_portal import PASSWORD, USERNAME, PortalServer
 from tests.factories import APPLICANT, PROVINCE, at, desk, digitize_and_sign, receive
 from tests.peer_province import PEER_JUSTICE, PEER_PROVINCE, peer_result, seed_peer
 from tests.pki import ensure_pki
@@ -437,10 +439,16 @@ def test_walkthrough_demo_provinces_forward_and_inbox_status(tmp_path: Path) -> 
         {"PROVINCE": "H35", "PEER_PROVINCES": "H34"},
         "--province", "H35", "--dossiers", "0",
     )  # fmt: skip
-    with TemporaryNats() as server:
+    with TemporaryNats() as server, PortalServer() as portal:
         env = {"MOTCUA_NATS_URL": server.url, "MOTCUA_NATS_ACK_TIMEOUT": "1"}
+        synced = {
+            "MOTCUA_DVCQG_URL": portal.url,
+            "MOTCUA_DVCQG_AUTH_URL": portal.auth_url,
+            "MOTCUA_DVCQG_USERNAME": USERNAME,
+            "MOTCUA_DVCQG_PASSWORD": PASSWORD,
+        }
         with (
-            served(a_settings, extra_env=env) as a,
+            served(a_settings, extra_env=env | synced) as a,
             served(b_settings, extra_env=env) as b,
         ):
             a_desk = desk_token(a, A_DISTRICT)
@@ -482,3 +490,14 @@ def test_walkthrough_demo_provinces_forward_and_inbox_status(tmp_path: Path) -> 
             wait_for(lambda: cross_state(a, code, A_DISTRICT) == 1)
             assert officer_view(a, code, A_DISTRICT)["crossBoundary"]["code"] == b_code
             assert integration(b)["inbox"]["backlog"] == 0
+
+            # The walkthrough follows the sync at the portal: A's dossier, never B's child.
+            def at_portal() -> dict[str, Any]:
+                held: dict[str, Any] = httpx.get(
+                    f"http://127.0.0.1:{portal.port}/dossiers", timeout=10
+                ).json()["dossiers"]
+                return held
+
+            wait_for(lambda: code in at_portal())
+            assert b_code not in at_portal()
+            assert at_portal()[code]["DonViXuLy"] == A_DISTRICT
