@@ -101,6 +101,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_GET(self) -> None:
+        """``GET /dossiers``: what the portal holds, to follow a walkthrough."""
+        if self.path.rstrip("/") != "/dossiers":
+            self._send(404, b'{"error": "not found"}')
+            return
+        portal = self.portal
+        with portal.lock:
+            seen = {
+                code: {
+                    "TrangThaiHoSo": record.get("TrangThaiHoSo"),
+                    "DonViXuLy": record.get("DonViXuLy"),
+                    "steps": [s.get("TrangThai") for s in portal.steps.get(code, [])],
+                }
+                for code, record in portal.dossiers.items()
+            }
+            calls = [(c.get("service"), c.get("isUpdating")) for c in portal.calls]
+        body = {"dossiers": seen, "calls": calls}
+        self._send(200, json.dumps(body, ensure_ascii=False).encode())
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")

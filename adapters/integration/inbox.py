@@ -33,6 +33,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from adapters.integration import envelope
 from adapters.integration.nats_outbox import ensure_stream
+from adapters.integration.positions import ConsumerPositions
 from application import cross_province as cp
 from application.onestop import OneStop
 from domain import cross_province as across
@@ -163,8 +164,11 @@ class Inbox:
         window: int,
         timeout: float,
         peers: frozenset[str] = frozenset(),
+        store: ReadStore | None = None,
     ) -> None:
         self.app = app
+        self.positions = None if store is None else ConsumerPositions(store, "inbox")
+        """Where ``/readyz`` and ``/metrics`` of any process read its backlog."""
         self.url = url
         self.province = province
         self.peers = peers
@@ -231,12 +235,20 @@ class Inbox:
         try:
             messages: list[Msg] = await subscription.fetch(50, timeout=1)
         except (TimeoutError, nats.errors.TimeoutError):
+            await self._record(None, 0)
             return 0
         for msg in messages:
             await asyncio.to_thread(self.handle, msg.data)
             await msg.ack_sync(timeout=self.timeout)
             self.handled += 1
+            await self._record(
+                msg.metadata.sequence.stream, msg.metadata.num_pending or 0
+            )
         return len(messages)
+
+    async def _record(self, position: int | None, pending: int) -> None:
+        if self.positions is not None:
+            await asyncio.to_thread(self.positions.record, position, pending)
 
     async def run(
         self, stop: threading.Event, wakeup: Callable[[float], None] | None = None
@@ -255,6 +267,10 @@ class Inbox:
                     backoff = 0.2
                 except Exception as error:
                     log.warning("inbox_failed", error=describe(error))
+                    if self.positions is not None:
+                        await asyncio.to_thread(
+                            self.positions.failed, describe(error) or "failed"
+                        )
                     await _close(nc)
                     nc, subscription = None, None
                     await asyncio.to_thread(stop.wait, backoff)

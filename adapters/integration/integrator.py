@@ -108,6 +108,7 @@ def build_integrator(
                     options.duplicate_window,
                     options.ack_timeout,
                     options.peers,
+                    store,
                 )
             )
         followers.append(NatsOutbox(app, store, options, courier))

@@ -15,6 +15,10 @@ from datetime import UTC, datetime
 from projections.ports import ReadStore, Sql
 
 TABLE = "integration_tracking"
+INBOX_TABLE = "inbox_tracking"
+"""A consumer of NATS (the cross-province inbox) has no log position: its
+row keeps the stream sequence it acknowledged last and what JetStream says is
+still pending for it."""
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,13 @@ class FollowerStatus:
     error: str
     """The last delivery failure; empty once a batch went through after it."""
     updated_at: str
+    pending: int | None = None
+    """Messages waiting for a NATS consumer (``None``: a follower of the log)."""
 
     @property
     def backlog(self) -> int:
+        if self.pending is not None:
+            return self.pending
         return max(self.log_position - self.position, 0)
 
     @property
@@ -101,22 +109,74 @@ class Positions:
             )
 
 
+class ConsumerPositions:
+    """The row of one NATS consumer: last acknowledged sequence, pending, error."""
+
+    def __init__(self, store: ReadStore, name: str) -> None:
+        self.store = store
+        self.name = name
+        self._last: tuple[int, int, str] | None = None
+        with store.transaction() as sql:
+            sql.execute(
+                f"CREATE TABLE IF NOT EXISTS {INBOX_TABLE} (name TEXT PRIMARY KEY, "
+                "position BIGINT NOT NULL, pending BIGINT NOT NULL, "
+                "error TEXT NOT NULL, updated_at TEXT NOT NULL)"
+            )
+            sql.execute(
+                f"INSERT INTO {INBOX_TABLE} (name, position, pending, error, "
+                "updated_at) VALUES (?, 0, 0, '', ?) ON CONFLICT (name) DO NOTHING",
+                (name, _now()),
+            )
+
+    def record(self, position: int | None, pending: int, error: str = "") -> None:
+        """Write only what changed (an idle consumer polls every second)."""
+        with self.store.transaction() as sql:
+            if position is not None:
+                sql.execute(
+                    f"UPDATE {INBOX_TABLE} SET position = ? WHERE name = ? "
+                    "AND position < ?",
+                    (position, self.name, position),
+                )
+            state = (position or 0, pending, error)
+            if state == self._last:
+                return
+            sql.execute(
+                f"UPDATE {INBOX_TABLE} SET pending = ?, error = ?, updated_at = ? "
+                "WHERE name = ?",
+                (pending, error[:500], _now(), self.name),
+            )
+            self._last = state
+
+    def failed(self, error: str) -> None:
+        self.record(None, self._last[1] if self._last else 0, error or "failed")
+
+
 def statuses(store: ReadStore, log_position: int) -> list[FollowerStatus]:
     """Every follower that has run against this store (none: no table yet)."""
-    if not exists(store):
-        return []
-    rows = store.query(
-        f"SELECT name, position, error, updated_at FROM {TABLE} ORDER BY name"
-    )
-    return [
-        FollowerStatus(str(n), int(p), log_position, str(e), str(u))
-        for n, p, e, u in rows
-    ]
+    found: list[FollowerStatus] = []
+    if exists(store):
+        rows = store.query(
+            f"SELECT name, position, error, updated_at FROM {TABLE} ORDER BY name"
+        )
+        found += [
+            FollowerStatus(str(n), int(p), log_position, str(e), str(u))
+            for n, p, e, u in rows
+        ]
+    if exists(store, INBOX_TABLE):
+        rows = store.query(
+            f"SELECT name, position, pending, error, updated_at FROM {INBOX_TABLE} "
+            "ORDER BY name"
+        )
+        found += [
+            FollowerStatus(str(n), int(p), log_position, str(e), str(u), int(q))
+            for n, p, q, e, u in rows
+        ]
+    return found
 
 
-def exists(store: ReadStore) -> bool:
+def exists(store: ReadStore, table: str = TABLE) -> bool:
     if store.dialect == "postgres":
         query = "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?"
     else:
         query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    return bool(store.query(query, (TABLE,)))
+    return bool(store.query(query, (table,)))

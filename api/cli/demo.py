@@ -1,4 +1,5 @@
-"""``motcua demo``: seed Kon Tum and simulate dossiers."""
+"""``motcua demo``: seed Kon Tum and simulate dossiers, or seed the second
+demo province (``--province H35``) for cross-province forwarding."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from adapters.demo import gialai
 from adapters.demo.lifetime import REORGANISED_ON, live
 from adapters.demo.seeding import seed_province
 from api.cli.common import application
-from api.cli.inputs import iso_date
+from api.cli.inputs import BadCliValue, iso_date
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DOSSIERS = 1_000_000
 MAX_DAYS = 3660
 MAX_SEED = 2**63 - 1
 DEFAULT_START = date(2024, 10, 1)
+PROVINCES = ("H34", gialai.PROVINCE)
 
 
 def demo(
@@ -47,9 +50,31 @@ def demo(
         str | None,
         typer.Option(help="Last day of the period (ISO date); default today."),
     ] = None,
+    province: Annotated[
+        str,
+        typer.Option(
+            help="H34: Kon Tum and its dossiers. H35: only the catalogue of a"
+            " second province (same procedures) to forward dossiers to;"
+            " needs --dossiers 0.",
+        ),
+    ] = "H34",
 ) -> None:
     """Seed the Kon Tum catalogue and drive dossiers through varied lifecycles."""
     end = iso_date("--until", until) if until else datetime.now(VN).date()
+    if province not in PROVINCES:
+        raise BadCliValue(
+            "--province", province, " hoặc ".join(PROVINCES), " or ".join(PROVINCES)
+        )
+    if province == gialai.PROVINCE:
+        if dossiers:
+            raise BadCliValue(
+                "--dossiers",
+                str(dossiers),
+                f"0 với --province {province} (chỉ danh mục)",
+                f"0 with --province {province} (catalogue only)",
+            )
+        _seed_second_province(end)
+        return
     if days is None:
         start = min(end - timedelta(days=90), DEFAULT_START)
     else:
@@ -89,3 +114,17 @@ def demo(
             f" NQ 1677/NQ-UBTVQH15); {summary.transferred} dossiers in flight"
             " transferred to successor units"
         )
+
+
+def _seed_second_province(end: date) -> None:
+    with application() as app:
+        gialai.seed_gialai(
+            app,
+            at=datetime.combine(DEFAULT_START, time(8), tzinfo=VN),
+            years=range(DEFAULT_START.year - 1, end.year + 2),
+        )
+    Console(stderr=True).print(
+        f"{gialai.PROVINCE}: {len(gialai.AGENCY_SEEDS)} units,"
+        f" {len(gialai.PROCEDURE_SEEDS)} procedures (the Kon Tum demo's, same"
+        " codes); forward to it with MOTCUA_PEER_PROVINCES"
+    )

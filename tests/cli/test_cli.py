@@ -82,6 +82,57 @@ class TestDemo:
         assert result.exit_code != 0
 
 
+class TestSecondProvince:
+    """``demo --province H35 --dossiers 0``: the province to forward to."""
+
+    def test_seeds_the_same_procedures_at_its_own_units(self, data_dir: Path) -> None:
+        from adapters.demo.gialai import PROCEDURE_SEEDS, counterpart
+        from adapters.demo.kontum import AGENCIES, PROCEDURES
+        from adapters.settings import Settings
+        from api.wiring import build_application
+
+        for _ in range(2):  # idempotent
+            run("demo", "--province", "H35", "--dossiers", "0")
+        levels = {a.code: a.level.value for a in AGENCIES}
+        shared = [
+            p for p in PROCEDURES if levels[p.competent_agency.value] != "commune"
+        ]
+        assert {p.code for p in PROCEDURE_SEEDS} == {p.code for p in shared}
+        app = build_application(Settings.from_env())
+        try:
+            for source in shared:
+                here = app.published_procedure(source.code).definition
+                competent = here.competent_agency.value
+                assert competent == counterpart(source.competent_agency.value)
+                assert competent.endswith(".H35")
+                agency = app.get_agency(competent)
+                assert not agency.is_ended
+                assert "Kon Tum" not in agency.name
+                assert [c.code for c in here.components] == [
+                    c.code for c in source.components
+                ]
+        finally:
+            app.close()
+        assert json.loads(run("dossier", "list", "--json")) == []
+
+    @pytest.mark.parametrize(
+        ("args", "option"),
+        [
+            (["--province", "H35"], "--dossiers"),
+            (["--province", "H35", "--dossiers", "3"], "--dossiers"),
+            (["--province", "H36", "--dossiers", "0"], "--province"),
+            (["--province", "", "--dossiers", "0"], "--province"),
+        ],
+    )
+    def test_refusals_write_nothing(
+        self, data_dir: Path, args: list[str], option: str
+    ) -> None:
+        result = runner.invoke(app, ["demo", *args])
+        assert result.exit_code == 2, result.output
+        assert option in result.output
+        assert not (data_dir / "motcua.db").exists()
+
+
 class TestDossierShow:
     def test_prints_the_contract_keys_and_events(self, data_dir: Path) -> None:
         demo()

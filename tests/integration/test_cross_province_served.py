@@ -9,6 +9,8 @@ the middle, B refusing, an unknown province.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx
 import nats
 import pytest
 
@@ -27,10 +30,11 @@ from api.wiring import build_application
 from domain import cross_province as across
 from domain.dossier_status import DossierStatus
 from domain.values import Role
+from tests.dvcqg_portal import PASSWORD, USERNAME, PortalServer
 from tests.factories import APPLICANT, PROVINCE, at, desk, digitize_and_sign, receive
 from tests.peer_province import PEER_JUSTICE, PEER_PROVINCE, peer_result, seed_peer
 from tests.pki import ensure_pki
-from tests.served import Served, seeded_settings, served
+from tests.served import Served, motcua_env, seeded_settings, served
 from tests.services import TemporaryNats
 
 pytestmark = pytest.mark.nats
@@ -71,6 +75,17 @@ query($code: String!) {
     status holderAgency crossBoundary { state label province code }
   }
 }"""
+WALK_RECEIVE = """
+mutation($procedure: String!) {
+  receiveDossier(input: {procedureCode: $procedure, applicantId: "062000000001",
+    applicantName: "Nguyễn Văn A", summary: "Chứng thực bản sao"}) {
+    __typename ... on DossierReceived { dossierId code }
+    ... on InvalidInput { errorCode message }
+  }
+}"""
+WALK_PROCEDURE = "2.000815"  # district level, nothing to digitize: forwardable at once
+A_DISTRICT = "000.00.23.H34"
+B_DISTRICT = "000.00.23.H35"
 PUBLIC = "query($code: String!) { dossierStatus(code: $code) { code completion } }"
 
 
@@ -178,8 +193,8 @@ def officer_view(m: Served, code: str, agency: str = PROVINCE) -> dict[str, Any]
     return found
 
 
-def cross_state(m: Served, code: str) -> int | None:
-    found = officer_view(m, code)["crossBoundary"]
+def cross_state(m: Served, code: str, agency: str = PROVINCE) -> int | None:
+    found = officer_view(m, code, agency)["crossBoundary"]
     return None if found is None else int(found["state"])
 
 
@@ -382,3 +397,107 @@ def test_b_on_postgresql_with_a_separate_integrator(
         )
         assert done.state.across_code == received["code"]
         assert done.state.across_state is across.CrossBoundaryState.RETURNED
+
+
+def demo_settings(data_dir: Path, options: dict[str, str], *args: str) -> Settings:
+    """Settings of an instance seeded by ``motcua demo`` itself (the README's way)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings(
+        database_url=f"sqlite:///{data_dir / 'motcua.db'}",
+        redis_url=None,
+        data_dir=data_dir,
+        options=options,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "demo", *args],
+        env=motcua_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return settings
+
+
+def integration(m: Served) -> dict[str, Any]:
+    found: dict[str, Any] = m.readyz()["integration"]
+    return found
+
+
+def test_walkthrough_demo_provinces_forward_and_inbox_status(tmp_path: Path) -> None:
+    """The README's *Two provinces side by side*: A = the Kon Tum demo before the
+    reorganisation, B = ``demo --province H35``; a desk dossier of a district
+    procedure received and forwarded over GraphQL; B's inbox in /readyz and
+    /metrics while NATS is down and after."""
+    a_settings = demo_settings(
+        tmp_path / "a",
+        {"PROVINCE": "H34", "PEER_PROVINCES": "H35"},
+        "--dossiers", "0", "--until", "2025-06-30",
+    )  # fmt: skip
+    b_settings = demo_settings(
+        tmp_path / "b",
+        {"PROVINCE": "H35", "PEER_PROVINCES": "H34"},
+        "--province", "H35", "--dossiers", "0",
+    )  # fmt: skip
+    with TemporaryNats() as server, PortalServer() as portal:
+        env = {"MOTCUA_NATS_URL": server.url, "MOTCUA_NATS_ACK_TIMEOUT": "1"}
+        synced = {
+            "MOTCUA_DVCQG_URL": portal.url,
+            "MOTCUA_DVCQG_AUTH_URL": portal.auth_url,
+            "MOTCUA_DVCQG_USERNAME": USERNAME,
+            "MOTCUA_DVCQG_PASSWORD": PASSWORD,
+        }
+        with (
+            served(a_settings, extra_env=env | synced) as a,
+            served(b_settings, extra_env=env) as b,
+        ):
+            a_desk = desk_token(a, A_DISTRICT)
+            received = data(
+                a.graphql(WALK_RECEIVE, {"procedure": WALK_PROCEDURE}, token=a_desk)
+            )["receiveDossier"]
+            assert received["__typename"] == "DossierReceived", received
+            code = received["code"]
+            forwarded = data(
+                a.graphql(FORWARD, {"code": code, "to": B_DISTRICT}, token=a_desk)
+            )["forwardDossier"]
+            assert forwarded["__typename"] == "DossierUpdated", forwarded
+            child = across.child_id(
+                "H34",
+                across.event_id(UUID(received["dossierId"]), forwarded["version"]),
+            )
+            opened = wait_for(lambda: read(b.settings, child))
+            assert opened.holder.agency_code == B_DISTRICT
+            inbox = wait_for(
+                lambda: (i := integration(b).get("inbox")) and i["position"] and i
+            )
+            assert inbox["backlog"] == 0
+            assert inbox["error"] is None
+
+            server._shutdown()
+            wait_for(lambda: integration(b)["inbox"]["error"])
+            assert b.readyz()["status"] == "degraded"
+            with b.client() as client:
+                text = client.get("/metrics").text
+            assert 'motcua_integration_failing{follower="inbox"} 1.0' in text
+            assert 'motcua_integration_backlog_events{follower="inbox"}' in text
+            server._launch()
+
+            wait_for(lambda: integration(b)["inbox"]["error"] is None)
+            b_desk = desk_token(b, B_DISTRICT)
+            got = data(b.graphql(RECEIVE, {"id": str(child)}, token=b_desk))
+            assert got["receiveDossier"]["__typename"] == "DossierReceived", got
+            b_code = got["receiveDossier"]["code"]
+            wait_for(lambda: cross_state(a, code, A_DISTRICT) == 1)
+            assert officer_view(a, code, A_DISTRICT)["crossBoundary"]["code"] == b_code
+            assert integration(b)["inbox"]["backlog"] == 0
+
+            # The walkthrough follows the sync at the portal: A's dossier, never B's child.
+            def at_portal() -> dict[str, Any]:
+                held: dict[str, Any] = httpx.get(
+                    f"http://127.0.0.1:{portal.port}/dossiers", timeout=10
+                ).json()["dossiers"]
+                return held
+
+            wait_for(lambda: code in at_portal())
+            assert b_code not in at_portal()
+            assert at_portal()[code]["DonViXuLy"] == A_DISTRICT
