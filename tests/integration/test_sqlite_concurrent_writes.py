@@ -22,6 +22,7 @@ import pytest
 
 from api.auth import AccessLevel, TokenIssuer
 from domain.values import Role
+from tests import scans
 from tests.api.conftest import RECEIVE, STATUS, UNLIMITED_LOOKUPS, document
 from tests.factories import APPLICANT, BIRTH, PROVINCE
 from tests.served import Served, seeded_settings, served
@@ -105,11 +106,24 @@ def only(data: dict[str, Any]) -> Any:
     return value
 
 
-def submission(tag: str) -> dict[str, Any]:
+def uploaded(instance: Served, text: str, token: str) -> dict[str, str]:
+    """A ``DocumentInput`` naming the citizen's own upload of the scan of
+    ``text`` (a citizen may only name files they uploaded)."""
+    with httpx.Client(base_url=instance.url, timeout=60.0) as client:
+        response = client.post(
+            "/api/files",
+            files={"file": ("scan.pdf", scans.pdf_bytes(text), "application/pdf")},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 201, response.text
+    return {**document(text), "sha256": str(response.json()["sha256"])}
+
+
+def submission(instance: Served, tag: str, token: str) -> dict[str, Any]:
     return {
         "procedure": BIRTH,
-        "doc1": document(f"{tag}-a"),
-        "doc2": document(f"{tag}-b"),
+        "doc1": uploaded(instance, f"{tag}-a", token),
+        "doc2": uploaded(instance, f"{tag}-b", token),
     }
 
 
@@ -132,10 +146,10 @@ def test_parallel_receptions_submissions_and_lookups_all_succeed(
     for round_ in range(ROUNDS):
         calls: list[Callable[[], dict[str, Any]]] = []
         calls += [partial(post, instance, RECEIVE, paper, desk)] * RECEPTIONS
-        calls += [
-            partial(post, instance, SUBMIT, submission(f"{round_}-{n}"), citizen)
-            for n in range(SUBMISSIONS)
+        forms = [
+            submission(instance, f"{round_}-{n}", citizen) for n in range(SUBMISSIONS)
         ]
+        calls += [partial(post, instance, SUBMIT, form, citizen) for form in forms]
         calls += [
             partial(post, instance, RECEIVE_ONLINE, {"id": dossier_id}, desk)
             for dossier_id in waiting
