@@ -33,6 +33,7 @@ from domain.dossier_values import (
     Satisfaction,
     VersionedCalendar,
 )
+from domain.errors import Bilingual
 from domain.files import StoredFile, UnknownFileError
 from domain.procedure import Fee
 from domain.values import Role, Trace
@@ -166,7 +167,7 @@ class OneStop(DossierLifecycle):
             component = dossier.reusable_component(trace, component_code)
             if self.national_warehouse is None:
                 raise NationalWarehouseUnavailableError(
-                    "chưa cấu hình / not configured"
+                    Bilingual("chưa cấu hình", "not configured")
                 )
             found = self.national_warehouse.find(
                 NationalQuery(
