@@ -81,7 +81,7 @@ class IssuedSlip(Aggregate):
     issued_at: datetime
 
     def __init__(self) -> None:
-        pass
+        """State comes from the created event's ``apply``."""
 
     @classmethod
     def issue(

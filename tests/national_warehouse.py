@@ -85,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
     warehouse: Warehouse
 
     def log_message(self, format: str, *args: Any) -> None:
-        pass
+        """Quiet: the tests read the calls from the warehouse, not stderr."""
 
     def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
         self.send_response(status)
