@@ -293,20 +293,16 @@ class CitizenProjection(Projection):
 
     @apply.register
     def resolved(self, event: Resolved, sql: Sql) -> None:
-        self.folded.fold(event, str(event.originator_id))
-        for r in event.results:
-            values = (
-                str(event.originator_id),
-                r.result_code,
-                str(r.document_id),
-                r.number_symbol,
-            )
-            self.pending.put(dict(zip(_RESULT_COLUMNS, values, strict=True)))
-        self._step(event, sql)
+        self._with_results(event, sql)
 
     @apply.register
     def result_from_province(self, event: ResultReturnedByProvince, sql: Sql) -> None:
         """Another province's result (R-17): shown once this one returns it."""
+        self._with_results(event, sql)
+
+    def _with_results(
+        self, event: Resolved | ResultReturnedByProvince, sql: Sql
+    ) -> None:
         self.folded.fold(event, str(event.originator_id))
         for r in event.results:
             values = (
