@@ -9,14 +9,11 @@ are invented like Kon Tum's; no reorganisation is simulated for this province.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from datetime import datetime
 
 from adapters.demo.kontum import AGENCIES, PROCEDURES, AgencySeed
-from adapters.demo.seeding import SEEDER
-from application.clock import trace_for
-from application.errors import AlreadyExistsError
+from adapters.demo.seeding import seed_catalogue
 from application.onestop import OneStop
 from domain.procedure import ProcedureDefinition
 from domain.values import AgencyCode, AgencyLevel
@@ -78,23 +75,11 @@ PROCEDURE_SEEDS: tuple[ProcedureDefinition, ...] = tuple(
 
 def seed_gialai(app: OneStop, *, at: datetime, years: range) -> None:
     """Register the H35 units, calendar and procedures (idempotent)."""
-    trace = trace_for(SEEDER, at=at)
-    for agency in AGENCY_SEEDS:
-        with contextlib.suppress(AlreadyExistsError):
-            app.register_agency(
-                trace=trace, code=agency.code, name=agency.name, level=agency.level
-            )
-        for department_code, name in agency.departments:
-            app.add_department(
-                agency.code, trace=trace, department_code=department_code, name=name
-            )
-    try:
-        app.define_calendar(trace=trace, province=PROVINCE, years=years)
-    except AlreadyExistsError:
-        for year in years:
-            app.adopt_public_holidays(PROVINCE, trace=trace, year=year)
-    for definition in PROCEDURE_SEEDS:
-        try:
-            app.publish_procedure(trace=trace, definition=definition)
-        except AlreadyExistsError:
-            app.revise_procedure(trace=trace, definition=definition)
+    seed_catalogue(
+        app,
+        province=PROVINCE,
+        agencies=AGENCY_SEEDS,
+        procedures=PROCEDURE_SEEDS,
+        at=at,
+        years=years,
+    )

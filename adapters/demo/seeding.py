@@ -1,14 +1,16 @@
-"""Registers the Kon Tum catalogue in an application (idempotent)."""
+"""Registers a demo province's catalogue in an application (idempotent)."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from datetime import datetime
 
-from adapters.demo.kontum import AGENCIES, PROCEDURES
+from adapters.demo.kontum import AGENCIES, PROCEDURES, AgencySeed
 from application.clock import trace_for
 from application.errors import AlreadyExistsError
 from application.onestop import OneStop
+from domain.procedure import ProcedureDefinition
 from domain.values import Actor, Role
 
 SEEDER = Actor("motcua-demo", Role.SYSTEM)
@@ -16,8 +18,29 @@ PROVINCE = "H34"
 
 
 def seed_province(app: OneStop, *, at: datetime, years: range) -> None:
+    """Register the Kon Tum (H34) units, calendar and procedures."""
+    seed_catalogue(
+        app,
+        province=PROVINCE,
+        agencies=AGENCIES,
+        procedures=PROCEDURES,
+        at=at,
+        years=years,
+    )
+
+
+def seed_catalogue(
+    app: OneStop,
+    *,
+    province: str,
+    agencies: Iterable[AgencySeed],
+    procedures: Iterable[ProcedureDefinition],
+    at: datetime,
+    years: range,
+) -> None:
+    """Register one province's units, calendar and procedures (idempotent)."""
     trace = trace_for(SEEDER, at=at)
-    for agency in AGENCIES:
+    for agency in agencies:
         with contextlib.suppress(AlreadyExistsError):
             app.register_agency(
                 trace=trace, code=agency.code, name=agency.name, level=agency.level
@@ -27,11 +50,11 @@ def seed_province(app: OneStop, *, at: datetime, years: range) -> None:
                 agency.code, trace=trace, department_code=department_code, name=name
             )
     try:
-        app.define_calendar(trace=trace, province=PROVINCE, years=years)
+        app.define_calendar(trace=trace, province=province, years=years)
     except AlreadyExistsError:
         for year in years:
-            app.adopt_public_holidays(PROVINCE, trace=trace, year=year)
-    for definition in PROCEDURES:
+            app.adopt_public_holidays(province, trace=trace, year=year)
+    for definition in procedures:
         try:
             app.publish_procedure(trace=trace, definition=definition)
         except AlreadyExistsError:
