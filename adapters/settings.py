@@ -138,7 +138,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CORS_ORIGINS", text(), None, "comma-separated exact origins (`https://dichvucong.example.gov.vn`) allowed to call the API from a browser; absent = no cross-origin access"),
     Variable("TRUSTED_PROXIES", text(), None, "comma-separated addresses/CIDRs of reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (client address for rate limits, HTTPS for HSTS); absent = none"),
     Variable("PKI_TSA", tsa_source(), "development", "timestamp authority for PAdES B-T: the built-in development TSA, an RFC 3161 URL, or `none` (B-B only); `development` is refused in production"),
-    Variable("PKI_PKCS12_DIR", directory(), None, "production signing keys: `person/<officer id>.p12` and `agency/<agency code>.p12`; absent = the development PKI under `$MOTCUA_DATA_DIR/pki` (refused in production)", "development PKI"),
+    Variable("PKI_PKCS12_DIR", directory(), None, "production signing keys: `person/<agency code>/<officer id>.p12` (else `person/<officer id>.p12`) and `agency/<agency code>.p12`; absent = the development PKI under `$MOTCUA_DATA_DIR/pki` (refused in production)", "development PKI"),
     Variable("PKI_PKCS12_PASSPHRASE_FILE", readable_file(), None, "file holding the passphrase of the PKCS#12 files in `MOTCUA_PKI_PKCS12_DIR`"),
     Variable("PKI_TRUST_ROOTS", readable_file(), None, "PEM bundle of the root certificates signatures are validated against (e.g. Ban Cơ yếu Chính phủ, public CAs)", "development root"),
     Variable("PKI_CRL_DIR", directory(), None, "directory of CRL files (DER or PEM) used when validating signatures, beside the development PKI's own"),

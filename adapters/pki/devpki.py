@@ -5,7 +5,7 @@ officers' certificates; a timestamp authority certificate under the root
 (RSA, with the critical ``timeStamping`` EKU pyhanko's in-process TSA needs).
 Every key is RSA 2048 (what Vietnamese signing tokens carry, and what any PAdES
 validator accepts). Identities are written as PKCS#12 files in the same
-layout production uses (``identities/person/<subject>.p12``,
+layout production uses (``identities/person/<unit>/<subject>.p12``,
 ``identities/agency/<code>.p12``), so signing loads one kind of file in both.
 
 Files are created under an exclusive lock (several API workers may issue at

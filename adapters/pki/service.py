@@ -1,7 +1,7 @@
 """``Pki``: the ``application.signatures.Signatures`` port over pyhanko.
 
-Keys come from PKCS#12 files (``<folder>/person/<subject>.p12``,
-``<folder>/agency/<code>.p12``): the development PKI's folder, issued on first
+Keys come from PKCS#12 files (``<folder>/person/<unit>/<subject>.p12``,
+``<folder>/agency/<code>.p12``; see ``adapters.pki.layout``): the development PKI's folder, issued on first
 use, or ``MOTCUA_PKI_PKCS12_DIR`` in production. Before signing, the signer's
 certificate must be within its validity period and not on a known CRL: a
 signature that would not validate is refused, not produced.
@@ -26,7 +26,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from adapters.pki import pdf
 from adapters.pki.devpki import DevelopmentPki
 from adapters.pki.keys import KeptKeySigner, KeptKeyTimeStamper
-from adapters.pki.layout import identity_path
+from adapters.pki.layout import existing_identity
 from adapters.pki.stamp import Stamp
 from adapters.settings import ConfigurationError, Settings
 from application.signatures import (
@@ -217,7 +217,7 @@ class Pki:
         if self.development is not None:
             path = self.development.ensure(signer)
         else:
-            path = identity_path(self.identities, signer)
+            path = existing_identity(self.identities, signer)
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:

@@ -308,7 +308,7 @@ class TestFailures:
         assert word in refused.value.message("en")
         # signed anyway (a foreign tool would), the validator says why it fails
         raw = signers.SimpleSigner.load_pkcs12_data(
-            (pki.identities / "person" / "officer-dates.p12").read_bytes(),
+            (pki.identities / "person" / AGENCY / "officer-dates.p12").read_bytes(),
             (),
             pki.passphrase,
         )
@@ -384,6 +384,25 @@ class TestDevelopmentPki:
                 mode = stat.S_IMODE((tmp_path / "pki" / folder).stat().st_mode)
                 assert mode & 0o077 == 0, folder
 
+    def test_an_officer_moved_to_another_unit_signs_with_that_units_name(
+        self, tmp_path: Path
+    ) -> None:
+        """After the 2025 reorganisation an officer of a district unit works
+        for its successor: a slip of the successor must not carry a
+        certificate naming the old unit, and the old one stays as it was."""
+        pki = Pki.development_pki(tmp_path / "pki")
+        old = SignerRef.officer("officer-moved", "000.01.20.H34", agency_name="Cũ")
+        new = SignerRef.officer("officer-moved", "000.00.07.H48", agency_name="Mới")
+        before = pki.certificate_of(old)
+        after = pki.certificate_of(new)
+        assert before.subject.native["organization_name"] == "Cũ"
+        assert after.subject.native["organization_name"] == "Mới"
+        assert pki.certificate_of(old).sha256 == before.sha256
+        check = pki.validate(pki.sign(page_pdf(), new))
+        assert check.passed
+        (report,) = check.signatures
+        assert "Mới" in report.signer_subject
+
     def test_concurrent_first_use_issues_one_certificate(self, tmp_path: Path) -> None:
         pkis = [Pki.development_pki(tmp_path / "pki") for _ in range(4)]
         officer = SignerRef.officer("officer-race", AGENCY)
@@ -442,6 +461,33 @@ class TestProductionKeys:
         )
         with pytest.raises(SigningCertificateInvalidError):
             wrong.sign(page_pdf(), OFFICER)
+
+    def test_an_officer_file_without_a_unit_folder_still_signs(
+        self, tmp_path: Path
+    ) -> None:
+        """Deployments that supplied ``person/<id>.p12`` keep working."""
+        dev = Pki.development_pki(tmp_path / "issuer")
+        dev.certificate_of(OFFICER)
+        store = tmp_path / "keys"
+        (store / "person").mkdir(parents=True)
+        shutil.copy(
+            dev.identities / "person" / AGENCY / f"{OFFICER.subject}.p12",
+            store / "person" / f"{OFFICER.subject}.p12",
+        )
+        (tmp_path / "pass").write_bytes(dev.passphrase + b"\n")
+        (tmp_path / "roots.pem").write_bytes(dev.root_pem())
+        pki = Pki.from_settings(
+            self.production(
+                tmp_path,
+                PKI_PKCS12_DIR=str(store),
+                PKI_PKCS12_PASSPHRASE_FILE=str(tmp_path / "pass"),
+                PKI_TRUST_ROOTS=str(tmp_path / "roots.pem"),
+                PKI_TSA="none",
+            )
+        )
+        assert pki.validate(pki.sign(page_pdf(), OFFICER)).passed
+        with pytest.raises(NoSigningIdentityError):
+            pki.sign(page_pdf(), SignerRef.officer(OFFICER.subject, "../x"))
 
     def test_production_refuses_development_key_sources(self, tmp_path: Path) -> None:
         with pytest.raises(ConfigurationError, match="PKCS12_DIR"):
