@@ -16,10 +16,9 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from api.bench.servers.base import find_free_port
+from tests.stand_in import JsonHandler, StandInServer
 
 USERNAME = "motcua"
 PASSWORD = "secret-pw"
@@ -88,23 +87,13 @@ class Portal:
         return 200, {"error_code": "2", "message": f"unknown service {service}"}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     portal: Portal
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self) -> None:
         """``GET /dossiers``: what the portal holds, to follow a walkthrough."""
         if self.path.rstrip("/") != "/dossiers":
-            self._send(404, b'{"error": "not found"}')
+            self.send(404, b'{"error": "not found"}')
             return
         portal = self.portal
         with portal.lock:
@@ -118,50 +107,42 @@ class _Handler(BaseHTTPRequestHandler):
             }
             calls = [(c.get("service"), c.get("isUpdating")) for c in portal.calls]
         body = {"dossiers": seen, "calls": calls}
-        self._send(200, json.dumps(body, ensure_ascii=False).encode())
+        self.send_json(200, body)
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        body = self.read_json()
         portal = self.portal
         if self.path == "/login":
             status, reply = portal.login(body)
-            self._send(status, json.dumps(reply).encode())
+            self.send_json(status, reply)
             return
         failure = portal.failure()
         if failure == "500":
-            self._send(503, b'{"error": "maintenance"}')
+            self.send(503, b'{"error": "maintenance"}')
             return
         if failure == "timeout":
             time.sleep(portal.slow_seconds)
         elif failure == "malformed":
-            self._send(200, b"<html>Bad gateway</html>", "text/html")
+            self.send(200, b"<html>Bad gateway</html>", "text/html")
             return
         elif failure == "no_code":
-            self._send(200, b'{"message": "ok?"}')
+            self.send(200, b'{"message": "ok?"}')
             return
         elif failure == "expire":
             with portal.lock:
                 portal.sessions.clear()
         elif failure == "refuse":
-            self._send(
-                200,
-                json.dumps(
-                    {"error_code": "99", "message": "MaTTHC không hợp lệ"}
-                ).encode(),
-            )
+            self.send_json(200, {"error_code": "99", "message": "MaTTHC không hợp lệ"})
             return
         status, reply = portal.service(body, self.headers.get("session"))
-        self._send(status, json.dumps(reply, ensure_ascii=False).encode())
+        self.send_json(status, reply)
 
 
-class PortalServer:
-    def __init__(self) -> None:
+class PortalServer(StandInServer):
+    def __init__(self, port: int | None = None) -> None:
         self.portal = Portal()
         handler = type("Handler", (_Handler,), {"portal": self.portal})
-        self.port = find_free_port("127.0.0.1")
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(handler, port)
 
     @property
     def url(self) -> str:
@@ -171,31 +152,19 @@ class PortalServer:
     def auth_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/login"
 
-    def __enter__(self) -> PortalServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
 
 def main() -> None:
     """``python -m tests.dvcqg_portal [PORT]``: a portal to point a province at."""
     import sys
 
-    server = PortalServer()
-    if len(sys.argv) > 1:
-        server.port = int(sys.argv[1])
-        handler = type("Handler", (_Handler,), {"portal": server.portal})
-        server._server = ThreadingHTTPServer(("127.0.0.1", server.port), handler)
+    server = PortalServer(int(sys.argv[1]) if len(sys.argv) > 1 else None)
     sys.stdout.write(
         f"national portal stand-in: {server.url} (login {server.auth_url}, "
         f"user {USERNAME} / {PASSWORD})\n"
     )
     sys.stdout.flush()
     try:
-        server._server.serve_forever()
+        server.serve_forever()
     except KeyboardInterrupt:
         steps = sum(map(len, server.portal.steps.values()))
         sys.stdout.write(

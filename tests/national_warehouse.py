@@ -11,14 +11,12 @@ is HTML), ``"gone"`` (the file answers 404), ``"huge"`` (a 2 MiB file).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from api.bench.servers.base import find_free_port
+from tests.stand_in import JsonHandler, StandInServer
 
 
 @dataclass
@@ -81,22 +79,11 @@ class Warehouse:
         }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     warehouse: Warehouse
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests read the calls from the warehouse, not stderr."""
-
-    def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        body = self.read_json()
         warehouse = self.warehouse
         with warehouse.lock:
             warehouse.calls.append(body)
@@ -104,48 +91,37 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "timeout":
             time.sleep(warehouse.slow_seconds)
         if mode == "500":
-            self._send(503, b'{"error": "maintenance"}')
+            self.send(503, b'{"error": "maintenance"}')
         elif mode == "malformed":
-            self._send(200, b"<html>Bad gateway</html>", "text/html")
+            self.send(200, b"<html>Bad gateway</html>", "text/html")
         elif mode == "no_code":
-            self._send(200, b'{"message": "ok?"}')
+            self.send(200, b'{"message": "ok?"}')
         elif mode == "refuse":
             reply = {"errorCode": 99, "message": "MaThuTuc không hợp lệ"}
-            self._send(200, json.dumps(reply, ensure_ascii=False).encode())
+            self.send_json(200, reply)
         else:
             reply = warehouse.lookup(body)
-            self._send(200, json.dumps(reply, ensure_ascii=False).encode())
+            self.send_json(200, reply)
 
     def do_GET(self) -> None:
         warehouse = self.warehouse
         name = self.path.removeprefix("/files/")
         data = warehouse.files.get(name)
         if warehouse.mode == "gone" or data is None:
-            self._send(404, b"not found", "text/plain")
+            self.send(404, b"not found", "text/plain")
         elif warehouse.mode == "not_pdf":
-            self._send(200, b"<html>login required</html>", "text/html")
+            self.send(200, b"<html>login required</html>", "text/html")
         elif warehouse.mode == "huge":
-            self._send(200, b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024), "application/pdf")
+            self.send(200, b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024), "application/pdf")
         else:
-            self._send(200, data, "application/pdf")
+            self.send(200, data, "application/pdf")
 
 
-class WarehouseServer:
+class WarehouseServer(StandInServer):
     def __init__(self) -> None:
         self.warehouse = Warehouse()
-        handler = type("Handler", (_Handler,), {"warehouse": self.warehouse})
-        self.port = find_free_port("127.0.0.1")
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(type("Handler", (_Handler,), {"warehouse": self.warehouse}))
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/GetKetQuaGiayTo"
-
-    def __enter__(self) -> WarehouseServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
