@@ -213,17 +213,7 @@ def test_citizen_actors_and_reasons_are_shredded_with_their_subject(
     assert officers
     assert all(not a.startswith("0620") for a in officers)
     assert ("Withdrawn", OTHER_APPLICANT.id, other_reason) in steps(theirs)
-    app = build_application(settings)
-    store = build_read_store(settings)
-    try:
-        verifier = CheckpointVerifier(
-            FileCheckpointSigner(settings.data_dir).public_pem()
-        )
-        report = verify_log(app, store, verifier)
-        assert report.ok, [f.describe() for f in report.findings]
-    finally:
-        app.close()
-        store.close()
+    _assert_chain_and_seal_verify(settings)
 
 
 def test_a_complaints_author_and_text_are_shredded_with_their_author(
@@ -291,17 +281,7 @@ def test_a_complaints_author_and_text_are_shredded_with_their_author(
         OTHER_APPLICANT.id,
         "Bà Bình hỏi lệ phí",
     )
-    app = build_application(settings)
-    store = build_read_store(settings)
-    try:
-        verifier = CheckpointVerifier(
-            FileCheckpointSigner(settings.data_dir).public_pem()
-        )
-        report = verify_log(app, store, verifier)
-        assert report.ok, [f.describe() for f in report.findings]
-    finally:
-        app.close()
-        store.close()
+    _assert_chain_and_seal_verify(settings)
 
 
 def test_a_warehouse_documents_owner_is_shredded_with_them(
@@ -336,3 +316,17 @@ def test_a_warehouse_documents_owner_is_shredded_with_them(
     assert FileSubjectKeys(settings.subject_keys_dir).destroy(APPLICANT.id)
     assert owner(mine) == ERASED
     assert owner(theirs) == OTHER_APPLICANT.id
+
+
+def _assert_chain_and_seal_verify(settings: Settings) -> None:
+    app = build_application(settings)
+    store = build_read_store(settings)
+    try:
+        verifier = CheckpointVerifier(
+            FileCheckpointSigner(settings.data_dir).public_pem()
+        )
+        report = verify_log(app, store, verifier)
+        assert report.ok, [f.describe() for f in report.findings]
+    finally:
+        app.close()
+        store.close()
