@@ -194,7 +194,7 @@ def _journal(tmp_path: Path) -> tuple[Any, Any]:
     pages=st.lists(
         st.lists(
             st.text(
-                alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+                alphabet=st.characters(codec="utf-8"),
                 min_size=1,
                 max_size=8,
             ),
