@@ -296,13 +296,13 @@ class Query:
             now = datetime.now().astimezone()
             due_before = min(due_before, now) if due_before else now
 
-        # The calendar comes from the event store (its catalogue cache may
-        # read): never on the loop, even where read-model reads are inline.
-        view = await context.run(OfficerPresentation.of, context.services, scope)
-        if needs_apology and view.apology_due_before is None:
-            return []  # no calendar: no due time can be near
-
         def load() -> list[OfficerDossier]:
+            # The calendar comes from the event store (its catalogue cache may
+            # read): never on the loop. The page is read in the same hop to a
+            # worker thread (one hop, not two, where reads are not inline).
+            view = OfficerPresentation.of(context.services, scope)
+            if needs_apology and view.apology_due_before is None:
+                return []  # no calendar: no due time can be near
             items = context.services.worklist.open_for(
                 scope,
                 due_before=due_before,
@@ -315,7 +315,7 @@ class Query:
                 items = [i for i in items if not view.needs_apology(i)]
             return [OfficerDossier.of(i, context.language, view) for i in items]
 
-        found = await context.read(load)
+        found = await context.run(load)
         context.services.record_access(
             principal, [d.dossier_id for d in found], context.purpose("worklist")
         )
