@@ -67,9 +67,7 @@ class ResilientLookupCache(Degradable, LookupCache):
                 value = await self._primary.get(key)
             except BackendUnavailableError as error:
                 self._health.failed("get", error)
-        if self._metrics is not None:
-            (self._metrics.misses if value is None else self._metrics.hits).inc()
-        return value
+        return self.counted(value)
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         if await self._usable():
