@@ -38,7 +38,7 @@ SUFFIX = ".spool"
 
 @dataclass(frozen=True)
 class Access:
-    dossier_id: str
+    dossier_ids: tuple[str, ...]
     at: str
     actor_id: str
     role: str
@@ -83,15 +83,12 @@ class AccessJournal:
         if not dossier_ids:
             return
         at = datetime.now(UTC).isoformat(timespec="microseconds")
-        lines = b"".join(
-            # orjson writes a dataclass as ``asdict`` would, without copying it
-            orjson.dumps(
-                Access(d, at, actor_id, role, agency_code, department, purpose)
-            )
-            + b"\n"
-            for d in dossier_ids
+        # One line per read, naming every dossier it showed (a worklist page:
+        # one line, not one per row); the drain gives each its own row.
+        line = orjson.dumps(
+            Access(dossier_ids, at, actor_id, role, agency_code, department, purpose)
         )
-        os.write(self._fd, lines)  # one append: whole or not at all
+        os.write(self._fd, line + b"\n")  # one append: whole or not at all
         if self.sync:
             os.fdatasync(self._fd)  # the batch of this response, on disk
 
@@ -147,21 +144,8 @@ class AccessJournal:
         rows = []
         offset = start
         for line in data[:end].splitlines(keepends=True):
-            with contextlib.suppress(ValueError):
-                item = orjson.loads(line)
-                rows.append(
-                    (
-                        path.name,
-                        offset,
-                        item["dossier_id"],
-                        item["at"],
-                        item["actor_id"],
-                        item["role"],
-                        item["agency_code"],
-                        item["department"],
-                        item["purpose"],
-                    )
-                )
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                rows += _rows(path.name, offset, line)
             offset += len(line)
         with self.store.transaction() as sql:
             insert_accesses(sql, rows)
@@ -181,3 +165,26 @@ class AccessJournal:
             if os.fstat(self._fd).st_size == self._offset:
                 self.path.unlink(missing_ok=True)
         os.close(self._fd)
+
+
+def _rows(spool: str, offset: int, line: bytes) -> list[tuple[object, ...]]:
+    """The table rows of one spool line: one per dossier it names, keyed by
+    the line's offset plus the dossier's index (a line is longer than the
+    number of dossiers it names, so keys never reach the next line's). Lines
+    written before one line named several dossiers carry ``dossier_id``."""
+    item = orjson.loads(line)
+    ids = item["dossier_ids"] if "dossier_ids" in item else [item["dossier_id"]]
+    return [
+        (
+            spool,
+            offset + index,
+            str(dossier_id),
+            item["at"],
+            item["actor_id"],
+            item["role"],
+            item["agency_code"],
+            item["department"],
+            item["purpose"],
+        )
+        for index, dossier_id in enumerate(ids)
+    ]

@@ -23,12 +23,16 @@ from api.files import router as files_router
 from api.graphql.context import get_context
 from api.graphql.documents import DocumentCaches
 from api.graphql.fast_path import FastQueries
-from api.graphql.router import MotcuaGraphQLRouter, direct_post
+from api.graphql.router import (
+    MotcuaGraphQLRouter,
+    direct_post,
+    labelled_refusal,
+    post_endpoint,
+)
 from api.graphql.schema import build_schema
 from api.health import readiness, refresh_metrics
 from api.logging import configure_logging
 from api.metrics import ApiMetrics
-from api.refusals import language_of, refusal_body, status_of
 from api.services import build_services
 from api.slips import router as slips_router
 from api.websocket_protocol import install as install_websocket_protocol
@@ -107,12 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def refused(request: Request, error: Exception) -> Response:
         """Expected failures before GraphQL ran (token, key source): its error shape."""
         assert isinstance(error, LabelledError)
-        language = language_of(request.headers.get("accept-language"))
-        return Response(
-            refusal_body(error, language),
-            status_code=status_of(error),
-            media_type="application/json",
-        )
+        return labelled_refusal(request, error)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -133,7 +132,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # One layer: request id, access log, metrics, security headers, CORS,
     # the /metrics gate, body limits, idempotency (``api.edge``).
+    # ``POST /graphql`` (most requests) is answered by the edge itself.
     app.add_middleware(
-        Edge, edge=edge, metrics=api_metrics, upload_paths=(UPLOAD_PATH,)
+        Edge,
+        edge=edge,
+        metrics=api_metrics,
+        upload_paths=(UPLOAD_PATH,),
+        posts={"/graphql": post_endpoint(graphql, fast)},
     )
     return app

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -36,8 +37,13 @@ class Edge:
         edge: EdgeSettings,
         metrics: ApiMetrics,
         upload_paths: tuple[str, ...] = (),
+        posts: Mapping[str, ASGIApp] = {},
     ) -> None:
         self.app = app
+        self.posts = dict(posts)
+        """``POST`` endpoints by exact path, answered here rather than by
+        ``app`` (its routing and exception layers): the app's own routes for
+        those paths are then reached only by other methods."""
         self.proxies = (
             TrustedProxies(edge.trusted_proxies) if edge.trusted_proxies else None
         )
@@ -165,7 +171,11 @@ class Edge:
         body = await self.limits.read(scope, receive, send)
         if body is None:
             return  # refused (too large, malformed length) or the client left
-        await self.idempotency(self.app, scope, _replay(body, receive), send, body)
+        app = self.app
+        # Under a root path the app's routing resolves the path: left to it.
+        if scope.get("method") == "POST" and not scope.get("root_path"):
+            app = self.posts.get(scope["path"], app)
+        await self.idempotency(app, scope, _replay(body, receive), send, body)
 
     def _observe(self, method: str, path: str, status: int, seconds: float) -> None:
         route = route_of(path)

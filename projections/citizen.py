@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import singledispatchmethod
+from functools import lru_cache, singledispatchmethod
 from typing import Any, ClassVar
 
 from domain.cross_province import (
@@ -377,16 +377,23 @@ class CitizenView:
         self.store = store
         self.projection = CitizenProjection()
 
-    def _dossiers(self, where: str, params: tuple[Any, ...]) -> list[CitizenDossier]:
+    def _dossiers(
+        self, where: str, params: tuple[Any, ...], limit: int | None = None
+    ) -> list[CitizenDossier]:
+        page = "" if limit is None else f" LIMIT {max(0, int(limit))}"
         rows = self.store.query(
             f"SELECT {', '.join(_DOSSIER_COLUMNS)} FROM {self.projection.table('dossiers')} "
-            f"WHERE {where} ORDER BY submitted_at DESC, dossier_id",
+            f"WHERE {where} ORDER BY submitted_at DESC, dossier_id{page}",
             params,
         )
         return [_dossier(row) for row in rows]
 
-    def dossiers_of(self, owner_id: str) -> list[CitizenDossier]:
-        return self._dossiers("owner_id = ?", (owner_id,))
+    def dossiers_of(
+        self, owner_id: str, limit: int | None = None
+    ) -> list[CitizenDossier]:
+        """Newest first; the first ``limit`` only (the database pages, so a
+        citizen with many dossiers costs a page, not all of them)."""
+        return self._dossiers("owner_id = ?", (owner_id,), limit)
 
     def dossier(self, owner_id: str, code: str) -> CitizenDossier | None:
         found = self._dossiers("owner_id = ? AND code = ?", (owner_id, code))
@@ -441,9 +448,28 @@ class CitizenView:
         return [CitizenResult(*row) for row in rows]
 
 
+_TIMES = frozenset(
+    ("submitted_at", "received_at", "due_at", "finished_at", "returned_at")
+)
+
+
+@lru_cache(maxsize=8192)
+def _stored_time(moment: str | None) -> datetime | None:
+    """A row's stored time in Vietnam time. Memoised: the same rows are read
+    again and again (a citizen's list, polled), and an aware datetime is
+    immutable, so one converted value serves every reader."""
+    return local_iso(moment)
+
+
+_STATUS = _DOSSIER_COLUMNS.index("status")
+_TIME_SPAN = slice(
+    _DOSSIER_COLUMNS.index("submitted_at"), _DOSSIER_COLUMNS.index("returned_at") + 1
+)
+assert set(_DOSSIER_COLUMNS[_TIME_SPAN]) == _TIMES  # the five times are adjacent
+
+
 def _dossier(row: tuple[Any, ...]) -> CitizenDossier:
-    values = dict(zip(_DOSSIER_COLUMNS, row, strict=True))
-    values["status"] = DossierStatus(values["status"])
-    for key in ("submitted_at", "received_at", "due_at", "finished_at", "returned_at"):
-        values[key] = local_iso(values[key])
-    return CitizenDossier(**values)
+    values = list(row)
+    values[_STATUS] = DossierStatus(row[_STATUS])
+    values[_TIME_SPAN] = map(_stored_time, row[_TIME_SPAN])
+    return CitizenDossier(*values)

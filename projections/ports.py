@@ -127,7 +127,7 @@ class ReadStore(ABC):
         return self.transaction()
 
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
-        if not all(_storable(p) for p in params):
+        if not all(storable(p) for p in params):
             # Read models hold only valid Unicode without NUL (values are checked
             # before events exist), so a lookup by a lone surrogate or a NUL
             # matches nothing; the database drivers would refuse to send it.
@@ -144,7 +144,8 @@ class ReadStore(ABC):
     def close(self) -> None: ...
 
 
-def _storable(param: object) -> bool:
+def storable(param: object) -> bool:
+    """A value the database drivers can send (valid Unicode, no NUL)."""
     if not isinstance(param, str):
         return True
     try:

@@ -18,12 +18,14 @@ from adapters.cache.ports import IdempotencyStore
 from adapters.cache.redis_backend import (
     RedisIdempotencyStore,
     RedisLookupCache,
+    RedisLookupGate,
     RedisRateLimiter,
     redis_client,
 )
 from adapters.cache.resilient import (
     ResilientIdempotencyStore,
     ResilientLookupCache,
+    ResilientLookupGate,
     ResilientRateLimiter,
 )
 from adapters.settings import Settings
@@ -36,6 +38,8 @@ class CacheBackends:
     idempotency: IdempotencyStore
     metrics: CacheMetrics
     backend_health: BackendHealth
+    lookup_gate: ResilientLookupGate
+    """An anonymous lookup's rate limit and cache read (one Redis round trip)."""
     redis: Redis | None = field(default=None, repr=False)
 
     @property
@@ -71,29 +75,35 @@ def build_cache_backends(
     if settings.redis_url is None:
         memory_cache = MemoryLookupCache()
         health = BackendHealth(memory_cache.ping, recheck_seconds=recheck_seconds)
+        cache = ResilientLookupCache(memory_cache, metrics, health=health)
+        limiter = ResilientRateLimiter(
+            rate_fallback, rate_fallback, metrics=metrics, health=health
+        )
         return CacheBackends(
-            lookup_cache=ResilientLookupCache(memory_cache, metrics, health=health),
-            rate_limiter=ResilientRateLimiter(
-                rate_fallback, rate_fallback, metrics=metrics, health=health
-            ),
+            lookup_cache=cache,
+            rate_limiter=limiter,
             idempotency=idempotency_fallback,
             metrics=metrics,
             backend_health=health,
+            lookup_gate=ResilientLookupGate(None, limiter, cache),
         )
     client = redis_client(settings.redis_url)
     redis_cache = RedisLookupCache(client)
     health = BackendHealth(
         redis_cache.ping, metrics=metrics, recheck_seconds=recheck_seconds
     )
+    cache = ResilientLookupCache(redis_cache, metrics, health=health)
+    limiter = ResilientRateLimiter(
+        RedisRateLimiter(client), rate_fallback, metrics=metrics, health=health
+    )
     return CacheBackends(
-        lookup_cache=ResilientLookupCache(redis_cache, metrics, health=health),
-        rate_limiter=ResilientRateLimiter(
-            RedisRateLimiter(client), rate_fallback, metrics=metrics, health=health
-        ),
+        lookup_cache=cache,
+        rate_limiter=limiter,
         idempotency=ResilientIdempotencyStore(
             RedisIdempotencyStore(client), idempotency_fallback, health=health
         ),
         metrics=metrics,
         backend_health=health,
+        lookup_gate=ResilientLookupGate(RedisLookupGate(client), limiter, cache),
         redis=client,
     )

@@ -64,6 +64,15 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {0, 0, tonumber(oldest[2]) + window - now}
 """
 
+# A rate-limited read of a lookup: the sliding window above, then (only when
+# allowed) the cached value, in one round trip instead of two.
+_ADMIT_AND_GET = _SLIDING_WINDOW.replace(
+    "  return {1, limit - count - 1, 0}",
+    "  return {1, limit - count - 1, 0, redis.call('GET', KEYS[2])}",
+)
+if _ADMIT_AND_GET == _SLIDING_WINDOW:  # the window's allowed branch was reworded
+    raise AssertionError("_ADMIT_AND_GET no longer reads the cache")
+
 # Store the result unless another request (other fingerprint) owns the key.
 _COMPLETE = """
 local cur = redis.call('GET', KEYS[1])
@@ -174,6 +183,40 @@ class RedisRateLimiter(RateLimiter):
         if allowed:
             return RateDecision(True, remaining, 0)
         return RateDecision(False, 0, max(1, math.ceil(retry_ms / 1000)))
+
+
+class RedisLookupGate:
+    """An anonymous lookup's rate limit and cache read in one script (one
+    round trip): the limiter's sliding window, then the cached value when the
+    call is allowed. Same keys and values as :class:`RedisRateLimiter` and
+    :class:`RedisLookupCache`."""
+
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        rate_prefix: str = RATE_LIMIT_PREFIX,
+        cache_prefix: str = LOOKUP_PREFIX,
+    ) -> None:
+        self._rate_prefix = rate_prefix
+        self._cache_prefix = cache_prefix
+        self._script = client.register_script(_ADMIT_AND_GET)
+
+    async def admit(
+        self, client: str, key: str, *, limit: int, window_seconds: int
+    ) -> tuple[RateDecision, bytes | None]:
+        check_window(limit, window_seconds)
+        with _unavailable("rate_limit"):
+            reply = await self._script(
+                keys=[self._rate_prefix + client, self._cache_prefix + key],
+                args=[limit, window_seconds * 1000, uuid.uuid4().hex],
+            )
+        allowed, remaining, retry_ms = (int(part) for part in reply[:3])
+        if not allowed:
+            return RateDecision(False, 0, max(1, math.ceil(retry_ms / 1000))), None
+        raw = reply[3] if len(reply) > 3 else None
+        value = raw if isinstance(raw, bytes) and raw != _TOMBSTONE else None
+        return RateDecision(True, remaining, 0), value
 
 
 def _owner(fingerprint: str) -> bytes:

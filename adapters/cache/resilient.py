@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Protocol
 
 from adapters.cache.health import DEFAULT_RECHECK_SECONDS, BackendHealth, Degradable
 from adapters.cache.metrics import CacheMetrics
@@ -66,9 +67,7 @@ class ResilientLookupCache(Degradable, LookupCache):
                 value = await self._primary.get(key)
             except BackendUnavailableError as error:
                 self._health.failed("get", error)
-        if self._metrics is not None:
-            (self._metrics.misses if value is None else self._metrics.hits).inc()
-        return value
+        return self.counted(value)
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         if await self._usable():
@@ -101,6 +100,17 @@ class ResilientLookupCache(Degradable, LookupCache):
 
     async def ping(self) -> bool:
         return await self._health.check()
+
+    async def usable(self) -> bool:
+        """Redis may be read now: up, and no lost invalidation left to resend."""
+        return await self._usable()
+
+    def counted(self, value: bytes | None) -> bytes | None:
+        """A value read around :meth:`get` (one script with the rate limit),
+        counted as a hit or a miss as :meth:`get` counts it."""
+        if self._metrics is not None:
+            (self._metrics.misses if value is None else self._metrics.hits).inc()
+        return value
 
     async def _usable(self) -> bool:
         if not await self._health.available():
@@ -165,9 +175,14 @@ class ResilientRateLimiter(Degradable, RateLimiter):
             decision = await self._fallback.allow(
                 client, limit=limit, window_seconds=window_seconds
             )
-        if not decision.allowed and self._metrics is not None:
-            self._metrics.rate_limited.inc()
+        if not decision.allowed:
+            self.refused()
         return decision
+
+    def refused(self) -> None:
+        """Count a refusal (also one decided with the cache read: the gate)."""
+        if self._metrics is not None:
+            self._metrics.rate_limited.inc()
 
 
 class ResilientIdempotencyStore(Degradable, IdempotencyStore):
@@ -231,3 +246,51 @@ class ResilientIdempotencyStore(Degradable, IdempotencyStore):
             except BackendUnavailableError as error:
                 self._health.failed("idempotency_abandon", error)
         self._local.discard(key)
+
+
+class LookupGate(Protocol):
+    """Rate limit and cache read of one anonymous lookup, in one call."""
+
+    async def admit(
+        self, client: str, key: str, *, limit: int, window_seconds: int
+    ) -> tuple[RateDecision, bytes | None]: ...
+
+
+class ResilientLookupGate:
+    """An anonymous lookup's admission: one round trip to Redis (``primary``,
+    e.g. :class:`~adapters.cache.redis_backend.RedisLookupGate`) while Redis is
+    up and the cache owes no invalidation; otherwise the rate limiter and the
+    cache one after the other, each degrading as it does alone. Never raises
+    :class:`BackendUnavailableError`; the value is ``None`` when refused."""
+
+    def __init__(
+        self,
+        primary: LookupGate | None,
+        rate_limiter: ResilientRateLimiter,
+        cache: ResilientLookupCache,
+    ) -> None:
+        self._primary = primary
+        self._rate_limiter = rate_limiter
+        self._cache = cache
+
+    async def admit(
+        self, client: str, key: str, *, limit: int, window_seconds: int
+    ) -> tuple[RateDecision, bytes | None]:
+        if self._primary is not None and await self._cache.usable():
+            try:
+                decision, value = await self._primary.admit(
+                    client, key, limit=limit, window_seconds=window_seconds
+                )
+            except BackendUnavailableError as error:
+                self._cache.health.failed("rate_limit", error)
+            else:
+                if not decision.allowed:
+                    self._rate_limiter.refused()
+                    return decision, None
+                return decision, self._cache.counted(value)
+        decision = await self._rate_limiter.allow(
+            client, limit=limit, window_seconds=window_seconds
+        )
+        if not decision.allowed:
+            return decision, None
+        return decision, await self._cache.get(key)

@@ -38,6 +38,7 @@ from api.bench.processes import (
     motcua_env,
     process,
     python_module,
+    tree_cpu_seconds,
     wait_until,
 )
 from api.bench.report import BenchReport, Figure, RoundReport
@@ -111,6 +112,9 @@ class Sample:
     round: int
     app: WrkResult
     reference: WrkResult
+    cpu_us: float
+    """CPU of the served processes (``motcua serve`` and its workers) per
+    request of ``app``: steadier than req/s on a loaded machine."""
 
 
 @dataclass
@@ -118,6 +122,7 @@ class _Target:
     url: str
     code: str
     tokens: dict[str, str | None]
+    serve_pid: int
 
 
 def _seed(settings: Settings) -> tuple[str, dict[str, str | None]]:
@@ -204,9 +209,10 @@ def _stores(
 @contextmanager
 def _serve(
     topology: Topology, settings: Settings, directory: Path
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, str, int]]:
     """``motcua serve`` (and ``motcua projector`` on PostgreSQL) and the bare
-    route; yields their URLs once every worker has started and nothing lags."""
+    route; yields their URLs and the serve process's id once every worker has
+    started and nothing lags."""
     env = motcua_env(settings)
     app_port, bare_port = find_free_port(), find_free_port()
     with ExitStack() as stack:
@@ -250,7 +256,7 @@ def _serve(
         bare_url = f"http://127.0.0.1:{bare_port}"
         wait_until(f"{bare_url}/docs", bare, bare_log)
         _wait_projected(app_url)
-        yield app_url, bare_url
+        yield app_url, bare_url, serve.pid
 
 
 def _wait_projected(app_url: str, timeout: float = 60.0) -> None:
@@ -280,8 +286,8 @@ def measure_topology(
         directory = Path(name)
         with _stores(topology, directory, database_url, options) as settings:
             code, tokens = _seed(settings)
-            with _serve(topology, settings, directory) as (app_url, bare_url):
-                target = _Target(f"{app_url}/graphql", code, tokens)
+            with _serve(topology, settings, directory) as (app_url, bare_url, pid):
+                target = _Target(f"{app_url}/graphql", code, tokens, pid)
                 reference_body = QUERIES[0].body(code)
                 for query in QUERIES:
                     _check(target, query)
@@ -320,20 +326,24 @@ def _round(
             f"{bare_url}/lookup", body, token=None, connections=count, seconds=seconds
         )
 
-    first = bare() if index % 2 == 0 else None
-    apps = {
-        q.name: run_wrk(
+    def app(query: Query) -> tuple[WrkResult, float]:
+        before = tree_cpu_seconds(target.serve_pid)
+        result = run_wrk(
             target.url,
-            q.body(target.code),
-            token=target.tokens[q.who],
+            query.body(target.code),
+            token=target.tokens[query.who],
             connections=count,
             seconds=seconds,
         )
-        for q in QUERIES
-    }
+        spent = tree_cpu_seconds(target.serve_pid) - before
+        return result, 1e6 * spent / max(1, result.requests)
+
+    first = bare() if index % 2 == 0 else None
+    apps = {q.name: app(q) for q in QUERIES}
     reference = first if first is not None else bare()
     return [
-        Sample(name, count, index, result, reference) for name, result in apps.items()
+        Sample(name, count, index, result, reference, cpu)
+        for name, (result, cpu) in apps.items()
     ]
 
 
@@ -367,6 +377,7 @@ def figures(topology: Topology, samples: list[Sample]) -> list[Figure]:
                         s.reference.p99_ms for s in mine
                     ),
                     failures=failures,
+                    cpu_us=statistics.median(s.cpu_us for s in mine),
                 )
             )
     return out
@@ -420,7 +431,8 @@ def run_lookup_benchmark(
             f"`uvicorn api.bench.bare:app` (same workers), {seconds:g} s per "
             f"measurement, {rounds} round(s), reference and app alternate",
             "figures: per topology, query and connections — median req/s, p50/p99 "
-            "ms, ratio to the reference in the same round",
+            "ms, ratio to the reference in the same round, CPU of the served "
+            "processes per request (µs)",
             *(
                 [
                     "settings: "

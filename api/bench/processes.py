@@ -95,3 +95,31 @@ def python_module(*args: str) -> list[str]:
 def motcua(*args: str) -> list[str]:
     """A ``motcua`` subcommand run by this interpreter."""
     return python_module("api.cli", *args)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) so far of ``root`` and every process under it
+    (``/proc``; Linux, as ``wrk`` and the services are). A process that ended
+    is no longer counted: measure around work, not across restarts."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    tree, pending = set(), [root]
+    while pending:
+        pid = pending.pop()
+        if pid in tree or pid not in times:
+            continue
+        tree.add(pid)
+        pending.extend(child for child, parent in parents.items() if parent == pid)
+    return sum(times[pid] for pid in tree)

@@ -43,8 +43,11 @@ class Figure:
     reference_p50_ms: float
     reference_p99_ms: float
     failures: int = 0
+    cpu_us: float | None = None
+    """CPU time of the served process tree per request (µs), when measured."""
 
     def to_json(self) -> dict[str, Any]:
+        cpu = {} if self.cpu_us is None else {"cpuUsPerRequest": round(self.cpu_us)}
         return {
             "topology": self.topology,
             "query": self.query,
@@ -58,6 +61,7 @@ class Figure:
             "referenceP50Ms": round(self.reference_p50_ms, 2),
             "referenceP99Ms": round(self.reference_p99_ms, 2),
             "failures": self.failures,
+            **cpu,
         }
 
 

@@ -440,6 +440,7 @@ def _figures(report: BenchReport) -> Table:
         "p50 ms",
         "p99 ms",
         "ref p99 ms",
+        "CPU µs/req",
     ):
         table.add_column(column)
     for f in report.figures:
@@ -453,5 +454,6 @@ def _figures(report: BenchReport) -> Table:
             f"{f.p50_ms:.1f}",
             f"{f.p99_ms:.1f}",
             f"{f.reference_p99_ms:.1f}",
+            "" if f.cpu_us is None else f"{f.cpu_us:,.0f}",
         )
     return table

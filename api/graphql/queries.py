@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 import strawberry
 from graphql import GraphQLError
 from strawberry.types.nodes import SelectedField
 
+from adapters.cache import RateDecision
 from api.auth import AccessLevel
 from api.graphql.context import Context
 from api.graphql.officer_view import OfficerPresentation
@@ -33,25 +34,50 @@ _STATUS_TTL = 300
 _MAX_DUE_WITHIN_HOURS = 10 * 366 * 24
 
 
-async def lookup_status(context: Context, code: str) -> PublicStatus | None:
-    """Cache first (kept fresh by the projector), then the read model."""
+async def lookup_status(
+    context: Context, code: str, *, admitted: bool = True
+) -> PublicStatus | None:
+    """Cache first (kept fresh by the projector), then the read model.
+
+    ``admitted=False``: the anonymous rate limit is not yet checked — for an
+    anonymous caller it is checked with the cache read, in one Redis round
+    trip (a refusal raises ``RATE_LIMITED`` and reads nothing)."""
     services = context.services
+    anonymous = not admitted and context.principal.level is AccessLevel.ANONYMOUS
     if not is_dossier_code(code):
+        if anonymous:
+            await limit_anonymous_lookups(context)
         return None
     key = status_key(code)
     # Several workers without a shared cache: an entry is served only in the
     # generation it was read in (read before the read model, see adapters.workers).
     stamp = b"" if services.generation is None else b"%d|" % services.generation.value()
-    if services.cache_enabled:
+    cached: bytes | None = None
+    if anonymous and services.cache_enabled:
+        decision, cached = await services.caches.lookup_gate.admit(
+            _rate_key(context),
+            key,
+            limit=services.lookup_limit,
+            window_seconds=services.lookup_window_seconds,
+        )
+        if not decision.allowed:
+            _refuse(context, decision)
+    elif anonymous:
+        await limit_anonymous_lookups(context)
+    elif services.cache_enabled:
         cached = await services.caches.lookup_cache.get(key)
-        if cached is not None and cached.startswith(stamp):
-            body = orjson.loads(cached[len(stamp) :])
-            return PublicStatus(body["code"], Completion(body["completion"]))
+    if cached is not None and cached.startswith(stamp):
+        body = orjson.loads(cached[len(stamp) :])
+        return PublicStatus(body["code"], Completion(body["completion"]))
     status = await context.read(services.public.lookup, code)
     if status is not None and services.cache_enabled:
         value = stamp + encode_status(status)
         await services.caches.lookup_cache.set(key, value, _STATUS_TTL)
     return status
+
+
+def _rate_key(context: Context) -> str:
+    return f"lookup:{context.client}"
 
 
 async def limit_anonymous_lookups(context: Context) -> None:
@@ -60,22 +86,26 @@ async def limit_anonymous_lookups(context: Context) -> None:
     if context.principal.level is not AccessLevel.ANONYMOUS:
         return
     decision = await services.caches.rate_limiter.allow(
-        f"lookup:{context.client}",
+        _rate_key(context),
         limit=services.lookup_limit,
         window_seconds=services.lookup_window_seconds,
     )
     if not decision.allowed:
-        services.metrics.rate_limited.inc()
-        raise GraphQLError(
-            context.text(
-                "Tra cứu quá nhiều, vui lòng thử lại sau",
-                "Too many lookups, try again later",
-            ),
-            extensions={
-                "code": "RATE_LIMITED",
-                "retryAfter": decision.retry_after_seconds,
-            },
-        )
+        _refuse(context, decision)
+
+
+def _refuse(context: Context, decision: RateDecision) -> NoReturn:
+    context.services.metrics.rate_limited.inc()
+    raise GraphQLError(
+        context.text(
+            "Tra cứu quá nhiều, vui lòng thử lại sau",
+            "Too many lookups, try again later",
+        ),
+        extensions={
+            "code": "RATE_LIMITED",
+            "retryAfter": decision.retry_after_seconds,
+        },
+    )
 
 
 _WAIT_REFUSALS = {
@@ -173,8 +203,7 @@ class Query:
     )
     async def dossier_status(self, info: Info, code: str) -> PublicDossierStatus | None:
         context = info.context
-        await limit_anonymous_lookups(context)
-        status = await lookup_status(context, code.strip())
+        status = await lookup_status(context, code.strip(), admitted=False)
         if status is None:
             return None
         return PublicDossierStatus.of(status.code, status.completion, context.language)
@@ -206,7 +235,7 @@ class Query:
         parts = selected(info) & PARTS
         return await context.read(
             lambda: citizen_dossiers(
-                context, citizen.dossiers_of(principal.subject or "")[:page], parts
+                context, citizen.dossiers_of(principal.subject or "", page), parts
             )
         )
 
@@ -267,13 +296,13 @@ class Query:
             now = datetime.now().astimezone()
             due_before = min(due_before, now) if due_before else now
 
-        # The calendar comes from the event store (its catalogue cache may
-        # read): never on the loop, even where read-model reads are inline.
-        view = await context.run(OfficerPresentation.of, context.services, scope)
-        if needs_apology and view.apology_due_before is None:
-            return []  # no calendar: no due time can be near
-
         def load() -> list[OfficerDossier]:
+            # The calendar comes from the event store (its catalogue cache may
+            # read): never on the loop. The page is read in the same hop to a
+            # worker thread (one hop, not two, where reads are not inline).
+            view = OfficerPresentation.of(context.services, scope)
+            if needs_apology and view.apology_due_before is None:
+                return []  # no calendar: no due time can be near
             items = context.services.worklist.open_for(
                 scope,
                 due_before=due_before,
@@ -286,7 +315,7 @@ class Query:
                 items = [i for i in items if not view.needs_apology(i)]
             return [OfficerDossier.of(i, context.language, view) for i in items]
 
-        found = await context.read(load)
+        found = await context.run(load)
         context.services.record_access(
             principal, [d.dossier_id for d in found], context.purpose("worklist")
         )

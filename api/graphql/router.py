@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import orjson
 from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Request, WebSocket
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 from starlette.status import WS_1008_POLICY_VIOLATION
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 
@@ -90,15 +93,9 @@ class FastPath(Protocol):
     ) -> Response | None: ...
 
 
-def direct_post(
-    router: MotcuaGraphQLRouter, path: str, fast: FastPath | None = None
-) -> Route:
-    """``POST /graphql`` as a plain Starlette route in front of the router's
-    own: the same view, context and answers, without FastAPI's per-request
-    dependency solving (a seventh of a lookup's cost). GET, websockets and
-    the IDE stay on the router. ``fast`` answers the read queries it knows
-    (``api.graphql.fast_path``); the rest goes to strawberry."""
-
+def _post(
+    router: MotcuaGraphQLRouter, fast: FastPath | None
+) -> Callable[[Request], Awaitable[Response]]:
     async def post(request: Request) -> Response:
         # What FastAPI would inject: no headers, no status of its own.
         sub_response = Response()
@@ -114,7 +111,60 @@ def direct_post(
         response: Response = await router.run(request, context=context, root_value=None)
         return response
 
-    return Route(path, post, methods=["POST"])
+    return post
+
+
+def direct_post(
+    router: MotcuaGraphQLRouter, path: str, fast: FastPath | None = None
+) -> Route:
+    """``POST /graphql`` as a plain Starlette route in front of the router's
+    own: the same view, context and answers, without FastAPI's per-request
+    dependency solving (a seventh of a lookup's cost). GET, websockets and
+    the IDE stay on the router. ``fast`` answers the read queries it knows
+    (``api.graphql.fast_path``); the rest goes to strawberry."""
+    return Route(path, _post(router, fast), methods=["POST"])
+
+
+def labelled_refusal(request: Request, error: LabelledError) -> Response:
+    """An expected failure before GraphQL ran (token, key source), in our
+    error shape: the app's handler for ``LabelledError``."""
+    language = language_of(request.headers.get("accept-language"))
+    return Response(
+        refusal_body(error, language),
+        status_code=status_of(error),
+        media_type="application/json",
+    )
+
+
+def post_endpoint(router: MotcuaGraphQLRouter, fast: FastPath | None = None) -> ASGIApp:
+    """The same ``POST /graphql`` as :func:`direct_post`, as a bare ASGI app
+    the edge calls itself (``api.edge``): around FastAPI's exception,
+    exit-stack and routing layers, which cost a lookup about a sixth of its
+    time. What those layers would do for this route is done here: a
+    ``LabelledError`` answered as the app's handler does, an HTTP exception
+    as Starlette's; anything else propagates to the server-error layer."""
+    post = _post(router, fast)
+
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        try:
+            response = await post(request)
+        except LabelledError as error:
+            response = labelled_refusal(request, error)
+        except StarletteHTTPException as error:
+            if error.status_code in (204, 304):
+                response = Response(
+                    status_code=error.status_code, headers=error.headers
+                )
+            else:
+                response = JSONResponse(
+                    {"detail": error.detail},
+                    status_code=error.status_code,
+                    headers=error.headers,
+                )
+        await response(scope, receive, send)
+
+    return endpoint
 
 
 async def deny_handshake(

@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.auth import AccessLevel
 from domain.values import Role
@@ -170,10 +172,103 @@ def test_synced_and_unsynced_spools_record_and_drain_alike(
             department=None,
             purpose="kiểm tra",
         )
-        assert journal.path.read_bytes().count(b"\n") == 2
+        assert journal.path.read_bytes().count(b"\n") == 1  # one line per read
         assert journal.flush() == 2
         seen = AccessLogView(store).for_dossier("d-2")
         assert [(e.actor_id, e.purpose) for e in seen] == [("desk-1", "kiểm tra")]
+    finally:
+        journal.close()
+        store.close()
+
+
+def _journal(tmp_path: Path) -> tuple[Any, Any]:
+    from adapters.readstore.sqlite import SQLiteReadStore
+    from api.access_log import AccessJournal
+
+    store = SQLiteReadStore(str(tmp_path / "r.db"))
+    return store, AccessJournal(tmp_path / "spool", store)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    pages=st.lists(
+        st.lists(
+            st.text(
+                alphabet=st.characters(codec="utf-8"),
+                min_size=1,
+                max_size=8,
+            ),
+            min_size=1,
+            max_size=25,
+            unique=True,
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_read_of_many_dossiers_is_one_line_and_a_row_per_dossier(
+    pages: list[list[str]],
+) -> None:
+    """A worklist page is one spool append however many rows it shows; every
+    dossier on it gets its own row (the citizen's "who opened it" reads by
+    dossier), and a spool drained twice adds nothing twice."""
+    import tempfile
+
+    from projections.access_log import ACCESS_LOG, AccessLogView
+
+    with tempfile.TemporaryDirectory() as name:
+        store, journal = _journal(Path(name))
+        try:
+            for index, page in enumerate(pages):
+                journal.record(
+                    *page,
+                    actor_id=f"officer-{index}",
+                    role="officer:specialist",
+                    agency_code=PROVINCE,
+                    department="P1",
+                    purpose="worklist",
+                )
+            assert journal.path.read_bytes().count(b"\n") == len(pages)
+            assert journal.flush() == sum(len(page) for page in pages)
+            journal._offset = 0  # as if the pass had crashed before noting it
+            journal.flush()
+            (count,) = store.query(f"SELECT COUNT(*) FROM {ACCESS_LOG}")[0]
+            assert count == sum(len(page) for page in pages)
+            view = AccessLogView(store)
+            for dossier in {d for page in pages for d in page}:
+                readers = {e.actor_id for e in view.for_dossier(dossier)}
+                assert readers == {
+                    f"officer-{i}" for i, page in enumerate(pages) if dossier in page
+                }
+        finally:
+            journal.close()
+            store.close()
+
+
+def test_lines_spooled_one_per_dossier_still_drain(tmp_path: Path) -> None:
+    """A spool left by a process of the previous version (one line per
+    dossier) is drained into the same rows."""
+    import orjson
+
+    from projections.access_log import AccessLogView
+
+    store, journal = _journal(tmp_path)
+    try:
+        old = {
+            "at": "2026-01-05T03:04:05.000000+00:00",
+            "actor_id": "desk-1",
+            "role": "officer:desk",
+            "agency_code": PROVINCE,
+            "department": None,
+            "purpose": "worklist",
+        }
+        orphan = tmp_path / "spool" / "1-deadbeef.spool"
+        orphan.write_bytes(
+            b"".join(orjson.dumps({"dossier_id": d, **old}) + b"\n" for d in ("a", "b"))
+        )
+        assert journal.flush() == 2
+        assert not orphan.exists()
+        assert [e.actor_id for e in AccessLogView(store).for_dossier("b")] == ["desk-1"]
     finally:
         journal.close()
         store.close()

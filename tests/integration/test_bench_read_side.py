@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
 
 import pytest
 
 from api.bench.lookup import QUERIES, Topology, run_lookup_benchmark
+from api.bench.processes import tree_cpu_seconds
 from api.bench.project import run_project_benchmark
 from api.bench.report import BenchReport
 from tests.services import PostgresServer
@@ -21,6 +26,39 @@ def assert_sane(report: BenchReport, rounds: int) -> None:
         sorted(r.ratio for r in report.rounds)[rounds // 2]
     )
     assert report.to_json()["name"] == report.name
+
+
+BURN = """
+import time
+started = time.process_time()
+while time.process_time() - started < 0.3:
+    pass
+print("burnt", flush=True)
+time.sleep(60)
+"""
+
+
+def test_cpu_of_a_process_tree_counts_its_children() -> None:
+    """The lookup bench's CPU per request reads ``motcua serve`` and its
+    workers: a child's CPU counts for its parent's tree, not for a stranger's."""
+    before = tree_cpu_seconds(os.getpid())
+    child = subprocess.Popen(
+        [sys.executable, "-c", BURN], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "burnt"
+        mine = tree_cpu_seconds(os.getpid()) - before
+        its = tree_cpu_seconds(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+
+    assert its >= 0.25
+    assert mine >= its
+    assert tree_cpu_seconds(2**22 + 12345) == 0  # no such process
+    started = time.process_time()
+    assert tree_cpu_seconds(os.getpid()) >= started - 0.05
 
 
 class TestLookupBenchmark:
@@ -38,7 +76,12 @@ class TestLookupBenchmark:
             assert figure.ratio == pytest.approx(figure.app / figure.reference)
             assert 0 < figure.p50_ms <= figure.p99_ms
             assert figure.failures == 0
+            # The served processes' CPU per request: more than nothing, and
+            # less than the whole run's wall time spread over its requests.
+            assert figure.cpu_us is not None
+            assert 0 < figure.cpu_us < 1e6 / figure.app * 2 * 2  # 2 cores, slack
         assert report.to_json()["figures"][0]["p99Ms"] > 0
+        assert report.to_json()["figures"][0]["cpuUsPerRequest"] > 0
 
 
 @pytest.mark.postgres

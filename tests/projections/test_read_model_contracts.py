@@ -271,6 +271,16 @@ class TestCitizenView:
         assert submitted == sorted(submitted, reverse=True)
         assert view.dossiers_of("079000000000") == []
 
+    def test_a_page_of_dossiers_is_the_newest_first_of_the_whole_list(
+        self, projected: Projected
+    ) -> None:
+        view = CitizenView(projected.store)
+        everything = view.dossiers_of(APPLICANT.id)
+        assert len(everything) > 3
+        for limit in (0, 1, 2, len(everything) - 1, len(everything), 500):
+            assert view.dossiers_of(APPLICANT.id, limit) == everything[:limit]
+        assert view.dossiers_of(APPLICANT.id, -3) == []
+
     def test_dossier_by_code_belongs_to_its_owner(self, projected: Projected) -> None:
         view = CitizenView(projected.store)
         code = projected.code("returned")
