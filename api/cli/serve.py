@@ -29,12 +29,25 @@ class _MetricsServer(uvicorn.Server):
         yield
 
 
+WORKER_PING_SECONDS = 30
+
+
 def serve_workers(app: str, host: str, port: int, workers: int, **options: Any) -> None:
     """``uvicorn.run(app, workers=N)``, but on a listening socket created as
     TCP: asyncio sets ``TCP_NODELAY`` only on connections accepted from such a
     socket, and uvicorn's own (protocol 0) leaves Nagle on — every response
     then waits ~40 ms for the client's delayed ACK."""
-    config = uvicorn.Config(app, host=host, port=port, workers=workers, **options)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        workers=workers,
+        # uvicorn kills a worker that does not answer its ping within this
+        # (5 s by default): on a saturated 2-core machine a starting worker
+        # missed it and the whole server stopped.
+        timeout_worker_healthcheck=WORKER_PING_SECONDS,
+        **options,
+    )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
