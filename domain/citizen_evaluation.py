@@ -119,6 +119,12 @@ class CitizenScoreError(DomainError):
     en = "The score of index {a0} must be 0, 1 or 2, not {a1}"
 
 
+class CitizenSatisfactionError(DomainError):
+    code = "CITIZEN_EVALUATION_SATISFACTION_INVALID"
+    vi = "Mức độ hài lòng không hợp lệ: {a0} (rất hài lòng, hài lòng, không hài lòng)"
+    en = "Invalid satisfaction level: {a0} (very satisfied, satisfied, dissatisfied)"
+
+
 class EmptyEvaluationError(DomainError):
     code = "CITIZEN_EVALUATION_EMPTY"
     vi = "Phiếu đánh giá chưa có câu trả lời nào"
@@ -162,7 +168,7 @@ def checked_answers(
         checked[str(index)] = score
     for answer in (satisfaction, convenience):
         if answer is not None and not isinstance(answer, Satisfaction):
-            raise CitizenScoreError("?", answer)
+            raise CitizenSatisfactionError(answer)
     return dict(sorted(checked.items()))
 
 

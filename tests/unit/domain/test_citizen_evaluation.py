@@ -15,6 +15,7 @@ from domain.citizen_evaluation import (
     CitizenAssessment,
     CitizenEvaluation,
     CitizenIndexError,
+    CitizenSatisfactionError,
     CitizenScoreError,
     DossierSide,
     EmptyEvaluationError,
@@ -80,6 +81,13 @@ def test_indices_a_unit_enters_are_not_the_citizens(index: int, score: int) -> N
     with pytest.raises(CitizenIndexError) as raised:
         checked_answers({index: score})
     assert raised.value.message("vi").startswith(f"Chỉ số {index} không do người dân")
+
+
+@given(st.text(max_size=20) | st.integers())
+def test_a_satisfaction_level_is_one_of_the_three(value: object) -> None:
+    with pytest.raises(CitizenSatisfactionError) as raised:
+        checked_answers({1: 1}, value)  # type: ignore[arg-type]
+    assert raised.value.message("en").startswith("Invalid satisfaction level")
 
 
 def test_a_form_with_only_a_satisfaction_answer_is_an_answer() -> None:
