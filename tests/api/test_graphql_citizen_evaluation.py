@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pypdfium2 as pdfium
+
 from domain.values import Role
-from tests.api.conftest import Api, receive_paper
+from tests.api.conftest import Api, MakeApi, receive_paper
 from tests.factories import JUSTICE, PROVINCE
 
 EVALUATE = """
@@ -160,3 +162,28 @@ def test_online_then_paper_and_the_figures(api: Api) -> None:
     assert low[0]["channel"] == "PAPER"
     assert low[0]["satisfaction"] == "DISSATISFIED"
     assert "applicant" not in str(listed).lower()
+
+
+def test_the_downloaded_receipt_carries_the_form_of_the_configured_portal(
+    make_api: MakeApi,
+) -> None:
+    portal = "https://dichvucong.example.gov.vn/danh-gia"
+    api = make_api(options={"EVALUATION_FORM_URL": portal})
+    code = receive_paper(api)["code"]
+    response = api.client.get(
+        f"/api/dossiers/{code}/slips/receipt",
+        headers={"Authorization": f"Bearer {api.tokens.citizen()}"},
+    )
+    assert response.status_code == 200, response.text
+    opened = pdfium.PdfDocument(response.content)
+    try:
+        last = " ".join(opened[len(opened) - 1].get_textpage().get_text_range().split())
+    finally:
+        opened.close()
+    assert "PHIẾU ĐÁNH GIÁ VIỆC GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in last
+    assert f"{portal}?ma={code}" in last
+    # What the portal then submits for the citizen:
+    done = evaluate(
+        api, api.tokens.citizen(), code=code, scores=[{"index": 6, "score": 2}]
+    )
+    assert done["__typename"] == "DossierEvaluated"
