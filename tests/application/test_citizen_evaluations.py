@@ -252,3 +252,33 @@ def test_answers_sit_beside_the_units_figures_and_list_their_dossiers(
         )
     finally:
         store.close()
+
+
+def test_forms_leave_the_766_figures_and_the_total_of_18_as_they_were(
+    app: OneStop,
+) -> None:
+    """5.4 counts the dossier rating; a dissatisfied form changes no figure."""
+    dossiers = [receive(app, when=at(day, 9)).dossier_id for day in range(3)]
+    day, last = MONDAY.date(), MONDAY.date() + timedelta(days=6)
+
+    def figures() -> tuple[object, object]:
+        store = project(app)
+        try:
+            view = IndicatorView(store)
+            report = monitoring.report(
+                PROVINCE, day, last, view.tallies(PROVINCE, day, last)
+            )
+            return report.total, monitoring.evaluation(report.tally)
+        finally:
+            store.close()
+
+    before = figures()
+    for dossier_id in dossiers:
+        CitizenEvaluations(app).give(
+            dossier_id,
+            trace=trace(citizen(), LATER),
+            scores={1: 0, 3: 0, 4: 0, 6: 0, 7: 0},
+            satisfaction=Satisfaction.DISSATISFIED,
+            convenience=Satisfaction.DISSATISFIED,
+        )
+    assert figures() == before
