@@ -614,7 +614,12 @@ def evaluation_form(page: _Page, facts: DossierFacts, base_url: str) -> None:
         EVALUATION_FORM,
         f"Kèm theo {page.form.vi} (Chương III {TT_01_2018_ACT})",
     )
-    page.line(f"Mã hồ sơ: {facts.code or facts.dossier_id}", style="B")
+    page.line(
+        f"Mã hồ sơ: {facts.code}"
+        if facts.code
+        else f"Hồ sơ nộp trực tuyến số: {facts.dossier_id} (chưa cấp mã hồ sơ)",
+        style="B",
+    )
     page.line(f"Thủ tục hành chính: {facts.procedure_name} ({facts.procedure_code})")
     page.line(
         "Ông/Bà vui lòng đánh dấu (X) vào một ô cho mỗi chỉ số và mỗi câu hỏi; "
