@@ -8,6 +8,9 @@ query D($agency: String!, $from: Date!, $to: Date!, $structure: IndicatorStructu
       groups { number name maxPoints points computedMax }
       indicators { code name clock numerator denominator percent average points maxPoints } }
     rows { key score }
+    evaluation { indices { index score }
+      citizens { evaluations online paper indices { index name answers average }
+        satisfaction { question verySatisfied satisfied dissatisfied } } }
   }
   trend: indicators(agencyCode: $agency, from: $from, to: $to, groupBy: MONTH, structure: $structure) {
     rows { key score }
@@ -116,10 +119,53 @@ function render(data) {
     tr.dataset.code = f.code;
   });
 
+  citizens(data.total.evaluation);
+
   const late = $("late").tBodies[0];
   late.replaceChildren();
   data.late.forEach((d) => cells(late, [d.code, d.procedureCode, d.competentAgency, d.receivedOn, d.reason], []));
   if (!data.late.length) cells(late, ["Không có hồ sơ trễ hạn", "", "", "", ""], []);
+}
+
+function satisfactionBar(counts) {
+  const all = counts.verySatisfied + counts.satisfied + counts.dissatisfied;
+  const bar = document.createElement("div");
+  bar.className = "stack";
+  [["verySatisfied", "#2e7d32"], ["satisfied", "#7cb342"], ["dissatisfied", "#b3261e"]].forEach(([key, color]) => {
+    const part = document.createElement("span");
+    part.style.width = all ? `${(100 * counts[key]) / all}%` : "0";
+    part.style.background = color;
+    part.dataset.part = key;
+    bar.appendChild(part);
+  });
+  return bar;
+}
+
+function citizens(evaluation) {
+  const found = evaluation.citizens;
+  const system = new Map(evaluation.indices.map((i) => [i.index, i.score]));
+  $("citizens-note").textContent = found.evaluations
+    ? `${found.evaluations} phiếu (trực tuyến ${found.online}, phiếu giấy ${found.paper}); phiếu mới nhất của mỗi hồ sơ. Điểm người dân hiện bên cạnh, không cộng vào tổng điểm 18.`
+    : "Chưa có phiếu đánh giá nào của người dân trong kỳ.";
+  const table = $("citizens").tBodies[0];
+  table.replaceChildren();
+  found.indices.forEach((i) => {
+    const tr = cells(
+      table,
+      [String(i.index), i.name, String(i.answers), fmt(i.average),
+       system.has(i.index) ? fmt(system.get(i.index)) : "–"],
+      [2, 3, 4],
+    );
+    tr.dataset.index = String(i.index);
+  });
+  const list = $("satisfaction");
+  list.replaceChildren();
+  found.satisfaction.forEach((q) => {
+    const item = document.createElement("li");
+    item.textContent = `${q.question}: rất hài lòng ${q.verySatisfied}, hài lòng ${q.satisfied}, không hài lòng ${q.dissatisfied}`;
+    item.appendChild(satisfactionBar(q));
+    list.appendChild(item);
+  });
 }
 
 function token() {

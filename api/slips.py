@@ -97,7 +97,11 @@ def _slips(state: Any, services: Services) -> Slips:
                 except (AgencyNotFoundError, InvalidAgencyCodeError):
                     return code
 
-            found = Slips(Pki.from_settings(services.settings), name_of)
+            found = Slips(
+                Pki.from_settings(services.settings),
+                name_of,
+                str(services.settings.value("EVALUATION_FORM_URL")),
+            )
             state.slips = found
     return found
 

@@ -17,6 +17,12 @@ from functools import singledispatchmethod
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from domain.citizen_evaluation import (
+    CITIZEN_INDICES,
+    CitizenAssessment,
+    CitizenEvaluation,
+    assessment_of,
+)
 from domain.dossier_events import DossierEvent
 from domain.evaluation_sheet import EvaluationSheet
 from domain.indicator_facts import DossierFacts, evolve_facts
@@ -39,6 +45,7 @@ UnitOf = Callable[[str, str], str]
 """(recorded unit, procedure) → the unit a figure is reported under."""
 
 _SUMS = ", ".join(f"{c} BIGINT NOT NULL" for c in COLUMNS)
+_CITIZEN_COLUMNS = ", ".join(f"index{i}" for i in CITIZEN_INDICES)
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,9 @@ def _share(
 
 class IndicatorProjection(Projection):
     name = "indicators"
-    version = DEFINITIONS_VERSION * 100 + 2
-    """Definitions version and storage layout (2: pre-summed day buckets)."""
+    version = DEFINITIONS_VERSION * 100 + 3
+    """Definitions version and storage layout (2: pre-summed day buckets;
+    3: citizens' evaluations)."""
     tables: ClassVar[dict[str, str]] = {
         "dossier": "dossier_id TEXT PRIMARY KEY, received_on TEXT, "
         "competent_agency TEXT NOT NULL, procedure_code TEXT NOT NULL, "
@@ -89,12 +97,17 @@ class IndicatorProjection(Projection):
         "bucket": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
         "procedure_code TEXT NOT NULL, pending BIGINT NOT NULL, settled_until TEXT, "
         f"{_SUMS}, PRIMARY KEY (competent_agency, received_on, procedure_code)",
+        "citizen": "evaluation_id TEXT PRIMARY KEY, dossier_id TEXT NOT NULL, "
+        "channel TEXT NOT NULL, given BIGINT NOT NULL, "
+        + ", ".join(f"index{i} BIGINT" for i in CITIZEN_INDICES)
+        + ", satisfaction TEXT, convenience TEXT",
     }
     indexes = (
         ("dossier", "received_on"),
         ("dossier", "code"),
         ("changes", "seq"),
         ("bucket", "received_on"),
+        ("citizen", "dossier_id"),
     )
 
     def rows(self, sql: Sql) -> dict[str, list[Row]]:
@@ -188,6 +201,47 @@ class IndicatorProjection(Projection):
             f"UPDATE {self.table('sheet')} SET {column} = ? WHERE sheet_id = ?",
             (json.dumps(scores, sort_keys=True), str(event.originator_id)),
         )
+
+    @apply.register
+    def citizen_opened(self, event: CitizenEvaluation.Opened, sql: Sql) -> None:
+        nothing = ", ".join("NULL" for _ in CITIZEN_INDICES)
+        sql.execute(
+            f"INSERT INTO {self.table('citizen')} (evaluation_id, dossier_id, "
+            f"channel, given, {_CITIZEN_COLUMNS}, satisfaction, convenience) "
+            f"VALUES (?, ?, '', 0, {nothing}, NULL, NULL) "
+            "ON CONFLICT (evaluation_id) DO NOTHING",
+            (str(event.originator_id), str(event.dossier_id)),
+        )
+
+    @apply.register
+    def citizen_given(self, event: CitizenEvaluation.Given, sql: Sql) -> None:
+        """The latest form replaces the answers; the dossier's bucket is marked
+        changed so the national pull and subscriptions see it."""
+        key = str(event.originator_id)
+        found = sql.query(
+            f"SELECT dossier_id FROM {self.table('citizen')} WHERE evaluation_id = ?",
+            (key,),
+        )
+        if not found:
+            return
+        scores = [event.scores.get(str(i)) for i in CITIZEN_INDICES]
+        marks = ", ".join(f"index{i} = ?" for i in CITIZEN_INDICES)
+        sql.execute(
+            f"UPDATE {self.table('citizen')} SET channel = ?, given = given + 1, "
+            f"{marks}, satisfaction = ?, convenience = ? WHERE evaluation_id = ?",
+            (
+                event.channel,
+                *scores,
+                event.satisfaction or None,
+                event.convenience or None,
+                key,
+            ),
+        )
+        facts = self._facts_of(sql, str(found[0][0]))
+        day = None if facts is None else reception_day(facts)
+        if facts is not None and day is not None:
+            self._touch(sql, facts.competent_agency, day)
+            self.changed.add(facts.competent_agency)
 
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
@@ -517,3 +571,110 @@ class IndicatorView:
             f"SELECT COALESCE(MAX(seq), 0) FROM {self.changes_table}"
         )
         return int(last)
+
+
+@dataclass(frozen=True)
+class CitizenRow:
+    """One evaluated dossier as the drill-down shows it (no personal data)."""
+
+    code: str
+    procedure_code: str
+    competent_agency: str
+    received_on: str
+    channel: str
+    scores: dict[int, int]
+    satisfaction: str | None
+    convenience: str | None
+
+
+class CitizenView:
+    """Citizens' evaluations of the dossiers received in a period, by the
+    dossier's competent unit (as ``IndicatorView.facts`` counts them)."""
+
+    def __init__(self, view: IndicatorView) -> None:
+        self.store = view.store
+        self.dossiers = view.table
+        self.table = view.projection.table("citizen")
+
+    def assessment(
+        self,
+        agency_code: str,
+        first_day: date,
+        last_day: date,
+        unit_of: UnitOf | None = None,
+    ) -> CitizenAssessment:
+        """Summed by the database per unit, procedure and answer; the subtree
+        (and a mapping to successors) is applied to those few groups."""
+        indices = ", ".join(
+            f"COUNT(c.index{i}), COALESCE(SUM(c.index{i}), 0)" for i in CITIZEN_INDICES
+        )
+        rows = self.store.query(
+            f"SELECT d.competent_agency, d.procedure_code, c.channel, c.satisfaction, "
+            f"c.convenience, COUNT(*), {indices} FROM {self.table} c "
+            f"JOIN {self.dossiers} d ON d.dossier_id = c.dossier_id "
+            "WHERE c.given > 0 AND d.received_on >= ? AND d.received_on <= ? "
+            "GROUP BY d.competent_agency, d.procedure_code, c.channel, "
+            "c.satisfaction, c.convenience",
+            (first_day.isoformat(), last_day.isoformat()),
+        )
+        found = CitizenAssessment()
+        for agency, procedure, channel, satisfied, convenient, count, *sums in rows:
+            unit = str(agency) if unit_of is None else unit_of(agency, procedure)
+            if not unit_sees(agency_code, unit):
+                continue
+            one = assessment_of(str(channel), {}, satisfied, convenient)
+            found += CitizenAssessment(
+                int(count),
+                one.online * int(count),
+                one.paper * int(count),
+                tuple(int(v) for v in sums[0::2]),
+                tuple(int(v) for v in sums[1::2]),
+                tuple(v * int(count) for v in one.satisfaction),
+                tuple(v * int(count) for v in one.convenience),
+            )
+        return found
+
+    def dossiers_of(
+        self,
+        agency_code: str,
+        first_day: date,
+        last_day: date,
+        unit_of: UnitOf | None = None,
+        index: int | None = None,
+    ) -> list[CitizenRow]:
+        """The evaluated dossiers (with ``index``: those whose citizen gave it
+        less than 2 points), oldest reception first."""
+        columns = ", ".join(f"c.index{i}" for i in CITIZEN_INDICES)
+        rows = self.store.query(
+            f"SELECT d.code, d.procedure_code, d.competent_agency, d.received_on, "
+            f"c.channel, c.satisfaction, c.convenience, {columns} FROM {self.table} c "
+            f"JOIN {self.dossiers} d ON d.dossier_id = c.dossier_id "
+            "WHERE c.given > 0 AND d.received_on >= ? AND d.received_on <= ? "
+            "ORDER BY d.received_on, d.code",
+            (first_day.isoformat(), last_day.isoformat()),
+        )
+        found = []
+        for code, procedure, agency, day, channel, satisfied, convenient, *s in rows:
+            unit = str(agency) if unit_of is None else unit_of(agency, procedure)
+            if not unit_sees(agency_code, unit):
+                continue
+            scores = {
+                i: int(v)
+                for i, v in zip(CITIZEN_INDICES, s, strict=True)
+                if v is not None
+            }
+            if index is not None and scores.get(index, 2) >= 2:
+                continue
+            found.append(
+                CitizenRow(
+                    str(code or ""),
+                    str(procedure),
+                    str(agency),
+                    str(day),
+                    str(channel),
+                    scores,
+                    satisfied,
+                    convenient,
+                )
+            )
+        return found

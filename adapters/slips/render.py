@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import segno
 from fontTools.ttLib import TTFont
@@ -23,8 +24,19 @@ from fpdf.fonts import FontFace
 
 from adapters.slips.facts import VIETNAM, DossierFacts, Handover
 from adapters.slips.forms import Form, FormSet, SlipKind, SlipNotAvailableError
+from domain.citizen_evaluation import (
+    CITIZEN_INDICES,
+    INDEX_TEXTS,
+    SATISFACTION_LABELS,
+    Question,
+)
 from domain.deadline import Timeliness
-from domain.dossier_values import ApplicantKind, ComponentState, ComponentStatus
+from domain.dossier_values import (
+    ApplicantKind,
+    ComponentState,
+    ComponentStatus,
+    Satisfaction,
+)
 from domain.procedure import DigitizationScope
 
 FONTS = Path(__file__).parent / "fonts"
@@ -33,6 +45,18 @@ QR_SIZE = 24.0  # mm, quiet zone included
 QR_X, QR_Y = 10.0, 8.0
 
 AgencyNames = Callable[[str], str]
+TT_01_2018_ACT = "Thông tư số 01/2018/TT-VPCP"
+DEFAULT_EVALUATION_URL = "http://127.0.0.1:8000/danh-gia"
+WITH_EVALUATION_FORM = frozenset(
+    {SlipKind.RECEIPT, SlipKind.SUPPLEMENT, SlipKind.REFUSAL}
+)
+"""TT 01/2018 Chương III: the evaluation form goes with these three slips."""
+EVALUATION_FORM = Form(
+    "",
+    "PHIẾU ĐÁNH GIÁ VIỆC GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+    "Phiếu đánh giá việc giải quyết thủ tục hành chính",
+    "evaluation form",
+)
 
 
 @dataclass(frozen=True)
@@ -64,9 +88,13 @@ def render(
     names: AgencyNames,
     *,
     supplement: int | None = None,
+    evaluation_url: str = DEFAULT_EVALUATION_URL,
 ) -> bytes:
     """The slip ``kind`` of one dossier (a ``SlipNotAvailableError`` if the
-    dossier has no such slip yet, e.g. a refusal slip of an accepted one)."""
+    dossier has no such slip yet, e.g. a refusal slip of an accepted one).
+
+    The receipt, the supplement request and the refusal slip end with the
+    citizens' evaluation form (``evaluation_form``)."""
     form = forms.form(kind)
     body = _BODIES.get(kind)
     if body is None:  # the register covers many dossiers: ``render_register``
@@ -74,6 +102,8 @@ def render(
     page = _Page(form, forms, issue, names)
     page.heading(facts, qr_payload(facts, form))
     body(page, facts, supplement)
+    if kind in WITH_EVALUATION_FORM:
+        evaluation_form(page, facts, evaluation_url)
     return page.output()
 
 
@@ -231,7 +261,17 @@ class _Page:
                         QR_X + x * module, QR_Y + y * module, module, module, style="F"
                     )
 
-    def heading(self, facts: DossierFacts, payload: str) -> None:
+    def heading(
+        self,
+        facts: DossierFacts,
+        payload: str,
+        form: Form | None = None,
+        note: str | None = None,
+    ) -> None:
+        """The top of a page: QR code, unit and dossier code, national heading,
+        the form's number (or ``note``) and its title (``form``: another form
+        than the slip's own, e.g. the evaluation form after it)."""
+        form = form or self.form
         self.qr(payload)
         pdf = self.pdf
         unit = self.names(self.issue.agency_code)
@@ -260,13 +300,13 @@ class _Page:
         )  # fmt: skip
         pdf.set_y(max(left_bottom, pdf.get_y(), QR_Y + QR_SIZE) + 4)
         self.line(
-            f"Mẫu số {self.form.number} ({self.forms.act})",
+            note or f"Mẫu số {form.number} ({self.forms.act})",
             size=8,
             style="I",
             align="R",
         )
         self.gap(2)
-        self.line(self.form.title, size=13, style="B", align="C")
+        self.line(form.title, size=13, style="B", align="C")
         self.gap(3)
 
     def signatures(self, left: str | None, right: str, signer_note: str) -> None:
@@ -550,6 +590,78 @@ def _control_sheet(page: _Page, facts: DossierFacts, _: int | None) -> None:
             style="B",
         )
     page.signatures(None, "NGƯỜI LẬP PHIẾU", "(Ký số)")
+
+
+def evaluation_link(base: str, facts: DossierFacts) -> str:
+    """The portal's online form for this dossier (its code; the submission's
+    id when it was refused before a code was given)."""
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}ma={quote(facts.code or str(facts.dossier_id), safe='')}"
+
+
+BOX = "\u25a1"
+
+
+def evaluation_form(page: _Page, facts: DossierFacts, base_url: str) -> None:
+    """TT 01/2018 Chương III: the paper evaluation form handed out with the
+    slip: the indices a citizen perceives (0/1/2 as in Điều 13), the
+    satisfaction questions, and a QR code to the same form online."""
+    link = evaluation_link(base_url, facts)
+    page.pdf.add_page()
+    page.heading(
+        facts,
+        link,
+        EVALUATION_FORM,
+        f"Kèm theo {page.form.vi} (Chương III {TT_01_2018_ACT})",
+    )
+    page.line(
+        f"Mã hồ sơ: {facts.code}"
+        if facts.code
+        else f"Hồ sơ nộp trực tuyến số: {facts.dossier_id} (chưa cấp mã hồ sơ)",
+        style="B",
+    )
+    page.line(f"Thủ tục hành chính: {facts.procedure_name} ({facts.procedure_code})")
+    page.line(
+        "Ông/Bà vui lòng đánh dấu (X) vào một ô cho mỗi chỉ số và mỗi câu hỏi; "
+        "chỉ số chưa đánh giá được có thể để trống.",
+        size=10,
+        style="I",
+    )
+    page.gap()
+    rows = []
+    for number, index in enumerate(CITIZEN_INDICES, start=1):
+        name, levels = INDEX_TEXTS[index]
+        rows.append(
+            (
+                f"{number}. {name} (chỉ số {index})",
+                f"{BOX} {levels[2]}",
+                f"{BOX} {levels[1]}",
+                f"{BOX} {levels[0]}",
+            )
+        )
+    page.table(
+        ("Chỉ số đánh giá", "2 điểm", "1 điểm", "0 điểm"), rows, (66, 38, 38, 38), 9
+    )
+    page.gap(3)
+    page.line("Mức độ hài lòng", style="B")
+    choices = "    ".join(f"{BOX} {SATISFACTION_LABELS[s]}" for s in Satisfaction)
+    for question in Question:
+        page.line(f"{question.label('vi')}:", size=10)
+        page.line(choices, size=10)
+    page.gap(2)
+    page.line("Ý kiến khác: " + "." * 90, size=10)
+    page.gap(2)
+    page.line(
+        "Đánh giá trực tuyến trên Cổng dịch vụ công: quét mã QR ở góc trên hoặc "
+        f"truy cập {link}",
+        size=9.5,
+    )
+    page.line(
+        "Phiếu giấy: bỏ vào hòm phiếu hoặc gửi cán bộ tại Bộ phận Một cửa để nhập "
+        "vào hệ thống. Phiếu đánh giá sau thay cho phiếu trước.",
+        size=9.5,
+        style="I",
+    )
 
 
 _BODIES: dict[SlipKind, Callable[[_Page, DossierFacts, int | None], None]] = {

@@ -15,7 +15,13 @@ from datetime import datetime
 
 from adapters.slips.facts import Act, DossierFacts, fold
 from adapters.slips.forms import FormSet, SlipKind, SlipNotAvailableError, form_set_on
-from adapters.slips.render import AgencyNames, Issue, render, render_register
+from adapters.slips.render import (
+    DEFAULT_EVALUATION_URL,
+    AgencyNames,
+    Issue,
+    render,
+    render_register,
+)
 from application.signatures import Signatures, SignerRef
 from domain import dossier_events as ev
 
@@ -45,9 +51,18 @@ class Slip:
 
 
 class Slips:
-    def __init__(self, signatures: Signatures, names: AgencyNames) -> None:
+    def __init__(
+        self,
+        signatures: Signatures,
+        names: AgencyNames,
+        evaluation_url: str = DEFAULT_EVALUATION_URL,
+    ) -> None:
+        """``evaluation_url``: the portal's online evaluation form, printed as
+        a QR code on the evaluation form after the receipt, supplement request
+        and refusal slip."""
         self.signatures = signatures
         self.names = names
+        self.evaluation_url = evaluation_url
 
     def issue(
         self, kind: SlipKind, events: Iterable[object], *, supplement: int | None = None
@@ -58,7 +73,15 @@ class Slips:
         act = _issuing_act(kind, facts, supplement)
         agency = act.agency_code or facts.receiving_agency or facts.competent_agency
         issue = Issue(act.at, act.officer, agency)
-        pdf = render(kind, facts, forms, issue, self.names, supplement=supplement)
+        pdf = render(
+            kind,
+            facts,
+            forms,
+            issue,
+            self.names,
+            supplement=supplement,
+            evaluation_url=self.evaluation_url,
+        )
         signed = self._sign(pdf, kind, issue, forms)
         return Slip(
             kind,

@@ -21,6 +21,12 @@ from strawberry.types import Info
 from adapters.dvcqg.sync import TABLE as SYNC_TABLE
 from api.auth import AccessLevel, Principal
 from api.graphql.context import Context
+from api.graphql.evaluation_citizen import (
+    CitizensAssessment,
+    EvaluatedDossier,
+    citizens_figures,
+    evaluated_dossier,
+)
 from application import monitoring
 from domain.errors import InvalidAgencyCodeError
 from domain.evaluation import UnitEvaluation
@@ -29,7 +35,7 @@ from domain.values import AgencyCode
 from domain.visibility import unit_sees
 from projections.complaints import ComplaintView
 from projections.directory import DirectoryView
-from projections.indicators import IndicatorView, UnitOf, period_end
+from projections.indicators import CitizenView, IndicatorView, UnitOf, period_end
 
 MAX_DAYS = 3 * 366
 AVERAGE = "2.2"
@@ -167,6 +173,10 @@ class UnitEvaluationFigures:
         description="18 khi đã có đủ 9 chỉ số; chỉ số 2, 5, 6, 8, 9 do đơn vị nhập"
     )
     classification: str | None
+    citizens: CitizensAssessment | None = strawberry.field(
+        default=None,
+        description="Đánh giá của người dân theo từng chỉ số, bên cạnh điểm hệ thống",
+    )
 
 
 @strawberry.type(description="Bộ chỉ số QĐ 766 của một đơn vị (và cấp dưới) trong kỳ")
@@ -215,7 +225,9 @@ class IndicatorChanges:
     buckets: list[IndicatorBucket]
 
 
-def _evaluation(found: UnitEvaluation) -> UnitEvaluationFigures:
+def _evaluation(
+    found: UnitEvaluation, citizens: CitizensAssessment | None = None
+) -> UnitEvaluationFigures:
     scores: dict[int, float] = {i: float(v) for i, v in found.averages.items()}
     scores.update({i: float(v) for i, v in found.entered.items()})
     return UnitEvaluationFigures(
@@ -224,6 +236,7 @@ def _evaluation(found: UnitEvaluation) -> UnitEvaluationFigures:
         total=float(found.total),
         maximum=found.maximum,
         classification=found.classification,
+        citizens=citizens,
     )
 
 
@@ -311,6 +324,9 @@ async def _report(
         procedures,
     )
     entered = await context.read(view.entered, scope, from_, to)
+    citizens = await context.read(
+        CitizenView(view).assessment, scope, from_, to, unit_of
+    )
     built = monitoring.report(
         scope,
         from_,
@@ -327,7 +343,9 @@ async def _report(
         total=IndicatorScorecard.of(built.total),
         rows=[IndicatorScorecard.of(r) for r in built.rows],
         digitization=DigitizationFigures(**vars(monitoring.digitization(built.tally))),
-        evaluation=_evaluation(monitoring.evaluation(built.tally, entered)),
+        evaluation=_evaluation(
+            monitoring.evaluation(built.tally, entered), citizens_figures(citizens)
+        ),
     )
 
 
@@ -411,6 +429,28 @@ class MonitoringQuery:
             )
             for b in found[: max(1, min(limit, 1000))]
         ]
+
+    @strawberry.field(
+        description="Các hồ sơ người dân đã đánh giá trong kỳ (index: chỉ những hồ "
+        "sơ người dân chấm chỉ số này dưới 2 điểm)"
+    )
+    async def citizen_evaluation_dossiers(
+        self,
+        info: Info[Context, None],
+        agency_code: str,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        index: int | None = None,
+        limit: int = 200,
+        structure: IndicatorStructure = IndicatorStructure.HISTORICAL,
+    ) -> list[EvaluatedDossier]:
+        context = info.context
+        scope = _scope(context, agency_code)
+        _period(context, from_, to)
+        view = CitizenView(IndicatorView(context.services.store))
+        unit_of = await _unit_of(context, structure)
+        rows = await context.read(view.dossiers_of, scope, from_, to, unit_of, index)
+        return [evaluated_dossier(r) for r in rows[: max(1, min(limit, 1000))]]
 
     @strawberry.field(
         description="Kéo dữ liệu tăng dần cho hệ thống tổng hợp quốc gia: các ô "

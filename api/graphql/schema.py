@@ -33,6 +33,7 @@ from api.edge_settings import EdgeSettings
 from api.graphql.complaints import ComplaintMutation, ComplaintQuery
 from api.graphql.documents import DocumentCaches, bounded_documents
 from api.graphql.evaluation import EvaluationMutation
+from api.graphql.evaluation_citizen import CitizenEvaluationMutation
 from api.graphql.monitoring import MonitoringQuery, MonitoringSubscription
 from api.graphql.mutations.citizen import CitizenMutation
 from api.graphql.mutations.officer import OfficerMutation
@@ -112,6 +113,7 @@ Mutation = merge_types(
         WarehouseMutation,
         ComplaintMutation,
         EvaluationMutation,
+        CitizenEvaluationMutation,
     ),
 )
 Subscription = merge_types(

@@ -14,10 +14,20 @@ from adapters.settings import Settings
 from api.auth import AccessLevel
 from api.wiring import build_application
 from application import reorganisation
-from domain.dossier_values import ReturnMethod
+from application.citizen_evaluations import CitizenEvaluations
+from domain.dossier_values import ReturnMethod, Satisfaction
 from domain.reorganisation import parse_plan
 from tests.application.test_reorganisation import NEW_PROVINCE, PLAN
-from tests.factories import PROVINCE, at, desk, in_progress, leader, result, trace
+from tests.factories import (
+    PROVINCE,
+    at,
+    citizen,
+    desk,
+    in_progress,
+    leader,
+    result,
+    trace,
+)
 from tests.served import seeded_settings, served
 
 PERIOD = {"agency": "000.00.00.H34", "from": "2026-03-01", "to": "2026-03-31"}
@@ -190,3 +200,64 @@ class TestDashboard:
             shot = tmp_path / "today.png"
             browse(url, f"--screenshot={shot}", "--window-size=1280,1400")
             Path("/tmp/motcua-dashboard-today.png").write_bytes(shot.read_bytes())
+
+
+CITIZENS = """
+query C($agency: String!, $from: Date!, $to: Date!) {
+  indicators(agencyCode: $agency, from: $from, to: $to) {
+    evaluation { citizens { evaluations online paper indices { index answers average }
+      satisfaction { verySatisfied satisfied dissatisfied } } }
+  }
+}
+"""
+
+
+def test_the_citizens_assessment_on_screen_is_the_apis(tmp_path: Path) -> None:
+    settings = seeded_settings(tmp_path / "d")
+    app = build_application(settings)
+    try:
+        evaluations = CitizenEvaluations(app)
+        for day, (scores, satisfaction, paper) in enumerate(
+            (
+                ({1: 2, 3: 2, 7: 2}, Satisfaction.VERY_SATISFIED, False),
+                ({1: 0, 4: 1, 6: 2}, Satisfaction.DISSATISFIED, True),
+                ({1: 1}, None, False),
+            )
+        ):
+            dossier_id = in_progress(app, at(day))
+            evaluations.give(
+                dossier_id,
+                trace=trace(desk() if paper else citizen(), at(day, 10)),
+                scores=scores,
+                satisfaction=satisfaction,
+            )
+    finally:
+        app.close()
+    with served(settings) as motcua:
+        token = motcua.tokens.issue(AccessLevel.MONITOR, subject="monitor-1")
+        api = motcua.graphql(CITIZENS, PERIOD, token=token).json()
+        assert not api.get("errors"), api
+        found = api["data"]["indicators"]["evaluation"]["citizens"]
+        assert (found["evaluations"], found["online"], found["paper"]) == (3, 2, 1)
+        fragment = "&".join(f"{k}={v}" for k, v in {**PERIOD, "token": token}.items())
+        url = f"{motcua.url}/dashboard#{fragment}"
+        dom = browse(url, "--dump-dom")
+        assert 'data-state="ready"' in dom, dom[-3000:]
+        assert "3 phiếu (trực tuyến 2, phiếu giấy 1)" in dom
+        for figure in found["indices"]:
+            row = re.search(rf'<tr data-index="{figure["index"]}">(.*?)</tr>', dom)
+            assert row is not None, figure
+            numbers = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+            assert int(numbers[0]) == figure["answers"]
+            if figure["average"] is None:
+                assert numbers[1] == "N/A"
+            else:
+                assert float(numbers[1]) == pytest.approx(figure["average"], abs=0.005)
+        overall = found["satisfaction"][0]
+        assert (
+            f"rất hài lòng {overall['verySatisfied']}, hài lòng {overall['satisfied']}, "
+            f"không hài lòng {overall['dissatisfied']}"
+        ) in dom
+        shot = tmp_path / "citizens.png"
+        browse(url, f"--screenshot={shot}", "--window-size=1280,2200")
+        Path("/tmp/motcua-dashboard-citizens.png").write_bytes(shot.read_bytes())

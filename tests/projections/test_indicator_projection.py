@@ -24,7 +24,17 @@ from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import persistence_env
 from application import monitoring
+from application.citizen_evaluations import CitizenEvaluations
 from application.onestop import OneStop
+from domain.citizen_evaluation import (
+    CITIZEN_INDICES,
+    CitizenAssessment,
+    CitizenEvaluation,
+    EmptyEvaluationError,
+    EvaluationTooEarlyError,
+    assessment_of,
+    evaluation_id,
+)
 from domain.dossier_events import (
     ComponentReused,
     Lodged,
@@ -39,7 +49,7 @@ from domain.dossier_events import (
     Withdrawn,
 )
 from domain.dossier_status import DossierStatus
-from domain.dossier_values import Channel, ReuseSource
+from domain.dossier_values import Channel, ReuseSource, Satisfaction
 from domain.evaluation import evaluate
 from domain.indicator_facts import fold_facts
 from domain.indicator_tally import figures_of, settled_at, tally_of, total
@@ -47,6 +57,7 @@ from domain.indicators import Inputs, compute
 from domain.visibility import unit_sees
 from projections.indicators import (
     VIETNAM,
+    CitizenView,
     IndicatorProjection,
     IndicatorView,
     period_end,
@@ -59,6 +70,8 @@ from tests.factories import (
     MONDAY,
     PROVINCE,
     at,
+    citizen,
+    desk,
     in_progress,
     seed_catalogue,
     specialist,
@@ -178,8 +191,22 @@ def brute_force(
     return {code: (n, d) for code, (n, d) in counts.items()}
 
 
+Form = tuple[int, bool, dict[int, int], Satisfaction | None]
+citizen_forms = st.lists(
+    st.tuples(
+        st.integers(0, 40),
+        st.booleans(),
+        st.dictionaries(st.sampled_from(CITIZEN_INDICES), st.integers(0, 2)),
+        st.none() | st.sampled_from(tuple(Satisfaction)),
+    ),
+    max_size=12,
+)
+"""(dossier, on paper?, scores, overall satisfaction): forms given after the
+history, several per dossier at times (the later supersedes)."""
+
 HISTORIES = {
     "script": steps,
+    "forms": citizen_forms,
     "pace": st.lists(st.integers(0, 6), min_size=1, max_size=8),
     "first": st.integers(-5, 20),
     "length": st.integers(0, 60),
@@ -196,6 +223,7 @@ class TestIndicatorsAreAFoldOfTheLog:
     def test_indicators_equal_a_brute_force_count(
         self,
         script: list[Step],
+        forms: list[Form],
         pace: list[int],
         first: int,
         length: int,
@@ -204,7 +232,9 @@ class TestIndicatorsAreAFoldOfTheLog:
     ) -> None:
         store = SQLiteReadStore(":memory:")
         try:
-            check_against_brute_force(store, script, pace, first, length, scope, marks)
+            check_against_brute_force(
+                store, script, pace, first, length, scope, marks, forms
+            )
         finally:
             store.close()
 
@@ -222,6 +252,7 @@ class TestIndicatorsAreAFoldOfTheLog:
         self,
         postgres_server: PostgresServer,
         script: list[Step],
+        forms: list[Form],
         pace: list[int],
         first: int,
         length: int,
@@ -231,7 +262,9 @@ class TestIndicatorsAreAFoldOfTheLog:
         name = f"ind_{uuid.uuid4().hex[:20]}"
         store = PostgresReadStore(postgres_server.create_database(name))
         try:
-            check_against_brute_force(store, script, pace, first, length, scope, marks)
+            check_against_brute_force(
+                store, script, pace, first, length, scope, marks, forms
+            )
         finally:
             store.close()
             postgres_server.drop_database(name)
@@ -245,10 +278,12 @@ def check_against_brute_force(
     length: int,
     scope: str,
     marks: list[bool],
+    forms: list[Form],
 ) -> None:
     driver = drive(script, pace)
     app = driver.app
     try:
+        give_forms(driver, forms)
         Projector(app, store, [IndicatorProjection()]).catch_up()
         view = IndicatorView(store)
         first_day = MONDAY.date() + timedelta(days=first)
@@ -277,8 +312,69 @@ def check_against_brute_force(
             assert figures[code].denominator == denominator, code
             assert figures[code].numerator == Fraction(numerator), code
         buckets_equal_dossiers(store, view, scope, first_day, last_day, marks)
+        citizens = CitizenView(view).assessment(scope, first_day, last_day)
+        assert citizens == citizens_by_brute_force(
+            app, driver.dossiers, scope, first_day, last_day
+        )
+        event(f"citizens' forms counted: {min(citizens.evaluations, 3)}")
     finally:
         app.close()
+
+
+def give_forms(driver: Driver, forms: list[Form]) -> None:
+    """Each form through the application, online by the applicant or on paper
+    by a provincial desk; a dossier not yet received refuses it."""
+    if not driver.dossiers:
+        return
+    evaluations = CitizenEvaluations(driver.app)
+    for target, paper, scores, satisfaction in forms:
+        dossier_id = driver.dossiers[target % len(driver.dossiers)]
+        actor = desk() if paper else citizen(driver.applicants[dossier_id])
+        try:
+            evaluations.give(
+                dossier_id,
+                trace=trace(actor, MONDAY + timedelta(days=400)),
+                scores=scores,
+                satisfaction=satisfaction,
+            )
+        except (EvaluationTooEarlyError, EmptyEvaluationError):
+            continue
+
+
+def citizens_by_brute_force(
+    app: OneStop, dossiers: list[UUID], scope: str, first: date, last: date
+) -> CitizenAssessment:
+    """The latest form of each dossier received in the period, straight from
+    the raw events of both streams."""
+    found = CitizenAssessment()
+    for dossier_id in dossiers:
+        events = raw_events(app, dossier_id)
+        lodged = events[0]
+        assert isinstance(lodged, Lodged)
+        if not unit_sees(scope, lodged.procedure.competent_agency):
+            continue
+        reception = next(
+            (e for e in events if isinstance(e, (ReceivedAtDesk, Received))), None
+        )
+        if reception is None:
+            continue
+        if not first <= reception.trace.at.astimezone(VIETNAM).date() <= last:
+            continue
+        given = [
+            e
+            for e in raw_events(app, evaluation_id(dossier_id))
+            if isinstance(e, CitizenEvaluation.Given)
+        ]
+        if not given:
+            continue
+        latest = given[-1]
+        found += assessment_of(
+            latest.channel,
+            {int(i): s for i, s in latest.scores.items()},
+            latest.satisfaction or None,
+            latest.convenience or None,
+        )
+    return found
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

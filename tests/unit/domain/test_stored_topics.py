@@ -15,6 +15,7 @@ from application.transcodings import register_value_transcodings
 from domain import (
     agency,
     calendar,
+    citizen_evaluation,
     complaint,
     cross_province,
     digitized_document,
@@ -33,6 +34,7 @@ PINNED = Path(__file__).with_name("stored_topics.txt")
 MODULES = (
     agency,
     calendar,
+    citizen_evaluation,
     complaint,
     cross_province,
     digitized_document,
