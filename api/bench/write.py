@@ -219,17 +219,22 @@ def run_write_benchmark(
             raw.prepare(state_bytes, topic_chars)
             raw.run(warm * 2)
             measured: list[WriteRound] = []
+            app_transactions = 0
             for index in range(rounds):
                 app_first = index % 2 == 0
                 plain_seconds = None
                 if plain is not None and not app_first:
                     plain_seconds = plain.run(pairs)
+                before = app_side.last_position()
                 if app_first:
                     app_seconds = app_side.run(pairs)
                     raw_seconds = raw.run(commands)
                 else:
                     raw_seconds = raw.run(commands)
                     app_seconds = app_side.run(pairs)
+                app_transactions += app_side.transactions(
+                    before, app_side.last_position()
+                )
                 if plain is not None and app_first:
                     plain_seconds = plain.run(pairs)
                 measured.append(
@@ -291,7 +296,9 @@ def run_write_benchmark(
         notes = (
             *chain_notes,
             f"writers: {writers} concurrent on each side; app group transactions "
-            f"(> 1 save): {groups}",
+            f"(> 1 save): {groups}; timed rounds: {commands * rounds} commands in "
+            f"{app_transactions} transactions "
+            f"({commands * rounds / max(app_transactions, 1):.2f} saves each)",
             f"app: {pairs} dossiers per round through OneStop: receive_dossier "
             "(desk) + forward_dossier = 2 commands, 2 transactions, "
             f"{EVENTS_PER_DOSSIER} events (Dossier×2 + DossierCode)",
@@ -462,6 +469,21 @@ class _AppSide:
 
     def events_written(self) -> int:
         return self._count() - self.catalogue_rows
+
+    def last_position(self) -> int:
+        return int(self._query("SELECT coalesce(max(notification_id), 0) FROM {}")[0])
+
+    def transactions(self, after: int, upto: int) -> int:
+        """Transactions that wrote the events in (``after``, ``upto``]: rows of
+        one transaction share its ``xmin`` (the group size, read from the
+        database, whichever process wrote them)."""
+        return int(
+            self._query(
+                "SELECT count(DISTINCT xmin::text) FROM {} "
+                "WHERE notification_id > %s AND notification_id <= %s",
+                (after, upto),
+            )[0]
+        )
 
     def _count(self) -> int:
         return int(self._query("SELECT count(*) FROM {}")[0])

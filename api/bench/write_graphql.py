@@ -47,15 +47,30 @@ class _Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of the serve process so far (Linux ``/proc``)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        """User + system CPU of the serve process and its workers so far
+        (Linux ``/proc``: a worker's own time, its children's once reaped)."""
+        return sum(_cpu_of(pid) for pid in [self.pid, *_children(self.pid)])
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:  # ended meanwhile
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in task.read_text().split()]
+    return found
 
 
 @contextmanager
-def _served(database_url: str, data_dir: Path) -> Iterator[_Server]:
-    """``motcua serve`` on ``database_url`` as its own process."""
+def _served(database_url: str, data_dir: Path, workers: int = 1) -> Iterator[_Server]:
+    """``motcua serve --workers N`` on ``database_url`` as its own process."""
     settings = Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -65,7 +80,9 @@ def _served(database_url: str, data_dir: Path) -> Iterator[_Server]:
     url = f"http://127.0.0.1:{port}"
     log = data_dir / "serve.log"
     with process(
-        motcua("serve", "--port", str(port)), motcua_env(settings), log
+        motcua("serve", "--port", str(port), "--workers", str(workers)),
+        motcua_env(settings),
+        log,
     ) as server:
         wait_until(f"{url}/healthz", server, log)
         yield _Server(url, server.pid)
@@ -97,12 +114,13 @@ def run_write_graphql_benchmark(
     rounds: int,
     writers: int = 1,
     warmup: int | None = None,
+    api_workers: int = 1,
 ) -> BenchReport:
     """``rounds`` rounds of ``commands`` mutations vs as many direct commands."""
     if commands < 2 or commands % 2:
         raise ValueError("commands must be an even number ≥ 2 (receive + forward)")
-    if rounds < 1 or writers < 1:
-        raise ValueError("rounds and writers must be ≥ 1")
+    if rounds < 1 or writers < 1 or api_workers < 1:
+        raise ValueError("rounds, writers and api_workers must be ≥ 1")
     pairs = commands // 2
     warm = max(1, min(60, pairs) if warmup is None else warmup)
     with (
@@ -121,7 +139,7 @@ def run_write_graphql_benchmark(
             ttl=timedelta(hours=6),
         )
         try:
-            with _served(url, data_dir) as server:
+            with _served(url, data_dir, api_workers) as server:
                 job = {
                     "url": server.url,
                     "token": token,
@@ -135,13 +153,16 @@ def run_write_graphql_benchmark(
                 _generate(job | {"pairs": warm})
                 direct.run(warm)
                 measured: list[tuple[float, float, float, float, str]] = []
+                transactions = 0
                 for index in range(rounds):
                     graphql_first = index % 2 == 0
                     if not graphql_first:
                         direct_seconds = direct.run(pairs)
                     server_cpu = server.cpu_seconds()
+                    before = direct.last_position()
                     generated = _generate(job | {"pairs": pairs})
                     server_cpu = server.cpu_seconds() - server_cpu
+                    transactions += direct.transactions(before, direct.last_position())
                     if graphql_first:
                         direct_seconds = direct.run(pairs)
                     measured.append(
@@ -172,13 +193,17 @@ def run_write_graphql_benchmark(
         unit=UNIT,
         notes=(
             f"writers: {writers} keep-alive connections (GraphQL) / threads (direct)",
-            "app: `motcua serve` (own process, one worker) ← load generator "
+            f"app: `motcua serve --workers {api_workers}` (own processes) ← load "
+            "generator "
             "process (http.client): receiveDossier + forwardDossier per dossier",
             f"load generator CPU (median, of one core): "
             f"{statistics.median(m[2] for m in measured):.0%}; serve process "
             f"CPU: {statistics.median(m[3] for m in measured):.0%}",
             f"reference: OneStop in this process, {pairs} dossiers per round, "
             "same database, rounds alternating",
+            f"GraphQL side: {commands * rounds} mutations in {transactions} "
+            f"transactions ({commands * rounds / max(transactions, 1):.2f} saves "
+            "each, counted by xmin in the events table)",
             f"median of {rounds} rounds; median of per-round ratios "
             f"{statistics.median(m[0] / m[1] for m in measured):.3f}",
             f"server: {where}",

@@ -212,6 +212,12 @@ def write(
             "process) vs OneStop direct.",
         ),
     ] = "direct",
+    api_workers: Annotated[
+        int,
+        typer.Option(
+            help="--via graphql: `motcua serve --workers N` (API worker processes).",
+        ),
+    ] = 1,
     chain_cost: Annotated[
         bool,
         typer.Option(
@@ -233,6 +239,10 @@ def write(
         raise fail("--rounds phải trong khoảng 1..100 (must be 1..100)")
     if not 1 <= writers <= 256:
         raise fail("--writers phải trong khoảng 1..256 (must be 1..256)")
+    if not 1 <= api_workers <= 16:
+        raise fail("--api-workers phải trong khoảng 1..16 (must be 1..16)")
+    if api_workers != 1 and via != "graphql":
+        raise fail("--api-workers chỉ dùng với --via graphql (only with --via graphql)")
     if via not in ("direct", "graphql"):
         raise fail(
             f"--via phải là direct hoặc graphql (must be direct or graphql): {via!r}"
@@ -244,6 +254,7 @@ def write(
             commands=commands or (WRITE_QUICK_COMMANDS if quick else WRITE_COMMANDS),
             rounds=rounds or (WRITE_QUICK_ROUNDS if quick else WRITE_ROUNDS),
             writers=writers,
+            api_workers=api_workers,
         )
     else:
         report = write_bench(

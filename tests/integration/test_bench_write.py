@@ -198,6 +198,21 @@ def test_concurrent_writers_write_every_dossier_once_and_share_transactions(
     assert result.events_written == EVENTS_PER_DOSSIER * dossiers
     assert result.reference_rows == 2 * 4 + 2 * 40
     assert any(note.startswith("writers: 4 concurrent") for note in result.notes)
+    (shared,) = [n for n in result.notes if "timed rounds: 80 commands in" in n]
+    transactions = int(shared.split(" commands in ")[1].split()[0])
+    assert 1 <= transactions <= 80, shared
+
+
+def test_one_writer_writes_one_transaction_per_command(
+    kept: tuple[WriteResult, str],
+) -> None:
+    """Counted from the events table (rows of a transaction share ``xmin``)."""
+    result, _ = kept
+    commands = COMMANDS * ROUNDS
+    assert any(
+        f"timed rounds: {commands} commands in {commands} transactions" in note
+        for note in result.notes
+    ), result.notes
 
 
 def test_cli_write_via_graphql_drives_a_served_process(
@@ -208,6 +223,7 @@ def test_cli_write_via_graphql_drives_a_served_process(
         [
             *("bench", "write", "--via", "graphql", "--json"),
             *("--commands", "6", "--rounds", "2", "--writers", "2"),
+            *("--api-workers", "2"),
         ],
         env={"MOTCUA_DATABASE_URL": postgres_server.url},
     )
@@ -217,11 +233,21 @@ def test_cli_write_via_graphql_drives_a_served_process(
     assert [r["order"] for r in body["rounds"]] == ["graphql,direct", "direct,graphql"]
     assert body["ratio"] == pytest.approx(body["app"] / body["reference"], rel=1e-3)
     assert any("load generator CPU" in note for note in body["notes"])
+    assert any("serve --workers 2" in note for note in body["notes"])
+    (counted,) = [n for n in body["notes"] if "mutations in" in n]
+    transactions = int(counted.split(" mutations in ")[1].split()[0])
+    assert 1 <= transactions <= 12, counted
 
 
 @pytest.mark.parametrize(
     "arguments",
-    [["--via", "rest"], ["--writers", "0"], ["--writers", "257"]],
+    [
+        ["--via", "rest"],
+        ["--writers", "0"],
+        ["--writers", "257"],
+        ["--api-workers", "2"],
+        ["--via", "graphql", "--api-workers", "0"],
+    ],
 )
 def test_cli_write_refuses_bad_options(arguments: list[str]) -> None:
     outcome = CliRunner().invoke(

@@ -117,6 +117,7 @@ def test_a_conflict_in_a_group_does_not_lose_the_others(
     """Hold the table lock so saves queue up, one pair on the same dossier."""
     recorder = recorder_of(app)
     dossiers = [receive(app).dossier_id for _ in range(6)]
+    leaders = [receive(app).dossier_id for _ in range(recorder.in_flight - 1)]
     contested = dossiers[0]
     stale = app.get_dossier(contested)  # a second state of the same version
     blocker = psycopg.connect(postgres_url)
@@ -144,10 +145,16 @@ def test_a_conflict_in_a_group_does_not_lose_the_others(
         )
         return app.save(stale)
 
+    # Fill every group slot with a save held at the lock, so the next saves
+    # queue up behind them.
     threads = [run("leader", lambda: digitize(app, dossiers[5]))]
+    threads += [
+        run(f"leader{i}", partial(digitize, app, d)) for i, d in enumerate(leaders)
+    ]
     deadline = time.monotonic() + 10
     while not recorder._leading and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert recorder._leading, "every group slot is held at the lock"
     threads += [run(f"d{i}", partial(digitize, app, dossiers[i])) for i in range(5)]
     while len(recorder._waiting) < 5 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -156,7 +163,7 @@ def test_a_conflict_in_a_group_does_not_lose_the_others(
         time.sleep(0.01)
     assert len(recorder._waiting) == 6, "the saves queued behind the locked leader"
     fallbacks = recorder.fallbacks
-    blocker.commit()  # the leader goes; the six queued saves form one group
+    blocker.commit()  # the leaders go; the six queued saves form one group
     for thread in threads:
         thread.join(timeout=30)
     blocker.close()
@@ -169,6 +176,8 @@ def test_a_conflict_in_a_group_does_not_lose_the_others(
         assert isinstance(results[f"d{i}"], UUID), results[f"d{i}"]
         assert stored_correlations(app, dossiers[i]) == Counter([results[f"d{i}"]])
     assert stored_correlations(app, dossiers[5]) == Counter([results["leader"]])
+    for i, dossier_id in enumerate(leaders):
+        assert stored_correlations(app, dossier_id) == Counter([results[f"leader{i}"]])
     assert app.get_dossier(contested).version == 2
 
 
