@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date, time
 from enum import Enum
 from typing import Any
@@ -187,29 +186,28 @@ class FastJSONTranscoder(JSONTranscoder):
     refuses but the stdlib reads (lone surrogates, integers beyond 64 bits,
     NaN) fall back to the stdlib decoder, so every stored state stays readable.
     orjson reads an integer beyond 64 bits as a float rather than refusing it,
-    so any run of 19 digits (in a number or a string) takes the stdlib too.
+    so a document with a float that large takes the stdlib too.
     """
 
     def decode(self, data: bytes) -> Any:
-        if _LONG_DIGITS.search(data) is not None:
-            return super().decode(data)
         try:
-            tree = orjson.loads(data)
-        except orjson.JSONDecodeError:
+            return _revive(orjson.loads(data), self.names)
+        except (orjson.JSONDecodeError, _HugeNumberError):
             return super().decode(data)
-        return _revive(tree, self.names)
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+_HUGE = 2.0**63
+
+
+class _HugeNumberError(Exception):
+    """A float orjson may have made of an integer beyond 64 bits."""
 
 
 def _revive(value: Any, names: dict[str, Transcoding]) -> Any:
     kind = type(value)
     if kind is dict:
         if len(value) == 2 and "_type_" in value and "_data_" in value:
-            data = value["_data_"]
-            if type(data) is dict or type(data) is list:
-                data = _revive(data, names)
+            data = _revive(value["_data_"], names)
             try:
                 transcoding = names[value["_type_"]]
             except (KeyError, TypeError) as error:
@@ -222,9 +220,15 @@ def _revive(value: Any, names: dict[str, Transcoding]) -> Any:
         for key, item in value.items():
             if type(item) is dict or type(item) is list:
                 value[key] = _revive(item, names)
+            elif type(item) is float and not -_HUGE < item < _HUGE:
+                raise _HugeNumberError
         return value
     if kind is list:
         for index, item in enumerate(value):
             if type(item) is dict or type(item) is list:
                 value[index] = _revive(item, names)
+            elif type(item) is float and not -_HUGE < item < _HUGE:
+                raise _HugeNumberError
+    elif kind is float and not -_HUGE < value < _HUGE:
+        raise _HugeNumberError
     return value

@@ -57,9 +57,11 @@ def bucket_key(facts: DossierFacts) -> BucketKey | None:
     return BucketKey(facts.competent_agency, day, facts.procedure_code)
 
 
-def _share(
-    facts: DossierFacts | None,
-) -> tuple[BucketKey, Tally, int, str | None] | None:
+Share = tuple[BucketKey, Tally, int, str | None]
+"""What a dossier puts in its bucket: tally, pending count, settled time."""
+
+
+def _share(facts: DossierFacts | None) -> Share | None:
     """What a dossier puts in its bucket: its tally once settled (judged at any
     period end after it settled), else one pending dossier."""
     if facts is None:
@@ -113,6 +115,8 @@ class IndicatorProjection(Projection):
         self._cached: dict[str, DossierFacts | None] = {}
         self._last_seq: int | None = None
         self._pending = _PendingWrites()
+        self._shares: dict[str, Share | None] = {}
+        """The share of each dossier this batch folded (its last ``_share``)."""
 
     @property
     def tracking_name(self) -> str:
@@ -148,6 +152,7 @@ class IndicatorProjection(Projection):
                 self._cached[str(dossier_id)] = DossierFacts.from_json(text)
         self._last_seq = None
         self._pending = _PendingWrites()
+        self._shares = {}
 
     def end_batch(self, sql: Sql) -> None:
         if self._batch is sql:
@@ -156,6 +161,7 @@ class IndicatorProjection(Projection):
         self._cached = {}
         self._last_seq = None
         self._pending = _PendingWrites()
+        self._shares = {}
 
     def _facts_of(self, sql: Sql, key: str) -> DossierFacts | None:
         if self._batch is sql and key in self._cached:
@@ -206,10 +212,14 @@ class IndicatorProjection(Projection):
             return
         batched = self._batch is sql
         pending = self._pending if batched else _PendingWrites()
+        share = _share(after)
+        # The share taken out is the one this batch last put in, when it did.
+        was = self._shares[key] if batched and key in self._shares else _share(before)
         if batched:
             self._cached[key] = after
+            self._shares[key] = share
         pending.dossier(key, after)
-        pending.move(_share(before), _share(after))
+        pending.move(was, share)
         day = reception_day(after)
         if day is not None:
             pending.touch(after.competent_agency, day, self._next_seq(sql))
@@ -285,10 +295,6 @@ class IndicatorProjection(Projection):
                 "DO UPDATE SET seq = excluded.seq",
                 [(agency, day, seq) for (agency, day), seq in pending.changes.items()],
             )
-
-
-Share = tuple[BucketKey, Tally, int, str | None]
-"""What a dossier puts in its bucket: tally, pending count, settled time."""
 
 
 class _PendingWrites:
