@@ -138,21 +138,37 @@ class IndicatorProjection(Projection):
         """Read the batch's dossiers and the change cursor once: a query per
         event would wait for the pipeline every time. Only this batch's ``sql``
         uses them (an event applied alone after a failed batch reads afresh)."""
+        self.load_batch(sql, originators)()
+
+    def load_batch(self, sql: Sql, originators: set[str]) -> Callable[[], None]:
         self._batch = sql
         self._cached = dict.fromkeys(originators)
+        self._pending = _PendingWrites()
+        self._shares = {}
         keys = sorted(originators)
+        reads = []
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
             marks = ", ".join("?" for _ in part)
-            for dossier_id, text in sql.query(
-                f"SELECT dossier_id, facts FROM {self.table('dossier')} "
-                f"WHERE dossier_id IN ({marks})",
-                part,
-            ):
-                self._cached[str(dossier_id)] = DossierFacts.from_json(text)
-        self._last_seq = None
-        self._pending = _PendingWrites()
-        self._shares = {}
+            reads.append(
+                sql.query_later(
+                    f"SELECT dossier_id, facts FROM {self.table('dossier')} "
+                    f"WHERE dossier_id IN ({marks})",
+                    part,
+                )
+            )
+        last_seq = sql.query_later(
+            f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
+        )
+
+        def finish() -> None:
+            for read in reads:
+                for dossier_id, text in read():
+                    self._cached[str(dossier_id)] = DossierFacts.from_json(text)
+            ((last,),) = last_seq()
+            self._last_seq = int(last)
+
+        return finish
 
     def end_batch(self, sql: Sql) -> None:
         if self._batch is sql:

@@ -278,10 +278,14 @@ class Projector:
         if not notifications and head <= min(positions.values()):
             return 0
         originators = {str(n.originator_id) for n in notifications}
-        blocked = self._blocked(sql, originators)
+        names = [p.tracking_name for p in self.projections]
+        # Every read is sent before any is waited for: one round trip for all.
+        letters = dead_letters.blocked_later(sql, names, originators)
         involved = self._involved(notifications)
-        for projection, keys in involved.items():
-            projection.begin_batch(sql, keys)
+        loads = [p.load_batch(sql, keys) for p, keys in involved.items()]
+        blocked = letters()
+        for load in loads:
+            load()
         mapper = self.app.mapper
         for notification in notifications:
             wanting = self._wanting(notification, positions)
