@@ -113,3 +113,18 @@ def test_a_uuid_and_a_nested_value_object_come_back_typed() -> None:
         SLOW.encode({"u": uuid, "when": [datetime(2026, 1, 2, tzinfo=UTC)]})
     )
     assert decoded["u"] == uuid
+
+
+@pytest.mark.parametrize("value", ['"nobody"', "[1]", "{}"])
+def test_a_value_no_enum_member_has_is_refused_as_before(value: str) -> None:
+    document = f'{{"r": {{"_type_": "enum:domain.values.Role", "_data_": {value}}}}}'
+    with pytest.raises(ValueError, match="is not a valid Role"):
+        SLOW.decode(document.encode())
+    with pytest.raises(ValueError, match="is not a valid Role"):
+        FAST.decode(document.encode())
+    assert (
+        FAST.decode(b'{"r": {"_type_": "enum:domain.values.Role", "_data_": "desk"}}')[
+            "r"
+        ]
+        is Role.DESK
+    )
