@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
     Mapper,
     ProgrammingError,
     Recording,
+    Transcoder,
 )
 from eventsourcing.utils import resolve_topic
 
@@ -44,7 +45,7 @@ from application.personal_data import (
     saving_subjects,
 )
 from application.public_holidays import public_holidays
-from application.transcodings import register_value_transcodings
+from application.transcodings import FastJSONTranscoder, register_value_transcodings
 from domain.agency import Agency
 from domain.calendar import Calendar
 from domain.dossier_values import VersionedCalendar
@@ -162,6 +163,15 @@ class Catalogue(Application[UUID]):
         return self.factory.mapper(
             transcoder=self.construct_transcoder(), mapper_class=PersonalDataMapper
         )
+
+    def construct_transcoder(self) -> Transcoder:
+        # The library's JSON format read with orjson (decoding is most of what a
+        # projection rebuild costs); TRANSCODER_TOPIC still chooses another.
+        if self.env.get("TRANSCODER_TOPIC"):
+            return super().construct_transcoder()
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def construct_recorder(self) -> ApplicationRecorder:
         return _retrying_catalog_races(super().construct_recorder)

@@ -76,6 +76,12 @@ class Projection:
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
         """Before a batch: load what its events will change (see ``projections.rows``)."""
 
+    def load_batch(self, sql: Sql, originators: set[str]) -> Callable[[], None]:
+        """``begin_batch`` in two steps: send its reads, and (calling the
+        result) take their rows. The runtime sends every read model's reads
+        before it waits for any, so a batch's loads share one round trip."""
+        return functools.partial(self.begin_batch, sql, originators)
+
     def end_batch(self, sql: Sql) -> None:
         """After a batch, inside its transaction: write back what was folded."""
 

@@ -7,6 +7,7 @@ citizen read model cannot show a result early (R-25).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, singledispatchmethod
@@ -213,8 +214,16 @@ class CitizenProjection(Projection):
         return (self.folded, self.supplements, self.fees_folded, self.pending)
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
-        for fold in self._folds():
-            fold.begin(sql, originators)
+        self.load_batch(sql, originators)()
+
+    def load_batch(self, sql: Sql, originators: set[str]) -> Callable[[], None]:
+        finishers = [fold.load(sql, originators) for fold in self._folds()]
+
+        def finish() -> None:
+            for finisher in finishers:
+                finisher()
+
+        return finish
 
     def end_batch(self, sql: Sql) -> None:
         for fold in self._folds():

@@ -3,6 +3,7 @@ per hand-over, who gave, who received, when, the step's planned and actual end."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -92,6 +93,9 @@ class ControlSheetProjection(Projection):
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
         self.steps.begin(sql, originators)
+
+    def load_batch(self, sql: Sql, originators: set[str]) -> Callable[[], None]:
+        return self.steps.load(sql, originators)
 
     def end_batch(self, sql: Sql) -> None:
         self.steps.flush(sql)

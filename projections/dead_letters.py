@@ -13,7 +13,7 @@ the first that still fails.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -120,20 +120,34 @@ def repark(sql: Sql, read_model: str, position: int, blocked_by: int) -> None:
 def blocked(sql: Sql, read_models: list[str], originators: Collection[str]) -> Blocked:
     """The (read model, originator) pairs of ``originators`` that have letters,
     with the position of their first failing event."""
+    return blocked_later(sql, read_models, originators)()
+
+
+def blocked_later(
+    sql: Sql, read_models: list[str], originators: Collection[str]
+) -> Callable[[], Blocked]:
+    """``blocked`` with its queries sent now and read when called."""
     if not read_models or not originators:
-        return {}
-    found: Blocked = {}
+        return lambda: {}
     models = ", ".join("?" for _ in read_models)
-    for part in chunks(sorted(originators), 500):
-        marks = ", ".join("?" for _ in part)
-        for read_model, originator, first in sql.query(
+    reads = [
+        sql.query_later(
             f"SELECT read_model, originator_id, MIN(position) FROM {DEAD_LETTERS} "
-            f"WHERE read_model IN ({models}) AND originator_id IN ({marks}) "
-            "GROUP BY read_model, originator_id",
+            f"WHERE read_model IN ({models}) AND originator_id IN "
+            f"({', '.join('?' for _ in part)}) GROUP BY read_model, originator_id",
             [*read_models, *part],
-        ):
-            found[(str(read_model), str(originator))] = int(first)
-    return found
+        )
+        for part in chunks(sorted(originators), 500)
+    ]
+
+    def read() -> Blocked:
+        found: Blocked = {}
+        for rows in reads:
+            for read_model, originator, first in rows():
+                found[(str(read_model), str(originator))] = int(first)
+        return found
+
+    return read
 
 
 def clear(sql: Sql, read_model: str, position: int | None = None) -> None:

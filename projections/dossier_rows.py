@@ -155,17 +155,30 @@ class DossierRows:
         self._dirty: set[str] = set()
 
     def begin(self, sql: Sql, keys: Collection[str]) -> None:
+        self.load(sql, keys)()
+
+    def load(self, sql: Sql, keys: Collection[str]) -> Callable[[], None]:
+        """Send the reads of ``begin``; calling the result finishes it."""
         self._rows.clear()
         self._states.clear()
         self._dirty.clear()
         names = ", ".join(self.columns)
-        for part in chunks(sorted(keys), 500):
-            marks = ", ".join("?" for _ in part)
-            for values in sql.query(
-                f"SELECT {names} FROM {self.table} WHERE dossier_id IN ({marks})", part
-            ):
-                row = dict(zip(self.columns, values, strict=True))
-                self._rows[row["dossier_id"]] = row
+        reads = [
+            sql.query_later(
+                f"SELECT {names} FROM {self.table} WHERE dossier_id IN "
+                f"({', '.join('?' for _ in part)})",
+                part,
+            )
+            for part in chunks(sorted(keys), 500)
+        ]
+
+        def finish() -> None:
+            for read in reads:
+                for values in read():
+                    row = dict(zip(self.columns, values, strict=True))
+                    self._rows[row["dossier_id"]] = row
+
+        return finish
 
     def state(self, key: str) -> DossierState | None:
         found = self._states.get(key)

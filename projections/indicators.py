@@ -64,9 +64,11 @@ def bucket_key(facts: DossierFacts) -> BucketKey | None:
     return BucketKey(facts.competent_agency, day, facts.procedure_code)
 
 
-def _share(
-    facts: DossierFacts | None,
-) -> tuple[BucketKey, Tally, int, str | None] | None:
+Share = tuple[BucketKey, Tally, int, str | None]
+"""What a dossier puts in its bucket: tally, pending count, settled time."""
+
+
+def _share(facts: DossierFacts | None) -> Share | None:
     """What a dossier puts in its bucket: its tally once settled (judged at any
     period end after it settled), else one pending dossier."""
     if facts is None:
@@ -125,6 +127,9 @@ class IndicatorProjection(Projection):
         self._batch: Sql | None = None
         self._cached: dict[str, DossierFacts | None] = {}
         self._last_seq: int | None = None
+        self._pending = _PendingWrites()
+        self._shares: dict[str, Share | None] = {}
+        """The share of each dossier this batch folded (its last ``_share``)."""
 
     @property
     def tracking_name(self) -> str:
@@ -146,24 +151,46 @@ class IndicatorProjection(Projection):
         """Read the batch's dossiers and the change cursor once: a query per
         event would wait for the pipeline every time. Only this batch's ``sql``
         uses them (an event applied alone after a failed batch reads afresh)."""
+        self.load_batch(sql, originators)()
+
+    def load_batch(self, sql: Sql, originators: set[str]) -> Callable[[], None]:
         self._batch = sql
         self._cached = dict.fromkeys(originators)
+        self._pending = _PendingWrites()
+        self._shares = {}
         keys = sorted(originators)
+        reads = []
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
             marks = ", ".join("?" for _ in part)
-            for dossier_id, text in sql.query(
-                f"SELECT dossier_id, facts FROM {self.table('dossier')} "
-                f"WHERE dossier_id IN ({marks})",
-                part,
-            ):
-                self._cached[str(dossier_id)] = DossierFacts.from_json(text)
-        self._last_seq = None
+            reads.append(
+                sql.query_later(
+                    f"SELECT dossier_id, facts FROM {self.table('dossier')} "
+                    f"WHERE dossier_id IN ({marks})",
+                    part,
+                )
+            )
+        last_seq = sql.query_later(
+            f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
+        )
+
+        def finish() -> None:
+            for read in reads:
+                for dossier_id, text in read():
+                    self._cached[str(dossier_id)] = DossierFacts.from_json(text)
+            ((last,),) = last_seq()
+            self._last_seq = int(last)
+
+        return finish
 
     def end_batch(self, sql: Sql) -> None:
+        if self._batch is sql:
+            self._write(sql, self._pending)
         self._batch = None
         self._cached = {}
         self._last_seq = None
+        self._pending = _PendingWrites()
+        self._shares = {}
 
     def _facts_of(self, sql: Sql, key: str) -> DossierFacts | None:
         if self._batch is sql and key in self._cached:
@@ -253,34 +280,114 @@ class IndicatorProjection(Projection):
             after = evolve_facts(before, event)
         except TypeError:
             return
-        if self._batch is sql:
+        batched = self._batch is sql
+        pending = self._pending if batched else _PendingWrites()
+        share = _share(after)
+        # The share taken out is the one this batch last put in, when it did.
+        was = self._shares[key] if batched and key in self._shares else _share(before)
+        if batched:
             self._cached[key] = after
-        sql.execute(
-            f"INSERT INTO {self.table('dossier')} (dossier_id, received_on, "
-            "competent_agency, procedure_code, code, facts) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dossier_id) DO UPDATE SET received_on = excluded.received_on, "
-            "code = excluded.code, facts = excluded.facts",
-            (
-                key,
-                reception_day(after),
-                after.competent_agency,
-                after.procedure_code,
-                after.code,
-                after.to_json(),
-            ),
-        )
-        self._move(sql, _share(before), _share(after))
+            self._shares[key] = share
+        pending.dossier(key, after)
+        pending.move(was, share)
         day = reception_day(after)
         if day is not None:
-            self._touch(sql, after.competent_agency, day)
+            pending.touch(after.competent_agency, day, self._next_seq(sql))
+        if not batched:
+            self._write(sql, pending)
         self.changed.add(after.competent_agency)
 
-    def _move(
-        self,
-        sql: Sql,
-        old: tuple[BucketKey, Tally, int, str | None] | None,
-        new: tuple[BucketKey, Tally, int, str | None] | None,
-    ) -> None:
+    def _next_seq(self, sql: Sql) -> int:
+        """The national pull's next cursor: one step per event, so the numbering
+        is the same whatever the batch size."""
+        if self._batch is sql and self._last_seq is not None:
+            last = self._last_seq
+        else:
+            ((last,),) = sql.query(
+                f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
+            )
+        if self._batch is sql:
+            self._last_seq = int(last) + 1
+        return int(last) + 1
+
+    def _write(self, sql: Sql, pending: _PendingWrites) -> None:
+        """A batch's folded writes as one multi-row statement per table: the
+        same rows the events would leave written one at a time."""
+        if pending.dossiers:
+            sql.insert_rows(
+                f"INSERT INTO {self.table('dossier')} (dossier_id, received_on, "
+                "competent_agency, procedure_code, code, facts) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dossier_id) DO UPDATE "
+                "SET received_on = excluded.received_on, code = excluded.code, "
+                "facts = excluded.facts",
+                [
+                    (
+                        key,
+                        reception_day(facts),
+                        agency,
+                        procedure,
+                        facts.code,
+                        facts.to_json(),
+                    )
+                    for key, (agency, procedure, facts) in pending.dossiers.items()
+                ],
+            )
+        if pending.buckets:
+            table = self.table("bucket")
+            names = ", ".join(COLUMNS)
+            marks = ", ".join("?" for _ in COLUMNS)
+            sums = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COLUMNS)
+            sql.insert_rows(
+                f"INSERT INTO {table} (competent_agency, received_on, procedure_code, "
+                f"pending, settled_until, {names}) VALUES (?, ?, ?, ?, ?, {marks}) "
+                "ON CONFLICT (competent_agency, received_on, procedure_code) DO UPDATE "
+                f"SET pending = {table}.pending + excluded.pending, "
+                "settled_until = CASE WHEN excluded.settled_until IS NOT NULL AND "
+                f"({table}.settled_until IS NULL OR excluded.settled_until > "
+                f"{table}.settled_until) THEN excluded.settled_until "
+                f"ELSE {table}.settled_until END, {sums}",
+                [
+                    (
+                        key.agency,
+                        key.day,
+                        key.procedure,
+                        waiting,
+                        settled,
+                        *tally.values(),
+                    )
+                    for key, (tally, waiting, settled) in pending.buckets.items()
+                ],
+            )
+        if pending.changes:
+            sql.insert_rows(
+                f"INSERT INTO {self.table('changes')} (competent_agency, received_on, "
+                "seq) VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "
+                "DO UPDATE SET seq = excluded.seq",
+                [(agency, day, seq) for (agency, day), seq in pending.changes.items()],
+            )
+
+
+class _PendingWrites:
+    """A batch's writes folded per row: a dossier's last facts, a bucket's summed
+    deltas (sums and the latest settled time commute), a change's last cursor."""
+
+    def __init__(self) -> None:
+        self.dossiers: dict[str, tuple[str, str, DossierFacts]] = {}
+        self.buckets: dict[BucketKey, tuple[Tally, int, str | None]] = {}
+        self.changes: dict[tuple[str, str], int] = {}
+
+    def dossier(self, key: str, facts: DossierFacts) -> None:
+        # An existing row keeps its unit and procedure (the upsert updates the
+        # rest), so a row first written in this batch keeps its first ones.
+        first = self.dossiers.get(key)
+        agency, procedure = (
+            (facts.competent_agency, facts.procedure_code)
+            if first is None
+            else first[:2]
+        )
+        self.dossiers[key] = (agency, procedure, facts)
+
+    def move(self, old: Share | None, new: Share | None) -> None:
         """Take the dossier's old share out of its bucket and put the new one in."""
         deltas: dict[BucketKey, tuple[Tally, int, str | None]] = {}
         if old is not None:
@@ -290,42 +397,19 @@ class IndicatorProjection(Projection):
             key, tally, pending, settled = new
             was, waiting, _ = deltas.get(key, (NOTHING, 0, None))
             deltas[key] = (was + tally, waiting + pending, settled)
-        table = self.table("bucket")
-        names = ", ".join(COLUMNS)
-        marks = ", ".join("?" for _ in COLUMNS)
-        sums = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COLUMNS)
         for key, (tally, pending, settled) in deltas.items():
             if tally.empty and pending == 0 and settled is None:
                 continue
-            sql.execute(
-                f"INSERT INTO {table} (competent_agency, received_on, procedure_code, "
-                f"pending, settled_until, {names}) VALUES (?, ?, ?, ?, ?, {marks}) "
-                "ON CONFLICT (competent_agency, received_on, procedure_code) DO UPDATE "
-                f"SET pending = {table}.pending + excluded.pending, "
-                "settled_until = CASE WHEN excluded.settled_until IS NOT NULL AND "
-                f"({table}.settled_until IS NULL OR excluded.settled_until > "
-                f"{table}.settled_until) THEN excluded.settled_until "
-                f"ELSE {table}.settled_until END, {sums}",
-                (key.agency, key.day, key.procedure, pending, settled, *tally.values()),
-            )
+            found = self.buckets.get(key)
+            if found is not None:
+                summed, waiting, latest = found
+                tally, pending = summed + tally, waiting + pending
+                if settled is None or (latest is not None and latest >= settled):
+                    settled = latest
+            self.buckets[key] = (tally, pending, settled)
 
-    def _touch(self, sql: Sql, agency: str, day: str) -> None:
-        """Move the bucket to the head of the national pull's order: one step per
-        event, so the numbering is the same whatever the batch size."""
-        if self._batch is sql and self._last_seq is not None:
-            last = self._last_seq
-        else:
-            ((last,),) = sql.query(
-                f"SELECT COALESCE(MAX(seq), 0) FROM {self.table('changes')}"
-            )
-        if self._batch is sql:
-            self._last_seq = int(last) + 1
-        sql.execute(
-            f"INSERT INTO {self.table('changes')} (competent_agency, received_on, seq) "
-            "VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "
-            "DO UPDATE SET seq = excluded.seq",
-            (agency, day, int(last) + 1),
-        )
+    def touch(self, agency: str, day: str, seq: int) -> None:
+        self.changes[(agency, day)] = seq
 
 
 def period_end(last_day: date) -> datetime:

@@ -7,7 +7,7 @@ timestamps are UTC ISO-8601 text so that text order is time order.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -27,6 +27,14 @@ class Sql(ABC):
 
     @abstractmethod
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def query_later(
+        self, query: str, params: Sequence[Any] = ()
+    ) -> Callable[[], list[Row]]:
+        """Send a query now and read its rows when called: queries sent together
+        share one round trip where the store pipelines (here: run at once)."""
+        rows = self.query(query, params)
+        return lambda: rows
 
     def append(self, query: str, params: Sequence[Any]) -> None:
         """An insert nothing in this batch reads or updates again: may be deferred."""
@@ -77,6 +85,11 @@ class BufferedSql(Sql):
 
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         return self.inner.query(query, params)
+
+    def query_later(
+        self, query: str, params: Sequence[Any] = ()
+    ) -> Callable[[], list[Row]]:
+        return self.inner.query_later(query, params)
 
     def append(self, query: str, params: Sequence[Any]) -> None:
         self._appends.setdefault(query, []).append(params)

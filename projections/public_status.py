@@ -7,6 +7,7 @@ data) to fold its next event; the lookup reads code and completion only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import Any, ClassVar
@@ -58,6 +59,9 @@ class PublicStatusProjection(Projection):
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
         self.folded.begin(sql, originators)
+
+    def load_batch(self, sql: Sql, originators: set[str]) -> Callable[[], None]:
+        return self.folded.load(sql, originators)
 
     def end_batch(self, sql: Sql) -> None:
         self.folded.flush(sql)

@@ -8,7 +8,7 @@ One row per dossier with its lifecycle: ``projections.dossier_rows``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from projections.ports import Sql, chunks, insert_rows
@@ -32,17 +32,29 @@ class GroupFold:
         self._dirty: dict[tuple[Any, ...], Row] = {}
 
     def begin(self, sql: Sql, groups: Collection[str]) -> None:
+        self.load(sql, groups)()
+
+    def load(self, sql: Sql, groups: Collection[str]) -> Callable[[], None]:
+        """Send the reads of ``begin``; calling the result finishes it."""
         self._groups = {g: {} for g in groups}
         self._dirty.clear()
         names = ", ".join(self.columns)
-        for part in chunks(sorted(groups), 500):
-            marks = ", ".join("?" for _ in part)
-            for values in sql.query(
-                f"SELECT {names} FROM {self.table} WHERE {self.group} IN ({marks})",
+        reads = [
+            sql.query_later(
+                f"SELECT {names} FROM {self.table} WHERE {self.group} IN "
+                f"({', '.join('?' for _ in part)})",
                 part,
-            ):
-                row = dict(zip(self.columns, values, strict=True))
-                self._groups[row[self.group]][self._key(row)] = row
+            )
+            for part in chunks(sorted(groups), 500)
+        ]
+
+        def finish() -> None:
+            for read in reads:
+                for values in read():
+                    row = dict(zip(self.columns, values, strict=True))
+                    self._groups[row[self.group]][self._key(row)] = row
+
+        return finish
 
     def _key(self, row: Row) -> tuple[Any, ...]:
         return tuple(row[c] for c in self.key)

@@ -3,6 +3,7 @@ owner, type and validity; results hidden from their owner until returned."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import singledispatchmethod
@@ -115,18 +116,30 @@ class WarehouseProjection(Projection):
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
         """The batch's documents (and those of its dossiers, which a return
         reveals), folded in memory and each written once at ``end_batch``."""
+        self.load_batch(sql, originators)()
+
+    def load_batch(self, sql: Sql, originators: set[str]) -> Callable[[], None]:
         self._rows.clear()
         self._results.clear()
         self._dirty.clear()
         names = ", ".join(_COLUMNS)
+        reads = []
         for part in chunks(sorted(originators), 500):
             marks = ", ".join("?" for _ in part)
-            for values in sql.query(
-                f"SELECT {names} FROM {self.table('documents')} "
-                f"WHERE document_id IN ({marks}) OR dossier_id IN ({marks})",
-                [*part, *part],
-            ):
-                self._keep(dict(zip(_COLUMNS, values, strict=True)))
+            reads.append(
+                sql.query_later(
+                    f"SELECT {names} FROM {self.table('documents')} "
+                    f"WHERE document_id IN ({marks}) OR dossier_id IN ({marks})",
+                    [*part, *part],
+                )
+            )
+
+        def finish() -> None:
+            for read in reads:
+                for values in read():
+                    self._keep(dict(zip(_COLUMNS, values, strict=True)))
+
+        return finish
 
     def end_batch(self, sql: Sql) -> None:
         names = ", ".join(_COLUMNS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -203,6 +204,9 @@ class WorklistProjection(Projection):
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
         self.folded.begin(sql, originators)
+
+    def load_batch(self, sql: Sql, originators: set[str]) -> Callable[[], None]:
+        return self.folded.load(sql, originators)
 
     def end_batch(self, sql: Sql) -> None:
         self.folded.flush(sql)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -67,6 +67,15 @@ class _PostgresSql(Sql):
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         self._cursor.execute(_pg(query), tuple(params), prepare=True)
         return [tuple(row) for row in self._cursor.fetchall()]
+
+    def query_later(
+        self, query: str, params: Sequence[Any] = ()
+    ) -> Callable[[], list[Row]]:
+        """In a pipeline, the first read waits for every query sent before it
+        (one round trip for all), each on its own cursor."""
+        cursor = self._connection.cursor()
+        cursor.execute(_pg(query), tuple(params), prepare=True)
+        return lambda: [tuple(row) for row in cursor.fetchall()]
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

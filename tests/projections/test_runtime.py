@@ -577,16 +577,18 @@ class TestLiveBatches:
         loaded: dict[str, set[str]] = {}
 
         def recording(factory: type[Projection]) -> Projection:
-            def begin_batch(self: Projection, sql: Sql, originators: set[str]) -> None:
+            def load_batch(
+                self: Projection, sql: Sql, originators: set[str]
+            ) -> Callable[[], None]:
                 loaded.setdefault(self.name, set()).update(originators)
-                factory.begin_batch(self, sql, originators)
+                return factory.load_batch(self, sql, originators)
 
             subclass = cast(
                 "type[Projection]",
                 type(
                     f"Recording{factory.__name__}",
                     (factory,),
-                    {"begin_batch": begin_batch},
+                    {"load_batch": load_batch},
                 ),
             )
             return subclass()
