@@ -267,7 +267,11 @@ class IndicatorProjection(Projection):
         facts = self._facts_of(sql, str(found[0][0]))
         day = None if facts is None else reception_day(facts)
         if facts is not None and day is not None:
-            self._touch(sql, facts.competent_agency, day)
+            batched = self._batch is sql
+            pending = self._pending if batched else _PendingWrites()
+            pending.touch(facts.competent_agency, day, self._next_seq(sql))
+            if not batched:
+                self._write(sql, pending)
             self.changed.add(facts.competent_agency)
 
     @apply.register
