@@ -92,6 +92,21 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
             return ids
         return self._insert_in_one_query(stored_events)
 
+    def confirm_durable(self) -> None:
+        """Return once every commit that answered before this call is on disk.
+
+        Readers that act outside PostgreSQL (a message published to NATS, a
+        peer province) call it between reading events and acting on them: under
+        group commit a row can be read a moment before its WAL flush, and a
+        server crash in that moment would take back a row the world was told
+        of. A no-op when every commit waits for its flush.
+        """
+        if not self.asynchronous_commit:
+            return
+        with self.datastore.get_connection() as conn:
+            conn.execute(_DURABLE)
+            conn.commit()
+
     def create_table(self) -> None:
         """Tables an administrator set up for this role (append-only grants,
         adapters/append_only.py) are not this role's to create or alter."""

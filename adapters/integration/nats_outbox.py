@@ -138,6 +138,9 @@ class NatsOutbox:
         )
         if not notifications:
             return 0
+        confirm = getattr(self.app.recorder, "confirm_durable", None)
+        if confirm is not None:  # PostgreSQL: nothing leaves before it is on disk
+            await asyncio.to_thread(confirm)
         mapper = self.app.mapper
         province = self.options.province
         pending = []

@@ -85,6 +85,32 @@ def test_a_save_is_acknowledged_only_once_its_commit_is_on_disk(
         assert all(n > 0 for n in unflushed), unflushed
 
 
+def test_a_reader_confirms_what_it_read_is_on_disk_before_acting_outside(
+    quiet_durable_server: TemporaryPostgres,
+) -> None:
+    """Rows saved without waiting for their flush (the control recorder
+    stands for a group another process has not confirmed yet): after
+    ``confirm_durable`` — what the NATS outbox calls between reading and
+    publishing — every one of them is flushed."""
+    name = "flush_reader"
+    url = quiet_durable_server.create_database(name)
+    env = persistence_env(url) | {
+        "APPLICATION_RECORDER_TOPIC": f"{__name__}:UnconfirmedRecorder"
+    }
+    app = OneStop(env=env)
+    try:
+        seed_catalogue(app)
+        receive(app)
+        inserted, flushed = wal_positions(url)
+        assert inserted > flushed, "the control left its commit unflushed"
+        app.recorder.confirm_durable()  # type: ignore[attr-defined]
+        _, flushed = wal_positions(url)
+        assert flushed >= inserted
+    finally:
+        app.close()
+        quiet_durable_server.drop_database(name)
+
+
 def _write_from_a_process(url: str, saves: int, threads: int) -> int:
     app = OneStop(env=persistence_env(url))
     try:
