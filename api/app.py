@@ -18,6 +18,7 @@ from adapters.settings import Settings
 from api.dashboard import router as dashboard_router
 from api.edge import Edge
 from api.edge_settings import EdgeSettings
+from api.evaluation_page import router as evaluation_page_router
 from api.files import UPLOAD_PATH
 from api.files import router as files_router
 from api.graphql.context import get_context
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graphql, prefix="/graphql")
     app.include_router(slips_router)
     app.include_router(dashboard_router)
+    app.include_router(evaluation_page_router)
     app.include_router(files_router)
 
     @app.exception_handler(LabelledError)

@@ -44,8 +44,12 @@ DASHBOARD_CSP = (
 )
 
 
+OWN_PAGES = ("/dashboard", "/danh-gia")
+"""Pages the API serves with their own script and style sheet."""
+
+
 def _csp(path: str) -> bytes:
-    if path == "/dashboard" or path.startswith("/dashboard/"):
+    if any(path == page or path.startswith(f"{page}/") for page in OWN_PAGES):
         return DASHBOARD_CSP
     if path.startswith("/graphql"):
         return GRAPHIQL_CSP
