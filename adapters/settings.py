@@ -158,7 +158,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("NATIONAL_WAREHOUSE_TIMEOUT", number("0.1", "120"), "10", "seconds one national warehouse call (the lookup, then the file) may take before it is `NATIONAL_WAREHOUSE_UNAVAILABLE`"),
     Variable("DVCQG_RETRIES", integer(0, 10), "3", "immediate retries of a failed portal call (5xx, timeout, refused connection, malformed reply; backoff 0.5 s doubling); then the dossier waits 1 s doubling to 5 min before its next try"),
     Variable("DVCQG_DOWNLOAD_BASE_URL", url("https", "http"), "http://127.0.0.1:8000", "public base URL the portal downloads documents and results from (`<base>/api/documents/<id>`)"),
-    Variable("EVALUATION_FORM_URL", url("https", "http"), "http://127.0.0.1:8000/danh-gia", "the portal's online evaluation form (TT 01/2018, R-32), printed as a QR code and link (`<url>?ma=<dossier code>`) on the evaluation form after the receipt, supplement request and refusal slip; the portal submits it with `evaluateDossier`"),
+    Variable("EVALUATION_FORM_URL", url("https", "http"), "http://127.0.0.1:8000/danh-gia", "the online evaluation form (TT 01/2018, R-32) — by default this API's own `/danh-gia` page, else the provincial portal's — printed as a QR code and link (`<url>?ma=<dossier code>`) on the evaluation form after the receipt, supplement request and refusal slip; the portal submits it with `evaluateDossier`"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
 )
 # fmt: on
