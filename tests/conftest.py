@@ -8,6 +8,10 @@ running less.
 ``MOTCUA_TEST_POSTGRES_URL`` (a superuser URL, e.g.
 ``postgresql://postgres@127.0.0.1:5432/postgres``) makes the tests use that
 server instead of starting one; restart tests are then skipped.
+
+``MOTCUA_HYPOTHESIS_PROFILE=thorough`` runs every property test with ten times
+its written ``max_examples`` (at least 1,000) and no deadline: the deep run
+the everyday suite trades for speed.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+import hypothesis
 import pytest
 
 from tests.services import (
@@ -42,6 +47,25 @@ _FIXTURE_MARKERS = {
 
 S = TypeVar("S", bound=TemporaryService)
 
+HYPOTHESIS_PROFILE_ENV = "MOTCUA_HYPOTHESIS_PROFILE"
+THOROUGH = "thorough"
+#: In the thorough profile each property test runs this many times the
+#: examples it asks for (tests write their everyday ``max_examples``).
+THOROUGH_FACTOR = 10
+THOROUGH_MIN_EXAMPLES = 1000
+
+hypothesis.settings.register_profile(
+    THOROUGH, max_examples=THOROUGH_MIN_EXAMPLES, deadline=None
+)
+_hypothesis_profile = os.environ.get(HYPOTHESIS_PROFILE_ENV, "").strip()
+if _hypothesis_profile:
+    try:
+        # Loaded before the test modules are imported: tests that set no
+        # max_examples of their own take the profile's.
+        hypothesis.settings.load_profile(_hypothesis_profile)
+    except hypothesis.errors.InvalidArgument as error:
+        raise pytest.UsageError(f"{HYPOTHESIS_PROFILE_ENV}: {error}") from error
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -58,6 +82,42 @@ def pytest_collection_modifyitems(
             {m for f, m in _FIXTURE_MARKERS.items() if f in fixturenames}
         ):
             item.add_marker(marker)
+    if _hypothesis_profile == THOROUGH:
+        for item in items:
+            _deepen(item)
+
+
+def _deepen(item: pytest.Item) -> None:
+    """Scale a property test's own ``max_examples`` for the thorough profile.
+
+    ``@settings(max_examples=N)`` on a test overrides any profile, so the
+    profile alone would leave every test that names its size unchanged."""
+    function = getattr(item, "function", None)
+    if function is None:
+        return
+    machine = getattr(item, "cls", None)
+    if machine is not None and isinstance(
+        getattr(machine, "settings", None), hypothesis.settings
+    ):
+        # A RuleBasedStateMachine's TestCase carries its settings.
+        machine.settings = _deeper(machine.settings)
+        return
+    target = getattr(function, "__func__", function)
+    current = getattr(target, "_hypothesis_internal_use_settings", None)
+    if isinstance(current, hypothesis.settings):
+        target._hypothesis_internal_use_settings = _deeper(current)
+
+
+def _deeper(current: hypothesis.settings) -> hypothesis.settings:
+    if getattr(current, "_motcua_deepened", False):
+        return current
+    deeper = hypothesis.settings(
+        current,
+        max_examples=max(THOROUGH_MIN_EXAMPLES, current.max_examples * THOROUGH_FACTOR),
+        deadline=None,
+    )
+    object.__setattr__(deeper, "_motcua_deepened", True)
+    return deeper
 
 
 def _start(factory: Callable[[], S]) -> S:
