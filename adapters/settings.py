@@ -159,6 +159,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DVCQG_RETRIES", integer(0, 10), "3", "immediate retries of a failed portal call (5xx, timeout, refused connection, malformed reply; backoff 0.5 s doubling); then the dossier waits 1 s doubling to 5 min before its next try"),
     Variable("DVCQG_DOWNLOAD_BASE_URL", url("https", "http"), "http://127.0.0.1:8000", "public base URL the portal downloads documents and results from (`<base>/api/documents/<id>`)"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
+    Variable("TEST_NO_SERVERS", flag(), "n", "test harness only (`make unit` sets it): a test that starts PostgreSQL, Redis or NATS without its `postgres`/`redis`/`nats` marker fails"),
+    Variable("HYPOTHESIS_PROFILE", choice("default", "thorough"), "default", "test harness only: `thorough` runs every property test with ten times its `max_examples` (at least 1,000) and no deadline"),
 )
 # fmt: on
 

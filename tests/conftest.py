@@ -17,13 +17,15 @@ the everyday suite trades for speed.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import hypothesis
 import pytest
 
+from adapters.settings import KNOWN
 from tests.services import (
     ExternalPostgres,
     PostgresServer,
@@ -35,6 +37,9 @@ from tests.services import (
 )
 
 POSTGRES_URL_ENV = "MOTCUA_TEST_POSTGRES_URL"
+#: Set by ``make unit``: a test reaching for a server then fails, naming the
+#: marker it lacks (``-m "not postgres"`` only deselects marked tests).
+NO_SERVERS_ENV = KNOWN["TEST_NO_SERVERS"].env_name
 
 #: Fixture name -> marker added to every test using that fixture.
 _FIXTURE_MARKERS = {
@@ -45,9 +50,15 @@ _FIXTURE_MARKERS = {
     "nats_server": "nats",
 }
 
+_SERVER_MARKERS = {
+    "TemporaryPostgres": "postgres",
+    "TemporaryRedis": "redis",
+    "TemporaryNats": "nats",
+}
+
 S = TypeVar("S", bound=TemporaryService)
 
-HYPOTHESIS_PROFILE_ENV = "MOTCUA_HYPOTHESIS_PROFILE"
+HYPOTHESIS_PROFILE_ENV = KNOWN["HYPOTHESIS_PROFILE"].env_name
 THOROUGH = "thorough"
 #: In the thorough profile each property test runs this many times the
 #: examples it asks for (tests write their everyday ``max_examples``).
@@ -57,14 +68,25 @@ THOROUGH_MIN_EXAMPLES = 1000
 hypothesis.settings.register_profile(
     THOROUGH, max_examples=THOROUGH_MIN_EXAMPLES, deadline=None
 )
-_hypothesis_profile = os.environ.get(HYPOTHESIS_PROFILE_ENV, "").strip()
-if _hypothesis_profile:
+
+
+def _harness_setting(name: str) -> Any:
+    """A ``MOTCUA_TEST_*``-style harness variable, typed by its settings row."""
+    variable = KNOWN[name]
+    raw = os.environ.get(variable.env_name, "").strip() or variable.default
     try:
-        # Loaded before the test modules are imported: tests that set no
-        # max_examples of their own take the profile's.
-        hypothesis.settings.load_profile(_hypothesis_profile)
-    except hypothesis.errors.InvalidArgument as error:
-        raise pytest.UsageError(f"{HYPOTHESIS_PROFILE_ENV}: {error}") from error
+        return variable.kind.parse(raw)
+    except ValueError:
+        raise pytest.UsageError(
+            f"{variable.env_name}={raw!r}: expected {variable.kind.en}"
+        ) from None
+
+
+_hypothesis_profile: str = _harness_setting("HYPOTHESIS_PROFILE")
+if _hypothesis_profile == THOROUGH:
+    # Loaded before the test modules are imported: tests that set no
+    # max_examples of their own take the profile's.
+    hypothesis.settings.load_profile(THOROUGH)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,9 +100,17 @@ def pytest_collection_modifyitems(
 ) -> None:
     for item in items:
         fixturenames: list[str] = getattr(item, "fixturenames", [])
-        for marker in sorted(
-            {m for f, m in _FIXTURE_MARKERS.items() if f in fixturenames}
-        ):
+        wanted = {m for f, m in _FIXTURE_MARKERS.items() if f in fixturenames}
+        # Backend-parametrised fixtures (params "postgres", "postgres+redis")
+        # take the server fixture through request.getfixturevalue, which the
+        # fixture names above cannot show.
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None:
+            for value in callspec.params.values():
+                if isinstance(value, str):
+                    words = set(re.split(r"[^a-z]+", value))
+                    wanted |= words & set(_SERVER_MARKERS.values())
+        for marker in sorted(wanted):
             item.add_marker(marker)
     if _hypothesis_profile == THOROUGH:
         for item in items:
@@ -121,6 +151,13 @@ def _deeper(current: hypothesis.settings) -> hypothesis.settings:
 
 
 def _start(factory: Callable[[], S]) -> S:
+    if _harness_setting("TEST_NO_SERVERS"):
+        marker = _SERVER_MARKERS.get(factory.__name__, "a server")
+        pytest.fail(
+            f"{NO_SERVERS_ENV} is set but this test starts {factory.__name__}: "
+            f"mark it @pytest.mark.{marker} (or take the fixture as an argument)",
+            pytrace=False,
+        )
     try:
         return factory().start()
     except ServiceUnavailableError as error:

@@ -1,6 +1,6 @@
 """Run by tests/services/test_lifetime.py in a pytest that it then kills with
 SIGKILL: starts every kind of process the harness starts, writes their pids
-to ``$MOTCUA_TEST_PAYLOAD_OUT`` and waits to be killed. Not collected on its
+to ``$SUITE_PAYLOAD_OUT`` and waits to be killed. Not collected on its
 own (the name does not start with ``test_``)."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def test_wait_to_be_killed(
             "serve": motcua.server.popen.pid if motcua.server.popen else None,
             "projector": [p.popen.pid for p in motcua.others if p.popen],
         }
-        out = Path(os.environ["MOTCUA_TEST_PAYLOAD_OUT"])
+        out = Path(os.environ["SUITE_PAYLOAD_OUT"])
         out.with_suffix(".tmp").write_text(json.dumps(pids))
         out.with_suffix(".tmp").rename(out)
         time.sleep(600)

@@ -1,6 +1,6 @@
 """Run by tests/services/test_hypothesis_profile.py in its own pytest: counts
 how many examples property tests that name their own size really run, and
-appends the counts to ``$MOTCUA_TEST_PAYLOAD_OUT``. Not collected on its own."""
+appends the counts to ``$SUITE_PAYLOAD_OUT``. Not collected on its own."""
 
 from __future__ import annotations
 
@@ -35,4 +35,4 @@ TestMachine.settings = settings(max_examples=2, stateful_step_count=1, deadline=
 
 
 def test_report() -> None:
-    Path(os.environ["MOTCUA_TEST_PAYLOAD_OUT"]).write_text(json.dumps(CALLS))
+    Path(os.environ["SUITE_PAYLOAD_OUT"]).write_text(json.dumps(CALLS))

@@ -19,7 +19,7 @@ PAYLOAD = Path(__file__).with_name("profile_payload.py")
 
 def _examples(tmp_path: Path, profile: str | None) -> dict[str, int]:
     out = tmp_path / f"calls-{profile}.json"
-    env = {**os.environ, "MOTCUA_TEST_PAYLOAD_OUT": str(out)}
+    env = {**os.environ, "SUITE_PAYLOAD_OUT": str(out)}
     env.pop(HYPOTHESIS_PROFILE_ENV, None)
     if profile is not None:
         env[HYPOTHESIS_PROFILE_ENV] = profile
@@ -54,7 +54,7 @@ def test_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(PAYLOAD)],
         cwd=ROOT,
-        env={**env, "MOTCUA_TEST_PAYLOAD_OUT": str(tmp_path / "x")},
+        env={**env, "SUITE_PAYLOAD_OUT": str(tmp_path / "x")},
         capture_output=True,
         text=True,
         timeout=600,

@@ -60,7 +60,7 @@ def _alive(pid: int) -> bool:
 @pytest.mark.nats
 def test_killed_test_run_leaves_no_server_behind(tmp_path: Path) -> None:
     out = tmp_path / "pids.json"
-    env = {**os.environ, "MOTCUA_TEST_PAYLOAD_OUT": str(out)}
+    env = {**os.environ, "SUITE_PAYLOAD_OUT": str(out)}
     env.pop("MOTCUA_TEST_POSTGRES_URL", None)  # the run must start its own
     run = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(PAYLOAD)],
