@@ -73,7 +73,7 @@ hypothesis.settings.register_profile(
 def _harness_setting(name: str) -> Any:
     """A ``MOTCUA_TEST_*``-style harness variable, typed by its settings row."""
     variable = KNOWN[name]
-    raw = os.environ.get(variable.env_name, "").strip() or variable.default
+    raw = os.environ.get(variable.env_name, "").strip() or variable.default or ""
     try:
         return variable.kind.parse(raw)
     except ValueError:
