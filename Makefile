@@ -3,11 +3,15 @@
 # POSIX make; recipes are indented with tabs.
 
 .POSIX:
-.PHONY: run test unit lint fmt ensure-uv sync ensure-services
+.PHONY: run test unit lint fmt ensure-uv sync bytecode ensure-services
 
 # uv from PATH, else through the Python package that `pip install uv` installs
 # (its scripts directory, e.g. ~/.local/bin, is often not on PATH).
 UV = $$(command -v uv 2>/dev/null || echo python3 -m uv)
+# Test processes: the suite spends much of its time waiting on servers it
+# started (PostgreSQL, motcua serve), so more workers than cores pays off.
+# `make test WORKERS=0` runs in one process.
+WORKERS = 3
 HOST = 127.0.0.1
 PORT = 8000
 DEMO_DB = var/motcua.db
@@ -19,14 +23,15 @@ run: sync
 	fi
 	$(UV) run --frozen motcua serve --host $(HOST) --port $(PORT)
 
-test: sync ensure-services
+test: sync ensure-services bytecode
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen mypy
-	$(UV) run --frozen pytest -q -p no:cacheprovider
+	$(UV) run --frozen pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadfile
 
 # The fast suite: every test that needs no PostgreSQL, Redis or NATS server.
-unit: sync
-	$(UV) run --frozen pytest -q -p no:cacheprovider -m "not postgres and not redis and not nats"
+unit: sync bytecode
+	MOTCUA_TEST_NO_SERVERS=y $(UV) run --frozen pytest -q -p no:cacheprovider \
+		-n $(WORKERS) --dist loadfile -m "not postgres and not redis and not nats"
 
 lint: sync
 	$(UV) run --frozen ruff check .
@@ -35,8 +40,14 @@ lint: sync
 fmt: sync
 	$(UV) run --frozen ruff check --fix .
 
+# Compiled once here rather than in every process: each `motcua serve` and
+# each test worker would otherwise compile every imported module again
+# (always, where PYTHONDONTWRITEBYTECODE is set).
 sync: ensure-uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
+
+bytecode: sync
+	$(UV) run --frozen python -m compileall -q adapters api application domain projections tests
 
 ensure-uv:
 	@if ! command -v uv >/dev/null 2>&1 && \

@@ -160,6 +160,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DVCQG_DOWNLOAD_BASE_URL", url("https", "http"), "http://127.0.0.1:8000", "public base URL the portal downloads documents and results from (`<base>/api/documents/<id>`)"),
     Variable("EVALUATION_FORM_URL", url("https", "http"), "http://127.0.0.1:8000/danh-gia", "the online evaluation form (TT 01/2018, R-32) — by default this API's own `/danh-gia` page, else the provincial portal's — printed as a QR code and link (`<url>?ma=<dossier code>`) on the evaluation form after the receipt, supplement request and refusal slip; the portal submits it with `evaluateDossier`"),
     Variable("TEST_POSTGRES_URL", database_url(), None, "test harness only: use this PostgreSQL superuser URL instead of starting a server"),
+    Variable("TEST_NO_SERVERS", flag(), "n", "test harness only (`make unit` sets it): a test that starts PostgreSQL, Redis or NATS without its `postgres`/`redis`/`nats` marker fails"),
+    Variable("HYPOTHESIS_PROFILE", choice("default", "thorough"), "default", "test harness only: `thorough` runs every property test with ten times its `max_examples` (at least 1,000) and no deadline"),
 )
 # fmt: on
 

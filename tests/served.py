@@ -24,6 +24,7 @@ import httpx
 from adapters.settings import Settings
 from api.auth import AuthSettings, TokenIssuer
 from api.bench.processes import motcua_env as motcua_env
+from api.bench.servers import lifetime
 from tests.services import find_free_port
 
 START_TIMEOUT = 60.0
@@ -41,8 +42,10 @@ class Process:
 
     def start(self) -> None:
         self._log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(
+        # SIGTERM if the test run dies: serve stops its own workers then.
+        self.popen = lifetime.popen(
             [sys.executable, "-m", "api.cli", *self.args],
+            death_signal=signal.SIGTERM,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from adapters.settings import Settings
+from api.bench.servers import lifetime
 
 START_TIMEOUT = 90.0
 
@@ -39,8 +40,10 @@ def process(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Runs ``args`` in its own session; stops the whole group on exit."""
     with log_path.open("ab") as log:
-        popen = subprocess.Popen(
-            list(args),
+        # SIGTERM if this process dies: a server then stops its own workers.
+        popen = lifetime.popen(
+            args,
+            death_signal=signal.SIGTERM,
             env=dict(env),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -120,8 +120,9 @@ def lookup_bench(
 
 
 def project_bench(options: BenchOptions) -> BenchReport:
-    # Quick: ~3 k events, memory also at ~15 k; full: ~21 k and ~190 k.
-    dossiers, rounds, copies = (200, 3, 4) if options.quick else (1500, 5, 9)
+    # Quick (the CI smoke): ~0.6 k events, memory also at ~2.5 k; full: ~21 k
+    # and ~190 k. Simulating a dossier (and signing its result) dominates.
+    dossiers, rounds, copies = (40, 3, 4) if options.quick else (1500, 5, 9)
     return run_project_benchmark(
         options.database_url, dossiers=dossiers, rounds=rounds, memory_copies=copies
     )
@@ -140,7 +141,7 @@ def audit_bench(options: BenchOptions) -> BenchReport:
 
 
 def integrate_bench(options: BenchOptions) -> BenchReport:
-    dossiers, rounds = (100, 1) if options.quick else (1500, 3)
+    dossiers, rounds = (30, 1) if options.quick else (1500, 3)
     return run_integrate_benchmark(
         options.database_url, dossiers=dossiers, rounds=rounds
     )
@@ -157,11 +158,11 @@ INDICATOR_DOSSIERS = 1_000_000
 def indicators_bench(
     options: BenchOptions, *, dossiers: int | None = None
 ) -> BenchReport:
-    simulated, rounds, samples = (80, 1, 3) if options.quick else (400, 3, 15)
+    simulated, rounds, samples = (30, 1, 3) if options.quick else (400, 3, 15)
     return run_indicators_benchmark(
         options.database_url,
         simulated=simulated,
-        dossiers=dossiers or (5_000 if options.quick else INDICATOR_DOSSIERS),
+        dossiers=dossiers or (2_000 if options.quick else INDICATOR_DOSSIERS),
         rounds=rounds,
         samples=samples,
     )
@@ -371,7 +372,7 @@ def indicators(
         int | None,
         typer.Option(
             help=f"Dossiers in the read model (default {INDICATOR_DOSSIERS:,}, "
-            "quick 5,000).",
+            "quick 2,000).",
         ),
     ] = None,
 ) -> None:

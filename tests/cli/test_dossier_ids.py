@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from typer.testing import CliRunner
@@ -121,7 +121,14 @@ def test_show_in_text_names_an_uncoded_dossier_by_its_id(
 
 @pytest.mark.parametrize(
     "reference",
-    [str(uuid4()), "procedure", "not-a-code", "000.00.00.H34-260302-9999", ""],
+    # Fixed: a test id must be the same in every pytest-xdist worker.
+    [
+        "5202504a-db0f-4d12-8694-e31461e5b3f9",
+        "procedure",
+        "not-a-code",
+        "000.00.00.H34-260302-9999",
+        "",
+    ],
 )
 def test_show_refuses_what_is_not_a_dossier(
     dossiers: dict[str, str], reference: str

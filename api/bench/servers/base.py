@@ -25,6 +25,8 @@ from typing import IO, Any, Self
 
 import structlog
 
+from api.bench.servers import lifetime
+
 logger = structlog.get_logger(__name__)
 
 LOOPBACK = "127.0.0.1"
@@ -102,6 +104,9 @@ class TemporaryService(ABC):
     stop_signal: signal.Signals = signal.SIGTERM
     #: How many fresh ports to try if the server dies while starting.
     start_attempts: int = 3
+    #: Signal the kernel sends the server when the process that started it
+    #: dies without stopping it (see :mod:`api.bench.servers.lifetime`).
+    death_signal: signal.Signals = signal.SIGKILL
 
     def __init__(
         self,
@@ -225,8 +230,9 @@ class TemporaryService(ABC):
         command = self._command()
         self._log_handle = self.log_path.open("ab")
         try:
-            self._process = subprocess.Popen(
+            self._process = lifetime.popen(
                 command,
+                death_signal=self.death_signal,
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_handle,
                 stderr=subprocess.STDOUT,

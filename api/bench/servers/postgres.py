@@ -137,6 +137,8 @@ class TemporaryPostgres(TemporaryService, PostgresServer):
     name = "postgres"
     # SIGINT is PostgreSQL's "fast" shutdown: abort sessions, checkpoint, exit.
     stop_signal = signal.SIGINT
+    # "Immediate" shutdown: the postmaster takes its backends down with it.
+    death_signal = signal.SIGQUIT
 
     def __init__(
         self,
