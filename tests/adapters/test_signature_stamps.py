@@ -8,9 +8,11 @@ table (Vietnamese diacritics, spacing) fails here, and rendered to PNG by
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,9 @@ from typing import Any
 import pypdfium2 as pdfium
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from adapters.pki import Pki
 from application.signatures import SignerRef
 from tests.factories import JUSTICE
-from tests.pki import shared_pki
 from tests.scans import pdf_bytes
 
 UNIT = "Sở Tư pháp tỉnh Kon Tum"
@@ -48,8 +50,16 @@ def boxes(pdf: bytes) -> list[tuple[float, ...]]:
     ]
 
 
+@functools.cache
+def stamp_pki() -> Pki:
+    """This module's own PKI: an identity's names are fixed when it is first
+    issued, and in the test process's shared PKI another test may have issued
+    this officer or this unit's seal without them."""
+    return Pki.development_pki(Path(tempfile.mkdtemp(prefix="motcua-stamp-pki-")))
+
+
 def signed_result() -> bytes:
-    return shared_pki().sign_result(
+    return stamp_pki().sign_result(
         pdf_bytes("Quyết định"),
         SignerRef.officer("lead-1", JUSTICE, PERSON, UNIT),
         SignerRef.agency(JUSTICE, UNIT),
@@ -58,7 +68,7 @@ def signed_result() -> bytes:
 
 def test_both_signatures_of_a_result_are_stamped_and_validate() -> None:
     signed = signed_result()
-    validation = shared_pki().validate(signed)
+    validation = stamp_pki().validate(signed)
     assert validation.passed
     assert [s.signer for s in validation.signatures] == [PERSON, UNIT]
     text = " ".join(text_of(signed).split())
