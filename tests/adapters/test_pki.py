@@ -426,6 +426,19 @@ class TestProductionKeys:
             data_dir=tmp_path / "data", options={"ENV": "production", **options}
         )
 
+    def from_store(self, tmp_path: Path, store: Path) -> Pki:
+        """Production keys from ``store`` with the passphrase in ``pass`` and
+        the roots in ``roots.pem`` beside it, no TSA."""
+        return Pki.from_settings(
+            self.production(
+                tmp_path,
+                PKI_PKCS12_DIR=str(store),
+                PKI_PKCS12_PASSPHRASE_FILE=str(tmp_path / "pass"),
+                PKI_TRUST_ROOTS=str(tmp_path / "roots.pem"),
+                PKI_TSA="none",
+            )
+        )
+
     def test_pkcs12_files_and_a_trust_root_file(self, tmp_path: Path) -> None:
         dev = Pki.development_pki(tmp_path / "issuer")
         dev.certificate_of(OFFICER)
@@ -434,15 +447,7 @@ class TestProductionKeys:
         shutil.copytree(dev.identities, store)
         (tmp_path / "pass").write_bytes(dev.passphrase + b"\n")
         (tmp_path / "roots.pem").write_bytes(dev.root_pem())
-        pki = Pki.from_settings(
-            self.production(
-                tmp_path,
-                PKI_PKCS12_DIR=str(store),
-                PKI_PKCS12_PASSPHRASE_FILE=str(tmp_path / "pass"),
-                PKI_TRUST_ROOTS=str(tmp_path / "roots.pem"),
-                PKI_TSA="none",
-            )
-        )
+        pki = self.from_store(tmp_path, store)
         assert pki.development is None
         check = pki.validate(pki.sign_result(page_pdf(), OFFICER, SEAL))
         assert check.passed
@@ -450,15 +455,7 @@ class TestProductionKeys:
         with pytest.raises(NoSigningIdentityError):
             pki.sign(page_pdf(), SignerRef.officer("officer-unknown", AGENCY))
         (tmp_path / "pass").write_bytes(b"wrong\n")
-        wrong = Pki.from_settings(
-            self.production(
-                tmp_path,
-                PKI_PKCS12_DIR=str(store),
-                PKI_PKCS12_PASSPHRASE_FILE=str(tmp_path / "pass"),
-                PKI_TRUST_ROOTS=str(tmp_path / "roots.pem"),
-                PKI_TSA="none",
-            )
-        )
+        wrong = self.from_store(tmp_path, store)
         with pytest.raises(SigningCertificateInvalidError):
             wrong.sign(page_pdf(), OFFICER)
 
@@ -476,15 +473,7 @@ class TestProductionKeys:
         )
         (tmp_path / "pass").write_bytes(dev.passphrase + b"\n")
         (tmp_path / "roots.pem").write_bytes(dev.root_pem())
-        pki = Pki.from_settings(
-            self.production(
-                tmp_path,
-                PKI_PKCS12_DIR=str(store),
-                PKI_PKCS12_PASSPHRASE_FILE=str(tmp_path / "pass"),
-                PKI_TRUST_ROOTS=str(tmp_path / "roots.pem"),
-                PKI_TSA="none",
-            )
-        )
+        pki = self.from_store(tmp_path, store)
         assert pki.validate(pki.sign(page_pdf(), OFFICER)).passed
         with pytest.raises(NoSigningIdentityError):
             pki.sign(page_pdf(), SignerRef.officer(OFFICER.subject, "../x"))
