@@ -28,6 +28,8 @@ from prometheus_client import CollectorRegistry
 from psycopg import sql
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.cache.ports import BackendUnavailableError
+from adapters.cache.redis_backend import RedisTombstones
 from adapters.cache.resilient import ResilientLookupCache
 from adapters.settings import Settings
 from projections import change_log
@@ -123,16 +125,28 @@ class CacheInvalidator:
     """A projector listener: tombstones the changed codes before the commit."""
 
     def __init__(
-        self, cache: ResilientLookupCache, loop: asyncio.AbstractEventLoop
+        self,
+        cache: ResilientLookupCache,
+        loop: asyncio.AbstractEventLoop,
+        direct: RedisTombstones | None = None,
     ) -> None:
         self.cache = cache
         self.loop = loop
+        self.direct = direct
+        """Sends the tombstones from the projector's own thread while nothing
+        is pending; on failure the resilient cache takes over (and keeps them)."""
 
     def __call__(self, changes: dict[str, set[str]]) -> None:
         codes = changes.get(PUBLIC_STATUS)
         if not codes or self.loop.is_closed():
             return
         keys = [status_key(c) for c in sorted(codes)]
+        if self.direct is not None and not self.cache.pending_invalidations:
+            try:
+                self.direct.invalidate(keys)
+                return
+            except BackendUnavailableError:
+                pass  # the resilient path below records them as pending
         future = asyncio.run_coroutine_threadsafe(
             self.cache.invalidate(keys), self.loop
         )
@@ -270,17 +284,21 @@ class ProjectorHooks:
         self._loop: LoopThread | None = None
         self._caches: CacheBackends | None = None
         self._drain: Future[None] | None = None
+        self._tombstones: RedisTombstones | None = None
 
     def __enter__(self) -> ProjectorHooks:
         if self._settings.redis_url is not None:
             self._loop = LoopThread()
             self._caches = build_cache_backends(self._settings, CollectorRegistry())
+            self._tombstones = RedisTombstones(self._settings.redis_url)
         return self
 
     def attach(self, projector: Projector) -> None:
         if self._loop is not None and self._caches is not None:
             cache = self._caches.lookup_cache
-            projector.listeners.append(CacheInvalidator(cache, self._loop.loop))
+            projector.listeners.append(
+                CacheInvalidator(cache, self._loop.loop, self._tombstones)
+            )
             self._drain = asyncio.run_coroutine_threadsafe(
                 _drain_pending(cache), self._loop.loop
             )
@@ -293,6 +311,8 @@ class ProjectorHooks:
     def __exit__(self, *_: object) -> None:
         if self._drain is not None:
             self._drain.cancel()
+        if self._tombstones is not None:
+            self._tombstones.close()
         if self._loop is not None and self._caches is not None:
             try:
                 self._loop.run(self._caches.close())

@@ -148,6 +148,13 @@ class ReadStore(ABC):
         with self.transaction() as sql:
             return sql.query(query, params)
 
+    def events_table(self, recorder: object) -> str | None:
+        """The SQL name of ``recorder``'s events table when this store's own
+        transactions can read it (the same database): the projector then reads
+        the log in the batch's first round trip instead of on its own
+        connection. None: read the log through the recorder."""
+        return None
+
     def is_transient(self, error: BaseException) -> bool:
         """The store failed (connection, lock, deadlock), not the event being applied:
         the batch is retried later instead of dead-lettering the event."""

@@ -13,8 +13,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -46,6 +47,40 @@ def change_payloads(changes: dict[str, set[str]]) -> list[str]:
         for name, keys in sorted(changes.items())
         for part in chunks(sorted(keys), _PAYLOAD_KEYS)
     ]
+
+
+@dataclass(frozen=True)
+class BatchTiming:
+    """When each stage of one batch ended (``time.monotonic()``, system-wide on
+    Linux, so comparable with another process's clock): where a change's time to
+    readers goes."""
+
+    woke: float | None
+    """The wake-up (NOTIFY) that started this catch-up; None when it followed
+    a full batch or a timeout."""
+    started: float
+    selected: float
+    """Position lock and the new notifications read."""
+    loaded: float
+    """Dead-letter check and the involved read models' rows read."""
+    applied: float
+    """Handlers run and the writes sent."""
+    published: float
+    """Listeners (cache tombstones) done, NOTIFY sent."""
+    committed: float
+    notifications: int
+    originators: tuple[str, ...]
+
+
+class TimingsFile:
+    """Appends each batch's timing to a file as one JSON line, flushed at once
+    (a reader follows it while the projector runs)."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("a", encoding="utf-8", buffering=1)
+
+    def __call__(self, timing: BatchTiming) -> None:
+        self._file.write(json.dumps(asdict(timing)) + "\n")
 
 
 class RetryOutcome(NamedTuple):
@@ -81,6 +116,24 @@ def ensure_tracking(sql: Sql) -> None:
     change_log.ensure_change_log(sql)
 
 
+def _log_query(events: str | None) -> str | None:
+    """Notifications after the lowest tracked position, up to the head read in
+    the same statement; every row carries the head (one row of NULLs but the
+    head when nothing is new). Parameters: tracking names, topics, limit."""
+    if events is None:
+        return None
+    return (
+        f"WITH head AS (SELECT max(notification_id) AS id FROM {events}), "
+        f"start AS (SELECT min(position) AS id FROM {TRACKING} WHERE name = ANY(?)) "
+        "SELECT head.id, e.notification_id, e.originator_id, e.originator_version, "
+        "e.topic, e.state FROM head CROSS JOIN start LEFT JOIN LATERAL ("
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        f"FROM {events} WHERE notification_id > start.id "
+        "AND notification_id <= head.id AND topic = ANY(?) "
+        "ORDER BY notification_id LIMIT ?) e ON true"
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -111,8 +164,12 @@ class Projector:
         projections: Sequence[Projection],
         *,
         batch_size: int = 1000,
+        follow_every: float = 0.25,
     ) -> None:
         self.app = app
+        self.follow_every = follow_every
+        """Seconds at least between two runs of the other log followers: each
+        run costs transactions and CPU that the next batch would wait for."""
         self.store = store
         self.projections = list(projections)
         self.batch_size = batch_size
@@ -132,7 +189,13 @@ class Projector:
         self._dead_lettered: list[str] = []
         self.followers: list[Callable[[], object]] = []
         """Other log followers run after each catch-up (e.g. the log sealer)."""
+        self.timed: list[Callable[[BatchTiming], None]] = []
+        """Called after each batch that covered notifications, with its stage times."""
+        self._marks: dict[str, float] = {}
+        self._woke: float | None = None
+        self._originators: tuple[str, ...] = ()
         self.setup()
+        self._log = _log_query(store.events_table(app.recorder))
 
     def setup(self) -> None:
         """Create tables; retried when another process is creating them too."""
@@ -198,6 +261,7 @@ class Projector:
         limit = limit or self.batch_size
         self._clear_changes()
         self._dead_lettered.clear()
+        self._marks = {"started": time.monotonic()}
         try:
             with self.store.batch() as sql, _collector_paused():
                 buffered = BufferedSql(sql)
@@ -216,8 +280,40 @@ class Projector:
                     changes = self._publish(sql)
             except _ListenerFailedError as failed:
                 raise failed.cause from None
+        self._mark("committed")
         self._committed(changes)
+        if count:
+            self._time(count)
         return count
+
+    def _mark(self, stage: str) -> None:
+        self._marks[stage] = time.monotonic()
+
+    def _time(self, count: int) -> None:
+        if not self.timed:
+            return
+        marks = self._marks
+        end = marks["committed"]
+        selected = marks.get("selected", end)
+        loaded = marks.get("loaded", selected)
+        applied = marks.get("applied", loaded)
+        timing = BatchTiming(
+            woke=self._woke,
+            started=marks["started"],
+            selected=selected,
+            loaded=loaded,
+            applied=applied,
+            published=marks.get("published", applied),
+            committed=end,
+            notifications=count,
+            originators=self._originators,
+        )
+        self._woke = None
+        for hook in self.timed:
+            try:
+                hook(timing)
+            except Exception:
+                log.exception("batch_timing_failed")
 
     def _clear_changes(self) -> None:
         for projection in self.projections:
@@ -241,6 +337,7 @@ class Projector:
             shown = {name: keys for name, keys in changes.items() if name in live}
             for payload in change_payloads(shown):
                 sql.execute("SELECT pg_notify(?, ?)", (CHANGES_CHANNEL, payload))
+        self._mark("published")
         return changes
 
     def _committed(self, changes: dict[str, set[str]]) -> None:
@@ -259,6 +356,8 @@ class Projector:
     def _select(
         self, sql: Sql, limit: int
     ) -> tuple[dict[str, int], Sequence[Notification], int]:
+        if self._log is not None:
+            return self._select_in_store(sql, self._log, limit)
         positions = self.positions(sql, lock=True)
         start = min(positions.values())
         head = self.app.recorder.max_notification_id() or 0
@@ -273,11 +372,42 @@ class Projector:
         )
         return positions, notifications, head
 
+    def _select_in_store(
+        self, sql: Sql, log_query: str, limit: int
+    ) -> tuple[dict[str, int], Sequence[Notification], int]:
+        """The position lock, the log's head and the notifications after the
+        lowest position, sent together (with the batch's ``BEGIN``): one round
+        trip where the recorder would take three on two connections. The head
+        and the notifications come from one statement, so one snapshot."""
+        names = [p.tracking_name for p in self.projections]
+        locked = sql.query_later(
+            f"SELECT name, position FROM {TRACKING} WHERE name = ANY(?) FOR UPDATE",
+            (names,),
+        )
+        found = sql.query_later(log_query, (names, self._topics, limit))
+        positions = {name: int(position) for name, position in locked()}
+        rows = found()
+        head = int(rows[0][0] or 0) if rows else 0
+        notifications = [
+            Notification(
+                id=row[1],
+                originator_id=row[2],
+                originator_version=row[3],
+                topic=row[4],
+                state=bytes(row[5]),
+            )
+            for row in rows
+            if row[1] is not None
+        ]
+        return positions, notifications, head
+
     def _apply_batch(self, sql: BufferedSql, limit: int) -> int:
         positions, notifications, head = self._select(sql, limit)
+        self._mark("selected")
         if not notifications and head <= min(positions.values()):
             return 0
         originators = {str(n.originator_id) for n in notifications}
+        self._originators = tuple(originators) if self.timed else ()
         names = [p.tracking_name for p in self.projections]
         # Every read is sent before any is waited for: one round trip for all.
         letters = dead_letters.blocked_later(sql, names, originators)
@@ -286,6 +416,7 @@ class Projector:
         blocked = letters()
         for load in loads:
             load()
+        self._mark("loaded")
         mapper = self.app.mapper
         for notification in notifications:
             wanting = self._wanting(notification, positions)
@@ -299,7 +430,9 @@ class Projector:
         for projection in involved:
             projection.end_batch(sql)
         sql.flush()  # the deferred appends, inside the batch's transaction
-        return self._advance(sql, positions, notifications, head, limit)
+        count = self._advance(sql, positions, notifications, head, limit)
+        self._mark("applied")
+        return count
 
     def _involved(
         self, notifications: Sequence[Notification]
@@ -320,6 +453,8 @@ class Projector:
         positions, notifications, head = self._select(sql, limit)
         if not notifications and head <= min(positions.values()):
             return 0
+        if self.timed:
+            self._originators = tuple({str(n.originator_id) for n in notifications})
         blocked = self._blocked(sql, {str(n.originator_id) for n in notifications})
         mapper = self.app.mapper
         for notification in notifications:
@@ -610,6 +745,7 @@ class Projector:
                 caught_up.set()
                 if wakeup is not None:
                     wakeup(1.0)
+                    self._woke = time.monotonic()
                 else:
                     stop.wait(0.2)
         finally:
@@ -623,15 +759,18 @@ class Projector:
         finished: threading.Event,
         caught_up: threading.Event,
     ) -> None:
-        """After each catch-up (and at least every second): every follower."""
+        """After a catch-up (and at least every second), at most every
+        :attr:`follow_every` seconds: every follower."""
         while not (stop.is_set() or finished.is_set()):
             caught_up.wait(1.0)
             caught_up.clear()
+            started = time.monotonic()
             for follower in self.followers:
                 try:
                     follower()
                 except Exception:  # never holds up the read models
                     log.exception("log_follower_failed")
+            finished.wait(started + self.follow_every - time.monotonic())
 
 
 class Doorbell:

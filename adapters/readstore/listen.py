@@ -29,8 +29,14 @@ class PostgresWakeup:
 
     def __call__(self, timeout: float) -> None:
         try:
-            for _ in self._connect().notifies(timeout=timeout, stop_after=1):
+            connection = self._connect()
+            for _ in connection.notifies(timeout=timeout, stop_after=1):
                 break
+            # The follower reads everything new after waking: the notifies of
+            # events committed meanwhile would each wake it again for nothing
+            # (a pass that finds no event, before the next event's pass).
+            for _ in connection.notifies(timeout=0.0):
+                pass
         except psycopg.OperationalError:
             self.close()
 

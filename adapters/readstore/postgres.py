@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import sql
+from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
 from projections.ports import (
@@ -28,6 +30,13 @@ def _numbered_values(width: int, rows: int) -> str:
         "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")"
         for i in range(rows)
     )
+
+
+#: Identifies a database: the server instance (its start) and the database.
+_WHERE = (
+    "SELECT current_database()::text AS db, pg_postmaster_start_time()::text AS up, "
+    "coalesce(inet_server_port(), 0) AS port"
+)
 
 
 def _pg(query: str) -> str:
@@ -98,13 +107,43 @@ class PostgresReadStore(ReadStore):
 
     @contextmanager
     def batch(self) -> Iterator[Sql]:
-        """A transaction whose writes are sent without waiting for each reply."""
+        """A transaction whose statements are sent without waiting for each
+        reply, ``BEGIN`` included: it goes out with the batch's first reads.
+
+        Its commit does not wait for the disk (``synchronous_commit = off``):
+        read models are derived from the log, and the tracking positions commit
+        in the same transaction as the rows, so a crash of the server loses a
+        whole batch or nothing, and the projector applies it again from the
+        log. Other sessions see the commit at once; only its flush is later."""
         with (
             self._pool.connection() as connection,
-            connection.transaction(),
             connection.pipeline(),
+            connection.transaction(),
         ):
-            yield _PostgresSql(connection)
+            sql = _PostgresSql(connection)
+            sql.execute("SET LOCAL synchronous_commit = off")
+            yield sql
+
+    def events_table(self, recorder: object) -> str | None:
+        """The recorder's events table when it is in this store's database (the
+        same server instance and database, not only the same name)."""
+        table = getattr(recorder, "events_table_name", None)
+        datastore = getattr(recorder, "datastore", None)
+        schema = getattr(datastore, "schema", None)
+        if not isinstance(table, str) or not isinstance(schema, str):
+            return None
+        get_connection = getattr(datastore, "get_connection", None)
+        if get_connection is None:
+            return None
+        with (
+            get_connection() as connection,
+            connection.cursor(row_factory=tuple_row) as cursor,
+        ):
+            theirs = cursor.execute(_WHERE).fetchone()
+        if theirs is None or [tuple(theirs)] != self.query(_WHERE):
+            return None
+        with self._pool.connection() as connection:
+            return sql.Identifier(schema, table).as_string(connection)
 
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         """One statement on its own (autocommit): its own snapshot, as inside

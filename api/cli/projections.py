@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from functools import partial
+from pathlib import Path
 from typing import Annotated, cast
 
 import typer
@@ -20,6 +21,7 @@ from api.live import ProjectorHooks
 from api.wiring import build_projector, build_read_store, build_sealer
 from projections.rebuild import checksum, rebuild
 from projections.registry import READ_MODELS
+from projections.runtime import TimingsFile
 
 app = typer.Typer(
     help="Read models: status, rebuild, checksum, retry.", no_args_is_help=True
@@ -188,7 +190,15 @@ def retry_command(
         raise typer.Exit(code=1)
 
 
-def projector() -> None:
+def projector(
+    timings: Annotated[
+        Path | None,
+        typer.Option(
+            help="append one JSON line per batch with its stages' end times "
+            "(monotonic seconds) and originators (for `bench lag`)"
+        ),
+    ] = None,
+) -> None:
     """Follow the event log into every read model until interrupted."""
     settings = read_settings()
     stop = threading.Event()
@@ -199,6 +209,8 @@ def projector() -> None:
         batch_size = settings.value("PROJECTOR_BATCH_SIZE")
         runner = build_projector(onestop, store, batch_size=batch_size)
         hooks.attach(runner)
+        if timings is not None:
+            runner.timed.append(TimingsFile(timings))
         runner.followers.append(build_sealer(settings, onestop, store).catch_up)
         wakeup = None
         if settings.is_postgres:
