@@ -82,6 +82,9 @@ class TimingsFile:
     def __call__(self, timing: BatchTiming) -> None:
         self._file.write(json.dumps(asdict(timing)) + "\n")
 
+    def close(self) -> None:
+        self._file.close()
+
 
 class RetryOutcome(NamedTuple):
     cleared: int

@@ -209,8 +209,9 @@ def projector(
         batch_size = settings.value("PROJECTOR_BATCH_SIZE")
         runner = build_projector(onestop, store, batch_size=batch_size)
         hooks.attach(runner)
-        if timings is not None:
-            runner.timed.append(TimingsFile(timings))
+        timed = None if timings is None else TimingsFile(timings)
+        if timed is not None:
+            runner.timed.append(timed)
         runner.followers.append(build_sealer(settings, onestop, store).catch_up)
         wakeup = None
         if settings.is_postgres:
@@ -221,4 +222,6 @@ def projector(
         finally:
             if wakeup is not None:
                 wakeup.close()
+            if timed is not None:
+                timed.close()
             store.close()

@@ -83,7 +83,8 @@ def test_a_command_splits_into_stages_that_add_up_to_what_the_prober_saw(
     # A batch of the same dossier before the command (its reception) is not it.
     earlier = _batch(committed - 5.0, step, "d1")
     asked = batch.committed + after
-    seen = Sighting("d1", committed - 0.001, committed, asked + lookup, asked, None)
+    issued = min(committed, batch.started) - 0.001  # the batch read it after
+    seen = Sighting("d1", issued, committed, asked + lookup, asked, None)
     (traced,) = trace([seen], [earlier, batch])
     raw = (seen.seen - committed) * 1000
     assert traced.total_ms == pytest.approx(raw)
