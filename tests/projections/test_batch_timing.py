@@ -124,3 +124,23 @@ def test_followers_run_at_most_every_follow_every_seconds(backend: Backend) -> N
     assert 2 <= len(runs) <= 6
     gaps = [b - a for a, b in itertools.pairwise(runs)]
     assert min(gaps) >= 0.45
+
+
+@pytest.mark.postgres
+def test_only_the_projectors_batches_commit_without_waiting_for_the_disk(
+    postgres_url: str,
+) -> None:
+    store = PostgresReadStore(postgres_url, max_size=1)  # one connection throughout
+    try:
+        # The test server itself runs without synchronous commits: this session
+        # asks for them, as a production server's default would.
+        with store.transaction() as sql:
+            sql.execute("SET synchronous_commit = on")
+        with store.batch() as sql:
+            in_batch = sql.query("SHOW synchronous_commit")
+        with store.transaction() as sql:
+            after = sql.query("SHOW synchronous_commit")  # SET LOCAL ended with it
+    finally:
+        store.close()
+    assert in_batch == [("off",)]
+    assert after == [("on",)]

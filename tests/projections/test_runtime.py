@@ -491,6 +491,31 @@ class TestPostgresWakeup:
             wakeup.close()
         assert 0.25 <= elapsed < 3.0
 
+    def test_notifies_queued_meanwhile_wake_it_once(
+        self, postgres_backend: Backend
+    ) -> None:
+        """Events committed while the follower was busy wake it once: it reads
+        them all in that pass, so their other notifies would only start passes
+        that find nothing."""
+        app = postgres_backend.app
+        populate(app)
+        recorder = cast("PostgresApplicationRecorder", app.recorder)
+        wakeup = PostgresWakeup(postgres_backend.url, recorder.channel_name)
+        try:
+            wakeup(0.01)  # connects and listens
+            for day in (21, 22, 23):
+                receive(app, when=at(day))
+            started = time.monotonic()
+            wakeup(10.0)
+            first = time.monotonic() - started
+            started = time.monotonic()
+            wakeup(0.5)
+            second = time.monotonic() - started
+        finally:
+            wakeup.close()
+        assert first < 3.0
+        assert second >= 0.45
+
     def test_returns_after_its_timeout_when_nothing_happens(
         self, postgres_backend: Backend
     ) -> None:
