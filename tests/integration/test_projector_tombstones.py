@@ -85,3 +85,22 @@ def test_the_projector_sends_tombstones_itself_and_falls_back_when_redis_is_down
         direct.close()
         client.close()
         loop.run(caches.close())
+
+
+def test_with_redis_down_the_tombstones_are_kept_and_nothing_raises(
+    loop: LoopThread, tmp_path: Path
+) -> None:
+    dead_url = f"redis://127.0.0.1:{find_free_port()}/0"
+    caches = build_cache_backends(
+        Settings(redis_url=dead_url, data_dir=tmp_path), CollectorRegistry()
+    )
+    direct = RedisTombstones(dead_url)
+    invalidate = CacheInvalidator(caches.lookup_cache, loop.loop, direct)
+    try:
+        invalidate({PUBLIC_STATUS: {"A-1", "A-2"}})
+        assert caches.lookup_cache.pending_invalidations == 2
+        invalidate({PUBLIC_STATUS: {"A-3"}})  # pending: straight to the resilient path
+        assert caches.lookup_cache.pending_invalidations == 3
+    finally:
+        direct.close()
+        loop.run(caches.close())
