@@ -56,8 +56,8 @@ class BatchTiming:
     readers goes."""
 
     woke: float | None
-    """The wake-up (NOTIFY) that started this catch-up; None when it followed
-    a full batch or a timeout."""
+    """When the wait before this catch-up ended (a NOTIFY or the wait's
+    timeout); None for the later batches of a catch-up, or without a wait."""
     started: float
     selected: float
     """Position lock and the new notifications read."""
@@ -277,6 +277,7 @@ class Projector:
                 raise
             log.warning("projection_batch_isolating", error=describe(error))
             self._clear_changes()
+            self._marks = {"started": self._marks["started"]}
             try:
                 with self.store.transaction() as sql:
                     count = self._apply_isolated(sql, limit)
@@ -454,6 +455,7 @@ class Projector:
 
     def _apply_isolated(self, sql: Sql, limit: int) -> int:
         positions, notifications, head = self._select(sql, limit)
+        self._mark("selected")
         if not notifications and head <= min(positions.values()):
             return 0
         if self.timed:
@@ -479,7 +481,9 @@ class Projector:
                 if failure is not None:
                     self._dead_letter(sql, projection, notification, failure)
                     blocked[(projection.tracking_name, origin)] = notification.id
-        return self._advance(sql, positions, notifications, head, limit)
+        count = self._advance(sql, positions, notifications, head, limit)
+        self._mark("applied")
+        return count
 
     def _blocked(self, sql: Sql, originators: set[str]) -> Blocked:
         names = [p.tracking_name for p in self.projections]

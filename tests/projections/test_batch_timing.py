@@ -15,6 +15,7 @@ from adapters.settings import persistence_env
 from application.onestop import OneStop
 from projections.registry import all_projections
 from projections.runtime import BatchTiming, Projector, TimingsFile
+from projections.timeline import TimelineProjection
 from tests.factories import at, receive
 from tests.projections.conftest import Backend
 from tests.projections.support import populate
@@ -144,3 +145,30 @@ def test_only_the_projectors_batches_commit_without_waiting_for_the_disk(
         store.close()
     assert in_batch == [("off",)]
     assert after == [("on",)]
+
+
+def test_a_batch_applied_again_event_by_event_reports_ordered_stages(
+    backend: Backend,
+) -> None:
+    """A row the batch collides with: the batch is rolled back and applied one
+    event at a time (one dead letter); its timing covers both attempts."""
+    app, store = backend.app, backend.store
+    scenario = populate(app)
+    projector = Projector(app, store, all_projections())
+    timings: list[BatchTiming] = []
+    projector.timed.append(timings.append)
+    timeline = TimelineProjection().table("entries")
+    with store.transaction() as sql:
+        sql.execute(
+            f"INSERT INTO {timeline} (dossier_id, version, event_type, at, "
+            "recorded_at, actor_id, actor_role, summary_vi, summary_en) "
+            "VALUES (?, 3, 'Planted', 'x', 'x', 'x', 'x', 'x', 'x')",
+            (str(scenario["returned"]),),
+        )
+    projector.catch_up()
+    assert [d for d in projector.dead_letters() if not d.parked]
+    assert timings
+    for timing in timings:
+        marks = [getattr(timing, stage) for stage in STAGES]
+        assert marks == sorted(marks)
+    assert str(scenario["returned"]) in {o for t in timings for o in t.originators}
