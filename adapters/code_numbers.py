@@ -1,0 +1,62 @@
+"""Daily dossier-code numbers handed out by PostgreSQL, one per reception.
+
+Several API processes receiving at one unit on one day each kept their own
+idea of the last number (``application.codes.CodeAllocator``): they tried the
+same numbers, and every collision cost a failed group transaction (the
+whole group then saved one by one) and a search for the new last number —
+4 API workers received at a quarter of one worker's rate. Here the next
+number comes from one row per unit and day, raised atomically by an upsert,
+so concurrent processes get distinct numbers in arrival order.
+
+The row only hands numbers out; the ``DossierCode`` aggregate's primary key
+still decides which code is taken, so uniqueness never rests on it. Its
+increments are committed without waiting for the WAL flush: after a server
+crash the row may be behind, and the next claim then collides once, finds
+the last number taken and raises the row past it (the ``floor`` of every
+call). A number whose reception failed is a gap, which R-02 allows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.errors import DuplicateTable, UniqueViolation
+from psycopg.sql import SQL, Identifier
+
+TABLE = "motcua_code_numbers"
+
+
+class PostgresCodeNumbers:
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        self.datastore = datastore
+        table = SQL("{0}.{1}").format(Identifier(datastore.schema), Identifier(TABLE))
+        self._create = SQL(
+            "CREATE TABLE IF NOT EXISTS {0} (unit text NOT NULL, day date NOT NULL, "
+            "last integer NOT NULL, PRIMARY KEY (unit, day))"
+        ).format(table)
+        self._claim = SQL(
+            "INSERT INTO {0} AS c (unit, day, last) VALUES (%s, %s, %s + 1) "
+            "ON CONFLICT (unit, day) DO UPDATE "
+            "SET last = GREATEST(c.last + 1, EXCLUDED.last) RETURNING last"
+        ).format(table)
+        self._ready = False
+
+    def next_number(self, unit: str, day: date, floor: int) -> int:
+        """A number above ``floor`` (the last one known taken) that no other
+        call got for ``unit`` on ``day``."""
+        with self.datastore.get_connection() as conn:
+            if not self._ready:
+                try:
+                    conn.execute(self._create)
+                    conn.commit()
+                except (UniqueViolation, DuplicateTable):
+                    # Another process created it at the same moment (IF NOT
+                    # EXISTS is not atomic in PostgreSQL's catalog).
+                    conn.rollback()
+                self._ready = True
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit = off")
+                row: Any = conn.execute(self._claim, (unit, day, floor)).fetchone()
+        return int(row["last"])
