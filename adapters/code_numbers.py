@@ -21,11 +21,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import structlog
 from eventsourcing.postgres import PostgresDatastore
-from psycopg.errors import DuplicateTable, UniqueViolation
+from psycopg.errors import DuplicateTable, InsufficientPrivilege, UniqueViolation
 from psycopg.sql import SQL, Identifier
 
 TABLE = "motcua_code_numbers"
+log = structlog.get_logger("code_numbers")
 
 
 class PostgresCodeNumbers:
@@ -42,10 +44,13 @@ class PostgresCodeNumbers:
             "SET last = GREATEST(c.last + 1, EXCLUDED.last) RETURNING last"
         ).format(table)
         self._ready = False
+        self._unavailable = False
 
     def next_number(self, unit: str, day: date, floor: int) -> int:
         """A number above ``floor`` (the last one known taken) that no other
         call got for ``unit`` on ``day``."""
+        if self._unavailable:
+            return floor + 1
         with self.datastore.get_connection() as conn:
             if not self._ready:
                 try:
@@ -55,6 +60,14 @@ class PostgresCodeNumbers:
                     # Another process created it at the same moment (IF NOT
                     # EXISTS is not atomic in PostgreSQL's catalog).
                     conn.rollback()
+                except InsufficientPrivilege:
+                    # A role that may not create it: each process guesses
+                    # from its own last number, as before (collisions are
+                    # still caught by the code's primary key).
+                    conn.rollback()
+                    log.warning("code_numbers.unavailable", table=TABLE)
+                    self._unavailable = True
+                    return floor + 1
                 self._ready = True
             with conn.transaction():
                 conn.execute("SET LOCAL synchronous_commit = off")
