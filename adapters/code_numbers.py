@@ -69,7 +69,9 @@ class PostgresCodeNumbers:
                     self._unavailable = True
                     return floor + 1
                 self._ready = True
-            with conn.transaction():
+            # One round trip: BEGIN, SET LOCAL, the upsert and COMMIT pipelined.
+            with conn.pipeline(), conn.transaction():
                 conn.execute("SET LOCAL synchronous_commit = off")
-                row: Any = conn.execute(self._claim, (unit, day, floor)).fetchone()
+                claimed = conn.execute(self._claim, (unit, day, floor))
+            row: Any = claimed.fetchone()
         return int(row["last"])

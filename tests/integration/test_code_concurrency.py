@@ -1,7 +1,8 @@
 """Processes receiving at the same moment never share a dossier code, and on
-PostgreSQL they do not even try the same number: each takes the next one from
-the database (``adapters.code_numbers``), so no claim collides and no group
-transaction falls back to one save at a time."""
+PostgreSQL they stop trying the same numbers: after its first collision a
+process takes the next ones from the database (``adapters.code_numbers``), so
+claims no longer collide and group transactions do not fall back to one save
+at a time."""
 
 from __future__ import annotations
 
@@ -114,4 +115,7 @@ def test_workers_with_threads_take_distinct_numbers_without_colliding(
     codes = [code for batch, _ in outcomes for code in batch]
     numbers = sorted(int(code[-4:]) for code in codes)
     assert numbers == list(range(1, PROCESSES * THREADS * EACH + 1))
-    assert sum(conflicts for _, conflicts in outcomes) == 0
+    # A process's threads collide about once each (the claims already under
+    # way when the first one failed), then it takes numbers from the database
+    # (before: 168 collisions in these 400 receptions).
+    assert sum(conflicts for _, conflicts in outcomes) <= 2 * PROCESSES * THREADS
