@@ -18,12 +18,18 @@ call). A number whose reception failed is a gap, which R-02 allows.
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
 import structlog
 from eventsourcing.postgres import PostgresDatastore
-from psycopg.errors import DuplicateTable, InsufficientPrivilege, UniqueViolation
+from psycopg.errors import (
+    DuplicateObject,
+    DuplicateTable,
+    InsufficientPrivilege,
+    UniqueViolation,
+)
 from psycopg.sql import SQL, Identifier
 
 TABLE = "motcua_code_numbers"
@@ -45,6 +51,29 @@ class PostgresCodeNumbers:
         ).format(table)
         self._ready = False
         self._unavailable = False
+        self._creating = threading.Lock()
+
+    def _create_table(self, conn: Any) -> bool:
+        """Create the table once; ``False`` when this role may not."""
+        if self._ready or self._unavailable:
+            return self._ready
+        try:
+            conn.execute(self._create)
+            conn.commit()
+        except (UniqueViolation, DuplicateTable, DuplicateObject):
+            # Another process created it at the same moment (IF NOT EXISTS
+            # is not atomic in PostgreSQL's catalog).
+            conn.rollback()
+        except InsufficientPrivilege:
+            # A role that may not create it: each process guesses from its
+            # own last number, as before (collisions are still caught by the
+            # code's primary key).
+            conn.rollback()
+            log.warning("code_numbers.unavailable", table=TABLE)
+            self._unavailable = True
+            return False
+        self._ready = True
+        return True
 
     def next_number(self, unit: str, day: date, floor: int) -> int:
         """A number above ``floor`` (the last one known taken) that no other
@@ -53,22 +82,10 @@ class PostgresCodeNumbers:
             return floor + 1
         with self.datastore.get_connection() as conn:
             if not self._ready:
-                try:
-                    conn.execute(self._create)
-                    conn.commit()
-                except (UniqueViolation, DuplicateTable):
-                    # Another process created it at the same moment (IF NOT
-                    # EXISTS is not atomic in PostgreSQL's catalog).
-                    conn.rollback()
-                except InsufficientPrivilege:
-                    # A role that may not create it: each process guesses
-                    # from its own last number, as before (collisions are
-                    # still caught by the code's primary key).
-                    conn.rollback()
-                    log.warning("code_numbers.unavailable", table=TABLE)
-                    self._unavailable = True
+                with self._creating:
+                    created = self._create_table(conn)
+                if not created:
                     return floor + 1
-                self._ready = True
             # One round trip: BEGIN, SET LOCAL, the upsert and COMMIT pipelined.
             with conn.pipeline(), conn.transaction():
                 conn.execute("SET LOCAL synchronous_commit = off")
