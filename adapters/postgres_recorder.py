@@ -27,6 +27,7 @@ Selected by ``adapters.settings.persistence_env`` for PostgreSQL unless
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections import Counter, deque
 from collections.abc import Sequence
@@ -48,6 +49,7 @@ from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.sql import SQL, Composable, Identifier
 
 from adapters.append_only import LOCK_FUNCTION
+from adapters.code_numbers import PostgresCodeNumbers
 
 _ROW = b"(%s, %s, %s, %s)"
 
@@ -106,6 +108,12 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             conn.execute(_DURABLE)
             conn.commit()
+
+    @functools.cached_property
+    def code_numbers(self) -> PostgresCodeNumbers:
+        """Daily dossier-code numbers shared by every process on this database
+        (``application.codes.CodeAllocator`` asks for them)."""
+        return PostgresCodeNumbers(self.datastore)
 
     def create_table(self) -> None:
         """Tables an administrator set up for this role (append-only grants,

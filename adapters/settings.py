@@ -131,7 +131,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MAX_QUERY_COST", integer(1, 100_000_000), "20000", "most a GraphQL operation may cost (see *Limits at the edge*); more → `QUERY_TOO_EXPENSIVE` before anything runs"),
     Variable("DOCUMENT_CACHE_ENTRIES", integer(1, 1_000_000), "512", "parsed and validated GraphQL documents kept (half each for parse and validation results)"),
     Variable("DOCUMENT_CACHE_BYTES", integer(1024, 17_179_869_184), "33554432", "bytes of parsed and validated GraphQL documents kept"),
-    Variable("GRAPHQL_FAST_PATH", flag(), "y", "read queries of `dossierStatus`, `myDossiers`, `dossier`, `worklist` run on a precompiled plan (graphql-core on the cached, validated document) instead of strawberry's per-request machinery — same responses; `n` sends everything through strawberry"),
+    Variable("GRAPHQL_FAST_PATH", flag(), "y", "read queries of `dossierStatus`, `myDossiers`, `dossier`, `worklist` and the officer's dossier mutations (`receiveDossier`, `forwardDossier`, …) run on a precompiled plan (graphql-core on the cached, validated document) instead of strawberry's per-request machinery — same responses; `n` sends everything through strawberry"),
     Variable("IDEMPOTENCY_MAX_RESPONSE_BYTES", integer(1, 67_108_864), "65536", "largest mutation response kept for an `Idempotency-Key` replay; a larger one is replaced by a note that the mutation ran"),
     Variable("METRICS_PORT", integer(1, 65_535), None, "serve `/metrics` only on this port (same host as `--host`); the main port answers 404"),
     Variable("METRICS_TOKEN", text(), None, "`/metrics` on the main port needs `Authorization: Bearer <token>` (≥ 16 characters). Production without port or token: 404"),

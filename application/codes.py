@@ -1,21 +1,36 @@
-"""Allocation of TT 01/2018 dossier codes: gap-free, unique across processes.
+"""Allocation of TT 01/2018 dossier codes: unique across processes.
 
 A number is claimed by saving a ``DossierCode`` aggregate whose id derives from
 the code, in the same transaction as the dossier. Because claims are atomic and
-only succeed contiguously, the last issued number can be found by binary search
-over ids, and a concurrent claim shows up as an IntegrityError to retry.
+succeed in order, the last issued number can be found by binary search over
+ids, and a concurrent claim shows up as an IntegrityError to retry. Where the
+store can hand out numbers itself (PostgreSQL: ``adapters.code_numbers``), a
+process that found another one receiving at the same unit on the same day (its
+claim collided) takes the next numbers of that unit and day from the store
+instead of guessing from its own last one, so the processes stop colliding; a
+lone process keeps counting in memory (a claim from the store costs a round
+trip and a row lock: measured, a third of one worker's mutation rate). A
+number whose reception failed in another process is then a gap (R-02:
+gap-tolerant, never duplicated).
 """
 
 from __future__ import annotations
 
 import threading
 from datetime import date
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import Repository
 
 from domain.dossier_code import MAX_DAILY_SEQUENCE, DossierCode, format_dossier_code
 from domain.values import AgencyCode
+
+
+class CodeNumbers(Protocol):
+    def next_number(self, unit: str, day: date, floor: int) -> int:
+        """A number above ``floor`` that no call got before for ``unit`` on ``day``."""
+        ...
 
 
 class CodeAllocator:
@@ -28,12 +43,19 @@ class CodeAllocator:
     handed out again first, so the numbers stay contiguous.
     """
 
-    def __init__(self, repository: Repository[UUID]) -> None:
+    def __init__(
+        self, repository: Repository[UUID], numbers: CodeNumbers | None = None
+    ) -> None:
         self._repository = repository
+        self._numbers = numbers
         self._last: dict[tuple[str, date], int] = {}
         """Highest number claimed or reserved by this process (or seen taken)."""
         self._released: dict[tuple[str, date], set[int]] = {}
         self._lock = threading.Lock()
+        self._shared: set[tuple[str, date]] = set()
+        """(unit, day) pairs other processes receive at too: numbered by the store."""
+        self.conflicts = 0
+        """Claims another process had taken first, so far."""
 
     def candidate(self, agency: AgencyCode, day: date) -> str:
         """The next code to try for ``agency`` on ``day``, reserved for the caller."""
@@ -45,9 +67,15 @@ class CodeAllocator:
             if released:
                 number = min(released)
                 released.discard(number)
-            else:
+                return format_dossier_code(agency, day, number)
+            if self._numbers is None or key not in self._shared:
                 number = self._last[key] + 1
                 self._last[key] = number
+                return format_dossier_code(agency, day, number)
+            floor = self._last[key]
+        number = self._numbers.next_number(agency.value, day, floor)
+        with self._lock:
+            self._last[key] = max(self._last[key], number)
         return format_dossier_code(agency, day, number)
 
     def claimed(self, agency: AgencyCode, day: date, code: str) -> None:
@@ -69,7 +97,9 @@ class CodeAllocator:
         """
         found = self._find_last(agency, day, low=int(code[-4:]))
         with self._lock:
+            self.conflicts += 1
             key = (agency.value, day)
+            self._shared.add(key)
             self._last[key] = max(self._last.get(key, 0), found)
             # Numbers released below what is taken now are someone else's.
             self._released.get(key, set()).difference_update(range(found + 1))

@@ -175,7 +175,10 @@ class DossierLifecycle(Catalogue):
         self.national_warehouse = national_warehouse
         self.files: FileStore = files if files is not None else MemoryFiles()
         self.signing = FileSigning(self.files, signatures)
-        self.codes = CodeAllocator(self.repository)
+        # The store's shared daily numbers when it has them (PostgreSQL).
+        self.codes = CodeAllocator(
+            self.repository, getattr(self.recorder, "code_numbers", None)
+        )
         self._listeners: list[Callable[[int], None]] = []
         self.granularity: Granularity = self.options.granularity
         self.apology_cutoff_hours = self.options.apology_cutoff_hours

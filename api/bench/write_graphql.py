@@ -8,18 +8,23 @@ over ``writers`` keep-alive connections. The reference is the direct path of
 ``motcua bench write`` (``OneStop`` called in this process by ``writers``
 threads) on the same database, alternating with it round by round. The
 generator's and the server's CPU use are reported, so a reader can check the
-generator was never the bottleneck.
+generator was never the bottleneck, and so is the CPU each side spends per
+command (the serve process per mutation, this process per direct command):
+the figure that moves least with the machine's load. ``served`` settings
+(``--set NAME=VALUE``) go to the serve process only, e.g.
+``GRAPHQL_FAST_PATH=n`` to measure the mutations through strawberry.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -68,13 +73,23 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 @contextmanager
-def _served(database_url: str, data_dir: Path, workers: int = 1) -> Iterator[_Server]:
+def _served(
+    database_url: str,
+    data_dir: Path,
+    workers: int = 1,
+    options: Mapping[str, str] = {},
+) -> Iterator[_Server]:
     """``motcua serve --workers N`` on ``database_url`` as its own process."""
     settings = Settings(
         database_url=database_url,
         data_dir=data_dir,
-        options={"PROJECTOR": "separate"},
+        options={**options, "PROJECTOR": "separate"},
     )
     port = find_free_port()
     url = f"http://127.0.0.1:{port}"
@@ -86,6 +101,28 @@ def _served(database_url: str, data_dir: Path, workers: int = 1) -> Iterator[_Se
     ) as server:
         wait_until(f"{url}/healthz", server, log)
         yield _Server(url, server.pid)
+
+
+@dataclass(frozen=True)
+class _Round:
+    graphql: float
+    """Mutations per second."""
+    direct: float
+    """Direct commands per second."""
+    generator_load: float
+    server_load: float
+    order: str
+    server_cpu_us: float
+    """CPU of the serve process per mutation."""
+    direct_cpu_us: float
+    """CPU of this process per direct command."""
+
+
+def _timed(direct: _AppSide, pairs: int) -> tuple[float, float]:
+    """Seconds and CPU seconds of ``pairs`` direct dossiers."""
+    cpu = _own_cpu()
+    seconds = direct.run(pairs)
+    return seconds, _own_cpu() - cpu
 
 
 def _generate(job: dict[str, Any]) -> dict[str, Any]:
@@ -115,6 +152,7 @@ def run_write_graphql_benchmark(
     writers: int = 1,
     warmup: int | None = None,
     api_workers: int = 1,
+    served: Mapping[str, str] = {},
 ) -> BenchReport:
     """``rounds`` rounds of ``commands`` mutations vs as many direct commands."""
     if commands < 2 or commands % 2:
@@ -139,7 +177,7 @@ def run_write_graphql_benchmark(
             ttl=timedelta(hours=6),
         )
         try:
-            with _served(url, data_dir, api_workers) as server:
+            with _served(url, data_dir, api_workers, served) as server:
                 job = {
                     "url": server.url,
                     "token": token,
@@ -152,26 +190,28 @@ def run_write_graphql_benchmark(
                 }
                 _generate(job | {"pairs": warm})
                 direct.run(warm)
-                measured: list[tuple[float, float, float, float, str]] = []
+                measured: list[_Round] = []
                 transactions = 0
                 for index in range(rounds):
                     graphql_first = index % 2 == 0
                     if not graphql_first:
-                        direct_seconds = direct.run(pairs)
+                        direct_seconds, direct_cpu = _timed(direct, pairs)
                     server_cpu = server.cpu_seconds()
                     before = direct.last_position()
                     generated = _generate(job | {"pairs": pairs})
                     server_cpu = server.cpu_seconds() - server_cpu
                     transactions += direct.transactions(before, direct.last_position())
                     if graphql_first:
-                        direct_seconds = direct.run(pairs)
+                        direct_seconds, direct_cpu = _timed(direct, pairs)
                     measured.append(
-                        (
+                        _Round(
                             commands / generated["seconds"],
                             commands / direct_seconds,
                             generated["cpu_seconds"] / generated["seconds"],
                             server_cpu / generated["seconds"],
                             "graphql,direct" if graphql_first else "direct,graphql",
+                            server_cpu / commands * 1e6,
+                            direct_cpu / commands * 1e6,
                         )
                     )
             written = direct.events_written()
@@ -182,30 +222,36 @@ def run_write_graphql_benchmark(
         raise RuntimeError(
             f"{written} events written, expected {dossiers * EVENTS_PER_DOSSIER}"
         )
-    graphql_median = statistics.median(m[0] for m in measured)
-    direct_median = statistics.median(m[1] for m in measured)
+    graphql_median = statistics.median(m.graphql for m in measured)
+    direct_median = statistics.median(m.direct for m in measured)
+    settings = ", ".join(f"MOTCUA_{k}={v}" for k, v in sorted(served.items()))
     return BenchReport(
         name=NAME,
         app=graphql_median,
         reference=direct_median,
         ratio=graphql_median / direct_median,
-        rounds=tuple(RoundReport(m[0], m[1], m[4]) for m in measured),
+        rounds=tuple(RoundReport(m.graphql, m.direct, m.order) for m in measured),
         unit=UNIT,
         notes=(
             f"writers: {writers} keep-alive connections (GraphQL) / threads (direct)",
-            f"app: `motcua serve --workers {api_workers}` (own processes) ← load "
-            "generator "
+            f"app: `motcua serve --workers {api_workers}` (own processes"
+            f"{'; ' + settings if settings else ''}) ← load generator "
             "process (http.client): receiveDossier + forwardDossier per dossier",
             f"load generator CPU (median, of one core): "
-            f"{statistics.median(m[2] for m in measured):.0%}; serve process "
-            f"CPU: {statistics.median(m[3] for m in measured):.0%}",
+            f"{statistics.median(m.generator_load for m in measured):.0%}; serve "
+            f"process CPU: {statistics.median(m.server_load for m in measured):.0%}",
+            f"CPU per command (median): serve process "
+            f"{statistics.median(m.server_cpu_us for m in measured):.0f} µs per "
+            f"mutation, direct path "
+            f"{statistics.median(m.direct_cpu_us for m in measured):.0f} µs per "
+            "command (this process)",
             f"reference: OneStop in this process, {pairs} dossiers per round, "
             "same database, rounds alternating",
             f"GraphQL side: {commands * rounds} mutations in {transactions} "
             f"transactions ({commands * rounds / max(transactions, 1):.2f} saves "
             "each, counted by xmin in the events table)",
             f"median of {rounds} rounds; median of per-round ratios "
-            f"{statistics.median(m[0] / m[1] for m in measured):.3f}",
+            f"{statistics.median(m.graphql / m.direct for m in measured):.3f}",
             f"server: {where}",
         ),
     )

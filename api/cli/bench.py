@@ -227,6 +227,15 @@ def write(
             "(same run, sibling database) and report the ratio.",
         ),
     ] = False,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="--via graphql: NAME=VALUE, a MOTCUA_* setting for the served "
+            "product, e.g. GRAPHQL_FAST_PATH=n to measure the mutations through "
+            "strawberry; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Commands/s through the application vs raw INSERT transactions/s.
 
@@ -248,6 +257,9 @@ def write(
         raise fail(
             f"--via phải là direct hoặc graphql (must be direct or graphql): {via!r}"
         )
+    if setting and via != "graphql":
+        raise fail("--set chỉ dùng với --via graphql (only with --via graphql)")
+    served = served_settings(setting or [])
     options = BenchOptions(quick=quick, database_url=default_database_url())
     if via == "graphql":
         report = run_write_graphql_benchmark(
@@ -256,6 +268,7 @@ def write(
             rounds=rounds or (WRITE_QUICK_ROUNDS if quick else WRITE_ROUNDS),
             writers=writers,
             api_workers=api_workers,
+            served=served,
         )
     else:
         report = write_bench(

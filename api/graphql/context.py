@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final, TypeVar
 from urllib.parse import unquote
 
 import anyio
@@ -18,6 +21,39 @@ from api.services import Services
 from domain.errors import LabelledError
 
 T = TypeVar("T")
+
+_WORKERS: Final = ThreadPoolExecutor(
+    max_workers=40, thread_name_prefix="motcua-offload"
+)
+"""As many threads as anyio's default limiter allows: commands and reads that
+wait on the store run here."""
+
+
+async def offload(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` on a worker thread, in a copy of the caller's
+    context variables (the request's log fields), as anyio's
+    ``to_thread.run_sync`` does, at a third of its CPU per call: the standard
+    library's executor hands work over with one queue put, where anyio
+    enters a cancel scope, a capacity limiter and a worker of its own per
+    call (~15 against ~45 µs measured back to back on the build machine).
+    Like anyio's (not abandoned on cancel), a cancelled caller still waits
+    for the function to finish: a command that ran is never reported as
+    not run."""
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    future = loop.run_in_executor(_WORKERS, context.run, function, *args)
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if future.done():  # the function itself raised it
+                raise
+            cancelled = True
+            continue
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
 
 
 class Context(BaseContext):
@@ -51,7 +87,7 @@ class Context(BaseContext):
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """The event store and read store are synchronous: never on the loop."""
-        return await anyio.to_thread.run_sync(lambda: function(*args))
+        return await offload(function, *args)
 
     async def read(self, function: Callable[..., T], *args: Any) -> T:
         """A read of the read models (no waiting, no writing). On SQLite it runs

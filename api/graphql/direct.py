@@ -1,15 +1,19 @@
-"""Direct execution of the simplest read plans: one root field, plain leaves.
+"""Direct execution of the simplest plans: one root field, plain leaves.
 
-For a plan whose operation selects exactly one root field (``dossierStatus``,
-``dossier``, ``myDossiers``, ``worklist``) and under it only plain scalar or
-enum fields (no arguments, directives, fragments, nested objects or repeated
-response keys), graphql-core's per-field machinery is most of the cost: a
-``worklist`` page of 20 dossiers × 4 fields is 81 field executions, each
-building a resolve info and checking for awaitables. Here the root field is
-resolved exactly as graphql-core does (the executor strawberry uses builds
-the variables and the resolve info; the same resolver runs, once), and the
-leaves are read with strawberry's own basic-field resolver and coerced with
-the schema's leaf types, as graphql-core's ``complete_leaf_value`` does.
+For a plan whose operation selects exactly one root field (the reads
+``dossierStatus``, ``dossier``, ``myDossiers``, ``worklist``; the officer
+mutations) and under it only plain scalar or enum fields and ``__typename``,
+possibly inside inline fragments on the result's types (no arguments,
+directives, named fragments, nested objects or repeated response keys),
+graphql-core's per-field machinery is most of the cost: a ``worklist`` page
+of 20 dossiers × 4 fields is 81 field executions, each building a resolve
+info and checking for awaitables. Here the root field is resolved exactly as
+graphql-core does (the executor strawberry uses builds the variables and the
+resolve info; the same resolver runs, once); a union result (a mutation's
+outcome) gets its runtime type from the union's own ``resolve_type``, and
+the fields that type collects (graphql-core's fragment rule) are read with
+strawberry's own basic-field resolver and coerced with the schema's leaf
+types, as graphql-core's ``complete_leaf_value`` does.
 
 Anything unusual before the resolver ran (variables or arguments refused)
 hands the request to graphql-core's ``execute`` untouched; anything unusual
@@ -22,7 +26,7 @@ and nothing runs twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -30,12 +34,20 @@ from typing import Any
 from graphql import (
     FieldNode,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
+    GraphQLUnionType,
+    InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
+    SelectionNode,
+    is_abstract_type,
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
@@ -59,15 +71,21 @@ class Shape:
 
     key: str
     node: FieldNode
-    field_type: Any
+    root_type: GraphQLObjectType
+    """The operation's root type (``Query`` or ``Mutation``)."""
+    field: GraphQLField
     resolve: Callable[..., Any]
     non_null: bool
     is_list: bool
     items_non_null: bool
-    object_type: GraphQLObjectType
-    leaves: tuple[Leaf, ...]
+    leaves_by_type: Mapping[str, tuple[Leaf, ...] | None]
+    """Per possible runtime type, its collected leaves (``None``: that type
+    is left to graphql-core)."""
+    union: GraphQLUnionType | None = None
+    """The result's union type; ``None`` for an object result (the only key
+    of ``leaves_by_type``)."""
 
-    def complete(self, value: Any) -> Any:
+    def complete(self, value: Any, info: GraphQLResolveInfo[Any]) -> Any:
         if value is None or value is Undefined:
             if self.non_null:
                 raise Irregular
@@ -75,7 +93,7 @@ class Shape:
         if isinstance(value, Exception):
             raise Irregular
         if not self.is_list:
-            return self._object(value)
+            return self._object(value, info)
         if isinstance(value, str | bytes | dict) or not isinstance(value, Iterable):
             raise Irregular
         out: list[dict[str, Any] | None] = []
@@ -85,14 +103,30 @@ class Shape:
                     raise Irregular
                 out.append(None)
             else:
-                out.append(self._object(item))
+                out.append(self._object(item, info))
         return out
 
-    def _object(self, value: Any) -> dict[str, Any]:
+    def _leaves(self, value: Any, info: GraphQLResolveInfo[Any]) -> tuple[Leaf, ...]:
+        union = self.union
+        if union is None:
+            (leaves,) = self.leaves_by_type.values()
+        else:
+            # The union's own type resolver, as graphql-core calls it; anything
+            # it refuses or answers oddly is graphql-core's to report.
+            try:
+                name = union.resolve_type(value, info, union)  # type: ignore[misc]
+            except Exception:
+                raise Irregular from None
+            leaves = self.leaves_by_type.get(name) if isinstance(name, str) else None
+        if leaves is None:
+            raise Irregular
+        return leaves
+
+    def _object(self, value: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
         if isinstance(value, Exception):
             raise Irregular
         out: dict[str, Any] = {}
-        for leaf in self.leaves:
+        for leaf in self._leaves(value, info):
             try:
                 raw = leaf.resolve(value)
             except Exception:
@@ -114,16 +148,26 @@ class Shape:
         return out
 
 
+def root_type_of(
+    schema: GraphQLSchema, operation: OperationDefinitionNode
+) -> GraphQLObjectType | None:
+    if operation.operation is OperationType.QUERY:
+        return schema.query_type
+    if operation.operation is OperationType.MUTATION:
+        return schema.mutation_type
+    return None
+
+
 def shape_of(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Shape | None:
     """The direct shape of ``operation``, or ``None`` when it has none."""
     selections = operation.selection_set.selections
     if operation.directives or len(selections) != 1:
         return None
     (root,) = selections
-    query = schema.query_type
-    if not isinstance(root, FieldNode) or root.directives or query is None:
+    root_type = root_type_of(schema, operation)
+    if not isinstance(root, FieldNode) or root.directives or root_type is None:
         return None
-    field = query.fields.get(root.name.value)
+    field = root_type.fields.get(root.name.value)
     if field is None or field.resolve is None or root.selection_set is None:
         return None
     field_type = field.type
@@ -136,38 +180,97 @@ def shape_of(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Shape
         items_non_null = isinstance(inner, GraphQLNonNull)
         if isinstance(inner, GraphQLNonNull):
             inner = inner.of_type
-    if not isinstance(inner, GraphQLObjectType) or inner.is_type_of is not None:
+    union: GraphQLUnionType | None = None
+    if isinstance(inner, GraphQLUnionType):
+        union, possible = inner, tuple(schema.get_possible_types(inner))
+    elif isinstance(inner, GraphQLObjectType):
+        possible = (inner,)
+    else:
+        return None
+    selected = root.selection_set.selections
+    leaves_by_type = {
+        runtime.name: _leaves_of(schema, runtime, selected) for runtime in possible
+    }
+    if union is None and leaves_by_type[possible[0].name] is None:
+        return None
+    if all(leaves is None for leaves in leaves_by_type.values()):
+        return None
+    key = root.alias.value if root.alias else root.name.value
+    return Shape(
+        key,
+        root,
+        root_type,
+        field,
+        field.resolve,
+        non_null,
+        is_list,
+        items_non_null,
+        leaves_by_type,
+        union,
+    )
+
+
+def _leaves_of(
+    schema: GraphQLSchema,
+    runtime: GraphQLObjectType,
+    selections: Sequence[SelectionNode],
+) -> tuple[Leaf, ...] | None:
+    """The leaves ``runtime`` collects from ``selections`` in document order,
+    or ``None`` when completing it needs graphql-core."""
+    if runtime.is_type_of is not None:
+        return None
+    fields: list[FieldNode] = []
+    if not _collect(schema, runtime, selections, fields):
         return None
     leaves = []
-    for selection in root.selection_set.selections:
-        leaf = _leaf(inner, selection)
+    for node in fields:
+        leaf = _leaf(runtime, node)
         if leaf is None:
             return None
         leaves.append(leaf)
     if len({leaf.key for leaf in leaves}) != len(leaves):
         return None  # merged response keys: graphql-core's field collection
-    key = root.alias.value if root.alias else root.name.value
-    return Shape(
-        key,
-        root,
-        field_type,
-        field.resolve,
-        non_null,
-        is_list,
-        items_non_null,
-        inner,
-        tuple(leaves),
-    )
+    return tuple(leaves)
 
 
-def _leaf(parent: GraphQLObjectType, selection: Any) -> Leaf | None:
-    if (
-        not isinstance(selection, FieldNode)
-        or selection.directives
-        or selection.arguments
-        or selection.selection_set is not None
-    ):
+def _collect(
+    schema: GraphQLSchema,
+    runtime: GraphQLObjectType,
+    selections: Sequence[SelectionNode],
+    into: list[FieldNode],
+) -> bool:
+    """graphql-core's field collection for ``runtime``, limited to fields and
+    inline fragments without directives (``False``: something else)."""
+    for selection in selections:
+        if selection.directives:
+            return False
+        if isinstance(selection, FieldNode):
+            into.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            if condition is not None:
+                named = schema.get_type(condition.name.value)
+                if named is None:
+                    return False
+                applies = named is runtime or (
+                    is_abstract_type(named) and schema.is_sub_type(named, runtime)
+                )
+                if not applies:
+                    continue
+            if not _collect(schema, runtime, selection.selection_set.selections, into):
+                return False
+        else:  # a named fragment
+            return False
+    return True
+
+
+def _leaf(parent: GraphQLObjectType, selection: FieldNode) -> Leaf | None:
+    if selection.arguments or selection.selection_set is not None:
         return None
+    key = selection.alias.value if selection.alias else selection.name.value
+    if selection.name.value == "__typename":
+        name = parent.name
+        return Leaf(key, lambda _value: name, GraphQLString, True)
     field = parent.fields.get(selection.name.value)
     if field is None or field.args:
         return None
@@ -182,7 +285,6 @@ def _leaf(parent: GraphQLObjectType, selection: Any) -> Leaf | None:
         leaf_type = leaf_type.of_type
     if not isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType):
         return None
-    key = selection.alias.value if selection.alias else selection.name.value
     return Leaf(key, _plain_read(field) or resolve, leaf_type, non_null)
 
 
@@ -201,18 +303,17 @@ def _plain_read(field: Any) -> Callable[[Any], Any] | None:
     return attrgetter(definition.python_name)
 
 
-def root_path(shape: Shape, query: GraphQLObjectType) -> Path:
-    return Path(None, shape.key, query.name)
+def root_path(shape: Shape) -> Path:
+    return Path(None, shape.key, shape.root_type.name)
 
 
 def arguments(executor: Any, shape: Shape) -> dict[str, Any]:
     """The root field's arguments as graphql-core computes them (raises
     ``GraphQLError`` when refused)."""
-    field = executor.schema.query_type.fields[shape.node.name.value]
-    if not field.args and not shape.node.arguments:
+    if not shape.field.args and not shape.node.arguments:
         return {}
     return get_argument_values(
-        field,
+        shape.field,
         shape.node,
         executor.variable_values,
         None,

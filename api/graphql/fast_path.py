@@ -70,6 +70,35 @@ FAST_FIELDS: Final = frozenset(
 )
 """Root fields of the read queries the fast path runs."""
 
+FAST_MUTATIONS: Final = frozenset(
+    {
+        "receiveDossier",
+        "refuseDossier",
+        "checkDigitalAccount",
+        "digitizeComponent",
+        "reuseComponent",
+        "reuseFromNationalWarehouse",
+        "signComponent",
+        "forwardDossier",
+        "requestSupplement",
+        "receiveSupplement",
+        "requestPayment",
+        "confirmPayment",
+        "reappointDossier",
+        "stopDossier",
+        "resolveDossier",
+        "returnResult",
+        "__typename",
+    }
+)
+"""Root fields of the officer's dossier commands the fast path runs
+(``api.graphql.mutations.officer``)."""
+
+_ROOT_FIELDS: Final = {
+    OperationType.QUERY: FAST_FIELDS,
+    OperationType.MUTATION: FAST_MUTATIONS,
+}
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -198,11 +227,8 @@ class FastQueries:
             args = arguments(executor, shape)
         except Exception:  # nothing ran yet: graphql-core reports it
             return await self._run(plan, context, variables, extensions, sub_response)
-        query = schema._schema.query_type
-        assert query is not None
-        field = query.fields[shape.node.name.value]
         info = executor.build_resolve_info(
-            field, [shape.node], query, root_path(shape, query)
+            shape.field, [shape.node], shape.root_type, root_path(shape)
         )
         try:
             value = shape.resolve(None, info, **args)
@@ -213,7 +239,7 @@ class FastQueries:
                 plan, context, variables, extensions, sub_response, (None, error)
             )
         try:
-            data = {shape.key: shape.complete(value)}
+            data = {shape.key: shape.complete(value, info)}
         except Irregular:
             return await self._run(
                 plan, context, variables, extensions, sub_response, (value, None)
@@ -293,10 +319,11 @@ class FastQueries:
             )
             name = first.name.value if first is not None and first.name else None
         operation = get_operation_ast(document, name)
-        if operation is None or operation.operation is not OperationType.QUERY:
+        fast = None if operation is None else _ROOT_FIELDS.get(operation.operation)
+        if operation is None or fast is None:
             return _NO_PLAN
         if not all(
-            isinstance(selection, FieldNode) and selection.name.value in FAST_FIELDS
+            isinstance(selection, FieldNode) and selection.name.value in fast
             for selection in operation.selection_set.selections
         ):
             return _NO_PLAN

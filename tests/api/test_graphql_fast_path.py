@@ -237,19 +237,35 @@ def test_known_reads_get_a_plan_and_the_rest_falls_through(api: Api) -> None:
         for key, (plan, _) in fast.plans._items.items()
     ]
     planned = {query for (query, _), plan in plans if plan.operation_name}
-    assert planned == {STATUS, MY, WORK}
+    assert planned == {STATUS, MY, WORK, RECEIVE}
     # one root field, plain leaves: run directly, not by graphql-core's executor
     assert all(plan.shape is not None for (_, plan) in plans if plan.operation_name)
     shape = fast.plans.get((WORK, None)).shape  # type: ignore[union-attr]
     assert shape is not None
-    assert [leaf.key for leaf in shape.leaves] == [
+    assert [leaf.key for leaf in shape.leaves_by_type["OfficerDossier"] or ()] == [
         "code",
         "applicantName",
         "status",
         "dueAt",
     ]
-    # a mutation ran through strawberry and left a "no plan" entry
-    assert any(query == RECEIVE for (query, _), _plan in plans)
+    # the officer's receive runs directly too, completed per outcome type
+    received = fast.plans.get((RECEIVE, None))
+    assert received is not None
+    assert received.shape is not None
+    leaves = received.shape.leaves_by_type["DossierReceived"] or ()
+    assert [leaf.key for leaf in leaves] == [
+        "__typename",
+        "dossierId",
+        "code",
+        "logPosition",
+        "dueAt",
+    ]
+    # a read of anything else ran through strawberry and left a "no plan" entry
+    other = "query { procedures { code } }"
+    api.data(other)
+    left = fast.plans.get((other, None))
+    assert left is not None
+    assert left.operation_name is None
 
 
 def test_the_setting_turns_it_off(make_api: MakeApi) -> None:

@@ -237,6 +237,26 @@ def test_cli_write_via_graphql_drives_a_served_process(
     (counted,) = [n for n in body["notes"] if "mutations in" in n]
     transactions = int(counted.split(" mutations in ")[1].split()[0])
     assert 1 <= transactions <= 12, counted
+    (cpu,) = [n for n in body["notes"] if n.startswith("CPU per command")]
+    found = re.search(r"serve process (\d+) µs per mutation, direct path (\d+)", cpu)
+    assert found is not None, cpu
+    assert all(int(spent) > 0 for spent in found.groups()), cpu
+
+
+def test_cli_write_via_graphql_passes_settings_to_the_served_product(
+    postgres_server: PostgresServer,
+) -> None:
+    outcome = CliRunner().invoke(
+        cli,
+        [
+            *("bench", "write", "--via", "graphql", "--json"),
+            *("--commands", "4", "--rounds", "1", "--set", "GRAPHQL_FAST_PATH=n"),
+        ],
+        env={"MOTCUA_DATABASE_URL": postgres_server.url},
+    )
+    assert outcome.exit_code == 0, outcome.output
+    notes = json.loads(outcome.stdout)["notes"]
+    assert any("MOTCUA_GRAPHQL_FAST_PATH=n" in note for note in notes), notes
 
 
 @pytest.mark.parametrize(
@@ -247,6 +267,9 @@ def test_cli_write_via_graphql_drives_a_served_process(
         ["--writers", "257"],
         ["--api-workers", "2"],
         ["--via", "graphql", "--api-workers", "0"],
+        ["--set", "GRAPHQL_FAST_PATH=n"],
+        ["--via", "graphql", "--set", "NO_SUCH_SETTING=1"],
+        ["--via", "graphql", "--set", "GRAPHQL_FAST_PATH"],
     ],
 )
 def test_cli_write_refuses_bad_options(arguments: list[str]) -> None:
