@@ -155,7 +155,7 @@ class IndicatorProjection(Projection):
         + ", satisfaction TEXT, convenience TEXT",
     }
     indexes = (
-        ("dossier", "received_on"),
+        ("dossier", "received_on, competent_agency, procedure_code, dossier_id"),
         ("dossier", "code"),
         ("changes", "seq"),
         ("bucket", "received_on"),
@@ -637,17 +637,21 @@ class IndicatorView:
             if seen:
                 found.append((BucketKey(unit, day, procedure), tally))
 
-        day_key = {
-            "day": "received_on",
-            "month": "substr(received_on, 1, 7) || '-01'",
-            "all": "'" + bounds[0] + "'",
-        }[days]
-        procedure_key = "procedure_code" if procedures else "''"
-        groups = ["competent_agency"]  # constants are not grouped by (PostgreSQL)
-        groups += [day_key] if days != "all" else []
-        groups += [procedure_key] if procedures else []
+        def keys(table: str = "") -> tuple[str, str, str]:
+            """The day key, the procedure key and the GROUP BY list."""
+            day_key = {
+                "day": f"{table}received_on",
+                "month": f"substr({table}received_on, 1, 7) || '-01'",
+                "all": "'" + bounds[0] + "'",
+            }[days]
+            procedure_key = f"{table}procedure_code" if procedures else "''"
+            groups = [f"{table}competent_agency"]  # constants are not grouped by
+            groups += [day_key] if days != "all" else []
+            groups += [procedure_key] if procedures else []
+            return day_key, procedure_key, ", ".join(groups)
+
+        day_key, procedure_key, grouping = keys()
         sums = ", ".join(f"SUM({c})" for c in COLUMNS)
-        grouping = ", ".join(groups)
         for agency, day, procedure, *values in self.store.query(
             f"SELECT competent_agency, {day_key}, {procedure_key}, {sums} "
             f"FROM {bucket} WHERE received_on >= ? AND received_on <= ? "
@@ -677,15 +681,15 @@ class IndicatorView:
                     tally_of(facts, end, complained=True) - tally_of(facts, end),
                 )
         if sync_table is not None and self._exists(sync_table):
+            day_of, procedure_of, qualified = keys("d.")
             for agency, day, procedure, count in self.store.query(
-                f"SELECT d.competent_agency, d.received_on, d.procedure_code, COUNT(*) "
+                f"SELECT d.competent_agency, {day_of}, {procedure_of}, COUNT(*) "
                 f"FROM {self.table} d JOIN {sync_table} s "
                 "ON s.dossier_id = d.dossier_id AND s.state = 'synced' "
-                "WHERE d.received_on >= ? AND d.received_on <= ? "
-                "GROUP BY d.competent_agency, d.received_on, d.procedure_code",
+                f"WHERE d.received_on >= ? AND d.received_on <= ? GROUP BY {qualified}",
                 bounds,
             ):
-                keep(agency, day, procedure, Tally(synced=int(count)))
+                keep(str(agency), str(day), str(procedure), Tally(synced=int(count)))
         return found
 
     def _by_codes(
