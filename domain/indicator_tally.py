@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from domain.evaluation import dossier_indices
@@ -108,6 +108,60 @@ def settled_at(facts: DossierFacts) -> datetime | None:
             moments.append(answered)
     moments.extend(since for since, _ in facts.local_dues)
     return max(moments)
+
+
+_TICK = timedelta(microseconds=1)
+
+
+def _changes(facts: DossierFacts) -> set[datetime]:
+    """Every moment from which ``tally_of(facts, end)`` may differ from just
+    before it: the facts' own moments, the local clock's due times passing,
+    and where DVCQG's effective time (the end minus supplement time, linear
+    between the supplement moments) crosses the appointment."""
+    assert facts.received_at is not None
+    found = {facts.received_at}
+    if facts.end_at is not None:
+        found.add(facts.end_at)
+    for requested, answered in facts.supplements:
+        found.add(requested)
+        if answered is not None:
+            found.add(answered)
+    for since, due in facts.local_dues:
+        found.add(since)
+        if due is not None:
+            found.update((due, due + _TICK))
+    if facts.due_at is not None:
+        bounds = sorted(found)
+        for start, stop in zip(bounds, [*bounds[1:], None], strict=True):
+            open_at = sum(
+                requested <= start and (answered is None or answered > start)
+                for requested, answered in facts.supplements
+            )
+            slope = 1 - open_at
+            if slope == 0:
+                continue
+            effective = start - supplement_time(facts, start)
+            crossing = start + (facts.due_at - effective) / slope
+            if crossing >= start and (stop is None or crossing < stop):
+                found.update((crossing - _TICK, crossing, crossing + _TICK))
+    return found
+
+
+def tally_segments(facts: DossierFacts) -> list[tuple[datetime, Tally]]:
+    """The dossier's tally as a step function of the period end: ``(from,
+    tally)`` pairs in time order, each holding from its moment until the next
+    one's (the last one for good once the dossier has settled). What a
+    period end before the reception would give is left out: no period that
+    counts the dossier ends before it was received."""
+    if not facts.accepted or facts.received_at is None:
+        return []
+    received = facts.received_at
+    steps: list[tuple[datetime, Tally]] = []
+    for moment in sorted(m for m in _changes(facts) if m >= received):
+        tally = tally_of(facts, moment)
+        if not steps or steps[-1][1] != tally:
+            steps.append((moment, tally))
+    return steps
 
 
 def tally_of(

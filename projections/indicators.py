@@ -26,7 +26,14 @@ from domain.citizen_evaluation import (
 from domain.dossier_events import DossierEvent
 from domain.evaluation_sheet import EvaluationSheet
 from domain.indicator_facts import DossierFacts, evolve_facts
-from domain.indicator_tally import COLUMNS, NOTHING, Tally, settled_at, tally_of
+from domain.indicator_tally import (
+    COLUMNS,
+    NOTHING,
+    Tally,
+    settled_at,
+    tally_of,
+    tally_segments,
+)
 from domain.indicators import DEFINITIONS_VERSION
 from domain.visibility import unit_sees
 from projections.base import Projection, utc
@@ -82,11 +89,51 @@ def _share(facts: DossierFacts | None) -> Share | None:
     return key, tally_of(facts, settled), 0, utc(settled)
 
 
+FOREVER = "9999-12-31T00:00:00.000000+00:00"
+"""A step that holds for good (a pending dossier's last)."""
+
+Segment = tuple[str, str, int, Tally]
+"""(from, reach, final, tally): a step of a dossier's tally the bucket does
+not already hold, stored so the query can correct the bucket at any period
+end. A step (final 0) holds from ``from`` until ``reach``; a settled
+dossier's last step (final 1, from = reach) is what its bucket holds, taken
+out again for a period ending before it."""
+
+
+def segments_of(facts: DossierFacts | None) -> list[Segment]:
+    """The rows by which a dossier's tally at a period end differs from its
+    bucket share: none once it settled by the end of its reception day, the
+    first period end that can count it."""
+    if facts is None or facts.received_at is None:
+        return []
+    steps = tally_segments(facts)
+    if not steps:
+        return []
+    floor = utc(period_end(facts.received_at.astimezone(VIETNAM).date()))
+    assert floor is not None
+    settled = settled_at(facts) is not None
+    found: list[Segment] = []
+    for index, (start, tally) in enumerate(steps):
+        last = index == len(steps) - 1
+        begin = utc(start)
+        assert begin is not None
+        if last and settled:
+            if begin > floor:
+                found.append((begin, begin, 1, tally))
+            continue
+        reach = FOREVER if last else utc(steps[index + 1][0])
+        assert reach is not None
+        if reach > floor and not tally.empty:
+            found.append((begin, reach, 0, tally))
+    return found
+
+
 class IndicatorProjection(Projection):
     name = "indicators"
-    version = DEFINITIONS_VERSION * 100 + 3
+    version = DEFINITIONS_VERSION * 100 + 4
     """Definitions version and storage layout (2: pre-summed day buckets;
-    3: citizens' evaluations)."""
+    3: citizens' evaluations; 4: tally steps of dossiers not settled on their
+    reception day)."""
     tables: ClassVar[dict[str, str]] = {
         "dossier": "dossier_id TEXT PRIMARY KEY, received_on TEXT, "
         "competent_agency TEXT NOT NULL, procedure_code TEXT NOT NULL, "
@@ -99,16 +146,21 @@ class IndicatorProjection(Projection):
         "bucket": "competent_agency TEXT NOT NULL, received_on TEXT NOT NULL, "
         "procedure_code TEXT NOT NULL, pending BIGINT NOT NULL, settled_until TEXT, "
         f"{_SUMS}, PRIMARY KEY (competent_agency, received_on, procedure_code)",
+        "segment": "dossier_id TEXT NOT NULL, competent_agency TEXT NOT NULL, "
+        "received_on TEXT NOT NULL, procedure_code TEXT NOT NULL, "
+        f"valid_from TEXT NOT NULL, reach TEXT NOT NULL, final BIGINT NOT NULL, {_SUMS}",
         "citizen": "evaluation_id TEXT PRIMARY KEY, dossier_id TEXT NOT NULL, "
         "channel TEXT NOT NULL, given BIGINT NOT NULL, "
         + ", ".join(f"index{i} BIGINT" for i in CITIZEN_INDICES)
         + ", satisfaction TEXT, convenience TEXT",
     }
     indexes = (
-        ("dossier", "received_on"),
+        ("dossier", "received_on, competent_agency, procedure_code, dossier_id"),
         ("dossier", "code"),
         ("changes", "seq"),
         ("bucket", "received_on"),
+        ("segment", "dossier_id"),
+        ("segment", "received_on, reach"),
         ("citizen", "dossier_id"),
     )
 
@@ -116,6 +168,10 @@ class IndicatorProjection(Projection):
         found = super().rows(sql)
         found["bucket"] = sql.query(
             f"SELECT * FROM {self.table('bucket')} ORDER BY 1, 2, 3"
+        )
+        found["segment"] = sql.query(
+            f"SELECT * FROM {self.table('segment')} ORDER BY dossier_id, valid_from, "
+            "final"
         )
         return found
 
@@ -294,6 +350,7 @@ class IndicatorProjection(Projection):
             self._shares[key] = share
         pending.dossier(key, after)
         pending.move(was, share)
+        pending.steps(key, after)
         day = reception_day(after)
         if day is not None:
             pending.touch(after.competent_agency, day, self._next_seq(sql))
@@ -362,12 +419,52 @@ class IndicatorProjection(Projection):
                     for key, (tally, waiting, settled) in pending.buckets.items()
                 ],
             )
+        if pending.stepped:
+            self._write_segments(sql, pending.stepped)
         if pending.changes:
             sql.insert_rows(
                 f"INSERT INTO {self.table('changes')} (competent_agency, received_on, "
                 "seq) VALUES (?, ?, ?) ON CONFLICT (competent_agency, received_on) "
                 "DO UPDATE SET seq = excluded.seq",
                 [(agency, day, seq) for (agency, day), seq in pending.changes.items()],
+            )
+
+    def _write_segments(self, sql: Sql, stepped: dict[str, DossierFacts]) -> None:
+        """A dossier's steps are replaced whole: computed once per batch from
+        its last facts."""
+        table = self.table("segment")
+        keys = sorted(stepped)
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            sql.execute(f"DELETE FROM {table} WHERE dossier_id IN ({marks})", part)
+        rows = []
+        for key in keys:
+            facts = stepped[key]
+            bucket = bucket_key(facts)
+            if bucket is None:
+                continue
+            for begin, reach, final, tally in segments_of(facts):
+                rows.append(
+                    (
+                        key,
+                        bucket.agency,
+                        bucket.day,
+                        bucket.procedure,
+                        begin,
+                        reach,
+                        final,
+                        *tally.values(),
+                    )
+                )
+        if rows:
+            names = ", ".join(COLUMNS)
+            marks = ", ".join("?" for _ in COLUMNS)
+            sql.insert_rows(
+                f"INSERT INTO {table} (dossier_id, competent_agency, received_on, "
+                f"procedure_code, valid_from, reach, final, {names}) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, {marks})",
+                rows,
             )
 
 
@@ -379,6 +476,10 @@ class _PendingWrites:
         self.dossiers: dict[str, tuple[str, str, DossierFacts]] = {}
         self.buckets: dict[BucketKey, tuple[Tally, int, str | None]] = {}
         self.changes: dict[tuple[str, str], int] = {}
+        self.stepped: dict[str, DossierFacts] = {}
+
+    def steps(self, key: str, facts: DossierFacts) -> None:
+        self.stepped[key] = facts
 
     def dossier(self, key: str, facts: DossierFacts) -> None:
         # An existing row keeps its unit and procedure (the upsert updates the
@@ -516,9 +617,9 @@ class IndicatorView:
         under (today's successor, say) before the subtree is applied; by
         default the unit recorded on the dossier.
 
-        Buckets whose dossiers all settled by then are read pre-summed; the
-        dossiers of the others (some still pending, or settled later) are
-        judged one by one. Synced dossiers (1.4) are counted by the database;
+        The buckets hold what each settled dossier counts for good; the steps
+        of the dossiers not settled by the period end (``segments_of``)
+        correct them: the database sums both, no dossier is decoded. Synced dossiers (1.4) are counted by the database;
         dossiers complained about (5.4, TT 01/2018 index 7) are corrected one
         by one: there are few of them."""
         end = period_end(last_day)
@@ -536,36 +637,40 @@ class IndicatorView:
             if seen:
                 found.append((BucketKey(unit, day, procedure), tally))
 
-        day_key = {
-            "day": "received_on",
-            "month": "substr(received_on, 1, 7) || '-01'",
-            "all": "'" + bounds[0] + "'",
-        }[days]
-        procedure_key = "procedure_code" if procedures else "''"
-        groups = ["competent_agency"]  # constants are not grouped by (PostgreSQL)
-        groups += [day_key] if days != "all" else []
-        groups += [procedure_key] if procedures else []
+        def keys(table: str = "") -> tuple[str, str, str]:
+            """The day key, the procedure key and the GROUP BY list."""
+            day_key = {
+                "day": f"{table}received_on",
+                "month": f"substr({table}received_on, 1, 7) || '-01'",
+                "all": "'" + bounds[0] + "'",
+            }[days]
+            procedure_key = f"{table}procedure_code" if procedures else "''"
+            groups = [f"{table}competent_agency"]  # constants are not grouped by
+            groups += [day_key] if days != "all" else []
+            groups += [procedure_key] if procedures else []
+            return day_key, procedure_key, ", ".join(groups)
+
+        day_key, procedure_key, grouping = keys()
         sums = ", ".join(f"SUM({c})" for c in COLUMNS)
         for agency, day, procedure, *values in self.store.query(
             f"SELECT competent_agency, {day_key}, {procedure_key}, {sums} "
             f"FROM {bucket} WHERE received_on >= ? AND received_on <= ? "
-            "AND pending = 0 AND received > 0 AND settled_until <= ? "
-            f"GROUP BY {', '.join(groups)}",
-            (*bounds, utc(end)),
+            f"AND received > 0 GROUP BY {grouping}",
+            bounds,
         ):
             keep(str(agency), str(day), str(procedure), Tally(*map(int, values)))
-        for (text,) in self.store.query(
-            f"SELECT d.facts FROM {self.table} d JOIN {bucket} b "
-            "ON b.competent_agency = d.competent_agency "
-            "AND b.received_on = d.received_on AND b.procedure_code = d.procedure_code "
-            "WHERE d.received_on >= ? AND d.received_on <= ? "
-            "AND (b.pending > 0 OR b.settled_until > ?)",
-            (*bounds, utc(end)),
+        signed = ", ".join(
+            f"SUM(CASE WHEN final = 1 THEN -{c} ELSE {c} END)" for c in COLUMNS
+        )
+        moment = utc(end)
+        for agency, day, procedure, *values in self.store.query(
+            f"SELECT competent_agency, {day_key}, {procedure_key}, {signed} "
+            f"FROM {self.projection.table('segment')} "
+            "WHERE received_on >= ? AND received_on <= ? AND reach > ? "
+            f"AND (final = 1 OR valid_from <= ?) GROUP BY {grouping}",
+            (*bounds, moment, moment),
         ):
-            facts = DossierFacts.from_json(text)
-            key = bucket_key(facts)
-            if key is not None:
-                keep(key.agency, key.day, key.procedure, tally_of(facts, end))
+            keep(str(agency), str(day), str(procedure), Tally(*map(int, values)))
         for facts in self._by_codes(sorted(complained), bounds):
             key = bucket_key(facts)
             if key is not None:
@@ -576,15 +681,15 @@ class IndicatorView:
                     tally_of(facts, end, complained=True) - tally_of(facts, end),
                 )
         if sync_table is not None and self._exists(sync_table):
+            day_of, procedure_of, qualified = keys("d.")
             for agency, day, procedure, count in self.store.query(
-                f"SELECT d.competent_agency, d.received_on, d.procedure_code, COUNT(*) "
+                f"SELECT d.competent_agency, {day_of}, {procedure_of}, COUNT(*) "
                 f"FROM {self.table} d JOIN {sync_table} s "
                 "ON s.dossier_id = d.dossier_id AND s.state = 'synced' "
-                "WHERE d.received_on >= ? AND d.received_on <= ? "
-                "GROUP BY d.competent_agency, d.received_on, d.procedure_code",
+                f"WHERE d.received_on >= ? AND d.received_on <= ? GROUP BY {qualified}",
                 bounds,
             ):
-                keep(agency, day, procedure, Tally(synced=int(count)))
+                keep(str(agency), str(day), str(procedure), Tally(synced=int(count)))
         return found
 
     def _by_codes(
