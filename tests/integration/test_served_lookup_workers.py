@@ -93,8 +93,17 @@ def test_the_workers_share_one_rate_limit_within_the_bound(
         options={"LOOKUP_RATE_LIMIT": str(limit), "WORKERS": str(WORKERS)},
     )
     with served(settings, projector=True) as m:
-        bodies = lookups(m, "000.00.00.H34-260101-0001", count=3 * limit)
-        later = lookups(m, "000.00.00.H34-260101-0001", count=10)
+        code = "000.00.00.H34-260101-0001"
+        bodies = lookups(m, code, count=3 * limit)
+        # The kernel hands connections to whichever worker accepts first: go
+        # on until both have answered. A worker that saw little of the flood
+        # may admit its share before its next sync tells it the count; all of
+        # it counts in the bound.
+        later: list[dict[str, object]] = []
+        for _ in range(20):
+            if len(worker_pids(m)) == WORKERS:
+                break
+            later += lookups(m, code, count=limit)
         pids = worker_pids(m)
 
     def admitted(body: dict[str, object]) -> bool:
@@ -105,9 +114,10 @@ def test_the_workers_share_one_rate_limit_within_the_bound(
         return False
 
     allowed = sum(admitted(b) for b in bodies)
-    assert len(pids) == WORKERS  # both workers answered
-    assert limit <= allowed <= limit + WORKERS * unsynced_cap(limit)
-    assert not any(admitted(b) for b in later)
+    allowed_later = sum(admitted(b) for b in later)
+    assert len(pids) == WORKERS
+    assert allowed >= limit
+    assert allowed + allowed_later <= limit + WORKERS * unsynced_cap(limit)
 
 
 @pytest.fixture
@@ -135,11 +145,14 @@ def test_every_worker_sees_a_change_and_survives_redis_and_postgres_outages(
     bound = settings.value("LOOKUP_LOCAL_CACHE_MS") / 1000
     with served(settings, projector=True) as m:
         code = received(m)
-        assert completions(m, code) == {"RECEIVED"}  # both workers cache it
+        for _ in range(20):  # until both workers answered (and cached it)
+            assert completions(m, code) == {"RECEIVED"}
+            if len(worker_pids(m)) == WORKERS:
+                break
+        assert len(worker_pids(m)) == WORKERS
         before = redis_gets(own_redis.url)
         assert completions(m, code) == {"RECEIVED"}
         assert redis_gets(own_redis.url) - before <= WORKERS  # answered locally
-        assert len(worker_pids(m)) == WORKERS
 
         projected(m, request_supplement(m, code))
         time.sleep(bound)
