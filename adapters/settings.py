@@ -103,6 +103,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ACCESS_LOG_SYNC", flag(), "n", "`y`: each read's access-log line is `fdatasync`ed to disk before the response is sent (survives a power loss, costs a disk flush per read; `bench audit` measures it); `n`: in the kernel before the response, on disk at the next flush"),
     Variable("LOOKUP_RATE_LIMIT", integer(1, 1_000_000_000), "60", "anonymous `dossierStatus` lookups per client per window"),
     Variable("LOOKUP_RATE_WINDOW", integer(1, 86_400), "60", "the rate-limit window in seconds"),
+    Variable("LOOKUP_RATE_SYNC_MS", integer(0, 1000), "5", "PostgreSQL + Redis with the local lookup cache: each API worker counts anonymous lookups itself and sends its counts to Redis at most this often (one round trip per interval, not per lookup); N workers admit at most `LOOKUP_RATE_LIMIT` + N × max(1, 5 % of it, ≤ 1,024) per window, one worker exactly the limit; 0 = ask Redis on every lookup"),
+    Variable("LOOKUP_LOCAL_CACHE_MS", integer(0, 10_000), "100", "PostgreSQL + Redis: each API worker keeps its own public-lookup cache, invalidated by the projector's NOTIFY, and uses it only while its last barrier through that channel is younger than this, so no answer is older than a change committed this long ago; 0 = the Redis cache and rate-limit script on every lookup"),
     Variable("JWT_ISSUER", text(), "motcua", "expected `iss` of bearer tokens"),
     Variable("JWT_AUDIENCE", text(), "motcua-api", "expected `aud` of bearer tokens"),
     Variable("JWT_JWKS_URL", url("https", "http"), None, "production key source: the identity provider's JWKS endpoint", "local dev key"),

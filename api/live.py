@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -28,6 +30,7 @@ from prometheus_client import CollectorRegistry
 from psycopg import sql
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.cache.local import LocalLookupCache
 from adapters.cache.ports import BackendUnavailableError
 from adapters.cache.redis_backend import RedisTombstones
 from adapters.cache.resilient import ResilientLookupCache
@@ -228,14 +231,29 @@ class ChangeListener:
     A thread blocked in the server's notifications (no polling); reconnects
     after a lost connection. A NOTIFY lost while reconnecting only delays an
     update: subscribers re-read the read model when they wake.
+
+    With ``cache`` (this worker's own lookup cache) it also invalidates the
+    changed codes there, and every ``cache.fresh_for / 4`` sends itself a
+    *barrier* NOTIFY on a channel of its own: PostgreSQL delivers
+    notifications in commit order, so when the barrier comes back every change
+    committed before it was sent has been applied (``cache.caught_up``). The
+    cache is cleared at each (re)connection, since what was sent meanwhile is
+    lost, and is not served until the first barrier returns.
     """
 
     def __init__(
-        self, url: str, feed: StatusFeed, loop: asyncio.AbstractEventLoop
+        self,
+        url: str,
+        feed: StatusFeed,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        cache: LocalLookupCache | None = None,
     ) -> None:
         self._url = url
         self._feed = feed
         self._loop = loop
+        self._cache = cache
+        self._barrier_channel = f"motcua_barrier_{secrets.token_hex(8)}"
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name="motcua-listen", daemon=True
@@ -252,26 +270,78 @@ class ChangeListener:
                     conn.execute(
                         sql.SQL("LISTEN {}").format(sql.Identifier(CHANGES_CHANNEL))
                     )
-                    self.listening.set()
-                    while not self._stop.is_set():
-                        for notify in conn.notifies(timeout=1.0):
-                            self._deliver(notify.payload)
+                    if self._cache is None:
+                        self.listening.set()
+                        while not self._stop.is_set():
+                            for notify in conn.notifies(timeout=1.0):
+                                self._deliver(notify.payload)
+                    else:
+                        self._listen_with_barriers(conn, self._cache)
             except psycopg.Error:
                 self.listening.clear()
+                if self._cache is not None:
+                    self._cache.lost()
                 log.warning("change_listener_reconnecting")
                 self._stop.wait(1.0)
+        if self._cache is not None:
+            self._cache.lost()
+
+    def _listen_with_barriers(
+        self, conn: psycopg.Connection[Any], cache: LocalLookupCache
+    ) -> None:
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._barrier_channel)))
+        cache.clear()  # whatever changed before LISTEN was not heard
+        self.listening.set()
+        every = cache.fresh_for / 4
+        sent: dict[str, float] = {}
+        number = 0
+        while not self._stop.is_set():
+            number += 1
+            sent[str(number)] = time.monotonic()
+            conn.execute(
+                "SELECT pg_notify(%s, %s)", (self._barrier_channel, str(number))
+            )
+            for notify in conn.notifies(timeout=every):
+                if notify.channel == self._barrier_channel:
+                    at = sent.pop(notify.payload, None)
+                    if at is not None:
+                        cache.caught_up(at)
+                else:
+                    self._deliver(notify.payload)
 
     def _deliver(self, payload: str) -> None:
         try:
-            changes = {k: set(v) for k, v in json.loads(payload).items()}
+            raw = json.loads(payload)
+            changes = {k: None if v is None else set(v) for k, v in raw.items()}
         except (ValueError, AttributeError, TypeError):
             log.warning("change_payload_ignored", payload=payload[:200])
             return
-        self._feed.publish_from_thread(self._loop, changes)
+        if PUBLIC_STATUS in changes and changes[PUBLIC_STATUS] is None:
+            # Everything (a rebuild's swap): drop it all, wake every subscriber.
+            if self._cache is not None:
+                self._cache.clear()
+            if not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._feed.publish_all)
+            return
+        known = {k: v for k, v in changes.items() if v is not None}
+        codes = known.get(PUBLIC_STATUS)
+        if codes and self._cache is not None:
+            self._cache.invalidate(status_key(c) for c in codes)
+        self._feed.publish_from_thread(self._loop, known)
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+
+def notify_everything_changed(url: str) -> None:
+    """After a rebuild's swap of the public lookup: every API worker drops its
+    own cache (the shared one is cleared by :class:`ProjectorHooks`)."""
+    with psycopg.Connection.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_notify(%s, %s)",
+            (CHANGES_CHANNEL, json.dumps({PUBLIC_STATUS: None})),
+        )
 
 
 class ProjectorHooks:
@@ -307,6 +377,8 @@ class ProjectorHooks:
         """After a rebuild's swap: anything cached may be older than the new copy."""
         if self._loop is not None and self._caches is not None:
             self._loop.run(self._caches.lookup_cache.clear())
+        if self._settings.is_postgres:
+            notify_everything_changed(self._settings.database_url)
 
     def __exit__(self, *_: object) -> None:
         if self._drain is not None:

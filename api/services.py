@@ -157,7 +157,12 @@ class Services:
                 )
         if self.settings.is_postgres:
             # The projector may be another process: its NOTIFY reaches us here.
-            self._listener = ChangeListener(self.settings.database_url, self.feed, loop)
+            self._listener = ChangeListener(
+                self.settings.database_url,
+                self.feed,
+                loop,
+                cache=self.caches.local_cache,
+            )
             self._listener.start()
         else:
             self.projector.committed.append(

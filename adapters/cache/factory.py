@@ -8,13 +8,14 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from adapters.cache.health import DEFAULT_RECHECK_SECONDS, BackendHealth
+from adapters.cache.local import LocalLookupCache, LocalLookupGate
 from adapters.cache.memory import (
     MemoryIdempotencyStore,
     MemoryLookupCache,
     MemoryRateLimiter,
 )
 from adapters.cache.metrics import CacheMetrics
-from adapters.cache.ports import IdempotencyStore
+from adapters.cache.ports import IdempotencyStore, RateLimiter
 from adapters.cache.redis_backend import (
     RedisIdempotencyStore,
     RedisLookupCache,
@@ -28,6 +29,7 @@ from adapters.cache.resilient import (
     ResilientLookupGate,
     ResilientRateLimiter,
 )
+from adapters.cache.synced import SyncedRateLimiter
 from adapters.settings import Settings
 
 
@@ -38,9 +40,12 @@ class CacheBackends:
     idempotency: IdempotencyStore
     metrics: CacheMetrics
     backend_health: BackendHealth
-    lookup_gate: ResilientLookupGate
-    """An anonymous lookup's rate limit and cache read (one Redis round trip)."""
+    lookup_gate: ResilientLookupGate | LocalLookupGate
+    """An anonymous lookup's rate limit and cache read: one Redis round trip,
+    or none (in-process counts and cache, see adapters.cache.local)."""
     redis: Redis | None = field(default=None, repr=False)
+    local_cache: LocalLookupCache | None = None
+    """This worker's lookup cache, fed by the change listener (PostgreSQL)."""
 
     @property
     def backend(self) -> str:
@@ -55,6 +60,11 @@ class CacheBackends:
             "status": "degraded" if self.backend_health.degraded else "up",
             "pending_invalidations": self.lookup_cache.pending_invalidations,
             **self.backend_health.snapshot(),
+            **(
+                {"local": self.local_cache.snapshot()}
+                if self.local_cache is not None
+                else {}
+            ),
         }
 
     async def close(self) -> None:
@@ -93,8 +103,26 @@ def build_cache_backends(
         redis_cache.ping, metrics=metrics, recheck_seconds=recheck_seconds
     )
     cache = ResilientLookupCache(redis_cache, metrics, health=health)
+    local_ms: int = settings.value("LOOKUP_LOCAL_CACHE_MS")
+    local = (
+        LocalLookupCache(fresh_for=local_ms / 1000)
+        if local_ms > 0 and settings.is_postgres
+        else None
+    )
+    sync_ms: int = settings.value("LOOKUP_RATE_SYNC_MS")
+    counter: RateLimiter = RedisRateLimiter(client)
+    if sync_ms > 0 and local is not None:
+        # Without a local cache a lookup reads Redis anyway, and one script
+        # counts it exactly in the same round trip (the gate below).
+        counter = synced = SyncedRateLimiter(client, interval=sync_ms / 1000)
+        synced.on_failure = health.failed
     limiter = ResilientRateLimiter(
-        RedisRateLimiter(client), rate_fallback, metrics=metrics, health=health
+        counter, rate_fallback, metrics=metrics, health=health
+    )
+    gate: ResilientLookupGate | LocalLookupGate = (
+        ResilientLookupGate(RedisLookupGate(client), limiter, cache)
+        if local is None
+        else LocalLookupGate(limiter, cache, local)
     )
     return CacheBackends(
         lookup_cache=cache,
@@ -104,6 +132,7 @@ def build_cache_backends(
         ),
         metrics=metrics,
         backend_health=health,
-        lookup_gate=ResilientLookupGate(RedisLookupGate(client), limiter, cache),
+        lookup_gate=gate,
         redis=client,
+        local_cache=local,
     )

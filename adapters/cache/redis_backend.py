@@ -101,7 +101,7 @@ def redis_client(url: str, *, timeout: float = 0.25) -> Redis:
 
 
 @contextlib.contextmanager
-def _unavailable(operation: str) -> Iterator[None]:
+def unavailable(operation: str) -> Iterator[None]:
     try:
         yield
     except (RedisError, OSError) as error:
@@ -123,7 +123,7 @@ class RedisLookupCache(LookupCache):
         self._set_script = client.register_script(_SET_UNLESS_TOMBSTONE)
 
     async def get(self, key: str) -> bytes | None:
-        with _unavailable("get"):
+        with unavailable("get"):
             raw = await self._client.get(self._prefix + key)
         if not isinstance(raw, bytes) or raw == _TOMBSTONE:
             return None
@@ -132,7 +132,7 @@ class RedisLookupCache(LookupCache):
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         if ttl_seconds < 1:
             raise ValueError("ttl_seconds must be >= 1")
-        with _unavailable("set"):
+        with unavailable("set"):
             await self._set_script(
                 keys=[self._prefix + key], args=[value, _TOMBSTONE, ttl_seconds]
             )
@@ -140,7 +140,7 @@ class RedisLookupCache(LookupCache):
     async def invalidate(self, keys: Sequence[str]) -> None:
         if not keys:
             return
-        with _unavailable("invalidate"):
+        with unavailable("invalidate"):
             async with self._client.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.set(
@@ -150,7 +150,7 @@ class RedisLookupCache(LookupCache):
 
     async def clear(self) -> None:
         # SCAN + UNLINK, never KEYS: the keyspace also holds rate limits etc.
-        with _unavailable("clear"):
+        with unavailable("clear"):
             batch: list[Any] = []
             async for key in self._client.scan_iter(
                 match=self._prefix + "*", count=1000
@@ -163,7 +163,7 @@ class RedisLookupCache(LookupCache):
                 await self._client.unlink(*batch)
 
     async def ping(self) -> bool:
-        with _unavailable("ping"):
+        with unavailable("ping"):
             return bool(await self._client.ping())
 
 
@@ -193,7 +193,7 @@ class RedisTombstones:
     def invalidate(self, keys: Sequence[str]) -> None:
         if not keys:
             return
-        with _unavailable("invalidate"), self._client.pipeline(False) as pipe:
+        with unavailable("invalidate"), self._client.pipeline(False) as pipe:
             for key in keys:
                 pipe.set(self._prefix + key, _TOMBSTONE, ex=self._fill_guard_seconds)
             pipe.execute()
@@ -211,7 +211,7 @@ class RedisRateLimiter(RateLimiter):
         self, client: str, *, limit: int, window_seconds: int
     ) -> RateDecision:
         check_window(limit, window_seconds)
-        with _unavailable("rate_limit"):
+        with unavailable("rate_limit"):
             reply = await self._script(
                 keys=[self._prefix + client],
                 args=[limit, window_seconds * 1000, uuid.uuid4().hex],
@@ -243,7 +243,7 @@ class RedisLookupGate:
         self, client: str, key: str, *, limit: int, window_seconds: int
     ) -> tuple[RateDecision, bytes | None]:
         check_window(limit, window_seconds)
-        with _unavailable("rate_limit"):
+        with unavailable("rate_limit"):
             reply = await self._script(
                 keys=[self._rate_prefix + client, self._cache_prefix + key],
                 args=[limit, window_seconds * 1000, uuid.uuid4().hex],
@@ -280,7 +280,7 @@ class RedisIdempotencyStore(IdempotencyStore):
     async def begin(
         self, key: str, fingerprint: str, *, lock_ttl: int
     ) -> IdempotencyState:
-        with _unavailable("idempotency_begin"):
+        with unavailable("idempotency_begin"):
             previous = await self._client.set(
                 self._prefix + key,
                 _owner(fingerprint) + b"P",
@@ -301,11 +301,11 @@ class RedisIdempotencyStore(IdempotencyStore):
         self, key: str, fingerprint: str, result: bytes, *, ttl: int
     ) -> None:
         owner = _owner(fingerprint)
-        with _unavailable("idempotency_complete"):
+        with unavailable("idempotency_complete"):
             await self._complete(
                 keys=[self._prefix + key], args=[owner, owner + b"D" + result, ttl]
             )
 
     async def abandon(self, key: str) -> None:
-        with _unavailable("idempotency_abandon"):
+        with unavailable("idempotency_abandon"):
             await self._client.unlink(self._prefix + key)

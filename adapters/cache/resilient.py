@@ -294,3 +294,11 @@ class ResilientLookupGate:
         if not decision.allowed:
             return decision, None
         return decision, await self._cache.get(key)
+
+    def ticket(self) -> int | None:
+        return None  # the shared cache guards its fills with tombstones
+
+    async def fill(
+        self, key: str, value: bytes, ttl_seconds: int, ticket: int | None
+    ) -> None:
+        await self._cache.set(key, value, ttl_seconds)

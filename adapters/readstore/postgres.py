@@ -96,6 +96,7 @@ class PostgresReadStore(ReadStore):
     dialect = "postgres"
 
     def __init__(self, url: str, *, max_size: int = 8) -> None:
+        self._max_size = max_size
         self._pool = ConnectionPool(
             url, min_size=1, max_size=max_size, open=True, kwargs={"autocommit": False}
         )
@@ -151,13 +152,20 @@ class PostgresReadStore(ReadStore):
         ``COMMIT`` around it each wait for the server)."""
         if not all(storable(p) for p in params):
             return []  # as ReadStore.query: such a value matches nothing
-        with self._pool.connection() as connection:
-            connection.autocommit = True
-            try:
-                return _PostgresSql(connection).query(query, params)
-            finally:
-                if not connection.closed:
-                    connection.autocommit = False  # the pool's connections
+        for attempt in range(self._max_size + 1):
+            with self._pool.connection() as connection:
+                connection.autocommit = True
+                try:
+                    return _PostgresSql(connection).query(query, params)
+                except psycopg.OperationalError:
+                    # A pooled connection the server dropped (it restarted):
+                    # the pool discards it, and a lone read is safe to repeat.
+                    if not connection.broken or attempt == self._max_size:
+                        raise
+                finally:
+                    if not connection.closed:
+                        connection.autocommit = False  # the pool's connections
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def is_transient(self, error: BaseException) -> bool:
         # OperationalError covers lost connections, deadlocks, serialization

@@ -53,8 +53,9 @@ async def lookup_status(
     # generation it was read in (read before the read model, see adapters.workers).
     stamp = b"" if services.generation is None else b"%d|" % services.generation.value()
     cached: bytes | None = None
-    if anonymous and services.cache_enabled:
-        decision, cached = await services.caches.lookup_gate.admit(
+    gate = services.caches.lookup_gate if anonymous else None
+    if gate is not None and services.cache_enabled:
+        decision, cached = await gate.admit(
             _rate_key(context),
             key,
             limit=services.lookup_limit,
@@ -69,10 +70,15 @@ async def lookup_status(
     if cached is not None and cached.startswith(stamp):
         body = orjson.loads(cached[len(stamp) :])
         return PublicStatus(body["code"], Completion(body["completion"]))
+    # A worker's own cache: taken before the read, voided by a later invalidation.
+    ticket = gate.ticket() if gate is not None else None
     status = await context.read(services.public.lookup, code)
     if status is not None and services.cache_enabled:
         value = stamp + encode_status(status)
-        await services.caches.lookup_cache.set(key, value, _STATUS_TTL)
+        if gate is not None:
+            await gate.fill(key, value, _STATUS_TTL, ticket)
+        else:
+            await services.caches.lookup_cache.set(key, value, _STATUS_TTL)
     return status
 
 

@@ -87,3 +87,25 @@ def test_a_value_no_row_can_hold_matches_nothing(
     store: PostgresReadStore, value: str
 ) -> None:
     assert store.query("SELECT v FROM rt WHERE k = ?", (value,)) == []
+
+
+@pytest.mark.postgres
+def test_a_read_after_the_server_restarted_is_answered() -> None:
+    """Every pooled connection died with the server; a lone read is repeated
+    on a new one instead of failing once per stale connection."""
+    from tests.services import TemporaryPostgres
+
+    with TemporaryPostgres() as server:
+        url = server.create_database("restarted")
+        store = PostgresReadStore(url, max_size=3)
+        try:
+            pooled = [store._pool.getconn() for _ in range(3)]
+            for connection in pooled:
+                store._pool.putconn(connection)
+            assert store.query("SELECT 1") == [(1,)]
+            server.restart(mode="immediate")
+            answers = [store.query("SELECT 2") for _ in range(4)]
+        finally:
+            store.close()
+
+    assert answers == [[(2,)]] * 4

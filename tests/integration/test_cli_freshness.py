@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from adapters.settings import persistence_env
+from projections.runtime import CHANGES_CHANNEL
 from tests.api.conftest import UNLIMITED_LOOKUPS
 from tests.integration.test_live_topology import (
     cli,
@@ -122,9 +123,15 @@ def test_a_lookup_after_a_cli_rebuild_is_fresh_in_the_production_topology(
     )
     with served(settings, projector=True) as m:
         code = received(m)
-        with psycopg.connect(postgres_url, autocommit=True) as db:
+        with psycopg.connect(postgres_url) as db:
+            # As a buggy projection would write it: the row and the NOTIFY of
+            # its change, which drops it from each API worker's own cache.
             db.execute(
                 f"UPDATE {LOOKUP} SET completion = 'closed' WHERE code = %s", (code,)
+            )
+            db.execute(
+                "SELECT pg_notify(%s, %s)",
+                (CHANGES_CHANNEL, json.dumps({"public_status": [code]})),
             )
         assert cached(m, code) == "CLOSED"
         rebuilt = cli(settings, "projections", "rebuild", "public_status")
