@@ -308,6 +308,7 @@ def _report(
     traced = trace([s for r in measured for s in r.sightings], batches)
     visible = [t.visible_ms for t in traced]
     inconsistent = sum(1 for t in traced if not t.consistent)
+    stale = max((t.stale_ms for t in traced), default=0.0)
     return BenchReport(
         name="lag",
         app=p99,
@@ -323,8 +324,8 @@ def _report(
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (medians over rounds); "
             f"never seen: {lost}",
             f"commit → visible (the read models' commit, after the cache "
-            f"tombstones; no lookup sent later showed the old status: "
-            f"{inconsistent} did): p50 {percentile(visible, 0.5):.1f}, p99 "
+            f"tombstones; lookups sent later that still showed the old status: "
+            f"{inconsistent}, the latest {stale:.1f} ms after it): p50 {percentile(visible, 0.5):.1f}, p99 "
             f"{percentile(visible, 0.99):.1f} ms; {len(traced)} commands joined "
             "with the projector's batch timings (`--timings`)",
             f"as the prober saw it (also waiting for its lookup in flight): "

@@ -88,6 +88,10 @@ class Traced:
     """The round trip of the lookup that showed it."""
     consistent: bool
     """No lookup sent after the batch committed still showed the old status."""
+    stale_ms: float = 0.0
+    """How long after the batch's commit the last lookup showing the old
+    status was sent (the workers' own lookup caches may answer up to
+    ``MOTCUA_LOOKUP_LOCAL_CACHE_MS`` late; 0 when none did)."""
 
     @property
     def total_ms(self) -> float:
@@ -158,6 +162,7 @@ def _traced(
                 visible_ms=(batch.committed - seen.committed) * 1000,
                 lookup_ms=(seen.seen - seen.asked) * 1000,
                 consistent=seen.missed is None or seen.missed <= batch.committed,
+                stale_ms=max(0.0, ((seen.missed or 0.0) - batch.committed) * 1000),
             )
         )
     return traced
