@@ -12,7 +12,6 @@ import functools
 import io
 import re
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from adapters.pki import Pki
 from adapters.pki import stamp as stamps
+from api.bench.servers import scratch
 from application.signatures import SignerRef
 from tests.factories import JUSTICE
 from tests.scans import pdf_bytes
@@ -57,7 +57,7 @@ def stamp_pki() -> Pki:
     """This module's own PKI: an identity's names are fixed when it is first
     issued, and in the test process's shared PKI another test may have issued
     this officer or this unit's seal without them."""
-    return Pki.development_pki(Path(tempfile.mkdtemp(prefix="motcua-stamp-pki-")))
+    return Pki.development_pki(scratch.folder("motcua-stamp-pki-"))
 
 
 def signed_result() -> bytes:
