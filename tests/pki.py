@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import functools
-import tempfile
-from pathlib import Path
 
 from adapters.pki import Pki
+from api.bench.servers import scratch
 from application.onestop import OneStop
 
 
 @functools.cache
 def shared_pki() -> Pki:
-    """The development PKI in a folder of its own (B-T, built-in TSA)."""
-    return Pki.development_pki(Path(tempfile.mkdtemp(prefix="motcua-test-pki-")))
+    """The development PKI in a folder of its own (B-T, built-in TSA), gone
+    with the test process."""
+    return Pki.development_pki(scratch.folder("motcua-test-pki-"))
 
 
 def ensure_pki(app: OneStop) -> OneStop:

@@ -5,12 +5,20 @@ diacritics, at the foot of the last page, right to left, one box per signature.
 pyhanko writes a TrueType font's glyph widths in its own units, which the PDF
 reads as thousandths of an em; DejaVu has 2048 units per em, so it is scaled
 to 1000 once per process (fontTools) before pyhanko embeds it.
+
+pyhanko embeds a subset of the font holding the glyphs a stamp uses, and
+subsets it anew for every signature (most of a stamp's cost). ``StampFont``
+keeps the subsets it made per glyph set for the process: the time's
+characters are always included, so one signer and unit's stamps share one.
+The embedded font program is the one pyhanko would make for that glyph set
+(same fontTools options), plus the digits the next stamp may need.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -22,9 +30,12 @@ from zoneinfo import ZoneInfo
 from fontTools.subset import Options, Subsetter
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.font.api import FontEngineFactory
+from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
 from pyhanko.stamp import TextStampStyle
 
@@ -38,6 +49,11 @@ BOX_WIDTH = 190.0
 BOX_HEIGHT = 34.0
 GAP = 4.0
 TEXT = "Ký bởi: %(signer)s\nĐơn vị: %(unit)s\nThời gian: %(at)s"
+#: Every character an ISO 8601 time may show: always in the embedded subset,
+#: so that the time does not change which subset a stamp needs.
+TIME_CHARACTERS = "0123456789-:+T"
+#: Subsets kept per process (a few kB each): one per signer and unit in use.
+SUBSETS_KEPT = 256
 
 
 _VIETNAMESE = [
@@ -83,8 +99,74 @@ def _font_file() -> str:
     return str(path)
 
 
+@functools.cache
+def _font_bytes() -> bytes:
+    return Path(_font_file()).read_bytes()
+
+
+@functools.cache
+def _time_glyphs() -> frozenset[int]:
+    font = TTFont(io.BytesIO(_font_bytes()))
+    cmap = font.getBestCmap()
+    return frozenset(font.getGlyphID(cmap[ord(c)]) for c in TIME_CHARACTERS)
+
+
+@functools.lru_cache(maxsize=SUBSETS_KEPT)
+def _subset_program(glyphs: frozenset[int]) -> bytes:
+    """The TrueType program pyhanko's ``GlyphAccumulator`` embeds for
+    ``glyphs`` (its subsetting options: glyph ids kept, no layout tables)."""
+    font = TTFont(io.BytesIO(_font_bytes()))
+    options = Options(layout_closure=False, retain_gids=True)
+    options.drop_tables += ["GPOS", "GDEF", "GSUB"]
+    subsetter = Subsetter(options=options)
+    subsetter.populate(gids=sorted(glyphs))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+class _SubsetProgram(CIDFontType2):
+    """A CIDFontType2 whose font program was subset beforehand."""
+
+    program = b""
+
+    def set_font_file(self, writer: BasePdfFileWriter) -> generic.IndirectObject:
+        stream = generic.StreamObject(stream_data=self.program)
+        stream.compress()  # type: ignore[no-untyped-call]
+        reference = writer.add_object(stream)
+        self._font_descriptor[generic.NameObject("/FontFile2")] = reference
+        return reference
+
+
+class StampFont(GlyphAccumulator):
+    """pyhanko's glyph accumulator with the font subsets cached per process."""
+
+    def __init__(self, writer: BasePdfFileWriter, obj_stream: object = None) -> None:
+        super().__init__(
+            writer, io.BytesIO(_font_bytes()), FONT_SIZE, obj_stream=obj_stream
+        )
+        base_name = self.cidfont_obj.name.partition("+")[2]
+        self.cidfont_obj = _SubsetProgram(self.tt, base_name, self.subset_prefix)
+
+    def _extract_subset(self, options: Options | None = None) -> None:
+        assert isinstance(self.cidfont_obj, _SubsetProgram)
+        self.cidfont_obj.program = _subset_program(
+            frozenset(self._glyphs) | _time_glyphs()
+        )
+
+
+class StampFontFactory(FontEngineFactory):
+    def create_font_engine(
+        self, writer: BasePdfFileWriter, obj_stream: object = None
+    ) -> StampFont:
+        if obj_stream is None and writer.stream_xrefs:
+            obj_stream = writer.prepare_object_stream()  # type: ignore[no-untyped-call]
+        return StampFont(writer, obj_stream)
+
+
 def style() -> TextStampStyle:
-    font = GlyphAccumulatorFactory(_font_file(), font_size=FONT_SIZE)
+    font = StampFontFactory()
     return TextStampStyle(
         stamp_text=TEXT,
         text_box_style=TextBoxStyle(font=font, font_size=FONT_SIZE),

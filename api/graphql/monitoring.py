@@ -40,6 +40,8 @@ from projections.indicators import CitizenView, IndicatorView, UnitOf, period_en
 MAX_DAYS = 3 * 366
 AVERAGE = "2.2"
 MAX_CHANGES = 1000
+#: A period's first day: ``from`` in GraphQL, a Python keyword.
+FromDay = Annotated[date, strawberry.argument(name="from")]
 
 
 @strawberry.enum(description="Chia số liệu theo đơn vị con, thủ tục hoặc kỳ")
@@ -285,6 +287,13 @@ def _period(context: Context, first: date, last: date) -> None:
         )
 
 
+def _scoped(context: Context, agency_code: str, first: date, last: date) -> str:
+    """The unit a period query may read, the period checked too."""
+    scope = _scope(context, agency_code)
+    _period(context, first, last)
+    return scope
+
+
 async def _unit_of(context: Context, structure: IndicatorStructure) -> UnitOf | None:
     if structure is IndicatorStructure.HISTORICAL:
         return None
@@ -359,7 +368,7 @@ class MonitoringQuery:
         self,
         info: Info[Context, None],
         agency_code: str,
-        from_: Annotated[date, strawberry.argument(name="from")],
+        from_: FromDay,
         to: date,
         group_by: IndicatorGrouping = IndicatorGrouping.NONE,
         structure: Annotated[
@@ -371,8 +380,7 @@ class MonitoringQuery:
         ] = IndicatorStructure.HISTORICAL,
     ) -> IndicatorReport:
         context = info.context
-        scope = _scope(context, agency_code)
-        _period(context, from_, to)
+        scope = _scoped(context, agency_code, from_, to)
         return await _report(context, scope, from_, to, group_by, structure)
 
     @strawberry.field(
@@ -407,14 +415,13 @@ class MonitoringQuery:
         info: Info[Context, None],
         agency_code: str,
         indicator: str,
-        from_: Annotated[date, strawberry.argument(name="from")],
+        from_: FromDay,
         to: date,
         limit: int = 200,
         structure: IndicatorStructure = IndicatorStructure.HISTORICAL,
     ) -> list[IndicatorDossier]:
         context = info.context
-        scope = _scope(context, agency_code)
-        _period(context, from_, to)
+        scope = _scoped(context, agency_code, from_, to)
         view = IndicatorView(context.services.store)
         unit_of = await _unit_of(context, structure)
         facts = await context.read(view.facts, scope, from_, to, unit_of)
@@ -438,15 +445,14 @@ class MonitoringQuery:
         self,
         info: Info[Context, None],
         agency_code: str,
-        from_: Annotated[date, strawberry.argument(name="from")],
+        from_: FromDay,
         to: date,
         index: int | None = None,
         limit: int = 200,
         structure: IndicatorStructure = IndicatorStructure.HISTORICAL,
     ) -> list[EvaluatedDossier]:
         context = info.context
-        scope = _scope(context, agency_code)
-        _period(context, from_, to)
+        scope = _scoped(context, agency_code, from_, to)
         view = CitizenView(IndicatorView(context.services.store))
         unit_of = await _unit_of(context, structure)
         rows = await context.read(view.dossiers_of, scope, from_, to, unit_of, index)
@@ -501,13 +507,12 @@ class MonitoringSubscription:
         self,
         info: Info[Context, None],
         agency_code: str,
-        from_: Annotated[date, strawberry.argument(name="from")],
+        from_: FromDay,
         to: date,
         interval_seconds: float = 5.0,
     ) -> AsyncGenerator[IndicatorReport, None]:
         context = info.context
-        scope = _scope(context, agency_code)
-        _period(context, from_, to)
+        scope = _scoped(context, agency_code, from_, to)
         view = IndicatorView(context.services.store)
         pause = max(0.5, min(interval_seconds, 300.0))
         cursor = await context.read(view.head)

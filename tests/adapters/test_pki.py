@@ -403,6 +403,22 @@ class TestDevelopmentPki:
         (report,) = check.signatures
         assert "Mới" in report.signer_subject
 
+    def test_a_pki_made_anew_in_the_same_folder_issues_with_its_own_keys(
+        self, tmp_path: Path
+    ) -> None:
+        """Keys are parsed once per process while their file stays the same:
+        a folder removed and made again holds other keys, and what it issues
+        chains to its own root, not to a key remembered from before."""
+        folder = tmp_path / "pki"
+        first = Pki.development_pki(folder)
+        assert first.validate(first.sign(page_pdf(), OFFICER)).passed
+        shutil.rmtree(folder)
+        again = Pki.development_pki(folder)
+        assert again.root_pem() != first.root_pem()
+        signed = again.sign(page_pdf(), SignerRef.officer("officer-new", AGENCY))
+        assert again.validate(signed).passed
+        assert not first.validate(signed).passed
+
     def test_concurrent_first_use_issues_one_certificate(self, tmp_path: Path) -> None:
         pkis = [Pki.development_pki(tmp_path / "pki") for _ in range(4)]
         officer = SignerRef.officer("officer-race", AGENCY)

@@ -12,15 +12,17 @@ import functools
 import io
 import re
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
+from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from adapters.pki import Pki
+from adapters.pki import stamp as stamps
+from api.bench.servers import scratch
 from application.signatures import SignerRef
 from tests.factories import JUSTICE
 from tests.scans import pdf_bytes
@@ -55,7 +57,7 @@ def stamp_pki() -> Pki:
     """This module's own PKI: an identity's names are fixed when it is first
     issued, and in the test process's shared PKI another test may have issued
     this officer or this unit's seal without them."""
-    return Pki.development_pki(Path(tempfile.mkdtemp(prefix="motcua-stamp-pki-")))
+    return Pki.development_pki(scratch.folder("motcua-stamp-pki-"))
 
 
 def signed_result() -> bytes:
@@ -162,3 +164,69 @@ def _pgm(data: bytes) -> tuple[tuple[int, int], bytes]:
     parts = data.split(maxsplit=4)
     assert parts[0] == b"P5"
     return (int(parts[1]), int(parts[2])), parts[4]
+
+
+def test_stamps_made_from_the_kept_subsets_validate_and_draw_every_glyph(
+    tmp_path: Path,
+) -> None:
+    """The font subset is made once per signer and unit: the second stamp of
+    the same officer comes from the cache, another officer's needs its own
+    letters. Each validates, reads back its own names and time, and every
+    glyph it shows has its outline in the embedded font (a subset missing a
+    glyph still reads back as text, but draws nothing)."""
+    pki = stamp_pki()
+    other = "Đặng Quốc Việt"
+    first = pki.sign(
+        pdf_bytes("Quyết định số 1"), SignerRef.officer("lead-1", JUSTICE, PERSON, UNIT)
+    )
+    before = stamps._subset_program.cache_info()
+    second = pki.sign(
+        pdf_bytes("Quyết định số 2"), SignerRef.officer("lead-1", JUSTICE, PERSON, UNIT)
+    )
+    assert stamps._subset_program.cache_info().hits == before.hits + 1
+    third = pki.sign(
+        pdf_bytes("Quyết định số 3"),
+        SignerRef.officer("lead-cache", JUSTICE, other, UNIT),
+    )
+    for signed, name in ((first, PERSON), (second, PERSON), (third, other)):
+        validation = pki.validate(signed)
+        assert validation.passed
+        assert [s.signer for s in validation.signatures] == [name]
+        text = " ".join(text_of(signed).split())
+        assert f"Ký bởi: {name} Đơn vị: {UNIT}" in text
+        assert re.search(r"Thời gian: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", text)
+        _assert_every_glyph_has_its_outline(signed)
+    source = tmp_path / "third.pdf"
+    source.write_bytes(third)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", source, tmp_path / "third"], check=True
+    )
+    (image,) = tmp_path.glob("third*.png")
+    assert image.stat().st_size > 1000
+
+
+def _assert_every_glyph_has_its_outline(pdf: bytes) -> None:
+    original = TTFont(io.BytesIO(stamps._font_bytes()))
+    reader = PdfFileReader(io.BytesIO(pdf))
+    for signature in reader.embedded_signatures:
+        for font in _fonts(signature.sig_field["/AP"]["/N"].get_object()):
+            (descendant,) = font["/DescendantFonts"]
+            descendant = descendant.get_object()
+            program = descendant["/FontDescriptor"]["/FontFile2"].get_object().data
+            embedded = TTFont(io.BytesIO(program))
+            shown = _cids(descendant["/W"])
+            assert len(shown) > 20
+            for gid in shown:  # CIDToGIDMap /Identity: a CID is a glyph id
+                want = original["glyf"][original.getGlyphOrder()[gid]]
+                got = embedded["glyf"][embedded.getGlyphOrder()[gid]]
+                assert got.numberOfContours == want.numberOfContours, gid
+
+
+def _cids(widths: Any) -> list[int]:
+    """The CIDs a /W array gives widths for: ``first [w w …]`` pairs."""
+    entries = list(widths)
+    return [
+        int(first) + offset
+        for first, run in zip(entries[::2], entries[1::2], strict=True)
+        for offset in range(len(run))
+    ]

@@ -9,6 +9,7 @@ and any unit subtree, and the stored facts must equal the fold of the log.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -134,14 +135,14 @@ def raw_events(app: OneStop, dossier_id: UUID) -> list[Any]:
     return list(app.repository.event_store.get(dossier_id))
 
 
-def brute_force(
+Reception = ReceivedAtDesk | Received
+
+
+def received_in(
     app: OneStop, dossiers: list[UUID], scope: str, first: date, last: date
-) -> dict[str, tuple[int, int]]:
-    """(numerator, denominator) of 2.1, 3.3, 4.3 and 4.4 straight from events."""
-    end_of_period = datetime.combine(
-        last + timedelta(days=1), datetime.min.time(), VIETNAM
-    )
-    counts = {code: [0, 0] for code in ("2.1", "3.3", "4.3", "4.4")}
+) -> Iterator[tuple[UUID, list[Any], Lodged, Reception]]:
+    """Each dossier ``scope`` sees that was received from ``first`` to
+    ``last`` (Vietnam days), with its raw events, lodging and reception."""
     for dossier_id in dossiers:
         events = raw_events(app, dossier_id)
         lodged = events[0]
@@ -153,8 +154,19 @@ def brute_force(
         )
         if reception is None:
             continue
-        if not first <= reception.trace.at.astimezone(VIETNAM).date() <= last:
-            continue
+        if first <= reception.trace.at.astimezone(VIETNAM).date() <= last:
+            yield dossier_id, events, lodged, reception
+
+
+def brute_force(
+    app: OneStop, dossiers: list[UUID], scope: str, first: date, last: date
+) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) of 2.1, 3.3, 4.3 and 4.4 straight from events."""
+    end_of_period = datetime.combine(
+        last + timedelta(days=1), datetime.min.time(), VIETNAM
+    )
+    counts = {code: [0, 0] for code in ("2.1", "3.3", "4.3", "4.4")}
+    for _, events, lodged, reception in received_in(app, dossiers, scope, first, last):
         ends = [
             e
             for e in events
@@ -353,19 +365,7 @@ def citizens_by_brute_force(
     """The latest form of each dossier received in the period, straight from
     the raw events of both streams."""
     found = CitizenAssessment()
-    for dossier_id in dossiers:
-        events = raw_events(app, dossier_id)
-        lodged = events[0]
-        assert isinstance(lodged, Lodged)
-        if not unit_sees(scope, lodged.procedure.competent_agency):
-            continue
-        reception = next(
-            (e for e in events if isinstance(e, (ReceivedAtDesk, Received))), None
-        )
-        if reception is None:
-            continue
-        if not first <= reception.trace.at.astimezone(VIETNAM).date() <= last:
-            continue
+    for dossier_id, *_ in received_in(app, dossiers, scope, first, last):
         given = [
             e
             for e in raw_events(app, evaluation_id(dossier_id))

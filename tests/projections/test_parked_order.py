@@ -12,12 +12,10 @@ with the fixed projection.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
@@ -25,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.bench.servers import scratch
 from application.onestop import OneStop
 from domain.dossier_values import PaymentChannel, ReturnMethod
 from domain.procedure import Fee
@@ -205,7 +204,7 @@ def fresh_backend(
             opened = open_backend("postgres", url)
             cleanups.append(lambda: server.drop_database(name))
         else:
-            directory = Path(tempfile.mkdtemp(prefix="parked-"))
+            directory = scratch.folder("parked-")
             opened = open_backend("sqlite", f"sqlite:///{directory / 'motcua.db'}")
             cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
         cleanups.append(opened.app.close)

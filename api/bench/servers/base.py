@@ -15,7 +15,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from typing import IO, Any, Self
 
 import structlog
 
-from api.bench.servers import lifetime
+from api.bench.servers import lifetime, scratch
 
 logger = structlog.get_logger(__name__)
 
@@ -166,9 +165,11 @@ class TemporaryService(ABC):
         """Start the server (on a fresh port and directory the first time)."""
         if self.running:
             return self
-        self._register_atexit()
         if self._directory is None:
-            self._directory = Path(tempfile.mkdtemp(prefix=f"motcua-{self.name}-"))
+            # Made before the atexit hook: hooks run last-in first-out, so
+            # the server stops before its run folder is removed.
+            self._directory = scratch.folder(f"motcua-{self.name}-")
+        self._register_atexit()
         try:
             if not self._prepared:
                 self._prepare()
