@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from projections.runtime import BatchTiming
+
 #: The stages of one command's lag, in order; each ends where the next begins.
 STAGES = (
     "wait",  # commit → the projector starts the batch (NOTIFY, a batch before)
@@ -43,15 +45,8 @@ class Sighting:
     """When the last lookup that still showed the old status was sent."""
 
 
-@dataclass(frozen=True)
-class Batch:
-    started: float
-    selected: float
-    loaded: float
-    applied: float
-    published: float
-    committed: float
-    originators: frozenset[str]
+Batch = BatchTiming
+"""A batch as ``motcua projector --timings`` wrote it."""
 
 
 def read_batches(path: Path) -> list[Batch]:
@@ -59,20 +54,9 @@ def read_batches(path: Path) -> list[Batch]:
         return []
     batches = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        batches.append(
-            Batch(
-                started=row["started"],
-                selected=row["selected"],
-                loaded=row["loaded"],
-                applied=row["applied"],
-                published=row["published"],
-                committed=row["committed"],
-                originators=frozenset(row["originators"]),
-            )
-        )
+        if line.strip():
+            row = json.loads(line)
+            batches.append(Batch(**{**row, "originators": tuple(row["originators"])}))
     return batches
 
 

@@ -68,13 +68,15 @@ def test_percentiles_are_ordered_values_of_the_sample(lags: list[float]) -> None
 
 def _batch(started: float, step: float, origin: str) -> Batch:
     return Batch(
+        woke=None,
         started=started,
         selected=started + step,
         loaded=started + 2 * step,
         applied=started + 3 * step,
         published=started + 4 * step,
         committed=started + 5 * step,
-        originators=frozenset({origin}),
+        notifications=1,
+        originators=(origin,),
     )
 
 
