@@ -635,8 +635,9 @@ class Dossier(Aggregate):
 
         A report about another child, or not newer than the last one recorded,
         changes nothing (redeliveries, and reports overtaken by a newer one);
-        nor does one that shows nothing new here (B's desk steps after its
-        reception, a status already shown).
+        nor do B's desk steps (the acceptance shows them). A newer report of
+        the status already shown is recorded all the same: it is what makes an
+        older report arriving after it stale (redeliveries come out of order).
         """
         state = self._state
         if (
@@ -687,10 +688,7 @@ class Dossier(Aggregate):
                 child_due_at=report.due_at,
                 **common,
             )
-        elif status not in _NOT_REPORTED and not (
-            status is state.status
-            and state.across_state is across.CrossBoundaryState.PROCESSING
-        ):
+        elif status not in _NOT_REPORTED:
             self._record(
                 across.StatusReportedByProvince,
                 trace,

@@ -505,6 +505,9 @@ class TestPostgresWakeup:
             wakeup(0.01)  # connects and listens
             for day in (21, 22, 23):
                 receive(app, when=at(day))
+            # "Meanwhile": the follower is busy long enough for every notify to
+            # reach its socket (under CI load the last one was once in flight).
+            time.sleep(1.0)
             started = time.monotonic()
             wakeup(10.0)
             first = time.monotonic() - started

@@ -6,7 +6,7 @@ import copy
 from functools import cache
 from uuid import UUID, uuid4
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from adapters.settings import persistence_env
@@ -77,6 +77,14 @@ def _report(
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(REPORTS, max_size=12))
+# A newer report of the status shown, then an older one: the older is stale.
+@example(
+    [
+        (1, DossierStatus.IN_PROGRESS, False),
+        (3, DossierStatus.IN_PROGRESS, False),
+        (2, DossierStatus.AWAITING_SUPPLEMENT, False),
+    ]
+)
 def test_reports_record_in_version_order_once_and_fold_like_the_aggregate(
     raw: list[tuple[int, DossierStatus, bool]],
 ) -> None:
