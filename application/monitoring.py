@@ -116,7 +116,6 @@ def scorecard(
     key: str,
     dossiers: Sequence[DossierFacts],
     end: datetime,
-    synced: frozenset[str] = frozenset(),
     complaints: Sequence[ComplaintFacts] = (),
     complained: frozenset[str] = frozenset(),
 ) -> Scorecard:
@@ -124,7 +123,6 @@ def scorecard(
         Inputs(
             dossiers,
             end,
-            synced=synced,
             complaints=complaints,
             complained_dossiers=complained,
         )
@@ -142,7 +140,6 @@ def tally_scorecard(
 def entries(
     dossiers: Sequence[DossierFacts],
     end: datetime,
-    synced: frozenset[str] = frozenset(),
     complained: frozenset[str] = frozenset(),
 ) -> list[tuple[BucketKey, Tally]]:
     """Dossier by dossier what the read model's buckets hold pre-summed."""
@@ -150,12 +147,7 @@ def entries(
     for facts in dossiers:
         key = bucket_key(facts)
         if key is not None:
-            tally = tally_of(
-                facts,
-                end,
-                synced=facts.dossier_id in synced,
-                complained=facts.code in complained,
-            )
+            tally = tally_of(facts, end, complained=facts.code in complained)
             found.append((key, tally))
     return found
 

@@ -81,6 +81,8 @@ class DossierFacts:
     reused_components: int = 0
     national_warehouse: bool = False
     signed_components: int = 0
+    synced_at: datetime | None = None
+    """When DVCQG first accepted the dossier's record (1.4, as of a period end)."""
 
     @property
     def accepted(self) -> bool:
@@ -109,6 +111,14 @@ class DossierFacts:
                 value = datetime.fromisoformat(value)
             values[name] = value
         return cls(**values)
+
+
+def portal_accepted(facts: DossierFacts, at: datetime) -> DossierFacts:
+    """The national portal holds the dossier from ``at`` (the first acceptance
+    counts; a later recording of it changes nothing)."""
+    if facts.synced_at is not None and facts.synced_at <= at:
+        return facts
+    return replace(facts, synced_at=at)
 
 
 def begin_facts(event: Lodged) -> DossierFacts:

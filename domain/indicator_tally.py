@@ -107,6 +107,8 @@ def settled_at(facts: DossierFacts) -> datetime | None:
         if answered is not None:
             moments.append(answered)
     moments.extend(since for since, _ in facts.local_dues)
+    if facts.synced_at is not None:
+        moments.append(facts.synced_at)
     return max(moments)
 
 
@@ -122,6 +124,8 @@ def _changes(facts: DossierFacts) -> set[datetime]:
     found = {facts.received_at}
     if facts.end_at is not None:
         found.add(facts.end_at)
+    if facts.synced_at is not None:
+        found.add(facts.synced_at)
     for requested, answered in facts.supplements:
         found.add(requested)
         if answered is not None:
@@ -168,7 +172,6 @@ def tally_of(
     facts: DossierFacts,
     end: datetime,
     *,
-    synced: bool = False,
     complained: bool = False,
 ) -> Tally:
     """What one dossier adds to every figure judged at period end ``end``."""
@@ -189,7 +192,7 @@ def tally_of(
     indices = dossier_indices(facts, end, complained)
     return Tally(
         received=1,
-        synced=int(synced),
+        synced=int(facts.synced_at is not None and facts.synced_at <= end),
         on_time=int(judged.on_time),
         local_judged=int(local is not None),
         local_on_time=int(local is not None and local.on_time),

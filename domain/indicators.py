@@ -185,8 +185,6 @@ class Inputs:
 
     dossiers: Sequence[DossierFacts]
     period_end: datetime
-    synced: frozenset[str] = frozenset()
-    """Dossier ids the national portal accepted (1.4); None-like empty = none."""
     complaints: Sequence[ComplaintFacts] = ()
     complained_dossiers: frozenset[str] = field(default_factory=frozenset)
     """Codes of dossiers a complaint was made about (5.4)."""
@@ -212,7 +210,9 @@ def compute(inputs: Inputs) -> list[Figure]:
     figures: list[Figure] = []
     figures.append(
         _ratio(
-            BY_CODE["1.4"], received, (f.dossier_id in inputs.synced for f in received)
+            BY_CODE["1.4"],
+            received,
+            (f.synced_at is not None and f.synced_at <= end for f in received),
         )
     )
     judged = [judge_dvcqg(f, end) for f in received]

@@ -25,7 +25,7 @@ from domain.citizen_evaluation import (
 )
 from domain.dossier_events import DossierEvent
 from domain.evaluation_sheet import EvaluationSheet
-from domain.indicator_facts import DossierFacts, evolve_facts
+from domain.indicator_facts import DossierFacts, evolve_facts, portal_accepted
 from domain.indicator_tally import (
     COLUMNS,
     NOTHING,
@@ -35,6 +35,7 @@ from domain.indicator_tally import (
     tally_segments,
 )
 from domain.indicators import DEFINITIONS_VERSION
+from domain.portal_acceptance import PortalAcceptance, accepted_at
 from domain.visibility import unit_sees
 from projections.base import Projection, utc
 from projections.ports import ReadStore, Row, Sql
@@ -130,10 +131,10 @@ def segments_of(facts: DossierFacts | None) -> list[Segment]:
 
 class IndicatorProjection(Projection):
     name = "indicators"
-    version = DEFINITIONS_VERSION * 100 + 4
+    version = DEFINITIONS_VERSION * 100 + 5
     """Definitions version and storage layout (2: pre-summed day buckets;
     3: citizens' evaluations; 4: tally steps of dossiers not settled on their
-    reception day)."""
+    reception day; 5: the national portal's acceptances in the facts)."""
     tables: ClassVar[dict[str, str]] = {
         "dossier": "dossier_id TEXT PRIMARY KEY, received_on TEXT, "
         "competent_agency TEXT NOT NULL, procedure_code TEXT NOT NULL, "
@@ -340,6 +341,21 @@ class IndicatorProjection(Projection):
             after = evolve_facts(before, event)
         except TypeError:
             return
+        self._evolved(sql, key, before, after)
+
+    @apply.register
+    def portal_accepted(self, event: PortalAcceptance.Accepted, sql: Sql) -> None:
+        """DVCQG holds the dossier from then on (1.4): a fact of the dossier's,
+        recorded on a stream of its own."""
+        key = str(event.dossier_id)
+        before = self._facts_of(sql, key)
+        if before is None:
+            return  # not a dossier of this log's (or lodged before the read model)
+        self._evolved(sql, key, before, portal_accepted(before, accepted_at(event)))
+
+    def _evolved(
+        self, sql: Sql, key: str, before: DossierFacts | None, after: DossierFacts
+    ) -> None:
         batched = self._batch is sql
         pending = self._pending if batched else _PendingWrites()
         share = _share(after)
@@ -601,7 +617,6 @@ class IndicatorView:
         first_day: date,
         last_day: date,
         complained: frozenset[str] = frozenset(),
-        sync_table: str | None = None,
         unit_of: UnitOf | None = None,
         days: str = "day",
         procedures: bool = True,
@@ -619,9 +634,10 @@ class IndicatorView:
 
         The buckets hold what each settled dossier counts for good; the steps
         of the dossiers not settled by the period end (``segments_of``)
-        correct them: the database sums both, no dossier is decoded. Synced dossiers (1.4) are counted by the database;
-        dossiers complained about (5.4, TT 01/2018 index 7) are corrected one
-        by one: there are few of them."""
+        correct them: the database sums both, no dossier is decoded (the
+        national portal's acceptances, 1.4, are facts like any other). Dossiers
+        complained about (5.4, TT 01/2018 index 7) are corrected one by one:
+        there are few of them."""
         end = period_end(last_day)
         bounds = (first_day.isoformat(), last_day.isoformat())
         bucket = self.projection.table("bucket")
@@ -637,15 +653,15 @@ class IndicatorView:
             if seen:
                 found.append((BucketKey(unit, day, procedure), tally))
 
-        def keys(table: str = "") -> tuple[str, str, str]:
+        def keys() -> tuple[str, str, str]:
             """The day key, the procedure key and the GROUP BY list."""
             day_key = {
-                "day": f"{table}received_on",
-                "month": f"substr({table}received_on, 1, 7) || '-01'",
+                "day": "received_on",
+                "month": "substr(received_on, 1, 7) || '-01'",
                 "all": "'" + bounds[0] + "'",
             }[days]
-            procedure_key = f"{table}procedure_code" if procedures else "''"
-            groups = [f"{table}competent_agency"]  # constants are not grouped by
+            procedure_key = "procedure_code" if procedures else "''"
+            groups = ["competent_agency"]  # constants are not grouped by
             groups += [day_key] if days != "all" else []
             groups += [procedure_key] if procedures else []
             return day_key, procedure_key, ", ".join(groups)
@@ -680,16 +696,6 @@ class IndicatorView:
                     key.procedure,
                     tally_of(facts, end, complained=True) - tally_of(facts, end),
                 )
-        if sync_table is not None and self._exists(sync_table):
-            day_of, procedure_of, qualified = keys("d.")
-            for agency, day, procedure, count in self.store.query(
-                f"SELECT d.competent_agency, {day_of}, {procedure_of}, COUNT(*) "
-                f"FROM {self.table} d JOIN {sync_table} s "
-                "ON s.dossier_id = d.dossier_id AND s.state = 'synced' "
-                f"WHERE d.received_on >= ? AND d.received_on <= ? GROUP BY {qualified}",
-                bounds,
-            ):
-                keep(str(agency), str(day), str(procedure), Tally(synced=int(count)))
         return found
 
     def _by_codes(
@@ -708,9 +714,6 @@ class IndicatorView:
                 )
             )
         return found
-
-    def _exists(self, table: str) -> bool:
-        return table_exists(self.store, table)
 
     def entered(
         self, agency_code: str, first_day: date, last_day: date
@@ -747,16 +750,6 @@ class IndicatorView:
         if not rows:
             return after, []
         return int(rows[-1][0]), [(str(a), str(d)) for _, a, d in rows]
-
-    def synced(self, table: str) -> frozenset[str]:
-        """Dossiers the national portal has accepted (``table``: the DVCQG sync
-        state, absent when the sync never ran)."""
-        if not self._exists(table):
-            return frozenset()
-        rows = self.store.query(
-            f"SELECT dossier_id FROM {table} WHERE state = 'synced'"
-        )
-        return frozenset(str(dossier_id) for (dossier_id,) in rows)
 
     def head(self) -> int:
         """The newest change's cursor (a subscription starts after it)."""

@@ -13,7 +13,12 @@ Two halves, each safe on its own:
   and backlog in ``/readyz``); the rest go on.
 
 ``dvcqg_sync`` is the per-dossier sync state (a projection of the log plus
-delivery outcomes): ``sync_rate`` feeds indicator 1.4. Dossiers without a
+delivery outcomes). The portal's first acceptance of a dossier goes into the
+log (``PortalAcceptance``, indicator 1.4), then ``accepted`` is marked: a
+crash in between records it again, which the stream refuses as a duplicate.
+Rows accepted before the event existed are recorded on the next round
+(``record_acceptances``), counted from the dossier's reception as the table
+had counted them. Dossiers without a
 reception are not synced yet (``waiting``); child dossiers (liên thông,
 cross-province) never are (``child``): their parent carries the citizen's one
 submission.
@@ -22,6 +27,7 @@ submission.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +37,7 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
 
 from adapters.dvcqg import payloads
 from adapters.dvcqg.client import (
@@ -42,7 +49,10 @@ from adapters.dvcqg.client import (
 )
 from adapters.integration.positions import TABLE as TRACKING
 from adapters.integration.positions import Positions
+from application.clock import trace_for
 from domain.dossier import Dossier
+from domain.portal_acceptance import PortalAcceptance
+from domain.values import Actor, Role
 from projections.dead_letters import describe
 from projections.ports import ReadStore, Sql
 
@@ -52,6 +62,9 @@ NAME = "dvcqg"
 TABLE = "dvcqg_sync"
 DOSSIER_TOPICS = "domain.dossier:Dossier."
 IDLE_SECONDS = 0.5
+SENDER = Actor("motcua-dvcqg", Role.SYSTEM)
+UPGRADED = -1
+"""``accepted`` of a row the portal accepted before acceptances were events."""
 
 
 @dataclass(frozen=True)
@@ -86,16 +99,41 @@ def ensure(sql: Sql) -> None:
         "code TEXT NOT NULL, seen_version INTEGER NOT NULL, "
         "record_version INTEGER NOT NULL, steps_version INTEGER NOT NULL, "
         "created INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, "
-        "error TEXT NOT NULL, next_attempt_at TEXT NOT NULL, synced_at TEXT NOT NULL)"
+        "error TEXT NOT NULL, next_attempt_at TEXT NOT NULL, synced_at TEXT NOT NULL, "
+        "accepted INTEGER NOT NULL DEFAULT 0)"
     )
+    _add_accepted(sql)
     sql.execute(
         f"CREATE INDEX IF NOT EXISTS {TABLE}_due ON {TABLE} (state, next_attempt_at)"
     )
-    # Indicator 1.4 joins the synced dossiers to a period's: a narrow index.
+    # Indicator 1.4 reads the log's acceptances now, not this table.
+    sql.execute(f"DROP INDEX IF EXISTS {TABLE}_synced")
     sql.execute(
-        f"CREATE INDEX IF NOT EXISTS {TABLE}_synced ON {TABLE} (dossier_id) "
-        "WHERE state = 'synced'"
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_unrecorded ON {TABLE} (dossier_id) "
+        "WHERE created = 1 AND accepted < 1"
     )
+
+
+def _add_accepted(sql: Sql) -> None:
+    """The column a table made before acceptances were events lacks. Its
+    accepted rows are marked ``UPGRADED``: recorded on the next round, counted
+    from the dossier's reception as the table had counted them."""
+    if sql.dialect == "postgres":
+        have = {
+            str(r[0])
+            for r in sql.query(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = current_schema()",
+                (TABLE,),
+            )
+        }
+    else:
+        have = {str(r[1]) for r in sql.query(f"PRAGMA table_info({TABLE})")}
+    if "accepted" not in have:
+        sql.execute(
+            f"ALTER TABLE {TABLE} ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0"
+        )
+        sql.execute(f"UPDATE {TABLE} SET accepted = ? WHERE created = 1", (UPGRADED,))
 
 
 def sync_rate(store: ReadStore) -> SyncRate:
@@ -292,6 +330,38 @@ class DvcqgSync:
                 "WHERE dossier_id = ?",
                 (row.seen_version, code, row.dossier_id),
             )
+        if not row.created:
+            self._accepted(row.dossier_id)
+
+    def _accepted(self, dossier_id: str, since: datetime | None = None) -> None:
+        """The portal holds the dossier: into the log once, then marked."""
+        acceptance = PortalAcceptance.accept(
+            trace=trace_for(SENDER), dossier_id=UUID(dossier_id), since=since
+        )
+        # A conflict: recorded before a crash kept it from being marked.
+        with contextlib.suppress(IntegrityError):
+            self.app.save(acceptance)
+        with self.store.transaction() as sql:
+            sql.execute(
+                f"UPDATE {TABLE} SET accepted = 1 WHERE dossier_id = ?", (dossier_id,)
+            )
+
+    def record_acceptances(self, limit: int = 200) -> int:
+        """Record the acceptances not in the log yet: those given before they
+        were events (counted from the dossier's reception) and one a crash kept
+        from being recorded (counted from now: no earlier moment is known)."""
+        found = self.store.query(
+            f"SELECT dossier_id, accepted FROM {TABLE} "
+            "WHERE created = 1 AND accepted < 1 ORDER BY dossier_id LIMIT ?",
+            (limit,),
+        )
+        for dossier_id, accepted in found:
+            since = None
+            if int(accepted) == UPGRADED:
+                dossier: Any = self.app.repository.get(UUID(str(dossier_id)))
+                since = dossier.received_at
+            self._accepted(str(dossier_id), since)
+        return len(found)
 
     def _steps_sent(self, dossier_id: str, version: int) -> None:
         with self.store.transaction() as sql:
@@ -362,8 +432,9 @@ class DvcqgSync:
             while not stop.is_set():
                 try:
                     tracked = await asyncio.to_thread(self.track)
+                    recorded = await asyncio.to_thread(self.record_acceptances)
                     sent = await self.send_due(client)
-                    if not tracked and not sent:
+                    if not tracked and not sent and not recorded:
                         await asyncio.to_thread(wakeup or stop.wait, IDLE_SECONDS)
                 except Exception as error:
                     log.exception("dvcqg_sync_round_failed")

@@ -30,8 +30,6 @@ import psycopg
 
 from adapters.demo.seeding import seed_province
 from adapters.demo.simulation import Simulation
-from adapters.dvcqg.sync import TABLE as SYNC_TABLE
-from adapters.dvcqg.sync import ensure as ensure_sync_table
 from adapters.settings import Settings
 from api.bench.project import _raw_scan
 from api.bench.report import BenchReport, Figure, RoundReport
@@ -39,7 +37,7 @@ from api.bench.write import _scratch_database
 from api.wiring import build_application, build_read_store
 from application import monitoring
 from application.onestop import OneStop
-from domain.indicator_facts import END_RESOLVED, DossierFacts
+from domain.indicator_facts import END_RESOLVED, DossierFacts, portal_accepted
 from domain.indicator_tally import COLUMNS, NOTHING, Tally, settled_at, tally_of
 from domain.values import AgencyCode
 from projections.base import utc
@@ -116,8 +114,6 @@ def run_indicators_benchmark(
                 )
             templates = IndicatorView(store).facts(_root(store), date.min, date.max)
             scope = _root(store)
-            with store.transaction() as sql:
-                ensure_sync_table(sql)
             filled = _fill(url, templates, dossiers)
             figures, headline = _measure_queries(store, url, scope, samples)
         finally:
@@ -187,6 +183,7 @@ def _shifted(
         end_at=move(facts.end_at),
         local_dues=tuple((a + by, move(b)) for a, b in facts.local_dues),
         supplements=tuple((a + by, move(b)) for a, b in facts.supplements),
+        synced_at=move(facts.synced_at),
     )
 
 
@@ -228,12 +225,13 @@ def _clones(templates: list[DossierFacts], count: int) -> Iterator[DossierFacts]
         received = template.received_at
         assert received is not None
         by = datetime.combine(day, received.astimezone(VN).timetz())
-        yield _shifted(
-            template,
-            by - received,
-            number,
-            chance.choice(agencies),
-        )
+        clone = _shifted(template, by - received, number, chance.choice(agencies))
+        if number % 10:
+            # Nine in ten accepted by the national portal soon after reception.
+            assert clone.received_at is not None
+            sent = clone.received_at + timedelta(seconds=chance.randrange(5, 600))
+            clone = portal_accepted(clone, sent)
+        yield clone
 
 
 def _fill(url: str, templates: list[DossierFacts], count: int) -> int:
@@ -271,7 +269,6 @@ def _fill(url: str, templates: list[DossierFacts], count: int) -> int:
             ) as steps,
         ):
             flat_rows: list[tuple[object, ...]] = []
-            synced: list[str] = []
             for facts in _clones(templates, count):
                 key = bucket_key(facts)
                 assert key is not None
@@ -295,8 +292,7 @@ def _fill(url: str, templates: list[DossierFacts], count: int) -> int:
                     sums[triple] += tally
                     mark = utc(settled) or ""
                     latest[triple] = max(latest.get(triple, ""), mark)
-                if len(flat_rows) % 10:
-                    synced.append(facts.dossier_id)
+                if facts.synced_at is not None:
                     tally = replace(tally, synced=1)
                 flat_rows.append((*triple, *tally.values()))
                 for begin, reach, final, step in segments_of(facts):
@@ -320,7 +316,6 @@ def _fill(url: str, templates: list[DossierFacts], count: int) -> int:
             ) as copy:
                 for row in buckets.values():
                     copy.write_row(row)
-            _synced(connection, synced)
         connection.execute(f"CREATE INDEX ON {FLAT} (received_on)")
         connection.commit()
     with psycopg.connect(url, autocommit=True) as connection:
@@ -328,26 +323,6 @@ def _fill(url: str, templates: list[DossierFacts], count: int) -> int:
         # scans need the visibility map.
         connection.execute("VACUUM ANALYZE")
     return count
-
-
-def _synced(
-    connection: psycopg.Connection[tuple[object, ...]], dossiers: list[str]
-) -> None:
-    """Nine dossiers in ten accepted by the national portal, as DVCQG sync
-    records them (indicator 1.4 counts them)."""
-    connection.execute(f"DELETE FROM {SYNC_TABLE}")
-    columns = (
-        "dossier_id, code, seen_version, record_version, steps_version, created, "
-        "state, attempts, error, next_attempt_at, synced_at"
-    )
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {SYNC_TABLE} ({columns}) FROM STDIN") as copy,
-    ):
-        for dossier_id in dossiers:
-            copy.write_row(
-                (dossier_id, dossier_id, 1, 1, 1, 1, "synced", 0, "", "", "")
-            )
 
 
 def _reference(
@@ -389,7 +364,6 @@ def _measure_queries(
             query.first,
             query.last,
             frozenset(),
-            SYNC_TABLE,
             days=days,
             procedures=procedures,
         )

@@ -18,7 +18,6 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from adapters.dvcqg.sync import TABLE as SYNC_TABLE
 from api.auth import AccessLevel, Principal
 from api.graphql.context import Context
 from api.graphql.evaluation_citizen import (
@@ -327,7 +326,6 @@ async def _report(
         from_,
         to,
         complained,
-        SYNC_TABLE,
         unit_of,
         days,
         procedures,
@@ -476,13 +474,12 @@ class MonitoringQuery:
         cursor, buckets = await context.read(
             view.changes, max(0, since), max(1, min(limit, MAX_CHANGES))
         )
-        synced = await context.read(view.synced, SYNC_TABLE)
         found = []
         for agency, day in buckets:
             if principal.agency_code and not unit_sees(principal.agency_code, agency):
                 continue
             dossiers = await context.read(view.bucket, agency, day)
-            card = monitoring.scorecard(agency, dossiers, period_end(end_day), synced)
+            card = monitoring.scorecard(agency, dossiers, period_end(end_day))
             found.append(
                 IndicatorBucket(
                     agency_code=agency,

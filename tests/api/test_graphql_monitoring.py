@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from adapters.dvcqg.sync import TABLE as SYNC_TABLE
-from adapters.dvcqg.sync import ensure
+from adapters.dvcqg.sync import SENDER
 from domain.dossier_values import ReturnMethod, Satisfaction
+from domain.portal_acceptance import PortalAcceptance
 from projections.indicators import IndicatorView
 from tests.api.conftest import Api
 from tests.factories import (
@@ -219,15 +219,28 @@ class TestSyncIndicator:
         facts = IndicatorView(api.services.store).facts(
             PROVINCE, date(2026, 3, 1), date(2026, 3, 31)
         )
-        with api.services.store.transaction() as sql:
-            ensure(sql)
-            for n, f in enumerate(facts):
-                sql.execute(
-                    f"INSERT INTO {SYNC_TABLE} VALUES (?, ?, 1, 1, 1, 1, ?, 0, '', '', '')",
-                    (f.dossier_id, f.code, "synced" if n < 3 else "failing"),
+        # Three accepted within March, the fourth only in April.
+        for n, f in enumerate(facts):
+            assert f.received_at is not None
+            moment = (
+                f.received_at + timedelta(minutes=5)
+                if n < 3
+                else f.received_at.replace(month=4, day=2)
+            )
+            api.services.onestop.save(
+                PortalAcceptance.accept(
+                    trace=trace(SENDER, moment), dossier_id=UUID(f.dossier_id)
                 )
+            )
+        api.settle()
         after = by_code(
             api.data(INDICATORS, variables, token=monitor)["indicators"]["total"]
         )
         assert (after["1.4"]["numerator"], after["1.4"]["denominator"]) == (3, 4)
         assert after["1.4"]["points"] == 4.5
+        # A period ending after the fourth acceptance counts it too.
+        april = {**variables, "to": "2026-04-30"}
+        later = by_code(
+            api.data(INDICATORS, april, token=monitor)["indicators"]["total"]
+        )
+        assert later["1.4"]["numerator"] == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,14 @@ import pytest
 
 from adapters.dvcqg import payloads
 from adapters.dvcqg.client import PortalClient, PortalOptions
-from adapters.dvcqg.sync import DvcqgSync, SyncOptions, rows, sync_rate
+from adapters.dvcqg.sync import (
+    SENDER,
+    TABLE,
+    DvcqgSync,
+    SyncOptions,
+    rows,
+    sync_rate,
+)
 from adapters.integration.positions import statuses
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import persistence_env
@@ -26,6 +34,7 @@ from domain.dossier_values import (
     PaymentChannel,
     ReturnMethod,
 )
+from domain.portal_acceptance import PortalAcceptance, acceptance_id, accepted_at
 from domain.procedure import Fee
 from tests.dvcqg_portal import PASSWORD, USERNAME, PortalServer
 from tests.factories import (
@@ -339,9 +348,11 @@ def test_a_portal_that_stays_down_leaves_the_dossier_failing_until_it_returns(
     assert "503" in follower.error
     assert sync_rate(store).failing == 1
     assert sync_rate(store).rate == 0.0
+    assert acceptances(app, dossier_id) == []  # 1.4 does not count it
     portal.portal.always = None
     drain(sync)
     assert rows(store)[str(dossier_id)].state == "synced"
+    assert len(acceptances(app, dossier_id)) == 1
     (follower,) = statuses(store, app.recorder.max_notification_id() or 0)
     assert follower.error == ""
 
@@ -391,3 +402,98 @@ def test_online_submission_waits_for_reception(
     assert portal.portal.calls == []
     assert rows(store)[str(dossier_id)].state == "waiting"
     assert sync_rate(store).eligible == 0
+
+
+def acceptances(app: OneStop, dossier_id: UUID) -> list[Any]:
+    return list(app.events.get(acceptance_id(dossier_id)))
+
+
+def test_the_portals_first_acceptance_is_recorded_once_in_the_log(
+    app: OneStop, store: SQLiteReadStore, portal: PortalServer
+) -> None:
+    """Indicator 1.4 reads it from the log: once, by the sender, when the portal
+    first took the record; updates afterwards record nothing more."""
+    dossier_id = in_progress(app)
+    sync = make_sync(app, store, portal)
+    before = datetime.now(UTC)
+    drain(sync)
+    (accepted,) = acceptances(app, dossier_id)
+    assert isinstance(accepted, PortalAcceptance.Accepted)
+    assert accepted.dossier_id == dossier_id
+    assert accepted.trace.actor == SENDER
+    assert accepted.since is None
+    assert before <= accepted_at(accepted) <= datetime.now(UTC)
+    app.resolve_dossier(
+        dossier_id,
+        trace=trace(leader(), at(0, 10)),
+        results=(result(app),),
+        decision="x",
+    )
+    drain(sync)
+    assert len(acceptances(app, dossier_id)) == 1
+    assert sync.record_acceptances() == 0
+
+
+def test_acceptances_from_before_the_upgrade_are_recorded_from_reception(
+    app: OneStop, store: SQLiteReadStore, portal: PortalServer
+) -> None:
+    """A table of the previous layout (no ``accepted`` column): its accepted
+    rows are recorded on the next round, counted from each dossier's
+    reception as the table had counted them; rows never accepted are not."""
+    taken = receive(app, when=at(0, 8)).dossier_id
+    never = receive(app, when=at(0, 9)).dossier_id
+    with store.transaction() as sql:
+        sql.execute(
+            f"CREATE TABLE {TABLE} (dossier_id TEXT PRIMARY KEY, "
+            "code TEXT NOT NULL, seen_version INTEGER NOT NULL, "
+            "record_version INTEGER NOT NULL, steps_version INTEGER NOT NULL, "
+            "created INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, "
+            "error TEXT NOT NULL, next_attempt_at TEXT NOT NULL, synced_at TEXT NOT NULL)"
+        )
+        for dossier_id, created, state in ((taken, 1, "synced"), (never, 0, "failing")):
+            sql.execute(
+                f"INSERT INTO {TABLE} VALUES (?, 'c', 1, 1, 1, ?, ?, 0, '', '', "
+                "'2026-11-01T00:00:00+00:00')",
+                (str(dossier_id), created, state),
+            )
+    sync = make_sync(app, store, portal)
+    assert sync.record_acceptances() == 1
+    (accepted,) = acceptances(app, taken)
+    assert accepted.since == app.get_dossier(taken).received_at == at(0, 8)
+    assert accepted_at(accepted) == at(0, 8)
+    assert acceptances(app, never) == []
+    assert sync.record_acceptances() == 0
+
+
+def test_an_acceptance_a_crash_kept_from_the_log_is_recorded_on_the_next_round(
+    app: OneStop, store: SQLiteReadStore, portal: PortalServer
+) -> None:
+    """Died after the portal's answer, before the event: recorded next round,
+    from then (no earlier moment is known). Died after the event, before the
+    mark: marked, and the stream keeps its one event."""
+    lost = in_progress(app)
+    unmarked = receive(app, when=at(0, 9)).dossier_id
+    sync = make_sync(app, store, portal)
+    drain(sync)
+    assert len(acceptances(app, unmarked)) == 1
+    with store.transaction() as sql:
+        sql.execute(f"UPDATE {TABLE} SET accepted = 0")
+    # ``lost``'s event never made it: a fresh log with the same sync table.
+    fresh = OneStop(env=persistence_env("memory://"))
+    try:
+        for event in app.events.get(lost):
+            fresh.recorder.insert_events([fresh.mapper.to_stored_event(event)])
+        for event in acceptances(app, unmarked):
+            fresh.recorder.insert_events([fresh.mapper.to_stored_event(event)])
+        for event in app.events.get(unmarked):
+            fresh.recorder.insert_events([fresh.mapper.to_stored_event(event)])
+        again = DvcqgSync(fresh, store, sync.options)
+        before = datetime.now(UTC)
+        assert again.record_acceptances() == 2
+        (recorded,) = acceptances(fresh, lost)
+        assert recorded.since is None
+        assert accepted_at(recorded) >= before
+        assert len(acceptances(fresh, unmarked)) == 1
+        assert again.record_acceptances() == 0
+    finally:
+        fresh.close()

@@ -16,11 +16,10 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from adapters.dvcqg.sync import TABLE as SYNC_TABLE
-from adapters.dvcqg.sync import ensure
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import persistence_env
@@ -52,12 +51,14 @@ from domain.dossier_events import (
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import Channel, ReuseSource, Satisfaction
 from domain.evaluation import evaluate
-from domain.indicator_facts import fold_facts
+from domain.indicator_facts import DossierFacts, fold_facts, portal_accepted
 from domain.indicator_tally import (
     figures_of,
     total,
 )
 from domain.indicators import Inputs, compute
+from domain.portal_acceptance import PortalAcceptance, acceptance_id, accepted_at
+from domain.values import Actor, Role
 from domain.visibility import unit_sees
 from projections.indicators import (
     VIETNAM,
@@ -158,12 +159,15 @@ def received_in(
 def brute_force(
     app: OneStop, dossiers: list[UUID], scope: str, first: date, last: date
 ) -> dict[str, tuple[int, int]]:
-    """(numerator, denominator) of 2.1, 3.3, 4.3 and 4.4 straight from events."""
+    """(numerator, denominator) of 1.4, 2.1, 3.3, 4.3 and 4.4 straight from
+    events (the national portal's acceptances on their own streams)."""
     end_of_period = datetime.combine(
         last + timedelta(days=1), datetime.min.time(), VIETNAM
     )
-    counts = {code: [0, 0] for code in ("2.1", "3.3", "4.3", "4.4")}
-    for _, events, lodged, reception in received_in(app, dossiers, scope, first, last):
+    counts = {code: [0, 0] for code in ("1.4", "2.1", "3.3", "4.3", "4.4")}
+    for dossier_id, events, lodged, reception in received_in(
+        app, dossiers, scope, first, last
+    ):
         ends = [
             e
             for e in events
@@ -195,7 +199,12 @@ def brute_force(
             reception.due_at is None or end_at - waited <= reception.due_at
         )
         reused = [e for e in events if isinstance(e, ComponentReused)]
+        synced = any(
+            accepted_at(e) <= end_of_period
+            for e in raw_events(app, acceptance_id(dossier_id))
+        )
         for code, passes in (
+            ("1.4", synced),
             ("2.1", on_time),
             ("3.3", lodged.channel is Channel.ONLINE),
             ("4.3", bool(reused)),
@@ -227,6 +236,9 @@ HISTORIES = {
     "length": st.integers(0, 60),
     "scope": st.sampled_from((PROVINCE, JUSTICE, CONSTRUCTION)),
     "marks": st.lists(st.booleans(), min_size=1, max_size=12),
+    "accepted": st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 90)), max_size=12
+    ),
 }
 
 
@@ -244,11 +256,12 @@ class TestIndicatorsAreAFoldOfTheLog:
         length: int,
         scope: str,
         marks: list[bool],
+        accepted: list[tuple[int, int]],
     ) -> None:
         store = SQLiteReadStore(":memory:")
         try:
             check_against_brute_force(
-                store, script, pace, first, length, scope, marks, forms
+                store, script, pace, first, length, scope, marks, forms, accepted
             )
         finally:
             store.close()
@@ -273,12 +286,13 @@ class TestIndicatorsAreAFoldOfTheLog:
         length: int,
         scope: str,
         marks: list[bool],
+        accepted: list[tuple[int, int]],
     ) -> None:
         name = f"ind_{uuid.uuid4().hex[:20]}"
         store = PostgresReadStore(postgres_server.create_database(name))
         try:
             check_against_brute_force(
-                store, script, pace, first, length, scope, marks, forms
+                store, script, pace, first, length, scope, marks, forms, accepted
             )
         finally:
             store.close()
@@ -294,11 +308,13 @@ def check_against_brute_force(
     scope: str,
     marks: list[bool],
     forms: list[Form],
+    accepted: list[tuple[int, int]],
 ) -> None:
     driver = drive(script, pace)
     app = driver.app
     try:
         give_forms(driver, forms)
+        accept_some(driver, accepted)
         Projector(app, store, [IndicatorProjection()]).catch_up()
         view = IndicatorView(store)
         first_day = MONDAY.date() + timedelta(days=first)
@@ -307,7 +323,9 @@ def check_against_brute_force(
 
         stored = {f.dossier_id: f for f in view.facts(PROVINCE, date.min, date.max)}
         for dossier_id in driver.dossiers:
-            folded = fold_facts(raw_events(app, dossier_id))
+            folded = with_acceptance(
+                app, dossier_id, fold_facts(raw_events(app, dossier_id))
+            )
             assert folded is not None
             if folded.accepted:
                 assert stored[str(dossier_id)] == folded
@@ -334,6 +352,35 @@ def check_against_brute_force(
         event(f"citizens' forms counted: {min(citizens.evaluations, 3)}")
     finally:
         app.close()
+
+
+SENDER = Actor("motcua-dvcqg", Role.SYSTEM)
+
+
+def accept_some(driver: Driver, accepted: list[tuple[int, int]]) -> None:
+    """The national portal's acceptances, at any moment (before a period end
+    or after it), recorded after the history as the sender records them: the
+    first one per dossier; a second is refused by its stream."""
+    if not driver.dossiers:
+        return
+    for target, day in accepted:
+        dossier_id = driver.dossiers[target % len(driver.dossiers)]
+        acceptance = PortalAcceptance.accept(
+            trace=trace(SENDER, at(day)), dossier_id=dossier_id
+        )
+        try:
+            driver.app.save(acceptance)
+        except IntegrityError:
+            continue
+
+
+def with_acceptance(
+    app: OneStop, dossier_id: UUID, facts: DossierFacts | None
+) -> DossierFacts | None:
+    for recorded in raw_events(app, acceptance_id(dossier_id)):
+        if facts is not None and isinstance(recorded, PortalAcceptance.Accepted):
+            facts = portal_accepted(facts, accepted_at(recorded))
+    return facts
 
 
 def give_forms(driver: Driver, forms: list[Form]) -> None:
@@ -390,28 +437,16 @@ def buckets_equal_dossiers(
 ) -> None:
     """The pre-summed buckets answer what the dossiers one by one answer: every
     figure, grouping, the TT 01/2018 evaluation and the R-27 statistics, with
-    some dossiers synced to DVCQG and some complained about."""
+    some dossiers complained about."""
     dossiers = view.facts(scope, first_day, last_day)
     everyone = view.facts(PROVINCE, date.min, date.max)
     chosen = [
         f for f, mark in zip(everyone, marks * len(everyone), strict=False) if mark
     ]
     complained = frozenset(f.code for f in chosen[::2] if f.code)
-    synced = frozenset(f.dossier_id for f in chosen[1::2])
-    with store.transaction() as sql:
-        ensure(sql)
-        sql.execute(f"DELETE FROM {SYNC_TABLE}")
-        for dossier_id in sorted(synced):
-            sql.execute(
-                f"INSERT INTO {SYNC_TABLE} VALUES (?, 'x', 1, 1, 1, 1, 'synced', 0, "
-                "'', '', '')",
-                (dossier_id,),
-            )
     end = period_end(last_day)
-    counted = view.tallies(scope, first_day, last_day, complained, SYNC_TABLE)
-    expected = compute(
-        Inputs(dossiers, end, synced=synced, complained_dossiers=complained)
-    )
+    counted = view.tallies(scope, first_day, last_day, complained)
+    expected = compute(Inputs(dossiers, end, complained_dossiers=complained))
     got = figures_of(total(t for _, t in counted))
     assert [(f.definition.code, f.numerator, f.denominator) for f in got] == [
         (f.definition.code, f.numerator, f.denominator) for f in expected
@@ -419,7 +454,7 @@ def buckets_equal_dossiers(
     assert monitoring.evaluation(total(t for _, t in counted)) == evaluate(
         dossiers, end, complained
     )
-    one_by_one = monitoring.entries(dossiers, end, synced, complained)
+    one_by_one = monitoring.entries(dossiers, end, complained)
     for grouping in monitoring.Grouping:
         days, procedures = monitoring.detail(grouping)
         summed = view.tallies(
@@ -427,7 +462,6 @@ def buckets_equal_dossiers(
             first_day,
             last_day,
             complained,
-            SYNC_TABLE,
             days=days,
             procedures=procedures,
         )
@@ -466,12 +500,32 @@ class TestOnEachBackend:
         assert changed == [(JUSTICE, MONDAY.date().isoformat())]
         assert view.bucket(JUSTICE, MONDAY.date().isoformat())[0].supplements
 
-        assert view.synced(SYNC_TABLE) == frozenset()
-        with store.transaction() as sql:
-            ensure(sql)
-            sql.execute(
-                f"INSERT INTO {SYNC_TABLE} VALUES (?, 'x', 1, 1, 1, 1, 'synced', 0, "
-                "'', '', '')",
-                (str(first),),
+        # The national portal accepts the first dossier on day 3: the bucket
+        # changes for the national pull, 1.4 counts it from that moment.
+        marked, _ = view.changes(0, 100)
+        app.save(PortalAcceptance.accept(trace=trace(SENDER, at(3)), dossier_id=first))
+        projector.catch_up()
+        after, touched = view.changes(marked, 100)
+        assert after > marked
+        assert touched == [(JUSTICE, MONDAY.date().isoformat())]
+        (stored,) = view.bucket(JUSTICE, MONDAY.date().isoformat())
+        assert stored.synced_at == at(3)
+
+        def synced(last_day: date) -> tuple[int, int]:
+            (figure,) = [
+                f
+                for f in figures_of(
+                    total(t for _, t in view.tallies(PROVINCE, MONDAY.date(), last_day))
+                )
+                if f.definition.code == "1.4"
+            ]
+            return int(figure.numerator), figure.denominator
+
+        assert synced(MONDAY.date() + timedelta(days=2)) == (0, 1)  # not yet
+        assert synced(MONDAY.date() + timedelta(days=3)) == (1, 1)
+        assert synced(MONDAY.date() + timedelta(days=45)) == (1, 2)
+        # Recorded once: the stream refuses a second acceptance.
+        with pytest.raises(IntegrityError):
+            app.save(
+                PortalAcceptance.accept(trace=trace(SENDER, at(9)), dossier_id=first)
             )
-        assert view.synced(SYNC_TABLE) == frozenset({str(first)})

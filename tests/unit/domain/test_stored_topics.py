@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,41 +13,17 @@ from eventsourcing.domain import BaseAggregate, CanMutateAggregate
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic, resolve_topic
 
+import domain
 from application.transcodings import register_value_transcodings
-from domain import (
-    agency,
-    calendar,
-    citizen_evaluation,
-    complaint,
-    cross_province,
-    digitized_document,
-    dossier,
-    dossier_code,
-    dossier_events,
-    evaluation_sheet,
-    issued_slip,
-    procedure,
-    reorganisation,
-    upload,
-)
+from domain import dossier_events
 from domain.dossier_events import DOSSIER_EVENTS
 
 PINNED = Path(__file__).with_name("stored_topics.txt")
-MODULES = (
-    agency,
-    calendar,
-    citizen_evaluation,
-    complaint,
-    cross_province,
-    digitized_document,
-    dossier,
-    dossier_code,
-    evaluation_sheet,
-    issued_slip,
-    procedure,
-    reorganisation,
-    upload,
+MODULES = tuple(
+    importlib.import_module(f"domain.{info.name}")
+    for info in pkgutil.iter_modules(domain.__path__)
 )
+"""Every domain module: an aggregate in a new module is pinned like the rest."""
 
 
 def current_topics() -> set[str]:
