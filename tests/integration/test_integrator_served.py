@@ -5,13 +5,15 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from adapters.settings import Settings
+from api.auth import AccessLevel
 from api.wiring import build_application
-from tests.factories import receive
+from tests.factories import MONDAY, PROVINCE, receive
 from tests.integration.nats_helpers import fresh_province, stream_messages
-from tests.served import Process, motcua_env, seeded_settings, served
+from tests.served import Process, Served, motcua_env, seeded_settings, served
 from tests.services import TemporaryNats
 
 
@@ -99,6 +101,36 @@ def test_integrator_process_survives_kill_and_nats_restart(
     assert len({g.msg_id for g in got}) == head
 
 
+ONE_POINT_FOUR = """
+query($agency: String!, $from: Date!, $to: Date!) {
+  indicators(agencyCode: $agency, from: $from, to: $to) {
+    total { indicators { code numerator denominator } }
+  }
+}
+"""
+
+
+def synced(m: Served, token: str) -> tuple[int, int]:
+    """Indicator 1.4 of the province from the factories' Monday to today."""
+    response = m.graphql(
+        ONE_POINT_FOUR,
+        {
+            "agency": PROVINCE,
+            "from": MONDAY.date().isoformat(),
+            "to": date.today().isoformat(),
+        },
+        token=token,
+    )
+    body = response.json()
+    assert not body.get("errors"), body
+    (figure,) = [
+        f
+        for f in body["data"]["indicators"]["total"]["indicators"]
+        if f["code"] == "1.4"
+    ]
+    return int(figure["numerator"]), int(figure["denominator"])
+
+
 def test_serve_syncs_dossiers_to_the_portal_in_process(tmp_path: Path) -> None:
     from tests.dvcqg_portal import PASSWORD, USERNAME, PortalServer
 
@@ -126,9 +158,13 @@ def test_serve_syncs_dossiers_to_the_portal_in_process(tmp_path: Path) -> None:
             with m.client() as client:
                 metrics = client.get("/metrics").text
             assert "motcua_dvcqg_failing_dossiers 1.0" in metrics
+            # 1.4 on the served monitoring API: two dossiers the portal took.
+            monitor = m.tokens.issue(AccessLevel.MONITOR, subject="monitor-1")
+            assert synced(m, monitor) == (2, 3)
             portal.portal.always = None
             wait_for(lambda: len(portal.portal.dossiers) == 3)
             wait_for(lambda: m.readyz()["status"] == "ok")
+            wait_for(lambda: synced(m, monitor) == (3, 3))
     assert all(d["TrangThaiHoSo"] == "2" for d in portal.portal.dossiers.values())
     assert len(portal.portal.dossiers) == 3
 
