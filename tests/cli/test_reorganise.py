@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +19,33 @@ PROVINCE_PLAN = sorted(PLANS_DIR.glob("*.json"))[0]
 COMMUNE_PLAN = sorted(PLANS_DIR.glob("*.json"))[1]
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _only_data_dir(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     for name in list(os.environ):
         if name.startswith("MOTCUA_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
-    result = runner.invoke(
-        app, ["demo", "--dossiers", "60", "--seed", "4", "--until", "2025-06-30"]
-    )
+    monkeypatch.setenv("MOTCUA_DATA_DIR", str(path))
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo province before 1 July 2025, seeded once per module (each
+    test works on its own copy)."""
+    path = tmp_path_factory.mktemp("seeded")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _only_data_dir(monkeypatch, path)
+        result = runner.invoke(
+            app, ["demo", "--dossiers", "60", "--seed", "4", "--until", "2025-06-30"]
+        )
     assert result.exit_code == 0, result.output
-    return tmp_path
+    return path
+
+
+@pytest.fixture
+def data_dir(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(seeded, copy)
+    _only_data_dir(monkeypatch, copy)
+    return copy
 
 
 def run(*args: str, exit_code: int = 0) -> Result:
@@ -137,10 +154,7 @@ class TestDemoLivesThroughTheReorganisation:
     def test_old_codes_move_to_successors_and_new_dossiers_use_the_new_units(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        for name in list(os.environ):
-            if name.startswith("MOTCUA_"):
-                monkeypatch.delenv(name)
-        monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path))
+        _only_data_dir(monkeypatch, tmp_path)
         result = runner.invoke(
             app, ["demo", "--dossiers", "80", "--seed", "2", "--until", "2026-01-31"]
         )
