@@ -2,7 +2,10 @@
 
 Events are in ``domain.dossier_events``; which command is legal when in
 ``domain.dossier_rules``; checks of command input in ``domain.dossier_checks``;
-visibility in ``domain.visibility``.
+visibility in ``domain.visibility``; the state fold in ``domain.dossier_state``.
+Commands on components (digitize, reuse, sign) are in
+``domain.dossier_components``, cross-province forwarding in
+``domain.dossier_across`` (mixins of this class).
 """
 
 from __future__ import annotations
@@ -20,14 +23,13 @@ from domain import cross_province as across
 from domain import dossier_events as events
 from domain.agency import AgencyRegistry
 from domain.deadline import Granularity, TimeLimit, Timeliness, classify
-from domain.digitized_document import NOT_FOUND as NO_SUCH_DOCUMENT
 from domain.digitized_document import (
     DigitizedDocument,
     DocumentKind,
     Origin,
-    ReuseRefusedError,
     local_date,
 )
+from domain.dossier_across import AcrossCommands
 from domain.dossier_checks import (
     check_forward_target,
     check_receiving_unit,
@@ -38,6 +40,7 @@ from domain.dossier_checks import (
     required_text,
     summary_text,
 )
+from domain.dossier_components import ComponentCommands
 from domain.dossier_events import DossierEvent
 from domain.dossier_rules import ALLOWED_ROLES, LEGAL_FROM, Command
 from domain.dossier_state import DossierState, evolve
@@ -63,7 +66,6 @@ from domain.errors import (
     ActorNotAllowedError,
     AlreadyHeldError,
     AlreadyRatedError,
-    ComponentError,
     IllegalTransitionError,
     InvalidProcedureError,
     MissingDataError,
@@ -74,7 +76,7 @@ from domain.errors import (
     UnsignedComponentsError,
 )
 from domain.errors import Bilingual as B
-from domain.files import SignatureCheck, StoredFile, UnknownFileError
+from domain.files import StoredFile, UnknownFileError
 from domain.procedure import DigitizationScope, Fee, OnlineLevel, ProcedureDefinition
 from domain.values import Actor, AgencyCode, LegalAct, Role, Trace
 from domain.visibility import DossierNotVisibleError
@@ -96,7 +98,7 @@ def _uploaded(
     return tuple(found.values())
 
 
-class Dossier(Aggregate):
+class Dossier(ComponentCommands, AcrossCommands, Aggregate):
     """One applicant's dossier for one procedure, from submission to rating.
 
     Where it stands (status, units, clock, due time, timeliness) is ``state``,
@@ -423,129 +425,6 @@ class Dossier(Aggregate):
         if account != self.digital_account:
             self._record(events.DigitalAccountChecked, trace, calendar, account=account)
 
-    def digitize_component(
-        self,
-        *,
-        trace: Trace,
-        calendar: VersionedCalendar,
-        component_code: str,
-        document: DocumentMetadata,
-        file: StoredFile | None,
-    ) -> DigitizedDocument:
-        """Record the scan of a component (``file``: the upload ``document.sha256``
-        names, None if there is none); it enters the owner's warehouse."""
-        self._check(Command.DIGITIZE_COMPONENT, trace)
-        component = digitizable(self.components, component_code)
-        if file is None:
-            raise UnknownFileError(document.sha256)
-        assert trace.actor.agency_code is not None  # desk role checked above
-        stored = DigitizedDocument.register(
-            trace=trace,
-            owner_id=self.applicant.id,
-            kind=DocumentKind.COMPONENT,
-            type_code=component.document_type_code,
-            metadata=document,
-            file=file,
-            origin=Origin(trace.actor.agency_code, self.id, self.code, component_code),
-        )
-        self._record(
-            events.ComponentDigitized,
-            trace,
-            calendar,
-            component_code=component_code,
-            document=document,
-            file=file,
-        )
-        return stored
-
-    def reusable_component(self, trace: Trace, component_code: str) -> ComponentState:
-        """The component ``trace.actor`` may fill by reuse now (checked before
-        asking a remote warehouse)."""
-        self._check(Command.REUSE_COMPONENT, trace)
-        return digitizable(self.components, component_code)
-
-    def reuse_component(
-        self,
-        *,
-        trace: Trace,
-        calendar: VersionedCalendar,
-        component_code: str,
-        document: DigitizedDocument | None,
-    ) -> DigitizedDocument:
-        """Take a valid document of the same owner and type from the warehouse
-        (``None``: no such document); the reuse is recorded on the dossier and
-        on the document."""
-        self._check(Command.REUSE_COMPONENT, trace)
-        component = digitizable(self.components, component_code)
-        if document is None:
-            raise ReuseRefusedError(NO_SUCH_DOCUMENT)
-        document.check_reusable(
-            owner_id=self.applicant.id,
-            type_codes={component.document_type_code},
-            on=local_date(trace.at),
-        )
-        self._record(
-            events.ComponentReused,
-            trace,
-            calendar,
-            component_code=component_code,
-            document_id=document.id,
-            source=document.kind.reuse_source,
-            sha256=document.file.sha256,
-        )
-        document.record_reuse(
-            trace=trace,
-            dossier_id=self.id,
-            dossier_code=self.code,
-            component_code=component_code,
-        )
-        return document
-
-    def awaiting_signature(self, trace: Trace, component_code: str) -> ComponentState:
-        """The digitized, unsigned component ``trace.actor`` may sign now."""
-        self._check(Command.SIGN_COMPONENT, trace)
-        component = self._component(component_code)
-        if component.status is not ComponentStatus.DIGITIZED or component.signed_by:
-            raise ComponentError(
-                B(
-                    f"{component_code} không ở trạng thái chờ ký số",
-                    f"{component_code} is not awaiting a signature",
-                )
-            )
-        return component
-
-    def sign_component(
-        self,
-        *,
-        trace: Trace,
-        calendar: VersionedCalendar,
-        component_code: str,
-        document: DigitizedDocument,
-        signed: StoredFile,
-        check: SignatureCheck,
-    ) -> DigitizedDocument:
-        """Record the receiving officer's PAdES signature on the scan: the
-        signed copy replaces it on the dossier and in the warehouse."""
-        component = self.awaiting_signature(trace, component_code)
-        if document.id != component.document_id or not check.passed:
-            raise ComponentError(
-                B(
-                    f"{component_code}: chữ ký không khớp bản quét",
-                    f"{component_code}: the signature does not match the scan",
-                )
-            )
-        self._record(
-            events.ComponentSigned,
-            trace,
-            calendar,
-            component_code=component_code,
-            signature_sha256=signed.sha256,
-            file=signed,
-            check=check,
-        )
-        document.record_signature(trace=trace, file=signed, check=check)
-        return document
-
     def forward(
         self,
         *,
@@ -597,106 +476,6 @@ class Dossier(Aggregate):
             note=optional_text(note, "note"),
             planned_due_at=planned,
         )
-
-    def _forward_to_province(
-        self,
-        trace: Trace,
-        calendar: VersionedCalendar,
-        to: Holder,
-        own: str,
-        peers: frozenset[str],
-        note: str,
-    ) -> None:
-        """R-17: to a competent agency of a connected province (its instance
-        opens the child dossier; ``record_province_report`` follows it)."""
-        province = across.check_peer(AgencyCode(to.agency_code).level1, own, peers)
-        if self.code is None:
-            raise IllegalTransitionError(action=Command.FORWARD, status=self.status)
-        source_event = across.event_id(self.id, self.version + 1)
-        self._record(
-            across.ForwardedToProvince,
-            trace,
-            calendar,
-            from_holder=self.holder,
-            to_holder=to,
-            province=province,
-            child_id=across.child_id(own, source_event),
-            note=optional_text(note, "note"),
-        )
-
-    def record_province_report(
-        self,
-        *,
-        trace: Trace,
-        calendar: VersionedCalendar,
-        report: across.ProvinceReport,
-    ) -> None:
-        """Record what the other province reports about the child, once.
-
-        A report about another child, or not newer than the last one recorded,
-        changes nothing (redeliveries, and reports overtaken by a newer one);
-        nor do B's desk steps (the acceptance shows them). A newer report of
-        the status already shown is recorded all the same: it is what makes an
-        older report arriving after it stale (redeliveries come out of order).
-        """
-        state = self._state
-        if (
-            trace.actor.role is not Role.SYSTEM
-            or state.across_child != str(report.child_id)
-            or report.province != state.across_province
-            or report.child_version <= state.across_version
-            or not state.held_elsewhere
-        ):
-            return
-        common = {
-            "province": report.province,
-            "child_id": report.child_id,
-            "child_version": report.child_version,
-        }
-        status = report.status
-        if status is DossierStatus.REFUSED:
-            self._record(
-                across.RefusedByProvince,
-                trace,
-                calendar,
-                reason=report.reason or "-",
-                **common,
-            )
-        elif status is DossierStatus.RESOLVED:
-            self._record(
-                across.ResultReturnedByProvince,
-                trace,
-                calendar,
-                results=tuple(report.results),
-                decision=report.decision,
-                timeliness=report.timeliness or Timeliness.ON_TIME,
-                late_without_apology=report.late_without_apology,
-                **common,
-            )
-        elif (
-            status is DossierStatus.RECEIVED
-            and report.code is not None
-            and (
-                state.across_state is across.CrossBoundaryState.AWAITING_RECEIVING_UNIT
-            )
-        ):
-            self._record(
-                across.AcceptedByProvince,
-                trace,
-                calendar,
-                child_code=report.code,
-                child_due_at=report.due_at,
-                **common,
-            )
-        elif status not in _NOT_REPORTED:
-            self._record(
-                across.StatusReportedByProvince,
-                trace,
-                calendar,
-                status=status,
-                child_code=report.code,
-                **common,
-            )
 
     @classmethod
     def open_from_province(
@@ -1093,41 +872,6 @@ class Dossier(Aggregate):
 
     # -- helpers ----------------------------------------------------------
 
-    def _warehouse_entries(
-        self,
-        trace: Trace,
-        documents: Mapping[str, DocumentMetadata],
-        files: Mapping[str, StoredFile],
-    ) -> list[DigitizedDocument]:
-        """In-scope components received as files enter the owner's warehouse
-        like desk scans (TT 01/2023: results of earlier procedures and what
-        sector law requires; R-22/R-23), with the dossier code as source.
-        Files recorded before their facts were kept stay out."""
-        agency = self.receiving_agency or self.competent_agency
-        entered = []
-        for code, metadata in documents.items():
-            component = self.components.get(code)
-            file = files.get(metadata.sha256)
-            if (
-                file is None
-                or component is None
-                or component.scope is not DigitizationScope.IN_SCOPE
-                or component.document_id != metadata.document_id
-            ):
-                continue
-            entered.append(
-                DigitizedDocument.register(
-                    trace=trace,
-                    owner_id=self.applicant.id,
-                    kind=DocumentKind.COMPONENT,
-                    type_code=component.document_type_code,
-                    metadata=metadata,
-                    file=file,
-                    origin=Origin(agency, self.id, self.code, code),
-                )
-            )
-        return entered
-
     @property
     def result_returned(self) -> bool:
         """The result was handed over: the citizen may now see it (R-25)."""
@@ -1264,16 +1008,6 @@ class Dossier(Aggregate):
             **fields,
         )
 
-    def _component(self, code: str) -> ComponentState:
-        bounds.code(code, "componentCode")
-        try:
-            return self.components[code]
-        except KeyError:
-            raise ComponentError(code) from None
-
-    def _set_component(self, code: str, **changes: object) -> None:
-        self.components[code] = replace(self.components[code], **changes)  # type: ignore[arg-type]
-
     def _resumed_clock(
         self, at: datetime, calendar: VersionedCalendar
     ) -> tuple[int, datetime | None]:
@@ -1317,18 +1051,6 @@ class Dossier(Aggregate):
             reason=required_text(reason, "reason"),
             plan_id=bounds.text(plan_id, "planId", bounds.CODE_LENGTH),
         )
-
-
-_NOT_REPORTED = frozenset(
-    {
-        # Before or at B's reception (acceptance is its own event), and B's
-        # hand-over of the result (it came back with ResultReturnedByProvince).
-        DossierStatus.SUBMITTED,
-        DossierStatus.RECEIVED,
-        DossierStatus.RETURNED,
-    }
-)
-"""Child statuses a report records nothing for on the source dossier."""
 
 
 # Stored topics name the events ``domain.dossier:Dossier.<Name>``: resolving one
