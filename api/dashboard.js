@@ -75,11 +75,24 @@ function trendLine(rows) {
   const step = rows.length > 1 ? w / (rows.length - 1) : 0;
   const points = rows.map((r, i) => [left + i * step, top + h - (h * r.score) / max]);
   svg.appendChild(el("polyline", { points: points.map((p) => p.join(",")).join(" "), fill: "none", stroke: "#b3261e", "stroke-width": 2 }));
+  // At most six labelled months, counted back from the latest: more would
+  // overlap on a phone; every point keeps its month and score as a tooltip.
+  const every = Math.ceil(rows.length / 6);
   points.forEach(([x, y], i) => {
-    svg.appendChild(el("circle", { cx: x, cy: y, r: 3, fill: "#b3261e" }));
-    svg.appendChild(el("text", { x: x - 16, y: top + h + 16 }, rows[i].key));
-    svg.appendChild(el("text", { x: x - 10, y: y - 6, "data-score": rows[i].score }, fmt(rows[i].score)));
+    const dot = el("circle", { cx: x, cy: y, r: 3, fill: "#b3261e", "data-key": rows[i].key, "data-score": rows[i].score });
+    dot.appendChild(el("title", {}, `${monthLabel(rows[i].key)}: ${fmt(rows[i].score)}`));
+    svg.appendChild(dot);
+    if ((rows.length - 1 - i) % every === 0) {
+      svg.appendChild(el("text", { x: x - 14, y: top + h + 16 }, monthLabel(rows[i].key)));
+      svg.appendChild(el("text", { x: x - 10, y: y - 6 }, fmt(rows[i].score)));
+    }
   });
+}
+
+function monthLabel(key) {
+  // "2025-07-01" or "2025-07" → "07/25"
+  const [year, month] = key.split("-");
+  return `${month}/${year.slice(2)}`;
 }
 
 function render(data) {

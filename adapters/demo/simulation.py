@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.demo.kontum import AGENCIES, DESK_UNITS, PROCEDURES
 from adapters.demo.paper import store_page
+from adapters.dvcqg.sync import SENDER
 from application.clock import trace_for
 from application.onestop import OneStop
 from domain.dossier_values import (
@@ -31,6 +32,7 @@ from domain.dossier_values import (
     Satisfaction,
 )
 from domain.errors import LabelledError
+from domain.portal_acceptance import PortalAcceptance
 from domain.procedure import DigitizationScope, OnlineLevel, ProcedureDefinition
 from domain.values import Actor, AgencyCode, Role
 from domain.working_time import VIETNAM_TZ, WorkingCalendar
@@ -261,8 +263,35 @@ class Simulation:
             applicant,
         )
         self._live(story, procedure, online)
-        status = self.app.get_dossier(dossier_id).status
-        self.summary.statuses[status.value] += 1
+        dossier = self.app.get_dossier(dossier_id)
+        self.summary.statuses[dossier.status.value] += 1
+        self._portal_takes(dossier)
+
+    def _portal_takes(self, dossier: Any) -> None:
+        """The national portal's first acceptance, as the DVCQG sender records
+        it (indicator 1.4): minutes after reception for most dossiers, days for
+        a few (the portal was down), never for some. Drawn from the dossier's
+        own id, so the rest of the simulation draws what it always drew."""
+        received = dossier.received_at
+        if received is None or dossier.state.is_child:
+            return
+        draw = random.Random(dossier.id.int)
+        chance = draw.random()
+        if chance < 0.03:
+            return
+        delay = (
+            timedelta(days=draw.uniform(1, 4))
+            if chance < 0.08
+            else timedelta(minutes=draw.uniform(1, 30))
+        )
+        if received + delay >= self._end_at:
+            return
+        self.app.save(
+            PortalAcceptance.accept(
+                trace=trace_for(SENDER, at=received + delay),
+                dossier_id=dossier.id,
+            )
+        )
 
     def _live(self, s: _Story, procedure: ProcedureDefinition, online: bool) -> None:
         app, rng, act = self.app, self.rng, self._act

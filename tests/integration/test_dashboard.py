@@ -36,6 +36,9 @@ query D($agency: String!, $from: Date!, $to: Date!) {
   indicators(agencyCode: $agency, from: $from, to: $to) {
     total { score indicators { code numerator denominator } }
   }
+  trend: indicators(agencyCode: $agency, from: $from, to: $to, groupBy: MONTH) {
+    rows { key score }
+  }
   indicatorDossiers(agencyCode: $agency, indicator: "2.1", from: $from, to: $to) {
     code
   }
@@ -119,6 +122,13 @@ class TestDashboard:
                 numbers = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
                 assert float(numbers[0]) == figure["numerator"]
                 assert int(numbers[1]) == figure["denominator"]
+            months = re.findall(
+                r'<circle [^>]*data-key="([^"]+)" data-score="([^"]+)"', dom
+            )
+            assert [(k, float(v)) for k, v in months] == [
+                (r["key"], r["score"]) for r in api["data"]["trend"]["rows"]
+            ]
+            assert months
             for dossier in api["data"]["indicatorDossiers"]:
                 assert f"<td>{dossier['code']}</td>" in dom
             assert len(api["data"]["indicatorDossiers"]) == 2
