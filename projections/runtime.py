@@ -672,9 +672,15 @@ class Projector:
         with self.store.transaction() as sql:
             return dead_letters.listed(sql, chosen)
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+    def catch_up(
+        self,
+        progress: Callable[[int], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Batches until the head; with ``stop``, also until it is set (checked
+        between batches: a stopping projector does not finish a long catch-up)."""
         total = 0
-        while True:
+        while stop is None or not stop.is_set():
             count = self.step()
             total += count
             if count and progress is not None:
@@ -744,7 +750,7 @@ class Projector:
         try:
             while not stop.is_set():
                 try:
-                    self.catch_up()
+                    self.catch_up(stop=stop)
                 except Exception:
                     log.exception("projection_batch_failed")
                     stop.wait(1.0)
