@@ -95,6 +95,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DEBUG", flag(), "n", "CLI: print the traceback of an unexpected failure (same as `motcua --debug`)"),
     Variable("PROJECTOR", choice("embedded", "separate"), None, "`embedded` follows the log inside the API process (always on SQLite); on PostgreSQL the default is a separate `motcua projector`", "embedded on SQLite"),
     Variable("WORKERS", integer(1, 64), "1", "worker processes of `motcua serve` (same as `--workers`); one of them follows the log when the projector is embedded (a lock in the data directory elects it)"),
+    Variable("PROJECTOR_PROCESSES", integer(1, 16), None, "processes `motcua projector`, `projections rebuild` and `bench project` split the read models into, each following its group (of similar cost) with its own tracking positions; SQLite (one writer) always uses 1", "1 on SQLite; on PostgreSQL half the CPUs, 1–4"),
     Variable("PROJECTOR_BATCH_SIZE", integer(1, 100_000), "1000", "notifications applied per read-model transaction by `motcua projector`"),
     Variable("AUDIT_CHECKPOINT_EVENTS", integer(1, 100_000_000), "10000", "the log sealer (in `motcua projector`, the embedded follower or `motcua audit seal`) signs its head with the agency key after this many new events"),
     Variable("AUDIT_CHECKPOINT_SECONDS", integer(1, 86_400), "300", "…or when this many seconds passed since the last signed checkpoint and new events were sealed"),

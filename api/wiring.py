@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from adapters.audit_keys import (
@@ -20,8 +23,9 @@ from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import Settings, persistence_env
 from application.onestop import OneStop
+from projections.groups import split
 from projections.ports import ReadStore
-from projections.registry import all_projections
+from projections.registry import READ_MODELS, all_projections
 from projections.runtime import Projector
 from projections.seal import CheckpointTimestamper, Sealer
 
@@ -77,6 +81,29 @@ def build_projector(
 ) -> Projector:
     projections = [p for p in all_projections() if names is None or p.name in names]
     return Projector(app, store, projections, batch_size=batch_size)
+
+
+def projector_processes(settings: Settings, *, postgres: bool | None = None) -> int:
+    """``MOTCUA_PROJECTOR_PROCESSES``, or its default; 1 on SQLite (one writer
+    per file: more processes would only queue for it). ``postgres`` overrides
+    the settings' database (the benches start their own server)."""
+    if not (settings.is_postgres if postgres is None else postgres):
+        return 1
+    processes: int | None = settings.value("PROJECTOR_PROCESSES")
+    if processes is not None:
+        return processes
+    # Half the CPUs: PostgreSQL and the API share the machine (splitting adds
+    # ~15 % CPU per event, a loss where the cores are busy anyway).
+    return max(1, min(4, (os.cpu_count() or 1) // 2))
+
+
+def projector_groups(
+    settings: Settings, names: Sequence[str] | None = None
+) -> list[list[str]]:
+    """``names`` (every read model by default) in groups of similar cost, one
+    per projector process."""
+    chosen = list(READ_MODELS) if names is None else list(names)
+    return split(chosen, projector_processes(settings))
 
 
 def seal_agency(settings: Settings) -> str | None:

@@ -13,9 +13,11 @@ the first that still fails.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from projections.ports import Sql, chunks
 
@@ -129,6 +131,18 @@ def blocked_later(
     """``blocked`` with its queries sent now and read when called."""
     if not read_models or not originators:
         return lambda: {}
+    if sql.dialect == "postgres":
+        # Arrays: one statement text for every batch, prepared once, instead of
+        # a new text (and plan) per count of originators.
+        reads = [
+            sql.query_later(
+                f"SELECT read_model, originator_id, MIN(position) FROM {DEAD_LETTERS} "
+                "WHERE read_model = ANY(?) AND originator_id = ANY(?) "
+                "GROUP BY read_model, originator_id",
+                (list(read_models), list(originators)),
+            )
+        ]
+        return functools.partial(_found, reads)
     models = ", ".join("?" for _ in read_models)
     reads = [
         sql.query_later(
@@ -140,14 +154,15 @@ def blocked_later(
         for part in chunks(sorted(originators), 500)
     ]
 
-    def read() -> Blocked:
-        found: Blocked = {}
-        for rows in reads:
-            for read_model, originator, first in rows():
-                found[(str(read_model), str(originator))] = int(first)
-        return found
+    return functools.partial(_found, reads)
 
-    return read
+
+def _found(reads: list[Callable[[], list[tuple[Any, ...]]]]) -> Blocked:
+    found: Blocked = {}
+    for rows in reads:
+        for read_model, originator, first in rows():
+            found[(str(read_model), str(originator))] = int(first)
+    return found
 
 
 def clear(sql: Sql, read_model: str, position: int | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -29,14 +29,38 @@ def rebuild(
     name: str,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    shadow = READ_MODELS[name](SHADOW)
+    return rebuild_many(app, store, [name], progress)
+
+
+def rebuild_many(
+    app: Application[UUID],
+    store: ReadStore,
+    names: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+    *,
+    batch_size: int = 1000,
+) -> int:
+    """Rebuild ``names`` beside their live copies in one pass over the log
+    (each event decoded once for all of them), then swap each in: one
+    transaction per read model, so each swap is atomic on its own."""
+    shadows = [READ_MODELS[name](SHADOW) for name in names]
     with store.transaction() as sql:
         ensure_tracking(sql)
-        shadow.drop(sql)
-        sql.execute(f"DELETE FROM {TRACKING} WHERE name = ?", (shadow.tracking_name,))
-        dead_letters.clear(sql, shadow.tracking_name)
-    projector = Projector(app, store, [shadow])
+        for shadow in shadows:
+            shadow.drop(sql)
+            sql.execute(
+                f"DELETE FROM {TRACKING} WHERE name = ?", (shadow.tracking_name,)
+            )
+            dead_letters.clear(sql, shadow.tracking_name)
+    projector = Projector(app, store, shadows, batch_size=batch_size)
     applied = projector.catch_up(progress)
+    for name in names:
+        _swap(store, name)
+    return applied
+
+
+def _swap(store: ReadStore, name: str) -> None:
+    shadow = READ_MODELS[name](SHADOW)
     live = READ_MODELS[name]()
     with store.transaction() as sql:
         lock = " FOR UPDATE" if sql.dialect == "postgres" else ""
@@ -71,7 +95,6 @@ def rebuild(
                 "VALUES (?, ?, ?, CURRENT_TIMESTAMP)",
                 (live.name, position, live.version),
             )
-    return applied
 
 
 def checksum(store: ReadStore, projection: Projection) -> str:

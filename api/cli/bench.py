@@ -31,6 +31,7 @@ from api.bench.write_graphql import run_write_graphql_benchmark
 from api.bench.wrk import WrkMissingError, require_wrk
 from api.cli.common import fail, print_json
 from api.cli.common import settings as read_settings
+from api.wiring import projector_processes
 
 app = typer.Typer(
     help="Benchmarks (ratios against a same-run reference).", no_args_is_help=True
@@ -124,7 +125,11 @@ def project_bench(options: BenchOptions) -> BenchReport:
     # and ~190 k. Simulating a dossier (and signing its result) dominates.
     dossiers, rounds, copies = (40, 3, 4) if options.quick else (1500, 5, 9)
     return run_project_benchmark(
-        options.database_url, dossiers=dossiers, rounds=rounds, memory_copies=copies
+        options.database_url,
+        dossiers=dossiers,
+        rounds=rounds,
+        memory_copies=copies,
+        processes=projector_processes(read_settings(), postgres=True),
     )
 
 

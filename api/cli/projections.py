@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 import threading
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import typer
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -15,13 +17,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 
 from adapters.readstore.listen import PostgresWakeup
+from adapters.settings import Settings
 from api.cli.common import application, fail, print_json
 from api.cli.common import settings as read_settings
 from api.live import ProjectorHooks
-from api.wiring import build_projector, build_read_store, build_sealer
-from projections.rebuild import checksum, rebuild
+from api.wiring import (
+    build_projector,
+    build_read_store,
+    build_sealer,
+    projector_groups,
+)
+from projections.rebuild import checksum, rebuild_many
 from projections.registry import READ_MODELS
 from projections.runtime import TimingsFile
+from projections.supervisor import GroupFailedError, Supervisor, run_once
+
+_FORK = multiprocessing.get_context("fork")
 
 app = typer.Typer(
     help="Read models: status, rebuild, checksum, retry.", no_args_is_help=True
@@ -106,31 +117,58 @@ def status(json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @app.command("rebuild")
 def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> None:
-    """Rebuild read models beside the live copies, then swap them in."""
+    """Rebuild read models beside the live copies, then swap them in (each
+    group of ``MOTCUA_PROJECTOR_PROCESSES`` in its own process)."""
     settings = read_settings()
+    groups = projector_groups(settings, _names(name))
     console = Console(stderr=True)
-    with application() as onestop, ProjectorHooks(settings) as hooks:
+    heads = _FORK.Array("q", len(groups))
+    with Progress(
+        "{task.description}", BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        tasks = [progress.add_task(", ".join(g), total=None) for g in groups]
+
+        def advanced(index: int, done: int) -> None:
+            head = int(heads[index])
+            progress.update(tasks[index], completed=done, total=head or None)
+
+        target = partial(_rebuild_group, settings, heads)
+        if len(groups) == 1:
+            applied = [target(0, groups[0], partial(progress.advance, tasks[0]))]
+        else:
+            try:
+                applied = run_once(groups, target, advanced)
+            except GroupFailedError as error:
+                raise fail(f"Dựng lại thất bại (rebuild failed):\n{error}") from None
+        for index, task in enumerate(tasks):
+            progress.update(task, completed=int(heads[index]))
+    # After the children: the hooks' threads must not exist when they fork.
+    with ProjectorHooks(settings) as hooks:
+        if any("public_status" in g for g in groups):
+            hooks.clear_lookup_cache()  # shared Redis (the API's own: change_log)
+    for group, events in zip(groups, applied, strict=True):
+        for read_model in group:  # one pass over the log for the group
+            console.print(f"{read_model}: {events} events")
+
+
+def _rebuild_group(
+    settings: Settings,
+    heads: Any,
+    index: int,
+    names: list[str],
+    advance: Callable[[int], None],
+) -> int:
+    with application() as onestop:
         store = build_read_store(settings)
         try:
-            total = onestop.recorder.max_notification_id() or 0
-            for read_model in _names(name):
-                with Progress(
-                    "{task.description}",
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    console=console,
-                ) as progress:
-                    task = progress.add_task(read_model, total=total)
-                    applied = rebuild(
-                        onestop,
-                        store,
-                        read_model,
-                        partial(progress.advance, task),
-                    )
-                    progress.update(task, completed=total)
-                if read_model == "public_status":
-                    hooks.clear_lookup_cache()  # shared Redis (the API's own: change_log)
-                console.print(f"{read_model}: {applied} events")
+            heads[index] = onestop.recorder.max_notification_id() or 0
+            return rebuild_many(
+                onestop,
+                store,
+                names,
+                advance,
+                batch_size=settings.value("PROJECTOR_BATCH_SIZE"),
+            )
         finally:
             store.close()
 
@@ -195,24 +233,55 @@ def projector(
         Path | None,
         typer.Option(
             help="append one JSON line per batch with its stages' end times "
-            "(monotonic seconds) and originators (for `bench lag`)"
+            "(monotonic seconds) and originators (for `bench lag`); with several "
+            "processes, the batches of the public lookup's group"
         ),
     ] = None,
 ) -> None:
-    """Follow the event log into every read model until interrupted."""
+    """Follow the event log into every read model until interrupted: one
+    process per group of read models (``MOTCUA_PROJECTOR_PROCESSES``)."""
     settings = read_settings()
+    groups = projector_groups(settings)
+    if len(groups) == 1:
+        _follow(settings, groups[0], seal=True, timings=timings)
+        return
+    stop = _stop_on_signals()
+    supervisor = Supervisor(groups, partial(_follow_group, settings, timings))
+    code = supervisor.run(stop)
+    if code:
+        raise typer.Exit(code=code)
+
+
+def _stop_on_signals() -> threading.Event:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
+
+
+def _follow_group(
+    settings: Settings, timings: Path | None, index: int, names: list[str]
+) -> None:
+    """One child of ``motcua projector``: the sealer runs in the first group,
+    the timings are the public lookup's (what ``bench lag`` measures)."""
+    timed = timings if "public_status" in names else None
+    _follow(settings, names, seal=index == 0, timings=timed)
+
+
+def _follow(
+    settings: Settings, names: list[str], *, seal: bool, timings: Path | None
+) -> None:
+    stop = _stop_on_signals()
     with application() as onestop, ProjectorHooks(settings) as hooks:
         store = build_read_store(settings)
         batch_size = settings.value("PROJECTOR_BATCH_SIZE")
-        runner = build_projector(onestop, store, batch_size=batch_size)
+        runner = build_projector(onestop, store, names, batch_size=batch_size)
         hooks.attach(runner)
         timed = None if timings is None else TimingsFile(timings)
         if timed is not None:
             runner.timed.append(timed)
-        runner.followers.append(build_sealer(settings, onestop, store).catch_up)
+        if seal:
+            runner.followers.append(build_sealer(settings, onestop, store).catch_up)
         wakeup = None
         if settings.is_postgres:
             recorder = cast("PostgresApplicationRecorder", onestop.recorder)

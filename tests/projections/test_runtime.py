@@ -315,8 +315,12 @@ class TestRebuild:
         live.catch_up()
 
         class WritesAfterCatchUp(Projector):
-            def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-                applied = super().catch_up(progress)
+            def catch_up(
+                self,
+                progress: Callable[[int], None] | None = None,
+                stop: threading.Event | None = None,
+            ) -> int:
+                applied = super().catch_up(progress, stop)
                 write_more(app, day=21)  # after the shadow caught up, before the swap
                 if live_catches_up:
                     live.catch_up()  # the old tables take them too
