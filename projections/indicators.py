@@ -107,12 +107,15 @@ def segments_of(facts: DossierFacts | None) -> list[Segment]:
     first period end that can count it."""
     if facts is None or facts.received_at is None:
         return []
+    floor = utc(period_end(facts.received_at.astimezone(VIETNAM).date()))
+    assert floor is not None
+    settled_time = settled_at(facts)
+    if settled_time is not None and (utc(settled_time) or "") <= floor:
+        return []  # every step starts and ends by the floor: its bucket holds it
     steps = tally_segments(facts)
     if not steps:
         return []
-    floor = utc(period_end(facts.received_at.astimezone(VIETNAM).date()))
-    assert floor is not None
-    settled = settled_at(facts) is not None
+    settled = settled_time is not None
     found: list[Segment] = []
     for index, (start, tally) in enumerate(steps):
         last = index == len(steps) - 1
