@@ -32,6 +32,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
@@ -43,15 +44,13 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
-from psycopg import ClientCursor, generators
+from psycopg import generators
 from psycopg.errors import error_from_result
-from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.pq import Escaping, ExecStatus, TransactionStatus
 from psycopg.sql import SQL, Composable, Identifier
 
 from adapters.append_only import LOCK_FUNCTION
 from adapters.code_numbers import PostgresCodeNumbers
-
-_ROW = b"(%s, %s, %s, %s)"
 
 
 class SingleRoundTripRecorder(PostgresApplicationRecorder):
@@ -66,6 +65,7 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         self._head = self._compose_head()
         self._head_bytes: bytes | None = None
+        self._literals = _Literals()
 
     #: Commit without waiting for the WAL flush; ``_after_commit`` then
     #: confirms durability outside the table lock (``GroupCommitRecorder``).
@@ -157,30 +157,27 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
         )
 
     def _insert_in_one_query(self, stored_events: Sequence[StoredEvent]) -> list[int]:
-        """One transaction, one query: lock, notify, insert, commit."""
-        params: list[Any] = []
-        for event in stored_events:
-            params += (
-                event.originator_id,
-                event.originator_version,
-                event.topic,
-                event.state,
-            )
+        """One transaction, one query: lock, notify, insert, commit.
+
+        Everything but the server's work happens before the query is sent, so
+        the table lock is held for the insert alone: the rows are written as
+        literals here (no client-side binding through a cursor, which adapted
+        each parameter in Python at ~5 µs per row).
+        """
         with self.datastore.get_connection() as conn:
             if self._head_bytes is None:
                 self._choose_lock(conn)
                 self._head_bytes = self._head.as_bytes(conn)
+            rows = self._literals.rows(conn, stored_events)
             query = b"".join(
                 (
                     self._head_bytes,
-                    b", ".join([_ROW] * len(stored_events)),
+                    rows,
                     b" RETURNING notification_id; COMMIT",
                     self._after_commit,
                 )
             )
-            with ClientCursor(conn) as cursor:
-                sent = cursor.mogrify(query, params).encode(conn.info.encoding)
-            notification_ids = _run(conn, sent)
+            notification_ids = _run(conn, query)
         if len(notification_ids) != len(stored_events):
             msg = (
                 f"Couldn't get all notification IDs (got {len(notification_ids)}, "
@@ -188,6 +185,48 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
             )
             raise ProgrammingError(msg)
         return notification_ids
+
+
+class _Literals:
+    """SQL literals of stored events' columns.
+
+    A UUID's and an integer's text cannot hold a quote (an id that is not a
+    UUID is refused here, as the uuid column would refuse it); a topic is
+    escaped by libpq for the connection (``PQescapeLiteral``), once per topic
+    and encoding; the state is written in bytea's hex form inside an escape
+    string (``E'\\\\x…'``), read the same whatever
+    ``standard_conforming_strings`` says.
+    """
+
+    def __init__(self) -> None:
+        self._topics: dict[tuple[str, str], bytes] = {}
+
+    def rows(
+        self, conn: psycopg.Connection[Any], events: Sequence[StoredEvent]
+    ) -> bytes:
+        topics, encoding = self._topics, conn.info.encoding
+        parts: list[bytes] = []
+        for event in events:
+            topic = topics.get((encoding, event.topic))
+            if topic is None:
+                topic = Escaping(conn.pgconn).escape_literal(
+                    event.topic.encode(encoding)
+                )
+                if len(topics) < 10_000:  # class topics: a few hundred at most
+                    topics[encoding, event.topic] = topic
+            originator_id = event.originator_id
+            if type(originator_id) is not UUID:
+                originator_id = UUID(str(originator_id))
+            parts.append(
+                b"('%s'::uuid, %d, %s, E'\\\\x%s'::bytea)"
+                % (
+                    str(originator_id).encode(),
+                    int(event.originator_version),
+                    topic,
+                    event.state.hex().encode(),
+                )
+            )
+        return b", ".join(parts)
 
 
 #: A transactional WAL record: its commit waits for the WAL flush, and WAL is
