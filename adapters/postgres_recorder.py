@@ -36,9 +36,14 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
+    DatabaseError,
+    DataError,
     IntegrityError,
     InterfaceError,
+    InternalError,
+    NotSupportedError,
     OperationalError,
+    PersistenceError,
     ProgrammingError,
     StoredEvent,
 )
@@ -164,20 +169,31 @@ class SingleRoundTripRecorder(PostgresApplicationRecorder):
         literals here (no client-side binding through a cursor, which adapted
         each parameter in Python at ~5 µs per row).
         """
-        with self.datastore.get_connection() as conn:
-            if self._head_bytes is None:
+        if self._head_bytes is None:
+            with self.datastore.get_connection() as conn:  # opens the pool too
                 self._choose_lock(conn)
                 self._head_bytes = self._head.as_bytes(conn)
-            rows = self._literals.rows(conn, stored_events)
-            query = b"".join(
-                (
-                    self._head_bytes,
-                    rows,
-                    b" RETURNING notification_id; COMMIT",
-                    self._after_commit,
+        # Straight from the pool: the datastore's two context managers (and
+        # their commit-on-exit of a transaction the query already ended) cost
+        # more than the pool itself; errors are translated as they do.
+        pool = self.datastore.pool
+        try:
+            conn = pool.getconn()
+            try:
+                rows = self._literals.rows(conn, stored_events)
+                query = b"".join(
+                    (
+                        self._head_bytes,
+                        rows,
+                        b" RETURNING notification_id; COMMIT",
+                        self._after_commit,
+                    )
                 )
-            )
-            notification_ids = _run(conn, query)
+                notification_ids = _run(conn, query)
+            finally:
+                pool.putconn(conn)  # rolls back and replaces it if left unusable
+        except psycopg.Error as error:
+            raise _persistence_error(error) from error
         if len(notification_ids) != len(stored_events):
             msg = (
                 f"Couldn't get all notification IDs (got {len(notification_ids)}, "
@@ -227,6 +243,26 @@ class _Literals:
                 )
             )
         return b", ".join(parts)
+
+
+def _persistence_error(error: psycopg.Error) -> PersistenceError:
+    """The library's exception for a psycopg one (as its datastore translates)."""
+    for raised, kind in _TRANSLATED:
+        if isinstance(error, raised):
+            return kind(str(error))
+    return PersistenceError(str(error))
+
+
+_TRANSLATED: tuple[tuple[type[psycopg.Error], type[PersistenceError]], ...] = (
+    (psycopg.InterfaceError, InterfaceError),
+    (psycopg.OperationalError, OperationalError),
+    (psycopg.DataError, DataError),
+    (psycopg.IntegrityError, IntegrityError),
+    (psycopg.InternalError, InternalError),
+    (psycopg.ProgrammingError, ProgrammingError),
+    (psycopg.NotSupportedError, NotSupportedError),
+    (psycopg.DatabaseError, DatabaseError),
+)
 
 
 #: A transactional WAL record: its commit waits for the WAL flush, and WAL is
