@@ -39,6 +39,9 @@ class EnumAsValue(Transcoding):
     def encode(self, obj: Enum) -> Any:
         return obj.value
 
+    def members(self) -> list[Enum]:
+        return list(self._members.values())
+
     def decode(self, data: Any) -> Enum:
         try:
             return self._members[data]
@@ -210,15 +213,21 @@ class FastJSONTranscoder(JSONTranscoder):
         plans: dict[type[Any], Callable[[Any], Any]] = {}
         self._plans = plans
 
-        # A closure: the walk runs for every value of every event written.
+        # A closure: the walk runs for every value of every event written,
+        # and values orjson writes as they are are not even called on.
         def native(value: Any) -> Any:
             kind = type(value)
-            if kind is str or kind is int or kind is bool or value is None:
+            if kind in _PLAIN:
                 return value
             if kind is dict:
-                return {key: native(item) for key, item in value.items()}
+                return {
+                    key: item if type(item) in _PLAIN else native(item)
+                    for key, item in value.items()
+                }
             if kind is list or kind is tuple:
-                return [native(item) for item in value]
+                return [
+                    item if type(item) in _PLAIN else native(item) for item in value
+                ]
             plan = plans.get(kind)
             if plan is None:
                 plan = plans[kind] = self._plan(kind)
@@ -267,12 +276,30 @@ class FastJSONTranscoder(JSONTranscoder):
                 return {
                     "_type_": name,
                     "_data_": {
-                        field: native(getattr(value, field)) for field in fields
+                        field: item
+                        if type(item := getattr(value, field)) in _PLAIN
+                        else native(item)
+                        for field in fields
                     },
                 }
 
             return dataclass
         encode = transcoding.encode
+        if isinstance(transcoding, EnumAsValue):
+            # Each member's tagged form, made once (members are constants and
+            # orjson only reads the tree); a pseudo-member (flags) as any value.
+            members = {
+                member: {"_type_": name, "_data_": native(encode(member))}
+                for member in transcoding.members()
+            }
+
+            def enum(value: Any) -> Any:
+                found = members.get(value)
+                if found is None:
+                    return {"_type_": name, "_data_": native(encode(value))}
+                return found
+
+            return enum
         return lambda value: {"_type_": name, "_data_": native(encode(value))}
 
 
@@ -291,6 +318,8 @@ def _float(value: float) -> orjson.Fragment:
 
 
 _INFINITY = float("inf")
+#: Written by orjson exactly as the stdlib writes them.
+_PLAIN = frozenset({str, int, bool, type(None)})
 _HUGE = 2.0**63
 
 

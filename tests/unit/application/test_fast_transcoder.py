@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import Flag
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,7 +26,7 @@ from adapters.demo.simulation import Simulation
 from api.bench.catalogue import VN
 from application.chain import MAGIC, PREFIX_BYTES
 from application.onestop import OneStop
-from application.transcodings import DataclassAsDict, FastJSONTranscoder
+from application.transcodings import DataclassAsDict, EnumAsValue, FastJSONTranscoder
 from domain.citizen_evaluation import Question
 from domain.values import Actor, Role
 
@@ -304,3 +305,24 @@ def test_a_transcoding_registered_later_is_used() -> None:
 class _Point:
     x: int
     y: int
+
+
+class _Access(Flag):
+    READ = 1
+    WRITE = 2
+
+
+def test_an_enum_value_that_is_no_listed_member_is_written_the_same() -> None:
+    app = OneStop(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        fast = app.mapper.transcoder
+        assert isinstance(fast, FastJSONTranscoder)
+        fast.register(EnumAsValue(_Access))
+        slow = JSONTranscoder()
+        slow.names, slow.types = fast.names, fast.types
+        both = _Access.READ | _Access.WRITE  # a pseudo-member, made on demand
+        for value in (_Access.READ, both, [both, _Access.WRITE]):
+            assert fast.encode({"a": value}) == slow.encode({"a": value})
+        assert fast.decode(fast.encode({"a": both})) == {"a": both}
+    finally:
+        app.close()
