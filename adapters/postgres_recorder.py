@@ -304,16 +304,19 @@ def _run(conn: psycopg.Connection[Any], query: bytes) -> list[int]:
 class _Pending:
     """One caller's events waiting for a group transaction, then its outcome."""
 
-    __slots__ = ("done", "error", "events", "ids", "taken")
+    __slots__ = ("done", "error", "events", "group", "ids", "wake")
 
     def __init__(self, events: Sequence[StoredEvent]) -> None:
         self.events = events
         self.ids: list[int] | None = None
         self.error: Exception | None = None
-        self.taken = False
-        """In a group being written: its leader settles it."""
         self.done = False
         """Settled: ``ids`` committed and durable, or ``error``."""
+        self.group: list[_Pending] | None = None
+        """Set when this caller is to lead the next group: its members."""
+        self.wake = threading.Lock()
+        """Held until this caller is settled or asked to lead (once)."""
+        self.wake.acquire()
 
     def outcome(self) -> list[int]:
         if self.error is not None:
@@ -328,8 +331,9 @@ class GroupCommitRecorder(SingleRoundTripRecorder):
 
     Up to ``in_flight`` group transactions of this process are written at
     once, each on its own connection. A save arriving while they are all
-    under way waits; when one ends, one waiting caller becomes a leader and
-    writes every waiting save (up to ``max_group``) as one query::
+    under way waits; when one ends, the oldest waiting caller becomes the
+    leader and writes every waiting save (up to ``max_group``) as one query
+    (only that caller and the ended group's callers are woken)::
 
         BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL lock_timeout …;
         LOCK TABLE … IN EXCLUSIVE MODE; NOTIFY …; INSERT … RETURNING …;
@@ -374,7 +378,7 @@ class GroupCommitRecorder(SingleRoundTripRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self._waiting: deque[_Pending] = deque()
-        self._turn = threading.Condition()
+        self._turn = threading.Lock()
         self._writing = 0
         """Group transactions under way."""
         self.groups = 0
@@ -403,29 +407,47 @@ class GroupCommitRecorder(SingleRoundTripRecorder):
         mine = _Pending(stored_events)
         with self._turn:
             self._waiting.append(mine)
-        while True:
-            with self._turn:
-                while not mine.done and (mine.taken or self._leading):
-                    self._turn.wait()
-                if mine.done:
-                    return mine.outcome()
+            if not self._leading:  # a slot is free, so nobody else waits
                 self._writing += 1
-                group = [
-                    self._waiting.popleft()
-                    for _ in range(min(len(self._waiting), self.max_group))
-                ]
-                for pending in group:
-                    pending.taken = True
-            try:
-                self._write(group)
-            finally:
-                with self._turn:
-                    self._writing -= 1
-                    for pending in group:  # interrupted: retried like a lost reply
-                        if pending.error is None and pending.ids is None:
-                            pending.error = OperationalError("group write interrupted")
-                        pending.done = True
-                    self._turn.notify_all()
+                mine.group = self._next_group()
+        if mine.group is None:
+            mine.wake.acquire()  # settled by a leader, or asked to lead
+            if mine.done:
+                return mine.outcome()
+        group = mine.group
+        assert group is not None
+        assert group[0] is mine  # a free slot means nobody was waiting before
+        try:
+            self._write(group)
+        finally:
+            self._settle(group)
+        return mine.outcome()
+
+    def _next_group(self) -> list[_Pending]:
+        """The waiting saves (oldest first, up to ``max_group``): one group."""
+        waiting = self._waiting
+        return [waiting.popleft() for _ in range(min(len(waiting), self.max_group))]
+
+    def _settle(self, group: list[_Pending]) -> None:
+        """Wake the group's callers, and hand this slot to the oldest waiting
+        save (with its group) or free it. Only those callers are woken: waking
+        every waiter to look cost ~10 % of a command's CPU at 8 writers."""
+        with self._turn:
+            for pending in group:  # interrupted: retried like a lost reply
+                if pending.error is None and pending.ids is None:
+                    pending.error = OperationalError("group write interrupted")
+                pending.done = True
+            leader = None
+            if self._waiting:
+                following = self._next_group()
+                leader = following[0]
+                leader.group = following
+            else:
+                self._writing -= 1
+        for pending in group[1:]:
+            pending.wake.release()
+        if leader is not None:
+            leader.wake.release()
 
     def _write(self, group: list[_Pending]) -> None:
         """Give every member of ``group`` its ids (durable) or its error."""

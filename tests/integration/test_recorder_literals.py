@@ -1,15 +1,17 @@
 """The PostgreSQL recorder writes rows as SQL literals it builds itself: every
 state and topic must come back exactly as given, whatever bytes or characters
-they hold and however the server reads string literals."""
+they hold and however the server reads string literals. Concurrent saves are
+grouped with only the callers concerned woken: each gets its own outcome."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
@@ -98,3 +100,44 @@ def test_an_id_that_is_not_a_uuid_is_refused_and_nothing_is_written(
     with pytest.raises(ValueError, match="UUID"):
         recorder.insert_events([bad])
     assert recorder.max_notification_id() == before
+
+
+@pytest.mark.parametrize("writers", [3, 32])
+def test_many_concurrent_saves_each_get_their_own_outcome(
+    postgres_url: str, writers: int
+) -> None:
+    """Callers are woken one by one (their group's end, or their turn to lead):
+    none is lost, none waits forever, a stale save fails alone."""
+    application = OneStop(env=persistence_env(postgres_url))
+    recorder = application.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    taken = uuid.uuid4()
+    recorder.insert_events([StoredEvent(taken, 1, "t", b"{}")])
+
+    def save(index: int) -> tuple[int, list[int] | str]:
+        if index % 7 == 3:  # stale: version 1 of ``taken`` exists
+            events = [StoredEvent(taken, 1, "t", b"{}")]
+        else:
+            events = [
+                StoredEvent(uuid.uuid4(), v, "t", b"%d" % index)
+                for v in range(1, 1 + index % 3 + 1)
+            ]
+        try:
+            return index, list(recorder.insert_events(events) or [])
+        except IntegrityError:
+            return index, "conflict"
+
+    try:
+        with ThreadPoolExecutor(writers) as pool:
+            outcomes = dict(
+                future.result(timeout=120)
+                for future in [pool.submit(save, i) for i in range(400)]
+            )
+        conflicts = {i for i, o in outcomes.items() if o == "conflict"}
+        assert conflicts == {i for i in range(400) if i % 7 == 3}
+        ids = [n for o in outcomes.values() if o != "conflict" for n in o]
+        assert len(ids) == len(set(ids))
+        assert all(len(o) == i % 3 + 1 for i, o in outcomes.items() if o != "conflict")
+        assert recorder.max_notification_id() == max(ids)
+    finally:
+        application.close()
