@@ -11,8 +11,16 @@ from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
+from eventsourcing.domain import (
+    BaseAggregate,
+    DomainEventProtocol,
+    MutableOrImmutableAggregate,
+)
 from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
@@ -195,7 +203,7 @@ class Catalogue(Application[UUID]):
     ) -> list[Recording[UUID]]:
         try:
             with saving_subjects(objs):  # whose free text is whose (personal_data)
-                return super().save(*objs, **kwargs)
+                return self._record_collected(objs, kwargs)
         finally:
             changed = [
                 o.id for o in objs if isinstance(o, Procedure | Calendar | Agency)
@@ -205,6 +213,35 @@ class Catalogue(Application[UUID]):
                 self._calendars.evict(changed)
                 self._departments.evict(changed)
                 self._lifespans.evict(changed)
+
+    def _record_collected(
+        self,
+        objs: tuple[
+            MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None, ...
+        ],
+        kwargs: dict[str, Any],
+    ) -> list[Recording[UUID]]:
+        """``Application.save``, collecting our aggregates' events directly.
+
+        The library asks each object whether it satisfies its runtime-checkable
+        protocols (an event? something that collects events?); Python answers
+        by listing the protocol's members every time, ~10 µs a command. Our
+        aggregates are ``BaseAggregate`` subclasses (one cached class check);
+        anything else takes the library's way.
+        """
+        processing = ProcessingEvent[UUID]()
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                processing.events.extend(obj.collect_events())
+                processing.aggregates[obj.id] = obj
+            elif obj is not None:
+                processing.collect_events(obj)
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # deprecated hook, called as the library does
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

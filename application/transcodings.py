@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date, time
 from enum import Enum
 from typing import Any
@@ -38,6 +39,9 @@ class EnumAsValue(Transcoding):
     def encode(self, obj: Enum) -> Any:
         return obj.value
 
+    def members(self) -> list[Enum]:
+        return list(self._members.values())
+
     def decode(self, data: Any) -> Enum:
         try:
             return self._members[data]
@@ -52,10 +56,10 @@ class DataclassAsDict(Transcoding):
     def __init__(self, cls: type[Any]) -> None:
         self.type = cls
         self.name = f"dc:{cls.__module__}.{cls.__qualname__}"
-        self._fields = [f.name for f in dataclasses.fields(cls) if f.init]
+        self.fields = tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
     def encode(self, obj: Any) -> dict[str, Any]:
-        return {name: getattr(obj, name) for name in self._fields}
+        return {name: getattr(obj, name) for name in self.fields}
 
     def decode(self, data: dict[str, Any]) -> Any:
         return _recorded(self.type, data, lists_as_tuples=True)
@@ -184,15 +188,62 @@ def register_value_transcodings(transcoder: JSONTranscoder) -> None:
 
 
 class FastJSONTranscoder(JSONTranscoder):
-    """The library's JSON format, decoded with orjson and one walk over the tree.
+    """The library's JSON format, written and read with orjson.
 
-    Same bytes, same objects: tagged values (``_type_``/``_data_``) are revived
-    innermost first, as the stdlib decoder's object hook does. Documents orjson
-    refuses but the stdlib reads (lone surrogates, integers beyond 64 bits,
-    NaN) fall back to the stdlib decoder, so every stored state stays readable.
-    orjson reads an integer beyond 64 bits as a float rather than refusing it,
-    so a document with a float that large takes the stdlib too.
+    Same bytes, same objects. Encoding walks the value once, turning each
+    registered type into its tagged form (``{"_type_": …, "_data_": …}``) by
+    a plan made once per type (a dataclass's fields are read directly), and
+    orjson writes the tree: the bytes are exactly the stdlib encoder's
+    (compact separators, UTF-8, floats as ``repr`` writes them, subclasses of
+    ``str``/``int``/``float``/``list``/``dict`` as the stdlib writes them).
+    What orjson cannot write the same way — integers beyond 64 bits,
+    non-string keys, lone surrogates, cycles — goes to the stdlib encoder,
+    which writes it (or refuses it) as before.
+
+    Decoding reads with orjson and revives tagged values in one walk,
+    innermost first, as the stdlib decoder's object hook does. Documents
+    orjson refuses but the stdlib reads (lone surrogates, integers beyond 64
+    bits, NaN) fall back to the stdlib decoder, so every stored state stays
+    readable. orjson reads an integer beyond 64 bits as a float rather than
+    refusing it, so a document with a float that large takes the stdlib too.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        plans: dict[type[Any], Callable[[Any], Any]] = {}
+        self._plans = plans
+
+        # A closure: the walk runs for every value of every event written,
+        # and values orjson writes as they are are not even called on.
+        def native(value: Any) -> Any:
+            kind = type(value)
+            if kind in _PLAIN:
+                return value
+            if kind is dict:
+                return {
+                    key: item if type(item) in _PLAIN else native(item)
+                    for key, item in value.items()
+                }
+            if kind is list or kind is tuple:
+                return [
+                    item if type(item) in _PLAIN else native(item) for item in value
+                ]
+            plan = plans.get(kind)
+            if plan is None:
+                plan = plans[kind] = self._plan(kind)
+            return plan(value)
+
+        self._native: Callable[[Any], Any] = native
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        self._plans.clear()
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            return orjson.dumps(self._native(obj))
+        except (orjson.JSONEncodeError, RecursionError, _StdlibOnlyError):
+            return super().encode(obj)
 
     def decode(self, data: bytes) -> Any:
         try:
@@ -200,7 +251,75 @@ class FastJSONTranscoder(JSONTranscoder):
         except (orjson.JSONDecodeError, _HugeNumberError):
             return super().decode(data)
 
+    def _plan(self, kind: type[Any]) -> Callable[[Any], Any]:
+        """How to write a value of ``kind``, checked in the stdlib encoder's
+        order: its own JSON types (subclasses included) before transcodings."""
+        native = self._native
+        if issubclass(kind, str):
+            return str.__str__  # the characters, not an override of __str__
+        if issubclass(kind, int):
+            return lambda value: orjson.Fragment(int.__repr__(value))
+        if issubclass(kind, float):
+            return _float
+        if issubclass(kind, list | tuple):
+            return lambda value: [native(item) for item in value]
+        if issubclass(kind, dict):
+            return lambda value: {key: native(item) for key, item in value.items()}
+        transcoding = self.types.get(kind)
+        if transcoding is None:
+            raise _StdlibOnlyError  # the library's refusal, with its message
+        name = transcoding.name
+        if isinstance(transcoding, DataclassAsDict):
+            fields = transcoding.fields
 
+            def dataclass(value: Any) -> Any:
+                return {
+                    "_type_": name,
+                    "_data_": {
+                        field: item
+                        if type(item := getattr(value, field)) in _PLAIN
+                        else native(item)
+                        for field in fields
+                    },
+                }
+
+            return dataclass
+        encode = transcoding.encode
+        if isinstance(transcoding, EnumAsValue):
+            # Each member's tagged form, made once (members are constants and
+            # orjson only reads the tree); a pseudo-member (flags) as any value.
+            members = {
+                member: {"_type_": name, "_data_": native(encode(member))}
+                for member in transcoding.members()
+            }
+
+            def enum(value: Any) -> Any:
+                found = members.get(value)
+                if found is None:
+                    return {"_type_": name, "_data_": native(encode(value))}
+                return found
+
+            return enum
+        return lambda value: {"_type_": name, "_data_": native(encode(value))}
+
+
+class _StdlibOnlyError(Exception):
+    """A value only the stdlib encoder writes (or refuses) as it always did."""
+
+
+def _float(value: float) -> orjson.Fragment:
+    """A float as the stdlib writes it (``repr``; NaN and infinities as
+    JavaScript names)."""
+    if value != value:
+        return orjson.Fragment(b"NaN")
+    if value in (_INFINITY, -_INFINITY):
+        return orjson.Fragment(b"Infinity" if value > 0 else b"-Infinity")
+    return orjson.Fragment(float.__repr__(value))
+
+
+_INFINITY = float("inf")
+#: Written by orjson exactly as the stdlib writes them.
+_PLAIN = frozenset({str, int, bool, type(None)})
 _HUGE = 2.0**63
 
 

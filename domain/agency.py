@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Protocol
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
@@ -16,6 +16,7 @@ from domain.errors import (
     MissingDataError,
     field_name,
 )
+from domain.named_ids import url_id
 from domain.values import AgencyCode, AgencyLevel, LegalAct, Trace
 
 _LEVEL_DEPTH = {
@@ -152,7 +153,7 @@ class Agency(Aggregate):
 
     @staticmethod
     def create_id(code: AgencyCode) -> UUID:
-        return uuid5(NAMESPACE_URL, f"/agencies/{code.value}")
+        return url_id(f"/agencies/{code.value}")
 
     @classmethod
     def register(

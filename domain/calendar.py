@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -15,6 +15,7 @@ from domain.errors import (
     MissingDataError,
     field_name,
 )
+from domain.named_ids import url_id
 from domain.values import Trace
 from domain.working_time import DEFAULT_SESSIONS, Session, WorkingCalendar
 
@@ -94,7 +95,7 @@ class Calendar(Aggregate):
                 "mã đơn vị cấp 1 dạng MX1X2 (ví dụ H34)",
                 "a level-1 unit code MX1X2 (e.g. H34)",
             )
-        return uuid5(NAMESPACE_URL, f"/calendars/{province}")
+        return url_id(f"/calendars/{province}")
 
     @classmethod
     def define(

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -17,6 +17,7 @@ from domain.errors import (
     MissingDataError,
     field_name,
 )
+from domain.named_ids import url_id
 from domain.values import AgencyCode, Trace, validate_field_code
 
 #: Catalogue names are official titles, some of them long.
@@ -203,7 +204,7 @@ class Procedure(Aggregate):
 
     @staticmethod
     def create_id(code: str) -> UUID:
-        return uuid5(NAMESPACE_URL, f"/procedures/{code}")
+        return url_id(f"/procedures/{code}")
 
     @classmethod
     def publish(cls, *, trace: Trace, definition: ProcedureDefinition) -> Procedure:

@@ -17,6 +17,8 @@ from domain.errors import (
 _AGENCY_CODE = re.compile(r"^(\d{3})\.(\d{2})\.(\d{2})\.([A-Z]\d{2})$")
 _FIELD_CODE = re.compile(r"^[A-Z]\d{2}-[A-Z0-9]{1,12}$")
 _ZERO = {3: "000", 2: "00"}
+#: Codes that passed the check (a unit code never becomes invalid).
+_VALID_AGENCY_CODES: set[str] = set()
 
 
 @dataclass(frozen=True, order=True)
@@ -26,12 +28,17 @@ class AgencyCode:
     value: str
 
     def __post_init__(self) -> None:
-        match = _AGENCY_CODE.match(self.value)
+        value = self.value
+        if type(value) is str and value in _VALID_AGENCY_CODES:
+            return  # checked before: commands name the same few units again
+        match = _AGENCY_CODE.match(value)
         if match is None:
-            raise InvalidAgencyCodeError(self.value)
+            raise InvalidAgencyCodeError(value)
         v, z, y, _ = match.groups()
         if (z != "00" and y == "00") or (v != "000" and z == "00"):
-            raise InvalidAgencyCodeError(self.value)
+            raise InvalidAgencyCodeError(value)
+        if type(value) is str and len(_VALID_AGENCY_CODES) < 100_000:
+            _VALID_AGENCY_CODES.add(value)
 
     def __str__(self) -> str:
         return self.value
