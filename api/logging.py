@@ -12,7 +12,7 @@ import orjson
 import structlog
 
 _configured = False
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z", re.ASCII)
 
 
 def _dumps(value: Any, **_: Any) -> bytes:

@@ -10,7 +10,9 @@ from eventsourcing.domain import Aggregate
 from domain.errors import DailySequenceExhaustedError
 from domain.values import AgencyCode
 
-DOSSIER_CODE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{6})-(\d{4})$")
+DOSSIER_CODE = re.compile(
+    r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{6})-(\d{4})\Z", re.ASCII
+)
 MAX_DAILY_SEQUENCE = 9999
 
 

@@ -14,8 +14,8 @@ from domain.errors import (
     InvalidValueError,
 )
 
-_AGENCY_CODE = re.compile(r"^(\d{3})\.(\d{2})\.(\d{2})\.([A-Z]\d{2})$")
-_FIELD_CODE = re.compile(r"^[A-Z]\d{2}-[A-Z0-9]{1,12}$")
+_AGENCY_CODE = re.compile(r"^(\d{3})\.(\d{2})\.(\d{2})\.([A-Z]\d{2})\Z", re.ASCII)
+_FIELD_CODE = re.compile(r"^[A-Z]\d{2}-[A-Z0-9]{1,12}\Z", re.ASCII)
 _ZERO = {3: "000", 2: "00"}
 #: Codes that passed the check (a unit code never becomes invalid).
 _VALID_AGENCY_CODES: set[str] = set()

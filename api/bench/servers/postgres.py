@@ -41,7 +41,7 @@ FAST_SETTINGS: Mapping[str, str] = {
     "full_page_writes": "off",
 }
 
-_DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}\Z", re.ASCII)
 _INSTALL_HINT = (
     "Install PostgreSQL server binaries (Debian: apt-get install postgresql) "
     "or set MOTCUA_TEST_POSTGRES_URL to use an existing server."
