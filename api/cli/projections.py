@@ -128,8 +128,8 @@ def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> Non
                         partial(progress.advance, task),
                     )
                     progress.update(task, completed=total)
-                if read_model == "public_status":
-                    hooks.clear_lookup_cache()  # shared Redis (the API's own: change_log)
+                # Shared Redis and the API workers' own caches (SQLite: change_log)
+                hooks.rebuilt(read_model)
                 console.print(f"{read_model}: {applied} events")
         finally:
             store.close()
