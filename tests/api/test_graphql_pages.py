@@ -18,8 +18,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -30,6 +32,8 @@ from hypothesis import strategies as st
 from adapters.cache.pages import PageCache
 from adapters.settings import Settings
 from api.app import create_app
+from domain.dossier_values import Holder
+from domain.errors import DomainError
 from domain.values import Role
 from tests.api.conftest import RECEIVE, Api, MakeApi, Tokens
 from tests.factories import (
@@ -39,6 +43,10 @@ from tests.factories import (
     JUSTICE,
     OTHER_APPLICANT,
     PROVINCE,
+    VN,
+    desk,
+    digitize_and_sign,
+    trace,
 )
 
 THIRD = "062000000003"
@@ -77,6 +85,9 @@ class Pair:
     reference: TestClient
     tokens: dict[str, str | None]
     codes: list[str]
+    ids: dict[str, UUID] = field(default_factory=dict)
+    forwarded: set[str] = field(default_factory=set)
+    moved: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -131,17 +142,27 @@ def receive(pair: Pair, owner: str) -> None:
         token=pair.kept.tokens.desk(),
     )["receiveDossier"]
     pair.codes.append(result["code"])
+    pair.ids[result["code"]] = UUID(result["dossierId"])
     heard(pair.kept)
 
 
 def forward(pair: Pair, code: str) -> None:
-    pair.kept.post(
-        'mutation F($c: String!) { forwardDossier(dossier: {code: $c}, toAgencyCode: "'
-        + JUSTICE
-        + '", toDepartment: "PHC") { __typename } }',
-        {"c": code},
-        token=pair.kept.tokens.desk(),
-    )
+    """Digitized, signed and forwarded to the Sở Tư pháp's PHC (once): the
+    desk's worklist keeps it (it received it), the department's gains it."""
+    if code in pair.forwarded:
+        return
+    pair.forwarded.add(code)
+    onestop = pair.kept.services.onestop
+    dossier_id = pair.ids[code]
+    now = datetime.now(VN)
+    try:
+        digitize_and_sign(onestop, dossier_id, now)
+        onestop.forward_dossier(
+            dossier_id, trace=trace(desk(), now), to=Holder(JUSTICE, "PHC")
+        )
+        pair.moved.append(code)
+    except DomainError:  # a supplement was requested first: refused, nothing written
+        pass
     heard(pair.kept)
 
 
@@ -232,4 +253,5 @@ def test_kept_pages_answer_as_built_pages_through_changes(pair: Pair) -> None:
     run()
     pages = pair.kept.services.pages
     assert pages is not None
-    assert pages.hits > 20  # the comparison did cover reused pages
+    assert pages.hits > 20
+    assert pair.moved  # and dossiers moving from one unit's worklist to another  # the comparison did cover reused pages
