@@ -5,7 +5,8 @@
   change is seen on every worker within ``LOOKUP_LOCAL_CACHE_MS`` on each
   page: the citizen's ``myDossiers`` and ``dossier(code:)``, the officer's
   ``worklist`` (of the receiving desk's province and of the competent
-  department), for a changed dossier and a new one.
+  department), for a new dossier, one forwarded to a department and one
+  waiting for a supplement.
 * One citizen never sees another's dossier through any kept page
   (Hypothesis over owners × dossiers, every request made twice).
 * A kept page does not outlive its principal's token: expired and forged
@@ -21,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -29,9 +31,23 @@ from hypothesis import strategies as st
 
 from adapters.settings import Settings
 from api.auth import AccessLevel, AuthSettings, TokenIssuer
+from api.wiring import build_application
+from domain.dossier_values import Holder
 from domain.values import Role
 from tests.api.conftest import RECEIVE, UNLIMITED_LOOKUPS, Tokens
-from tests.factories import APPLICANT, BIRTH, JUSTICE, OTHER_APPLICANT, PROVINCE
+from tests.factories import (
+    APPLICANT,
+    BIRTH,
+    JUSTICE,
+    OTHER_APPLICANT,
+    PROVINCE,
+    VN,
+    digitize_and_sign,
+    trace,
+)
+from tests.factories import (
+    desk as desk_actor,
+)
 from tests.integration.test_live_topology import projected
 from tests.served import Served, seeded_settings, served
 
@@ -96,6 +112,11 @@ def shown(
 
 
 def _receive(m: Served, owner: str = APPLICANT.id) -> tuple[str, int]:
+    code, position, _ = _received(m, owner)
+    return code, position
+
+
+def _received(m: Served, owner: str = APPLICANT.id) -> tuple[str, int, UUID]:
     result = _data(
         m.graphql(
             RECEIVE,
@@ -104,7 +125,7 @@ def _receive(m: Served, owner: str = APPLICANT.id) -> tuple[str, int]:
         )
     )["receiveDossier"]
     assert result["__typename"] == "DossierReceived", result
-    return str(result["code"]), int(result["logPosition"])
+    return str(result["code"]), int(result["logPosition"]), UUID(result["dossierId"])
 
 
 def _command(m: Served, mutation: str, code: str, token: str) -> int:
@@ -158,12 +179,29 @@ def test_a_change_reaches_every_workers_pages_within_the_bound(
         assert shown(m, WORK, {"a": PROVINCE}, desk, code) == {"RECEIVED"}
 
         # a dossier new to every page (a page's rows, not only their values)
-        second, position = _receive(m)
+        second, position, second_id = _received(m)
         projected(m, position)
         time.sleep(bound)
         assert shown(m, MY, {}, citizen, second) == {"RECEIVED"}
         assert shown(m, WORK, {"a": PROVINCE}, desk, second) == {"RECEIVED"}
         assert shown(m, WORK, {"a": JUSTICE}, justice, second) == {"RECEIVED"}
+
+        # the second is digitized, signed and forwarded to the department
+        onestop = build_application(m.settings)
+        try:
+            now = datetime.now(VN)
+            digitize_and_sign(onestop, second_id, now)
+            moved = onestop.forward_dossier(
+                second_id, trace=trace(desk_actor(), now), to=Holder(JUSTICE, "PHC")
+            )
+        finally:
+            onestop.close()
+        assert moved.log_position is not None
+        projected(m, moved.log_position)
+        time.sleep(bound)
+        for query, variables, token in pages:
+            if query != ONE:
+                assert shown(m, query, variables, token, second) == {"IN_PROGRESS"}
 
         projected(m, _command(m, SUPPLEMENT, code, justice))
         time.sleep(bound)
@@ -172,7 +210,7 @@ def test_a_change_reaches_every_workers_pages_within_the_bound(
         assert shown(m, ONE, {"code": code}, citizen, code) == waiting
         assert shown(m, WORK, {"a": JUSTICE}, justice, code) == waiting
         assert shown(m, WORK, {"a": PROVINCE}, desk, code) == waiting
-        assert shown(m, ONE, {"code": second}, citizen, second) == {"RECEIVED"}
+        assert shown(m, ONE, {"code": second}, citizen, second) == {"IN_PROGRESS"}
 
 
 OWNERS = (APPLICANT.id, OTHER_APPLICANT.id, "062000000003", "062000000004")
