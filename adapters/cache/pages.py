@@ -161,7 +161,10 @@ class PageCache:
         body: bytes,
         accessed: tuple[str, ...] = (),
     ) -> bool:
-        size = len(body) + 64 * (len(accessed) + 4)
+        # The key holds the request body: counted, or large bodies would
+        # hide their size in the keys.
+        size = len(body) + 64 * (len(accessed) + len(key))
+        size += sum(len(part) for part in key if isinstance(part, bytes | str))
         if size > self._max_bytes:
             return False
         with self._lock:

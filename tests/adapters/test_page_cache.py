@@ -148,6 +148,10 @@ def test_entries_and_bytes_are_bounded() -> None:
     for index in range(5):
         pages.fill(key(f"m{index}"), pages.ticket(), citizen_audience("1"), b"x" * 300)
     assert pages.snapshot()["bytes"] <= 1_000  # type: ignore[operator]
+    # a large request body (part of the key) counts as much as a large answer
+    assert not pages.fill(
+        ("page", b"x" * 2000), pages.ticket(), citizen_audience("1"), b"{}"
+    )
 
 
 # -- any interleaving: a page served is never older than a change of its audience
