@@ -21,6 +21,11 @@ limiter, read-your-writes and caches live in the context and the resolvers,
 which both paths share; the edge layer (``api.edge``: request id, access
 log, metrics, body limit, idempotency) sits outside the route. ``MOTCUA_GRAPHQL_FAST_PATH=n``
 turns it off (the equivalence tests compare the two).
+
+A plan answered directly may also be a *page* (``api.graphql.pages``): its
+response bytes are kept per principal, language and body in the worker's
+page cache (``adapters.cache.pages``) and reused until a change for its
+audience arrives; the token is checked before the cache is asked.
 """
 
 from __future__ import annotations
