@@ -7,6 +7,7 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -215,28 +216,35 @@ class AuthSettings:
 
 
 class VerifiedTokens:
-    """Principals of verified tokens, by SHA-256 of the token, until the
-    token's ``exp``: an ES256 verification costs far more than the rest of a
-    lookup. Bounded; the oldest entries go first. A key withdrawn from the JWKS
-    does not revoke a token already verified here before its expiry."""
+    """Principals of verified tokens, by SHA-256 of the token (32 bytes a
+    token, whatever its length), until the instant verification would refuse
+    it (``exp`` plus the leeway): an ES256 verification costs far more than
+    the rest of a lookup. Bounded; the least recently used go first. A key
+    withdrawn from the JWKS does not revoke a token already verified here
+    before its expiry."""
 
     def __init__(self, max_entries: int = 10_000) -> None:
-        self._entries: dict[bytes, tuple[Principal, float]] = {}
+        self._entries: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
         self._max_entries = max_entries
         self._lock = threading.Lock()
 
     def get(self, token: str) -> Principal | None:
-        entry = self._entries.get(hashlib.sha256(token.encode()).digest())
+        key = hashlib.sha256(token.encode()).digest()
+        entry = self._entries.get(key)
         if entry is None or time.time() >= entry[1]:
             return None
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
         return entry[0]
 
     def put(self, token: str, principal: Principal, expires_at: float) -> None:
         key = hashlib.sha256(token.encode()).digest()
         with self._lock:
             self._entries[key] = (principal, expires_at)
+            self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
-                self._entries.pop(next(iter(self._entries)))
+                self._entries.popitem(last=False)
 
 
 class TokenVerifier:
@@ -302,7 +310,7 @@ class TokenVerifier:
         # Connections that outlive a request (websockets) end at this instant.
         valid_until = float(claims["exp"]) + s.leeway_seconds
         principal = replace(principal_from_claims(claims), valid_until=valid_until)
-        self._verified.put(token, principal, float(claims["exp"]))
+        self._verified.put(token, principal, valid_until)
         return principal
 
     def _jwks_key(self, token: str) -> Any:

@@ -31,6 +31,7 @@ from psycopg import sql
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
 from adapters.cache.local import LocalLookupCache
+from adapters.cache.pages import PAGE_READ_MODELS, PageCache
 from adapters.cache.ports import BackendUnavailableError
 from adapters.cache.redis_backend import RedisTombstones
 from adapters.cache.resilient import ResilientLookupCache
@@ -174,11 +175,15 @@ class OutsideChanges:
         cache: ResilientLookupCache | None,
         feed: StatusFeed,
         loop: asyncio.AbstractEventLoop,
+        pages_changed: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._cache = cache
         self._feed = feed
         self._loop = loop
+        self._pages_changed = pages_changed
+        """Authenticated pages cached by the workers are void (SQLite: a
+        generation bump; see adapters.cache.pages)."""
         self._last = change_log.head(store)
 
     def poll(self) -> None:
@@ -186,6 +191,10 @@ class OutsideChanges:
         if not changes:
             return
         self._last = changes[-1].id
+        if self._pages_changed is not None and any(
+            c.read_model in PAGE_READ_MODELS for c in changes
+        ):
+            self._pages_changed()
         shown = [c for c in changes if c.read_model == PUBLIC_STATUS]
         if not shown or self._loop.is_closed():
             return
@@ -248,11 +257,14 @@ class ChangeListener:
         loop: asyncio.AbstractEventLoop,
         *,
         cache: LocalLookupCache | None = None,
+        pages: PageCache | None = None,
     ) -> None:
         self._url = url
         self._feed = feed
         self._loop = loop
         self._cache = cache
+        self._pages = pages
+        """Served only while ``cache`` is fresh (its barriers): cleared with it."""
         self._barrier_channel = f"motcua_barrier_{secrets.token_hex(8)}"
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -279,18 +291,24 @@ class ChangeListener:
                         self._listen_with_barriers(conn, self._cache)
             except psycopg.Error:
                 self.listening.clear()
-                if self._cache is not None:
-                    self._cache.lost()
+                self._lost()
                 log.warning("change_listener_reconnecting")
                 self._stop.wait(1.0)
+        self._lost()
+
+    def _lost(self) -> None:
         if self._cache is not None:
             self._cache.lost()
+        if self._pages is not None:
+            self._pages.clear()
 
     def _listen_with_barriers(
         self, conn: psycopg.Connection[Any], cache: LocalLookupCache
     ) -> None:
         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._barrier_channel)))
         cache.clear()  # whatever changed before LISTEN was not heard
+        if self._pages is not None:
+            self._pages.clear()
         self.listening.set()
         every = cache.fresh_for / 4
         sent: dict[str, float] = {}
@@ -316,6 +334,8 @@ class ChangeListener:
         except (ValueError, AttributeError, TypeError):
             log.warning("change_payload_ignored", payload=payload[:200])
             return
+        if self._pages is not None:
+            self._pages.changed(changes)
         if PUBLIC_STATUS in changes and changes[PUBLIC_STATUS] is None:
             # Everything (a rebuild's swap): drop it all, wake every subscriber.
             if self._cache is not None:
@@ -334,13 +354,14 @@ class ChangeListener:
         self._thread.join(timeout=5)
 
 
-def notify_everything_changed(url: str) -> None:
-    """After a rebuild's swap of the public lookup: every API worker drops its
-    own cache (the shared one is cleared by :class:`ProjectorHooks`)."""
+def notify_everything_changed(url: str, read_model: str = PUBLIC_STATUS) -> None:
+    """After a rebuild's swap of ``read_model``: every API worker drops what
+    it cached from it (the public lookup: its own cache, the shared one is
+    cleared by :class:`ProjectorHooks`; authenticated pages: theirs)."""
     with psycopg.Connection.connect(url, autocommit=True) as conn:
         conn.execute(
             "SELECT pg_notify(%s, %s)",
-            (CHANGES_CHANNEL, json.dumps({PUBLIC_STATUS: None})),
+            (CHANGES_CHANNEL, json.dumps({read_model: None})),
         )
 
 
@@ -379,6 +400,14 @@ class ProjectorHooks:
             self._loop.run(self._caches.lookup_cache.clear())
         if self._settings.is_postgres:
             notify_everything_changed(self._settings.database_url)
+
+    def rebuilt(self, read_model: str) -> None:
+        """After a rebuild's swap: the API workers' caches of that read model
+        (on SQLite they read the change log instead)."""
+        if read_model == PUBLIC_STATUS:
+            self.clear_lookup_cache()
+        elif self._settings.is_postgres:
+            notify_everything_changed(self._settings.database_url, read_model)
 
     def __exit__(self, *_: object) -> None:
         if self._drain is not None:

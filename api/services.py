@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
 import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
+from adapters.cache.pages import PageCache
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
 from adapters.integration import integrator as integration
@@ -104,6 +106,8 @@ class Services:
     access: AccessJournal | None = None
     """Reads of personal data by officers and reviewers (api/access_log.py)."""
     access_view: AccessLogView | None = None
+    pages: PageCache | None = None
+    """Authenticated pages as whole answers (adapters/cache/pages.py)."""
     _lease: ProjectorLease | None = None
     _fanout: LocalFanout | None = None
     _standby: threading.Thread | None = None
@@ -162,6 +166,7 @@ class Services:
                 self.feed,
                 loop,
                 cache=self.caches.local_cache,
+                pages=self.pages,
             )
             self._listener.start()
         else:
@@ -221,6 +226,7 @@ class Services:
             self.caches.lookup_cache if self.cache_enabled else None,
             self.feed,
             loop,
+            self._pages_changed(),
         )
         # Other workers' saves do not ring this process's doorbell: poll often.
         pause = FOLLOW_POLL_SECONDS if self.workers > 1 else FOLLOW_SECONDS
@@ -241,6 +247,14 @@ class Services:
             daemon=True,
         )
         self._thread.start()
+
+    def _pages_changed(self) -> Callable[[], None] | None:
+        """What a change made outside the projector (CLI retry or rebuild)
+        does to the cached pages: on SQLite every worker's pages are void by
+        the shared generation, on PostgreSQL the CLI notifies each worker."""
+        if self.pages is None:
+            return None
+        return self.generation.bump if self.generation is not None else self.pages.clear
 
     def _start_integrator(self) -> None:
         """In this process (embedded default): each follower rings its own bell."""
@@ -300,6 +314,7 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         settings.value("READ_WAITERS_MAX"),
     )
     return Services(
+        pages=page_cache(settings, caches, generation),
         settings=settings,
         onestop=onestop,
         store=store,
@@ -338,3 +353,22 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         ),
         access_view=AccessLogView(store),
     )
+
+
+def page_cache(
+    settings: Settings, caches: CacheBackends, generation: Generation | None
+) -> PageCache | None:
+    """Only where changes reach every worker in time: PostgreSQL with the
+    barrier-checked change channel, SQLite with the shared generation."""
+    entries: int = settings.value("PAGE_CACHE_ENTRIES")
+    if entries == 0:
+        return None
+    size: int = settings.value("PAGE_CACHE_BYTES")
+    if settings.is_postgres:
+        local = caches.local_cache
+        if local is None:
+            return None
+        return PageCache(max_entries=entries, max_bytes=size, usable=local.fresh)
+    if generation is None:
+        return None
+    return PageCache(max_entries=entries, max_bytes=size, generation=generation)

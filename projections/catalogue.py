@@ -50,6 +50,11 @@ class AgencyEntry:
     parent_code: str | None
 
 
+AGENCY_NAMES = "agencies"
+"""Change key of a batch that registered or renamed an agency (citizen
+pages show agency names)."""
+
+
 class CatalogueProjection(Projection):
     name = "catalogue"
     tables: ClassVar[dict[str, str]] = {
@@ -80,6 +85,7 @@ class CatalogueProjection(Projection):
                 parent.value if parent else None,
             ),
         )
+        self.changed.add(AGENCY_NAMES)
 
     @apply.register
     def renamed(self, event: Agency.Renamed, sql: Sql) -> None:
@@ -87,6 +93,7 @@ class CatalogueProjection(Projection):
             f"UPDATE {self.table('agencies')} SET name = ? WHERE agency_id = ?",
             (event.name, str(event.originator_id)),
         )
+        self.changed.add(AGENCY_NAMES)
 
     @apply.register
     def department_added(self, event: Agency.DepartmentAdded, sql: Sql) -> None:

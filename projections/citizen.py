@@ -7,7 +7,7 @@ citizen read model cannot show a result early (R-25).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, singledispatchmethod
@@ -39,7 +39,7 @@ from domain.dossier_events import (
 from domain.dossier_state import DossierState
 from domain.dossier_status import DossierStatus
 from projections.base import Projection, local_iso, local_time, utc
-from projections.dossier_rows import DossierRows, Stored
+from projections.dossier_rows import DossierRows, Row, Stored
 from projections.ports import ReadStore, Sql
 from projections.rows import GroupFold
 from projections.timeline_text import describe
@@ -163,6 +163,12 @@ def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
     }
 
 
+def _owner(row: Row) -> Iterable[str | None]:
+    """Change key: the owner, whose pages show the row (every event of a
+    dossier folds its row, so its steps, fees and results are covered)."""
+    yield row.get("owner_id")
+
+
 class CitizenProjection(Projection):
     name = "citizen"
     version = 3
@@ -194,7 +200,12 @@ class CitizenProjection(Projection):
     def __init__(self, suffix: str = "") -> None:
         super().__init__(suffix)
         self.folded = DossierRows(
-            self.table("dossiers"), _DOSSIER_COLUMNS, _columns, conflict="dossier_id"
+            self.table("dossiers"),
+            _DOSSIER_COLUMNS,
+            _columns,
+            conflict="dossier_id",
+            keys_of=_owner,
+            changed=self.changed,
         )
         pair = ("dossier_id", "version")
         self.supplements = GroupFold(

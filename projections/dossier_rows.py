@@ -11,7 +11,7 @@ changed row once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import fields
 from datetime import datetime
 from enum import Enum
@@ -143,9 +143,20 @@ class DossierRows:
     """One row per dossier in ``table``, keyed by ``dossier_id``."""
 
     def __init__(
-        self, table: str, columns: tuple[str, ...], derive: Derive, *, conflict: str
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        derive: Derive,
+        *,
+        conflict: str,
+        keys_of: Callable[[Row], Iterable[str | None]] | None = None,
+        changed: set[str] | None = None,
     ) -> None:
         self.table = table
+        self.keys_of = keys_of
+        """Who reads a row (change keys), from its columns before and after."""
+        self.changed = changed
+        """Where a flush adds the change keys of the rows it wrote."""
         self.columns = (*columns, STATE)
         self.derive = derive
         self.conflict = conflict
@@ -207,6 +218,10 @@ class DossierRows:
         self._dirty.add(key)
         return before, after
 
+    def _changed(self, row: Row) -> None:
+        if self.keys_of is not None and self.changed is not None:
+            self.changed.update(key for key in self.keys_of(row) if key)
+
     def flush(self, sql: Sql) -> None:
         if self._dirty:
             names = ", ".join(self.columns)
@@ -218,8 +233,12 @@ class DossierRows:
             for key in sorted(self._dirty):
                 state = self._states[key]
                 row = self._rows[key]
+                if self.keys_of is not None:
+                    self._changed(row)
                 stored, row[STATE] = _SHARED.encode(state)
                 row.update(self.derive(state, stored))
+                if self.keys_of is not None:
+                    self._changed(row)
                 rows.append(self._values(row))
             insert_rows(
                 sql,

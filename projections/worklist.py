@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -14,7 +14,7 @@ from domain.dossier_status import OPEN, DossierStatus
 from domain.values import AgencyCode
 from domain.visibility import officer_sees
 from projections.base import Projection, local_iso, utc
-from projections.dossier_rows import DossierRows, Stored, units_text
+from projections.dossier_rows import DossierRows, Row, Stored, units_text
 from projections.ports import ReadStore, Sql
 
 _COLUMNS = (
@@ -155,6 +155,15 @@ def _columns(state: DossierState, stored: Stored) -> dict[str, Any]:
     }
 
 
+def _units(row: Row) -> Iterable[str | None]:
+    """Change keys: every unit whose worklist may show the row (the columns
+    ``open_for`` matches), so the pages of their scopes can be dropped."""
+    yield row.get("holder_agency")
+    yield row.get("competent_agency")
+    yield row.get("receiving_agency")
+    yield from (row.get("involved_agencies") or "").split(",")
+
+
 class WorklistProjection(Projection):
     name = "worklist"
     version = 4
@@ -180,7 +189,12 @@ class WorklistProjection(Projection):
     def __init__(self, suffix: str = "") -> None:
         super().__init__(suffix)
         self.folded = DossierRows(
-            self.table("dossiers"), _COLUMNS, _columns, conflict="dossier_id"
+            self.table("dossiers"),
+            _COLUMNS,
+            _columns,
+            conflict="dossier_id",
+            keys_of=_units,
+            changed=self.changed,
         )
 
     @singledispatchmethod

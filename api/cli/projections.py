@@ -144,8 +144,10 @@ def rebuild_command(name: Annotated[str | None, typer.Argument()] = None) -> Non
             progress.update(task, completed=int(heads[index]))
     # After the children: the hooks' threads must not exist when they fork.
     with ProjectorHooks(settings) as hooks:
-        if any("public_status" in g for g in groups):
-            hooks.clear_lookup_cache()  # shared Redis (the API's own: change_log)
+        for group in groups:
+            for read_model in group:
+                # Shared Redis and the API workers' own caches (SQLite: change_log)
+                hooks.rebuilt(read_model)
     for group, events in zip(groups, applied, strict=True):
         for read_model in group:  # one pass over the log for the group
             console.print(f"{read_model}: {events} events")

@@ -74,6 +74,9 @@ class Context(BaseContext):
         self.client = client
         self.request_id = request_id
         self.refusal = refusal
+        self.accessed: tuple[str, ...] = ()
+        """Dossiers whose personal data this request showed an officer (the
+        worklist): a cached page records them again on reuse."""
         self.stated_purpose = stated_purpose
         """``X-Access-Purpose`` as sent (see ``purpose``)."""
         """Why a websocket handshake is refused (the router answers it)."""

@@ -21,6 +21,11 @@ limiter, read-your-writes and caches live in the context and the resolvers,
 which both paths share; the edge layer (``api.edge``: request id, access
 log, metrics, body limit, idempotency) sits outside the route. ``MOTCUA_GRAPHQL_FAST_PATH=n``
 turns it off (the equivalence tests compare the two).
+
+A plan answered directly may also be a *page* (``api.graphql.pages``): its
+response bytes are kept per principal, language and body in the worker's
+page cache (``adapters.cache.pages``) and reused until a change for its
+audience arrives; the token is checked before the cache is asked.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.types import ExecutionResult
 from strawberry.utils.await_maybe import await_maybe
 
+from adapters.cache.pages import PageCache, PageKey, Ticket
 from api.graphql.context import Context
 from api.graphql.cost import operation_cost
 from api.graphql.direct import Irregular, Shape, arguments, root_path, shape_of
@@ -60,6 +66,7 @@ from api.graphql.documents import (
     DocumentCaches,
     tokens,
 )
+from api.graphql.pages import PageRule, page_rule
 from api.graphql.request_body import decode_json
 from api.graphql.router import MotcuaGraphQLRouter
 from api.graphql.schema import MAX_TOKENS, MotcuaSchema, mask_errors
@@ -110,6 +117,8 @@ class Plan:
     """Variables given to a ``limit`` argument: the only ones the cost reads."""
     shape: Shape | None = None
     """How to run it directly (``api.graphql.direct``), when it is that simple."""
+    page: PageRule | None = None
+    """When its answer may be kept as a whole page (``api.graphql.pages``)."""
     costs: dict[tuple[object, ...], int] = field(default_factory=dict, compare=False)
     """Cost by the values (and types) of ``sized_by``: one entry when none."""
 
@@ -170,8 +179,9 @@ class FastQueries:
             return None
         if self.router._get_stream_transport_from_headers(request.headers):
             return None
+        raw = await request.body()
         try:
-            body = decode_json(await request.body())
+            body = decode_json(raw)
         except MalformedBodyError:
             return None
         if not isinstance(body, dict):
@@ -189,6 +199,16 @@ class FastQueries:
         plan = self._plan(query, name)
         if plan is _NO_PLAN:
             return None
+        fill: _Fill | None = None
+        pages = context.services.pages
+        if plan.page is not None and pages is not None:
+            key = plan.page.key(context, raw)
+            if key is not None:
+                page = pages.get(key)
+                if page is not None:
+                    plan.page.reused(context, page.accessed)
+                    return _replay(page.body)
+                fill = _Fill(pages, key, pages.ticket(), plan.page)
         try:
             cost = plan.cost(self.schema._schema, variables)
         except Exception:
@@ -197,7 +217,7 @@ class FastQueries:
             return None
         if plan.shape is not None:
             return await self._run_direct(
-                plan, plan.shape, context, variables, extensions, sub_response
+                plan, plan.shape, context, variables, extensions, sub_response, fill
             )
         return await self._run(plan, context, variables, extensions, sub_response)
 
@@ -209,6 +229,7 @@ class FastQueries:
         variables: dict[str, Any] | None,
         extensions: dict[str, Any] | None,
         sub_response: Response,
+        fill: _Fill | None = None,
     ) -> Response:
         schema = self.schema
         executor = schema.execution_context_class.build(
@@ -244,7 +265,18 @@ class FastQueries:
             return await self._run(
                 plan, context, variables, extensions, sub_response, (value, None)
             )
-        return self._respond(data, None, sub_response)
+        response = self._respond(data, None, sub_response)
+        if fill is not None and not sub_response.headers.raw:
+            audience = fill.rule.audience(context, args)
+            if audience is not None and sub_response.status_code is None:
+                fill.pages.fill(
+                    fill.key,
+                    fill.ticket,
+                    audience,
+                    bytes(response.body),
+                    context.accessed,
+                )
+        return response
 
     async def _run(
         self,
@@ -346,7 +378,25 @@ class FastQueries:
                 }
             )
         )
-        return Plan(document, name, sized_by, shape_of(self.schema._schema, operation))
+        shape = shape_of(self.schema._schema, operation)
+        page = None if shape is None else page_rule(shape)
+        return Plan(document, name, sized_by, shape, page)
+
+
+@dataclass(frozen=True)
+class _Fill:
+    """A page missed in the cache: kept if answered directly, unless a change
+    for its audience came after ``ticket`` (taken before the read)."""
+
+    pages: PageCache
+    key: PageKey
+    ticket: Ticket
+    rule: PageRule
+
+
+def _replay(body: bytes) -> Response:
+    """A kept page, as the router's ``create_response`` built it."""
+    return Response(body, media_type="application/json", status_code=200)
 
 
 def _given(value: Any, error: Exception | None) -> Callable[..., Any]:

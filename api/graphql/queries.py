@@ -322,9 +322,9 @@ class Query:
             return [OfficerDossier.of(i, context.language, view) for i in items]
 
         found = await context.run(load)
-        context.services.record_access(
-            principal, [d.dossier_id for d in found], context.purpose("worklist")
-        )
+        accessed = [str(d.dossier_id) for d in found]
+        context.services.record_access(principal, accessed, context.purpose("worklist"))
+        context.accessed = tuple(accessed)  # recorded again when the page is reused
         return found
 
     @strawberry.field(

@@ -607,3 +607,43 @@ def test_a_refused_token_is_never_remembered(tmp_path: Path) -> None:
         with pytest.raises(InvalidTokenError):
             verifier.verify(forged)
         assert verifier.verified(forged) is None
+
+
+def test_remembered_tokens_are_bounded_least_recently_used_first(
+    tmp_path: Path,
+) -> None:
+    from api.auth import VerifiedTokens
+
+    remembered = VerifiedTokens(max_entries=2)
+    officer = Principal(AccessLevel.OFFICER, "desk-1", PROVINCE)
+    far = time.time() + 3600
+    remembered.put("a", officer, far)
+    remembered.put("b", officer, far)
+    assert remembered.get("a") == officer  # used: now the most recent
+    remembered.put("c", officer, far)
+    assert remembered.get("b") is None
+    assert remembered.get("a") == officer
+    assert remembered.get("c") == officer
+    remembered.put("d", officer, time.time() - 1)  # already past its validity
+    assert remembered.get("d") is None
+
+
+def test_a_token_is_remembered_through_its_leeway_and_no_longer(
+    tmp_path: Path,
+) -> None:
+    """Verification accepts a token until exp + leeway: so does the memory."""
+    settings = AuthSettings(data_dir=tmp_path, leeway_seconds=2)
+    issuer, verifier = TokenIssuer.from_settings(settings), TokenVerifier(settings)
+    token = issuer.issue(
+        AccessLevel.CITIZEN,
+        subject="062000000001",
+        eid_level=2,
+        ttl=timedelta(seconds=1),
+    )
+    first = verifier.verify(token)
+    time.sleep(1.3)  # expired, within the leeway: still accepted, from memory
+    assert verifier.verified(token) == first
+    time.sleep(2.0)
+    assert verifier.verified(token) is None
+    with pytest.raises(InvalidTokenError):
+        verifier.verify(token)

@@ -272,3 +272,39 @@ def test_lines_spooled_one_per_dossier_still_drain(tmp_path: Path) -> None:
     finally:
         journal.close()
         store.close()
+
+
+def test_a_long_spool_drains_in_slices_each_row_once(tmp_path: Path) -> None:
+    """A busy pass drains in slices (the GIL let go between them); a pass
+    that stopped after some slices and is run again adds nothing twice."""
+    from api.access_log import _LINES_PER_SLICE
+    from projections.access_log import ACCESS_LOG
+
+    store, journal = _journal(tmp_path)
+    reads = 5 * _LINES_PER_SLICE + 7
+    try:
+        for index in range(reads):
+            journal.record(
+                f"d{index}",
+                f"d{index}-b",
+                f"d{index}-c",
+                actor_id="desk-1",
+                role="officer:desk",
+                agency_code=PROVINCE,
+                department="P1",
+                purpose="worklist",
+            )
+        assert journal.flush() == 3 * reads
+        # as if the pass had stopped after its first slice
+        spooled = journal.path.read_bytes().splitlines(keepends=True)
+        journal._offset = sum(len(line) for line in spooled[:_LINES_PER_SLICE])
+        journal.flush()
+        (count,) = store.query(f"SELECT COUNT(*) FROM {ACCESS_LOG}")[0]
+        assert count == 3 * reads
+        ((distinct,),) = store.query(
+            f"SELECT COUNT(DISTINCT dossier_id) FROM {ACCESS_LOG}"
+        )
+        assert distinct == 3 * reads
+    finally:
+        journal.close()
+        store.close()

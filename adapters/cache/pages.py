@@ -1,0 +1,267 @@
+"""Each API worker's own cache of whole answers to authenticated pages.
+
+A citizen's ``myDossiers`` / ``dossier(code:)`` and an officer's ``worklist``
+cost 10-25 times a bare JSON route when built per request (reads, row
+building, GraphQL completion), yet they change only when the projector
+commits a change to their dossiers. This cache keeps the response bytes per
+(principal, language, request body) and drops them when such a change
+arrives:
+
+* a page belongs to one *audience*: ``citizen:<owner>`` (the canonical
+  applicant id: the citizen read model's change keys) or ``unit:<scope>``
+  (the worklist's agency scope); a change of the worklist read model names
+  the units a dossier had before and after it (holder, competent, receiving,
+  involved), and drops the pages of every scope whose subtree pattern — the
+  same ``LIKE`` pattern the worklist query uses — matches one of them;
+* a change of agency names (the ``catalogue`` read model) drops every
+  citizen page (they show ``agencyName``); a read model rebuilt as a whole
+  (``None`` keys) drops everything.
+
+A fill carries the *ticket* taken before the read model was read: a change
+heard after the ticket for the page's audience voids the fill, so a page read
+before a commit is never kept after that commit's invalidation (as
+:class:`~adapters.cache.local.LocalLookupCache`). Pages are served only while
+``usable()`` says the change channel is caught up: on PostgreSQL the
+listener's last barrier is younger than ``MOTCUA_LOOKUP_LOCAL_CACHE_MS``; on
+SQLite (no channel, one projecting worker) a page carries the workers'
+shared *generation* read before the read and is served only while it is
+unchanged (every committed batch bumps it), which is exact but coarse.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from adapters.workers import Generation
+from domain.dossier_values import canonical_applicant_id
+from domain.errors import DomainError
+from projections.worklist import subtree_pattern
+
+CITIZEN = "citizen"
+WORKLIST = "worklist"
+CATALOGUE = "catalogue"
+PAGE_READ_MODELS = frozenset({CITIZEN, WORKLIST, CATALOGUE})
+"""The read models whose changes reach cached pages (their change keys)."""
+
+PageKey = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    accessed: tuple[str, ...]
+    """Dossier ids the page shows an officer: recorded again on every hit."""
+    audience: str
+    stamp: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Ticket:
+    number: int
+    stamp: int
+
+
+def citizen_audience(owner: str) -> str:
+    return f"{CITIZEN}:{owner}"
+
+
+def unit_audience(scope: str) -> str:
+    return f"{WORKLIST}:{scope}"
+
+
+@lru_cache(maxsize=4096)
+def _scope_matcher(scope: str) -> re.Pattern[str] | None:
+    """The worklist query's ``LIKE`` pattern of ``scope`` as a regular
+    expression (case-insensitive like SQLite's: dropping more is harmless)."""
+    try:
+        pattern = subtree_pattern(scope)
+    except DomainError:
+        return None
+    parts = ("." if c == "_" else ".*" if c == "%" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def _canonical(owner: str) -> str:
+    try:
+        return canonical_applicant_id(owner)
+    except (DomainError, ValueError):
+        return owner
+
+
+class PageCache:
+    """Thread-safe: filled and read on the event loop, invalidated from the
+    change listener's thread (PostgreSQL) or the projector's (SQLite)."""
+
+    def __init__(
+        self,
+        *,
+        max_entries: int,
+        max_bytes: int,
+        usable: Callable[[], bool] = lambda: True,
+        generation: Generation | None = None,
+        max_changes: int = 10_000,
+    ) -> None:
+        if max_entries <= 0 or max_bytes <= 0:
+            raise ValueError("a page cache needs room")
+        self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._usable = usable
+        self._generation = generation
+        self._pages: OrderedDict[PageKey, Page] = OrderedDict()
+        self._by_audience: dict[str, set[PageKey]] = {}
+        self._bytes = 0
+        self._number = 0
+        self._changes: deque[tuple[int, str, str]] = deque()
+        """(number, kind, key) of recent changes, for fills with older tickets."""
+        self._max_changes = max_changes
+        self._floor = 0
+        """Fills with an older ticket are void (a clear, or a forgotten change)."""
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def usable(self) -> bool:
+        return self._usable()
+
+    def _stamp(self) -> int:
+        return 0 if self._generation is None else self._generation.value()
+
+    def get(self, key: PageKey) -> Page | None:
+        page = self._pages.get(key)
+        if page is None:
+            self.misses += 1
+            return None
+        if page.stamp != self._stamp() or not self._usable():
+            self.misses += 1
+            return None
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+        self.hits += 1
+        return page
+
+    def ticket(self) -> Ticket:
+        """Take before reading the read models; pass to :meth:`fill`."""
+        return Ticket(self._number, self._stamp())
+
+    def fill(
+        self,
+        key: PageKey,
+        ticket: Ticket,
+        audience: str,
+        body: bytes,
+        accessed: tuple[str, ...] = (),
+    ) -> bool:
+        # The key holds the request body: counted, or large bodies would
+        # hide their size in the keys.
+        size = len(body) + 64 * (len(accessed) + len(key))
+        size += sum(len(part) for part in key if isinstance(part, bytes | str))
+        if size > self._max_bytes:
+            return False
+        with self._lock:
+            if ticket.number < self._floor or self._changed_since(ticket, audience):
+                return False
+            self._drop(key)
+            self._pages[key] = Page(body, accessed, audience, ticket.stamp, size)
+            self._by_audience.setdefault(audience, set()).add(key)
+            self._bytes += size
+            while len(self._pages) > self._max_entries or self._bytes > self._max_bytes:
+                self._drop(next(iter(self._pages)))
+            return True
+
+    def _changed_since(self, ticket: Ticket, audience: str) -> bool:
+        kind, _, who = audience.partition(":")
+        for number, changed_kind, changed in reversed(self._changes):
+            if number <= ticket.number:
+                break
+            if changed_kind == CATALOGUE and kind == CITIZEN:
+                return True
+            if changed_kind != kind:
+                continue
+            if kind == CITIZEN and changed == who:
+                return True
+            if kind == WORKLIST:
+                matcher = _scope_matcher(who)
+                if matcher is None or matcher.fullmatch(changed):
+                    return True
+        return False
+
+    def _drop(self, key: PageKey) -> None:
+        page = self._pages.pop(key, None)
+        if page is None:
+            return
+        self._bytes -= page.size
+        keys = self._by_audience.get(page.audience)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._by_audience[page.audience]
+
+    def changed(self, changes: Mapping[str, Iterable[str] | None]) -> None:
+        """Keys the projector committed (``{read model: keys}``; ``None`` keys:
+        the whole read model was replaced)."""
+        with self._lock:
+            for read_model, keys in changes.items():
+                if read_model not in PAGE_READ_MODELS:
+                    continue
+                if keys is None:
+                    self._clear()
+                    continue
+                for key in keys:
+                    self._number += 1
+                    if read_model == CITIZEN:
+                        key = _canonical(key)
+                        self._drop_audience(citizen_audience(key))
+                    elif read_model == CATALOGUE:
+                        for audience in list(self._by_audience):
+                            if audience.startswith(f"{CITIZEN}:"):
+                                self._drop_audience(audience)
+                    else:
+                        self._drop_units(key)
+                    self._changes.append((self._number, read_model, key))
+            while len(self._changes) > self._max_changes:
+                forgotten, _, _ = self._changes.popleft()
+                self._floor = max(self._floor, forgotten)
+
+    def _drop_audience(self, audience: str) -> None:
+        for key in list(self._by_audience.get(audience, ())):
+            self._drop(key)
+
+    def _drop_units(self, unit: str) -> None:
+        prefix = f"{WORKLIST}:"
+        for audience in list(self._by_audience):
+            if not audience.startswith(prefix):
+                continue
+            matcher = _scope_matcher(audience[len(prefix) :])
+            if matcher is None or matcher.fullmatch(unit):
+                self._drop_audience(audience)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
+        self._number += 1
+        self._floor = self._number
+        self._pages.clear()
+        self._by_audience.clear()
+        self._changes.clear()
+        self._bytes = 0
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "usable": self.usable(),
+            "entries": len(self._pages),
+            "bytes": self._bytes,
+            "hits": self.hits,
+            "misses": self.misses,
+        }

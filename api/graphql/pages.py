@@ -1,0 +1,110 @@
+"""Which authenticated read queries may be answered from a kept page.
+
+A plan whose operation is one root field answered directly
+(``api.graphql.direct``: plain leaves only, so no nested resolver such as
+``openedBy`` or the officer's timeline) is a *page* when its answer depends
+only on the read models whose changes reach the page cache
+(``adapters.cache.pages``), the principal, the language and the request:
+
+* ``myDossiers(limit:)`` and ``dossier(code:)`` of a citizen: the citizen
+  read model's rows of the owner, and agency names;
+* ``worklist(agencyCode:, status:, department:, limit:)`` of an officer or
+  reviewer, without ``needsApology`` or ``dueAtShown`` among its fields: the
+  worklist rows of the scope's subtree. Its clock-dependent arguments
+  (``dueWithinHours``, ``overdue``, ``needsApology``) and fields (worked out
+  from the working calendar at the instant of the request) are never kept.
+
+``after:`` (read-your-writes) is not a page argument: such a query waits and
+reads as before. A kept worklist page records its dossiers in the access log
+again on every reuse, exactly as a built one does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from graphql import FieldNode, InlineFragmentNode, SelectionNode
+
+from adapters.cache.pages import PageKey, citizen_audience, unit_audience
+from api.auth import AccessLevel
+from api.graphql.context import Context
+from api.graphql.direct import Shape
+
+_CITIZEN: Final = frozenset({AccessLevel.CITIZEN})
+_OFFICER: Final = frozenset({AccessLevel.OFFICER, AccessLevel.REVIEWER})
+_ARGUMENTS: Final = {
+    "myDossiers": frozenset({"limit"}),
+    "dossier": frozenset({"code"}),
+    "worklist": frozenset({"agencyCode", "status", "department", "limit"}),
+}
+_CLOCK_FIELDS: Final = frozenset({"needsApology", "dueAtShown"})
+"""Officer fields worked out from the calendar at the request's instant."""
+
+
+@dataclass(frozen=True)
+class PageRule:
+    field: str
+    levels: frozenset[AccessLevel]
+
+    def key(self, context: Context, body: bytes) -> PageKey | None:
+        """Everything the answer depends on besides the read models."""
+        principal = context.principal
+        if principal.level not in self.levels:
+            return None
+        return (
+            self.field,
+            principal.level,
+            principal.subject,
+            principal.agency_code,
+            principal.department,
+            principal.roles,
+            context.language,
+            body,
+        )
+
+    def audience(self, context: Context, args: Mapping[str, Any]) -> str | None:
+        """Whose changes drop the page (``None``: not kept)."""
+        principal = context.principal
+        if self.levels is _CITIZEN:
+            return (
+                None if not principal.subject else citizen_audience(principal.subject)
+            )
+        scope = args.get("agency_code", args.get("agencyCode")) or principal.agency_code
+        return None if not isinstance(scope, str) else unit_audience(scope)
+
+    def reused(self, context: Context, accessed: tuple[str, ...]) -> None:
+        """What building the page did besides answering: the access log."""
+        if accessed:
+            context.services.record_access(
+                context.principal, list(accessed), context.purpose(self.field)
+            )
+        context.accessed = accessed
+
+
+def page_rule(shape: Shape) -> PageRule | None:
+    field = shape.node.name.value
+    allowed = _ARGUMENTS.get(field)
+    if allowed is None or shape.root_type.name != "Query":
+        return None
+    if any(
+        argument.name.value not in allowed for argument in shape.node.arguments or ()
+    ):
+        return None
+    if field == "worklist":
+        assert shape.node.selection_set is not None
+        if _names(shape.node.selection_set.selections) & _CLOCK_FIELDS:
+            return None
+        return PageRule(field, _OFFICER)
+    return PageRule(field, _CITIZEN)
+
+
+def _names(selections: tuple[SelectionNode, ...]) -> set[str]:
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            names |= _names(selection.selection_set.selections)
+    return names
