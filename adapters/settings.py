@@ -119,6 +119,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SAVED_DOSSIERS_CACHE", integer(0, 1_000_000), str(_APP.saved_dossiers_cache), "dossiers this process saved last, reused for the next command without a read (the primary key rejects a stale one and the command re-runs); `0` = always read"),
     Variable("POSTGRES_SINGLE_ROUND_TRIP", flag(), "y", "send a save's `BEGIN; LOCK; NOTIFY; INSERT; COMMIT` as one query (same statements, same lock)"),
     Variable("POSTGRES_GROUP_COMMIT", flag(), "y", "saves of one process arriving while others are being written share the next transaction (one lock, one NOTIFY, one COMMIT); the table lock is held for the insert only and the caller is acknowledged once the WAL flush is confirmed; a version conflict in a group falls back to one save at a time. Needs the single round trip"),
+    Variable("POSTGRES_READ_WAIT_SECONDS", number("0.1", "120"), "5", "how long an API read waits for a connection of the read models' PostgreSQL pool (server down, every connection busy) before answering `STORE_UNAVAILABLE` instead of hanging"),
     Variable("POSTGRES_CONNECT_TIMEOUT", integer(1, 600), "30", "seconds to wait for a PostgreSQL connection before a command fails (exit code 1)"),
     Variable("READY_MAX_LAG", integer(1, 1_000_000_000), "1000", "`/readyz` answers 503 `not_ready` when a read model is more than this many events behind the log (or has dead letters)"),
     Variable("SUBSCRIPTIONS_MAX", integer(1, 1_000_000), "1000", "live subscriptions per API process; more are refused (`TOO_MANY_SUBSCRIPTIONS`)"),

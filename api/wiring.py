@@ -66,7 +66,10 @@ def build_national_warehouse(settings: Settings) -> HttpNationalWarehouse | None
 
 def build_read_store(settings: Settings) -> ReadStore:
     if settings.is_postgres:
-        return PostgresReadStore(settings.database_url)
+        return PostgresReadStore(
+            settings.database_url,
+            wait=float(settings.value("POSTGRES_READ_WAIT_SECONDS")),
+        )
     if settings.is_memory:
         return SQLiteReadStore(":memory:")
     return SQLiteReadStore(persistence_env(settings.database_url)["SQLITE_DBNAME"])

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from domain.errors import LabelledError
+
 Row = tuple[Any, ...]
 
 
@@ -125,6 +127,16 @@ def rows_per_statement(row: Sequence[Any]) -> int:
 
 def insert_rows(sql: Sql, query: str, rows: Sequence[Sequence[Any]]) -> None:
     sql.insert_rows(query, rows)
+
+
+class StoreUnavailableError(LabelledError):
+    """A read found no database connection within its bound: answered at
+    once rather than after the pool's long wait (every request has a bounded
+    cost)."""
+
+    code = "STORE_UNAVAILABLE"
+    vi = "Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại sau"
+    en = "The database is temporarily unreachable; please try again later"
 
 
 class ReadStore(ABC):

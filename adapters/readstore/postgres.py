@@ -10,12 +10,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.ports import (
     ReadStore,
     Row,
     Sql,
+    StoreUnavailableError,
     chunks,
     rows_per_statement,
     split_values,
@@ -95,10 +96,15 @@ class _PostgresSql(Sql):
 class PostgresReadStore(ReadStore):
     dialect = "postgres"
 
-    def __init__(self, url: str, *, max_size: int = 8) -> None:
+    def __init__(self, url: str, *, max_size: int = 8, wait: float = 5.0) -> None:
         self._max_size = max_size
         self._pool = ConnectionPool(
-            url, min_size=1, max_size=max_size, open=True, kwargs={"autocommit": False}
+            url,
+            min_size=1,
+            max_size=max_size,
+            open=True,
+            timeout=wait,
+            kwargs={"autocommit": False},
         )
 
     @contextmanager
@@ -152,6 +158,16 @@ class PostgresReadStore(ReadStore):
         ``COMMIT`` around it each wait for the server)."""
         if not all(storable(p) for p in params):
             return []  # as ReadStore.query: such a value matches nothing
+        try:
+            return self._query(query, params)
+        except PoolTimeout as error:
+            # No connection within the pool's wait (the server down, or every
+            # connection busy): the reader is told now, not after a long wait.
+            # Transactions and the projector's batches keep the pool's own
+            # error, which their callers retry.
+            raise StoreUnavailableError() from error
+
+    def _query(self, query: str, params: Sequence[Any]) -> list[Row]:
         for attempt in range(self._max_size + 1):
             with self._pool.connection() as connection:
                 connection.autocommit = True

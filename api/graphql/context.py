@@ -19,6 +19,7 @@ from api.auth import ANONYMOUS, AccessLevel, Principal
 from api.refusals import UnauthorizedHeaderError
 from api.services import Services
 from domain.errors import LabelledError
+from projections.ports import StoreUnavailableError
 
 T = TypeVar("T")
 
@@ -89,8 +90,17 @@ class Context(BaseContext):
         return f"{field}: {stated}" if stated else field
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """The event store and read store are synchronous: never on the loop."""
-        return await offload(function, *args)
+        """The event store and read store are synchronous: never on the loop.
+        A read store without a connection answers in GraphQL's error shape."""
+        try:
+            return await offload(function, *args)
+        except StoreUnavailableError as error:
+            raise self.unavailable(error) from error
+
+    def unavailable(self, error: StoreUnavailableError) -> GraphQLError:
+        return GraphQLError(
+            error.message(self.language), extensions={"code": error.code}
+        )
 
     async def read(self, function: Callable[..., T], *args: Any) -> T:
         """A read of the read models (no waiting, no writing). On SQLite it runs
@@ -98,7 +108,10 @@ class Context(BaseContext):
         worker thread and back costs far more (the GIL hand-over). Over a
         network (PostgreSQL) it goes to a thread like everything else."""
         if self.services.inline_reads:
-            return function(*args)
+            try:
+                return function(*args)
+            except StoreUnavailableError as error:
+                raise self.unavailable(error) from error
         return await self.run(function, *args)
 
     def correlation_id(self) -> uuid.UUID:

@@ -140,7 +140,11 @@ def test_every_worker_sees_a_change_and_survives_redis_and_postgres_outages(
         tmp_path / "d",
         database_url=database,
         redis_url=own_redis.url,
-        options={**UNLIMITED_LOOKUPS, "WORKERS": str(WORKERS)},
+        options={
+            **UNLIMITED_LOOKUPS,
+            "WORKERS": str(WORKERS),
+            "POSTGRES_READ_WAIT_SECONDS": "1",
+        },
     )
     bound = settings.value("LOOKUP_LOCAL_CACHE_MS") / 1000
     with served(settings, projector=True) as m:
@@ -174,19 +178,28 @@ def test_every_worker_sees_a_change_and_survives_redis_and_postgres_outages(
         )
         assert completions(m, code) == {"WAITING_FOR_APPLICANT"}
 
-        # PostgreSQL down: nothing can change; no answer may be wrong.
+        # PostgreSQL down: nothing can change; no answer may be wrong, and a
+        # read that needs the database is told so within its bound.
         own_postgres._shutdown()
-        for _ in range(4):
-            try:
-                with httpx.Client(base_url=m.url, timeout=3) as client:
-                    response = client.post(
-                        "/graphql",
-                        json={"query": STATUS, "variables": {"code": second}},
-                    )
-            except httpx.TimeoutException:
-                continue  # waiting for a database connection: not an answer
-            found = (response.json().get("data") or {}).get("dossierStatus")
-            assert found is None or found["completion"] == "WAITING_FOR_APPLICANT"
+        unseen = "000.00.00.H34-260101-0777"  # in no cache: only the database knows
+        for language, asked in [("vi", second)] * 4 + [("vi", unseen), ("en", unseen)]:
+            started = time.monotonic()
+            with httpx.Client(base_url=m.url, timeout=15) as client:
+                response = client.post(
+                    "/graphql",
+                    json={"query": STATUS, "variables": {"code": asked}},
+                    headers={"Accept-Language": language},
+                )
+            assert time.monotonic() - started < 8  # the pool's wait is 1 s
+            body = response.json()
+            found = (body.get("data") or {}).get("dossierStatus")
+            if asked == second and found is not None:
+                assert found["completion"] == "WAITING_FOR_APPLICANT"
+                continue
+            assert found is None, body
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == "STORE_UNAVAILABLE", body
+            assert ("database" in error["message"]) == (language == "en")
         own_postgres._launch()
         third = eventually(lambda: _try_received(m), "PostgreSQL is back")
         assert completions(m, third) == {"RECEIVED"}
