@@ -129,6 +129,21 @@ def insert_rows(sql: Sql, query: str, rows: Sequence[Sequence[Any]]) -> None:
     sql.insert_rows(query, rows)
 
 
+def table_columns(sql: Sql, table: str) -> set[str]:
+    """The columns ``table`` has now (a table made by an earlier version may
+    lack some: upgrades add them)."""
+    if sql.dialect == "postgres":
+        return {
+            str(row[0])
+            for row in sql.query(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = current_schema()",
+                (table,),
+            )
+        }
+    return {str(row[1]) for row in sql.query(f"PRAGMA table_info({table})")}
+
+
 class StoreUnavailableError(LabelledError):
     """A read found no database connection within its bound: answered at
     once rather than after the pool's long wait (every request has a bounded

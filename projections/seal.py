@@ -37,7 +37,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
 from projections.merkle import tree_root
-from projections.ports import ReadStore, Sql
+from projections.ports import ReadStore, Sql, table_columns
 
 _log = structlog.get_logger(__name__)
 
@@ -245,17 +245,7 @@ def ensure_seal_tables(sql: Sql) -> None:
 def _add_columns(sql: Sql) -> None:
     """Columns a table made by an earlier version lacks (PostgreSQL: the
     tables' owner, i.e. ``motcua audit protect``, adds them after an upgrade)."""
-    if sql.dialect == "postgres":
-        have = {
-            str(r[0])
-            for r in sql.query(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = ? AND table_schema = current_schema()",
-                (CHECKPOINTS,),
-            )
-        }
-    else:
-        have = {str(r[1]) for r in sql.query(f"PRAGMA table_info({CHECKPOINTS})")}
+    have = table_columns(sql, CHECKPOINTS)
     for name, kind in _ADDED:
         if name not in have:
             sql.execute(f"ALTER TABLE {CHECKPOINTS} ADD COLUMN {name} {kind}")

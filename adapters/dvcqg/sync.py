@@ -54,7 +54,7 @@ from domain.dossier import Dossier
 from domain.portal_acceptance import PortalAcceptance
 from domain.values import Actor, Role
 from projections.dead_letters import describe
-from projections.ports import ReadStore, Sql
+from projections.ports import ReadStore, Sql, table_columns
 
 log = structlog.get_logger("dvcqg")
 
@@ -118,18 +118,7 @@ def _add_accepted(sql: Sql) -> None:
     """The column a table made before acceptances were events lacks. Its
     accepted rows are marked ``UPGRADED``: recorded on the next round, counted
     from the dossier's reception as the table had counted them."""
-    if sql.dialect == "postgres":
-        have = {
-            str(r[0])
-            for r in sql.query(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = ? AND table_schema = current_schema()",
-                (TABLE,),
-            )
-        }
-    else:
-        have = {str(r[1]) for r in sql.query(f"PRAGMA table_info({TABLE})")}
-    if "accepted" not in have:
+    if "accepted" not in table_columns(sql, TABLE):
         sql.execute(
             f"ALTER TABLE {TABLE} ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0"
         )
