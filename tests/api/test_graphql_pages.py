@@ -253,5 +253,12 @@ def test_kept_pages_answer_as_built_pages_through_changes(pair: Pair) -> None:
     run()
     pages = pair.kept.services.pages
     assert pages is not None
-    assert pages.hits > 20
+    # The comparison covered reused pages: how many depends on the draws and
+    # on the freshness bound under the machine's load (once 8, usually > 20),
+    # so a page is asked again until it is reused, compared each time.
+    before = pages.hits
+    deadline = time.monotonic() + 20
+    while pages.hits == before and time.monotonic() < deadline:
+        read(pair, MY, "a", "vi", {"limit": 5})
+    assert pages.hits > before
     assert pair.moved  # and dossiers moving from one unit's worklist to another  # the comparison did cover reused pages
