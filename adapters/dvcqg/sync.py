@@ -36,7 +36,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from adapters.dvcqg import payloads
@@ -65,6 +65,9 @@ IDLE_SECONDS = 0.5
 SENDER = Actor("motcua-dvcqg", Role.SYSTEM)
 UPGRADED = -1
 """``accepted`` of a row the portal accepted before acceptances were events."""
+UNKNOWN = 2
+"""``accepted`` of an upgraded row whose dossier this log does not hold (a
+sync table restored beside another log): nothing to record, never retried."""
 
 
 @dataclass(frozen=True)
@@ -330,9 +333,13 @@ class DvcqgSync:
         # A conflict: recorded before a crash kept it from being marked.
         with contextlib.suppress(IntegrityError):
             self.app.save(acceptance)
+        self._mark(dossier_id, 1)
+
+    def _mark(self, dossier_id: str, accepted: int) -> None:
         with self.store.transaction() as sql:
             sql.execute(
-                f"UPDATE {TABLE} SET accepted = 1 WHERE dossier_id = ?", (dossier_id,)
+                f"UPDATE {TABLE} SET accepted = ? WHERE dossier_id = ?",
+                (accepted, dossier_id),
             )
 
     def record_acceptances(self, limit: int = 200) -> int:
@@ -344,13 +351,21 @@ class DvcqgSync:
             "WHERE created = 1 AND accepted < 1 ORDER BY dossier_id LIMIT ?",
             (limit,),
         )
+        recorded = 0
         for dossier_id, accepted in found:
             since = None
             if int(accepted) == UPGRADED:
-                dossier: Any = self.app.repository.get(UUID(str(dossier_id)))
+                try:
+                    dossier: Any = self.app.repository.get(UUID(str(dossier_id)))
+                except AggregateNotFoundError:
+                    # One such row must not hold back the rows after it.
+                    log.warning("dvcqg.acceptance_without_dossier", dossier=dossier_id)
+                    self._mark(str(dossier_id), UNKNOWN)
+                    continue
                 since = dossier.received_at
             self._accepted(str(dossier_id), since)
-        return len(found)
+            recorded += 1
+        return recorded
 
     def _steps_sent(self, dossier_id: str, version: int) -> None:
         with self.store.transaction() as sql:

@@ -116,6 +116,9 @@ def test_workers_with_threads_take_distinct_numbers_without_colliding(
     numbers = sorted(int(code[-4:]) for code in codes)
     assert numbers == list(range(1, PROCESSES * THREADS * EACH + 1))
     # A process's threads collide about once each (the claims already under
-    # way when the first one failed; 33 in all seen once under CI load), then it
-    # takes numbers from the database (before: 168 collisions in these 400).
-    assert sum(conflicts for _, conflicts in outcomes) <= 3 * PROCESSES * THREADS
+    # way when the first one failed), then it takes numbers from the database;
+    # until every process has collided once, a number the database hands out
+    # can still meet another process's in-memory count, so how many depends on
+    # the scheduling: 33 and 51 seen under CI load. Before the database handed
+    # numbers out: 168 collisions in these 400, growing with the run.
+    assert sum(conflicts for _, conflicts in outcomes) <= PROCESSES * THREADS * 5

@@ -442,6 +442,9 @@ def test_acceptances_from_before_the_upgrade_are_recorded_from_reception(
     reception as the table had counted them; rows never accepted are not."""
     taken = receive(app, when=at(0, 8)).dossier_id
     never = receive(app, when=at(0, 9)).dossier_id
+    # A row whose dossier this log does not hold, ordered before the others:
+    # it must not stop them being recorded, round after round.
+    missing = UUID(int=0)
     with store.transaction() as sql:
         sql.execute(
             f"CREATE TABLE {TABLE} (dossier_id TEXT PRIMARY KEY, "
@@ -450,7 +453,8 @@ def test_acceptances_from_before_the_upgrade_are_recorded_from_reception(
             "created INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, "
             "error TEXT NOT NULL, next_attempt_at TEXT NOT NULL, synced_at TEXT NOT NULL)"
         )
-        for dossier_id, created, state in ((taken, 1, "synced"), (never, 0, "failing")):
+        rows_before = ((missing, 1, "synced"), (taken, 1, "synced"), (never, 0, "failing"))
+        for dossier_id, created, state in rows_before:
             sql.execute(
                 f"INSERT INTO {TABLE} VALUES (?, 'c', 1, 1, 1, ?, ?, 0, '', '', "
                 "'2026-11-01T00:00:00+00:00')",
@@ -462,6 +466,7 @@ def test_acceptances_from_before_the_upgrade_are_recorded_from_reception(
     assert accepted.since == app.get_dossier(taken).received_at == at(0, 8)
     assert accepted_at(accepted) == at(0, 8)
     assert acceptances(app, never) == []
+    assert acceptances(app, missing) == []
     assert sync.record_acceptances() == 0
 
 
