@@ -453,7 +453,11 @@ def test_acceptances_from_before_the_upgrade_are_recorded_from_reception(
             "created INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, "
             "error TEXT NOT NULL, next_attempt_at TEXT NOT NULL, synced_at TEXT NOT NULL)"
         )
-        rows_before = ((missing, 1, "synced"), (taken, 1, "synced"), (never, 0, "failing"))
+        rows_before = (
+            (missing, 1, "synced"),
+            (taken, 1, "synced"),
+            (never, 0, "failing"),
+        )
         for dossier_id, created, state in rows_before:
             sql.execute(
                 f"INSERT INTO {TABLE} VALUES (?, 'c', 1, 1, 1, ?, ?, 0, '', '', "
