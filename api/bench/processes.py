@@ -105,7 +105,7 @@ def tree_cpu_seconds(root: int) -> float:
     (``/proc``; Linux, as ``wrk`` and the services are). A process that ended
     is no longer counted: measure around work, not across restarts."""
     parents: dict[int, int] = {}
-    times: dict[int, float] = {}
+    ticks: dict[int, int] = {}
     tick = os.sysconf("SC_CLK_TCK")
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -117,12 +117,13 @@ def tree_cpu_seconds(root: int) -> float:
             continue
         pid = int(entry.name)
         parents[pid] = int(fields[1])
-        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+        ticks[pid] = int(fields[11]) + int(fields[12])
     tree, pending = set(), [root]
     while pending:
         pid = pending.pop()
-        if pid in tree or pid not in times:
+        if pid in tree or pid not in ticks:
             continue
         tree.add(pid)
         pending.extend(child for child, parent in parents.items() if parent == pid)
-    return sum(times[pid] for pid in tree)
+    # Summed in ticks: float sums of 0.01 s parts compare unequal to the same total.
+    return sum(ticks[pid] for pid in tree) / tick

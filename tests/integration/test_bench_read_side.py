@@ -57,7 +57,8 @@ def test_cpu_of_a_process_tree_counts_its_children() -> None:
         child.wait()
 
     assert its >= 0.25
-    assert mine >= its
+    # Two reads subtracted: equal tick counts may differ in the last float bit.
+    assert mine >= its - 1e-9
     assert tree_cpu_seconds(2**22 + 12345) == 0  # no such process
     started = time.process_time()
     assert tree_cpu_seconds(os.getpid()) >= started - 0.05
