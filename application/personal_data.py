@@ -37,7 +37,12 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoding
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    StoredEvent,
+    Transcoder,
+    Transcoding,
+)
 from eventsourcing.utils import get_topic
 
 from application.chain import ChainMapper
@@ -213,6 +218,17 @@ def register_personal_data(
             transcoder.register(coding)
         else:
             transcoder.names[coding.name] = coding
+
+
+def unopened(transcoder: Transcoder) -> dict[str, Transcoding]:
+    """The transcoder's personal-data transcodings without keys: values read
+    as erased, without opening them (what a reader that never shows personal
+    data needs)."""
+    return {
+        name: type(coding)(None)
+        for name, coding in getattr(transcoder, "names", {}).items()
+        if isinstance(coding, SealedApplicant | SealedActor | SealedTextTranscoding)
+    }
 
 
 _SUBJECTS: ContextVar[Mapping[UUID, tuple[str, frozenset[str]]] | None] = ContextVar(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -376,8 +376,13 @@ class _Reviver:
     of another shape) goes to the transcoding's own ``decode`` as before.
     """
 
-    def __init__(self, transcoder: JSONTranscoder) -> None:
+    def __init__(
+        self,
+        transcoder: JSONTranscoder,
+        overrides: Mapping[str, Transcoding] | None = None,
+    ) -> None:
         self.transcoder = transcoder
+        self.overrides = dict(overrides or {})
         plans: dict[str, Callable[[Any], Any]] = {}
         self.plans = plans
         make = self._make
@@ -438,7 +443,7 @@ class _Reviver:
 
     def _make(self, name: Any) -> Callable[[Any], Any]:
         try:
-            transcoding = self.transcoder.names[name]
+            transcoding = self.overrides.get(name) or self.transcoder.names[name]
         except KeyError:  # (unhashable: the library's TypeError)
             revive_any = self.revive_any
 
@@ -569,14 +574,20 @@ _DomainEvent = Any
 Decode = Callable[[StoredEvent], _DomainEvent]
 
 
-def event_decoder(mapper: Mapper[UUID]) -> Decode:
+def event_decoder(
+    mapper: Mapper[UUID], overrides: Mapping[str, Transcoding] | None = None
+) -> Decode:
     """What ``mapper.to_domain_event`` returns, made cheaper for a mapper that
     only strips the hash chain's prefix and reads the library's JSON (no
     cipher, no compressor): the payload is parsed in place, each topic's
     class, id conversion and class version are looked up once, and tagged
     values are revived by their plans. Whatever this path does not expect
     (an upcast, a document orjson reads differently, a failure of any kind)
-    is decoded by the mapper itself, which also raises its own errors."""
+    is decoded by the mapper itself, which also raises its own errors.
+
+    ``overrides`` decode some names with other transcodings (personal data
+    read as erased, for read models that never read it); such a decoder is
+    the mapper's only where the overrides were not needed."""
     transcoder = mapper.transcoder
     if (
         type(mapper).to_domain_event is not ChainMapper.to_domain_event
@@ -585,13 +596,20 @@ def event_decoder(mapper: Mapper[UUID]) -> Decode:
         or not isinstance(transcoder, FastJSONTranscoder)
     ):
         return mapper.to_domain_event
-    return _EventDecoder(mapper, transcoder).decode
+    return _EventDecoder(mapper, transcoder, overrides).decode
 
 
 class _EventDecoder:
-    def __init__(self, mapper: Mapper[UUID], transcoder: FastJSONTranscoder) -> None:
+    def __init__(
+        self,
+        mapper: Mapper[UUID],
+        transcoder: FastJSONTranscoder,
+        overrides: Mapping[str, Transcoding] | None,
+    ) -> None:
         self.mapper = mapper
-        self.reviver = transcoder.reviver
+        self.reviver = (
+            _Reviver(transcoder, overrides) if overrides else transcoder.reviver
+        )
         self.topics: dict[tuple[str, type[Any]], tuple[type[Any], Any]] = {}
 
     def _topic(self, topic: str, id_type: type[Any]) -> tuple[type[Any], Any]:

@@ -23,6 +23,7 @@ import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
+from application.personal_data import unopened
 from application.transcodings import event_decoder
 from projections import change_log, dead_letters
 from projections.base import Projection
@@ -194,7 +195,12 @@ class Projector:
         self.store = store
         self.projections = list(projections)
         self.batch_size = batch_size
-        self._decode = event_decoder(app.mapper)
+        self._decode = event_decoder(
+            app.mapper,
+            None
+            if any(p.reads_personal_data for p in self.projections)
+            else unopened(app.mapper.transcoder),
+        )
         self._topics = sorted(set().union(*(p.topics for p in self.projections)))
         self._by_topic: dict[str, list[Projection]] = {}
         for projection in self.projections:

@@ -38,7 +38,7 @@ from adapters.subject_keys import FileSubjectKeys
 from api.bench.catalogue import VN
 from application.chain import MAGIC, ChainMapper, seal_state
 from application.onestop import OneStop
-from application.personal_data import ERASED, SealedText, subject_of
+from application.personal_data import ERASED, SealedText, subject_of, unopened
 from application.transcodings import (
     FastJSONTranscoder,
     event_decoder,
@@ -199,6 +199,31 @@ def test_every_event_of_a_simulated_province_decodes_the_same(tmp_path: Path) ->
             getattr(e, "applicant", None) is not None and e.applicant.name == ERASED
             for e in erased
         )
+    finally:
+        app.close()
+
+
+def test_personal_data_left_unopened_reads_as_the_library_reads_it_without_keys(
+    tmp_path: Path,
+) -> None:
+    app = _app(tmp_path / "keys")
+    try:
+        seed_province(
+            app, at=datetime(2026, 1, 2, 8, tzinfo=VN), years=range(2026, 2027)
+        )
+        Simulation(app, seed=7, start=date(2026, 6, 1), end=date(2026, 7, 1)).run(
+            20, lambda _: None
+        )
+        stored = app.recorder.select_notifications(1, 1_000_000)
+        keyless = _library(app)
+        slow = keyless.transcoder
+        assert isinstance(slow, JSONTranscoder)
+        slow.names = {**slow.names, **unopened(app.mapper.transcoder)}
+        check = same(
+            event_decoder(app.mapper, unopened(app.mapper.transcoder)), keyless
+        )
+        names = [getattr(check(s), "applicant", None) for s in stored]
+        assert {a.name for a in names if a is not None} == {ERASED}
     finally:
         app.close()
 
