@@ -23,18 +23,26 @@ store, keep the plain form and are read as before.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoding
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    StoredEvent,
+    Transcoder,
+    Transcoding,
+)
 from eventsourcing.utils import get_topic
 
 from application.chain import ChainMapper
@@ -79,19 +87,10 @@ class SealedApplicant(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Applicant:
         kind = ApplicantKind(data["kind"])
-        key = self.keys.key(data["k"]) if self.keys is not None else None
         values: dict[str, Any] = {"id": ERASED, "name": ERASED, "kind": kind}
-        if key is not None:
-            try:
-                plain = AESGCM(key).decrypt(
-                    base64.b64decode(data["n"]),
-                    base64.b64decode(data["c"]),
-                    str(data["k"]).encode(),
-                )
-            except InvalidTag:
-                pass  # a key that does not open it: as good as gone
-            else:
-                values.update(json.loads(plain))
+        opened = _open(self.keys, data)
+        if opened is not None:
+            values.update(opened)
         applicant: Applicant = stored_value(Applicant, values)
         return applicant
 
@@ -113,15 +112,26 @@ def _open(keys: SubjectKeys | None, data: Mapping[str, Any]) -> dict[str, Any] |
     if key is None:
         return None
     try:
-        plain = AESGCM(key).decrypt(
-            base64.b64decode(data["n"]),
-            base64.b64decode(data["c"]),
+        plain = _cipher(key).decrypt(
+            binascii.a2b_base64(data["n"]),
+            binascii.a2b_base64(data["c"]),
             str(data["k"]).encode(),
         )
     except InvalidTag:
         return None  # a key that does not open it: as good as gone
-    opened: dict[str, Any] = json.loads(plain)
+    try:
+        opened: dict[str, Any] = orjson.loads(plain)
+    except orjson.JSONDecodeError:  # what only the stdlib reads (lone surrogates)
+        opened = json.loads(plain)
     return opened
+
+
+@lru_cache(maxsize=1024)
+def _cipher(key: bytes) -> AESGCM:
+    """A subject's cipher, kept for its next values: a rebuild opens the
+    values of a dossier's subject again and again, and setting up the key
+    costs more than opening one value."""
+    return AESGCM(key)
 
 
 def subject_of(identifier: str) -> str:
@@ -159,8 +169,9 @@ class SealedActor(Transcoding):
         return data
 
     def decode(self, data: dict[str, Any]) -> Actor:
-        values = {k: v for k, v in data.items() if k != "sealed"}
+        values = data
         if "sealed" in data:
+            values = {k: v for k, v in data.items() if k != "sealed"}
             opened = _open(self.keys, data["sealed"])
             values["id"] = ERASED if opened is None else opened["id"]
         actor: Actor = stored_value(Actor, values)
@@ -207,6 +218,17 @@ def register_personal_data(
             transcoder.register(coding)
         else:
             transcoder.names[coding.name] = coding
+
+
+def unopened(transcoder: Transcoder) -> dict[str, Transcoding]:
+    """The transcoder's personal-data transcodings without keys: values read
+    as erased, without opening them (what a reader that never shows personal
+    data needs)."""
+    return {
+        name: type(coding)(None)
+        for name, coding in getattr(transcoder, "names", {}).items()
+        if isinstance(coding, SealedApplicant | SealedActor | SealedTextTranscoding)
+    }
 
 
 _SUBJECTS: ContextVar[Mapping[UUID, tuple[str, frozenset[str]]] | None] = ContextVar(

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from domain.indicator_facts import DossierFacts, supplement_requests
-from domain.indicators import Standing, judge_dvcqg
+from domain.indicators import Judgement, Standing, judge_dvcqg
 
 PER_DOSSIER = (1, 3, 4, 7)
 DEFAULT_THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
@@ -29,10 +29,15 @@ LOWEST = "Yếu"
 
 
 def dossier_indices(
-    facts: DossierFacts, end: datetime, complained: bool
+    facts: DossierFacts,
+    end: datetime,
+    complained: bool,
+    judged: Judgement | None = None,
 ) -> dict[int, int]:
-    """Scores 0/1/2 of indices 1, 3, 4 and 7 for one finished or pending dossier."""
-    judged = judge_dvcqg(facts, end)
+    """Scores 0/1/2 of indices 1, 3, 4 and 7 for one finished or pending dossier
+    (``judged``: ``judge_dvcqg(facts, end)`` when the caller has it already)."""
+    if judged is None:
+        judged = judge_dvcqg(facts, end)
     timing = {Standing.EARLY: 2, Standing.ON_TIME: 1}.get(judged.standing, 0)
     if judged.standing in (Standing.PENDING_ON_TIME,):
         timing = 1

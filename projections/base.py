@@ -12,7 +12,7 @@ import inspect
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import singledispatchmethod
+from functools import lru_cache, singledispatchmethod
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,11 @@ class Projection:
     """Logical table name → portable column definitions."""
     indexes: ClassVar[tuple[tuple[str, str], ...]] = ()
     """(logical table, column list) pairs."""
+    reads_personal_data: ClassVar[bool] = True
+    """False for a read model none of whose rows depends on sealed personal data
+    (citizens' ids as actors, applicants, free text): a projector whose read
+    models all say so decodes those values as erased, without opening them
+    (a test checks the read model is the same either way)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -109,6 +114,16 @@ def utc(moment: datetime | None) -> str | None:
     """Timestamps as UTC ISO text, so that text order is time order."""
     if moment is None:
         return None
+    if moment.tzinfo is None:  # local time: the cache below keys by instant
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return _utc_text(moment)
+
+
+@lru_cache(maxsize=8192)
+def _utc_text(moment: datetime) -> str:
+    """Equal aware datetimes are one instant, so one text. A batch writes a
+    dossier's same moments in every row that shows them (due, received,
+    updated…) and the next batch writes them again."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 

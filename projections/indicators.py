@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import singledispatchmethod
+from functools import lru_cache, singledispatchmethod
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,14 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 def reception_day(facts: DossierFacts) -> str | None:
     if facts.received_at is None:
         return None
-    return facts.received_at.astimezone(VIETNAM).date().isoformat()
+    return _local_day(facts.received_at)
+
+
+@lru_cache(maxsize=4096)
+def _local_day(moment: datetime) -> str:
+    """The Vietnamese calendar day of an instant (equal instants, one day):
+    asked several times per event of each dossier (its bucket, its changes)."""
+    return moment.astimezone(VIETNAM).date().isoformat()
 
 
 UnitOf = Callable[[str, str], str]
@@ -134,6 +141,7 @@ def segments_of(facts: DossierFacts | None) -> list[Segment]:
 
 class IndicatorProjection(Projection):
     name = "indicators"
+    reads_personal_data = False  # facts: moments, units, counts (no names, ids, texts)
     version = DEFINITIONS_VERSION * 100 + 5
     """Definitions version and storage layout (2: pre-summed day buckets;
     3: citizens' evaluations; 4: tally steps of dossiers not settled on their
