@@ -11,7 +11,7 @@ import orjson
 import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
-from adapters.cache.pages import PageCache
+from adapters.cache.pages import PageCache, PageCacheCollector
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
 from adapters.integration import integrator as integration
@@ -313,8 +313,11 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         lambda: onestop.recorder.max_notification_id() or 0,
         settings.value("READ_WAITERS_MAX"),
     )
+    pages = page_cache(settings, caches, generation)
+    if pages is not None:
+        metrics.registry.register(PageCacheCollector(pages))
     return Services(
-        pages=page_cache(settings, caches, generation),
+        pages=pages,
         settings=settings,
         onestop=onestop,
         store=store,
