@@ -22,10 +22,13 @@ heard after the ticket for the page's audience voids the fill, so a page read
 before a commit is never kept after that commit's invalidation (as
 :class:`~adapters.cache.local.LocalLookupCache`). Pages are served only while
 ``usable()`` says the change channel is caught up: on PostgreSQL the
-listener's last barrier is younger than ``MOTCUA_LOOKUP_LOCAL_CACHE_MS``; on
-SQLite (no channel, one projecting worker) a page carries the workers'
-shared *generation* read before the read and is served only while it is
-unchanged (every committed batch bumps it), which is exact but coarse.
+listener's last barrier is younger than ``MOTCUA_LOOKUP_LOCAL_CACHE_MS``. On
+SQLite (no channel, one projecting worker) the projector publishes the same
+change keys through ``adapters.cache.page_changes`` and each worker applies
+them before it reads or fills a page (``follow``), so a change drops the
+same pages as on PostgreSQL, within no bound at all. (A page may instead
+carry a ``generation`` read before the read and be served only while it is
+unchanged — exact, but any batch drops every page; no longer wired.)
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ class PageCache:
         usable: Callable[[], bool] = lambda: True,
         generation: Generation | None = None,
         max_changes: int = 10_000,
+        follow: Callable[[PageCache], None] | None = None,
     ) -> None:
         if max_entries <= 0 or max_bytes <= 0:
             raise ValueError("a page cache needs room")
@@ -121,6 +125,9 @@ class PageCache:
         self._max_bytes = max_bytes
         self._usable = usable
         self._generation = generation
+        self._follow = follow
+        """Applies changes published elsewhere before a page is read or filled
+        (SQLite: ``adapters.cache.page_changes``)."""
         self._pages: OrderedDict[PageKey, Page] = OrderedDict()
         self._by_audience: dict[str, set[PageKey]] = {}
         self._bytes = 0
@@ -154,6 +161,8 @@ class PageCache:
         return 0 if self._generation is None else self._generation.value()
 
     def get(self, key: PageKey) -> Page | None:
+        if self._follow is not None:
+            self._follow(self)
         page = self._pages.get(key)
         if page is None or page.stamp != self._stamp() or not self._usable():
             self.misses += 1
@@ -170,6 +179,8 @@ class PageCache:
 
     def ticket(self) -> Ticket:
         """Take before reading the read models; pass to :meth:`fill`."""
+        if self._follow is not None:
+            self._follow(self)
         return Ticket(self._number, self._stamp())
 
     def fill(
@@ -186,6 +197,8 @@ class PageCache:
         size += sum(len(part) for part in key if isinstance(part, bytes | str))
         if size > self._max_bytes:
             return False
+        if self._follow is not None:
+            self._follow(self)
         with self._lock:
             if ticket.number < self._floor or self._changed_since(ticket, audience):
                 self.counts["void", _kind(key)] += 1
