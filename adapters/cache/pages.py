@@ -142,7 +142,8 @@ class PageCache:
         self.misses = 0
         self.counts: Counter[tuple[str, str]] = Counter()
         """``(outcome, page kind)`` → how many: ``hit``, ``miss`` (of which
-        ``stale``: kept, but the generation moved or the channel is behind),
+        ``stale``: kept, but the generation moved or the channel is behind;
+        ``joined``: served after waiting for another request's build),
         ``filled``, ``void`` (a fill refused: a change came after its ticket),
         ``invalidated`` (a kept page dropped by a change), ``evicted`` (by the
         bounds). The page kind is the key's first part (the root field)."""
@@ -160,11 +161,15 @@ class PageCache:
     def _stamp(self) -> int:
         return 0 if self._generation is None else self._generation.value()
 
-    def get(self, key: PageKey) -> Page | None:
+    def get(self, key: PageKey, *, joined: bool = False) -> Page | None:
+        """``joined``: asked again by a request that missed and waited for
+        another's build (counted as ``joined`` when found, else not again)."""
         if self._follow is not None:
             self._follow(self)
         page = self._pages.get(key)
         if page is None or page.stamp != self._stamp() or not self._usable():
+            if joined:
+                return None
             self.misses += 1
             self.counts["miss", _kind(key)] += 1
             if page is not None:  # kept, but a change may have come since
@@ -173,8 +178,11 @@ class PageCache:
         with self._lock:
             if key in self._pages:
                 self._pages.move_to_end(key)
-        self.hits += 1
-        self.counts["hit", _kind(key)] += 1
+        if joined:
+            self.counts["joined", _kind(key)] += 1
+        else:
+            self.hits += 1
+            self.counts["hit", _kind(key)] += 1
         return page
 
     def ticket(self) -> Ticket:
@@ -316,8 +324,9 @@ class PageCacheCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         counts = CounterMetricFamily(
             "motcua_page_cache",
-            "Authenticated pages: hit, miss (stale: kept but outdated), filled, "
-            "void (fill refused by a later change), invalidated, evicted.",
+            "Authenticated pages: hit, miss (stale: kept but outdated; joined: "
+            "served by another request's build), filled, void (fill refused by "
+            "a later change), invalidated, evicted.",
             labels=("outcome", "page"),
         )
         for (outcome, kind), value in sorted(self._pages.counts.copy().items()):

@@ -149,8 +149,15 @@ class Sample:
 
     @property
     def hit_rate(self) -> float | None:
+        """Requests that found their page kept (of all that asked)."""
         asked = self.pages["hit"] + self.pages["miss"]
         return self.pages["hit"] / asked if asked else None
+
+    @property
+    def joined_rate(self) -> float | None:
+        """Requests that missed but were answered by another's build."""
+        asked = self.pages["hit"] + self.pages["miss"]
+        return self.pages["joined"] / asked if asked else None
 
 
 @dataclass
@@ -563,6 +570,7 @@ def figures(topology: Topology, samples: list[Sample]) -> list[Figure]:
                     failures=failures,
                     cpu_us=statistics.median(s.cpu_us for s in mine),
                     hit_rate=_median_of(s.hit_rate for s in mine),
+                    joined_rate=_median_of(s.joined_rate for s in mine),
                     writes_per_second=_median_of(s.writes for s in mine),
                     write_failures=sum(s.write_failures for s in mine),
                 )
