@@ -139,15 +139,23 @@ class PageBuilds:
         return len(self._building)
 
     async def kept_after_build(self, pages: PageCache, key: PageKey) -> Page | None:
-        """If ``key`` is being built: wait for that build, then its page."""
-        built = self._building.get(key)
-        if built is None:
-            return None
-        try:
-            await asyncio.wait_for(built.wait(), _BUILD_WAIT_SECONDS)
-        except TimeoutError:
-            return None
-        return pages.get(key, joined=True)
+        """If ``key`` is being built: wait for that build, then its page.
+
+        A build that kept no page (its fill was void) wakes its waiters: the
+        first to run finds no build and leads the next one (``None``: it
+        builds, and registers before any other waiter runs); the others wait
+        for that one — never longer than the bound in all."""
+        deadline = asyncio.get_running_loop().time() + _BUILD_WAIT_SECONDS
+        while (built := self._building.get(key)) is not None:
+            left = deadline - asyncio.get_running_loop().time()
+            try:
+                await asyncio.wait_for(built.wait(), max(0.0, left))
+            except TimeoutError:
+                return None
+            page = pages.get(key, joined=True)
+            if page is not None:
+                return page
+        return None
 
     def start(self, key: PageKey) -> asyncio.Event | None:
         """This request builds ``key`` (``None``: another already does, and
