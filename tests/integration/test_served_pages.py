@@ -274,6 +274,57 @@ def test_another_owners_change_leaves_every_workers_pages_kept(
         assert my_pages("invalidated", dropped) >= my_pages("invalidated", after) + 1
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_from_the_command_line_drops_every_workers_pages(
+    workers: int, tmp_path: Path
+) -> None:
+    """SQLite: ``motcua projections rebuild citizen`` (another process) is
+    published by the projecting worker as "everything", and every worker
+    drops its kept pages before it reads one again."""
+    import subprocess
+    import sys
+
+    from api.bench.processes import motcua_env
+
+    settings = seeded_settings(
+        tmp_path / "d", options={**UNLIMITED_LOOKUPS, "WORKERS": str(workers)}
+    )
+    tokens = Tokens(TokenIssuer.from_settings(AuthSettings.from_settings(settings)))
+    citizen = tokens.citizen()
+    with served(settings) as m:
+        code, position = _receive(m)
+        projected(m, position)
+        for _ in range(20):
+            shown(m, MY, {}, citizen, code)
+            if len(worker_pids(m)) == workers:
+                break
+        before = page_counts(m.url, workers)
+        assert len(before) == workers
+        assert all(c["filled", "myDossiers"] >= 1 for c in before.values())
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "projections", "rebuild", "citizen"],
+            env=motcua_env(m.settings),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        deadline = time.monotonic() + 30
+        while True:  # the projecting worker polls for outside changes
+            after = page_counts(m.url, workers)
+            dropped = [
+                after[pid]["invalidated", "myDossiers"]
+                > before[pid]["invalidated", "myDossiers"]
+                for pid in before
+            ]
+            if all(dropped) or time.monotonic() > deadline:
+                break
+            shown(m, MY, {}, citizen, code)
+        assert all(dropped)
+        assert shown(m, MY, {}, citizen, code) == {"RECEIVED"}
+
+
 OWNERS = (APPLICANT.id, OTHER_APPLICANT.id, "062000000003", "062000000004")
 
 
