@@ -28,6 +28,8 @@ HISTORY_TABLES = (
     "audit_seal",
     "audit_checkpoints",
     "audit_access_log",
+    "audit_access_read",
+    "audit_access_set",
 )
 LOCK_FUNCTION = "motcua_lock_events"
 _REFUSE = "motcua_refuse_change"

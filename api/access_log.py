@@ -4,9 +4,10 @@
 ``write`` on an ``O_APPEND`` descriptor before the response is sent: from
 then on the line is in the kernel, so a crash of the API process (even
 ``kill -9``) cannot lose it. A background thread moves the spool into the
-``audit_access_log`` table in batches (``fsync`` first, then one
-transaction; rows keyed by spool file and offset, so a batch applied twice
-counts once). Each process holds an exclusive ``flock`` on its own spool;
+access log tables in batches (``fsync`` first, then one transaction per
+slice; a read is one row keyed by spool file and offset, so a batch applied
+twice counts once, naming the set of dossiers it showed — whose members are
+written once per set: ``projections.access_log``). Each process holds an exclusive ``flock`` on its own spool;
 the spool of a process that died is unlocked, and any other process drains
 it and deletes it (at start and every pass). A machine crash (power loss,
 kernel panic) can lose only lines written since the last pass (at most
@@ -23,6 +24,7 @@ import os
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,12 +32,13 @@ from pathlib import Path
 import orjson
 import structlog
 
-from projections.access_log import ensure_access_log, insert_accesses
+from projections.access_log import dossier_set, ensure_access_log, insert_reads
 from projections.ports import ReadStore
 
 log = structlog.get_logger("access_log")
 SUFFIX = ".spool"
 _LINES_PER_SLICE = 64
+_SETS_REMEMBERED = 4096
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class AccessJournal:
         fcntl.flock(self._fd, fcntl.LOCK_EX)  # ours while this process lives
         self._offset = 0
         self._drain_lock = threading.Lock()
+        self._stored_sets: OrderedDict[str, None] = OrderedDict()
+        """Set keys whose members are stored (a worklist page read again
+        names the same set: its members are not written again)."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         with store.transaction() as sql:
@@ -151,14 +157,23 @@ class AccessJournal:
         # tens of milliseconds. Each slice is its own transaction; its rows
         # are keyed by spool offset, so a slice applied twice counts once.
         for first in range(0, len(lines), _LINES_PER_SLICE):
-            rows = []
+            reads: list[tuple[object, ...]] = []
+            sets: dict[str, tuple[str, ...]] = {}
             for line in lines[first : first + _LINES_PER_SLICE]:
                 with contextlib.suppress(ValueError, KeyError, TypeError):
-                    rows += _rows(path.name, offset, line)
+                    read, ids = _read(path.name, offset, line)
+                    key = str(read[2])
+                    if key not in self._stored_sets:
+                        sets[key] = ids
+                    reads.append(read)
+                    moved += len(ids)
                 offset += len(line)
             with self.store.transaction() as sql:
-                insert_accesses(sql, rows)
-            moved += len(rows)
+                insert_reads(sql, reads, sets)
+            for key in sets:
+                self._stored_sets[key] = None
+            while len(self._stored_sets) > _SETS_REMEMBERED:
+                self._stored_sets.popitem(last=False)
             if own:
                 self._offset = offset
             time.sleep(0)
@@ -178,24 +193,26 @@ class AccessJournal:
         os.close(self._fd)
 
 
-def _rows(spool: str, offset: int, line: bytes) -> list[tuple[object, ...]]:
-    """The table rows of one spool line: one per dossier it names, keyed by
-    the line's offset plus the dossier's index (a line is longer than the
-    number of dossiers it names, so keys never reach the next line's). Lines
-    written before one line named several dossiers carry ``dossier_id``."""
+def _read(
+    spool: str, offset: int, line: bytes
+) -> tuple[tuple[object, ...], tuple[str, ...]]:
+    """The read row of one spool line (keyed by the line's offset) and the
+    dossiers it names. Lines written before one line named several dossiers
+    carry ``dossier_id``."""
     item = orjson.loads(line)
-    ids = item["dossier_ids"] if "dossier_ids" in item else [item["dossier_id"]]
-    return [
-        (
-            spool,
-            offset + index,
-            str(dossier_id),
-            item["at"],
-            item["actor_id"],
-            item["role"],
-            item["agency_code"],
-            item["department"],
-            item["purpose"],
-        )
-        for index, dossier_id in enumerate(ids)
-    ]
+    raw = item["dossier_ids"] if "dossier_ids" in item else [item["dossier_id"]]
+    ids = tuple(str(d) for d in raw)
+    if not ids:
+        raise ValueError("a read names at least one dossier")
+    row = (
+        spool,
+        offset,
+        dossier_set(ids),
+        item["at"],
+        item["actor_id"],
+        item["role"],
+        item["agency_code"],
+        item["department"],
+        item["purpose"],
+    )
+    return row, tuple(sorted(set(ids)))

@@ -11,7 +11,18 @@ import orjson
 import structlog
 
 from adapters.cache.factory import CacheBackends, build_cache_backends
-from adapters.cache.pages import PageCache
+from adapters.cache.page_changes import (
+    InProcessPageChanges,
+    PageChanges,
+    SharedPageChanges,
+)
+from adapters.cache.pages import (
+    CATALOGUE,
+    CITIZEN,
+    WORKLIST,
+    PageCache,
+    PageCacheCollector,
+)
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
 from adapters.integration import integrator as integration
@@ -108,6 +119,8 @@ class Services:
     access_view: AccessLogView | None = None
     pages: PageCache | None = None
     """Authenticated pages as whole answers (adapters/cache/pages.py)."""
+    page_changes: PageChanges | None = None
+    """SQLite: how the projecting worker's changes reach every worker's pages."""
     _lease: ProjectorLease | None = None
     _fanout: LocalFanout | None = None
     _standby: threading.Thread | None = None
@@ -213,6 +226,9 @@ class Services:
             # after (none read while it committed survives it).
             self.projector.listeners.append(self.generation.bump)
             self.projector.committed.insert(0, self.generation.bump)
+        if self.page_changes is not None:  # the same, per owner and unit
+            self.projector.listeners.append(self.page_changes.publish)
+            self.projector.committed.insert(0, self.page_changes.publish)
         if self._fanout is not None:
             self.projector.committed.append(self._fanout.send)
         if self.cache_enabled and self.generation is None:  # Redis: tombstones
@@ -250,11 +266,15 @@ class Services:
 
     def _pages_changed(self) -> Callable[[], None] | None:
         """What a change made outside the projector (CLI retry or rebuild)
-        does to the cached pages: on SQLite every worker's pages are void by
-        the shared generation, on PostgreSQL the CLI notifies each worker."""
+        does to the cached pages: on SQLite every worker drops them (published
+        like the projector's changes), on PostgreSQL the CLI notifies each
+        worker."""
         if self.pages is None:
             return None
-        return self.generation.bump if self.generation is not None else self.pages.clear
+        changes = self.page_changes
+        if changes is None:
+            return self.pages.clear
+        return lambda: changes.publish(dict.fromkeys((CITIZEN, WORKLIST, CATALOGUE)))
 
     def _start_integrator(self) -> None:
         """In this process (embedded default): each follower rings its own bell."""
@@ -313,8 +333,12 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
         lambda: onestop.recorder.max_notification_id() or 0,
         settings.value("READ_WAITERS_MAX"),
     )
+    pages, page_changes = page_cache(settings, caches, generation)
+    if pages is not None:
+        metrics.registry.register(PageCacheCollector(pages))
     return Services(
-        pages=page_cache(settings, caches, generation),
+        pages=pages,
+        page_changes=page_changes,
         settings=settings,
         onestop=onestop,
         store=store,
@@ -357,18 +381,28 @@ def build_services(settings: Settings, metrics: ApiMetrics) -> Services:
 
 def page_cache(
     settings: Settings, caches: CacheBackends, generation: Generation | None
-) -> PageCache | None:
+) -> tuple[PageCache | None, PageChanges | None]:
     """Only where changes reach every worker in time: PostgreSQL with the
-    barrier-checked change channel, SQLite with the shared generation."""
+    barrier-checked change channel, SQLite (without Redis: the embedded
+    projector, the shared generation) with the projector's change ring."""
     entries: int = settings.value("PAGE_CACHE_ENTRIES")
     if entries == 0:
-        return None
+        return None, None
     size: int = settings.value("PAGE_CACHE_BYTES")
     if settings.is_postgres:
         local = caches.local_cache
         if local is None:
-            return None
-        return PageCache(max_entries=entries, max_bytes=size, usable=local.fresh)
+            return None, None
+        return PageCache(max_entries=entries, max_bytes=size, usable=local.fresh), None
     if generation is None:
-        return None
-    return PageCache(max_entries=entries, max_bytes=size, generation=generation)
+        return None, None
+    if settings.value("WORKERS") > 1:
+        directory = shared_dir(settings.data_dir, settings.database_url)
+        shared = SharedPageChanges(directory / "page-changes")
+        return PageCache(
+            max_entries=entries, max_bytes=size, follow=shared.catch_up
+        ), shared
+    local_changes = InProcessPageChanges()
+    pages = PageCache(max_entries=entries, max_bytes=size)
+    local_changes.attach(pages)
+    return pages, local_changes

@@ -22,20 +22,27 @@ heard after the ticket for the page's audience voids the fill, so a page read
 before a commit is never kept after that commit's invalidation (as
 :class:`~adapters.cache.local.LocalLookupCache`). Pages are served only while
 ``usable()`` says the change channel is caught up: on PostgreSQL the
-listener's last barrier is younger than ``MOTCUA_LOOKUP_LOCAL_CACHE_MS``; on
-SQLite (no channel, one projecting worker) a page carries the workers'
-shared *generation* read before the read and is served only while it is
-unchanged (every committed batch bumps it), which is exact but coarse.
+listener's last barrier is younger than ``MOTCUA_LOOKUP_LOCAL_CACHE_MS``. On
+SQLite (no channel, one projecting worker) the projector publishes the same
+change keys through ``adapters.cache.page_changes`` and each worker applies
+them before it reads or fills a page (``follow``), so a change drops the
+same pages as on PostgreSQL, within no bound at all. (A page may instead
+carry a ``generation`` read before the read and be served only while it is
+unchanged — exact, but any batch drops every page; no longer wired.)
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from adapters.workers import Generation
 from domain.dossier_values import canonical_applicant_id
@@ -87,6 +94,10 @@ def _scope_matcher(scope: str) -> re.Pattern[str] | None:
     return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
 
 
+def _kind(key: PageKey) -> str:
+    return str(key[0]) if key else ""
+
+
 def _canonical(owner: str) -> str:
     try:
         return canonical_applicant_id(owner)
@@ -106,6 +117,7 @@ class PageCache:
         usable: Callable[[], bool] = lambda: True,
         generation: Generation | None = None,
         max_changes: int = 10_000,
+        follow: Callable[[PageCache], None] | None = None,
     ) -> None:
         if max_entries <= 0 or max_bytes <= 0:
             raise ValueError("a page cache needs room")
@@ -113,6 +125,9 @@ class PageCache:
         self._max_bytes = max_bytes
         self._usable = usable
         self._generation = generation
+        self._follow = follow
+        """Applies changes published elsewhere before a page is read or filled
+        (SQLite: ``adapters.cache.page_changes``)."""
         self._pages: OrderedDict[PageKey, Page] = OrderedDict()
         self._by_audience: dict[str, set[PageKey]] = {}
         self._bytes = 0
@@ -125,6 +140,13 @@ class PageCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.counts: Counter[tuple[str, str]] = Counter()
+        """``(outcome, page kind)`` → how many: ``hit``, ``miss`` (of which
+        ``stale``: kept, but the generation moved or the channel is behind;
+        ``joined``: served after waiting for another request's build),
+        ``filled``, ``void`` (a fill refused: a change came after its ticket),
+        ``invalidated`` (a kept page dropped by a change), ``evicted`` (by the
+        bounds). The page kind is the key's first part (the root field)."""
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -132,25 +154,41 @@ class PageCache:
     def usable(self) -> bool:
         return self._usable()
 
+    @property
+    def size(self) -> int:
+        return self._bytes
+
     def _stamp(self) -> int:
         return 0 if self._generation is None else self._generation.value()
 
-    def get(self, key: PageKey) -> Page | None:
+    def get(self, key: PageKey, *, joined: bool = False) -> Page | None:
+        """``joined``: asked again by a request that missed and waited for
+        another's build (counted as ``joined`` when found, else not again)."""
+        if self._follow is not None:
+            self._follow(self)
         page = self._pages.get(key)
-        if page is None:
+        if page is None or page.stamp != self._stamp() or not self._usable():
+            if joined:
+                return None
             self.misses += 1
-            return None
-        if page.stamp != self._stamp() or not self._usable():
-            self.misses += 1
+            self.counts["miss", _kind(key)] += 1
+            if page is not None:  # kept, but a change may have come since
+                self.counts["stale", _kind(key)] += 1
             return None
         with self._lock:
             if key in self._pages:
                 self._pages.move_to_end(key)
-        self.hits += 1
+        if joined:
+            self.counts["joined", _kind(key)] += 1
+        else:
+            self.hits += 1
+            self.counts["hit", _kind(key)] += 1
         return page
 
     def ticket(self) -> Ticket:
         """Take before reading the read models; pass to :meth:`fill`."""
+        if self._follow is not None:
+            self._follow(self)
         return Ticket(self._number, self._stamp())
 
     def fill(
@@ -167,15 +205,19 @@ class PageCache:
         size += sum(len(part) for part in key if isinstance(part, bytes | str))
         if size > self._max_bytes:
             return False
+        if self._follow is not None:
+            self._follow(self)
         with self._lock:
             if ticket.number < self._floor or self._changed_since(ticket, audience):
+                self.counts["void", _kind(key)] += 1
                 return False
             self._drop(key)
             self._pages[key] = Page(body, accessed, audience, ticket.stamp, size)
             self._by_audience.setdefault(audience, set()).add(key)
             self._bytes += size
+            self.counts["filled", _kind(key)] += 1
             while len(self._pages) > self._max_entries or self._bytes > self._max_bytes:
-                self._drop(next(iter(self._pages)))
+                self._drop(next(iter(self._pages)), "evicted")
             return True
 
     def _changed_since(self, ticket: Ticket, audience: str) -> bool:
@@ -195,10 +237,12 @@ class PageCache:
                     return True
         return False
 
-    def _drop(self, key: PageKey) -> None:
+    def _drop(self, key: PageKey, why: str | None = None) -> None:
         page = self._pages.pop(key, None)
         if page is None:
             return
+        if why is not None:
+            self.counts[why, _kind(key)] += 1
         self._bytes -= page.size
         keys = self._by_audience.get(page.audience)
         if keys is not None:
@@ -234,7 +278,7 @@ class PageCache:
 
     def _drop_audience(self, audience: str) -> None:
         for key in list(self._by_audience.get(audience, ())):
-            self._drop(key)
+            self._drop(key, "invalidated")
 
     def _drop_units(self, unit: str) -> None:
         prefix = f"{WORKLIST}:"
@@ -252,6 +296,8 @@ class PageCache:
     def _clear(self) -> None:
         self._number += 1
         self._floor = self._number
+        for key in self._pages:
+            self.counts["invalidated", _kind(key)] += 1
         self._pages.clear()
         self._by_audience.clear()
         self._changes.clear()
@@ -265,3 +311,33 @@ class PageCache:
             "hits": self.hits,
             "misses": self.misses,
         }
+
+
+class PageCacheCollector(Collector):
+    """The cache's counts on ``/metrics`` (read at scrape time: the request
+    path only adds to a ``Counter``). Each worker answers for itself, so the
+    worker's pid comes along to tell the answers apart."""
+
+    def __init__(self, pages: PageCache) -> None:
+        self._pages = pages
+
+    def collect(self) -> Iterator[Metric]:
+        counts = CounterMetricFamily(
+            "motcua_page_cache",
+            "Authenticated pages: hit, miss (stale: kept but outdated; joined: "
+            "served by another request's build), filled, void (fill refused by "
+            "a later change), invalidated, evicted.",
+            labels=("outcome", "page"),
+        )
+        for (outcome, kind), value in sorted(self._pages.counts.copy().items()):
+            counts.add_metric((outcome, kind), value)
+        yield counts
+        yield GaugeMetricFamily(
+            "motcua_page_cache_entries", "Pages kept now.", value=len(self._pages)
+        )
+        yield GaugeMetricFamily(
+            "motcua_page_cache_bytes", "Bytes kept now.", value=self._pages.size
+        )
+        yield GaugeMetricFamily(
+            "motcua_worker_pid", "This API worker's process id.", value=os.getpid()
+        )

@@ -7,14 +7,29 @@ log); ``wrk`` — an external generator, not Python — drives both, in
 alternating order per round. Reported per query and connection count: req/s,
 p50 and p99 latency, and the ratio to the reference at the same connection
 count in the same round (median over rounds).
+
+With ``writes_per_second`` > 0 a writer process (``api.bench.steady_writes``)
+sends officer mutations over GraphQL to the same served product at that rate
+while ``wrk`` reads: half of the new dossiers belong to the looked-up citizen
+and are forwarded into the looked-up officer's department (their pages are
+dropped by every such change), half to another citizen and department (a
+change a per-audience invalidation passes over). Each app figure then also
+carries the achieved write rate and the page cache's hit rate over the
+measurement, read from every worker's ``/metrics`` before and after.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import math
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,16 +37,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.settings import Settings
 from api.auth import AccessLevel, AuthSettings, TokenIssuer
 from api.bench.catalogue import (
+    ADMIN,
     APPLICANT,
+    CONSTRUCTION,
     DEPARTMENT,
     DESK,
     FORWARD_TO,
+    OTHER_APPLICANT,
     PROCEDURE,
     START,
+    bench_procedure,
     seed_bench_catalogue,
 )
 from api.bench.processes import (
@@ -46,9 +66,13 @@ from api.bench.servers.base import find_free_port
 from api.bench.wrk import WrkResult, require_wrk, run_wrk
 from api.wiring import build_application
 from application.clock import trace_for
-from domain.values import Role
+from domain.values import AgencyCode, Role
 
 DOSSIERS = 20
+#: The writer's dossiers that reach no looked-up page: another citizen's,
+#: under a procedure whose competent agency is another department.
+ELSEWHERE_PROCEDURE = "9.900002"
+ELSEWHERE_DEPARTMENT = "PKT"
 
 
 @dataclass(frozen=True)
@@ -114,7 +138,26 @@ class Sample:
     reference: WrkResult
     cpu_us: float
     """CPU of the served processes (``motcua serve`` and its workers) per
-    request of ``app``: steadier than req/s on a loaded machine."""
+    request of ``app``: steadier than req/s on a loaded machine (with
+    writes, theirs is included)."""
+    pages: Counter[str] = dataclasses.field(default_factory=Counter)
+    """The page cache's outcomes for this query's page kind over the
+    measurement, summed over the workers (``hit``, ``miss``, ...)."""
+    writes: float | None = None
+    """Commands acknowledged per second by the writer meanwhile."""
+    write_failures: int = 0
+
+    @property
+    def hit_rate(self) -> float | None:
+        """Requests that found their page kept (of all that asked)."""
+        asked = self.pages["hit"] + self.pages["miss"]
+        return self.pages["hit"] / asked if asked else None
+
+    @property
+    def joined_rate(self) -> float | None:
+        """Requests that missed but were answered by another's build."""
+        asked = self.pages["hit"] + self.pages["miss"]
+        return self.pages["joined"] / asked if asked else None
 
 
 @dataclass
@@ -123,12 +166,26 @@ class _Target:
     code: str
     tokens: dict[str, str | None]
     serve_pid: int
+    workers: int = 1
+    writes_per_second: float = 0.0
+
+    @property
+    def base(self) -> str:
+        return self.url.removesuffix("/graphql")
 
 
 def _seed(settings: Settings) -> tuple[str, dict[str, str | None]]:
     onestop = build_application(settings)
     try:
         seed_bench_catalogue(onestop)
+        onestop.publish_procedure(
+            trace=trace_for(ADMIN, at=START - timedelta(days=7)),
+            definition=dataclasses.replace(
+                bench_procedure(),
+                code=ELSEWHERE_PROCEDURE,
+                competent_agency=AgencyCode(CONSTRUCTION),
+            ),
+        )
         code = ""
         for index in range(DOSSIERS):
             at = START + timedelta(minutes=index)
@@ -156,6 +213,14 @@ def _seed(settings: Settings) -> tuple[str, dict[str, str | None]]:
             agency=DEPARTMENT,
             department=FORWARD_TO.department,
             roles=[Role.SPECIALIST],
+            ttl=day,
+        ),
+        "desk": issuer.issue(
+            AccessLevel.OFFICER,
+            subject=DESK.id,
+            agency=DESK.agency_code,
+            department=DESK.department,
+            roles=[Role.DESK],
             ttl=day,
         ),
     }
@@ -277,9 +342,11 @@ def measure_topology(
     rounds: int,
     database_url: str | None = None,
     options: Mapping[str, str] = {},
+    writes_per_second: float = 0.0,
 ) -> list[Sample]:
     """``options``: more ``MOTCUA_*`` settings (without the prefix) for the
-    served product, e.g. ``{"GRAPHQL_FAST_PATH": "n"}``."""
+    served product, e.g. ``{"GRAPHQL_FAST_PATH": "n"}``; ``writes_per_second``:
+    officer commands sent meanwhile by a writer process (0: none)."""
     require_wrk()
     samples: list[Sample] = []
     with tempfile.TemporaryDirectory(prefix="motcua-bench-lookup-") as name:
@@ -287,7 +354,14 @@ def measure_topology(
         with _stores(topology, directory, database_url, options) as settings:
             code, tokens = _seed(settings)
             with _serve(topology, settings, directory) as (app_url, bare_url, pid):
-                target = _Target(f"{app_url}/graphql", code, tokens, pid)
+                target = _Target(
+                    f"{app_url}/graphql",
+                    code,
+                    tokens,
+                    pid,
+                    topology.workers,
+                    writes_per_second,
+                )
                 reference_body = QUERIES[0].body(code)
                 for query in QUERIES:
                     _check(target, query)
@@ -326,25 +400,142 @@ def _round(
             f"{bare_url}/lookup", body, token=None, connections=count, seconds=seconds
         )
 
-    def app(query: Query) -> tuple[WrkResult, float]:
-        before = tree_cpu_seconds(target.serve_pid)
-        result = run_wrk(
-            target.url,
-            query.body(target.code),
-            token=target.tokens[query.who],
-            connections=count,
-            seconds=seconds,
+    def app(query: Query) -> Sample:
+        pages = page_counts(target.base, target.workers)
+        with ExitStack() as stack:
+            writer = (
+                stack.enter_context(_writing(target))
+                if target.writes_per_second > 0
+                else None
+            )
+            before = tree_cpu_seconds(target.serve_pid)
+            result = run_wrk(
+                target.url,
+                query.body(target.code),
+                token=target.tokens[query.who],
+                connections=count,
+                seconds=seconds,
+            )
+            spent = tree_cpu_seconds(target.serve_pid) - before
+        outcomes = _difference(page_counts(target.base, target.workers), pages)
+        written = None if writer is None else writer.result
+        return Sample(
+            query.name,
+            count,
+            index,
+            result,
+            result,  # replaced by the round's reference below
+            1e6 * spent / max(1, result.requests),
+            Counter({o: n for (o, kind), n in outcomes.items() if kind == query.name}),
+            None if written is None else written["commands"] / written["seconds"],
+            0 if written is None else written["failures"],
         )
-        spent = tree_cpu_seconds(target.serve_pid) - before
-        return result, 1e6 * spent / max(1, result.requests)
 
     first = bare() if index % 2 == 0 else None
-    apps = {q.name: app(q) for q in QUERIES}
+    apps = [app(q) for q in QUERIES]
     reference = first if first is not None else bare()
-    return [
-        Sample(name, count, index, result, reference, cpu)
-        for name, (result, cpu) in apps.items()
-    ]
+    return [dataclasses.replace(sample, reference=reference) for sample in apps]
+
+
+Outcomes = Counter[tuple[str, str]]
+
+
+def page_counts(base_url: str, workers: int, tries: int = 200) -> dict[int, Outcomes]:
+    """Each worker's ``motcua_page_cache_total`` by (outcome, page), by pid.
+
+    Every worker answers ``/metrics`` for itself: ask on new connections
+    until each of ``workers`` has answered (the kernel hands connections to
+    whichever worker accepts first). Without a page cache: nothing."""
+    seen: dict[int, Outcomes] = {}
+    for _ in range(tries):
+        text = httpx.get(f"{base_url}/metrics", timeout=10).text
+        pid, counts = None, Counter[tuple[str, str]]()
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "motcua_worker_pid":
+                    pid = int(sample.value)
+                elif sample.name == "motcua_page_cache_total":
+                    labels = sample.labels
+                    counts[labels["outcome"], labels["page"]] = int(sample.value)
+        if pid is None:
+            return {}
+        seen[pid] = counts
+        if len(seen) >= workers:
+            break
+    return seen
+
+
+def _difference(after: dict[int, Outcomes], before: dict[int, Outcomes]) -> Outcomes:
+    """Summed over workers; a worker that restarted counts from zero."""
+    total = Counter[tuple[str, str]]()
+    for pid, counts in after.items():
+        total.update(counts)
+        total.subtract(before.get(pid, Counter()))
+    return +total
+
+
+@dataclass
+class _Writing:
+    result: dict[str, Any] | None = None
+
+
+def writer_job(target: _Target) -> dict[str, Any]:
+    """Half the dossiers reach the looked-up pages, half reach none."""
+    return {
+        "url": target.base,
+        "token": target.tokens["desk"],
+        "rate": target.writes_per_second,
+        "connections": min(16, 2 + math.floor(target.writes_per_second / 20)),
+        "targets": [
+            {
+                "procedure": PROCEDURE,
+                "applicant_id": APPLICANT.id,
+                "name": APPLICANT.name,
+                "to": FORWARD_TO.agency_code,
+                "department": FORWARD_TO.department,
+            },
+            {
+                "procedure": ELSEWHERE_PROCEDURE,
+                "applicant_id": OTHER_APPLICANT.id,
+                "name": OTHER_APPLICANT.name,
+                "to": CONSTRUCTION,
+                "department": ELSEWHERE_DEPARTMENT,
+            },
+        ],
+    }
+
+
+@contextmanager
+def _writing(target: _Target) -> Iterator[_Writing]:
+    """The writer process for the body of the ``with``; its result after."""
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.bench.steady_writes",
+            json.dumps(writer_job(target)),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None
+    outcome = _Writing()
+    try:
+        if writer.stdout.readline().strip() != "ready":
+            raise RuntimeError(
+                f"writer did not start: {writer.communicate()[1][-2000:]}"
+            )
+        yield outcome
+        out, err = writer.communicate("", timeout=120)
+        if writer.returncode != 0:
+            raise RuntimeError(f"writer failed: {err[-2000:]}")
+        outcome.result = json.loads(out.strip().splitlines()[-1])
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
 
 
 def figures(topology: Topology, samples: list[Sample]) -> list[Figure]:
@@ -378,9 +569,18 @@ def figures(topology: Topology, samples: list[Sample]) -> list[Figure]:
                     ),
                     failures=failures,
                     cpu_us=statistics.median(s.cpu_us for s in mine),
+                    hit_rate=_median_of(s.hit_rate for s in mine),
+                    joined_rate=_median_of(s.joined_rate for s in mine),
+                    writes_per_second=_median_of(s.writes for s in mine),
+                    write_failures=sum(s.write_failures for s in mine),
                 )
             )
     return out
+
+
+def _median_of(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def run_lookup_benchmark(
@@ -391,8 +591,10 @@ def run_lookup_benchmark(
     rounds: int = 3,
     database_url: str | None = None,
     options: Mapping[str, str] = {},
+    writes_per_second: float = 0.0,
 ) -> BenchReport:
-    """``options``: more settings for the served product (``measure_topology``)."""
+    """``options``: more settings for the served product; ``writes_per_second``:
+    officer commands meanwhile (``measure_topology``)."""
     every: list[Figure] = []
     headline: list[RoundReport] = []
     for index, topology in enumerate(topologies):
@@ -403,6 +605,7 @@ def run_lookup_benchmark(
             rounds=rounds,
             database_url=database_url,
             options=options,
+            writes_per_second=writes_per_second,
         )
         every += figures(topology, samples)
         if index == 0:
@@ -432,7 +635,17 @@ def run_lookup_benchmark(
             f"measurement, {rounds} round(s), reference and app alternate",
             "figures: per topology, query and connections — median req/s, p50/p99 "
             "ms, ratio to the reference in the same round, CPU of the served "
-            "processes per request (µs)",
+            "processes per request (µs), the page cache's hit rate (authenticated "
+            "pages, every worker's /metrics before and after)",
+            (
+                f"writes: {writes_per_second:g} officer commands/s asked over "
+                "GraphQL by a writer process while wrk reads (receive + forward; "
+                "half the dossiers the looked-up citizen's, into the officer's "
+                "department; half another citizen's, elsewhere); figures carry "
+                "the achieved rate"
+                if writes_per_second > 0
+                else "writes: none (read-only)"
+            ),
             *(
                 [
                     "settings: "

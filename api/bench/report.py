@@ -45,9 +45,25 @@ class Figure:
     failures: int = 0
     cpu_us: float | None = None
     """CPU time of the served process tree per request (µs), when measured."""
+    hit_rate: float | None = None
+    """Share of the requests that found their page kept, when pages apply."""
+    joined_rate: float | None = None
+    """Share that missed but waited for another request's build of the page."""
+    writes_per_second: float | None = None
+    """Commands acknowledged per second by a writer meanwhile, when one ran."""
+    write_failures: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        cpu = {} if self.cpu_us is None else {"cpuUsPerRequest": round(self.cpu_us)}
+        cpu: dict[str, float] = {}
+        if self.cpu_us is not None:
+            cpu["cpuUsPerRequest"] = round(self.cpu_us)
+        if self.hit_rate is not None:
+            cpu["pageHitRate"] = round(self.hit_rate, 4)
+        if self.joined_rate is not None:
+            cpu["pageJoinedRate"] = round(self.joined_rate, 4)
+        if self.writes_per_second is not None:
+            cpu["writesPerSecond"] = round(self.writes_per_second, 1)
+            cpu["writeFailures"] = self.write_failures
         return {
             "topology": self.topology,
             "query": self.query,

@@ -95,6 +95,7 @@ LOOKUP_TOPOLOGIES = (
     Topology("postgres", 2),
 )
 LOOKUP_QUICK_TOPOLOGIES = (Topology("sqlite", 2),)
+LOOKUP_WRITES_PER_SECOND = 20.0
 
 
 def lookup_bench(
@@ -102,6 +103,7 @@ def lookup_bench(
     *,
     topologies: tuple[Topology, ...] | None = None,
     served: Mapping[str, str] = {},
+    writes_per_second: float = LOOKUP_WRITES_PER_SECOND,
 ) -> BenchReport:
     try:
         require_wrk()
@@ -117,6 +119,7 @@ def lookup_bench(
         rounds=rounds,
         database_url=options.database_url,
         options=served,
+        writes_per_second=writes_per_second,
     )
 
 
@@ -312,8 +315,18 @@ def lookup(
             "GRAPHQL_FAST_PATH=n to measure the strawberry path; repeatable.",
         ),
     ] = None,
+    writes_per_second: Annotated[
+        float,
+        typer.Option(
+            help="Officer commands per second sent over GraphQL by a writer "
+            "process while the lookups run (0: read only).",
+        ),
+    ] = LOOKUP_WRITES_PER_SECOND,
 ) -> None:
-    """GraphQL lookups through `motcua serve` vs a bare FastAPI route, under wrk."""
+    """GraphQL lookups through `motcua serve` vs a bare FastAPI route, under wrk,
+    while a writer process sends officer commands at a steady rate."""
+    if not 0 <= writes_per_second <= 10_000:
+        raise fail("--writes-per-second phải trong khoảng 0..10000 (must be 0..10000)")
     served = served_settings(setting or [])
     topologies: tuple[Topology, ...] | None = None
     if store or workers:
@@ -326,7 +339,13 @@ def lookup(
         counts = [workers] if workers else [1, 2]
         topologies = tuple(Topology(s, n) for s in stores for n in counts)
     options = BenchOptions(quick=quick, database_url=default_database_url())
-    _print([lookup_bench(options, topologies=topologies, served=served)], json)
+    report = lookup_bench(
+        options,
+        topologies=topologies,
+        served=served,
+        writes_per_second=writes_per_second,
+    )
+    _print([report], json)
 
 
 def served_settings(pairs: list[str]) -> dict[str, str]:
@@ -471,6 +490,8 @@ def _figures(report: BenchReport) -> Table:
         "p99 ms",
         "ref p99 ms",
         "CPU µs/req",
+        "page hits",
+        "writes/s",
     ):
         table.add_column(column)
     for f in report.figures:
@@ -485,5 +506,7 @@ def _figures(report: BenchReport) -> Table:
             f"{f.p99_ms:.1f}",
             f"{f.reference_p99_ms:.1f}",
             "" if f.cpu_us is None else f"{f.cpu_us:,.0f}",
+            "" if f.hit_rate is None else f"{f.hit_rate:.1%}",
+            "" if f.writes_per_second is None else f"{f.writes_per_second:,.1f}",
         )
     return table

@@ -66,7 +66,7 @@ from api.graphql.documents import (
     DocumentCaches,
     tokens,
 )
-from api.graphql.pages import PageRule, page_rule
+from api.graphql.pages import PageBuilds, PageRule, page_rule
 from api.graphql.request_body import decode_json
 from api.graphql.router import MotcuaGraphQLRouter
 from api.graphql.schema import MAX_TOKENS, MotcuaSchema, mask_errors
@@ -166,6 +166,7 @@ class FastQueries:
         self._execution_class = execution_context_class_kwargs(
             schema.execution_context_class
         )
+        self.builds = PageBuilds()
 
     async def answer(
         self, request: Request, context: Context, sub_response: Response
@@ -204,11 +205,32 @@ class FastQueries:
         if plan.page is not None and pages is not None:
             key = plan.page.key(context, raw)
             if key is not None:
-                page = pages.get(key)
+                page = pages.get(key) or await self.builds.kept_after_build(pages, key)
                 if page is not None:
                     plan.page.reused(context, page.accessed)
                     return _replay(page.body)
                 fill = _Fill(pages, key, pages.ticket(), plan.page)
+        if fill is None:
+            return await self._answer(
+                plan, context, variables, extensions, sub_response
+            )
+        built = self.builds.start(fill.key)
+        try:
+            return await self._answer(
+                plan, context, variables, extensions, sub_response, fill
+            )
+        finally:
+            self.builds.finish(fill.key, built)
+
+    async def _answer(
+        self,
+        plan: Plan,
+        context: Context,
+        variables: dict[str, Any] | None,
+        extensions: dict[str, Any] | None,
+        sub_response: Response,
+        fill: _Fill | None = None,
+    ) -> Response | None:
         try:
             cost = plan.cost(self.schema._schema, variables)
         except Exception:

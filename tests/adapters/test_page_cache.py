@@ -154,6 +154,68 @@ def test_entries_and_bytes_are_bounded() -> None:
     )
 
 
+def test_outcomes_are_counted_per_page_kind() -> None:
+    """What ``/metrics`` reports: every get is a hit or a miss of its kind,
+    and a page leaves by a change (invalidated), the bounds (evicted) or a
+    generation that moved (stale at the next get)."""
+    generation = Generation()
+    pages = PageCache(max_entries=2, max_bytes=1 << 20, generation=generation)
+    citizen, worklist = ("dossier", "a"), ("worklist", "w")
+    assert pages.get(citizen) is None
+    old = pages.ticket()
+    pages.fill(citizen, pages.ticket(), citizen_audience("001"), b"a")
+    pages.fill(worklist, pages.ticket(), unit_audience(JUSTICE), b"w")
+    assert pages.get(citizen) is not None
+    assert pages.get(citizen) is not None
+    pages.changed({CITIZEN: {"001"}})
+    assert not pages.fill(citizen, old, citizen_audience("001"), b"old")
+    assert pages.get(citizen) is None
+    pages.fill(("worklist", "x"), pages.ticket(), unit_audience(PROVINCE), b"x")
+    pages.fill(("worklist", "y"), pages.ticket(), unit_audience(PROVINCE), b"y")
+    generation.bump()
+    assert pages.get(("worklist", "y")) is None
+    assert dict(pages.counts) == {
+        ("miss", "dossier"): 2,
+        ("filled", "dossier"): 1,
+        ("hit", "dossier"): 2,
+        ("invalidated", "dossier"): 1,
+        ("void", "dossier"): 1,
+        ("filled", "worklist"): 3,
+        ("evicted", "worklist"): 1,
+        ("miss", "worklist"): 1,
+        ("stale", "worklist"): 1,
+    }
+    pages.clear()  # what was still kept is dropped, and counted so
+    assert pages.counts["invalidated", "worklist"] == 2  # x and y, both stale
+
+
+def test_the_counts_are_exposed_for_prometheus_with_the_workers_pid() -> None:
+    import os
+
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from adapters.cache.pages import PageCacheCollector
+
+    pages = cache()
+    registry = CollectorRegistry()
+    registry.register(PageCacheCollector(pages))
+    pages.fill(("worklist", "w"), pages.ticket(), unit_audience(JUSTICE), b"w")
+    pages.get(("worklist", "w"))
+    pages.get(("myDossiers", "m"))
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(generate_latest(registry).decode())
+        for s in family.samples
+    }
+    total = "motcua_page_cache_total"
+    assert samples[total, (("outcome", "hit"), ("page", "worklist"))] == 1
+    assert samples[total, (("outcome", "miss"), ("page", "myDossiers"))] == 1
+    assert samples["motcua_page_cache_entries", ()] == 1
+    assert samples["motcua_page_cache_bytes", ()] > 0
+    assert samples["motcua_worker_pid", ()] == os.getpid()
+
+
 # -- any interleaving: a page served is never older than a change of its audience
 
 

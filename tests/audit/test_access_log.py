@@ -13,11 +13,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from api.access_log import AccessJournal
 from api.auth import AccessLevel
 from domain.values import Role
+from projections.access_log import ACCESS_READS, ACCESS_SETS
 from tests.api.conftest import RECEIVE
 from tests.factories import APPLICANT, BIRTH, PROVINCE
 from tests.served import Served, seeded_settings, served
+
+ACCESSES = (
+    f"SELECT COUNT(*) FROM {ACCESS_READS} r JOIN {ACCESS_SETS} s "
+    "ON s.dossiers = r.dossiers"
+)
+"""(read, dossier) pairs recorded: one per dossier each read showed."""
 
 OFFICER_DOSSIER = """
 query Q($code: String!) { officerDossier(code: $code) { code applicantName } }
@@ -209,12 +217,13 @@ def _journal(tmp_path: Path) -> tuple[Any, Any]:
 def test_a_read_of_many_dossiers_is_one_line_and_a_row_per_dossier(
     pages: list[list[str]],
 ) -> None:
-    """A worklist page is one spool append however many rows it shows; every
-    dossier on it gets its own row (the citizen's "who opened it" reads by
+    """A worklist page is one spool append however many rows it shows, and
+    one row of the log naming the set of its dossiers; every dossier on it is
+    found by its own row of that set (the citizen's "who opened it" reads by
     dossier), and a spool drained twice adds nothing twice."""
     import tempfile
 
-    from projections.access_log import ACCESS_LOG, AccessLogView
+    from projections.access_log import AccessLogView
 
     with tempfile.TemporaryDirectory() as name:
         store, journal = _journal(Path(name))
@@ -231,9 +240,12 @@ def test_a_read_of_many_dossiers_is_one_line_and_a_row_per_dossier(
             assert journal.path.read_bytes().count(b"\n") == len(pages)
             assert journal.flush() == sum(len(page) for page in pages)
             journal._offset = 0  # as if the pass had crashed before noting it
+            journal._stored_sets.clear()
             journal.flush()
-            (count,) = store.query(f"SELECT COUNT(*) FROM {ACCESS_LOG}")[0]
+            (count,) = store.query(ACCESSES)[0]
             assert count == sum(len(page) for page in pages)
+            (reads,) = store.query(f"SELECT COUNT(*) FROM {ACCESS_READS}")[0]
+            assert reads == len(pages)
             view = AccessLogView(store)
             for dossier in {d for page in pages for d in page}:
                 readers = {e.actor_id for e in view.for_dossier(dossier)}
@@ -278,7 +290,6 @@ def test_a_long_spool_drains_in_slices_each_row_once(tmp_path: Path) -> None:
     """A busy pass drains in slices (the GIL let go between them); a pass
     that stopped after some slices and is run again adds nothing twice."""
     from api.access_log import _LINES_PER_SLICE
-    from projections.access_log import ACCESS_LOG
 
     store, journal = _journal(tmp_path)
     reads = 5 * _LINES_PER_SLICE + 7
@@ -299,12 +310,111 @@ def test_a_long_spool_drains_in_slices_each_row_once(tmp_path: Path) -> None:
         spooled = journal.path.read_bytes().splitlines(keepends=True)
         journal._offset = sum(len(line) for line in spooled[:_LINES_PER_SLICE])
         journal.flush()
-        (count,) = store.query(f"SELECT COUNT(*) FROM {ACCESS_LOG}")[0]
+        (count,) = store.query(ACCESSES)[0]
         assert count == 3 * reads
         ((distinct,),) = store.query(
-            f"SELECT COUNT(DISTINCT dossier_id) FROM {ACCESS_LOG}"
+            f"SELECT COUNT(DISTINCT dossier_id) FROM {ACCESS_SETS}"
         )
         assert distinct == 3 * reads
+    finally:
+        journal.close()
+        store.close()
+
+
+def test_a_page_read_again_adds_a_row_per_read_and_its_dossiers_once(
+    tmp_path: Path,
+) -> None:
+    """A kept worklist page reused: every read is recorded with its own time,
+    the dossiers it showed are stored once for all of them (by a new journal
+    too, which does not know the set yet), and each dossier's readers list
+    every read."""
+    from projections.access_log import AccessLogView
+
+    store, journal = _journal(tmp_path)
+    page = [f"d{n:02}" for n in range(20)]
+    try:
+        for _ in range(30):
+            journal.record(
+                *reversed(page),  # the order shown does not make another set
+                actor_id="spec-1",
+                role="officer:specialist",
+                agency_code=PROVINCE,
+                department="PHC",
+                purpose="worklist",
+            )
+        assert journal.flush() == 30 * 20
+        (members,) = store.query(f"SELECT COUNT(*) FROM {ACCESS_SETS}")[0]
+        assert members == 20
+        (reads,) = store.query(f"SELECT COUNT(*) FROM {ACCESS_READS}")[0]
+        assert reads == 30
+        journal.close()
+        journal = AccessJournal(tmp_path / "spool", store)
+        journal.record(
+            *page[:3],
+            actor_id="spec-2",
+            role="officer:specialist",
+            agency_code=PROVINCE,
+            department="PHC",
+            purpose="worklist",
+        )
+        journal.record(
+            *page,
+            actor_id="spec-2",
+            role="officer:specialist",
+            agency_code=PROVINCE,
+            department="PHC",
+            purpose="worklist",
+        )
+        assert journal.flush() == 23
+        (members,) = store.query(f"SELECT COUNT(*) FROM {ACCESS_SETS}")[0]
+        assert members == 23  # the first three again, as a set of their own
+        entries = AccessLogView(store).for_dossier("d00", limit=1000)
+        assert [e.actor_id for e in entries].count("spec-1") == 30
+        assert [e.actor_id for e in entries].count("spec-2") == 2
+        assert len(AccessLogView(store).for_dossier("d19", limit=1000)) == 31
+        assert entries == sorted(entries, key=lambda e: e.at, reverse=True)
+    finally:
+        journal.close()
+        store.close()
+
+
+def test_rows_recorded_one_per_dossier_are_still_read(tmp_path: Path) -> None:
+    """A database from before sets: its rows of ``audit_access_log`` show
+    beside the reads recorded since, newest first."""
+    from projections.access_log import ACCESS_LOG, AccessLogView
+
+    store, journal = _journal(tmp_path)
+    try:
+        with store.transaction() as sql:
+            sql.execute(
+                f"INSERT INTO {ACCESS_LOG} (spool, spool_offset, dossier_id, at, "
+                "actor_id, role, agency_code, department, purpose) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    "old.spool",
+                    0,
+                    "d1",
+                    "2026-01-05T03:04:05.000000+00:00",
+                    "desk-0",
+                    "officer:desk",
+                    PROVINCE,
+                    None,
+                    "worklist",
+                ),
+            )
+        journal.record(
+            "d1",
+            "d2",
+            actor_id="spec-1",
+            role="officer:specialist",
+            agency_code=PROVINCE,
+            department="PHC",
+            purpose="worklist",
+        )
+        journal.flush()
+        view = AccessLogView(store)
+        assert [e.actor_id for e in view.for_dossier("d1")] == ["spec-1", "desk-0"]
+        assert [e.actor_id for e in view.for_dossier("d2")] == ["spec-1"]
     finally:
         journal.close()
         store.close()

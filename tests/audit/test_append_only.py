@@ -79,6 +79,8 @@ def test_postgres_app_role_may_only_insert_and_select(postgres_url: str) -> None
                 column = {
                     "motcua_events": "originator_version",
                     "audit_access_log": "spool_offset",
+                    "audit_access_read": "spool_offset",
+                    "audit_access_set": "dossier_id",
                 }.get(table, "position")
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(f"UPDATE {table} SET {column} = {column}")

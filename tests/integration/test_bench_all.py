@@ -89,3 +89,12 @@ def test_lookup_settings_reach_the_served_product() -> None:
         "GRAPHQL_FAST_PATH": "n",
         "WORKERS": "2",
     }
+
+
+@pytest.mark.parametrize("rate", ["-1", "10001", "nan", "many"])
+def test_a_write_rate_out_of_range_is_refused(rate: str) -> None:
+    outcome = CliRunner().invoke(
+        cli, ["bench", "lookup", "--quick", "--writes-per-second", rate]
+    )
+    assert outcome.exit_code == 2
+    assert "writes-per-second" in outcome.output

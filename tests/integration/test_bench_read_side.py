@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -85,6 +86,60 @@ class TestLookupBenchmark:
             assert 0 < figure.cpu_us < 1e6 / figure.app * 2 * 2  # 2 cores, slack
         assert report.to_json()["figures"][0]["p99Ms"] > 0
         assert report.to_json()["figures"][0]["cpuUsPerRequest"] > 0
+
+
+def test_lookups_under_writes_report_the_hit_rate_and_the_write_rate() -> None:
+    """``bench lookup --quick --writes-per-second 5`` (the command line, as a
+    user runs it): a writer process sends officer commands while wrk reads,
+    every authenticated figure carries the page cache's hit rate (below 1:
+    the writes drop pages being read) and the rate the writer achieved."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "bench",
+            "lookup",
+            "--quick",
+            "--writes-per-second",
+            "5",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert any("writes: 5 officer commands/s" in note for note in report["notes"])
+    figures = report["figures"]
+    assert {f["query"] for f in figures} == {q.name for q in QUERIES}
+    for figure in figures:
+        assert figure["failures"] == 0
+        assert figure["writeFailures"] == 0
+        assert 0 < figure["writesPerSecond"] < 50
+        if figure["who"] == "anonymous":
+            assert "pageHitRate" not in figure
+        else:
+            assert 0 <= figure["pageHitRate"] <= 1
+    rates = [f["pageHitRate"] for f in figures if "pageHitRate" in f]
+    assert min(rates) < 1  # pages were dropped by the writes and rebuilt
+    assert max(rates) > 0  # and reused in between
+
+
+def test_without_writes_no_write_rate_is_reported() -> None:
+    report = run_lookup_benchmark(
+        (Topology("sqlite", 1),), connections=(2,), seconds=1, rounds=1
+    )
+    assert report.notes[-1] == "writes: none (read-only)"
+    for figure in report.figures:
+        assert figure.writes_per_second is None
+        assert "writesPerSecond" not in figure.to_json()
+        if figure.who != "anonymous":
+            assert figure.hit_rate is not None
+            assert 0 < figure.hit_rate <= 1
 
 
 @pytest.mark.postgres

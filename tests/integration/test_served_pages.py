@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from hypothesis import strategies as st
 
 from adapters.settings import Settings
 from api.auth import AccessLevel, AuthSettings, TokenIssuer
+from api.bench.lookup import page_counts
 from api.wiring import build_application
 from domain.dossier_values import Holder
 from domain.values import Role
@@ -211,6 +213,116 @@ def test_a_change_reaches_every_workers_pages_within_the_bound(
         assert shown(m, WORK, {"a": JUSTICE}, justice, code) == waiting
         assert shown(m, WORK, {"a": PROVINCE}, desk, code) == waiting
         assert shown(m, ONE, {"code": second}, citizen, second) == {"IN_PROGRESS"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "workers"),
+    [
+        ("sqlite", 1),
+        ("sqlite", 2),
+        pytest.param("postgres", 2, marks=[pytest.mark.postgres, pytest.mark.redis]),
+    ],
+)
+def test_another_owners_change_leaves_every_workers_pages_kept(
+    kind: str, workers: int, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Per owner on both stores: on SQLite the projector's changes reach the
+    workers by owner and unit too (adapters/cache/page_changes.py), so a
+    dossier of another citizen — committed, projected — drops none of this
+    citizen's kept pages on any worker (every worker's ``/metrics``), while
+    a dossier of this citizen drops them on every worker."""
+    settings = _topology(kind, request, tmp_path / "d")
+    settings = Settings(
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        data_dir=settings.data_dir,
+        options={**settings.options, "WORKERS": str(workers)},
+    )
+    bound = settings.value("LOOKUP_LOCAL_CACHE_MS") / 1000
+    tokens = Tokens(TokenIssuer.from_settings(AuthSettings.from_settings(settings)))
+    citizen = tokens.citizen()
+    with served(settings, projector=kind == "postgres") as m:
+        code, position = _receive(m)
+        projected(m, position)
+        for _ in range(20):  # kept by every worker
+            shown(m, MY, {}, citizen, code)
+            if len(worker_pids(m)) == workers:
+                break
+        before = page_counts(m.url, workers)
+        assert len(before) == workers
+
+        def my_pages(outcome: str, counts: dict[int, Counter[tuple[str, str]]]) -> int:
+            return sum(c[outcome, "myDossiers"] for c in counts.values())
+
+        assert my_pages("filled", before) >= workers
+
+        _, position = _receive(m, OTHER_APPLICANT.id)
+        projected(m, position)
+        time.sleep(bound)
+        assert shown(m, MY, {}, citizen, code) == {"RECEIVED"}
+        after = page_counts(m.url, workers)
+        assert set(after) == set(before)  # the same workers, none restarted
+        for outcome in ("invalidated", "stale", "filled", "miss"):
+            assert my_pages(outcome, after) == my_pages(outcome, before), outcome
+        assert my_pages("hit", after) >= my_pages("hit", before) + REQUESTS
+
+        third, position = _receive(m)
+        projected(m, position)
+        time.sleep(bound)
+        assert shown(m, MY, {}, citizen, third) == {"RECEIVED"}
+        dropped = page_counts(m.url, workers)
+        assert my_pages("invalidated", dropped) >= my_pages("invalidated", after) + 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_from_the_command_line_drops_every_workers_pages(
+    workers: int, tmp_path: Path
+) -> None:
+    """SQLite: ``motcua projections rebuild citizen`` (another process) is
+    published by the projecting worker as "everything", and every worker
+    drops its kept pages before it reads one again."""
+    import subprocess
+    import sys
+
+    from api.bench.processes import motcua_env
+
+    settings = seeded_settings(
+        tmp_path / "d", options={**UNLIMITED_LOOKUPS, "WORKERS": str(workers)}
+    )
+    tokens = Tokens(TokenIssuer.from_settings(AuthSettings.from_settings(settings)))
+    citizen = tokens.citizen()
+    with served(settings) as m:
+        code, position = _receive(m)
+        projected(m, position)
+        for _ in range(20):
+            shown(m, MY, {}, citizen, code)
+            if len(worker_pids(m)) == workers:
+                break
+        before = page_counts(m.url, workers)
+        assert len(before) == workers
+        assert all(c["filled", "myDossiers"] >= 1 for c in before.values())
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "projections", "rebuild", "citizen"],
+            env=motcua_env(m.settings),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        deadline = time.monotonic() + 30
+        while True:  # the projecting worker polls for outside changes
+            after = page_counts(m.url, workers)
+            dropped = [
+                after[pid]["invalidated", "myDossiers"]
+                > before[pid]["invalidated", "myDossiers"]
+                for pid in before
+            ]
+            if all(dropped) or time.monotonic() > deadline:
+                break
+            shown(m, MY, {}, citizen, code)
+        assert all(dropped)
+        assert shown(m, MY, {}, citizen, code) == {"RECEIVED"}
 
 
 OWNERS = (APPLICANT.id, OTHER_APPLICANT.id, "062000000003", "062000000004")
