@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_cost=edge.max_query_cost,
             max_plans=edge.document_cache_entries,
             max_plan_bytes=max(1, edge.document_cache_bytes // 4),
+            paths=api_metrics.graphql_paths,
         )
         if edge.graphql_fast_path
         else None
