@@ -22,6 +22,10 @@ which both paths share; the edge layer (``api.edge``: request id, access
 log, metrics, body limit, idempotency) sits outside the route. ``MOTCUA_GRAPHQL_FAST_PATH=n``
 turns it off (the equivalence tests compare the two).
 
+An officer's command is *planned* (``api.graphql.planned``): run from the
+request's variables without graphql-core's executor or strawberry's argument
+conversion, falling back to the direct path before anything ran.
+
 A plan answered directly may also be a *page* (``api.graphql.pages``): its
 response bytes are kept per principal, language and body in the worker's
 page cache (``adapters.cache.pages``) and reused until a change for its
