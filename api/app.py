@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from adapters.settings import Settings
@@ -42,6 +43,19 @@ from domain.errors import LabelledError
 log = structlog.get_logger("api")
 
 
+class MotcuaApp(FastAPI):
+    """FastAPI with the edge (``api.edge``) outermost: around FastAPI's
+    server-error, telemetry and body-limit layers rather than inside them, so
+    the requests the edge answers itself pass through none of them, and a
+    500 from those layers still gets the edge's headers and access line."""
+
+    edge: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = super().build_middleware_stack()
+        return inner if self.edge is None else self.edge(inner)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     edge = EdgeSettings.from_settings(settings)
@@ -64,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await services.caches.close()
         await run_in_threadpool(services.close)
 
-    app = FastAPI(
+    app = MotcuaApp(
         title="motcua",
         version="0.1.0",
         lifespan=lifespan,
@@ -96,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_cost=edge.max_query_cost,
             max_plans=edge.document_cache_entries,
             max_plan_bytes=max(1, edge.document_cache_bytes // 4),
+            paths=api_metrics.graphql_paths,
         )
         if edge.graphql_fast_path
         else None
@@ -133,10 +148,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     # One layer: request id, access log, metrics, security headers, CORS,
-    # the /metrics gate, body limits, idempotency (``api.edge``).
-    # ``POST /graphql`` (most requests) is answered by the edge itself.
-    app.add_middleware(
-        Edge,
+    # the /metrics gate, body limits, idempotency (``api.edge``), outside
+    # FastAPI's own layers. ``POST /graphql`` (most requests) is answered by
+    # the edge itself.
+    app.edge = lambda inner: Edge(
+        inner,
         edge=edge,
         metrics=api_metrics,
         upload_paths=(UPLOAD_PATH,),

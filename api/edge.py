@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import structlog
 from prometheus_client import Counter, Histogram
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.body_limit import BodyLimits
@@ -40,7 +41,7 @@ class Edge:
         posts: Mapping[str, ASGIApp] = {},
     ) -> None:
         self.app = app
-        self.posts = dict(posts)
+        self.posts = {path: _server_errors(post) for path, post in posts.items()}
         """``POST`` endpoints by exact path, answered here rather than by
         ``app`` (its routing and exception layers): the app's own routes for
         those paths are then reached only by other methods."""
@@ -201,6 +202,30 @@ def _vary_by_origin(headers: list[tuple[bytes, bytes]]) -> None:
         return
     headers[:] = [(n, v) for n, v in headers if n.lower() != b"vary"]
     headers.append((b"vary", b", ".join([*varies, b"Origin"])))
+
+
+def _server_errors(app: ASGIApp) -> ASGIApp:
+    """What Starlette's server-error layer does for the app's own routes: an
+    unexpected error before the response started is answered 500, then
+    raised on (uvicorn logs it)."""
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await app(scope, receive, sending)
+        except Exception:
+            if not started:
+                failed = PlainTextResponse("Internal Server Error", status_code=500)
+                await failed(scope, receive, send)
+            raise
+
+    return guarded
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

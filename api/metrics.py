@@ -14,6 +14,7 @@ class ApiMetrics:
     latency: Histogram
     projection_lag: Gauge
     rate_limited: Counter
+    graphql_paths: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ApiMetrics:
@@ -40,6 +41,14 @@ class ApiMetrics:
             rate_limited=Counter(
                 "motcua_lookup_rate_limited_total",
                 "Anonymous lookups refused by the rate limiter",
+                registry=registry,
+            ),
+            graphql_paths=Counter(
+                "motcua_graphql_requests_total",
+                "POST /graphql requests by the path that answered them: "
+                "planned (officer commands), direct, executed (graphql-core), "
+                "page (a kept page), strawberry (everything else)",
+                ("path",),
                 registry=registry,
             ),
         )

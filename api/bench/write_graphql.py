@@ -56,10 +56,18 @@ class _Server:
         (Linux ``/proc``: a worker's own time, its children's once reaped)."""
         return sum(_cpu_of(pid) for pid in [self.pid, *_children(self.pid)])
 
+    def loop_cpu_seconds(self) -> float:
+        """The part of it on the workers' event-loop threads (each process's
+        main thread: uvicorn runs the loop there; commands and pools run on
+        other threads)."""
+        return sum(_cpu_of(pid, pid) for pid in [self.pid, *_children(self.pid)])
 
-def _cpu_of(pid: int) -> float:
+
+def _cpu_of(pid: int, thread: int | None = None) -> float:
+    """CPU seconds of process ``pid``, or of its ``thread`` alone."""
+    where = f"/proc/{pid}" if thread is None else f"/proc/{pid}/task/{thread}"
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        stat = Path(f"{where}/stat").read_text()
     except FileNotFoundError:  # ended meanwhile
         return 0.0
     fields = stat.rsplit(")", 1)[1].split()
@@ -114,6 +122,8 @@ class _Round:
     order: str
     server_cpu_us: float
     """CPU of the serve process per mutation."""
+    loop_cpu_us: float
+    """The part of it on the event-loop threads."""
     direct_cpu_us: float
     """CPU of this process per direct command."""
 
@@ -197,9 +207,11 @@ def run_write_graphql_benchmark(
                     if not graphql_first:
                         direct_seconds, direct_cpu = _timed(direct, pairs)
                     server_cpu = server.cpu_seconds()
+                    loop_cpu = server.loop_cpu_seconds()
                     before = direct.last_position()
                     generated = _generate(job | {"pairs": pairs})
                     server_cpu = server.cpu_seconds() - server_cpu
+                    loop_cpu = server.loop_cpu_seconds() - loop_cpu
                     transactions += direct.transactions(before, direct.last_position())
                     if graphql_first:
                         direct_seconds, direct_cpu = _timed(direct, pairs)
@@ -211,6 +223,7 @@ def run_write_graphql_benchmark(
                             server_cpu / generated["seconds"],
                             "graphql,direct" if graphql_first else "direct,graphql",
                             server_cpu / commands * 1e6,
+                            loop_cpu / commands * 1e6,
                             direct_cpu / commands * 1e6,
                         )
                     )
@@ -242,7 +255,9 @@ def run_write_graphql_benchmark(
             f"process CPU: {statistics.median(m.server_load for m in measured):.0%}",
             f"CPU per command (median): serve process "
             f"{statistics.median(m.server_cpu_us for m in measured):.0f} µs per "
-            f"mutation, direct path "
+            f"mutation (event-loop threads "
+            f"{statistics.median(m.loop_cpu_us for m in measured):.0f} µs), "
+            "direct path "
             f"{statistics.median(m.direct_cpu_us for m in measured):.0f} µs per "
             "command (this process)",
             f"reference: OneStop in this process, {pairs} dossiers per round, "

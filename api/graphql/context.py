@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import uuid
 from collections.abc import Callable
@@ -41,8 +42,8 @@ async def offload(function: Callable[..., T], *args: Any) -> T:
     for the function to finish: a command that ran is never reported as
     not run."""
     loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
-    future = loop.run_in_executor(_WORKERS, context.run, function, *args)
+    future: asyncio.Future[T] = loop.create_future()
+    _WORKERS.submit(_settle, loop, future, contextvars.copy_context(), function, args)
     cancelled = False
     while True:
         try:
@@ -55,6 +56,35 @@ async def offload(function: Callable[..., T], *args: Any) -> T:
         if cancelled:
             raise asyncio.CancelledError
         return result
+
+
+def _settle(
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[T],
+    context: contextvars.Context,
+    function: Callable[..., T],
+    args: tuple[Any, ...],
+) -> None:
+    """On the worker: run, then hand the outcome to the loop in one call
+    (``run_in_executor`` chains a second future to the executor's own)."""
+    try:
+        value = context.run(function, *args)
+    except BaseException as error:  # handed over, as the executor's future would
+        outcome: tuple[Callable[..., None], object] = (_fail, error)
+    else:
+        outcome = (_done, value)
+    with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+        loop.call_soon_threadsafe(outcome[0], future, outcome[1])
+
+
+def _done(future: asyncio.Future[T], value: T) -> None:
+    if not future.cancelled():
+        future.set_result(value)
+
+
+def _fail(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.cancelled():
+        future.set_exception(error)
 
 
 class Context(BaseContext):

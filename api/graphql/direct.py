@@ -125,8 +125,13 @@ class Shape:
     def _object(self, value: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
         if isinstance(value, Exception):
             raise Irregular
+        return self.fill(self._leaves(value, info), value)
+
+    def fill(self, leaves: tuple[Leaf, ...], value: Any) -> dict[str, Any]:
+        """``value`` completed as a runtime type collecting ``leaves``, as
+        graphql-core's ``complete_leaf_value`` does each."""
         out: dict[str, Any] = {}
-        for leaf in self._leaves(value, info):
+        for leaf in leaves:
             try:
                 raw = leaf.resolve(value)
             except Exception:

@@ -22,6 +22,10 @@ which both paths share; the edge layer (``api.edge``: request id, access
 log, metrics, body limit, idempotency) sits outside the route. ``MOTCUA_GRAPHQL_FAST_PATH=n``
 turns it off (the equivalence tests compare the two).
 
+An officer's command is *planned* (``api.graphql.planned``): run from the
+request's variables without graphql-core's executor or strawberry's argument
+conversion, falling back to the direct path before anything ran.
+
 A plan answered directly may also be a *page* (``api.graphql.pages``): its
 response bytes are kept per principal, language and body in the worker's
 page cache (``adapters.cache.pages``) and reused until a change for its
@@ -34,6 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import orjson
 from graphql import (
     ArgumentNode,
     DocumentNode,
@@ -47,6 +52,7 @@ from graphql import (
     execute,
     get_operation_ast,
 )
+from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
@@ -67,6 +73,7 @@ from api.graphql.documents import (
     tokens,
 )
 from api.graphql.pages import PageBuilds, PageRule, page_rule
+from api.graphql.planned import PlannedMutation, Unplanned, plan_mutation
 from api.graphql.request_body import decode_json
 from api.graphql.router import MotcuaGraphQLRouter
 from api.graphql.schema import MAX_TOKENS, MotcuaSchema, mask_errors
@@ -119,6 +126,9 @@ class Plan:
     """How to run it directly (``api.graphql.direct``), when it is that simple."""
     page: PageRule | None = None
     """When its answer may be kept as a whole page (``api.graphql.pages``)."""
+    planned: PlannedMutation | None = None
+    """How to run an officer's command without graphql-core's executor
+    (``api.graphql.planned``)."""
     costs: dict[tuple[object, ...], int] = field(default_factory=dict, compare=False)
     """Cost by the values (and types) of ``sized_by``: one entry when none."""
 
@@ -139,6 +149,9 @@ class Plan:
         return known
 
 
+PATHS: Final = ("planned", "direct", "executed", "page", "strawberry")
+"""How a ``POST /graphql`` was answered (``motcua_graphql_requests_total``)."""
+
 _MISSING: Final = object()
 _COSTS_KEPT: Final = 64
 
@@ -157,8 +170,14 @@ class FastQueries:
         max_cost: int,
         max_plans: int,
         max_plan_bytes: int,
+        plan_mutations: bool = True,
+        paths: Counter | None = None,
     ) -> None:
         self.router = router
+        self.plan_mutations = plan_mutations
+        counter = paths or Counter("unused", "", ("path",), registry=None)
+        # Children found once: one increment per answer.
+        self.answered = {path: counter.labels(path) for path in PATHS}
         self.schema = schema
         self.caches = caches
         self.max_cost = max_cost
@@ -173,6 +192,14 @@ class FastQueries:
     ) -> Response | None:
         """The response to ``request``, or ``None`` (nothing ran) to leave it
         to strawberry."""
+        response = await self._answer(request, context, sub_response)
+        if response is None:
+            self.answered["strawberry"].inc()
+        return response
+
+    async def _answer(
+        self, request: Request, context: Context, sub_response: Response
+    ) -> Response | None:
         raw_type = request.headers.get("content-type", "")
         if raw_type != "application/json" and (
             "application/json" not in parse_content_type(raw_type)[0]
@@ -208,21 +235,22 @@ class FastQueries:
                 page = pages.get(key) or await self.builds.kept_after_build(pages, key)
                 if page is not None:
                     plan.page.reused(context, page.accessed)
+                    self.answered["page"].inc()
                     return _replay(page.body)
                 fill = _Fill(pages, key, pages.ticket(), plan.page)
         if fill is None:
-            return await self._answer(
+            return await self._answer_plan(
                 plan, context, variables, extensions, sub_response
             )
         built = self.builds.start(fill.key)
         try:
-            return await self._answer(
+            return await self._answer_plan(
                 plan, context, variables, extensions, sub_response, fill
             )
         finally:
             self.builds.finish(fill.key, built)
 
-    async def _answer(
+    async def _answer_plan(
         self,
         plan: Plan,
         context: Context,
@@ -237,6 +265,10 @@ class FastQueries:
             return None
         if cost > self.max_cost:
             return None
+        if plan.planned is not None:
+            return await self._run_planned(
+                plan, plan.planned, context, variables, extensions, sub_response
+            )
         if plan.shape is not None:
             return await self._run_direct(
                 plan, plan.shape, context, variables, extensions, sub_response, fill
@@ -288,6 +320,7 @@ class FastQueries:
                 plan, context, variables, extensions, sub_response, (value, None)
             )
         response = self._respond(data, None, sub_response)
+        self.answered["direct"].inc()
         if fill is not None and not sub_response.headers.raw:
             audience = fill.rule.audience(context, args)
             if audience is not None and sub_response.status_code is None:
@@ -299,6 +332,47 @@ class FastQueries:
                     context.accessed,
                 )
         return response
+
+    async def _run_planned(
+        self,
+        plan: Plan,
+        planned: PlannedMutation,
+        context: Context,
+        variables: dict[str, Any] | None,
+        extensions: dict[str, Any] | None,
+        sub_response: Response,
+    ) -> Response:
+        try:
+            kwargs = planned.kwargs(variables)
+        except Unplanned:  # nothing ran: graphql-core coerces and refuses
+            return await self._run_direct(
+                plan, planned.shape, context, variables, extensions, sub_response
+            )
+        except Exception as error:  # strawberry's conversion, in the resolver
+            return await self._run(
+                plan, context, variables, extensions, sub_response, (None, error)
+            )
+        try:
+            value = await planned.run(context, kwargs)
+        except Exception as error:  # graphql-core locates and reports it
+            return await self._run(
+                plan, context, variables, extensions, sub_response, (None, error)
+            )
+        try:
+            data = {planned.shape.key: planned.complete(value)}
+        except Irregular:
+            return await self._run(
+                plan, context, variables, extensions, sub_response, (value, None)
+            )
+        self.answered["planned"].inc()
+        if sub_response.status_code is not None or sub_response.headers.raw:
+            return self._respond(data, None, sub_response)
+        answer = {"data": data}  # strawberry's ``process_result`` without errors
+        try:
+            body = orjson.dumps(answer)
+        except orjson.JSONEncodeError:  # as the router's ``encode_json``
+            body = self.router.encode_json(answer).encode()
+        return Response(body, media_type="application/json", status_code=200)
 
     async def _run(
         self,
@@ -331,6 +405,7 @@ class FastQueries:
             data, errors = result.data, result.errors
         except Exception as error:  # as strawberry's execute does
             data, errors = None, [GraphQLError(str(error), original_error=error)]
+        self.answered["executed"].inc()
         return self._respond(data, errors, sub_response)
 
     def _respond(
@@ -402,7 +477,12 @@ class FastQueries:
         )
         shape = shape_of(self.schema._schema, operation)
         page = None if shape is None else page_rule(shape)
-        return Plan(document, name, sized_by, shape, page)
+        planned = (
+            plan_mutation(self.schema, operation, shape)
+            if self.plan_mutations
+            else None
+        )
+        return Plan(document, name, sized_by, shape, page, planned)
 
 
 @dataclass(frozen=True)

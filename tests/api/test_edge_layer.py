@@ -10,16 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.edge import Edge
 from api.logging import request_id_of
 from tests.api.conftest import Api, MakeApi
 
 WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-def test_the_app_has_one_middleware_of_its_own(api: Api) -> None:
-    app = api.client.app
-    assert [m.cls for m in app.user_middleware] == [Edge]  # type: ignore[attr-defined]
 
 
 @given(st.binary(max_size=80))

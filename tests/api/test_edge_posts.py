@@ -101,3 +101,62 @@ def test_a_refused_token_reads_the_same_by_post_and_by_get(
     assert ("Invalid" in message) == (language == "en")
     assert by_post.headers["x-request-id"]
     assert by_post.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("answered_by", ["endpoint", "app"])
+async def test_an_unexpected_error_is_a_500_with_the_edges_headers_either_way(
+    answered_by: str,
+) -> None:
+    """The edge stands outside FastAPI's server-error layer: an endpoint it
+    answers itself fails as the app's routes do (500, plain text, raised on
+    for the server's log), and both carry the request id."""
+    from starlette.middleware.errors import ServerErrorMiddleware
+
+    async def failing(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("boom")
+
+    reached: Reached = []
+    app = ServerErrorMiddleware(
+        failing if answered_by == "app" else _app("app", reached)
+    )
+    edge = Edge(
+        app,
+        edge=EdgeSettings(),
+        metrics=ApiMetrics.create(CollectorRegistry()),
+        posts={
+            "/graphql": failing if answered_by == "endpoint" else _app("x", reached)
+        },
+    )
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql" if answered_by == "endpoint" else "/other",
+        "root_path": "",
+        "headers": [(b"x-request-id", b"req-1")],
+        "query_string": b"",
+        "client": ("127.0.0.1", 1),
+        "scheme": "http",
+    }
+    with pytest.raises(RuntimeError, match="boom"):
+        await edge(scope, receive, send)
+
+    start, body = sent
+    assert start["status"] == 500
+    assert (b"x-request-id", b"req-1") in start["headers"]
+    assert (b"content-type", b"text/plain; charset=utf-8") in start["headers"]
+    assert body["body"] == b"Internal Server Error"
+    assert reached == []
+
+
+def test_the_edge_stands_outside_fastapis_layers(api: Api) -> None:
+    app = api.client.app
+    assert app.user_middleware == []  # type: ignore[attr-defined]
+    assert isinstance(app.middleware_stack, Edge)  # type: ignore[attr-defined]

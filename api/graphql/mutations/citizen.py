@@ -16,7 +16,7 @@ from api.graphql.mutations.common import (
     failure,
     run_command,
 )
-from api.graphql.mutations.officer import DocumentInput, reason_text
+from api.graphql.mutations.officer_inputs import DocumentInput, reason_text
 from api.graphql.types.outcomes import DossierSubmitted, NotAllowed
 from application.clock import trace_for
 from application.onestop import CommandOutcome, OneStop
