@@ -32,7 +32,7 @@ def run(*args: str) -> str:
     return result.stdout
 
 
-def demo(seed: int = 5, dossiers: int = 40) -> None:
+def demo(seed: int = 5, dossiers: int = 15) -> None:
     run(
         "demo",
         "--dossiers",
@@ -62,7 +62,7 @@ class TestDemo:
             assert len({row.pop("id") for row in listing}) == len(listing)
             listing.sort(key=lambda row: json.dumps(row, sort_keys=True))
         assert listings[0] == listings[1]
-        assert len(listings[0]) == 40
+        assert len(listings[0]) == 15
 
     def test_dossiers_are_varied_and_follow_the_rules(self, data_dir: Path) -> None:
         demo(seed=11, dossiers=80)
@@ -150,7 +150,7 @@ class TestDossierShow:
         assert "Không tìm thấy hồ sơ" in result.output
 
     def test_list_filters_by_national_status(self, data_dir: Path) -> None:
-        demo(seed=2, dossiers=60)
+        demo(seed=2, dossiers=20)
         returned = json.loads(run("dossier", "list", "--status", "10", "--json"))
         assert returned
         assert {d["nationalStatusCode"] for d in returned} == {10}
