@@ -27,13 +27,13 @@ FORWARD = """mutation F($code: String!, $to: String!, $dept: String) {
   { __typename } }"""
 
 
-def _cpu() -> float:
+def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
-class _Writer:
-    """One keep-alive connection sending receive + forward pairs."""
+class GraphQLConnection:
+    """One keep-alive HTTP/1.1 connection posting GraphQL with the job's token."""
 
     def __init__(self, job: dict[str, Any]) -> None:
         url = urlparse(job["url"])
@@ -42,8 +42,6 @@ class _Writer:
             "Content-Type": "application/json",
             "Authorization": f"Bearer {job['token']}",
         }
-        self.job = job
-        self.failures: list[str] = []
 
     def post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps({"query": query, "variables": variables})
@@ -52,8 +50,17 @@ class _Writer:
         payload = response.read()
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status}: {payload[:200]!r}")
-        data: dict[str, Any] = json.loads(payload)
-        return data
+        answer: dict[str, Any] = json.loads(payload)
+        return answer
+
+
+class _Writer(GraphQLConnection):
+    """One keep-alive connection sending receive + forward pairs."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        super().__init__(job)
+        self.job = job
+        self.failures: list[str] = []
 
     def run(self, pairs: int) -> None:
         job = self.job
@@ -87,12 +94,12 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         threading.Thread(target=w.run, args=(n,))
         for w, n in zip(writers, shares, strict=True)
     ]
-    cpu, started = _cpu(), time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     failures = [f for w in writers for f in w.failures]
     for writer in writers:
         writer.conn.close()

@@ -20,19 +20,12 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
-import resource
 import sys
 import threading
 import time
 from typing import Any
-from urllib.parse import urlparse
 
-from api.bench.mutation_load import FORWARD, RECEIVE
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from api.bench.mutation_load import FORWARD, RECEIVE, GraphQLConnection, cpu_seconds
 
 
 class _Schedule:
@@ -51,7 +44,7 @@ class _Schedule:
         return not stop.wait(max(0.0, due - time.perf_counter()))
 
 
-class _Writer(threading.Thread):
+class _Writer(GraphQLConnection, threading.Thread):
     def __init__(
         self,
         job: dict[str, Any],
@@ -59,28 +52,13 @@ class _Writer(threading.Thread):
         targets: itertools.cycle[dict[str, str]],
         stop: threading.Event,
     ) -> None:
-        super().__init__(daemon=True)
-        url = urlparse(job["url"])
-        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-        self.headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {job['token']}",
-        }
+        GraphQLConnection.__init__(self, job)
+        threading.Thread.__init__(self, daemon=True)
         self.schedule = schedule
         self.targets = targets
         self.stop = stop
         self.acknowledged = 0
         self.failures: list[str] = []
-
-    def post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        body = json.dumps({"query": query, "variables": variables})
-        self.conn.request("POST", "/graphql", body, self.headers)
-        response = self.conn.getresponse()
-        payload = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"HTTP {response.status}: {payload[:200]!r}")
-        answer: dict[str, Any] = json.loads(payload)
-        return answer
 
     def command(self, query: str, variables: dict[str, Any], field: str) -> str | None:
         """The outcome's type name, or ``None`` (recorded as a failure)."""
@@ -134,7 +112,7 @@ def main(job: dict[str, Any]) -> dict[str, Any]:
         writer.conn.connect()
     sys.stdout.write("ready\n")
     sys.stdout.flush()
-    cpu = _cpu()
+    cpu = cpu_seconds()
     schedule.start = started = time.perf_counter()
     for writer in writers:
         writer.start()
@@ -149,7 +127,7 @@ def main(job: dict[str, Any]) -> dict[str, Any]:
         "commands": sum(w.acknowledged for w in writers),
         "failures": len(failures),
         "first_failure": failures[0] if failures else None,
-        "cpu_seconds": _cpu() - cpu,
+        "cpu_seconds": cpu_seconds() - cpu,
     }
 
 
