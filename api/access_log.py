@@ -31,7 +31,6 @@ from pathlib import Path
 
 import orjson
 import structlog
-from psycopg.errors import DuplicateObject, DuplicateTable, UniqueViolation
 
 from projections.access_log import dossier_set, ensure_access_log, insert_reads
 from projections.ports import ReadStore
@@ -77,17 +76,8 @@ class AccessJournal:
         names the same set: its members are not written again)."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        for attempt in range(3):
-            try:
-                with store.transaction() as sql:
-                    ensure_access_log(sql)
-                break
-            except (UniqueViolation, DuplicateTable, DuplicateObject):
-                # Workers starting together on a fresh database: CREATE ... IF
-                # NOT EXISTS is not atomic in PostgreSQL's catalogue, and the
-                # loser's worker failed to start, stopping the whole server.
-                if attempt == 2:
-                    raise
+        with store.schema() as sql:
+            ensure_access_log(sql)
 
     def record(
         self,

@@ -118,7 +118,7 @@ class AccessEntry:
 class AccessLogView:
     def __init__(self, store: ReadStore) -> None:
         self.store = store
-        with store.transaction() as sql:
+        with store.schema() as sql:
             ensure_access_log(sql)
 
     def for_dossier(self, dossier_id: str, limit: int = 200) -> list[AccessEntry]:

@@ -166,6 +166,12 @@ class ReadStore(ABC):
         """A transaction for many writes; stores may stream them (pipelining)."""
         return self.transaction()
 
+    def schema(self) -> AbstractContextManager[Sql]:
+        """A transaction that creates tables if missing, one process at a time:
+        processes starting together (API workers) would otherwise race in the
+        catalogue. SQLite's write lock already serialises its transactions."""
+        return self.transaction()
+
     def query(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         if not all(storable(p) for p in params):
             # Read models hold only valid Unicode without NUL (values are checked

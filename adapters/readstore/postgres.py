@@ -39,6 +39,9 @@ _WHERE = (
     "coalesce(inet_server_port(), 0) AS port"
 )
 
+#: The advisory lock ``schema()`` takes (any constant no other code uses).
+_SCHEMA_LOCK = 0x6D6F7463_75610001
+
 
 def _pg(query: str) -> str:
     return query.replace("?", "%s")
@@ -111,6 +114,17 @@ class PostgresReadStore(ReadStore):
     def transaction(self) -> Iterator[Sql]:
         with self._pool.connection() as connection, connection.transaction():
             yield _PostgresSql(connection)
+
+    @contextmanager
+    def schema(self) -> Iterator[Sql]:
+        # CREATE ... IF NOT EXISTS is not atomic in PostgreSQL's catalogue: two
+        # processes creating one table fail one of them with a unique violation
+        # on pg_type (a second API worker then failed its start-up and uvicorn
+        # stopped the server). The lock holds until this transaction commits,
+        # so the next one finds the tables made.
+        with self.transaction() as sql:
+            sql.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
+            yield sql
 
     @contextmanager
     def batch(self) -> Iterator[Sql]:

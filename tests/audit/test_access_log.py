@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from threading import Barrier
 from typing import Any
 from urllib.parse import quote
 
@@ -13,10 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.readstore.postgres import PostgresReadStore
 from api.access_log import AccessJournal
 from api.auth import AccessLevel
 from domain.values import Role
-from projections.access_log import ACCESS_READS, ACCESS_SETS
+from projections.access_log import ACCESS_READS, ACCESS_SETS, AccessLogView
 from tests.api.conftest import RECEIVE
 from tests.factories import APPLICANT, BIRTH, PROVINCE
 from tests.served import Served, seeded_settings, served
@@ -418,3 +421,33 @@ def test_rows_recorded_one_per_dossier_are_still_read(tmp_path: Path) -> None:
     finally:
         journal.close()
         store.close()
+
+
+@pytest.mark.postgres
+def test_workers_starting_together_create_the_tables_once(
+    postgres_server: Any,
+) -> None:
+    """API workers start at once on a fresh database: each creates the
+    access-log tables if missing. ``CREATE ... IF NOT EXISTS`` races in
+    PostgreSQL's catalogue (a unique violation on ``pg_type``), which stopped
+    a 2-worker server at start; ``ReadStore.schema()`` serialises them."""
+    for round_ in range(3):
+        name = f"test_race_{round_}_{time.monotonic_ns()}"
+        url = postgres_server.create_database(name)
+        stores = [PostgresReadStore(url, max_size=1) for _ in range(6)]
+        start = Barrier(len(stores))
+
+        def open_view(
+            store: PostgresReadStore, start: Barrier = start
+        ) -> AccessLogView:
+            start.wait(timeout=30)
+            return AccessLogView(store)
+
+        try:
+            with ThreadPoolExecutor(len(stores)) as pool:
+                views = list(pool.map(open_view, stores))
+            assert all(view.for_dossier("x") == [] for view in views)
+        finally:
+            for store in stores:
+                store.close()
+            postgres_server.drop_database(name)
