@@ -44,7 +44,7 @@ def rebuild_many(
     (each event decoded once for all of them), then swap each in: one
     transaction per read model, so each swap is atomic on its own."""
     shadows = [READ_MODELS[name](SHADOW) for name in names]
-    with store.transaction() as sql:
+    with store.schema() as sql:
         ensure_tracking(sql)
         for shadow in shadows:
             shadow.drop(sql)

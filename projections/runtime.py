@@ -232,22 +232,9 @@ class Projector:
         gc.freeze()
 
     def setup(self) -> None:
-        """Create tables; retried when another process is creating them too."""
-        for attempt in range(8):
-            try:
-                self._setup()
-                return
-            except Exception as error:
-                racing = any(
-                    h in str(error) for h in ("already exists", "concurrently")
-                )
-                if attempt == 7 or not racing:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-
-    def _setup(self) -> None:
-        """Create tables; a read model whose version changed is rebuilt from zero."""
-        with self.store.transaction() as sql:
+        """Create tables (one process at a time: projector groups start
+        together); a read model whose version changed is rebuilt from zero."""
+        with self.store.schema() as sql:
             ensure_tracking(sql)
             known: dict[str, int] = dict(
                 sql.query(f"SELECT name, version FROM {TRACKING}")

@@ -333,7 +333,7 @@ class Sealer:
         self._sealed = 0
         """The seal head as last seen (a quick no-op when the log is no longer)."""
         self._checked = float("-inf")
-        with store.transaction() as sql:
+        with store.schema() as sql:
             ensure_seal_tables(sql)
 
     def step(self) -> int:

@@ -77,7 +77,7 @@ class InProcessPageChanges:
             self._pages.changed(relevant)
 
     def catch_up(self, pages: PageCache) -> None:
-        pass
+        """Nothing to read: ``publish`` already dropped this worker's pages."""
 
 
 class SharedPageChanges:

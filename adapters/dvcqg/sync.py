@@ -195,7 +195,7 @@ class DvcqgSync:
         self.options = options
         self.links = payloads.Links(options.download_base_url)
         self.positions = Positions(store, NAME)
-        with store.transaction() as sql:
+        with store.schema() as sql:
             ensure(sql)
         self.client: PortalClient | None = None
 

@@ -72,7 +72,7 @@ class Courier:
         self.app = app
         self.store = store
         self.province = province
-        with store.transaction() as sql:
+        with store.schema() as sql:
             _ensure(sql)
         self._children: dict[str, tuple[str, UUID]] = {
             str(c): (str(p), UUID(str(s)))

@@ -60,7 +60,7 @@ class Positions:
     def __init__(self, store: ReadStore, name: str) -> None:
         self.store = store
         self.name = name
-        with store.transaction() as sql:
+        with store.schema() as sql:
             ensure(sql)
             sql.execute(
                 f"INSERT INTO {TABLE} (name, position, error, updated_at) "
@@ -116,7 +116,7 @@ class ConsumerPositions:
         self.store = store
         self.name = name
         self._last: tuple[int, int, str] | None = None
-        with store.transaction() as sql:
+        with store.schema() as sql:
             sql.execute(
                 f"CREATE TABLE IF NOT EXISTS {INBOX_TABLE} (name TEXT PRIMARY KEY, "
                 "position BIGINT NOT NULL, pending BIGINT NOT NULL, "

@@ -146,7 +146,7 @@ def run_indicators_benchmark(
 
 def _rebuild(app: OneStop, store: ReadStore) -> float:
     projection = IndicatorProjection()
-    with store.transaction() as sql:
+    with store.schema() as sql:
         ensure_tracking(sql)
         projection.drop(sql)
         sql.execute(
