@@ -16,13 +16,7 @@ from adapters.cache.page_changes import (
     PageChanges,
     SharedPageChanges,
 )
-from adapters.cache.pages import (
-    CATALOGUE,
-    CITIZEN,
-    WORKLIST,
-    PageCache,
-    PageCacheCollector,
-)
+from adapters.cache.pages import PAGE_READ_MODELS, PageCache, PageCacheCollector
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
 from adapters.integration import integrator as integration
@@ -274,7 +268,7 @@ class Services:
         changes = self.page_changes
         if changes is None:
             return self.pages.clear
-        return lambda: changes.publish(dict.fromkeys((CITIZEN, WORKLIST, CATALOGUE)))
+        return lambda: changes.publish(dict.fromkeys(PAGE_READ_MODELS))
 
     def _start_integrator(self) -> None:
         """In this process (embedded default): each follower rings its own bell."""
