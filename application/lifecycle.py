@@ -73,17 +73,27 @@ class _SavedDossiers:
     It may be outdated (another process wrote since); commands using it
     find out from the primary key on ``(originator_id, originator_version)``
     (see ``DossierLifecycle.execute``).
+
+    A kept dossier holds its subject's personal data opened: when the key
+    store notices a destroyed key (``shreds()`` changes) every one is
+    dropped, or a command could seal that data again under a new key.
     """
 
-    def __init__(self, maxsize: int) -> None:
+    def __init__(self, maxsize: int, shreds: Callable[[], int] | None = None) -> None:
         self.maxsize = maxsize
         self._items: OrderedDict[UUID, Dossier] = OrderedDict()
         self._lock = threading.Lock()
+        self._shreds = shreds
+        self._shreds_seen = shreds() if shreds is not None else 0
 
     def take(self, dossier_id: UUID) -> Dossier | None:
         if self.maxsize <= 0:
             return None
+        shreds = self._shreds() if self._shreds is not None else 0
         with self._lock:
+            if shreds != self._shreds_seen:
+                self._items.clear()
+                self._shreds_seen = shreds
             return self._items.pop(dossier_id, None)
 
     def give(self, *aggregates: Any) -> None:
@@ -184,7 +194,8 @@ class DossierLifecycle(Catalogue):
         self.apology_cutoff_hours = self.options.apology_cutoff_hours
         self.cross_boundary_code_unit = self.options.cross_boundary_code_unit
         saved = self.options.saved_dossiers_cache
-        self._saved = _SavedDossiers(saved)
+        keys = self.subject_keys
+        self._saved = _SavedDossiers(saved, keys.shreds if keys is not None else None)
         self._codes = _CodeIndex(max(saved, 10_000) if saved else 0)
 
     def subscribe(self, listener: Callable[[int], None]) -> None:

@@ -32,6 +32,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import orjson
 from cryptography.exceptions import InvalidTag
@@ -60,6 +61,11 @@ class SubjectKeys(Protocol):
 
     def key(self, key_id: str) -> bytes | None:
         """The key, or ``None`` once destroyed (or never known here)."""
+        ...
+
+    def shreds(self) -> int:
+        """How many destroyed keys this process has noticed; a change means
+        what was opened before may belong to a destroyed subject."""
         ...
 
 
@@ -111,6 +117,11 @@ def _open(keys: SubjectKeys | None, data: Mapping[str, Any]) -> dict[str, Any] |
     key = keys.key(str(data["k"])) if keys is not None else None
     if key is None:
         return None
+    assert keys is not None
+    shreds = keys.shreds()
+    if _CIPHERS_AT.get(keys, 0) != shreds:  # keep no destroyed key's bytes
+        _cipher.cache_clear()
+        _CIPHERS_AT[keys] = shreds
     try:
         plain = _cipher(key).decrypt(
             binascii.a2b_base64(data["n"]),
@@ -124,6 +135,9 @@ def _open(keys: SubjectKeys | None, data: Mapping[str, Any]) -> dict[str, Any] |
     except orjson.JSONDecodeError:  # what only the stdlib reads (lone surrogates)
         opened = json.loads(plain)
     return opened
+
+
+_CIPHERS_AT: WeakKeyDictionary[SubjectKeys, int] = WeakKeyDictionary()
 
 
 @lru_cache(maxsize=1024)

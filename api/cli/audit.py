@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -14,18 +15,19 @@ from adapters.append_only import HISTORY_TABLES, protect_postgres
 from adapters.audit_keys import CheckpointVerifier, FileCheckpointSigner
 from adapters.pki.service import Pki
 from adapters.settings import Settings
-from adapters.subject_keys import FileSubjectKeys
+from adapters.subject_keys import SHRED_NOTICE_SECONDS, FileSubjectKeys
 from api.cli.common import application, fail, print_json
 from api.cli.inputs import iso_instant
 from api.evidence import BundleError, export_bundle, verify_bundle
 from api.evidence_documents import load_roots
+from api.live import ProjectorHooks
 from api.presenters import plain
 from api.wiring import build_read_store, build_sealer
 from application.history import DossierAsOf, dossier_history
 from domain.dossier_values import canonical_applicant_id
 from projections.access_log import AccessLogView
 from projections.audit_verify import KINDS, verify_log
-from projections.rebuild import rebuild
+from projections.rebuild import rebuild_many
 from projections.registry import READ_MODELS
 
 app = typer.Typer(
@@ -337,7 +339,8 @@ def shred_command(
 ) -> None:
     """End of retention: destroy the subject's key (their personal data in every
     stored event becomes unreadable; the chain still verifies), then rebuild the
-    read models so no plaintext copy stays there. Restart running services."""
+    read models so no plaintext copy stays there. Running services notice the
+    destroyed key within a second and drop what they opened with it."""
     settings = Settings.from_env()
     directory = settings.subject_keys_dir
     if directory is None:
@@ -349,11 +352,17 @@ def shred_command(
             "không có khoá cho chủ thể này (đã xoá hoặc chưa từng có) / no key for "
             "this subject (already destroyed or never created)"
         )
+    # Past the window in which a running projector may still open the key,
+    # so what it writes after this is erased and the rebuild replaces the rest.
+    time.sleep(2 * SHRED_NOTICE_SECONDS)
+    names = list(READ_MODELS)
     with application() as onestop:
         store = build_read_store(settings)
         try:
-            for name in READ_MODELS:
-                rebuild(onestop, store, name)
+            rebuild_many(onestop, store, names)
         finally:
             store.close()
+    with ProjectorHooks(settings) as hooks:
+        for name in names:  # the API workers' cached pages of the old copies
+            hooks.rebuilt(name)
     typer.echo(f"key destroyed; {len(READ_MODELS)} read models rebuilt")
