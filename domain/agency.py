@@ -204,12 +204,6 @@ class Agency(Aggregate):
     def is_ended(self) -> bool:
         return self.ended_on is not None
 
-    def active_on(self, day: date) -> bool:
-        """Established (or undated) by ``day`` and not ended on or before it."""
-        if self.established_on is not None and day < self.established_on:
-            return False
-        return self.ended_on is None or day < self.ended_on
-
     # -- lifecycle (each change effective on a day, by a legal act) --------
 
     def reparent(

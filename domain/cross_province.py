@@ -33,7 +33,7 @@ from domain.dossier_events import DossierEvent, Lodged
 from domain.dossier_status import DossierStatus
 from domain.dossier_values import Holder, IssuedResult
 from domain.errors import DomainError, LabelledError
-from domain.values import AgencyCode, Trace
+from domain.values import Trace
 
 __all__ = [
     "CrossBoundaryState",
@@ -69,11 +69,6 @@ def check_peer(province: str, own: str, peers: frozenset[str]) -> str:
     if not PROVINCE.fullmatch(province) or province == own or province not in peers:
         raise UnknownProvinceError(province)
     return province
-
-
-def province_of(agency_code: str) -> str:
-    """``000.00.12.H35`` → ``H35``."""
-    return AgencyCode(agency_code).level1
 
 
 # -- events on the source dossier (province A) -----------------------------

@@ -45,7 +45,7 @@ from domain.dossier_events import (
     TransferredToSuccessor,
     Withdrawn,
 )
-from domain.dossier_status import PAUSED, Completion, DossierStatus
+from domain.dossier_status import Completion, DossierStatus
 from domain.dossier_values import Channel, Holder, ReturnMethod, Satisfaction
 from domain.values import Actor
 from domain.visibility import may_see, officer_sees
@@ -115,10 +115,6 @@ class DossierState:
     def completion(self) -> Completion | None:
         """What the public lookup shows; None while there is no code to look up."""
         return Completion.of(self.status) if self.code is not None else None
-
-    @property
-    def is_paused(self) -> bool:
-        return self.status in PAUSED
 
     @property
     def units(self) -> tuple[str, ...]:

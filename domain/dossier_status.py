@@ -29,10 +29,6 @@ class DossierStatus(Enum):
     def is_terminal(self) -> bool:
         return self in TERMINAL
 
-    @property
-    def is_open(self) -> bool:
-        return self in OPEN
-
 
 _NATIONAL: dict[DossierStatus, tuple[int, str, str]] = {
     DossierStatus.SUBMITTED: (1, "Mới đăng ký", "Submitted"),

@@ -151,11 +151,6 @@ class Actor:
     def is_officer(self) -> bool:
         return self.role in OFFICER_ROLES
 
-    def works_within(self, unit: AgencyCode) -> bool:
-        return self.agency_code is not None and AgencyCode(self.agency_code).is_within(
-            unit
-        )
-
 
 @dataclass(frozen=True)
 class Trace:

@@ -263,16 +263,6 @@ def checkpoints(sql: Sql) -> list[Checkpoint]:
     return [checkpoint_of(r) for r in rows]
 
 
-def covering_checkpoint(sql: Sql, position: int) -> Checkpoint | None:
-    """The first checkpoint at or after ``position`` (the one whose span holds it)."""
-    rows = sql.query(
-        f"SELECT {_COLUMNS} FROM {CHECKPOINTS} WHERE position >= ? "
-        "ORDER BY position LIMIT 1",
-        (position,),
-    )
-    return checkpoint_of(rows[0]) if rows else None
-
-
 def span_rows(store: ReadStore | Sql, start: int, stop: int) -> list[tuple[int, bytes]]:
     """(position, row hash) of the seal rows from ``start`` to ``stop``."""
     rows = store.query(

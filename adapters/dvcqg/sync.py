@@ -80,18 +80,6 @@ class SyncOptions:
     retry_max: float = 300.0
 
 
-@dataclass(frozen=True)
-class SyncRate:
-    synced: int
-    eligible: int
-    """Received, non-child dossiers (the denominator of indicator 1.4)."""
-    failing: int
-
-    @property
-    def rate(self) -> float:
-        return self.synced / self.eligible if self.eligible else 1.0
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -126,17 +114,6 @@ def _add_accepted(sql: Sql) -> None:
             f"ALTER TABLE {TABLE} ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0"
         )
         sql.execute(f"UPDATE {TABLE} SET accepted = ? WHERE created = 1", (UPGRADED,))
-
-
-def sync_rate(store: ReadStore) -> SyncRate:
-    counts = {
-        str(state): int(n)
-        for state, n in store.query(
-            f"SELECT state, COUNT(*) FROM {TABLE} GROUP BY state"
-        )
-    }
-    eligible = sum(n for s, n in counts.items() if s not in ("waiting", "child"))
-    return SyncRate(counts.get("synced", 0), eligible, counts.get("failing", 0))
 
 
 def failing_count(store: ReadStore) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -74,7 +74,7 @@ def sync_options(settings: Settings) -> SyncOptions | None:
 
 
 class Integrator:
-    def __init__(self, followers: list[Any]) -> None:
+    def __init__(self, followers: list[Follower]) -> None:
         self.followers = followers
         self.stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -93,7 +93,7 @@ class Integrator:
 def build_integrator(
     settings: Settings, app: Application[UUID], store: ReadStore
 ) -> Integrator:
-    followers: list[Any] = []
+    followers: list[Follower] = []
     options = outbox_options(settings)
     if options is not None:
         courier = None

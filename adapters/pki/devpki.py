@@ -170,15 +170,6 @@ class DevelopmentPki:
             return []
         return [path.read_bytes() for path in sorted(self.crl_folder.glob("*.crl"))]
 
-    def ca_certificates(self) -> list[x509.Certificate]:
-        folder = self.folder / "ca"
-        if not folder.is_dir():
-            return []
-        return [
-            x509.load_pem_x509_certificate(path.read_bytes())
-            for path in sorted(folder.glob("*.pem"))
-        ]
-
     # -- internals -------------------------------------------------------------
 
     @contextmanager

@@ -73,7 +73,8 @@ def test_the_child_is_never_synced_as_a_dossier(
         synced = set(portal.portal.dossiers)
     assert own.code in synced
     assert child_code not in synced
-    from adapters.dvcqg.sync import rows, sync_rate
+    from adapters.dvcqg.sync import rows
+    from tests.integration.dvcqg_rates import sync_rate
 
     assert rows(store)[str(child)].state == "child"
     rate = sync_rate(store)

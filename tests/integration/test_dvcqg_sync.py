@@ -20,7 +20,6 @@ from adapters.dvcqg.sync import (
     DvcqgSync,
     SyncOptions,
     rows,
-    sync_rate,
 )
 from adapters.integration.positions import statuses
 from adapters.readstore.sqlite import SQLiteReadStore
@@ -52,6 +51,7 @@ from tests.factories import (
     specialist,
     trace,
 )
+from tests.integration.dvcqg_rates import sync_rate
 
 
 @pytest.fixture
