@@ -23,15 +23,6 @@ from projections.runtime import TRACKING, Projector, ensure_tracking
 SHADOW = "__rebuild"
 
 
-def rebuild(
-    app: Application[UUID],
-    store: ReadStore,
-    name: str,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    return rebuild_many(app, store, [name], progress)
-
-
 def rebuild_many(
     app: Application[UUID],
     store: ReadStore,

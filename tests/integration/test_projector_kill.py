@@ -15,7 +15,7 @@ from adapters.demo.seeding import seed_province
 from adapters.demo.simulation import Simulation
 from adapters.settings import Settings
 from api.wiring import build_application, build_projector, build_read_store
-from projections.rebuild import checksum, rebuild
+from projections.rebuild import checksum, rebuild_many
 from projections.registry import READ_MODELS
 
 VN = timezone(timedelta(hours=7))
@@ -74,7 +74,7 @@ class TestProjectorKill:
                 name: checksum(store, model()) for name, model in READ_MODELS.items()
             }
             for name in READ_MODELS:
-                rebuild(app, store, name)
+                rebuild_many(app, store, [name])
             rebuilt = {
                 name: checksum(store, model()) for name, model in READ_MODELS.items()
             }

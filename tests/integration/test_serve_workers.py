@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from api.wiring import build_application, build_read_store
-from projections.rebuild import checksum, rebuild
+from projections.rebuild import checksum, rebuild_many
 from projections.registry import READ_MODELS
 from tests.api.conftest import UNLIMITED_LOOKUPS
 from tests.integration.test_live_topology import (
@@ -108,7 +108,7 @@ def test_one_projector_applies_every_change_once_whichever_worker_took_it(
     try:
         live = {name: checksum(store, model()) for name, model in READ_MODELS.items()}
         for name in READ_MODELS:
-            rebuild(app, store, name)
+            rebuild_many(app, store, [name])
         rebuilt = {
             name: checksum(store, model()) for name, model in READ_MODELS.items()
         }

@@ -17,7 +17,7 @@ from domain.dossier_status import DossierStatus
 from projections.citizen import CitizenView
 from projections.ports import Sql
 from projections.public_status import PublicStatusView
-from projections.rebuild import SHADOW, rebuild
+from projections.rebuild import SHADOW, rebuild_many
 from projections.registry import READ_MODELS, all_projections
 from projections.runtime import Projector
 from projections.worklist import WorklistProjection, WorklistView
@@ -126,7 +126,7 @@ class TestPoisonEvent:
         projector = Projector(app, store, all_projections())
         projector.catch_up()
 
-        assert rebuild(app, store, "citizen") > 0
+        assert rebuild_many(app, store, ["citizen"]) > 0
         (letter,) = projector.dead_letters()
         assert (letter.read_model, letter.position) == ("citizen", position)
         shadow = Projector(app, store, [READ_MODELS["citizen"](SHADOW)])

@@ -19,7 +19,7 @@ from adapters.readstore.listen import PostgresWakeup
 from application.onestop import OneStop
 from projections.base import Projection
 from projections.ports import ReadStore, Sql
-from projections.rebuild import SHADOW, checksum, rebuild
+from projections.rebuild import SHADOW, checksum, rebuild_many
 from projections.registry import READ_MODELS, all_projections
 from projections.runtime import TRACKING, Doorbell, Projector
 from projections.timeline import TimelineProjection
@@ -249,7 +249,7 @@ class TestRebuild:
         Projector(app, store, all_projections()).catch_up()
         before = checksums(store)
         for name in READ_MODELS:
-            assert rebuild(app, store, name) > 0
+            assert rebuild_many(app, store, [name]) > 0
         assert checksums(store) == before
         assert set(positions(store)) == set(LIVE)
         assert set(live_positions(store).values()) == {head(app)}
@@ -289,7 +289,7 @@ class TestRebuild:
         try:
             with running(read) as errors:
                 until(lambda: len(seen) >= 3 or bool(errors))
-                rebuild(app, store, "worklist", progress)
+                rebuild_many(app, store, ["worklist"], progress)
                 swapped = len(seen)
                 until(lambda: len(seen) >= swapped + 3 or bool(errors))
                 stop.set()
@@ -328,7 +328,7 @@ class TestRebuild:
 
         monkeypatch.setattr(rebuild_module, "Projector", WritesAfterCatchUp)
         for name in ("worklist", "timeline", "citizen"):
-            rebuild(app, store, name)
+            rebuild_many(app, store, [name])
         monkeypatch.undo()
 
         live.catch_up()
@@ -361,7 +361,7 @@ class TestRebuild:
         with running(follow) as follower:
             with running(write) as writer:
                 for name in ("worklist", "timeline", "worklist"):
-                    rebuild(app, store, name)
+                    rebuild_many(app, store, [name])
             stop.set()
         assert writer == []
         assert follower == []
@@ -441,7 +441,7 @@ class TestRebuildSwapAgainstABlockedBatch:
             # The swap queues on the live row first, then a live batch behind it;
             # the lock is released (callbacks run first) before the threads join.
             rebuilding = threads.enter_context(
-                running(lambda: rebuild(app, store, "worklist"))
+                running(lambda: rebuild_many(app, store, ["worklist"]))
             )
             threads.callback(holder.commit)
             wait_for_lock_waiters(url, 1)
