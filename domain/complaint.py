@@ -362,11 +362,23 @@ class Complaint(Aggregate):
         self.trigger_event(self.Rated, trace=trace, satisfied=satisfied)
 
     def on_time_at(self, moment: datetime) -> bool:
-        """5.2 as of ``moment``: every step met its deadline and nothing is overdue."""
-        if self.late_steps:
-            return False
-        if self.status in OPEN:
-            return moment <= self.answer_due
-        if self.status is ComplaintStatus.ANSWERED and self.publish_due is not None:
-            return moment <= self.publish_due
-        return True
+        return on_time(
+            self.status, self.late_steps, self.answer_due, self.publish_due, moment
+        )
+
+
+def on_time(
+    status: ComplaintStatus,
+    late_steps: int,
+    answer_due: datetime,
+    publish_due: datetime | None,
+    moment: datetime,
+) -> bool:
+    """5.2 as of ``moment``: every step met its deadline and nothing is overdue."""
+    if late_steps:
+        return False
+    if status in OPEN:
+        return moment <= answer_due
+    if status is ComplaintStatus.ANSWERED and publish_due is not None:
+        return moment <= publish_due
+    return True

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from domain.complaint import Complaint, ComplaintStatus
+from domain.complaint import Complaint, ComplaintStatus, on_time
 from domain.indicators import ComplaintFacts
 from domain.visibility import unit_sees
 from projections.base import Projection, local_time, utc
@@ -138,9 +138,6 @@ class ComplaintItem:
     satisfied: bool | None
 
 
-OPEN_STATUSES = ("submitted", "classified", "assigned", "awaiting_supplement")
-
-
 class ComplaintView:
     def __init__(self, store: ReadStore) -> None:
         self.store = store
@@ -201,16 +198,15 @@ class ComplaintView:
                 agency = unit_of(str(agency), "") if agency else agency
             if not (unit_sees(agency_code, handling) or unit_sees(agency_code, agency)):
                 continue
-            if int(late):
-                on_time = False
-            elif status in OPEN_STATUSES:
-                on_time = end <= local_time(answer_due)
-            elif status == "answered" and publish_due:
-                on_time = end <= local_time(publish_due)
-            else:
-                on_time = True
+            timely = on_time(
+                ComplaintStatus(status),
+                int(late),
+                local_time(answer_due),
+                local_time(publish_due) if publish_due else None,
+                end,
+            )
             dissatisfied = satisfied is not None and not int(satisfied)
-            found.append(ComplaintFacts(handling, on_time, dissatisfied))
+            found.append(ComplaintFacts(handling, timely, dissatisfied))
             if code:
                 dossiers.add(str(code))
         return found, frozenset(dossiers)
