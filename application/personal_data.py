@@ -257,8 +257,11 @@ def saving_subjects(aggregates: tuple[Any, ...]) -> Iterator[None]:
     for aggregate in aggregates:
         subject = getattr(aggregate, "data_subject", None)
         fields: frozenset[str] = getattr(aggregate, "personal_text_fields", frozenset())
-        if isinstance(subject, str) and subject and subject != ERASED and fields:
-            found[aggregate.id] = (subject_of(subject), frozenset(fields))
+        if isinstance(subject, str) and subject and fields:
+            # A shredded subject's new text is not kept: it has no key to be
+            # sealed under, and in clear it could never be shredded.
+            named = ERASED if subject == ERASED else subject_of(subject)
+            found[aggregate.id] = (named, frozenset(fields))
     token = _SUBJECTS.set(found)
     try:
         yield
@@ -279,7 +282,9 @@ class PersonalDataMapper(ChainMapper):
         for name in fields:
             value = state.get(name)
             if isinstance(value, str) and value:
-                state[name] = SealedText(subject, value)
+                state[name] = (
+                    ERASED if subject == ERASED else SealedText(subject, value)
+                )
         originator_id = state.pop("originator_id")
         originator_version = state.pop("originator_version")
         class_version = getattr(type(domain_event), "class_version", 1)

@@ -9,6 +9,7 @@ command on a kept dossier sealed the subject's data under a new key.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from adapters.subject_keys import SHRED_NOTICE_SECONDS, FileSubjectKeys
 from api.auth import AuthSettings, TokenIssuer
 from api.bench.processes import motcua_env
 from api.wiring import build_application
+from application.history import dossier_history
 from application.personal_data import ERASED
 from tests.api.conftest import RECEIVE, UNLIMITED_LOOKUPS, Tokens
 from tests.factories import (
@@ -109,6 +111,13 @@ def test_a_running_application_does_not_seal_a_shredded_subject_again(
         )
         assert not key_file.exists()
         assert app.get_dossier(dossier_id).applicant.id == ERASED
+        # the text about the shredded subject is not kept in clear either
+        last = app.recorder.select_events(dossier_id, desc=True, limit=1)[0]
+        assert last.topic.endswith("SupplementRequested")
+        for spelling in ("Bản chụp mờ".encode(), json.dumps("Bản chụp mờ").encode()):
+            assert spelling not in last.state
+        steps = dossier_history(app, dossier_id, None).steps
+        assert steps[-1].reason == ERASED
     finally:
         app.close()
 
