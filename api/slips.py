@@ -24,7 +24,7 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 
 from adapters.files.scans import to_pdf
-from adapters.pki import Pki
+from adapters.pki.lazy import LazyPki
 from adapters.settings import ConfigurationError
 from adapters.slips.forms import SlipKind, SlipNotAvailableError
 from adapters.slips.service import Slip, Slips
@@ -98,7 +98,7 @@ def _slips(state: Any, services: Services) -> Slips:
                     return code
 
             found = Slips(
-                Pki.from_settings(services.settings),
+                LazyPki(services.settings),
                 name_of,
                 str(services.settings.value("EVALUATION_FORM_URL")),
             )

@@ -5,20 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from pyhanko.sign.timestamps import HTTPTimeStamper
-
-from adapters.audit_keys import (
-    FileCheckpointSigner,
-    LazyTimeStamper,
-    PkiCheckpointSeal,
-    RfcTimestamper,
-)
 from adapters.files.blobs import BlobStore
 from adapters.files.scans import ScanLimits
 from adapters.identity import DevelopmentIdentityProvider
 from adapters.national_warehouse import HttpNationalWarehouse
 from adapters.pki.lazy import LazyPki
-from adapters.pki.service import DEVELOPMENT_TSA, NO_TSA
+from adapters.pki.tsa import DEVELOPMENT_TSA, NO_TSA
 from adapters.readstore.postgres import PostgresReadStore
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import Settings, persistence_env
@@ -121,6 +113,17 @@ def build_sealer(settings: Settings, app: OneStop, store: ReadStore) -> Sealer:
     """The log sealer: checkpoints signed with the agency key of the data dir,
     co-signed by the agency's seal certificate and stamped by the TSA of the
     PKI settings (both built on first use)."""
+    # Here, not at the top: pyhanko is a quarter of a second of every process
+    # start, and most processes never seal.
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    from adapters.audit_keys import (
+        FileCheckpointSigner,
+        LazyTimeStamper,
+        PkiCheckpointSeal,
+        RfcTimestamper,
+    )
+
     tsa = settings.value("PKI_TSA")
     pki = LazyPki(settings)
     timestamper: CheckpointTimestamper | None = None

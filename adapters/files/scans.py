@@ -1,7 +1,9 @@
 """Turn uploaded bytes into a checked PDF: type sniffed from the bytes, images
 converted, encrypted/corrupt PDFs and decompression bombs refused.
 
-Nothing here writes anything: a refusal leaves no trace.
+Nothing here writes anything: a refusal leaves no trace. The image and PDF
+libraries are imported on first use: a third of a second of every process
+start (``serve`` workers, CLI commands) that never reads an upload.
 """
 
 from __future__ import annotations
@@ -10,10 +12,7 @@ import io
 import logging
 import warnings
 from dataclasses import dataclass
-
-import img2pdf
-from PIL import Image, ImageSequence
-from pypdf import PdfReader
+from typing import TYPE_CHECKING
 
 from domain.errors import Bilingual as B
 from domain.files import (
@@ -24,6 +23,9 @@ from domain.files import (
     MediaType,
     UnsupportedFileError,
 )
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # pypdf logs every repaired oddity of a file it then reads fine; a refusal is ours.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -96,6 +98,8 @@ def _check_declared(declared: str | None, kind: MediaType) -> None:
 
 
 def _pdf_pages(data: bytes, limits: ScanLimits) -> int:
+    from pypdf import PdfReader
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -123,6 +127,9 @@ def _pdf_pages(data: bytes, limits: ScanLimits) -> int:
 
 
 def _image_pdf(data: bytes, kind: MediaType, limits: ScanLimits) -> bytes:
+    import img2pdf
+    from PIL import Image, ImageSequence
+
     pages: list[bytes] = []
     try:
         with warnings.catch_warnings():
@@ -158,7 +165,8 @@ def _image_pdf(data: bytes, kind: MediaType, limits: ScanLimits) -> bytes:
         # As for PDFs: any failure of the decoder on these bytes is a corrupt image.
         raise CorruptFileError(B("ảnh không đọc được", "unreadable image")) from None
     try:
-        pdf = img2pdf.convert(pages, rotation=img2pdf.Rotation.ifvalid)
+        # No dates: the same upload makes the same PDF (content-addressed).
+        pdf = img2pdf.convert(pages, rotation=img2pdf.Rotation.ifvalid, nodate=True)
     except Exception:  # img2pdf raises many kinds for a bad image
         raise CorruptFileError(B("ảnh không đọc được", "unreadable image")) from None
     assert isinstance(pdf, bytes)

@@ -8,6 +8,7 @@ and thread, so a slow national portal never holds back NATS and vice versa.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from typing import Protocol
@@ -17,8 +18,7 @@ from eventsourcing.application import Application
 
 from adapters.dvcqg.client import PortalOptions
 from adapters.dvcqg.sync import DvcqgSync, SyncOptions
-from adapters.integration.inbox import Courier, Inbox
-from adapters.integration.nats_outbox import NatsOutbox, OutboxOptions, run_in_thread
+from adapters.integration.outbox_options import OutboxOptions
 from adapters.settings import Settings
 from application.onestop import OneStop
 from projections.ports import ReadStore
@@ -96,6 +96,11 @@ def build_integrator(
     followers: list[Follower] = []
     options = outbox_options(settings)
     if options is not None:
+        # Here, not at the top: the NATS client is a third of a second of
+        # every process start (API workers, CLI commands) that never uses it.
+        from adapters.integration.inbox import Courier, Inbox
+        from adapters.integration.nats_outbox import NatsOutbox
+
         courier = None
         if options.peers and isinstance(app, OneStop):
             # Cross-province forwarding (R-17): out with the outbox, in by the inbox.
@@ -116,3 +121,18 @@ def build_integrator(
     if sync is not None:
         followers.append(DvcqgSync(app, store, sync))
     return Integrator(followers)
+
+
+def run_in_thread(
+    follower: Follower,
+    stop: threading.Event,
+    wakeup: Callable[[float], None] | None = None,
+) -> threading.Thread:
+    """Run ``follower.run`` on its own event loop in a daemon thread."""
+    thread = threading.Thread(
+        target=lambda: asyncio.run(follower.run(stop, wakeup)),
+        name=f"motcua-{follower.name}",
+        daemon=True,
+    )
+    thread.start()
+    return thread

@@ -15,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import nats
@@ -28,6 +27,7 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from adapters.integration import envelope
+from adapters.integration.outbox_options import OutboxOptions
 from adapters.integration.positions import Positions
 from projections.dead_letters import describe
 from projections.ports import ReadStore
@@ -40,17 +40,6 @@ log = structlog.get_logger("integrator")
 NAME = "nats"
 IDLE_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class OutboxOptions:
-    url: str
-    province: str
-    batch_size: int = 500
-    duplicate_window: int = 7200
-    ack_timeout: float = 5.0
-    peers: frozenset[str] = frozenset()
-    """Provinces this one forwards to (``adapters.integration.inbox``)."""
 
 
 async def ensure_stream(js: JetStreamContext, province: str, window: int) -> None:
@@ -225,16 +214,3 @@ async def _close(nc: NatsClient | None) -> None:
         await asyncio.wait_for(nc.close(), timeout=2)
     except Exception:  # a dead connection: nothing left to flush
         log.debug("nats_close_failed")
-
-
-def run_in_thread(
-    outbox: Any, stop: threading.Event, wakeup: Callable[[float], None] | None = None
-) -> threading.Thread:
-    """Run ``outbox.run`` on its own event loop in a daemon thread."""
-    thread = threading.Thread(
-        target=lambda: asyncio.run(outbox.run(stop, wakeup)),
-        name=f"motcua-{getattr(outbox, 'name', 'integrator')}",
-        daemon=True,
-    )
-    thread.start()
-    return thread

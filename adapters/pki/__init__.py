@@ -39,7 +39,26 @@ seal and its officers' certificates, issued on first use; tests may issue
 expired certificates and revoke them (``DevelopmentPki.issue``/``revoke``).
 """
 
-from adapters.pki.devpki import DevelopmentPki
-from adapters.pki.service import Pki
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from adapters.pki.devpki import DevelopmentPki
+    from adapters.pki.service import Pki
 
 __all__ = ["DevelopmentPki", "Pki"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Pki`` and ``DevelopmentPki`` on first use: importing the package (e.g.
+    for ``adapters.pki.lazy``) must not import pyhanko."""
+    if name == "Pki":
+        from adapters.pki.service import Pki
+
+        return Pki
+    if name == "DevelopmentPki":
+        from adapters.pki.devpki import DevelopmentPki
+
+        return DevelopmentPki
+    raise AttributeError(name)

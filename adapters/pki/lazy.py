@@ -1,14 +1,18 @@
 """The PKI a process builds on first use: a development PKI issues its root and
 CA keys the first time (seconds), which neither ``serve`` nor a CLI command
-that never signs should wait for."""
+that never signs should wait for — nor import pyhanko for (a quarter of a
+second of every process start)."""
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from adapters.pki.service import Pki
 from adapters.settings import Settings
 from application.signatures import DocumentValidation, SignerRef
+
+if TYPE_CHECKING:
+    from adapters.pki.service import Pki
 
 
 class LazyPki:
@@ -22,6 +26,8 @@ class LazyPki:
     def pki(self) -> Pki:
         with self._lock:
             if self._pki is None:
+                from adapters.pki.service import Pki  # pyhanko: on first use
+
                 self._pki = Pki.from_settings(self.settings)
             return self._pki
 

@@ -28,6 +28,7 @@ from adapters.pki.devpki import DevelopmentPki
 from adapters.pki.keys import KeptKeySigner, KeptKeyTimeStamper
 from adapters.pki.layout import existing_identity
 from adapters.pki.stamp import Stamp
+from adapters.pki.tsa import DEVELOPMENT_TSA, NO_TSA
 from adapters.settings import ConfigurationError, Settings
 from application.signatures import (
     DocumentValidation,
@@ -38,8 +39,6 @@ from application.signatures import (
 )
 from domain.errors import Bilingual
 
-DEVELOPMENT_TSA = "development"
-NO_TSA = "none"
 MAX_PEM_BYTES = 16 << 20
 
 

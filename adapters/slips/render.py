@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -24,6 +23,7 @@ from fpdf.fonts import FontFace
 
 from adapters.slips.facts import VIETNAM, DossierFacts, Handover
 from adapters.slips.forms import Form, FormSet, SlipKind, SlipNotAvailableError
+from adapters.slips.issue import DEFAULT_EVALUATION_URL, AgencyNames, Issue
 from domain.citizen_evaluation import (
     CITIZEN_INDICES,
     INDEX_TEXTS,
@@ -44,9 +44,7 @@ FAMILY = "DejaVuSerif"
 QR_SIZE = 24.0  # mm, quiet zone included
 QR_X, QR_Y = 10.0, 8.0
 
-AgencyNames = Callable[[str], str]
 TT_01_2018_ACT = "Thông tư số 01/2018/TT-VPCP"
-DEFAULT_EVALUATION_URL = "http://127.0.0.1:8000/danh-gia"
 WITH_EVALUATION_FORM = frozenset(
     {SlipKind.RECEIPT, SlipKind.SUPPLEMENT, SlipKind.REFUSAL}
 )
@@ -57,15 +55,6 @@ EVALUATION_FORM = Form(
     "Phiếu đánh giá việc giải quyết thủ tục hành chính",
     "evaluation form",
 )
-
-
-@dataclass(frozen=True)
-class Issue:
-    """Who issues the slip and when (the officer's id, the unit's name)."""
-
-    at: datetime
-    officer: str
-    agency_code: str
 
 
 def qr_payload(facts: DossierFacts, form: Form) -> str:

@@ -15,13 +15,7 @@ from datetime import datetime
 
 from adapters.slips.facts import Act, DossierFacts, fold
 from adapters.slips.forms import FormSet, SlipKind, SlipNotAvailableError, form_set_on
-from adapters.slips.render import (
-    DEFAULT_EVALUATION_URL,
-    AgencyNames,
-    Issue,
-    render,
-    render_register,
-)
+from adapters.slips.issue import DEFAULT_EVALUATION_URL, AgencyNames, Issue
 from application.signatures import Signatures, SignerRef
 from domain import dossier_events as ev
 
@@ -73,6 +67,8 @@ class Slips:
         act = _issuing_act(kind, facts, supplement)
         agency = act.agency_code or facts.receiving_agency or facts.competent_agency
         issue = Issue(act.at, act.officer, agency)
+        from adapters.slips.render import render  # fpdf: on the first slip drawn
+
         pdf = render(
             kind,
             facts,
@@ -105,6 +101,8 @@ class Slips:
         rows = [fold(events) for events in dossiers]
         forms = form_set_on(period[1])
         issue = Issue(at, officer, agency_code)
+        from adapters.slips.render import render_register  # fpdf: on first use
+
         pdf = render_register(rows, forms, issue, self.names, period)
         signed = self.signatures.sign_result(
             pdf,

@@ -37,7 +37,8 @@ from adapters.demo.simulation import Simulation
 from adapters.dvcqg import payloads
 from adapters.dvcqg.legacy_import import LegacyImport
 from adapters.integration import envelope
-from adapters.integration.nats_outbox import NatsOutbox, OutboxOptions
+from adapters.integration.nats_outbox import NatsOutbox
+from adapters.integration.outbox_options import OutboxOptions
 from adapters.settings import Settings
 from api.bench.report import BenchReport, Figure, RoundReport
 from api.bench.servers import (

@@ -22,7 +22,7 @@ from adapters.pki import Pki
 from adapters.settings import persistence_env
 from adapters.slips.facts import fold
 from adapters.slips.forms import SlipKind
-from adapters.slips.render import DEFAULT_EVALUATION_URL
+from adapters.slips.issue import DEFAULT_EVALUATION_URL
 from adapters.slips.service import Slips
 from application.onestop import OneStop
 from application.signatures import Indication

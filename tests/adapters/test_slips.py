@@ -31,7 +31,8 @@ from adapters.slips.forms import (
     SlipNotAvailableError,
     form_set_on,
 )
-from adapters.slips.render import Issue, _text, qr_payload, render, render_register
+from adapters.slips.issue import Issue
+from adapters.slips.render import _text, qr_payload, render, render_register
 from adapters.slips.service import Slips
 from application.onestop import OneStop
 from application.signatures import Indication

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer._click import Command, Context
+from typer.core import TyperGroup as Group
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
@@ -59,12 +61,16 @@ def assert_refused(result: Result, code: int = 2, *, names: str = "") -> None:
 
 
 def command_paths() -> Iterator[list[str]]:
-    def walk(command: object, path: list[str]) -> Iterator[list[str]]:
-        children = getattr(command, "commands", None)
-        if children is None:
+    """Through click's own listing (subcommands are loaded when named)."""
+
+    def walk(command: Command, path: list[str]) -> Iterator[list[str]]:
+        if not isinstance(command, Group):
             yield path
             return
-        for name, child in children.items():
+        context = Context(command)
+        for name in command.list_commands(context):
+            child = command.get_command(context, name)
+            assert child is not None, name
             yield from walk(child, [*path, name])
 
     yield from walk(get_command(app), [])

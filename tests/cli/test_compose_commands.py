@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer._click import Context
 from typer._click.exceptions import UsageError
+from typer.core import TyperGroup as Group
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -124,14 +126,16 @@ def resolve(args: tuple[str, ...]) -> tuple[list[str], Any, list[str]]:
     command: Any = get_command(app)
     path: list[str] = []
     rest = list(args)
-    while getattr(command, "commands", None) is not None:
-        if not rest or rest[0] not in command.commands:
+    while isinstance(command, Group):  # click's listing: loaded when named
+        context = Context(command)
+        names = command.list_commands(context)
+        if not rest or rest[0] not in names:
             raise AssertionError(
                 f"motcua {' '.join(args)}: no such command {rest[:1]} under "
-                f"motcua {' '.join(path)} (has: {', '.join(command.commands)})"
+                f"motcua {' '.join(path)} (has: {', '.join(names)})"
             )
         path.append(rest[0])
-        command = command.commands[rest.pop(0)]
+        command = command.get_command(context, rest.pop(0))
     return path, command, rest
 
 

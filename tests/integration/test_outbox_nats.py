@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from adapters.integration import envelope
-from adapters.integration.nats_outbox import NatsOutbox, OutboxOptions, run_in_thread
+from adapters.integration.integrator import run_in_thread
+from adapters.integration.nats_outbox import NatsOutbox
+from adapters.integration.outbox_options import OutboxOptions
 from adapters.integration.positions import statuses
 from adapters.readstore.sqlite import SQLiteReadStore
 from adapters.settings import persistence_env
