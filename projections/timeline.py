@@ -33,6 +33,12 @@ class TimelineEntry:
         return self.summary_en if language.startswith("en") else self.summary_vi
 
 
+_COLUMNS = (
+    "dossier_id, version, event_type, at, recorded_at, actor_id, actor_role, "
+    "actor_agency, actor_department, summary_vi, summary_en, reason"
+)
+
+
 class TimelineProjection(Projection):
     name = "timeline"
     tables: ClassVar[dict[str, str]] = {
@@ -52,7 +58,8 @@ class TimelineProjection(Projection):
         vi, en = describe(event)
         actor = event.trace.actor
         sql.append(
-            f"INSERT INTO {self.table('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {self.table('entries')} ({_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key_of(event.originator_id),
                 event.originator_version,
