@@ -84,7 +84,6 @@ _FEE_COLUMNS = (
     "channel",
 )
 _RESULT_COLUMNS = ("dossier_id", "result_code", "document_id", "number_symbol")
-_STEP_COLUMNS = "dossier_id, version, at, step_vi, step_en, agency_code, department"
 
 
 @dataclass(frozen=True)
@@ -341,8 +340,7 @@ class CitizenProjection(Projection):
         self.folded.fold(event, key_of(event.originator_id))
         for row in self.pending.rows(key_of(event.originator_id)):
             sql.append(
-                f"INSERT INTO {self.table('results')} ({', '.join(_RESULT_COLUMNS)}) "
-                "VALUES (?, ?, ?, ?)",
+                f"INSERT INTO {self.table('results')} VALUES (?, ?, ?, ?)",
                 tuple(row[c] for c in _RESULT_COLUMNS),
             )
         self._step(event, sql)
@@ -358,8 +356,7 @@ class CitizenProjection(Projection):
         )
         vi, en = describe(event)
         sql.append(
-            f"INSERT INTO {self.table('steps')} ({_STEP_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {self.table('steps')} VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 key,
                 event.originator_version,

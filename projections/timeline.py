@@ -33,12 +33,6 @@ class TimelineEntry:
         return self.summary_en if language.startswith("en") else self.summary_vi
 
 
-_COLUMNS = (
-    "dossier_id, version, event_type, at, recorded_at, actor_id, actor_role, "
-    "actor_agency, actor_department, summary_vi, summary_en, reason"
-)
-
-
 class TimelineProjection(Projection):
     name = "timeline"
     tables: ClassVar[dict[str, str]] = {
@@ -58,8 +52,7 @@ class TimelineProjection(Projection):
         vi, en = describe(event)
         actor = event.trace.actor
         sql.append(
-            f"INSERT INTO {self.table('entries')} ({_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {self.table('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key_of(event.originator_id),
                 event.originator_version,

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
@@ -49,56 +47,22 @@ def _pg(query: str) -> str:
     return query.replace("?", "%s")
 
 
-_INSERT = re.compile(r"INSERT INTO (\S+) \(([^()]*)\) VALUES \([?, ]*\)(.*)", re.S)
-"""``INSERT INTO table (columns) VALUES (?, …) tail``: rows that can go as one
-JSON document."""
-_AS_JSON = frozenset({str, int, type(None)})
-"""Values JSON carries exactly (text, integers, NULL); rows with any other
-(floats, booleans, bytes, dates…) keep the parameters' typed path."""
-_DDL = ("CREATE", "DROP", "ALTER")
-
-
-def _json_rows(query: str, columns: Sequence[str], types: dict[str, str]) -> str:
-    """``query`` reading its rows from one JSON array of arrays (``$1``), each
-    value cast to its column's type as the parameters would have been."""
-    found = _INSERT.fullmatch(query)
-    assert found is not None
-    table, _, tail = found.groups()
-    values = ", ".join(
-        f"(r->>{index})::{types[column]}" for index, column in enumerate(columns)
-    )
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} "
-        f"FROM json_array_elements($1::json) AS r{tail}"
-    )
-
-
 class _PostgresSql(Sql):
     dialect = "postgres"
 
-    def __init__(
-        self,
-        connection: psycopg.Connection[Any],
-        column_types: dict[str, dict[str, str]] | None = None,
-    ) -> None:
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
         self._cursor = connection.cursor()
         self._raw: psycopg.RawCursor[Any] | None = None
-        self._column_types = {} if column_types is None else column_types
 
     def insert_rows(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Rows of text, integers and NULLs with named columns: one statement
-        whatever their number, the rows as one JSON document (orjson writes
-        it in C; adapting each value as a parameter cost more than the rest of
-        the write). Otherwise multi-row statements with the server's own
-        ``$n`` placeholders: psycopg would re-parse thousands of ``%s``."""
+        """Multi-row statements with the server's own ``$n`` placeholders: psycopg
+        would otherwise re-parse every long statement's thousands of ``%s``."""
         if len(rows) < 2:
             super().insert_rows(query, rows)
             return
         if self._raw is None:
             self._raw = psycopg.RawCursor(self._connection)
-        if self._as_json(query, rows):
-            return
         head, group, tail = split_values(query)
         width = group.count("?")
         for part in chunks(rows, rows_per_statement(rows[0])):
@@ -107,44 +71,7 @@ class _PostgresSql(Sql):
                 head + values + tail, [v for row in part for v in row], prepare=True
             )
 
-    def _as_json(self, query: str, rows: Sequence[Sequence[Any]]) -> bool:
-        found = _INSERT.fullmatch(query)
-        if found is None or not {type(v) for row in rows for v in row} <= _AS_JSON:
-            return False
-        table, names, _ = found.groups()
-        columns = [name.strip() for name in names.split(",")]
-        types = self._types(table)
-        if not all(column in types for column in columns):
-            return False
-        try:
-            payload = orjson.dumps(rows).decode()
-        except orjson.JSONEncodeError:  # integers beyond 64 bits, lone surrogates
-            return False
-        assert self._raw is not None
-        self._raw.execute(_json_rows(query, columns, types), [payload], prepare=True)
-        return True
-
-    def _types(self, table: str) -> dict[str, str]:
-        """The table's column types, read once per store (a table made again
-        by DDL through this store is read again)."""
-        found = self._column_types.get(table)
-        if found is None:
-            found = {
-                str(name): str(kind)
-                for name, kind in self.query(
-                    "SELECT attname, format_type(atttypid, atttypmod) "
-                    "FROM pg_attribute WHERE attrelid = to_regclass(?) "
-                    "AND attnum > 0 AND NOT attisdropped",
-                    (table,),
-                )
-            }
-            if found:  # a table not made yet is asked for again
-                self._column_types[table] = found
-        return found
-
     def execute(self, query: str, params: Sequence[Any] = ()) -> None:
-        if query.lstrip()[:6].upper().startswith(_DDL):
-            self._column_types.clear()
         self._cursor.execute(_pg(query), tuple(params), prepare=True)
 
     def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -174,8 +101,6 @@ class PostgresReadStore(ReadStore):
 
     def __init__(self, url: str, *, max_size: int = 8, wait: float = 5.0) -> None:
         self._max_size = max_size
-        self._column_types: dict[str, dict[str, str]] = {}
-        """Column types by table, for rows sent as JSON (``insert_rows``)."""
         self._pool = ConnectionPool(
             url,
             min_size=1,
@@ -188,7 +113,7 @@ class PostgresReadStore(ReadStore):
     @contextmanager
     def transaction(self) -> Iterator[Sql]:
         with self._pool.connection() as connection, connection.transaction():
-            yield _PostgresSql(connection, self._column_types)
+            yield _PostgresSql(connection)
 
     @contextmanager
     def schema(self) -> Iterator[Sql]:
@@ -216,7 +141,7 @@ class PostgresReadStore(ReadStore):
             connection.pipeline(),
             connection.transaction(),
         ):
-            sql = _PostgresSql(connection, self._column_types)
+            sql = _PostgresSql(connection)
             sql.execute("SET LOCAL synchronous_commit = off")
             yield sql
 
