@@ -39,6 +39,11 @@ class Projection:
     (citizens' ids as actors, applicants, free text): a projector whose read
     models all say so decodes those values as erased, without opening them
     (a test checks the read model is the same either way)."""
+    reads_actors: ClassVar[bool] = True
+    """False for a read model none of whose rows depends on who acted (an
+    actor's id: a citizen's is sealed): a projector whose read models all say
+    so reads those ids as erased without opening them; roles, agencies and
+    departments are read as always."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -108,6 +113,26 @@ class Projection:
                 found = self.apply
             self._handlers[event_type] = found
         return found
+
+
+_KEYS: dict[int, str] = {}
+_KEYS_KEPT = 8192
+
+
+def key_of(originator_id: uuid.UUID | str) -> str:
+    """An originator id as the text read models key rows by: made once per id
+    and reused (``UUID.__str__`` formats 32 hex digits each time, and every
+    read model of a batch, and the runtime, asks for each event's again). The
+    text depends on the id's number only; bounded, so memory stays flat."""
+    if type(originator_id) is not uuid.UUID:
+        return str(originator_id)
+    number = originator_id.int
+    found = _KEYS.get(number)
+    if found is None:
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.clear()
+        found = _KEYS[number] = str(originator_id)
+    return found
 
 
 def utc(moment: datetime | None) -> str | None:

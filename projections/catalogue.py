@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from domain.agency import Agency
 from domain.procedure import Procedure, ProcedureDefinition
-from projections.base import Projection
+from projections.base import Projection, key_of
 from projections.ports import ReadStore, Sql
 
 
@@ -79,7 +79,7 @@ class CatalogueProjection(Projection):
             f"INSERT INTO {self.table('agencies')} VALUES (?, ?, ?, ?, ?)",
             (
                 event.code.value,
-                str(event.originator_id),
+                key_of(event.originator_id),
                 event.name,
                 event.level.value,
                 parent.value if parent else None,
@@ -91,7 +91,7 @@ class CatalogueProjection(Projection):
     def renamed(self, event: Agency.Renamed, sql: Sql) -> None:
         sql.execute(
             f"UPDATE {self.table('agencies')} SET name = ? WHERE agency_id = ?",
-            (event.name, str(event.originator_id)),
+            (event.name, key_of(event.originator_id)),
         )
         self.changed.add(AGENCY_NAMES)
 
@@ -100,11 +100,11 @@ class CatalogueProjection(Projection):
         table = self.table("departments")
         sql.execute(
             f"DELETE FROM {table} WHERE agency_id = ? AND code = ?",
-            (str(event.originator_id), event.department_code),
+            (key_of(event.originator_id), event.department_code),
         )
         sql.execute(
             f"INSERT INTO {table} VALUES (?, ?, ?)",
-            (str(event.originator_id), event.department_code, event.name),
+            (key_of(event.originator_id), event.department_code, event.name),
         )
 
     @apply.register

@@ -38,7 +38,7 @@ from domain.dossier_events import (
 )
 from domain.dossier_state import DossierState
 from domain.dossier_status import DossierStatus
-from projections.base import Projection, local_iso, local_time, utc
+from projections.base import Projection, key_of, local_iso, local_time, utc
 from projections.dossier_rows import DossierRows, Row, Stored
 from projections.ports import ReadStore, Sql
 from projections.rows import GroupFold
@@ -172,6 +172,7 @@ def _owner(row: Row) -> Iterable[str | None]:
 class CitizenProjection(Projection):
     name = "citizen"
     version = 3
+    reads_actors = False  # states, steps, fees, results: never who acted
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, code TEXT, "
         "procedure_code TEXT NOT NULL, procedure_name TEXT NOT NULL, channel TEXT NOT NULL, "
@@ -247,7 +248,7 @@ class CitizenProjection(Projection):
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
         """Every event moves the folded state; steps are shown for some."""
-        self.folded.fold(event, str(event.originator_id))
+        self.folded.fold(event, key_of(event.originator_id))
         if isinstance(event, _STEPS):
             self._step(event, sql)
 
@@ -255,7 +256,7 @@ class CitizenProjection(Projection):
     def lodged(self, event: Lodged, sql: Sql) -> None:
         self.folded.lodge(
             event,
-            str(event.originator_id),
+            key_of(event.originator_id),
             owner_id=event.applicant.id,
             procedure_code=event.procedure.code,
             procedure_name=event.procedure.name,
@@ -264,9 +265,9 @@ class CitizenProjection(Projection):
 
     @apply.register
     def supplement_requested(self, event: SupplementRequested, sql: Sql) -> None:
-        self.folded.fold(event, str(event.originator_id))
+        self.folded.fold(event, key_of(event.originator_id))
         values = (
-            str(event.originator_id),
+            key_of(event.originator_id),
             event.originator_version,
             utc(event.trace.at),
             json.dumps(list(event.items)),
@@ -278,8 +279,8 @@ class CitizenProjection(Projection):
 
     @apply.register
     def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
-        self.folded.fold(event, str(event.originator_id))
-        for row in self.supplements.rows(str(event.originator_id)):
+        self.folded.fold(event, key_of(event.originator_id))
+        for row in self.supplements.rows(key_of(event.originator_id)):
             if row["received_at"] is None:
                 row["received_at"] = utc(event.trace.at)
                 self.supplements.changed(row)
@@ -287,10 +288,10 @@ class CitizenProjection(Projection):
 
     @apply.register
     def payment_requested(self, event: FinancialObligationRequested, sql: Sql) -> None:
-        self.folded.fold(event, str(event.originator_id))
+        self.folded.fold(event, key_of(event.originator_id))
         lines = [(f.code, f.name, int(f.amount)) for f in event.fees]
         values = (
-            str(event.originator_id),
+            key_of(event.originator_id),
             event.originator_version,
             utc(event.trace.at),
             sum(line[2] for line in lines),
@@ -303,8 +304,8 @@ class CitizenProjection(Projection):
 
     @apply.register
     def payment_made(self, event: FinancialObligationPaid, sql: Sql) -> None:
-        self.folded.fold(event, str(event.originator_id))
-        for row in self.fees_folded.rows(str(event.originator_id)):
+        self.folded.fold(event, key_of(event.originator_id))
+        for row in self.fees_folded.rows(key_of(event.originator_id)):
             if row["paid_at"] is None:
                 row["paid_at"] = utc(event.trace.at)
                 row["channel"] = event.channel.value
@@ -323,10 +324,10 @@ class CitizenProjection(Projection):
     def _with_results(
         self, event: Resolved | ResultReturnedByProvince, sql: Sql
     ) -> None:
-        self.folded.fold(event, str(event.originator_id))
+        self.folded.fold(event, key_of(event.originator_id))
         for r in event.results:
             values = (
-                str(event.originator_id),
+                key_of(event.originator_id),
                 r.result_code,
                 str(r.document_id),
                 r.number_symbol,
@@ -336,8 +337,8 @@ class CitizenProjection(Projection):
 
     @apply.register
     def returned(self, event: Returned, sql: Sql) -> None:
-        self.folded.fold(event, str(event.originator_id))
-        for row in self.pending.rows(str(event.originator_id)):
+        self.folded.fold(event, key_of(event.originator_id))
+        for row in self.pending.rows(key_of(event.originator_id)):
             sql.append(
                 f"INSERT INTO {self.table('results')} VALUES (?, ?, ?, ?)",
                 tuple(row[c] for c in _RESULT_COLUMNS),
@@ -346,7 +347,7 @@ class CitizenProjection(Projection):
 
     def _step(self, event: DossierEvent, sql: Sql) -> None:
         """A line of the citizen's history; hand-overs name the unit now holding it."""
-        key = str(event.originator_id)
+        key = key_of(event.originator_id)
         state = self.folded.state(key)
         holder = (
             state.holder

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from domain.complaint import Complaint, ComplaintStatus, on_time
 from domain.indicators import ComplaintFacts
 from domain.visibility import unit_sees
-from projections.base import Projection, local_time, utc
+from projections.base import Projection, key_of, local_time, utc
 from projections.indicators import VIETNAM, UnitOf
 from projections.ports import ReadStore, Sql
 
@@ -36,7 +36,7 @@ class ComplaintProjection(Projection):
         sql.execute(
             f"UPDATE {self.table('row')} SET {assignments}, updated_at = ? "
             "WHERE complaint_id = ?",
-            (*values.values(), utc(event.timestamp), str(event.originator_id)),
+            (*values.values(), utc(event.timestamp), key_of(event.originator_id)),
         )
 
     def _late(
@@ -45,7 +45,7 @@ class ComplaintProjection(Projection):
         late = 0 if event.on_time else 1
         found = sql.query(
             f"SELECT late_steps FROM {self.table('row')} WHERE complaint_id = ?",
-            (str(event.originator_id),),
+            (key_of(event.originator_id),),
         )
         steps = int(found[0][0]) + late if found else late
         self._set(event, sql, status=status.value, late_steps=steps, **more)
@@ -61,7 +61,7 @@ class ComplaintProjection(Projection):
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL, ?) "
             "ON CONFLICT (complaint_id) DO NOTHING",
             (
-                str(event.originator_id),
+                key_of(event.originator_id),
                 event.author_id,
                 event.agency_code,
                 event.agency_code,
@@ -83,7 +83,7 @@ class ComplaintProjection(Projection):
             (
                 ComplaintStatus.CLASSIFIED.value,
                 utc(event.timestamp),
-                str(event.originator_id),
+                key_of(event.originator_id),
                 ComplaintStatus.SUBMITTED.value,
             ),
         )

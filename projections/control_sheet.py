@@ -24,7 +24,7 @@ from domain.dossier_events import (
     Withdrawn,
 )
 from domain.dossier_status import DossierStatus
-from projections.base import Projection, local_iso, utc
+from projections.base import Projection, key_of, local_iso, utc
 from projections.ports import ReadStore, Sql
 from projections.rows import GroupFold
 
@@ -114,7 +114,7 @@ class ControlSheetProjection(Projection):
 
     @apply.register
     def forwarded(self, event: Forwarded, sql: Sql) -> None:
-        key = str(event.originator_id)
+        key = key_of(event.originator_id)
         rows = self.steps.rows(key)
         last = max((r["step"] for r in rows), default=0)
         due = max(
@@ -141,7 +141,7 @@ class ControlSheetProjection(Projection):
     def transferred(self, event: TransferredToSuccessor, sql: Sql) -> None:
         """A reorganisation hands the open step over to the successor unit,
         with the same plan for it (the clock is the dossier's own)."""
-        key = str(event.originator_id)
+        key = key_of(event.originator_id)
         rows = self.steps.rows(key)
         open_rows = [r for r in rows if r["completed_at"] is None]
         if not open_rows:
@@ -164,27 +164,27 @@ class ControlSheetProjection(Projection):
 
     @apply.register
     def supplement_received(self, event: SupplementReceived, sql: Sql) -> None:
-        self._due_moved(str(event.originator_id), event.due_at)
+        self._due_moved(key_of(event.originator_id), event.due_at)
 
     @apply.register
     def payment_made(self, event: FinancialObligationPaid, sql: Sql) -> None:
-        self._due_moved(str(event.originator_id), event.due_at)
+        self._due_moved(key_of(event.originator_id), event.due_at)
 
     @apply.register
     def reappointed(self, event: Reappointed, sql: Sql) -> None:
-        self._due_moved(str(event.originator_id), event.due_at)
+        self._due_moved(key_of(event.originator_id), event.due_at)
 
     @apply.register
     def resolved(self, event: Resolved, sql: Sql) -> None:
-        self._close(str(event.originator_id), event.trace.at, DossierStatus.RESOLVED)
+        self._close(key_of(event.originator_id), event.trace.at, DossierStatus.RESOLVED)
 
     @apply.register
     def stopped(self, event: Stopped, sql: Sql) -> None:
-        self._close(str(event.originator_id), event.trace.at, DossierStatus.STOPPED)
+        self._close(key_of(event.originator_id), event.trace.at, DossierStatus.STOPPED)
 
     @apply.register
     def withdrawn(self, event: Withdrawn, sql: Sql) -> None:
-        key = str(event.originator_id)
+        key = key_of(event.originator_id)
         self._close(key, event.trace.at, DossierStatus.WITHDRAWN)
 
     def _reception(
@@ -193,7 +193,7 @@ class ControlSheetProjection(Projection):
         actor = event.trace.actor
         due = utc(due_at)
         self._insert(
-            str(event.originator_id),
+            key_of(event.originator_id),
             1,
             (None, None),
             None,

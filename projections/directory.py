@@ -24,7 +24,7 @@ from domain.directory import (
     successors,
 )
 from domain.values import LegalAct
-from projections.base import Projection
+from projections.base import Projection, key_of
 from projections.ports import ReadStore, Sql
 
 _VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -147,7 +147,7 @@ class DirectoryProjection(Projection):
         legal_act: str | None = None,
     ) -> None:
         table = self.table("changes")
-        agency_id = str(event.originator_id)
+        agency_id = key_of(event.originator_id)
         if code is None:
             found = sql.query(
                 f"SELECT code FROM {table} WHERE agency_id = ? AND kind = 'Registered'",

@@ -37,7 +37,7 @@ from domain.indicator_tally import (
 from domain.indicators import DEFINITIONS_VERSION
 from domain.portal_acceptance import PortalAcceptance, accepted_at
 from domain.visibility import unit_sees
-from projections.base import Projection, utc
+from projections.base import Projection, key_of, utc
 from projections.ports import ReadStore, Row, Sql
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -275,7 +275,7 @@ class IndicatorProjection(Projection):
             "last_day, self_scores, appraised_scores) VALUES (?, ?, ?, ?, '{}', '{}') "
             "ON CONFLICT (sheet_id) DO NOTHING",
             (
-                str(event.originator_id),
+                key_of(event.originator_id),
                 event.agency_code,
                 event.first_day.isoformat(),
                 event.last_day.isoformat(),
@@ -287,14 +287,14 @@ class IndicatorProjection(Projection):
         column = "appraised_scores" if event.appraised else "self_scores"
         found = sql.query(
             f"SELECT {column} FROM {self.table('sheet')} WHERE sheet_id = ?",
-            (str(event.originator_id),),
+            (key_of(event.originator_id),),
         )
         if not found:
             return
         scores = {**json.loads(found[0][0]), **event.scores}
         sql.execute(
             f"UPDATE {self.table('sheet')} SET {column} = ? WHERE sheet_id = ?",
-            (json.dumps(scores, sort_keys=True), str(event.originator_id)),
+            (json.dumps(scores, sort_keys=True), key_of(event.originator_id)),
         )
 
     @apply.register
@@ -305,14 +305,14 @@ class IndicatorProjection(Projection):
             f"channel, given, {_CITIZEN_COLUMNS}, satisfaction, convenience) "
             f"VALUES (?, ?, '', 0, {nothing}, NULL, NULL) "
             "ON CONFLICT (evaluation_id) DO NOTHING",
-            (str(event.originator_id), str(event.dossier_id)),
+            (key_of(event.originator_id), str(event.dossier_id)),
         )
 
     @apply.register
     def citizen_given(self, event: CitizenEvaluation.Given, sql: Sql) -> None:
         """The latest form replaces the answers; the dossier's bucket is marked
         changed so the national pull and subscriptions see it."""
-        key = str(event.originator_id)
+        key = key_of(event.originator_id)
         found = sql.query(
             f"SELECT dossier_id FROM {self.table('citizen')} WHERE evaluation_id = ?",
             (key,),
@@ -344,7 +344,7 @@ class IndicatorProjection(Projection):
 
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
-        key = str(event.originator_id)
+        key = key_of(event.originator_id)
         before = self._facts_of(sql, key)
         if before is None and event.originator_version != 1:
             return  # a dossier lodged before this read model existed: rebuilt later

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from domain.dossier_events import DossierEvent, Lodged
 from domain.dossier_state import DossierState
 from domain.dossier_status import Completion
-from projections.base import Projection
+from projections.base import Projection, key_of
 from projections.dossier_rows import DossierRows, Stored
 from projections.ports import ReadStore, Sql
 
@@ -45,6 +45,7 @@ class PublicStatusProjection(Projection):
 
     name = "public_status"
     version = 2
+    reads_actors = False  # the code and its completion: never who acted
     tables: ClassVar[dict[str, str]] = {
         "lookup": "dossier_id TEXT PRIMARY KEY, code TEXT, completion TEXT, "
         "updated_at TEXT NOT NULL, state TEXT NOT NULL",
@@ -72,7 +73,7 @@ class PublicStatusProjection(Projection):
 
     @apply.register
     def lodged(self, event: Lodged, sql: Sql) -> None:
-        key = str(event.originator_id)
+        key = key_of(event.originator_id)
         self.folded.lodge(event, key)
         state = self.folded.state(key)
         if state is not None and state.code is not None:
@@ -80,7 +81,7 @@ class PublicStatusProjection(Projection):
 
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
-        before, after = self.folded.fold(event, str(event.originator_id))
+        before, after = self.folded.fold(event, key_of(event.originator_id))
         # What the public sees moves only with the status or a new code.
         if (
             after is not None

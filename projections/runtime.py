@@ -21,12 +21,12 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, Transcoder, Transcoding
 
-from application.personal_data import unopened
+from application.personal_data import SealedActor, unopened
 from application.transcodings import event_decoder
 from projections import change_log, dead_letters
-from projections.base import Projection
+from projections.base import Projection, key_of
 from projections.dead_letters import Blocked, Counts, DeadLetter, describe
 from projections.ports import BufferedSql, ReadStore, Sql, chunks
 
@@ -160,6 +160,22 @@ def _notification(
     return notification
 
 
+def _unread(
+    transcoder: Transcoder, projections: Sequence[Projection]
+) -> dict[str, Transcoding] | None:
+    """Personal data none of ``projections`` reads, decoded as erased without
+    opening it (no key lookup, no decryption): all of it, or the actors' ids."""
+    if not any(p.reads_personal_data for p in projections):
+        return unopened(transcoder)
+    if not any(p.reads_actors for p in projections):
+        return {
+            name: coding
+            for name, coding in unopened(transcoder).items()
+            if isinstance(coding, SealedActor)
+        }
+    return None
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a batch is applied: its thousands of
@@ -196,10 +212,7 @@ class Projector:
         self.projections = list(projections)
         self.batch_size = batch_size
         self._decode = event_decoder(
-            app.mapper,
-            None
-            if any(p.reads_personal_data for p in self.projections)
-            else unopened(app.mapper.transcoder),
+            app.mapper, _unread(app.mapper.transcoder, self.projections)
         )
         self._topics = sorted(set().union(*(p.topics for p in self.projections)))
         self._by_topic: dict[str, list[Projection]] = {}
@@ -422,7 +435,7 @@ class Projector:
         self._mark("selected")
         if not notifications and head <= min(positions.values()):
             return 0
-        originators = {str(n.originator_id) for n in notifications}
+        originators = {key_of(n.originator_id) for n in notifications}
         self._originators = tuple(originators) if self.timed else ()
         names = [p.tracking_name for p in self.projections]
         # Every read is sent before any is waited for: one round trip for all.
@@ -460,7 +473,7 @@ class Projector:
         for notification in notifications:
             interested = self._by_topic.get(notification.topic)
             if interested:
-                origin = str(notification.originator_id)
+                origin = key_of(notification.originator_id)
                 for projection in interested:
                     involved.setdefault(projection, set()).add(origin)
         return involved

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.dossier_events import DossierEvent
-from projections.base import Projection, local_iso, utc
+from projections.base import Projection, key_of, local_iso, utc
 from projections.ports import ReadStore, Sql
 from projections.timeline_text import describe
 
@@ -54,7 +54,7 @@ class TimelineProjection(Projection):
         sql.append(
             f"INSERT INTO {self.table('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                str(event.originator_id),
+                key_of(event.originator_id),
                 event.originator_version,
                 type(event).__name__,
                 utc(event.trace.at),

@@ -13,7 +13,7 @@ from eventsourcing.utils import get_topic
 
 from domain import dossier_events as events
 from domain.digitized_document import DigitizedDocument, DocumentKind, validity_end
-from projections.base import Projection, local_iso, utc
+from projections.base import Projection, key_of, local_iso, utc
 from projections.ports import ReadStore, Sql, chunks, insert_rows
 
 _COLUMNS = (
@@ -176,7 +176,7 @@ class WarehouseProjection(Projection):
         meta, origin, file = event.metadata, event.origin, event.file
         end = validity_end(meta, event.trace.at)
         row = (
-            str(event.originator_id),
+            key_of(event.originator_id),
             event.owner_id,
             event.kind.value,
             event.type_code,
@@ -209,7 +209,7 @@ class WarehouseProjection(Projection):
 
     @apply.register
     def reused(self, event: DigitizedDocument.Reused, sql: Sql) -> None:
-        key = str(event.originator_id)
+        key = key_of(event.originator_id)
         row = self._rows.get(key)
         if row is not None:
             self._update(key, reuse_count=int(row["reuse_count"]) + 1)
@@ -217,7 +217,7 @@ class WarehouseProjection(Projection):
     @apply.register
     def signed(self, event: DigitizedDocument.Signed, sql: Sql) -> None:
         self._update(
-            str(event.originator_id),
+            key_of(event.originator_id),
             sha256=event.file.sha256,
             size=event.file.size,
             pages=event.file.pages,
@@ -226,11 +226,11 @@ class WarehouseProjection(Projection):
 
     @apply.register
     def validated(self, event: DigitizedDocument.SignaturesValidated, sql: Sql) -> None:
-        self._update(str(event.originator_id), signatures=event.indication)
+        self._update(key_of(event.originator_id), signatures=event.indication)
 
     @apply.register
     def returned(self, event: events.Returned, sql: Sql) -> None:
-        for key in self._results.get(str(event.originator_id), ()):
+        for key in self._results.get(key_of(event.originator_id), ()):
             self._update(key, hidden=0)
 
 

@@ -13,7 +13,7 @@ from domain.dossier_state import DossierState
 from domain.dossier_status import OPEN, DossierStatus
 from domain.values import AgencyCode
 from domain.visibility import officer_sees
-from projections.base import Projection, local_iso, utc
+from projections.base import Projection, key_of, local_iso, utc
 from projections.dossier_rows import DossierRows, Row, Stored, units_text
 from projections.ports import ReadStore, Sql
 
@@ -167,6 +167,7 @@ def _units(row: Row) -> Iterable[str | None]:
 class WorklistProjection(Projection):
     name = "worklist"
     version = 4
+    reads_actors = False  # states and applicants: never who acted
     tables: ClassVar[dict[str, str]] = {
         "dossiers": "dossier_id TEXT PRIMARY KEY, code TEXT, applicant_id TEXT NOT NULL, "
         "applicant_name TEXT NOT NULL, procedure_code TEXT NOT NULL, "
@@ -205,7 +206,7 @@ class WorklistProjection(Projection):
     def lodged(self, event: Lodged, sql: Sql) -> None:
         self.folded.lodge(
             event,
-            str(event.originator_id),
+            key_of(event.originator_id),
             applicant_id=event.applicant.id,
             applicant_name=event.applicant.name,
             procedure_code=event.procedure.code,
@@ -214,7 +215,7 @@ class WorklistProjection(Projection):
 
     @apply.register
     def dossier_event(self, event: DossierEvent, sql: Sql) -> None:
-        self.folded.fold(event, str(event.originator_id))
+        self.folded.fold(event, key_of(event.originator_id))
 
     def begin_batch(self, sql: Sql, originators: set[str]) -> None:
         self.folded.begin(sql, originators)
