@@ -188,6 +188,10 @@ class SyncedRateLimiter(RateLimiter):
             batch, self._dirty = self._dirty, {}
             waiters, self._waiters = self._waiters, []
             ok = await self._sync(list(batch.values()))
+            if not ok:
+                # The failure dropped what was marked meanwhile too: those
+                # callers wait for no next round, so they get this answer.
+                waiters, self._waiters = waiters + self._waiters, []
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(ok)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from adapters.cache import RedisRateLimiter, build_cache_backends, redis_client
+from adapters.cache.ports import BackendUnavailableError
 from adapters.cache.synced import MAX_UNSYNCED, SyncedRateLimiter, unsynced_cap
 from adapters.settings import Settings
 from tests.services import TemporaryRedis
@@ -194,3 +195,25 @@ async def test_a_redis_outage_falls_back_to_in_process_limits_and_recovers(
     assert back == [True, True, False]
     assert healthy == "up"
     assert counted == 2
+
+
+async def test_a_call_waiting_on_a_sync_that_fails_is_answered(
+    own_server: TemporaryRedis,
+) -> None:
+    """A call that must wait for Redis while a sync is already in flight, and
+    that sync fails: the call gets the failure (the caller falls back), it is
+    not left waiting for a sync that will never run (it hung an API worker's
+    request for good before)."""
+    limiter = SyncedRateLimiter(redis_client(own_server.url), interval=INTERVAL)
+    who = fresh_client()
+    assert own_server.pid is not None
+    os.kill(own_server.pid, signal.SIGSTOP)  # accepts, never answers: in flight
+    try:
+        first = await limiter.allow(who, limit=1, window_seconds=60)
+        assert first.allowed  # admitted from the local share; its sync is sent
+        await asyncio.sleep(0.05)  # the sync now waits on the stopped server
+        second = asyncio.ensure_future(limiter.allow(who, limit=1, window_seconds=60))
+        with pytest.raises(BackendUnavailableError):
+            await asyncio.wait_for(second, timeout=5)
+    finally:
+        os.kill(own_server.pid, signal.SIGCONT)
