@@ -432,6 +432,19 @@ class Catalogue(Application[UUID]):
         calendar.declare_working_day(trace=trace, day=day, reason=reason)
         return self._save(calendar)
 
+    def change_working_sessions(
+        self,
+        province: str,
+        *,
+        trace: Trace,
+        sessions: tuple[Session, ...],
+        reason: str,
+    ) -> int | None:
+        """New working hours (sessions) of the province's calendar."""
+        calendar = self.get_calendar(province)
+        calendar.change_sessions(trace=trace, sessions=sessions, reason=reason)
+        return self._save(calendar)
+
     def get_calendar(self, province: str, version: int | None = None) -> Calendar:
         try:
             calendar: Calendar = self.repository.get(

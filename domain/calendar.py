@@ -73,6 +73,8 @@ class Calendar(Aggregate):
     class SessionsChanged(Aggregate.Event):
         trace: Trace
         sessions: tuple[Session, ...]
+        reason: str = ""
+        """The decision that changed the working hours (empty before session 9)."""
 
         def apply(self, aggregate: Calendar) -> None:
             aggregate.sessions = tuple(self.sessions)
@@ -162,11 +164,19 @@ class Calendar(Aggregate):
                 self.WorkingDayDeclared, trace=trace, day=day, reason=reason
             )
 
-    def change_sessions(self, *, trace: Trace, sessions: tuple[Session, ...]) -> None:
+    def change_sessions(
+        self, *, trace: Trace, sessions: tuple[Session, ...], reason: str
+    ) -> None:
+        """New working hours from the next reception on: a dossier's due time
+        stays what its calendar version gave at reception."""
+        if not reason.strip():
+            raise MissingDataError(field_name("reason"))
+        reason = bounds.text(reason, "reason", bounds.REASON_LENGTH, required=True)
         WorkingCalendar(sessions=sessions)
-        if tuple(sorted(sessions)) != self.sessions:
+        ordered = tuple(sorted(sessions))
+        if ordered != self.sessions:
             self.trigger_event(
-                self.SessionsChanged, trace=trace, sessions=tuple(sessions)
+                self.SessionsChanged, trace=trace, sessions=ordered, reason=reason
             )
 
     def working_calendar(self) -> WorkingCalendar:

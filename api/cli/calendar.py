@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -17,9 +18,12 @@ from application.errors import CalendarNotDefinedError
 from application.public_holidays import public_holidays
 from domain.errors import LabelledError
 from domain.values import Actor, Role
-from domain.working_time import WorkingCalendar, check_instant
+from domain.working_time import Session, WorkingCalendar, check_instant
 
 app = typer.Typer(help="Working calendar and due times.", no_args_is_help=True)
+
+MAX_SESSIONS = 6
+"""Sessions of one working day a province may declare (split shifts at most)."""
 
 
 def _fallback_calendar(years: range) -> WorkingCalendar:
@@ -132,3 +136,46 @@ def working_day(
 ) -> None:
     """Declare a make-up working day (a new calendar version)."""
     _declare(province, day, reason, working=True)
+
+
+_SESSION = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
+
+
+def _session(value: str) -> Session:
+    found = _SESSION.fullmatch(value.strip())
+    if found is None:
+        raise fail(f"--session phải dạng HH:MM-HH:MM (must be HH:MM-HH:MM): {value!r}")
+    start_h, start_m, end_h, end_m = (int(part) for part in found.groups())
+    return Session(time(start_h, start_m), time(end_h, end_m))
+
+
+@app.command("sessions")
+def sessions(
+    session: Annotated[
+        list[str],
+        typer.Option(
+            "--session",
+            help="A working session HH:MM-HH:MM; repeat for each (e.g. 07:00-11:30).",
+        ),
+    ],
+    reason: Annotated[str, typer.Option(help="The decision that changes the hours.")],
+    province: Annotated[str, typer.Option(help="Province calendar.")] = "H34",
+) -> None:
+    """Change the working hours (a new calendar version; due times already
+    given keep the version they were computed with)."""
+    if len(session) > MAX_SESSIONS:
+        raise fail(f"tối đa {MAX_SESSIONS} --session (at most {MAX_SESSIONS})")
+    chosen = tuple(_session(value) for value in session)
+    why = bounded_text("--reason", reason)
+    onestop = build_application(read_settings())
+    try:
+        trace = trace_for(Actor("motcua-cli", Role.SYSTEM))
+        onestop.change_working_sessions(
+            province, trace=trace, sessions=chosen, reason=why
+        )
+        version = onestop.get_calendar(province).version
+        hours = onestop.working_calendar(province).calendar.sessions
+    finally:
+        onestop.close()
+    shown = ", ".join(f"{s.start:%H:%M}-{s.end:%H:%M}" for s in hours)
+    typer.echo(f"{province} v{version}: {shown}")

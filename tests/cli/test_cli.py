@@ -249,6 +249,56 @@ class TestCalendarDeclarations:
             "calendar", "due", "--from", friday, "--working-hours", "8"
         ).strip() == ("2026-03-07T16:00:00+07:00")
 
+    def test_new_working_hours_time_what_comes_next_only(self, data_dir: Path) -> None:
+        demo(dossiers=1)
+        due_before = [d["dueAt"] for d in json.loads(run("dossier", "list", "--json"))]
+        start = "2026-03-02T07:10:00+07:00"  # a Monday
+        due = ("calendar", "due", "--from", start, "--working-hours", "4")
+        assert run(*due).strip() == "2026-03-02T11:10:00+07:00"
+        changed = run(
+            "calendar",
+            "sessions",
+            "--session",
+            "13:00-17:00",
+            "--session",
+            "07:30-11:30",
+            "--reason",
+            "QĐ của UBND tỉnh về giờ làm việc",
+        )
+        assert changed.strip().endswith(": 07:30-11:30, 13:00-17:00")
+        assert run(*due).strip() == "2026-03-02T11:30:00+07:00"  # opens at 07:30
+        after = [d["dueAt"] for d in json.loads(run("dossier", "list", "--json"))]
+        assert after == due_before  # given due times keep their calendar version
+
+    @pytest.mark.parametrize(
+        "sessions",
+        [
+            ["7:30-11:30"],
+            ["07:30-11:30", "11:00-17:00"],  # overlapping
+            ["11:30-07:30"],
+            ["24:00-25:00"],
+            ["07:00-08:00"] * 7,  # more than a day holds
+        ],
+    )
+    def test_bad_working_hours_change_nothing(
+        self, data_dir: Path, sessions: list[str]
+    ) -> None:
+        demo(dossiers=0)
+        probe = ("calendar", "due", "--from", "2026-03-02T07:10:00+07:00")
+        before = json.loads(run(*probe, "--working-hours", "4", "--json"))
+        options = [part for s in sessions for part in ("--session", s)]
+        for reason in ("QĐ 1", "  "):
+            refused = runner.invoke(
+                app, ["calendar", "sessions", *options, "--reason", reason]
+            )
+            assert refused.exit_code == 2, refused.output
+            assert "Traceback" not in refused.output
+        blank = runner.invoke(
+            app, ["calendar", "sessions", "--session", "07:30-11:30", "--reason", " "]
+        )
+        assert blank.exit_code == 2
+        assert json.loads(run(*probe, "--working-hours", "4", "--json")) == before
+
     def test_rejects_a_bad_date_and_an_unknown_province(self, data_dir: Path) -> None:
         bad = runner.invoke(
             app, ["calendar", "day-off", "--date", "3/3", "--reason", "x"]
