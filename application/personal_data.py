@@ -76,8 +76,8 @@ class SealedApplicant(Transcoding):
             raise RuntimeError(msg)
         key_id, key = self.keys.key_for(obj.id)
         nonce = os.urandom(12)
-        plain = json.dumps({"id": obj.id, "name": obj.name}).encode()
-        sealed = AESGCM(key).encrypt(nonce, plain, key_id.encode())
+        plain = _plain({"id": obj.id, "name": obj.name})
+        sealed = _cipher(key).encrypt(nonce, plain, key_id.encode())
         return {
             "k": key_id,
             "kind": obj.kind.value,
@@ -98,7 +98,7 @@ class SealedApplicant(Transcoding):
 def _seal(keys: SubjectKeys, subject: str, values: dict[str, Any]) -> dict[str, str]:
     key_id, key = keys.key_for(subject)
     nonce = os.urandom(12)
-    sealed = AESGCM(key).encrypt(nonce, json.dumps(values).encode(), key_id.encode())
+    sealed = _cipher(key).encrypt(nonce, _plain(values), key_id.encode())
     return {
         "k": key_id,
         "n": base64.b64encode(nonce).decode(),
@@ -126,11 +126,20 @@ def _open(keys: SubjectKeys | None, data: Mapping[str, Any]) -> dict[str, Any] |
     return opened
 
 
+def _plain(values: dict[str, Any]) -> bytes:
+    """The JSON sealed: orjson's (a command's serial path), the stdlib's for
+    what orjson refuses (lone surrogates), which ``_open`` reads back."""
+    try:
+        return orjson.dumps(values)
+    except orjson.JSONEncodeError:
+        return json.dumps(values).encode()
+
+
 @lru_cache(maxsize=1024)
 def _cipher(key: bytes) -> AESGCM:
     """A subject's cipher, kept for its next values: a rebuild opens the
-    values of a dossier's subject again and again, and setting up the key
-    costs more than opening one value."""
+    values of a dossier's subject again and again, a desk seals them for
+    each command, and setting up the key costs more than one value."""
     return AESGCM(key)
 
 

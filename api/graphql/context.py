@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import anyio
 from fastapi import Request, WebSocket
 from graphql import GraphQLError
+from starlette.types import Scope
 from strawberry.fastapi import BaseContext
 
 from api.auth import ANONYMOUS, AccessLevel, Principal
@@ -179,8 +180,17 @@ async def get_context(
     websocket: WebSocket = None,  # type: ignore[assignment]
 ) -> Context:
     connection: Request | WebSocket = request or websocket
-    services: Services = connection.app.state.services
-    scope = connection.scope
+    return await context_of(
+        connection.scope, connection.app.state.services, handshake=request is None
+    )
+
+
+async def context_of(
+    scope: Scope, services: Services, *, handshake: bool = False
+) -> Context:
+    """The context of a request (or, ``handshake``, a websocket's): a refused
+    token raises for a request, and is kept for the router to deny a
+    handshake."""
     # One pass over the raw headers (Starlette's Headers scans them per get);
     # the first of a repeated header counts, as with Headers.get.
     found: dict[bytes, bytes] = {}
@@ -197,7 +207,7 @@ async def get_context(
         try:
             principal = await authenticate(services, authorization.decode("latin-1"))
         except LabelledError as error:
-            if request is not None:
+            if not handshake:
                 raise  # answered in GraphQL's error shape by the app
             refusal = error  # a websocket handshake: denied by the router
     client = scope.get("client")
