@@ -77,7 +77,7 @@ class SealedApplicant(Transcoding):
         key_id, key = self.keys.key_for(obj.id)
         nonce = os.urandom(12)
         plain = _plain({"id": obj.id, "name": obj.name})
-        sealed = _cipher(key).encrypt(nonce, plain, key_id.encode())
+        sealed = AESGCM(key).encrypt(nonce, plain, key_id.encode())
         return {
             "k": key_id,
             "kind": obj.kind.value,
@@ -98,7 +98,7 @@ class SealedApplicant(Transcoding):
 def _seal(keys: SubjectKeys, subject: str, values: dict[str, Any]) -> dict[str, str]:
     key_id, key = keys.key_for(subject)
     nonce = os.urandom(12)
-    sealed = _cipher(key).encrypt(nonce, _plain(values), key_id.encode())
+    sealed = AESGCM(key).encrypt(nonce, _plain(values), key_id.encode())
     return {
         "k": key_id,
         "n": base64.b64encode(nonce).decode(),
@@ -138,8 +138,8 @@ def _plain(values: dict[str, Any]) -> bytes:
 @lru_cache(maxsize=1024)
 def _cipher(key: bytes) -> AESGCM:
     """A subject's cipher, kept for its next values: a rebuild opens the
-    values of a dossier's subject again and again, a desk seals them for
-    each command, and setting up the key costs more than one value."""
+    values of a dossier's subject again and again, and setting up the key
+    costs more than opening one value."""
     return AESGCM(key)
 
 
