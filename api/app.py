@@ -25,6 +25,7 @@ from api.files import router as files_router
 from api.graphql.context import get_context
 from api.graphql.documents import DocumentCaches
 from api.graphql.fast_path import FastQueries
+from api.graphql.mutation_lane import MutationLane
 from api.graphql.router import (
     MotcuaGraphQLRouter,
     direct_post,
@@ -156,6 +157,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         edge=edge,
         metrics=api_metrics,
         upload_paths=(UPLOAD_PATH,),
-        posts={"/graphql": post_endpoint(graphql, fast)},
+        posts={
+            "/graphql": post_endpoint(
+                graphql, fast, None if fast is None else MutationLane(fast, graphql)
+            )
+        },
     )
     return app

@@ -228,15 +228,23 @@ def _server_errors(app: ASGIApp) -> ASGIApp:
     return guarded
 
 
+class _Replay:
+    """The body already read, then whatever comes next (a disconnect); the
+    body itself is ``body``, for an endpoint that needs no second reading."""
+
+    __slots__ = ("_delivered", "_receive", "body")
+
+    def __init__(self, body: bytes, receive: Receive) -> None:
+        self.body = body
+        self._receive = receive
+        self._delivered = False
+
+    async def __call__(self) -> Message:
+        if self._delivered:
+            return await self._receive()
+        self._delivered = True
+        return {"type": "http.request", "body": self.body, "more_body": False}
+
+
 def _replay(body: bytes, receive: Receive) -> Receive:
-    """The body already read, then whatever comes next (a disconnect)."""
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
+    return _Replay(body, receive)

@@ -82,7 +82,7 @@ class SealedApplicant(Transcoding):
             raise RuntimeError(msg)
         key_id, key = self.keys.key_for(obj.id)
         nonce = os.urandom(12)
-        plain = json.dumps({"id": obj.id, "name": obj.name}).encode()
+        plain = _plain({"id": obj.id, "name": obj.name})
         sealed = AESGCM(key).encrypt(nonce, plain, key_id.encode())
         return {
             "k": key_id,
@@ -104,7 +104,7 @@ class SealedApplicant(Transcoding):
 def _seal(keys: SubjectKeys, subject: str, values: dict[str, Any]) -> dict[str, str]:
     key_id, key = keys.key_for(subject)
     nonce = os.urandom(12)
-    sealed = AESGCM(key).encrypt(nonce, json.dumps(values).encode(), key_id.encode())
+    sealed = AESGCM(key).encrypt(nonce, _plain(values), key_id.encode())
     return {
         "k": key_id,
         "n": base64.b64encode(nonce).decode(),
@@ -138,6 +138,15 @@ def _open(keys: SubjectKeys | None, data: Mapping[str, Any]) -> dict[str, Any] |
 
 
 _CIPHERS_AT: WeakKeyDictionary[SubjectKeys, int] = WeakKeyDictionary()
+
+
+def _plain(values: dict[str, Any]) -> bytes:
+    """The JSON sealed: orjson's (a command's serial path), the stdlib's for
+    what orjson refuses (lone surrogates), which ``_open`` reads back."""
+    try:
+        return orjson.dumps(values)
+    except orjson.JSONEncodeError:
+        return json.dumps(values).encode()
 
 
 @lru_cache(maxsize=1024)

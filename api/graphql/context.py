@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import queue
+import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote
 
 import anyio
 from fastapi import Request, WebSocket
 from graphql import GraphQLError
+from starlette.types import Scope
 from strawberry.fastapi import BaseContext
 
 from api.auth import ANONYMOUS, AccessLevel, Principal
@@ -24,9 +26,71 @@ from projections.ports import StoreUnavailableError
 
 T = TypeVar("T")
 
-_WORKERS: Final = ThreadPoolExecutor(
-    max_workers=40, thread_name_prefix="motcua-offload"
-)
+
+class _Workers:
+    """Threads for work that waits on a store, fed by one queue and started
+    on demand up to ``limit``, as the standard library's executor was (an
+    idle thread takes the next item; a new one starts while none is idle;
+    threads are joined, after the work already handed over, when the
+    interpreter exits). The hand-over is one put on a C queue, and a thread
+    that finished goes straight back to waiting on it: the executor's own
+    future and the semaphore it released after each item were Python that
+    held the GIL just as the loop woke to take it back."""
+
+    def __init__(self, limit: int, prefix: str) -> None:
+        self._queue: queue.SimpleQueue[tuple[Callable[..., None], tuple[Any, ...]]] = (
+            queue.SimpleQueue()
+        )
+        self._lock = threading.Lock()
+        self._limit = limit
+        self._prefix = prefix
+        self._idle = 0
+        """Threads done with their last item and not yet handed another."""
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        threading._register_atexit(self._close)  # type: ignore[attr-defined]
+
+    def submit(self, function: Callable[..., None], *args: Any) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new work after shutdown")
+            if self._idle:
+                self._idle -= 1
+            elif len(self._threads) < self._limit:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self._prefix}_{len(self._threads)}"
+                )
+                self._threads.append(thread)
+                thread.start()
+        self._queue.put((function, args))
+
+    def _work(self) -> None:
+        get, lock = self._queue.get, self._lock
+        while True:
+            function, args = get()
+            if function is _stop:
+                return
+            with contextlib.suppress(BaseException):  # as an unread future did
+                function(*args)
+            del function, args
+            with lock:
+                self._idle += 1
+
+    def _close(self) -> None:
+        with self._lock:
+            self._closed = True
+            threads = list(self._threads)
+        for _ in threads:
+            self._queue.put((_stop, ()))
+        for thread in threads:
+            thread.join()
+
+
+def _stop() -> None:
+    """Tells a worker thread to end (the interpreter is exiting)."""
+
+
+_WORKERS: Final = _Workers(40, "motcua-offload")
 """As many threads as anyio's default limiter allows: commands and reads that
 wait on the store run here."""
 
@@ -179,8 +243,17 @@ async def get_context(
     websocket: WebSocket = None,  # type: ignore[assignment]
 ) -> Context:
     connection: Request | WebSocket = request or websocket
-    services: Services = connection.app.state.services
-    scope = connection.scope
+    return await context_of(
+        connection.scope, connection.app.state.services, handshake=request is None
+    )
+
+
+async def context_of(
+    scope: Scope, services: Services, *, handshake: bool = False
+) -> Context:
+    """The context of a request (or, ``handshake``, a websocket's): a refused
+    token raises for a request, and is kept for the router to deny a
+    handshake."""
     # One pass over the raw headers (Starlette's Headers scans them per get);
     # the first of a repeated header counts, as with Headers.get.
     found: dict[bytes, bytes] = {}
@@ -197,7 +270,7 @@ async def get_context(
         try:
             principal = await authenticate(services, authorization.decode("latin-1"))
         except LabelledError as error:
-            if request is not None:
+            if not handshake:
                 raise  # answered in GraphQL's error shape by the app
             refusal = error  # a websocket handshake: denied by the router
     client = scope.get("client")

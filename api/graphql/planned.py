@@ -34,16 +34,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from graphql import (
     GraphQLArgument,
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLID,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLNonNull,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
@@ -87,6 +90,7 @@ Coerced = dict[str, Any]
 Source = Callable[[Coerced], Any]
 """An argument's (or input field's) coerced value; ``Undefined``: left out."""
 Converter = Callable[[Any], Any]
+_PlainType: TypeAlias = type
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,10 @@ class _Variable:
     """Lists or input objects: graphql-core checks the nesting depth first."""
     default: Any
     """The coerced default, ``Undefined`` when none is declared."""
+    plain: _PlainType | None = None
+    """A scalar whose coercion returns a value of exactly this type as it is
+    (graphql-core's ``String`` and ``ID`` for a ``str``, ``Boolean`` for a
+    ``bool``): such a value needs no call into graphql-core."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,9 @@ class PlannedMutation:
                     continue
                 if variable.non_null:
                     raise Unplanned
+                continue
+            if type(value) is variable.plain:
+                coerced[variable.name] = value
                 continue
             if variable.nested and input_is_nested_too_deeply(value, variable.type):
                 raise Unplanned
@@ -230,9 +241,19 @@ def _variables(
                 isinstance(type_, GraphQLNonNull),
                 not isinstance(named, GraphQLScalarType | GraphQLEnumType),
                 default,
+                _PLAIN.get(named),
             )
         )
     return tuple(planned)
+
+
+_PLAIN: Final[dict[object, type]] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+}
+"""graphql-core's own scalars whose coercion returns such a value unchanged
+(``coerce_string``, ``coerce_id``, ``coerce_boolean``)."""
 
 
 def _scalar(value: Any) -> bool:

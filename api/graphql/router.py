@@ -87,6 +87,12 @@ class MotcuaGraphQLRouter(GraphQLRouter[Any, None]):
             return _refused(refused.message(language), _code(status), status)
 
 
+class Lane(Protocol):
+    async def answer(
+        self, scope: Scope, receive: Receive, send: Send, body: bytes
+    ) -> bool: ...
+
+
 class FastPath(Protocol):
     async def answer(
         self, request: Request, context: Context, sub_response: Response
@@ -136,16 +142,28 @@ def labelled_refusal(request: Request, error: LabelledError) -> Response:
     )
 
 
-def post_endpoint(router: MotcuaGraphQLRouter, fast: FastPath | None = None) -> ASGIApp:
+def post_endpoint(
+    router: MotcuaGraphQLRouter,
+    fast: FastPath | None = None,
+    lane: Lane | None = None,
+) -> ASGIApp:
     """The same ``POST /graphql`` as :func:`direct_post`, as a bare ASGI app
     the edge calls itself (``api.edge``): around FastAPI's exception,
     exit-stack and routing layers, which cost a lookup about a sixth of its
     time. What those layers would do for this route is done here: a
     ``LabelledError`` answered as the app's handler does, an HTTP exception
-    as Starlette's; anything else propagates to the server-error layer."""
+    as Starlette's; anything else propagates to the server-error layer.
+    ``lane`` answers first what it can from the body the edge read
+    (``api.graphql.mutation_lane``)."""
     post = _post(router, fast)
 
     async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        if lane is not None:
+            body = getattr(receive, "body", None)
+            if isinstance(body, bytes) and await lane.answer(
+                scope, receive, send, body
+            ):
+                return
         request = Request(scope, receive, send)
         try:
             response = await post(request)

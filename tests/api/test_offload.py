@@ -49,3 +49,37 @@ async def test_a_cancelled_caller_waits_for_the_function_to_finish() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert finished.is_set()  # not reported before the command had run
+
+
+async def test_at_most_forty_run_at_once_the_rest_wait_their_turn() -> None:
+    lock = threading.Lock()
+    running, most, threads = 0, 0, set()
+
+    def command(index: int) -> int:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            threads.add(threading.get_ident())
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return index
+
+    results = await asyncio.gather(*(offload(command, i) for i in range(100)))
+    assert results == list(range(100))
+    assert most == 40
+    assert len(threads) == 40
+
+
+async def test_an_idle_thread_takes_the_next_command() -> None:
+    await offload(time.sleep, 0)
+    started = {t.name for t in threading.enumerate()}
+
+    def name() -> str:
+        return threading.current_thread().name
+
+    names = {await offload(name) for _ in range(50)}
+    assert {t.name for t in threading.enumerate()} == started  # none started
+    assert names <= started
+    assert all(n.startswith("motcua-offload_") for n in names)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
-from api.auth import AccessLevel
+from api.auth import AccessLevel, Principal
 from api.graphql.context import Context
 from api.graphql.types.outcomes import (
     DossierNotFound,
@@ -28,7 +29,7 @@ from domain.errors import (
     InvalidValueError,
     LabelledError,
 )
-from domain.values import Role, Trace
+from domain.values import Actor, Role, Trace
 from domain.visibility import DossierNotVisibleError
 
 Failures = (
@@ -87,6 +88,18 @@ def dossier_id_of(onestop: OneStop, ref: DossierRef) -> UUID:
     raise DossierNotFoundError("?")
 
 
+@lru_cache(maxsize=4096)
+def _actor(principal: Principal, role: Role | None) -> Actor:
+    return principal.actor_for(role)
+
+
+def actor_of(context: Context, role: Role | None) -> Actor:
+    """``context.principal.actor_for(role)``, remembered per principal and
+    role: a principal is the same object for each request of its token, and
+    building an actor checks its claims as text (a refusal is not kept)."""
+    return _actor(context.principal, role)
+
+
 def pick_role(context: Context, command: Command) -> Role | None:
     """The principal's first role allowed for ``command`` (``None``: the domain
     refuses it, after answering an unseen dossier as not found)."""
@@ -108,7 +121,7 @@ async def run_command(
         try:
             dossier_id = dossier_id_of(onestop, ref)
             trace = trace_for(
-                context.principal.actor_for(pick_role(context, command)),
+                actor_of(context, pick_role(context, command)),
                 correlation_id=context.correlation_id(),
             )
             done = runner(onestop, dossier_id, trace, ref.expected_version)

@@ -22,6 +22,7 @@ from api.graphql.mutations.common import (
     DossierRef,
     Failures,
     Outcome,
+    actor_of,
     dossier_id_of,
     failure,
     run_command,
@@ -66,7 +67,7 @@ def _receive(context: Context, data: ReceiveDossierInput) -> ReceiveOutcome:
             )
         )
     trace = trace_for(
-        principal.actor_for(Role.DESK), correlation_id=context.correlation_id()
+        actor_of(context, Role.DESK), correlation_id=context.correlation_id()
     )
     try:
         if data.dossier_id:
