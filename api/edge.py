@@ -77,6 +77,7 @@ class Edge:
             max_age=600,
         )
         self.log = access_logger()
+        self._in_flight = 0  # this worker's HTTP requests being answered
         self.pid = os.getpid()  # the worker's: the app is built in it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -132,6 +133,7 @@ class Edge:
         origin: bool,
     ) -> None:
         started = time.perf_counter()
+        self._in_flight += 1
         status = 0
         secure = scope.get("scheme") == "https"
         echoed = request_id.encode()
@@ -153,10 +155,13 @@ class Edge:
             else:
                 await self._guarded(scope, receive, respond)
         finally:
+            self._in_flight -= 1
             elapsed = time.perf_counter() - started
             self._observe(scope.get("method", ""), path, status or 500, elapsed)
             self.log.info(
                 "request",
+                # others in flight: written with theirs at the loop's next turn
+                hold=self._in_flight > 0,
                 request_id=request_id,
                 path=path,
                 method=scope.get("method", "WS"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
 import os
 import re
 import sys
 import threading
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,19 +108,54 @@ class AccessLines:
     """One JSON line per request, written directly: the same line structlog's
     chain would render (the given fields, then ``event``, ``level`` and the
     UTC ``timestamp``, by orjson), without its bound-logger and processor
-    machinery per request (about a third of the edge's own time)."""
+    machinery per request (about a third of the edge's own time).
+
+    A line given with ``hold=True`` on an event loop (the edge does so while
+    other requests of the worker are in flight) is written at the loop's next
+    turn together with every line that came meanwhile: one write for a burst
+    of answers instead of one each (a write was ~5 % of a served lookup's
+    CPU). A line without ``hold`` while lines are held joins them, so the
+    order is kept; alone, it is written at once as before."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._held: list[bytes] | None = None
+        atexit.register(_release_at_exit, weakref.ref(self))
 
-    def info(self, event: str, **fields: Any) -> None:
+    def info(self, event: str, *, hold: bool = False, **fields: Any) -> None:
         fields["event"] = event
         fields["level"] = "info"
         fields["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         line = _dumps(fields) + b"\n"
         with self._lock:
+            if self._held is not None:
+                self._held.append(line)
+                return
+            if hold:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:
+                    loop = None
+                if loop is not None:
+                    self._held = [line]
+                    loop.call_soon(self.release)
+                    return
             _STDERR.write(line)
             _STDERR.flush()
+
+    def release(self) -> None:
+        """Write the held lines now (the loop's next turn, or the exit)."""
+        with self._lock:
+            held, self._held = self._held, None
+            if held:
+                _STDERR.write(b"".join(held))
+                _STDERR.flush()
+
+
+def _release_at_exit(lines: weakref.ref[AccessLines]) -> None:
+    held = lines()
+    if held is not None:
+        held.release()
 
 
 def access_logger() -> AccessLines:
