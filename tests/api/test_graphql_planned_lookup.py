@@ -105,7 +105,7 @@ def _selection() -> st.SearchStrategy[str]:
             ]
         )
     )
-    return st.one_of(wrapped, st.sampled_from(["nope", "code { x }"]))
+    return st.one_of(wrapped, st.sampled_from(["nope", "code { x }", ""]))
 
 
 def _code_literal() -> st.SearchStrategy[str]:
