@@ -77,7 +77,6 @@ class Edge:
             max_age=600,
         )
         self.log = access_logger()
-        self._in_flight = 0  # this worker's HTTP requests being answered
         self.pid = os.getpid()  # the worker's: the app is built in it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -133,7 +132,6 @@ class Edge:
         origin: bool,
     ) -> None:
         started = time.perf_counter()
-        self._in_flight += 1
         status = 0
         secure = scope.get("scheme") == "https"
         echoed = request_id.encode()
@@ -155,13 +153,12 @@ class Edge:
             else:
                 await self._guarded(scope, receive, respond)
         finally:
-            self._in_flight -= 1
             elapsed = time.perf_counter() - started
             self._observe(scope.get("method", ""), path, status or 500, elapsed)
             self.log.info(
                 "request",
-                # others in flight: written with theirs at the loop's next turn
-                hold=self._in_flight > 0,
+                # the turn's later lines are written together at the next one
+                hold=True,
                 request_id=request_id,
                 path=path,
                 method=scope.get("method", "WS"),
