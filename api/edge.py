@@ -157,6 +157,8 @@ class Edge:
             self._observe(scope.get("method", ""), path, status or 500, elapsed)
             self.log.info(
                 "request",
+                # the turn's later lines are written together at the next one
+                hold=True,
                 request_id=request_id,
                 path=path,
                 method=scope.get("method", "WS"),

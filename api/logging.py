@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
 import os
 import re
 import sys
 import threading
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,19 +108,59 @@ class AccessLines:
     """One JSON line per request, written directly: the same line structlog's
     chain would render (the given fields, then ``event``, ``level`` and the
     UTC ``timestamp``, by orjson), without its bound-logger and processor
-    machinery per request (about a third of the edge's own time)."""
+    machinery per request (about a third of the edge's own time).
+
+    With ``hold=True`` on an event loop (the edge's request lines) the first
+    line of a loop turn is written at once, as before, and the later ones of
+    the same turn are held and written together at the next turn: a burst of
+    answers costs two writes instead of one each (a write was ~5 % of a
+    served lookup's CPU), while a client that waits for its answer before the
+    next request still finds its line written. A line without ``hold`` while
+    lines are held joins them, so the order is kept."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._held: list[bytes] | None = None
+        self._turn_written = False
+        atexit.register(_release_at_exit, weakref.ref(self))
 
-    def info(self, event: str, **fields: Any) -> None:
+    def info(self, event: str, *, hold: bool = False, **fields: Any) -> None:
         fields["event"] = event
         fields["level"] = "info"
         fields["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         line = _dumps(fields) + b"\n"
         with self._lock:
+            if self._held is not None:
+                self._held.append(line)
+                return
+            if hold and self._turn_written:
+                self._held = [line]  # the turn's callback writes it
+                return
             _STDERR.write(line)
             _STDERR.flush()
+            if not hold:
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            self._turn_written = True
+            loop.call_soon(self.release)
+
+    def release(self) -> None:
+        """Write the held lines now (the loop's next turn, or the exit)."""
+        with self._lock:
+            self._turn_written = False
+            held, self._held = self._held, None
+            if held:
+                _STDERR.write(b"".join(held))
+                _STDERR.flush()
+
+
+def _release_at_exit(lines: weakref.ref[AccessLines]) -> None:
+    held = lines()
+    if held is not None:
+        held.release()
 
 
 def access_logger() -> AccessLines:

@@ -22,7 +22,8 @@ which both paths share; the edge layer (``api.edge``: request id, access
 log, metrics, body limit, idempotency) sits outside the route. ``MOTCUA_GRAPHQL_FAST_PATH=n``
 turns it off (the equivalence tests compare the two).
 
-An officer's command is *planned* (``api.graphql.planned``): run from the
+An officer's command is *planned* (``api.graphql.planned``), and so is the
+public ``dossierStatus`` lookup (``api.graphql.planned_lookup``): run from the
 request's variables without graphql-core's executor or strawberry's argument
 conversion, falling back to the direct path before anything ran.
 
@@ -74,6 +75,7 @@ from api.graphql.documents import (
 )
 from api.graphql.pages import PageBuilds, PageRule, page_rule
 from api.graphql.planned import PlannedMutation, Unplanned, plan_mutation
+from api.graphql.planned_lookup import PlannedLookup, plan_lookup
 from api.graphql.request_body import decode_json
 from api.graphql.router import MotcuaGraphQLRouter
 from api.graphql.schema import MAX_TOKENS, MotcuaSchema, mask_errors
@@ -129,6 +131,8 @@ class Plan:
     planned: PlannedMutation | None = None
     """How to run an officer's command without graphql-core's executor
     (``api.graphql.planned``)."""
+    lookup: PlannedLookup | None = None
+    """How to run a public lookup without it (``api.graphql.planned_lookup``)."""
     costs: dict[tuple[object, ...], int] = field(default_factory=dict, compare=False)
     """Cost by the values (and types) of ``sized_by``: one entry when none."""
 
@@ -171,10 +175,12 @@ class FastQueries:
         max_plans: int,
         max_plan_bytes: int,
         plan_mutations: bool = True,
+        plan_lookups: bool = True,
         paths: Counter | None = None,
     ) -> None:
         self.router = router
         self.plan_mutations = plan_mutations
+        self.plan_lookups = plan_lookups
         counter = paths or Counter("unused", "", ("path",), registry=None)
         # Children found once: one increment per answer.
         self.answered = {path: counter.labels(path) for path in PATHS}
@@ -265,9 +271,10 @@ class FastQueries:
             return None
         if cost > self.max_cost:
             return None
-        if plan.planned is not None:
+        planned = plan.planned or plan.lookup
+        if planned is not None:
             return await self._run_planned(
-                plan, plan.planned, context, variables, extensions, sub_response
+                plan, planned, context, variables, extensions, sub_response
             )
         if plan.shape is not None:
             return await self._run_direct(
@@ -336,7 +343,7 @@ class FastQueries:
     async def _run_planned(
         self,
         plan: Plan,
-        planned: PlannedMutation,
+        planned: PlannedMutation | PlannedLookup,
         context: Context,
         variables: dict[str, Any] | None,
         extensions: dict[str, Any] | None,
@@ -482,7 +489,10 @@ class FastQueries:
             if self.plan_mutations
             else None
         )
-        return Plan(document, name, sized_by, shape, page, planned)
+        lookup = (
+            plan_lookup(self.schema, operation, shape) if self.plan_lookups else None
+        )
+        return Plan(document, name, sized_by, shape, page, planned, lookup)
 
 
 @dataclass(frozen=True)

@@ -137,27 +137,7 @@ class PlannedMutation:
         return out
 
     def _coerce(self, inputs: Mapping[str, Any]) -> Coerced:
-        """graphql-core's ``coerce_variable_values`` when nothing is refused."""
-        coerced: Coerced = {}
-        for variable in self.variables:
-            value = inputs.get(variable.name, Undefined)
-            if value is Undefined:
-                if variable.default is not Undefined:
-                    coerced[variable.name] = variable.default
-                    continue
-                if variable.non_null:
-                    raise Unplanned
-                continue
-            if type(value) is variable.plain:
-                coerced[variable.name] = value
-                continue
-            if variable.nested and input_is_nested_too_deeply(value, variable.type):
-                raise Unplanned
-            value = coerce_input_value(value, variable.type)
-            if value is Undefined:
-                raise Unplanned
-            coerced[variable.name] = value
-        return coerced
+        return coerce_variables(self.variables, inputs)
 
     async def run(self, context: Context, kwargs: dict[str, Any]) -> Any:
         return await self.command(context, **kwargs)
@@ -171,6 +151,33 @@ class PlannedMutation:
         if leaves is None:
             raise Irregular
         return self.shape.fill(leaves, value)
+
+
+def coerce_variables(
+    variables: tuple[_Variable, ...], inputs: Mapping[str, Any]
+) -> Coerced:
+    """graphql-core's ``coerce_variable_values`` when nothing is refused
+    (``Unplanned`` otherwise)."""
+    coerced: Coerced = {}
+    for variable in variables:
+        value = inputs.get(variable.name, Undefined)
+        if value is Undefined:
+            if variable.default is not Undefined:
+                coerced[variable.name] = variable.default
+                continue
+            if variable.non_null:
+                raise Unplanned
+            continue
+        if type(value) is variable.plain:
+            coerced[variable.name] = value
+            continue
+        if variable.nested and input_is_nested_too_deeply(value, variable.type):
+            raise Unplanned
+        value = coerce_input_value(value, variable.type)
+        if value is Undefined:
+            raise Unplanned
+        coerced[variable.name] = value
+    return coerced
 
 
 def plan_mutation(

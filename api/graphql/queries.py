@@ -82,6 +82,17 @@ async def lookup_status(
     return status
 
 
+async def public_dossier_status(
+    context: Context, code: str
+) -> PublicDossierStatus | None:
+    """``dossierStatus(code:)``: the resolver's whole work, also run by its
+    plan (``api.graphql.planned_lookup``)."""
+    status = await lookup_status(context, code.strip(), admitted=False)
+    if status is None:
+        return None
+    return PublicDossierStatus.of(status.code, status.completion, context.language)
+
+
 def _rate_key(context: Context) -> str:
     return f"lookup:{context.client}"
 
@@ -208,11 +219,7 @@ class Query:
         description="Tra cứu công khai theo mã hồ sơ (không cần đăng nhập)"
     )
     async def dossier_status(self, info: Info, code: str) -> PublicDossierStatus | None:
-        context = info.context
-        status = await lookup_status(context, code.strip(), admitted=False)
-        if status is None:
-            return None
-        return PublicDossierStatus.of(status.code, status.completion, context.language)
+        return await public_dossier_status(info.context, code)
 
     @strawberry.field(description="Tìm thủ tục hành chính theo tên, mã, lĩnh vực")
     async def procedures(

@@ -32,6 +32,7 @@ from strawberry.types import ExecutionContext
 from api.edge_settings import EdgeSettings
 from api.graphql.complaints import ComplaintMutation, ComplaintQuery
 from api.graphql.documents import DocumentCaches, bounded_documents
+from api.graphql.empty_selections import refusing_empty_selections
 from api.graphql.evaluation import EvaluationMutation
 from api.graphql.evaluation_citizen import CitizenEvaluationMutation
 from api.graphql.monitoring import MonitoringQuery, MonitoringSubscription
@@ -140,7 +141,9 @@ def build_schema(
     # The limiters' rule classes are built once: a new class per request would
     # change the validation cache's key and re-validate every document.
     limits = [
-        *QueryDepthLimiter(max_depth=8).validation_rules,
+        *map(
+            refusing_empty_selections, QueryDepthLimiter(max_depth=8).validation_rules
+        ),
         *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
     ]
     if edge.production:
