@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from api.bench.catalogue import APPLICANT as BENCH_APPLICANT
 from api.bench.report import BenchReport, RoundReport
 from api.bench.write import (
     EVENTS_PER_DOSSIER,
@@ -103,6 +104,27 @@ def test_the_application_wrote_two_dossier_events_per_dossier(
     )
     total = _scalar(url, "SELECT count(*) FROM motcua_events")
     assert total - catalogue == result.events_written
+
+
+def test_the_direct_path_seals_personal_data_as_the_product_does(
+    kept: tuple[WriteResult, str],
+) -> None:
+    """The reference of ``--via graphql`` is the product's own path: the
+    applicant is stored sealed (the served process has a subject key store)."""
+    _, url = kept
+    with psycopg.connect(url) as conn:
+        states = [
+            bytes(row[0])
+            for row in conn.execute(
+                "SELECT state FROM motcua_events "
+                "WHERE topic = 'domain.dossier:Dossier.ReceivedAtDesk'"
+            )
+        ]
+    assert states
+    for state in states:
+        assert b"pd:applicant" in state
+        assert BENCH_APPLICANT.id.encode() not in state
+        assert BENCH_APPLICANT.name.encode() not in state
 
 
 def test_the_reference_inserted_one_row_per_command(
