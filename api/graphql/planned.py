@@ -116,19 +116,16 @@ class _Argument:
 
 
 @dataclass(frozen=True)
-class PlannedMutation:
-    command: OfficerCommand
+class PlannedArguments:
+    """A root field's variables and arguments, planned once per document."""
+
     variables: tuple[_Variable, ...]
     arguments: tuple[_Argument, ...]
-    shape: Shape
-    type_names: Mapping[type, str]
-    """The union's members' classes: the type strawberry's union resolver
-    names for an instance of each."""
 
     def kwargs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
-        """The command's keyword arguments (``Unplanned``: graphql-core's to
+        """The call's keyword arguments (``Unplanned``: graphql-core's to
         refuse); a converter's own failure propagates as the resolver's."""
-        coerced = self._coerce(inputs or {})
+        coerced = coerce_variables(self.variables, inputs or {})
         out: dict[str, Any] = {}
         for argument in self.arguments:
             value = argument.source(coerced)
@@ -136,8 +133,18 @@ class PlannedMutation:
                 out[argument.python_name] = argument.convert(value)
         return out
 
-    def _coerce(self, inputs: Mapping[str, Any]) -> Coerced:
-        return coerce_variables(self.variables, inputs)
+
+@dataclass(frozen=True)
+class PlannedMutation:
+    command: OfficerCommand
+    call: PlannedArguments
+    shape: Shape
+    type_names: Mapping[type, str]
+    """The union's members' classes: the type strawberry's union resolver
+    names for an instance of each."""
+
+    def kwargs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+        return self.call.kwargs(inputs)
 
     async def run(self, context: Context, kwargs: dict[str, Any]) -> Any:
         return await self.command(context, **kwargs)
@@ -191,15 +198,29 @@ def plan_mutation(
     definition = (shape.field.extensions or {}).get("strawberry-definition")
     if command is None or union is None or definition is None:
         return None
-    converter = schema.schema_converter
+    type_names = _union_members(union.types)
+    call = plan_arguments(schema, operation, shape, definition)
+    if type_names is None or call is None:
+        return None
+    return PlannedMutation(command, call, shape, type_names)
+
+
+def plan_arguments(
+    schema: MotcuaSchema,
+    operation: OperationDefinitionNode,
+    shape: Shape,
+    definition: Any,
+) -> PlannedArguments | None:
+    """How the root field's resolver gets its arguments from a request, or
+    ``None`` when strawberry would do more than convert them (field
+    extensions, exception handlers, no plain resolver)."""
     if (
         definition.extensions
-        or getattr(converter, "_exception_handler_specs", ())
+        or getattr(schema.schema_converter, "_exception_handler_specs", ())
         or definition.base_resolver is None
     ):
         return None
-    graphql_schema = schema._schema
-    variables = _variables(graphql_schema, operation)
+    variables = _variables(schema._schema, operation)
     if variables is None:
         return None
     strawberry_args = {
@@ -215,10 +236,7 @@ def plan_mutation(
         if source is None or convert is None or argument.python_name is None:
             return None
         arguments.append(_Argument(argument.python_name, source, convert))
-    type_names = _union_members(union.types)
-    if type_names is None:
-        return None
-    return PlannedMutation(command, variables, tuple(arguments), shape, type_names)
+    return PlannedArguments(variables, tuple(arguments))
 
 
 def _variables(

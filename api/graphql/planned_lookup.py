@@ -30,21 +30,16 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from graphql import OperationDefinitionNode, OperationType
-from graphql.pyutils import Undefined
 
 from api.graphql.context import Context
 from api.graphql.direct import Irregular, Leaf, Shape
 
 # The planning rules are the officer commands' (one set of rules for both).
 from api.graphql.planned import (
+    PlannedArguments,
     Unplanned,
-    _Argument,
-    _argument_source,
-    _converter,
     _union_members,
-    _Variable,
-    _variables,
-    coerce_variables,
+    plan_arguments,
 )
 from api.graphql.queries import public_dossier_status
 from api.graphql.schema import MotcuaSchema
@@ -59,23 +54,14 @@ LOOKUPS: Final[Mapping[str, Lookup]] = {"dossierStatus": public_dossier_status}
 @dataclass(frozen=True)
 class PlannedLookup:
     lookup: Lookup
-    variables: tuple[_Variable, ...]
-    arguments: tuple[_Argument, ...]
+    call: PlannedArguments
     shape: Shape
     leaves: tuple[Leaf, ...]
     result: type
     """The class strawberry resolves the field's object type from."""
 
     def kwargs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
-        """The lookup's keyword arguments (``Unplanned``: graphql-core's to
-        refuse); a converter's own failure propagates as the resolver's."""
-        coerced = coerce_variables(self.variables, inputs or {})
-        out: dict[str, Any] = {}
-        for argument in self.arguments:
-            value = argument.source(coerced)
-            if value is not Undefined:
-                out[argument.python_name] = argument.convert(value)
-        return out
+        return self.call.kwargs(inputs)
 
     async def run(self, context: Context, kwargs: dict[str, Any]) -> Any:
         return await self.lookup(context, **kwargs)
@@ -107,34 +93,15 @@ def plan_lookup(
         or shape.root_type.name != "Query"
     ):
         return None
-    if (
-        definition.extensions
-        or getattr(schema.schema_converter, "_exception_handler_specs", ())
-        or definition.base_resolver is None
-    ):
-        return None
     ((type_name, leaves),) = shape.leaves_by_type.items()
     members = _union_members([schema._schema.get_type(type_name)])
     if leaves is None or not members:
         return None
     ((result, _),) = members.items()
-    variables = _variables(schema._schema, operation)
-    if variables is None:
+    call = plan_arguments(schema, operation, shape, definition)
+    if call is None:
         return None
-    strawberry_args = {
-        schema.config.name_converter.from_argument(a): a for a in definition.arguments
-    }
-    if set(strawberry_args) != set(shape.field.args):
-        return None
-    given = {node.name.value: node.value for node in shape.node.arguments or ()}
-    arguments: list[_Argument] = []
-    for name, argument in strawberry_args.items():
-        source = _argument_source(shape.field.args[name], given.get(name))
-        convert = _converter(argument.type, schema)
-        if source is None or convert is None or argument.python_name is None:
-            return None
-        arguments.append(_Argument(argument.python_name, source, convert))
-    return PlannedLookup(lookup, variables, tuple(arguments), shape, leaves, result)
+    return PlannedLookup(lookup, call, shape, leaves, result)
 
 
 __all__ = ["LOOKUPS", "PlannedLookup", "Unplanned", "plan_lookup"]
