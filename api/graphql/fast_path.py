@@ -117,6 +117,39 @@ _ROOT_FIELDS: Final = {
 
 
 @dataclass(frozen=True)
+class GraphQLBody:
+    """A POST body that names one GraphQL request in the usual JSON form."""
+
+    fields: dict[str, Any]
+    query: str
+    name: str | None
+    variables: dict[str, Any] | None
+    extensions: dict[str, Any] | None
+
+
+def graphql_body(raw: bytes) -> GraphQLBody | None:
+    """The body's request, or ``None`` for anything the plans leave to
+    strawberry (malformed JSON, a batch, a field of the wrong type)."""
+    try:
+        fields = decode_json(raw)
+    except MalformedBodyError:
+        return None
+    if not isinstance(fields, dict):
+        return None
+    query, variables = fields.get("query"), fields.get("variables")
+    extensions, name = fields.get("extensions"), fields.get("operationName")
+    if (
+        not isinstance(query, str)
+        or not query
+        or not isinstance(variables, dict | None)
+        or not isinstance(extensions, dict | None)
+        or not isinstance(name, str | None)
+    ):
+        return None
+    return GraphQLBody(fields, query, name, variables, extensions)
+
+
+@dataclass(frozen=True)
 class Plan:
     document: DocumentNode
     operation_name: str | None
@@ -214,22 +247,11 @@ class FastQueries:
         if self.router._get_stream_transport_from_headers(request.headers):
             return None
         raw = await request.body()
-        try:
-            body = decode_json(raw)
-        except MalformedBodyError:
+        body = graphql_body(raw)
+        if body is None:
             return None
-        if not isinstance(body, dict):
-            return None
-        query, variables = body.get("query"), body.get("variables")
-        extensions, name = body.get("extensions"), body.get("operationName")
-        if (
-            not isinstance(query, str)
-            or not query
-            or not isinstance(variables, dict | None)
-            or not isinstance(extensions, dict | None)
-            or not isinstance(name, str | None)
-        ):
-            return None
+        query, name, variables = body.query, body.name, body.variables
+        extensions = body.extensions
         plan = self._plan(query, name)
         if plan is _NO_PLAN:
             return None

@@ -36,11 +36,9 @@ from strawberry.http.parse_content_type import parse_content_type
 
 from api.graphql.context import Context, context_of
 from api.graphql.direct import Irregular
-from api.graphql.fast_path import FastQueries, Plan
+from api.graphql.fast_path import FastQueries, Plan, graphql_body
 from api.graphql.planned import PlannedMutation
-from api.graphql.request_body import decode_json
 from api.graphql.router import MotcuaGraphQLRouter, labelled_refusal
-from api.refusals import MalformedBodyError
 from domain.errors import LabelledError
 
 _JSON = b"application/json"
@@ -76,22 +74,11 @@ class MutationLane:
             {"accept": (accept or b"").decode("latin-1")}
         ):
             return False
-        try:
-            request = decode_json(body)
-        except MalformedBodyError:
+        parsed = graphql_body(body)
+        if parsed is None:
             return False
-        if not isinstance(request, dict):
-            return False
-        query, variables = request.get("query"), request.get("variables")
-        extensions, name = request.get("extensions"), request.get("operationName")
-        if (
-            not isinstance(query, str)
-            or not query
-            or not isinstance(variables, dict | None)
-            or not isinstance(extensions, dict | None)
-            or not isinstance(name, str | None)
-        ):
-            return False
+        request, query, name = parsed.fields, parsed.query, parsed.name
+        variables = parsed.variables
         fast = self.fast
         plan = fast._plan(query, name)
         planned = plan.planned
